@@ -1,0 +1,42 @@
+# remit — set-up commands. Needs only Python 3.11 or 3.12 on the machine.
+PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] <= (3,12)))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+REMIT := $(BIN)/remit
+DEMO_DB := sqlite:///remit.db
+export REMIT_USER ?= demo
+
+.PHONY: demo test lint format clean check-python
+
+check-python:
+	@test -n "$(PYTHON)" || { echo "remit needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"; exit 1; }
+
+$(BIN)/activate: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml $(BIN)/activate
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(REMIT) init --db $(DEMO_DB) --force
+	$(REMIT) registry import --db $(DEMO_DB) data/responsibility_lists/
+	$(REMIT) registry lists --db $(DEMO_DB)
+	$(REMIT) registry diff --db $(DEMO_DB) HP-JD-JBLZ-WLQ 1 2
+	$(REMIT) registry snapshot --db $(DEMO_DB)
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check remit tests bench
+	$(BIN)/ruff format --check remit tests bench
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format remit tests bench
+	$(BIN)/ruff check --fix remit tests bench
+
+clean:
+	rm -rf $(VENV) remit.db .pytest_cache .hypothesis *.egg-info

@@ -1,0 +1,362 @@
+"""The condition language of duties: typed constraints on an event's attributes.
+
+A matter declares its attributes and their finite domains (:class:`EnumDomain`,
+:class:`IntDomain`, :class:`BoolDomain`). A duty's condition is a conjunction of one constraint
+per attribute. In files it is written as a mapping::
+
+    when:
+      location_type: road            # equals
+      surface: {in: [pavement, road]}
+      severity: {gte: 3}             # also lte, gt, lt, between: [a, b] (alias range)
+      is_night: true
+
+and in tables as text: ``location_type = road; severity >= 3`` (``地点类型=道路 且 严重程度≥3``).
+
+Both normalise to a :data:`Condition`: ``{attr: {"in": [...]}}``, ``{attr: {"range": [lo, hi]}}``
+or ``{attr: {"eq": bool}}``, sorted, with constraints that allow the whole domain dropped, so
+that equal meanings have equal forms (and equal content hashes), and overlap and gap between
+conditions are decidable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from remit.errors import Problem
+
+Condition = dict[str, dict[str, Any]]
+"""Canonical condition: attribute → ``{"in": [...]}`` | ``{"range": [lo, hi]}`` | ``{"eq": b}``."""
+
+
+class _Domain(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str | None = Field(None, description="display name, e.g. 地点类型")
+
+
+class EnumDomain(_Domain):
+    """A finite set of named values, e.g. ``location_type ∈ {road, park}``."""
+
+    type: Literal["enum"] = "enum"
+    values: list[str] = Field(min_length=1, description="the allowed values")
+    labels: dict[str, str] = Field(default_factory=dict, description="value → display name")
+
+    @model_validator(mode="after")
+    def _check(self) -> EnumDomain:
+        if len(set(self.values)) != len(self.values):
+            raise ValueError("enum values must be unique")
+        unknown = set(self.labels) - set(self.values)
+        if unknown:
+            raise ValueError(f"labels for undeclared values: {sorted(unknown)}")
+        return self
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(self.values)
+
+
+class IntDomain(_Domain):
+    """Whole numbers from ``min`` to ``max`` inclusive, e.g. severity 1..4."""
+
+    type: Literal["int"] = "int"
+    min: int
+    max: int
+
+    @model_validator(mode="after")
+    def _check(self) -> IntDomain:
+        if self.min > self.max:
+            raise ValueError(f"min {self.min} is greater than max {self.max}")
+        return self
+
+    def describe(self) -> str:
+        return f"a whole number from {self.min} to {self.max}"
+
+
+class BoolDomain(_Domain):
+    """Yes or no."""
+
+    type: Literal["bool"] = "bool"
+
+    def describe(self) -> str:
+        return "true or false"
+
+
+AttributeDomain = Annotated[EnumDomain | IntDomain | BoolDomain, Field(discriminator="type")]
+
+_TRUE = {"true", "yes", "y", "1", "是", "真"}
+_FALSE = {"false", "no", "n", "0", "否", "假"}
+_RANGE_KEYS = {"gte", "lte", "gt", "lt", "between", "range"}
+
+
+def _problem(field: str, key: str, **params: object) -> Problem:
+    return Problem(key, params, field=field)
+
+
+def normalize(
+    raw: Mapping[str, Any] | None,
+    attributes: Mapping[str, AttributeDomain],
+    matter: str,
+    field: str = "when",
+) -> tuple[Condition, list[Problem]]:
+    """Validate ``raw`` against the matter's ``attributes`` and return its canonical form.
+
+    Attributes and enum values may be given by name or by label. Problems name the field
+    (``when.severity``) and what was expected.
+    """
+    problems: list[Problem] = []
+    result: Condition = {}
+    for given_name, spec in (raw or {}).items():
+        name = _resolve_attribute(str(given_name), attributes)
+        where = f"{field}.{given_name}"
+        if name is None:
+            problems.append(
+                _problem(
+                    where,
+                    "cond.unknown_attribute",
+                    attr=given_name,
+                    matter=matter,
+                    declared=", ".join(attributes) or "none",
+                )
+            )
+            continue
+        domain = attributes[name]
+        try:
+            constraint = _constraint(name, spec, domain)
+        except _ConstraintError as exc:
+            problems.append(_problem(where, exc.key, **exc.params))
+            continue
+        if constraint is not None:
+            result[name] = constraint
+    return dict(sorted(result.items())), problems
+
+
+class _ConstraintError(Exception):
+    def __init__(self, key: str, **params: object):
+        self.key, self.params = key, params
+
+
+def _resolve_attribute(name: str, attributes: Mapping[str, AttributeDomain]) -> str | None:
+    if name in attributes:
+        return name
+    for attr, domain in attributes.items():
+        if domain.label == name:
+            return attr
+    return None
+
+
+def _constraint(attr: str, spec: Any, domain: AttributeDomain) -> dict[str, Any] | None:
+    if isinstance(domain, EnumDomain):
+        return _enum_constraint(attr, spec, domain)
+    if isinstance(domain, IntDomain):
+        return _int_constraint(attr, spec, domain)
+    return _bool_constraint(attr, spec)
+
+
+def _enum_value(attr: str, value: Any, domain: EnumDomain) -> str:
+    text = str(value)
+    if text in domain.values:
+        return text
+    for key, label in domain.labels.items():
+        if label == text:
+            return key
+    raise _ConstraintError("cond.out_of_domain", attr=attr, value=value, expected=domain.describe())
+
+
+def _enum_constraint(attr: str, spec: Any, domain: EnumDomain) -> dict[str, Any] | None:
+    if isinstance(spec, Mapping):
+        unknown = set(spec) - {"in", "not_in"}
+        if unknown or len(spec) != 1:
+            raise _ConstraintError(
+                "cond.type",
+                attr=attr,
+                type="enum",
+                detail="use a value, {in: [...]} or {not_in: [...]}",
+            )
+        ((op, values),) = spec.items()
+        if not isinstance(values, list | tuple):
+            values = [values]
+        chosen = {_enum_value(attr, v, domain) for v in values}
+        if op == "not_in":
+            chosen = set(domain.values) - chosen
+    elif isinstance(spec, list | tuple):
+        chosen = {_enum_value(attr, v, domain) for v in spec}
+    else:
+        chosen = {_enum_value(attr, spec, domain)}
+    if not chosen:
+        raise _ConstraintError("cond.empty", attr=attr, what="set")
+    if chosen == set(domain.values):
+        return None
+    return {"in": [v for v in domain.values if v in chosen]}
+
+
+def _as_int(attr: str, value: Any, domain: IntDomain) -> int:
+    if isinstance(value, bool):
+        raise _ConstraintError(
+            "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
+        )
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise _ConstraintError(
+            "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
+        ) from None
+    if not domain.min <= number <= domain.max:
+        raise _ConstraintError(
+            "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
+        )
+    return number
+
+
+def _int_constraint(attr: str, spec: Any, domain: IntDomain) -> dict[str, Any] | None:
+    if isinstance(spec, Mapping) and set(spec) <= _RANGE_KEYS and spec:
+        lo, hi = domain.min, domain.max
+        for op, value in spec.items():
+            if op in {"between", "range"}:
+                if not isinstance(value, list | tuple) or len(value) != 2:
+                    raise _ConstraintError(
+                        "cond.type", attr=attr, type="int", detail="between takes [low, high]"
+                    )
+                lo = max(lo, _as_int(attr, value[0], domain))
+                hi = min(hi, _as_int(attr, value[1], domain))
+                continue
+            number = _bounded_int(attr, value, domain)
+            if op == "gte":
+                lo = max(lo, number)
+            elif op == "gt":
+                lo = max(lo, number + 1)
+            elif op == "lte":
+                hi = min(hi, number)
+            else:
+                hi = min(hi, number - 1)
+        if lo > hi:
+            raise _ConstraintError("cond.empty", attr=attr, what="range")
+        return _int_set(set(range(lo, hi + 1)), domain)
+    if isinstance(spec, Mapping):
+        unknown = set(spec) - {"in", "not_in"}
+        if unknown or len(spec) != 1:
+            raise _ConstraintError(
+                "cond.type",
+                attr=attr,
+                type="int",
+                detail="use a number, {in: [...]}, {not_in: [...]}, {gte/lte/gt/lt: n} or {between: [a, b]}",
+            )
+        ((op, values),) = spec.items()
+        if not isinstance(values, list | tuple):
+            values = [values]
+        chosen = {_as_int(attr, v, domain) for v in values}
+        if op == "not_in":
+            chosen = set(range(domain.min, domain.max + 1)) - chosen
+        return _int_set(chosen, domain, attr)
+    if isinstance(spec, list | tuple):
+        return _int_set({_as_int(attr, v, domain) for v in spec}, domain, attr)
+    return _int_set({_as_int(attr, spec, domain)}, domain, attr)
+
+
+def _bounded_int(attr: str, value: Any, domain: IntDomain) -> int:
+    """A bound of a range may lie just outside the domain (severity > 0), but must be a number."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise _ConstraintError(
+            "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
+        )
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise _ConstraintError(
+            "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
+        ) from None
+
+
+def _int_set(chosen: set[int], domain: IntDomain, attr: str = "") -> dict[str, Any] | None:
+    if not chosen:
+        raise _ConstraintError("cond.empty", attr=attr, what="set")
+    if len(chosen) == domain.max - domain.min + 1:
+        return None
+    lo, hi = min(chosen), max(chosen)
+    if hi - lo + 1 == len(chosen):
+        return {"range": [lo, hi]}
+    return {"in": sorted(chosen)}
+
+
+def _bool_constraint(attr: str, spec: Any) -> dict[str, Any]:
+    if isinstance(spec, Mapping) and set(spec) == {"eq"}:
+        spec = spec["eq"]
+    if isinstance(spec, bool):
+        return {"eq": spec}
+    text = str(spec).strip().lower()
+    if text in _TRUE:
+        return {"eq": True}
+    if text in _FALSE:
+        return {"eq": False}
+    raise _ConstraintError("cond.out_of_domain", attr=attr, value=spec, expected="true or false")
+
+
+# ---------------------------------------------------------------------------------------------
+# text form, as written in tables
+
+_CLAUSE_SPLIT = re.compile(r"\s*(?:;|；|\band\b|并且|且)\s*")
+_VALUE_SPLIT = re.compile(r"\s*[,，、|/]\s*")
+_CLAUSE = re.compile(
+    r"^(?P<attr>[^=<>≥≤≠!]+?)\s*(?P<op>not\s+in|in|==|=|!=|≠|>=|≥|<=|≤|>|<|：|:)\s*(?P<value>.+)$",
+    re.IGNORECASE,
+)
+_RANGE_TEXT = re.compile(r"^(-?\d+)\s*(?:\.\.|~|～|至|到)\s*(-?\d+)$")
+
+
+def parse_condition_text(text: str) -> dict[str, Any]:
+    """Parse the table form into the file form (a mapping); raises ``ValueError`` with a reason.
+
+    ``"location_type = road|park; severity >= 3"`` →
+    ``{"location_type": {"in": ["road", "park"]}, "severity": {"gte": 3}}``.
+    Empty text means no condition.
+    """
+    raw: dict[str, Any] = {}
+    text = (text or "").strip()
+    if not text or text in {"-", "—", "无", "/"}:
+        return raw
+    for clause in filter(None, _CLAUSE_SPLIT.split(text)):
+        match = _CLAUSE.match(clause.strip())
+        if not match:
+            raise ValueError(f"clause {clause!r} has no operator")
+        attr, op, value = (
+            match.group("attr").strip(),
+            match.group("op").lower(),
+            match.group("value"),
+        )
+        value = value.strip().strip("{}[]（）()").strip()
+        if attr in raw:
+            raise ValueError(f"attribute {attr!r} appears twice")
+        values = [v for v in _VALUE_SPLIT.split(value) if v]
+        range_match = _RANGE_TEXT.match(value)
+        if op in {">=", "≥"}:
+            raw[attr] = {"gte": value}
+        elif op in {"<=", "≤"}:
+            raw[attr] = {"lte": value}
+        elif op == ">":
+            raw[attr] = {"gt": value}
+        elif op == "<":
+            raw[attr] = {"lt": value}
+        elif op in {"!=", "≠"} or op.startswith("not"):
+            raw[attr] = {"not_in": values}
+        elif range_match:
+            raw[attr] = {"between": [range_match.group(1), range_match.group(2)]}
+        elif len(values) > 1 or op == "in":
+            raw[attr] = {"in": values}
+        else:
+            raw[attr] = value
+    return raw
+
+
+def render_condition(condition: Condition) -> str:
+    """The table form of a canonical condition; :func:`parse_condition_text` reads it back."""
+    clauses = []
+    for attr, constraint in condition.items():
+        if "eq" in constraint:
+            clauses.append(f"{attr} = {'true' if constraint['eq'] else 'false'}")
+        elif "range" in constraint:
+            lo, hi = constraint["range"]
+            clauses.append(f"{attr} = {lo}" if lo == hi else f"{attr} = {lo}..{hi}")
+        else:
+            clauses.append(f"{attr} = {'|'.join(str(v) for v in constraint['in'])}")
+    return "; ".join(clauses)

@@ -1,0 +1,79 @@
+"""Problems with user input, located precisely (file, line or row, field) and rendered in en/zh."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from remit.i18n import Lang, t
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input: where it is and what was expected there.
+
+    ``key`` and ``params`` name a message in :mod:`remit.i18n`, so the same problem can be
+    shown in English or Chinese.
+    """
+
+    key: str
+    params: dict[str, object] = field(default_factory=dict)
+    source: str | None = None
+    line: int | None = None
+    row: int | None = None
+    field: str | None = None
+
+    def render(self, lang: Lang | None = None) -> str:
+        where = [self.source] if self.source else []
+        if self.line is not None:
+            where.append(t("loc.line", lang, n=self.line))
+        if self.row is not None:
+            where.append(t("loc.row", lang, n=self.row))
+        if self.field:
+            where.append(t("loc.field", lang, name=self.field))
+        text = t(self.key, lang, **self.params)
+        return f"{', '.join(where)}: {text}" if where else text
+
+
+class RemitError(Exception):
+    """Base of the errors remit raises on purpose."""
+
+
+class InputError(RemitError):
+    """The input (a file, a table, an argument) is wrong. Nothing has been written."""
+
+    exit_code = 2
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.render("en"))
+
+    @classmethod
+    def one(cls, key: str, /, **kwargs: object) -> InputError:
+        """An error with a single problem; location keywords go to :class:`Problem`."""
+        loc = {k: kwargs.pop(k) for k in ("source", "line", "row", "field") if k in kwargs}
+        return cls([Problem(key, dict(kwargs), **loc)])  # type: ignore[arg-type]
+
+    def render(self, lang: Lang | None = None, limit: int = 50) -> str:
+        lines = [p.render(lang) for p in self.problems[:limit]]
+        if len(self.problems) > limit:
+            lines.append(t("error.more", lang, count=len(self.problems) - limit))
+        return "\n".join(lines)
+
+
+class Collector:
+    """Gathers problems during validation so the user sees all of them at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, /, **kwargs: object) -> None:
+        loc = {k: kwargs.pop(k) for k in ("source", "line", "row", "field") if k in kwargs}
+        self.problems.append(Problem(key, dict(kwargs), **loc))  # type: ignore[arg-type]
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InputError(self.problems)

@@ -1,0 +1,358 @@
+"""English and Chinese text for messages and reports.
+
+Every user-facing string goes through :func:`t` with a message key, so the CLI can speak
+``--lang en`` or ``--lang zh``. The default language comes from ``REMIT_LANG`` or the locale.
+"""
+
+from __future__ import annotations
+
+import os
+from contextvars import ContextVar
+from typing import Literal
+
+Lang = Literal["en", "zh"]
+LANGS: tuple[Lang, ...] = ("en", "zh")
+
+
+def default_lang() -> Lang:
+    """``REMIT_LANG`` if set, else Chinese when the locale is Chinese, else English."""
+    explicit = os.environ.get("REMIT_LANG", "").strip().lower()
+    if explicit in LANGS:
+        return explicit  # type: ignore[return-value]
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+current_lang: ContextVar[Lang] = ContextVar("remit_lang", default="en")
+
+# key -> (English, Chinese). Placeholders use str.format names.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # locations
+    "loc.line": ("line {n}", "第 {n} 行"),
+    "loc.row": ("row {n}", "第 {n} 行数据"),
+    "loc.field": ("field {name}", "字段 {name}"),
+    "loc.column": ("column {name}", "列 {name}"),
+    # file-level problems
+    "file.empty": ("the file is empty; expected {expected}", "文件为空；应为{expected}"),
+    "file.yaml_syntax": ("YAML syntax error: {detail}", "YAML 语法错误：{detail}"),
+    "file.encoding": (
+        "cannot decode the file as {tried}; expected UTF-8 (with or without BOM) or GB18030/GBK",
+        "无法按 {tried} 解码；应为 UTF-8（可带 BOM）或 GB18030/GBK 编码",
+    ),
+    "file.not_found": ("no such file or directory", "文件或目录不存在"),
+    "file.unknown_kind": (
+        "unknown file kind {kind!r}; expected one of {expected}",
+        "未知的文件类型 {kind!r}；应为 {expected} 之一",
+    ),
+    "file.no_yaml": ("no YAML files found in the directory", "目录中没有 YAML 文件"),
+    "file.unsupported": (
+        "unsupported file type {suffix!r}; expected {expected}",
+        "不支持的文件类型 {suffix!r}；应为 {expected}",
+    ),
+    "file.bad_xlsx": ("cannot read the workbook: {detail}", "无法读取工作簿：{detail}"),
+    "file.no_sheet": (
+        "the workbook has no sheet {sheet!r}; sheets: {sheets}",
+        "工作簿中没有工作表 {sheet!r}；现有：{sheets}",
+    ),
+    "file.no_rows": ("the table has a header but no data rows", "表格只有表头，没有数据行"),
+    "file.missing_column": (
+        "the mapping names column {column!r} for {field}, but the header has {header}",
+        "映射文件为 {field} 指定了列 {column!r}，但表头只有 {header}",
+    ),
+    # schema (pydantic) problems
+    "schema.missing": ("required field is missing", "缺少必填字段"),
+    "schema.extra": (
+        "unknown field; `remit schema --kind {kind}` lists the fields",
+        "未知字段；可用 `remit schema --kind {kind}` 查看字段",
+    ),
+    "schema.not_mapping": (
+        "expected a YAML mapping with a 'file:' key ({expected}), found {found}",
+        "应为带 'file:' 键（{expected}）的 YAML 映射，实际为 {found}",
+    ),
+    "schema.mapping_file": (
+        "a mapping file is not imported by itself; pass it with --mapping to a table import",
+        "映射文件不能单独导入；请在导入表格时用 --mapping 指定",
+    ),
+    "schema.invalid": ("{detail}", "{detail}"),
+    # references
+    "ref.unknown_unit": (
+        "unknown unit {name!r}; expected a unit code, name or alias{hint}",
+        "未知单位 {name!r}；应为单位编码、名称或别名{hint}",
+    ),
+    "ref.ambiguous_unit": (
+        "unit name {name!r} is ambiguous: it could be {candidates}; use the code",
+        "单位名称 {name!r} 有歧义：可能是 {candidates}；请使用编码",
+    ),
+    "ref.unknown_matter": (
+        "unknown matter {name!r} in catalogue {catalogue}; expected a matter code or name{hint}",
+        "事项目录 {catalogue} 中没有事项 {name!r}；应为事项编码或名称{hint}",
+    ),
+    "ref.unknown_area": (
+        "unknown area {name!r}; expected an area code or name{hint}",
+        "未知区域 {name!r}；应为区划编码或名称{hint}",
+    ),
+    "ref.ambiguous_area": (
+        "area name {name!r} is ambiguous: it could be {candidates}; use the code",
+        "区域名称 {name!r} 有歧义：可能是 {candidates}；请使用编码",
+    ),
+    "ref.ambiguous_matter": (
+        "matter name {name!r} is ambiguous: it could be {candidates}; use the code",
+        "事项名称 {name!r} 有歧义：可能是 {candidates}；请使用编码",
+    ),
+    "ref.second_catalogue": (
+        "the registry's catalogue is {existing}; a registry holds one catalogue (one code "
+        "system): add a version of {existing} instead of a new catalogue {given}",
+        "登记库的事项目录为 {existing}；一个登记库只有一套目录（一套编码）：请为 {existing} 新增版本，而不是新建目录 {given}",
+    ),
+    "ref.unknown_parent_area": (
+        "parent area {code!r} is not defined",
+        "上级区域 {code!r} 未定义",
+    ),
+    "ref.unknown_parent_matter": (
+        "parent matter {code!r} is not in the same catalogue version",
+        "上级事项 {code!r} 不在同一目录版本中",
+    ),
+    "ref.unknown_parent_unit": ("parent unit {code!r} is not defined", "上级单位 {code!r} 未定义"),
+    "ref.no_catalogue": (
+        "no catalogue is in the registry or the import; import a catalogue file first",
+        "登记库和本次导入中都没有事项目录；请先导入事项目录文件",
+    ),
+    "ref.catalogue_not_in_force": (
+        "no version of catalogue {catalogue} is in force on {date}",
+        "事项目录 {catalogue} 在 {date} 没有生效版本",
+    ),
+    "ref.unknown_list": (
+        "unknown list {list_id!r}; known lists: {known}",
+        "未知清单 {list_id!r}；现有清单：{known}",
+    ),
+    "ref.unknown_version": (
+        "list {list_id} has no version {version}; versions: {known}",
+        "清单 {list_id} 没有第 {version} 版；现有版本：{known}",
+    ),
+    "ref.not_in_force": (
+        "no version of list {list_id} is in force on {date}",
+        "清单 {list_id} 在 {date} 没有生效版本",
+    ),
+    "ref.duplicate": (
+        "{what} {key!r} is defined twice (also at {other})",
+        "{what} {key!r} 重复定义（另见 {other}）",
+    ),
+    "ref.alias_clash": (
+        "alias {alias!r} of unit {unit} is already a name or alias of unit {other}",
+        "单位 {unit} 的别名 {alias!r} 已是单位 {other} 的名称或别名",
+    ),
+    "ref.area_cycle": ("area {code} is its own ancestor", "区域 {code} 的上级链形成循环"),
+    "ref.matter_cycle": ("matter {code} is its own ancestor", "事项 {code} 的上级链形成循环"),
+    "ref.unit_cycle": ("unit {code} is its own ancestor", "单位 {code} 的上级链形成循环"),
+    "ref.kind_mismatch": (
+        "list {list_id} is a {existing} list in the registry, but the file says {given}",
+        "清单 {list_id} 在登记库中的类型为 {existing}，文件中为 {given}",
+    ),
+    # conditions
+    "cond.unknown_attribute": (
+        "condition on attribute {attr!r}, which matter {matter} does not declare; declared: {declared}",
+        "条件使用了属性 {attr!r}，但事项 {matter} 未声明该属性；已声明：{declared}",
+    ),
+    "cond.out_of_domain": (
+        "value {value!r} of {attr} is outside its domain; expected {expected}",
+        "属性 {attr} 的取值 {value!r} 超出值域；应为 {expected}",
+    ),
+    "cond.empty": (
+        "condition on {attr} can never hold (empty {what})",
+        "属性 {attr} 的条件永远不成立（{what}为空）",
+    ),
+    "cond.syntax": (
+        "cannot read condition {text!r}: {detail}; expected e.g. 'location_type = road; severity >= 3'",
+        "无法解析条件 {text!r}：{detail}；应形如 'location_type = road; severity >= 3'",
+    ),
+    "cond.type": (
+        "{attr} is a {type} attribute; {detail}",
+        "{attr} 是 {type} 类型属性；{detail}",
+    ),
+    # time limits
+    "time.syntax": (
+        "cannot read time limit {text!r}; expected e.g. 2小时, 4紧急工作时, 2工作日, 15天, 30分钟",
+        "无法解析时限 {text!r}；应形如 2小时、4紧急工作时、2工作日、15天、30分钟",
+    ),
+    # versions
+    "version.sequence": (
+        "version numbers must be 1, 2, 3 … in order; found {found}",
+        "版本号应从 1 起按顺序递增；实际为 {found}",
+    ),
+    "version.published_needs_date": (
+        "version {version} is {status} but has no effective_from date",
+        "第 {version} 版状态为 {status}，但没有 effective_from 生效日期",
+    ),
+    "version.dates_order": (
+        "version {version} takes effect on {date}, not after version {prev} ({prev_date}): version dates overlap",
+        "第 {version} 版生效日期 {date} 不晚于第 {prev} 版（{prev_date}）：版本日期重叠",
+    ),
+    "version.ends_after_next": (
+        "version {version} ends on {end}, after version {next} takes effect on {next_date}: version dates overlap",
+        "第 {version} 版截止 {end}，晚于第 {next} 版生效日期 {next_date}：版本日期重叠",
+    ),
+    "version.end_before_start": (
+        "effective_to {end} is before effective_from {start}",
+        "截止日期 {end} 早于生效日期 {start}",
+    ),
+    "version.immutable": (
+        "version {version} of {list_id} is already {status} with other content (hash {old}); "
+        "published versions are immutable: add version {next} instead",
+        "{list_id} 第 {version} 版已{status}且内容不同（哈希 {old}）；已发布版本不可修改：请新增第 {next} 版",
+    ),
+    "version.status_regress": (
+        "version {version} of {list_id} is {existing} in the registry and cannot become {given}",
+        "{list_id} 第 {version} 版在登记库中为{existing}，不能改为{given}",
+    ),
+    "version.draft_not_last": (
+        "version {version} is a draft, but version {later} after it is {status}; only the newest "
+        "version may be a draft",
+        "第 {version} 版是草稿，但其后的第 {later} 版为{status}；只有最新版本可以是草稿",
+    ),
+    "version.no_draft": (
+        "list {list_id} has no draft version to publish; import a table or a YAML draft first",
+        "清单 {list_id} 没有可发布的草稿版本；请先导入表格或 YAML 草稿",
+    ),
+    "version.not_published": (
+        "version {version} of {list_id} is {status}; only a published or draft version can be withdrawn",
+        "{list_id} 第 {version} 版状态为{status}；只有已发布或草稿版本可以撤回",
+    ),
+    "version.empty": ("version {version} has no rows", "第 {version} 版没有任何条目"),
+    "version.draft_gap": (
+        "list {list_id} already has draft version {version}; publish or withdraw it first",
+        "清单 {list_id} 已有草稿第 {version} 版；请先发布或撤回",
+    ),
+    # registry
+    "db.missing": (
+        "no registry at {url}; create one with `remit init`",
+        "{url} 没有登记库；请先运行 `remit init` 创建",
+    ),
+    "db.exists": (
+        "a registry already exists at {url}; use --force to recreate it empty",
+        "{url} 已有登记库；如需清空重建请加 --force",
+    ),
+    "db.unreachable": (
+        "cannot open the registry at {url}: {detail}",
+        "无法打开登记库 {url}：{detail}",
+    ),
+    "db.bad_url": (
+        "cannot use database URL {url!r}: {detail}",
+        "无法使用数据库地址 {url!r}：{detail}",
+    ),
+    "arg.bad_date": (
+        "{value!r} is not a date; expected YYYY-MM-DD",
+        "{value!r} 不是日期；应为 YYYY-MM-DD",
+    ),
+    "arg.mapping_needed": (
+        "a table import needs --list LIST-ID",
+        "导入表格需要指定 --list 清单编号",
+    ),
+    "arg.not_tabular": (
+        "--mapping and --list apply to CSV or XLSX tables, not to {path}",
+        "--mapping 和 --list 只用于 CSV 或 XLSX 表格，不适用于 {path}",
+    ),
+    "arg.catalogue_table": (
+        "{list_id} is the matter catalogue; it exports as YAML only",
+        "{list_id} 是事项目录，只能导出为 YAML",
+    ),
+    # labels of tables and reports
+    "label.list": ("List", "清单"),
+    "label.name": ("Name", "名称"),
+    "label.kind": ("Kind", "类型"),
+    "label.version": ("Version", "版本"),
+    "label.versions": ("Versions", "版本"),
+    "label.status": ("Status", "状态"),
+    "label.effective": ("In force", "有效期"),
+    "label.rows": ("Rows", "条目数"),
+    "label.in_force": ("In force on {date}", "{date} 生效版本"),
+    "label.hash": ("Content hash", "内容哈希"),
+    "label.author": ("Author", "编制人"),
+    "label.note": ("Note", "说明"),
+    "label.matter": ("Matter", "事项"),
+    "label.unit": ("Unit", "单位"),
+    "label.role": ("Role", "角色"),
+    "label.area": ("Area", "区域"),
+    "label.conditions": ("Conditions", "条件"),
+    "label.time_limit": ("Time limit", "时限"),
+    "label.legal_basis": ("Legal basis", "法律依据"),
+    "label.when": ("When", "时间"),
+    "label.actor": ("By", "操作人"),
+    "label.action": ("Action", "操作"),
+    "label.details": ("Details", "详情"),
+    "label.code": ("Code", "编码"),
+    "label.parent": ("Parent", "上级"),
+    "label.hit_policy": ("Hit policy", "命中策略"),
+    "label.attributes": ("Attributes", "属性"),
+    "label.none": ("none", "无"),
+    "label.open_ended": ("open", "长期"),
+    "label.snapshot": ("Snapshot on {date}", "{date} 快照"),
+    "label.snapshot_hash": ("Snapshot hash", "快照哈希"),
+    "label.catalogue": ("Catalogue", "事项目录"),
+    "label.counts": (
+        "{areas} areas, {units} units, {matters} matters, {lists} lists, {duties} duties in force",
+        "区域 {areas} 个，单位 {units} 个，事项 {matters} 项，生效清单 {lists} 份，履职条目 {duties} 条",
+    ),
+    "label.dangling": (
+        "{count} duties name matters missing from the catalogue in force and are left out",
+        "{count} 条履职条目引用的事项不在生效目录中，已排除",
+    ),
+    "label.diff_title": ("{list_id}: version {a} → {b}", "{list_id}：第 {a} 版 → 第 {b} 版"),
+    "label.added": ("added", "新增"),
+    "label.removed": ("removed", "删除"),
+    "label.changed": ("changed", "变更"),
+    "label.unchanged": ("{count} rows unchanged", "{count} 条未变"),
+    "label.no_diff": ("no differences", "没有差异"),
+    "label.import_done": (
+        "Imported {files} file(s): {areas} areas and {units} units added or changed, {lists} lists "
+        "added or changed, {versions} version changes, {unchanged} versions already up to date.",
+        "已导入 {files} 个文件：新增或变更区域 {areas} 个、单位 {units} 个、清单 {lists} 份，"
+        "版本变更 {versions} 项，{unchanged} 个版本已是最新。",
+    ),
+    "label.import_change": (
+        "{action}: {list_id} v{version} ({status}, {rows} rows)",
+        "{action}：{list_id} 第 {version} 版（{status}，{rows} 条）",
+    ),
+    "label.published": (
+        "Published {list_id} version {version}, in force from {date}.",
+        "已发布 {list_id} 第 {version} 版，自 {date} 起生效。",
+    ),
+    "label.withdrawn": (
+        "Withdrew {list_id} version {version}.",
+        "已撤回 {list_id} 第 {version} 版。",
+    ),
+    "label.exported": ("Wrote {path} ({rows} rows).", "已写出 {path}（{rows} 条）。"),
+    "label.initialised": ("Created an empty registry at {url}.", "已在 {url} 创建空登记库。"),
+    "status.draft": ("draft", "草稿"),
+    "status.published": ("published", "已发布"),
+    "status.withdrawn": ("withdrawn", "已撤回"),
+    "role.lead": ("lead", "主办"),
+    "role.assist": ("assist", "协办"),
+    "role.supervise": ("supervise", "监管"),
+    "role.not_responsible": ("not responsible", "不负责"),
+    "kind.catalogue": ("matter catalogue", "事项目录"),
+    "kind.department": ("department list", "部门权责清单"),
+    "kind.street_basic": ("street basic duties", "街镇基本履职事项"),
+    "kind.street_assist": ("street assisting duties", "街镇配合履职事项"),
+    "kind.street_reclaimed": ("reclaimed by departments", "上级部门收回事项"),
+    "kind.refusal": ("refusal list", "不予受理清单"),
+    "error.header": (
+        "{count} problem(s) found; nothing was written.",
+        "发现 {count} 个问题；未写入任何内容。",
+    ),
+    "error.internal": (
+        "internal error: {error}. This is a bug in remit; run again with REMIT_DEBUG=1 for the "
+        "traceback and report it.",
+        "内部错误：{error}。这是 remit 的缺陷；请设置 REMIT_DEBUG=1 重新运行以获得调用栈并报告。",
+    ),
+    "error.more": ("… and {count} more", "……另有 {count} 个"),
+}
+
+
+def t(key: str, lang: Lang | None = None, /, **params: object) -> str:
+    """The message ``key`` in ``lang`` (default: the current language) with ``params`` filled in."""
+    en, zh = MESSAGES[key]
+    template = zh if (lang or current_lang.get()) == "zh" else en
+    return template.format(**params)

@@ -1,0 +1,73 @@
+"""Where the registry lives: resolving its URL, opening it, creating it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session, SQLModel, select
+
+from remit.errors import InputError
+from remit.registry.models import SCHEMA_VERSION, MetaRecord
+
+DEFAULT_URL = "sqlite:///remit.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``url``, else ``$REMIT_DB``, else ``sqlite:///remit.db``. A bare path means SQLite."""
+    url = url or os.environ.get("REMIT_DB") or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    try:
+        make_url(url)
+    except ArgumentError as exc:
+        raise InputError.one("db.bad_url", url=url, detail=str(exc)) from None
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        if make_url(url).get_backend_name() == "sqlite":
+            return create_engine(url, connect_args={"timeout": 30})
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        raise InputError.one("db.bad_url", url=url, detail=str(exc)) from None
+
+
+def exists(engine: Engine, url: str) -> bool:
+    """Is there an initialised registry at ``url``? Never creates a SQLite file."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        return False
+    try:
+        return inspect(engine).has_table(MetaRecord.__tablename__)
+    except OperationalError as exc:
+        raise InputError.one("db.unreachable", url=url, detail=str(exc.orig)) from None
+
+
+def create(engine: Engine, url: str, force: bool = False) -> None:
+    """Create the registry's tables; with ``force``, drop an existing registry first."""
+    if exists(engine, url):
+        if not force:
+            raise InputError.one("db.exists", url=url)
+        SQLModel.metadata.drop_all(engine)
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        session.add(MetaRecord(key="schema_version", value=SCHEMA_VERSION))
+        session.commit()
+
+
+def schema_version(engine: Engine) -> str | None:
+    with Session(engine) as session:
+        row = session.exec(select(MetaRecord).where(MetaRecord.key == "schema_version")).first()
+        return row.value if row else None

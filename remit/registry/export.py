@@ -1,0 +1,96 @@
+"""Writing a list out: YAML (canonical, all versions, re-importable) or one version as a
+CSV (UTF-8 with BOM, as Excel expects) or XLSX table in the layout a table import reads."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from remit.conditions import render_condition
+from remit.registry.domain import ListInfo, ListVersion, Matter, Unit
+from remit.registry.tabular import EXPORT_COLUMNS, ROLE_LABELS
+
+
+def list_document(info: ListInfo, versions: list[ListVersion]) -> dict[str, Any]:
+    """The YAML document of a list (or of the catalogue) with all its versions and rows."""
+    doc: dict[str, Any] = {
+        "file": "catalogue" if info.is_catalogue else "list",
+        "id": info.id,
+        "name": info.name,
+    }
+    if not info.is_catalogue:
+        doc["kind"] = str(info.kind)
+        if info.issuer:
+            doc["issuer"] = info.issuer
+        if info.scope:
+            doc["scope"] = info.scope
+    doc["versions"] = [version_document(v) for v in versions]
+    return doc
+
+
+def version_document(v: ListVersion) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": v.version, "status": v.status.value}
+    for key in ("effective_from", "effective_to", "author", "note"):
+        value = getattr(v, key)
+        if value is not None:
+            entry[key] = value
+    if v.matters:
+        entry["matters"] = [m.content() for m in v.matters]
+    else:
+        entry["duties"] = [d.content() for d in v.duties]
+    return entry
+
+
+def dump_yaml(document: Any) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
+def table_rows(
+    version: ListVersion, matters: dict[str, Matter], units: dict[str, Unit]
+) -> list[list[str]]:
+    """Header and rows of a version in the :data:`EXPORT_COLUMNS` layout."""
+    rows = [list(EXPORT_COLUMNS.values())]
+    for d in version.duties:
+        matter = matters.get(d.matter)
+        unit = units.get(d.unit)
+        rows.append(
+            [
+                d.matter,
+                matter.name if matter else "",
+                unit.name if unit else d.unit,
+                ROLE_LABELS[d.role],
+                d.area,
+                render_condition(d.conditions),
+                d.time_limit.text if d.time_limit else "",
+                "；".join(b.text for b in d.legal_basis),
+                str(d.priority) if d.priority else "",
+                d.review_by.isoformat() if d.review_by else "",
+                d.note or "",
+            ]
+        )
+    return rows
+
+
+def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None:
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+        return
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    for row in rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for column in sheet.columns:
+        width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(c.value or "")) for c in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(60, max(8, width + 2))
+    book.save(path)

@@ -1,0 +1,295 @@
+"""Pydantic models of every registry file format (YAML is canonical; see `remit schema`).
+
+Each YAML file says what it is in its first key, ``file:`` — ``areas``, ``units``, ``catalogue``,
+``list`` or ``mapping`` — so a directory tree can be laid out freely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from remit.conditions import AttributeDomain
+from remit.legal import LegalBasis
+from remit.timelimit import TimeLimit
+
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class Level(StrEnum):
+    """Administrative level of an area or a unit."""
+
+    city = "city"
+    district = "district"
+    street = "street"  # 街道 / 镇
+    community = "community"  # 居委 / 村委
+    grid = "grid"  # 网格
+
+
+LEVEL_ORDER = {level: i for i, level in enumerate(Level)}
+
+
+class AreaSpec(_Strict):
+    """An area: administrative division code (12 digits; grids longer), name, level, parent."""
+
+    code: Code
+    name: str = Field(min_length=1)
+    level: Level
+    parent: Code | None = Field(None, description="code of the parent area; none for the root")
+    aliases: list[str] = Field(default_factory=list)
+
+
+class AreasFile(_Strict):
+    file: Literal["areas"]
+    areas: list[AreaSpec] = Field(min_length=1)
+
+
+class UnitKind(StrEnum):
+    """条 / 块 and the others who handle events."""
+
+    line = "line"  # 条: functional department
+    block = "block"  # 块: territorial government (district, street office, town)
+    platform = "platform"  # 城运中心 / dispatching platform
+    owner = "owner"  # 权属单位: utility company, property manager
+    community = "community"  # 居委 / 村委
+
+
+class UnitSpec(_Strict):
+    """A unit that can be accountable for events."""
+
+    code: Code
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list, description="other spellings of the name")
+    kind: UnitKind
+    level: Level
+    jurisdiction: Code = Field(description="code of the area the unit serves")
+    parent: Code | None = Field(None, description="code of the unit above it")
+    capacity: int | None = Field(None, ge=0, description="staff available for events")
+    powers: list[str] = Field(
+        default_factory=list,
+        description="powers held, e.g. administrative_enforcement, administrative_licensing",
+    )
+
+
+class UnitsFile(_Strict):
+    file: Literal["units"]
+    units: list[UnitSpec] = Field(min_length=1)
+
+
+class MatterKind(StrEnum):
+    component = "component"  # 部件
+    event = "event"  # 事件
+    hotline = "hotline"  # 12345 热线分类
+
+
+class HitPolicy(StrEnum):
+    """What several matching lead duties mean (as in DMN decision tables)."""
+
+    unique = "unique"  # two leads are a conflict
+    priority = "priority"  # the higher priority wins; the other is masked
+    collect = "collect"  # all match
+
+
+class MatterSpec(_Strict):
+    """A matter (事项) of the catalogue."""
+
+    code: Code
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    parent: Code | None = None
+    kind: MatterKind
+    attributes: dict[str, AttributeDomain] = Field(
+        default_factory=dict, description="the attributes an event of this matter may carry"
+    )
+    hit_policy: HitPolicy = HitPolicy.unique
+    default_time_limit: TimeLimit | None = None
+    description: str | None = None
+
+
+class VersionStatus(StrEnum):
+    draft = "draft"
+    published = "published"
+    withdrawn = "withdrawn"
+
+
+class VersionMeta(_Strict):
+    version: int = Field(ge=1)
+    status: VersionStatus = VersionStatus.draft
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = Field(None, description="last day in force, if it ends")
+    author: str | None = None
+    note: str | None = None
+
+
+class CatalogueVersionSpec(VersionMeta):
+    matters: list[MatterSpec] = Field(min_length=1)
+
+
+class CatalogueFile(_Strict):
+    """The matter catalogue, versioned like a list: code systems differ between cities."""
+
+    file: Literal["catalogue"]
+    id: Code
+    name: str = Field(min_length=1)
+    versions: list[CatalogueVersionSpec] = Field(min_length=1)
+
+
+class Role(StrEnum):
+    lead = "lead"  # 主办
+    assist = "assist"  # 协办
+    supervise = "supervise"  # 监管
+    not_responsible = "not_responsible"  # 不负责
+
+
+class ProvenanceKind(StrEnum):
+    original = "original"  # written in the list
+    devolved = "devolved"  # pushed down from a department
+    admission = "admission"  # enacted by an admission record
+    imported = "imported"  # read from a table
+
+
+class Provenance(_Strict):
+    kind: ProvenanceKind = ProvenanceKind.original
+    source: str | None = Field(None, description="where it came from, e.g. a department list id")
+    record: str | None = Field(None, description="id of the admission record, if any")
+
+
+class DutySpec(_Strict):
+    """One row of a responsibility list."""
+
+    matter: str = Field(min_length=1, description="matter code or name")
+    unit: str = Field(min_length=1, description="unit code, name or alias")
+    role: Role = Role.lead
+    area: str | None = Field(
+        None, description="area scope (code or name); default: the unit's jurisdiction"
+    )
+    when: dict[str, Any] | None = Field(None, description="conditions on event attributes")
+    time_limit: TimeLimit | None = None
+    legal_basis: list[LegalBasis] = Field(default_factory=list)
+    priority: int = 0
+    review_by: dt.date | None = None
+    provenance: Provenance | None = None
+    note: str | None = None
+
+    @field_validator("legal_basis", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str | dict) else value
+
+
+class ListKind(StrEnum):
+    department = "department"  # 部门权责清单
+    street_basic = "street_basic"  # 街镇基本履职事项
+    street_assist = "street_assist"  # 街镇配合履职事项
+    street_reclaimed = "street_reclaimed"  # 上级部门收回事项
+    refusal = "refusal"  # 不予受理 / 不负责清单
+
+
+class ListVersionSpec(VersionMeta):
+    duties: list[DutySpec] = Field(min_length=1)
+
+
+class ListFile(_Strict):
+    """A responsibility list with all its versions."""
+
+    file: Literal["list"]
+    id: Code
+    name: str = Field(min_length=1)
+    kind: ListKind
+    issuer: str | None = Field(None, description="unit that issued the list")
+    scope: str | None = Field(None, description="area the list covers")
+    versions: list[ListVersionSpec] = Field(min_length=1)
+
+
+TABLE_FIELDS = (
+    "matter",
+    "matter_name",
+    "unit",
+    "role",
+    "lead",
+    "assist",
+    "supervise",
+    "not_responsible",
+    "area",
+    "condition",
+    "time_limit",
+    "legal_basis",
+    "priority",
+    "review_by",
+    "note",
+)
+
+DEFAULT_ROLE_VALUES: dict[str, Role] = {
+    "lead": Role.lead,
+    "主办": Role.lead,
+    "牵头": Role.lead,
+    "负责": Role.lead,
+    "主责": Role.lead,
+    "assist": Role.assist,
+    "协办": Role.assist,
+    "配合": Role.assist,
+    "supervise": Role.supervise,
+    "监管": Role.supervise,
+    "监督": Role.supervise,
+    "not_responsible": Role.not_responsible,
+    "不负责": Role.not_responsible,
+    "非本单位职责": Role.not_responsible,
+}
+
+
+class MappingFile(_Strict):
+    """How the columns of a CSV or XLSX table map onto duty fields.
+
+    Give ``matter`` (code) or ``matter_name``; give ``unit`` (with ``role`` or a default role)
+    and/or the role columns ``lead`` / ``assist`` / ``supervise`` / ``not_responsible`` whose
+    cells name units. A cell naming several units ("、", "，", "；", "/") makes several duties.
+    """
+
+    file: Literal["mapping"]
+    sheet: str | None = Field(None, description="XLSX sheet name; default: the first sheet")
+    header_row: int = Field(1, ge=1, description="row number of the header (1 = first row)")
+    encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = "auto"
+    columns: dict[str, str] = Field(description="duty field → column header")
+    role_values: dict[str, Role] = Field(
+        default_factory=dict,
+        description="cell text → role, added to the built-in 主办/协办/… table",
+    )
+    defaults: dict[str, str] = Field(
+        default_factory=dict, description="duty field → value when the column is absent or blank"
+    )
+    unit_separators: list[str] = Field(default_factory=lambda: ["、", "，", "；", "/", ",", ";"])
+
+    @model_validator(mode="after")
+    def _check_columns(self) -> MappingFile:
+        unknown = sorted(set(self.columns) - set(TABLE_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown column field(s) {unknown}; expected some of {list(TABLE_FIELDS)}"
+            )
+        unknown = sorted(set(self.defaults) - set(TABLE_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown default field(s) {unknown}; expected some of {list(TABLE_FIELDS)}"
+            )
+        if not ({"matter", "matter_name"} & set(self.columns)):
+            raise ValueError("columns must name 'matter' (code) or 'matter_name'")
+        unit_columns = {"unit", "lead", "assist", "supervise", "not_responsible"}
+        if not (unit_columns & set(self.columns)):
+            raise ValueError("columns must name 'unit' or a role column (lead, assist, …)")
+        return self
+
+
+FILE_MODELS: dict[str, type[BaseModel]] = {
+    "areas": AreasFile,
+    "units": UnitsFile,
+    "catalogue": CatalogueFile,
+    "list": ListFile,
+    "mapping": MappingFile,
+}

@@ -1,0 +1,187 @@
+"""Snapshots: what is in force on a date, immutable, indexed and content-hashed.
+
+Everything that decides (routing, checks, admission) reads one snapshot and stamps its output
+with the snapshot's hash and date, so a decision can be reproduced later. The hash covers the
+areas, the units, the catalogue version and every list version in force (by content hash); it
+does not depend on the order in which anything was inserted, and two dates on which the same
+versions are in force share it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from remit.registry.domain import Area, Duty, ListInfo, ListVersion, Matter, Unit
+from remit.registry.hashing import canonical_json
+from remit.registry.validate import RegistryState
+from remit.registry.versions import in_force
+
+
+@dataclass(frozen=True, slots=True)
+class DutyInForce:
+    """A duty of a snapshot, with the list version it comes from."""
+
+    list_id: str
+    version: int
+    seq: int
+    duty: Duty
+
+
+@dataclass(frozen=True, slots=True)
+class ListInForce:
+    info: ListInfo
+    version: ListVersion
+
+
+def in_force_versions(
+    state: RegistryState, as_of: dt.date
+) -> tuple[ListInForce | None, list[ListInForce]]:
+    """The catalogue version and the list versions in force on ``as_of``."""
+    catalogue: ListInForce | None = None
+    lists: list[ListInForce] = []
+    for list_id, versions in sorted(state.versions.items()):
+        current = in_force(versions, as_of)
+        if current is None:
+            continue
+        entry = ListInForce(state.lists[list_id], current)
+        if entry.info.is_catalogue:
+            catalogue = entry
+        else:
+            lists.append(entry)
+    return catalogue, lists
+
+
+def snapshot_hash(
+    areas: Mapping[str, Area],
+    units: Mapping[str, Unit],
+    catalogue: ListInForce | None,
+    lists: list[ListInForce],
+) -> str:
+    """SHA-256 over the canonical content of what is in force."""
+    content = {
+        "areas": sorted(
+            [a.code, a.name, a.level.value, a.parent, sorted(a.aliases)] for a in areas.values()
+        ),
+        "units": sorted(
+            [
+                u.code,
+                u.name,
+                u.kind.value,
+                u.level.value,
+                u.jurisdiction,
+                u.parent,
+                u.capacity,
+                sorted(u.aliases),
+                sorted(u.powers),
+            ]
+            for u in units.values()
+        ),
+        "catalogue": [catalogue.info.id, catalogue.version.version, catalogue.version.content_hash]
+        if catalogue
+        else None,
+        "lists": sorted(
+            [e.info.id, str(e.info.kind), e.version.version, e.version.content_hash] for e in lists
+        ),
+    }
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def state_hash(state: RegistryState, as_of: dt.date) -> str:
+    """The hash of the snapshot on ``as_of`` without loading any duty."""
+    catalogue, lists = in_force_versions(state, as_of)
+    return snapshot_hash(state.areas, state.units, catalogue, lists)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What is in force on ``as_of``. Build one with :meth:`remit.Registry.snapshot`."""
+
+    as_of: dt.date
+    hash: str
+    areas: Mapping[str, Area]
+    units: Mapping[str, Unit]
+    catalogue: ListInForce | None
+    matters: Mapping[str, Matter]
+    lists: tuple[ListInForce, ...]
+    duties: tuple[DutyInForce, ...]
+    dangling: tuple[DutyInForce, ...] = ()
+    """Duties whose matter is not in the catalogue version in force (left out of ``duties``)."""
+    _by_matter_area: dict[tuple[str, str], list[DutyInForce]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for entry in self.duties:
+            self._by_matter_area.setdefault((entry.duty.matter, entry.duty.area), []).append(entry)
+        for code in self.areas:
+            self._ancestors[code] = self._chain(code)
+
+    def _chain(self, code: str) -> tuple[str, ...]:
+        chain = []
+        current: str | None = code
+        while current is not None and current in self.areas and current not in chain:
+            chain.append(current)
+            current = self.areas[current].parent
+        return tuple(chain)
+
+    @property
+    def short_hash(self) -> str:
+        return self.hash[:12]
+
+    def ancestors(self, area: str) -> tuple[str, ...]:
+        """``area`` and the areas above it, nearest first."""
+        return self._ancestors.get(area, (area,))
+
+    def duties_for(self, matter: str, area: str) -> list[DutyInForce]:
+        """Duties of ``matter`` whose scope covers ``area`` (the area itself or an ancestor)."""
+        found: list[DutyInForce] = []
+        for code in self.ancestors(area):
+            found.extend(self._by_matter_area.get((matter, code), ()))
+        return found
+
+    def children(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for area in self.areas.values():
+            if area.parent is not None:
+                out.setdefault(area.parent, []).append(area.code)
+        return out
+
+    def leaf_areas(self) -> Iterator[str]:
+        parents = {a.parent for a in self.areas.values()}
+        return (code for code in self.areas if code not in parents)
+
+    def summary(self) -> dict[str, Any]:
+        """The snapshot as plain data: date, hash, what is in force and counts."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "hash": self.hash,
+            "catalogue": _entry(self.catalogue) if self.catalogue else None,
+            "lists": [_entry(e) for e in self.lists],
+            "counts": {
+                "areas": len(self.areas),
+                "units": len(self.units),
+                "matters": len(self.matters),
+                "lists": len(self.lists),
+                "duties": len(self.duties),
+                "dangling_duties": len(self.dangling),
+            },
+        }
+
+
+def _entry(e: ListInForce) -> dict[str, Any]:
+    return {
+        "id": e.info.id,
+        "name": e.info.name,
+        "kind": str(e.info.kind),
+        "version": e.version.version,
+        "effective_from": e.version.effective_from.isoformat()
+        if e.version.effective_from
+        else None,
+        "content_hash": e.version.content_hash,
+        "rows": e.version.row_count,
+    }

@@ -1,0 +1,302 @@
+"""Tables as government offices keep them (CSV, XLSX) → duty rows, through a column mapping.
+
+A mapping file (``file: mapping``; ``remit schema --kind mapping``) names the column of each
+duty field. Without one, the layout that ``remit registry export --format csv|xlsx`` writes is
+assumed (:data:`EXPORT_COLUMNS`). Cells naming several units become several duties; a blank
+matter cell takes the matter of the row above (as merged cells in Excel read); CSV may be UTF-8
+(with or without BOM) or GB18030/GBK.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from remit.conditions import parse_condition_text
+from remit.errors import Collector, InputError, Problem
+from remit.legal import split_legal_bases
+from remit.registry.files import DEFAULT_ROLE_VALUES, DutySpec, MappingFile, Role
+from remit.registry.validate import schema_problems
+from remit.registry.yamlio import decode, load_yaml
+
+Locate = Callable[[str | None], dict[str, object]]
+
+EXPORT_COLUMNS: dict[str, str] = {
+    "matter": "事项编码",
+    "matter_name": "事项名称",
+    "unit": "责任单位",
+    "role": "角色",
+    "area": "区域",
+    "condition": "条件",
+    "time_limit": "时限",
+    "legal_basis": "法律依据",
+    "priority": "优先级",
+    "review_by": "复核日期",
+    "note": "备注",
+}
+"""The columns ``export`` writes and a table import assumes when no mapping is given."""
+
+ROLE_LABELS = {
+    Role.lead: "主办",
+    Role.assist: "协办",
+    Role.supervise: "监管",
+    Role.not_responsible: "不负责",
+}
+
+DEFAULT_MAPPING = MappingFile(file="mapping", columns=EXPORT_COLUMNS)
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm"}
+_ROLE_COLUMNS = {
+    "lead": Role.lead,
+    "assist": Role.assist,
+    "supervise": Role.supervise,
+    "not_responsible": Role.not_responsible,
+}
+# duty field (as validation names it) → the mapping field whose column holds it
+_FIELD_COLUMN = {"when": "condition"}
+
+
+def load_mapping(path: Path | None) -> MappingFile:
+    if path is None:
+        return DEFAULT_MAPPING
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict) or data.get("file") != "mapping":
+        raise InputError.one(
+            "file.unknown_kind",
+            source=str(path),
+            line=lines.line_of(("file",)),
+            field="file",
+            kind=data.get("file") if isinstance(data, dict) else None,
+            expected="mapping",
+        )
+    try:
+        return MappingFile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(schema_problems(exc, str(path), "mapping", lines.line_of)) from None
+
+
+def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutySpec, Locate]]:
+    """The duty rows of a table, each with a function that says where its fields are."""
+    mapping = load_mapping(mapping_path)
+    source = str(path)
+    rows = list(_read_rows(path, mapping))
+    if not rows or all(_blank(r) for _, r in rows):
+        raise InputError.one("file.empty", source=source, expected="a header row and duty rows")
+    header_index = mapping.header_row - 1
+    if header_index >= len(rows):
+        raise InputError.one("file.no_rows", source=source)
+    header = [_clean(h) for h in rows[header_index][1]]
+    columns: dict[str, int] = {}
+    collector = Collector()
+    for name, column in mapping.columns.items():
+        try:
+            columns[name] = header.index(_clean(column))
+        except ValueError:
+            collector.add(
+                "file.missing_column",
+                source=source,
+                row=rows[header_index][0],
+                column=column,
+                field=name,
+                header=", ".join(h for h in header if h) or "nothing",
+            )
+    collector.raise_if_any()
+    roles = {**DEFAULT_ROLE_VALUES, **mapping.role_values}
+    out: list[tuple[DutySpec, Locate]] = []
+    previous_matter = ""
+    data_rows = [(n, r) for n, r in rows[header_index + 1 :] if not _blank(r)]
+    if not data_rows:
+        raise InputError.one("file.no_rows", source=source)
+    for number, cells in data_rows:
+
+        def cell(name: str, cells: list[str] = cells) -> str:
+            index = columns.get(name)
+            value = cells[index] if index is not None and index < len(cells) else ""
+            return value.strip() or mapping.defaults.get(name, "")
+
+        def locate(
+            duty_field: str | None, number: int = number, unit_column: str = "unit"
+        ) -> dict[str, object]:
+            if duty_field is None:
+                return {"source": source, "row": number}
+            head = duty_field.split(".")[0]
+            name = unit_column if head == "unit" else _FIELD_COLUMN.get(head, head)
+            if name == "matter" and "matter" not in columns:
+                name = "matter_name"
+            column = mapping.columns.get(name)
+            label = f"{column} ({duty_field})" if column else duty_field
+            return {"source": source, "row": number, "field": label}
+
+        matter = cell("matter") or cell("matter_name") or previous_matter
+        previous_matter = matter
+        base, problems = _base_fields(cell, matter, locate)
+        collector.extend(problems)
+        assignments = _assignments(cell, columns, mapping, roles, locate, collector)
+        for unit, role, unit_column in assignments:
+            fields = {**base, "unit": unit, "role": role}
+            row_locate = _with_unit_column(locate, unit_column)
+            try:
+                out.append((DutySpec.model_validate(fields), row_locate))
+            except ValidationError as exc:
+                for problem in schema_problems(exc, source, "mapping", row=number):
+                    where = row_locate(problem.field.split(".")[0] if problem.field else None)
+                    collector.add(problem.key, **problem.params, **where)
+    collector.raise_if_any()
+    return out
+
+
+def _with_unit_column(locate: Callable[..., dict[str, object]], unit_column: str) -> Locate:
+    return lambda duty_field: locate(duty_field, unit_column=unit_column)
+
+
+def _base_fields(
+    cell: Callable[[str], str], matter: str, locate: Callable[..., dict[str, object]]
+) -> tuple[dict[str, Any], list[Problem]]:
+    problems: list[Problem] = []
+    fields: dict[str, Any] = {"matter": matter or None}
+    if cell("area"):
+        fields["area"] = cell("area")
+    text = cell("condition")
+    if text:
+        try:
+            fields["when"] = parse_condition_text(text)
+        except ValueError as exc:
+            problems.append(
+                Problem("cond.syntax", {"text": text, "detail": str(exc)}, **locate("when"))
+            )  # type: ignore[arg-type]
+    if cell("time_limit"):
+        fields["time_limit"] = cell("time_limit")
+    if cell("legal_basis"):
+        try:
+            fields["legal_basis"] = split_legal_bases(cell("legal_basis"))
+        except (ValueError, ValidationError) as exc:
+            problems.append(
+                Problem("schema.invalid", {"detail": str(exc)}, **locate("legal_basis"))
+            )  # type: ignore[arg-type]
+    for name in ("priority", "review_by", "note"):
+        if cell(name):
+            fields[name] = cell(name)
+    return fields, problems
+
+
+def _assignments(
+    cell: Callable[[str], str],
+    columns: dict[str, int],
+    mapping: MappingFile,
+    roles: dict[str, Role],
+    locate: Callable[..., dict[str, object]],
+    collector: Collector,
+) -> list[tuple[str, Role, str]]:
+    """(unit text, role, column it came from) for each unit named in the row."""
+    found: list[tuple[str, Role, str]] = []
+    if "unit" in columns or "unit" in mapping.defaults:
+        role_text = cell("role")
+        role: Role | None = Role.lead
+        if role_text:
+            role = roles.get(role_text) or roles.get(role_text.strip().lower())
+            if role is None:
+                collector.add(
+                    "schema.invalid",
+                    detail=f"unknown role {role_text!r}; expected one of {', '.join(sorted(roles))}",
+                    **locate("role"),
+                )
+        if role is not None:
+            found.extend((u, role, "unit") for u in _split(cell("unit"), mapping.unit_separators))
+    for name, role_of_column in _ROLE_COLUMNS.items():
+        if name in columns or name in mapping.defaults:
+            found.extend(
+                (u, role_of_column, name) for u in _split(cell(name), mapping.unit_separators)
+            )
+    if not found:
+        collector.add("schema.missing", **locate("unit"))
+    return found
+
+
+def _split(text: str, separators: list[str]) -> list[str]:
+    parts = [text]
+    for sep in separators:
+        parts = [piece for part in parts for piece in part.split(sep)]
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", str(text or "")).strip()
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def _read_rows(path: Path, mapping: MappingFile) -> Iterator[tuple[int, list[str]]]:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputError.one("file.not_found", source=str(path))
+    if suffix in {".csv", ".tsv"}:
+        data = path.read_bytes()
+        if not data.strip():
+            raise InputError.one(
+                "file.empty", source=str(path), expected="a header row and duty rows"
+            )
+        text = decode(data, str(path), mapping.encoding)
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","
+        )
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except csv.Error as exc:
+            raise InputError.one(
+                "file.bad_xlsx", source=str(path), line=reader.line_num, detail=str(exc)
+            ) from None
+        return
+    if suffix in {".xlsx", ".xlsm"}:
+        yield from _xlsx_rows(path, mapping.sheet)
+        return
+    raise InputError.one(
+        "file.unsupported",
+        source=str(path),
+        suffix=suffix,
+        expected=", ".join(sorted(TABLE_SUFFIXES)),
+    )
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
+        raise InputError.one(
+            "file.bad_xlsx", source=str(path), detail=str(exc) or type(exc).__name__
+        ) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError.one(
+                "file.no_sheet", source=str(path), sheet=sheet, sheets=", ".join(book.sheetnames)
+            )
+        worksheet = book[sheet] if sheet else book.worksheets[0]
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
+            yield number, [_cell_text(v) for v in values]
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

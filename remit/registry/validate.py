@@ -1,0 +1,779 @@
+"""From parsed files to a validated import plan.
+
+Everything is checked before anything is written: schemas, references (units, areas, matters
+by code, name or alias), conditions against the matter's attribute domains, version histories
+(numbering, dates, immutability of published versions). The result is an :class:`ImportPlan`
+that :mod:`remit.registry.store` writes in one transaction, or an :class:`InputError` with
+every problem found, each located by file, line or row, and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from remit.conditions import normalize
+from remit.errors import Collector, InputError, Problem
+from remit.registry.domain import (
+    CATALOGUE_KIND,
+    Area,
+    Duty,
+    ListInfo,
+    ListVersion,
+    Matter,
+    Unit,
+    utcnow,
+)
+from remit.registry.files import (
+    FILE_MODELS,
+    AreasFile,
+    CatalogueFile,
+    CatalogueVersionSpec,
+    DutySpec,
+    ListFile,
+    ListVersionSpec,
+    UnitsFile,
+    VersionStatus,
+)
+from remit.registry.hashing import canonical_json, content_hash
+from remit.registry.resolve import NameIndex, Unresolved, index_of
+from remit.registry.versions import check_sequence, in_force
+from remit.registry.yamlio import LineMap, dotted, load_yaml
+
+Locate = Callable[[str | None], dict[str, object]]
+"""Where a field of the thing being validated is: ``locate("unit")`` → source, line/row, field."""
+
+IMPORTABLE = ("areas", "units", "catalogue", "list")
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    model: BaseModel
+    lines: LineMap
+
+    def locate(self, *loc: str | int) -> dict[str, object]:
+        return {"source": self.path, "line": self.lines.line_of(loc), "field": dotted(loc) or None}
+
+
+@dataclass
+class RegistryState:
+    """What is in the registry, as far as validation needs it. Planning an import updates it
+    to what the registry will be once the plan is written."""
+
+    areas: dict[str, Area] = field(default_factory=dict)
+    units: dict[str, Unit] = field(default_factory=dict)
+    lists: dict[str, ListInfo] = field(default_factory=dict)
+    versions: dict[str, list[ListVersion]] = field(default_factory=dict)
+    """list id → its versions (metadata; catalogue versions carry their matters)."""
+
+    @property
+    def catalogue_id(self) -> str | None:
+        return next((i.id for i in self.lists.values() if i.is_catalogue), None)
+
+
+VersionAction = Literal["create", "replace", "publish", "withdraw"]
+
+
+@dataclass
+class VersionChange:
+    list_id: str
+    action: VersionAction
+    version: ListVersion
+    content_changed: bool
+
+
+@dataclass
+class ImportPlan:
+    files: list[str]
+    areas: list[Area] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    lists: list[ListInfo] = field(default_factory=list)
+    changes: list[VersionChange] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.areas or self.units or self.lists or self.changes)
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing
+
+
+def collect_yaml(paths: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file()
+            )
+            if not found:
+                problems.append(Problem("file.no_yaml", source=str(path)))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem("file.not_found", source=str(path)))
+    if problems:
+        raise InputError(problems)
+    return files
+
+
+def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
+    """Parse and schema-check every file; all problems of all files are reported together."""
+    collector = Collector()
+    parsed: list[ParsedFile] = []
+    for path in paths:
+        try:
+            data, lines = load_yaml(path)
+        except InputError as exc:
+            collector.extend(exc.problems)
+            continue
+        kind = data.get("file") if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            collector.add(
+                "schema.not_mapping",
+                source=str(path),
+                line=lines.line_of(()),
+                expected=" | ".join(IMPORTABLE),
+                found=type(data).__name__,
+            )
+            continue
+        if kind == "mapping":
+            collector.add("schema.mapping_file", source=str(path), line=lines.line_of(("file",)))
+            continue
+        if kind not in IMPORTABLE:
+            collector.add(
+                "file.unknown_kind",
+                source=str(path),
+                line=lines.line_of(("file",)),
+                field="file",
+                kind=kind,
+                expected=", ".join(IMPORTABLE),
+            )
+            continue
+        try:
+            model = FILE_MODELS[kind].model_validate(data)
+        except ValidationError as exc:
+            collector.extend(schema_problems(exc, str(path), kind, lines.line_of))
+            continue
+        parsed.append(ParsedFile(str(path), model, lines))
+    collector.raise_if_any()
+    return parsed
+
+
+def schema_problems(
+    exc: ValidationError,
+    source: str,
+    kind: str,
+    line_of: Callable[[Sequence[str | int]], int | None] | None = None,
+    row: int | None = None,
+    field_names: Callable[[Sequence[str | int]], str] = dotted,
+) -> list[Problem]:
+    """Pydantic's errors as located problems."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(
+            p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
+        where: dict[str, Any] = {"source": source, "field": field_names(loc) or None, "row": row}
+        if line_of is not None:
+            where["line"] = line_of(loc)
+        if error["type"] == "missing":
+            problems.append(Problem("schema.missing", **where))
+        elif error["type"] == "extra_forbidden":
+            problems.append(Problem("schema.extra", {"kind": kind}, **where))
+        else:
+            detail = error["msg"]
+            if error["type"] not in {"value_error", "assertion_error"}:
+                detail += f" (got {error.get('input')!r})"
+            problems.append(Problem("schema.invalid", {"detail": detail}, **where))
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# planning
+
+
+def plan_import(files: Sequence[ParsedFile], state: RegistryState) -> ImportPlan:
+    """Validate parsed files against each other and the registry; return what to write."""
+    collector = Collector()
+    plan = ImportPlan(files=[f.path for f in files])
+    by_kind: dict[str, list[ParsedFile]] = {k: [] for k in IMPORTABLE}
+    for f in files:
+        by_kind[f.model.file].append(f)  # type: ignore[attr-defined]
+
+    areas = _plan_areas(by_kind["areas"], state, plan, collector)
+    units = _plan_units(by_kind["units"], state, areas, plan, collector)
+    collector.raise_if_any()
+    catalogue_versions = _plan_catalogue(by_kind["catalogue"], state, plan, collector)
+    collector.raise_if_any()
+    context = DutyContext(
+        areas, units, catalogue_versions, state.catalogue_id or _new_catalogue(plan)
+    )
+    for f in by_kind["list"]:
+        _plan_list(f, state, context, plan, collector)
+    _check_unique_ids(by_kind["list"] + by_kind["catalogue"], collector)
+    collector.raise_if_any()
+    # ``state`` now describes the registry as it will be after the import
+    state.areas, state.units = areas, units
+    state.lists.update({info.id: info for info in plan.lists})
+    return plan
+
+
+def _new_catalogue(plan: ImportPlan) -> str:
+    return next((i.id for i in plan.lists if i.is_catalogue), "")
+
+
+def _check_unique_ids(files: list[ParsedFile], collector: Collector) -> None:
+    seen: dict[str, ParsedFile] = {}
+    for f in files:
+        list_id = f.model.id  # type: ignore[attr-defined]
+        if list_id in seen:
+            collector.add(
+                "ref.duplicate",
+                what="list",
+                key=list_id,
+                other=seen[list_id].path,
+                **f.locate("id"),
+            )
+        seen[list_id] = f
+
+
+def _plan_areas(
+    files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
+) -> dict[str, Area]:
+    areas = dict(state.areas)
+    where: dict[str, dict[str, object]] = {}
+    incoming: dict[str, Area] = {}
+    for f in files:
+        model: AreasFile = f.model  # type: ignore[assignment]
+        for i, spec in enumerate(model.areas):
+            loc = f.locate("areas", i, "code")
+            if spec.code in incoming:
+                collector.add(
+                    "ref.duplicate", what="area", key=spec.code, other=_at(where[spec.code]), **loc
+                )
+                continue
+            where[spec.code] = loc
+            incoming[spec.code] = Area(
+                spec.code, spec.name, spec.level, spec.parent, tuple(spec.aliases)
+            )
+    areas.update(incoming)
+    for code, area in incoming.items():
+        if area.parent is not None and area.parent not in areas:
+            collector.add(
+                "ref.unknown_parent_area", code=area.parent, **{**where[code], "field": "parent"}
+            )
+        elif _has_cycle(code, lambda c: areas[c].parent if c in areas else None):
+            collector.add("ref.area_cycle", code=code, **where[code])
+        if state.areas.get(code) != area:
+            plan.areas.append(area)
+    return areas
+
+
+def _plan_units(
+    files: list[ParsedFile],
+    state: RegistryState,
+    areas: dict[str, Area],
+    plan: ImportPlan,
+    collector: Collector,
+) -> dict[str, Unit]:
+    units = dict(state.units)
+    where: dict[str, dict[str, object]] = {}
+    incoming: dict[str, Unit] = {}
+    area_index = index_of(areas, "area")
+    for f in files:
+        model: UnitsFile = f.model  # type: ignore[assignment]
+        for i, spec in enumerate(model.units):
+            loc = f.locate("units", i, "code")
+            if spec.code in incoming:
+                collector.add(
+                    "ref.duplicate", what="unit", key=spec.code, other=_at(where[spec.code]), **loc
+                )
+                continue
+            where[spec.code] = loc
+            try:
+                jurisdiction = area_index.resolve(spec.jurisdiction, "ref.unknown_area")
+            except Unresolved as exc:
+                collector.add(exc.key, **exc.params, **f.locate("units", i, "jurisdiction"))
+                continue
+            incoming[spec.code] = Unit(
+                code=spec.code,
+                name=spec.name,
+                kind=spec.kind,
+                level=spec.level,
+                jurisdiction=jurisdiction,
+                parent=spec.parent,
+                capacity=spec.capacity,
+                aliases=tuple(spec.aliases),
+                powers=tuple(spec.powers),
+            )
+    units.update(incoming)
+    spelled: dict[str, str] = {}
+    for code, unit in units.items():
+        for spelling in (unit.name, *unit.aliases):
+            spelled.setdefault(spelling, code)
+    for code, unit in incoming.items():
+        if unit.parent is not None and unit.parent not in units:
+            collector.add(
+                "ref.unknown_parent_unit", code=unit.parent, **{**where[code], "field": "parent"}
+            )
+        elif _has_cycle(code, lambda c: units[c].parent if c in units else None):
+            collector.add("ref.unit_cycle", code=code, **where[code])
+        for alias in unit.aliases:
+            other = spelled.get(alias)
+            if other is not None and other != code:
+                collector.add(
+                    "ref.alias_clash",
+                    alias=alias,
+                    unit=code,
+                    other=other,
+                    **{**where[code], "field": "aliases"},
+                )
+        if state.units.get(code) != unit:
+            plan.units.append(unit)
+    return units
+
+
+def _has_cycle(start: str, parent_of: Callable[[str], str | None]) -> bool:
+    seen = {start}
+    current = parent_of(start)
+    while current is not None:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = parent_of(current)
+    return False
+
+
+def _at(where: dict[str, object]) -> str:
+    return f"{where.get('source')}:{where.get('line')}"
+
+
+# --- versions (shared by the catalogue and lists) --------------------------------------------
+
+
+def _version_meta(
+    list_id: str,
+    spec: ListVersionSpec | CatalogueVersionSpec,
+    rows: Iterable[dict[str, Any]],
+    count: int,
+) -> ListVersion:
+    now = utcnow()
+    return ListVersion(
+        list_id=list_id,
+        version=spec.version,
+        status=spec.status,
+        effective_from=spec.effective_from,
+        effective_to=spec.effective_to,
+        author=spec.author,
+        note=spec.note,
+        content_hash=content_hash(list(rows)),
+        parent_hash=None,
+        row_count=count,
+        created_at=now,
+        published_at=now if spec.status is VersionStatus.published else None,
+    )
+
+
+def _file_versions_locator(f: ParsedFile) -> Callable[[int], dict[str, object]]:
+    index_of_version = {v.version: i for i, v in enumerate(f.model.versions)}  # type: ignore[attr-defined]
+
+    def locate(number: int) -> dict[str, object]:
+        if number in index_of_version:
+            return f.locate("versions", index_of_version[number])
+        return {"source": f.path, "field": f"versions (version {number} in the registry)"}
+
+    return locate
+
+
+def _merge_versions(
+    locate: Callable[[int], dict[str, object]],
+    info: ListInfo,
+    incoming: list[ListVersion],
+    state: RegistryState,
+    plan: ImportPlan,
+    collector: Collector,
+) -> list[ListVersion]:
+    """Merge incoming versions into the registry's; record the changes in ``plan``."""
+    existing = {v.version: v for v in state.versions.get(info.id, [])}
+    merged = dict(existing)
+    changes: list[VersionChange] = []
+    for new in incoming:
+        old = existing.get(new.version)
+        where = locate(new.version)
+        if old is None:
+            merged[new.version] = new
+            changes.append(VersionChange(info.id, "create", new, True))
+            continue
+        same_content = old.content_hash == new.content_hash
+        same_dates = (old.effective_from, old.effective_to) == (
+            new.effective_from,
+            new.effective_to,
+        )
+        if old.status is VersionStatus.draft:
+            if new.status is VersionStatus.draft:
+                if not same_content or (old.note, old.author) != (new.note, new.author):
+                    merged[new.version] = replace(new, created_at=old.created_at)
+                    changes.append(
+                        VersionChange(info.id, "replace", merged[new.version], not same_content)
+                    )
+                else:
+                    plan.unchanged += 1
+            else:
+                merged[new.version] = replace(new, created_at=old.created_at)
+                action: VersionAction = (
+                    "publish" if new.status is VersionStatus.published else "withdraw"
+                )
+                changes.append(
+                    VersionChange(info.id, action, merged[new.version], not same_content)
+                )
+            continue
+        if not same_content or not same_dates:
+            collector.add(
+                "version.immutable",
+                version=new.version,
+                list_id=info.id,
+                status=old.status.value,
+                old=old.content_hash[:12],
+                next=max(merged) + 1,
+                **where,
+            )
+            continue
+        if old.status is new.status:
+            plan.unchanged += 1
+        elif old.status is VersionStatus.published and new.status is VersionStatus.withdrawn:
+            merged[new.version] = replace(
+                old, status=VersionStatus.withdrawn, note=new.note or old.note
+            )
+            changes.append(VersionChange(info.id, "withdraw", merged[new.version], False))
+        else:
+            collector.add(
+                "version.status_regress",
+                version=new.version,
+                list_id=info.id,
+                existing=old.status.value,
+                given=new.status.value,
+                **{**where, "field": "status"},
+            )
+    history = [merged[n] for n in sorted(merged)]
+    collector.extend(check_sequence(history, locate))
+    # parent hashes chain each version to the one before it
+    chained: dict[int, ListVersion] = {}
+    for i, version in enumerate(history):
+        parent = history[i - 1].content_hash if i else None
+        chained[version.version] = replace(version, parent_hash=parent)
+    for change in changes:
+        change.version = replace(
+            chained[change.version.version],
+            duties=change.version.duties,
+            matters=change.version.matters,
+        )
+    plan.changes.extend(changes)
+    state.versions[info.id] = [
+        replace(v, duties=(), matters=v.matters) for v in (chained[n] for n in sorted(chained))
+    ]
+    return state.versions[info.id]
+
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+def _plan_catalogue(
+    files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
+) -> list[ListVersion]:
+    catalogue_id = state.catalogue_id
+    for f in files:
+        model: CatalogueFile = f.model  # type: ignore[assignment]
+        if catalogue_id is not None and model.id != catalogue_id:
+            collector.add(
+                "ref.second_catalogue", existing=catalogue_id, given=model.id, **f.locate("id")
+            )
+            continue
+        catalogue_id = model.id
+        info = ListInfo(model.id, model.name, CATALOGUE_KIND)
+        if state.lists.get(info.id) != info:
+            plan.lists.append(info)
+        versions = []
+        for i, spec in enumerate(model.versions):
+            matters = _catalogue_matters(f, i, spec, collector)
+            rows = [m.content() for m in matters]
+            meta = _version_meta(model.id, spec, rows, len(matters))
+            versions.append(replace(meta, matters=tuple(matters)))
+        _merge_versions(_file_versions_locator(f), info, versions, state, plan, collector)
+    return list(state.versions.get(catalogue_id or "", []))
+
+
+def _catalogue_matters(
+    f: ParsedFile, index: int, spec: CatalogueVersionSpec, collector: Collector
+) -> list[Matter]:
+    matters: dict[str, Matter] = {}
+    lines: dict[str, dict[str, object]] = {}
+    for j, m in enumerate(spec.matters):
+        loc = f.locate("versions", index, "matters", j, "code")
+        if m.code in matters:
+            collector.add(
+                "ref.duplicate", what="matter", key=m.code, other=_at(lines[m.code]), **loc
+            )
+            continue
+        lines[m.code] = loc
+        matters[m.code] = Matter(
+            code=m.code,
+            name=m.name,
+            kind=m.kind,
+            parent=m.parent,
+            attributes=dict(m.attributes),
+            hit_policy=m.hit_policy,
+            default_time_limit=m.default_time_limit,
+            aliases=tuple(m.aliases),
+            description=m.description,
+        )
+    for code, matter in matters.items():
+        if matter.parent is not None and matter.parent not in matters:
+            collector.add(
+                "ref.unknown_parent_matter",
+                code=matter.parent,
+                **{**lines[code], "field": "parent"},
+            )
+        elif _has_cycle(code, lambda c: matters[c].parent if c in matters else None):
+            collector.add("ref.matter_cycle", code=code, **lines[code])
+    return list(matters.values())
+
+
+# --- lists and duties -------------------------------------------------------------------------
+
+
+class DutyContext:
+    """Resolves and validates duty rows against areas, units and the catalogue in force."""
+
+    def __init__(
+        self,
+        areas: dict[str, Area],
+        units: dict[str, Unit],
+        catalogue_versions: list[ListVersion],
+        catalogue_id: str,
+    ):
+        self.areas, self.units = areas, units
+        self.area_index = index_of(areas, "area")
+        self.unit_index = index_of(units, "unit")
+        self.catalogue_versions = catalogue_versions
+        self.catalogue_id = catalogue_id
+        self._matter_indexes: dict[int, tuple[dict[str, Matter], NameIndex]] = {}
+
+    def catalogue_for(self, effective_from: dt.date | None) -> ListVersion | None:
+        """The catalogue version a list version is checked against: the one in force on its
+        effective date, or for a draft the newest one not withdrawn."""
+        if effective_from is not None:
+            return in_force(self.catalogue_versions, effective_from)
+        live = [v for v in self.catalogue_versions if v.status is not VersionStatus.withdrawn]
+        return live[-1] if live else None
+
+    def matters_of(self, catalogue: ListVersion) -> tuple[dict[str, Matter], NameIndex]:
+        if catalogue.version not in self._matter_indexes:
+            matters = {m.code: m for m in catalogue.matters}
+            self._matter_indexes[catalogue.version] = (matters, index_of(matters, "matter"))
+        return self._matter_indexes[catalogue.version]
+
+    def duty(
+        self, spec: DutySpec, catalogue: ListVersion, locate: Locate, collector: Collector
+    ) -> Duty | None:
+        """A validated :class:`Duty`, or ``None`` with the problems added to ``collector``."""
+        matters, matter_index = self.matters_of(catalogue)
+        before = len(collector.problems)
+        try:
+            matter = matters[
+                matter_index.resolve(spec.matter, "ref.unknown_matter", catalogue=_cat(catalogue))
+            ]
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **locate("matter"))
+            matter = None
+        try:
+            unit = self.units[self.unit_index.resolve(spec.unit, "ref.unknown_unit")]
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **locate("unit"))
+            unit = None
+        area: str | None = None
+        if spec.area is not None:
+            try:
+                area = self.area_index.resolve(spec.area, "ref.unknown_area")
+            except Unresolved as exc:
+                collector.add(exc.key, **exc.params, **locate("area"))
+        elif unit is not None:
+            area = unit.jurisdiction
+        conditions = {}
+        if matter is not None:
+            conditions, problems = normalize(spec.when, matter.attributes, matter.code)
+            for p in problems:
+                collector.add(p.key, **p.params, **locate(p.field))
+        if len(collector.problems) > before or matter is None or unit is None or area is None:
+            return None
+        return Duty(
+            matter=matter.code,
+            unit=unit.code,
+            role=spec.role,
+            area=area,
+            conditions=conditions,
+            time_limit=spec.time_limit,
+            legal_basis=tuple(spec.legal_basis),
+            priority=spec.priority,
+            review_by=spec.review_by,
+            provenance=spec.provenance,
+            note=spec.note,
+        )
+
+    def duties(
+        self,
+        specs: Sequence[tuple[DutySpec, Locate]],
+        effective_from: dt.date | None,
+        collector: Collector,
+        where: dict[str, object],
+    ) -> list[Duty]:
+        """Validate a version's rows; duplicates (same content twice) are problems too."""
+        catalogue = self.catalogue_for(effective_from)
+        if catalogue is None:
+            if not self.catalogue_versions:
+                collector.add("ref.no_catalogue", **where)
+            else:
+                collector.add(
+                    "ref.catalogue_not_in_force",
+                    catalogue=self.catalogue_id,
+                    date=effective_from,
+                    **where,
+                )
+            return []
+        duties: list[Duty] = []
+        seen: dict[str, dict[str, object]] = {}
+        for spec, locate in specs:
+            duty = self.duty(spec, catalogue, locate, collector)
+            if duty is None:
+                continue
+            key = canonical_json(duty.content())
+            if key in seen:
+                collector.add(
+                    "ref.duplicate",
+                    what="duty",
+                    key=f"{duty.matter}/{duty.unit}/{duty.role.value}",
+                    other=_at(seen[key]),
+                    **locate(None),
+                )
+                continue
+            seen[key] = locate(None)
+            duties.append(duty)
+        return duties
+
+
+def _cat(catalogue: ListVersion) -> str:
+    return f"{catalogue.list_id} v{catalogue.version}"
+
+
+def _plan_list(
+    f: ParsedFile,
+    state: RegistryState,
+    context: DutyContext,
+    plan: ImportPlan,
+    collector: Collector,
+) -> None:
+    model: ListFile = f.model  # type: ignore[assignment]
+    existing = state.lists.get(model.id)
+    if existing is not None and existing.kind != model.kind:
+        collector.add(
+            "ref.kind_mismatch",
+            list_id=model.id,
+            existing=existing.kind,
+            given=model.kind.value,
+            **f.locate("kind"),
+        )
+        return
+    issuer = _resolve_or_report(
+        context.unit_index, model.issuer, "ref.unknown_unit", f.locate("issuer"), collector
+    )
+    scope = _resolve_or_report(
+        context.area_index, model.scope, "ref.unknown_area", f.locate("scope"), collector
+    )
+    info = ListInfo(model.id, model.name, model.kind, issuer, scope)
+    if existing != info:
+        plan.lists.append(info)
+    versions = []
+    for i, spec in enumerate(model.versions):
+        specs = [
+            (
+                duty,
+                lambda name, i=i, j=j: f.locate(
+                    "versions", i, "duties", j, *([name] if name else [])
+                ),
+            )
+            for j, duty in enumerate(spec.duties)
+        ]
+        duties = context.duties(specs, spec.effective_from, collector, f.locate("versions", i))
+        meta = _version_meta(model.id, spec, (d.content() for d in duties), len(duties))
+        versions.append(replace(meta, duties=tuple(duties)))
+    _merge_versions(_file_versions_locator(f), info, versions, state, plan, collector)
+
+
+def _resolve_or_report(
+    index: NameIndex, text: str | None, key: str, where: dict[str, object], collector: Collector
+) -> str | None:
+    if text is None:
+        return None
+    try:
+        return index.resolve(text, key)
+    except Unresolved as exc:
+        collector.add(exc.key, **exc.params, **where)
+        return None
+
+
+def duty_context(state: RegistryState) -> DutyContext:
+    catalogue_id = state.catalogue_id or ""
+    return DutyContext(state.areas, state.units, state.versions.get(catalogue_id, []), catalogue_id)
+
+
+def plan_draft(
+    list_id: str,
+    specs: Sequence[tuple[DutySpec, Locate]],
+    state: RegistryState,
+    source: str,
+    author: str | None,
+    note: str | None,
+) -> ImportPlan:
+    """A new draft version of ``list_id`` made of ``specs`` (or the replaced current draft)."""
+    collector = Collector()
+    info = state.lists.get(list_id)
+    if info is None or info.is_catalogue:
+        known = ", ".join(sorted(i for i, v in state.lists.items() if not v.is_catalogue)) or "none"
+        raise InputError.one("ref.unknown_list", list_id=list_id, known=known)
+    duties = duty_context(state).duties(specs, None, collector, {"source": source})
+    collector.raise_if_any()
+    history = state.versions.get(list_id, [])
+    number = (
+        history[-1].version
+        if history and history[-1].status is VersionStatus.draft
+        else len(history) + 1
+    )
+    spec = ListVersionSpec.model_construct(
+        version=number,
+        status=VersionStatus.draft,
+        effective_from=None,
+        effective_to=None,
+        author=author,
+        note=note,
+    )
+    meta = _version_meta(list_id, spec, (d.content() for d in duties), len(duties))
+    plan = ImportPlan(files=[source])
+    _merge_versions(
+        lambda _n: {"source": source},
+        info,
+        [replace(meta, duties=tuple(duties))],
+        state,
+        plan,
+        collector,
+    )
+    collector.raise_if_any()
+    return plan

@@ -1,0 +1,146 @@
+"""The life of versions: which version is in force on a date, and which sequences are valid.
+
+A list (or the catalogue) has versions 1, 2, 3 …; drafts come last; each published version
+takes effect on its ``effective_from`` and supersedes the previous one from that day. An
+explicit ``effective_to`` ends a version early (nothing of that list is in force after it,
+until the next version). Withdrawn versions are never in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Protocol, TypeVar
+
+from remit.errors import Problem
+from remit.registry.files import VersionStatus
+
+
+class VersionLike(Protocol):
+    @property
+    def version(self) -> int: ...
+    @property
+    def status(self) -> VersionStatus: ...
+    @property
+    def effective_from(self) -> dt.date | None: ...
+    @property
+    def effective_to(self) -> dt.date | None: ...
+
+
+V = TypeVar("V", bound="VersionLike")
+
+
+def in_force(versions: Sequence[V], on: dt.date) -> V | None:
+    """The published version in force on ``on``, if any."""
+    current: V | None = None
+    for version in versions:
+        if version.status is not VersionStatus.published or version.effective_from is None:
+            continue
+        if version.effective_from <= on and (
+            current is None or version.effective_from > current.effective_from  # type: ignore[operator]
+        ):
+            current = version
+    if current is not None and current.effective_to is not None and current.effective_to < on:
+        return None
+    return current
+
+
+def effective_until(versions: Sequence[VersionLike], version: VersionLike) -> dt.date | None:
+    """The last day ``version`` is in force: its own end, or the day before its successor."""
+    ends = [version.effective_to] if version.effective_to else []
+    if version.status is VersionStatus.published and version.effective_from is not None:
+        later = [
+            v.effective_from
+            for v in versions
+            if v.status is VersionStatus.published
+            and v.effective_from is not None
+            and v.effective_from > version.effective_from
+        ]
+        if later:
+            ends.append(min(later) - dt.timedelta(days=1))
+    return min(ends) if ends else None
+
+
+def check_sequence(
+    versions: Sequence[VersionLike], locate: Callable[[int], dict[str, object]]
+) -> list[Problem]:
+    """Problems with a list's whole version history; ``locate(n)`` says where version n is."""
+    problems: list[Problem] = []
+    numbers = [v.version for v in versions]
+    if numbers != list(range(1, len(numbers) + 1)):
+        problems.append(
+            Problem(
+                "version.sequence",
+                {"found": ", ".join(map(str, numbers))},
+                **_loc(locate, numbers[-1]),
+            )  # type: ignore[arg-type]
+        )
+    draft: VersionLike | None = None
+    previous: VersionLike | None = None
+    for v in versions:
+        where = _loc(locate, v.version)
+        if v.status is VersionStatus.draft:
+            draft = draft or v
+        elif draft is not None:
+            problems.append(
+                Problem(
+                    "version.draft_not_last",
+                    {"version": draft.version, "later": v.version, "status": v.status.value},
+                    **_loc(locate, draft.version),  # type: ignore[arg-type]
+                )
+            )
+        if v.status is VersionStatus.withdrawn and v.effective_from is None:
+            continue
+        if v.status is not VersionStatus.draft and v.effective_from is None:
+            problems.append(
+                Problem(
+                    "version.published_needs_date",
+                    {"version": v.version, "status": v.status.value},
+                    **where,
+                )  # type: ignore[arg-type]
+            )
+            continue
+        if v.effective_from and v.effective_to and v.effective_to < v.effective_from:
+            problems.append(
+                Problem(
+                    "version.end_before_start",
+                    {"end": v.effective_to, "start": v.effective_from},
+                    **{**where, "field": "effective_to"},  # type: ignore[arg-type]
+                )
+            )
+        if v.status is not VersionStatus.published:
+            continue
+        if previous is not None and previous.effective_from is not None:
+            assert v.effective_from is not None
+            if v.effective_from <= previous.effective_from:
+                problems.append(
+                    Problem(
+                        "version.dates_order",
+                        {
+                            "version": v.version,
+                            "date": v.effective_from,
+                            "prev": previous.version,
+                            "prev_date": previous.effective_from,
+                        },
+                        **{**where, "field": "effective_from"},  # type: ignore[arg-type]
+                    )
+                )
+            elif previous.effective_to is not None and previous.effective_to >= v.effective_from:
+                problems.append(
+                    Problem(
+                        "version.ends_after_next",
+                        {
+                            "version": previous.version,
+                            "end": previous.effective_to,
+                            "next": v.version,
+                            "next_date": v.effective_from,
+                        },
+                        **{**_loc(locate, previous.version), "field": "effective_to"},  # type: ignore[arg-type]
+                    )
+                )
+        previous = v
+    return problems
+
+
+def _loc(locate: Callable[[int], dict[str, object]], number: int) -> dict[str, object]:
+    return dict(locate(number))

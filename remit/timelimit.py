@@ -1,0 +1,98 @@
+"""Time limits as real tables write them: "2小时", "4紧急工作时", "2工作日", "15天".
+
+A :class:`TimeLimit` is typed (a value and a unit) so deadlines can be computed on the official
+calendar. Units:
+
+- ``minutes`` 分钟, ``hours`` 小时: clock time;
+- ``work_hours`` 工作时: hours counted only inside working hours on working days;
+- ``urgent_work_hours`` 紧急工作时: hours counted around the clock, holidays included (urgent
+  cases do not wait for office hours); kept apart from ``hours`` because tables say so;
+- ``work_days`` 工作日: working days on the official calendar (holidays and make-up days);
+- ``days`` 天/日/自然日 and ``months`` 个月: calendar time.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class TimeUnit(StrEnum):
+    minutes = "minutes"
+    hours = "hours"
+    work_hours = "work_hours"
+    urgent_work_hours = "urgent_work_hours"
+    work_days = "work_days"
+    days = "days"
+    months = "months"
+
+
+# canonical Chinese spelling first; the rest are accepted spellings
+_SPELLINGS: dict[TimeUnit, tuple[str, ...]] = {
+    TimeUnit.minutes: ("分钟", "分", "min", "mins", "minute", "minutes"),
+    TimeUnit.hours: ("小时", "个小时", "h", "hr", "hrs", "hour", "hours"),
+    TimeUnit.work_hours: (
+        "工作时",
+        "个工作时",
+        "工作小时",
+        "个工作小时",
+        "work_hour",
+        "work_hours",
+    ),
+    TimeUnit.urgent_work_hours: (
+        "紧急工作时",
+        "个紧急工作时",
+        "紧急工作小时",
+        "urgent_work_hour",
+        "urgent_work_hours",
+    ),
+    TimeUnit.work_days: ("工作日", "个工作日", "work_day", "work_days", "working_days"),
+    TimeUnit.days: ("天", "日", "自然日", "个自然日", "d", "day", "days", "calendar_days"),
+    TimeUnit.months: ("个月", "月", "month", "months"),
+}
+_UNIT_BY_SPELLING = {s.lower(): unit for unit, spellings in _SPELLINGS.items() for s in spellings}
+_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([^\d\s]+?)\s*(?:内|以内)?\s*$")
+
+
+class TimeLimit(BaseModel):
+    """A time limit: ``value`` units of ``unit``. Written in files as text, e.g. ``"2工作日"``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value: float = Field(gt=0, description="how many units")
+    unit: TimeUnit
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return parse_time_limit_parts(data)
+        return data
+
+    @property
+    def text(self) -> str:
+        """The canonical Chinese spelling, e.g. ``4紧急工作时``."""
+        value = int(self.value) if float(self.value).is_integer() else self.value
+        return f"{value}{_SPELLINGS[self.unit][0]}"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_time_limit_parts(text: str) -> dict[str, object]:
+    """``"2工作日"`` → ``{"value": 2.0, "unit": "work_days"}``; raises ``ValueError``."""
+    match = _PATTERN.match(text.strip())
+    if match:
+        unit = _UNIT_BY_SPELLING.get(match.group(2).lower())
+        if unit is not None:
+            return {"value": float(match.group(1)), "unit": unit}
+    raise ValueError(
+        f"cannot read time limit {text!r}; expected e.g. 2小时, 4紧急工作时, 2工作日, 15天"
+    )
+
+
+def parse_time_limit(text: str) -> TimeLimit:
+    return TimeLimit.model_validate(parse_time_limit_parts(text))
