@@ -63,6 +63,13 @@ def _identity(row: dict[str, Any]) -> str:
     return canonical_json([row["matter"], row["unit"], row["area"], row.get("when", {})])
 
 
+def _loose_identity(row: dict[str, Any]) -> str:
+    """Second chance: the same matter, unit and role (its scope or conditions changed)."""
+    if "unit" not in row:
+        return row["code"]
+    return canonical_json([row["matter"], row["unit"], row["role"]])
+
+
 def diff_versions(a: ListVersion, b: ListVersion) -> VersionDiff:
     before = defaultdict(list)
     for row in _rows(a):
@@ -78,17 +85,18 @@ def diff_versions(a: ListVersion, b: ListVersion) -> VersionDiff:
             added.append(row)
     removed = [row for rows in before.values() for row in rows]
     # a removed and an added row with one identity, alone on both sides, is a change
-    removed_by_id = defaultdict(list)
-    for row in removed:
-        removed_by_id[_identity(row)].append(row)
-    added_by_id = defaultdict(list)
-    for row in added:
-        added_by_id[_identity(row)].append(row)
-    changed = []
-    for identity, olds in removed_by_id.items():
-        news = added_by_id.get(identity, [])
-        if len(olds) == 1 and len(news) == 1:
-            changed.append(RowChange(olds[0], news[0]))
-            removed.remove(olds[0])
-            added.remove(news[0])
+    changed: list[RowChange] = []
+    for identity in (_identity, _loose_identity):
+        removed_by_id = defaultdict(list)
+        for row in removed:
+            removed_by_id[identity(row)].append(row)
+        added_by_id = defaultdict(list)
+        for row in added:
+            added_by_id[identity(row)].append(row)
+        for key, olds in removed_by_id.items():
+            news = added_by_id.get(key, [])
+            if len(olds) == 1 and len(news) == 1:
+                changed.append(RowChange(olds[0], news[0]))
+                removed.remove(olds[0])
+                added.remove(news[0])
     return VersionDiff(a.list_id, a.version, b.version, added, removed, changed, unchanged)

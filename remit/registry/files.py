@@ -69,7 +69,7 @@ class UnitSpec(_Strict):
     aliases: list[str] = Field(default_factory=list, description="other spellings of the name")
     kind: UnitKind
     level: Level
-    jurisdiction: Code = Field(description="code of the area the unit serves")
+    jurisdiction: str = Field(min_length=1, description="the area the unit serves (code or name)")
     parent: Code | None = Field(None, description="code of the unit above it")
     capacity: int | None = Field(None, ge=0, description="staff available for events")
     powers: list[str] = Field(
