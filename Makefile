@@ -24,7 +24,7 @@ demo: $(VENV)/.installed
 	$(REMIT) init --db $(DEMO_DB) --force
 	$(REMIT) registry import --db $(DEMO_DB) data/responsibility_lists/
 	$(REMIT) registry lists --db $(DEMO_DB)
-	$(REMIT) registry diff --db $(DEMO_DB) HP-JD-JBLZ-WLQ 1 2
+	$(REMIT) registry diff --db $(DEMO_DB) HP-JZ-JB 1 2
 	$(REMIT) registry snapshot --db $(DEMO_DB)
 
 test: $(VENV)/.installed

@@ -25,6 +25,7 @@ from remit.registry import Registry
 from remit.registry.export import dump_yaml, list_document
 from remit.registry.files import FILE_MODELS
 from remit.registry.tabular import TABLE_SUFFIXES
+from remit.registry.versions import effective_until
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,21 +85,27 @@ class RemitGroup(click.Group):
         except InputError as exc:
             err = render.console(stderr=True)
             err.print(t("error.header", count=len(exc.problems)), style="bold red", markup=False)
-            err.print(exc.render(), markup=False)
+            err.print(exc.render(), markup=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         except OperationalError as exc:
             render.console(stderr=True).print(
                 t("db.unreachable", url=ctx.meta.get("remit.url", "?"), detail=str(exc.orig)),
                 markup=False,
+                soft_wrap=True,
             )
             sys.exit(2)
+        except BrokenPipeError:  # output piped into `head` and the like
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
             if os.environ.get("REMIT_DEBUG"):
                 raise
             render.console(stderr=True).print(
-                t("error.internal", error=f"{type(exc).__name__}: {exc}"), markup=False
+                t("error.internal", error=f"{type(exc).__name__}: {exc}"),
+                markup=False,
+                soft_wrap=True,
             )
             sys.exit(1)
 
@@ -260,8 +267,9 @@ def show(
     if fmt == "yaml":
         click.echo(dump_yaml(list_document(info, [version])), nl=False)
         return
+    until = effective_until(state.versions[list_id], version)
     if fmt == "json":
-        data = _version_json(version)
+        data = _version_json(version, until)
         data["list"] = {"id": info.id, "name": info.name, "kind": str(info.kind)}
         data["rows"] = [m.content() for m in version.matters] or [
             d.content() for d in version.duties
@@ -269,7 +277,7 @@ def show(
         _echo_json(data)
         return
     out = render.console()
-    for line in render.version_header(version, info.name):
+    for line in render.version_header(version, info.name, until):
         out.print(line, markup=False)
     if info.is_catalogue:
         out.print(render.matters_table(version))

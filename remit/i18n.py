@@ -7,6 +7,7 @@ Every user-facing string goes through :func:`t` with a message key, so the CLI c
 from __future__ import annotations
 
 import os
+import string
 from contextvars import ContextVar
 from typing import Literal
 
@@ -28,7 +29,8 @@ def default_lang() -> Lang:
 
 current_lang: ContextVar[Lang] = ContextVar("remit_lang", default="en")
 
-# key -> (English, Chinese). Placeholders use str.format names.
+# key -> (English, Chinese). Placeholders use str.format names; ``{name:status}`` shows the
+# value through the message ``status.<value>`` (likewise ``role`` and ``kind``).
 MESSAGES: dict[str, tuple[str, str]] = {
     # locations
     "loc.line": ("line {n}", "第 {n} 行"),
@@ -183,8 +185,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "版本号应从 1 起按顺序递增；实际为 {found}",
     ),
     "version.published_needs_date": (
-        "version {version} is {status} but has no effective_from date",
-        "第 {version} 版状态为 {status}，但没有 effective_from 生效日期",
+        "version {version} is {status:status} but has no effective_from date",
+        "第 {version} 版状态为{status:status}，但没有 effective_from 生效日期",
     ),
     "version.dates_order": (
         "version {version} takes effect on {date}, not after version {prev} ({prev_date}): version dates overlap",
@@ -199,26 +201,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "截止日期 {end} 早于生效日期 {start}",
     ),
     "version.immutable": (
-        "version {version} of {list_id} is already {status} with other content (hash {old}); "
+        "version {version} of {list_id} is already {status:status} with other content (hash {old}); "
         "published versions are immutable: add version {next} instead",
-        "{list_id} 第 {version} 版已{status}且内容不同（哈希 {old}）；已发布版本不可修改：请新增第 {next} 版",
+        "{list_id} 第 {version} 版{status:status}且内容不同（哈希 {old}）；已发布版本不可修改：请新增第 {next} 版",
     ),
     "version.status_regress": (
-        "version {version} of {list_id} is {existing} in the registry and cannot become {given}",
-        "{list_id} 第 {version} 版在登记库中为{existing}，不能改为{given}",
+        "version {version} of {list_id} is {existing:status} in the registry and cannot become {given:status}",
+        "{list_id} 第 {version} 版在登记库中为{existing:status}，不能改为{given:status}",
     ),
     "version.draft_not_last": (
-        "version {version} is a draft, but version {later} after it is {status}; only the newest "
-        "version may be a draft",
-        "第 {version} 版是草稿，但其后的第 {later} 版为{status}；只有最新版本可以是草稿",
+        "version {version} is a draft, but version {later} after it is {status:status}; only the "
+        "newest version may be a draft",
+        "第 {version} 版是草稿，但其后的第 {later} 版为{status:status}；只有最新版本可以是草稿",
     ),
     "version.no_draft": (
         "list {list_id} has no draft version to publish; import a table or a YAML draft first",
         "清单 {list_id} 没有可发布的草稿版本；请先导入表格或 YAML 草稿",
     ),
     "version.not_published": (
-        "version {version} of {list_id} is {status}; only a published or draft version can be withdrawn",
-        "{list_id} 第 {version} 版状态为{status}；只有已发布或草稿版本可以撤回",
+        "version {version} of {list_id} is {status:status}; only a published or draft version can be withdrawn",
+        "{list_id} 第 {version} 版状态为{status:status}；只有已发布或草稿版本可以撤回",
     ),
     "version.empty": ("version {version} has no rows", "第 {version} 版没有任何条目"),
     "version.draft_gap": (
@@ -351,8 +353,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+_TERMS = ("status", "role", "kind")
+
+
+class _Formatter(string.Formatter):
+    """Fills a template; a field formatted as a term (``{status:status}``) is translated."""
+
+    def __init__(self, lang: Lang):
+        self.lang = lang
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if format_spec in _TERMS:
+            key = f"{format_spec}.{value}"
+            return t(key, self.lang) if key in MESSAGES else str(value)
+        return super().format_field(value, format_spec)
+
+
 def t(key: str, lang: Lang | None = None, /, **params: object) -> str:
     """The message ``key`` in ``lang`` (default: the current language) with ``params`` filled in."""
+    lang = lang or current_lang.get()
     en, zh = MESSAGES[key]
-    template = zh if (lang or current_lang.get()) == "zh" else en
-    return template.format(**params)
+    return _Formatter(lang).format(zh if lang == "zh" else en, **params)

@@ -19,7 +19,7 @@ class LegalBasisKind(StrEnum):
     other = "other"
 
 
-# checked in order: the end of the title tells the kind of instrument
+# the end of the title tells the kind of instrument
 _KIND_BY_SUFFIX: tuple[tuple[str, LegalBasisKind], ...] = (
     ("纪要", LegalBasisKind.meeting_minute),
     ("通知", LegalBasisKind.notice),
@@ -58,7 +58,8 @@ class LegalBasis(BaseModel):
 
 
 def kind_of_title(title: str) -> LegalBasisKind:
-    for suffix, kind in _KIND_BY_SUFFIX:
+    """The kind of instrument its title ends with (longest ending first: 办法 is not 法)."""
+    for suffix, kind in sorted(_KIND_BY_SUFFIX, key=lambda item: -len(item[0])):
         if title.endswith(suffix):
             return kind
     return LegalBasisKind.other

@@ -68,10 +68,11 @@ def lists_table(summaries: Iterable[ListSummary], on: dt.date) -> Table:
     return table
 
 
-def version_header(v: ListVersion, name: str) -> list[str]:
+def version_header(v: ListVersion, name: str, until: dt.date | None) -> list[str]:
+    """The title lines of a version; ``until`` is its last day in force, if it ends."""
     return [
         f"{v.list_id} {name} — {t('label.version')} {v.version} ({_status(v.status.value)})",
-        f"{t('label.effective')}: {_date(v.effective_from) or '-'} → {_date(v.effective_to) or t('label.open_ended')}"
+        f"{t('label.effective')}: {_date(v.effective_from) or '-'} → {_date(until) or t('label.open_ended')}"
         f"   {t('label.author')}: {v.author or '-'}   {t('label.hash')}: {v.content_hash[:12]}",
         *([f"{t('label.note')}: {v.note}"] if v.note else []),
     ]

@@ -79,6 +79,8 @@ def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             csv.writer(handle).writerows(rows)
         return
+    if fmt != "xlsx":
+        raise ValueError(f"unknown table format {fmt!r}; expected csv or xlsx")
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -87,6 +89,8 @@ def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None
     sheet.title = title[:31]
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # every value is text: "=…" must not become a formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"

@@ -57,7 +57,10 @@ class NameIndex:
 
     def hint(self, text: str) -> str:
         spellings = {normalize_name(n): n for n in [*self._display.values(), *self._codes]}
-        close = difflib.get_close_matches(normalize_name(text), list(spellings), n=3, cutoff=0.6)
+        wanted = normalize_name(text)
+        close = difflib.get_close_matches(wanted, list(spellings), n=3, cutoff=0.6)
+        # a name written with a qualifier, e.g. 油烟污染（餐饮单位） for 油烟污染
+        close += [s for s in spellings if len(s) > 1 and s in wanted and s not in close][:3]
         if not close:
             return ""
         return " (did you mean " + ", ".join(repr(spellings[c]) for c in close) + "?)"

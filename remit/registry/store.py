@@ -6,13 +6,14 @@ Every write is one transaction; a failure rolls it back and leaves the registry 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, Text, cast, delete, insert, select, update
 from sqlmodel import Session
 
 from remit.conditions import AttributeDomain
@@ -125,22 +126,63 @@ def _matter(r: MatterRecord) -> Matter:
     )
 
 
-def duty_from_row(row: Any) -> Duty:
-    """A :class:`Duty` from a row of the duty table (an ORM record or a core row)."""
+# Many duties share their conditions, legal bases and provenance: the JSON columns are read as
+# text and each distinct text is decoded once. The decoded objects are shared between duties.
+
+
+@lru_cache(maxsize=65536)
+def _conditions(text: str | None) -> dict[str, Any]:
+    return json.loads(text) if text else {}
+
+
+@lru_cache(maxsize=65536)
+def _legal_bases(text: str | None) -> tuple[LegalBasis, ...]:
+    return tuple(_legal_basis(b["kind"], b["title"], b.get("article")) for b in json.loads(text or "[]"))
+
+
+@lru_cache(maxsize=65536)
+def _provenance(text: str | None) -> Provenance | None:
+    data = json.loads(text) if text else None
+    return Provenance.model_validate(data) if data else None
+
+
+_ROLES = {role.value: role for role in Role}
+
+
+def _duty_query(table: Any) -> Any:
+    """The duty columns, JSON ones as text (``CAST … AS TEXT`` on SQLite and PostgreSQL)."""
+    return select(
+        table.c.version_pk,
+        table.c.seq,
+        table.c.matter,
+        table.c.unit,
+        table.c.role,
+        table.c.area,
+        cast(table.c.conditions, Text).label("conditions"),
+        table.c.time_limit,
+        cast(table.c.legal_basis, Text).label("legal_basis"),
+        table.c.priority,
+        table.c.review_by,
+        cast(table.c.provenance, Text).label("provenance"),
+        table.c.note,
+    )
+
+
+def _duty(row: Any) -> Duty:
+    """A :class:`Duty` from a row of :func:`_duty_query` (read by position: it is hot)."""
+    _, _, matter, unit, role, area, conditions, time_limit, legal, priority, review, prov, note = row
     return Duty(
-        matter=row.matter,
-        unit=row.unit,
-        role=Role(row.role),
-        area=row.area,
-        conditions=row.conditions or {},
-        time_limit=_time_limit(row.time_limit),
-        legal_basis=tuple(
-            _legal_basis(b["kind"], b["title"], b.get("article")) for b in row.legal_basis or ()
-        ),
-        priority=row.priority,
-        review_by=row.review_by,
-        provenance=Provenance.model_validate(row.provenance) if row.provenance else None,
-        note=row.note,
+        matter,
+        unit,
+        _ROLES[role],
+        area,
+        _conditions(conditions),
+        _time_limit(time_limit),
+        _legal_bases(legal),
+        priority,
+        review,
+        _provenance(prov),
+        note,
     )
 
 
@@ -226,8 +268,8 @@ def _with_rows(s: Session, version_pk: int, version: ListVersion) -> ListVersion
         )
         return replace(version, matters=tuple(_matter(r) for r in rows.scalars()))
     table = DutyRecord.__table__  # type: ignore[attr-defined]
-    rows = s.execute(select(table).where(table.c.version_pk == version_pk).order_by(table.c.seq))
-    return replace(version, duties=tuple(duty_from_row(r) for r in rows))
+    rows = s.execute(_duty_query(table).where(table.c.version_pk == version_pk).order_by(table.c.seq))
+    return replace(version, duties=tuple(_duty(r) for r in rows))
 
 
 def version_with_rows(engine: Engine, list_id: str, number: int) -> ListVersion | None:
@@ -262,11 +304,11 @@ def duties_of_versions(
             pk: (list_id, number) for pk, list_id, number in found if (list_id, number) in wanted
         }
         rows = s.execute(
-            select(table)
+            _duty_query(table)
             .where(table.c.version_pk.in_(list(pks)))
             .order_by(table.c.version_pk, table.c.seq)
         )
-        return [(*pks[r.version_pk], r.seq, duty_from_row(r)) for r in rows]
+        return [(*pks[r[0]], r[1], _duty(r)) for r in rows]
 
 
 def audit_entries(engine: Engine, list_id: str | None = None) -> list[AuditEntry]:

@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -100,18 +101,19 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
         try:
             columns[name] = header.index(_clean(column))
         except ValueError:
-            collector.add(
-                "file.missing_column",
-                source=source,
-                row=rows[header_index][0],
-                column=column,
-                field=name,
-                header=", ".join(h for h in header if h) or "nothing",
+            params = {
+                "column": column,
+                "field": name,
+                "header": ", ".join(h for h in header if h) or "nothing",
+            }
+            collector.extend(
+                [Problem("file.missing_column", params, source=source, row=rows[header_index][0])]
             )
     collector.raise_if_any()
     roles = {**DEFAULT_ROLE_VALUES, **mapping.role_values}
     out: list[tuple[DutySpec, Locate]] = []
-    previous_matter = ""
+    # a blank matter cell takes the matter (and the column it was read from) of the row above
+    matter, matter_column = "", "matter" if "matter" in columns else "matter_name"
     data_rows = [(n, r) for n, r in rows[header_index + 1 :] if not _blank(r)]
     if not data_rows:
         raise InputError.one("file.no_rows", source=source)
@@ -122,21 +124,24 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
             value = cells[index] if index is not None and index < len(cells) else ""
             return value.strip() or mapping.defaults.get(name, "")
 
+        given = next((name for name in ("matter", "matter_name") if cell(name)), None)
+        if given is not None:
+            matter, matter_column = cell(given), given
+
         def locate(
-            duty_field: str | None, number: int = number, unit_column: str = "unit"
+            duty_field: str | None,
+            number: int = number,
+            unit_column: str = "unit",
+            matter_column: str = matter_column,
         ) -> dict[str, object]:
             if duty_field is None:
                 return {"source": source, "row": number}
             head = duty_field.split(".")[0]
-            name = unit_column if head == "unit" else _FIELD_COLUMN.get(head, head)
-            if name == "matter" and "matter" not in columns:
-                name = "matter_name"
+            name = {"unit": unit_column, "matter": matter_column, **_FIELD_COLUMN}.get(head, head)
             column = mapping.columns.get(name)
             label = f"{column} ({duty_field})" if column else duty_field
             return {"source": source, "row": number, "field": label}
 
-        matter = cell("matter") or cell("matter_name") or previous_matter
-        previous_matter = matter
         base, problems = _base_fields(cell, matter, locate)
         collector.extend(problems)
         assignments = _assignments(cell, columns, mapping, roles, locate, collector)
@@ -148,7 +153,9 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
             except ValidationError as exc:
                 for problem in schema_problems(exc, source, "mapping", row=number):
                     where = row_locate(problem.field.split(".")[0] if problem.field else None)
-                    collector.add(problem.key, **problem.params, **where)
+                    located = Problem(problem.key, problem.params, **where)  # type: ignore[arg-type]
+                    if located not in collector.problems:
+                        collector.extend([located])
     collector.raise_if_any()
     return out
 
@@ -197,7 +204,9 @@ def _assignments(
 ) -> list[tuple[str, Role, str]]:
     """(unit text, role, column it came from) for each unit named in the row."""
     found: list[tuple[str, Role, str]] = []
+    named: list[str] = []
     if "unit" in columns or "unit" in mapping.defaults:
+        named = _split(cell("unit"), mapping.unit_separators)
         role_text = cell("role")
         role: Role | None = Role.lead
         if role_text:
@@ -209,13 +218,13 @@ def _assignments(
                     **locate("role"),
                 )
         if role is not None:
-            found.extend((u, role, "unit") for u in _split(cell("unit"), mapping.unit_separators))
+            found.extend((u, role, "unit") for u in named)
     for name, role_of_column in _ROLE_COLUMNS.items():
         if name in columns or name in mapping.defaults:
             found.extend(
                 (u, role_of_column, name) for u in _split(cell(name), mapping.unit_separators)
             )
-    if not found:
+    if not found and not named:
         collector.add("schema.missing", **locate("unit"))
     return found
 
@@ -249,9 +258,8 @@ def _read_rows(path: Path, mapping: MappingFile) -> Iterator[tuple[int, list[str
         reader = csv.reader(
             io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","
         )
-        try:
-            for row in reader:
-                yield reader.line_num, row
+        try:  # numbered as a spreadsheet shows them: line breaks inside a cell do not count
+            yield from enumerate(reader, 1)
         except csv.Error as exc:
             raise InputError.one(
                 "file.bad_xlsx", source=str(path), line=reader.line_num, detail=str(exc)
@@ -272,22 +280,32 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # a damaged workbook fails when opened (not a zip, no [Content_Types].xml) or only when its
+    # sheet is read (malformed XML raises ParseError, a SyntaxError; corrupt data, zlib.error)
+    damaged = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, SyntaxError, zlib.error)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
-        raise InputError.one(
-            "file.bad_xlsx", source=str(path), detail=str(exc) or type(exc).__name__
-        ) from None
+    except damaged as exc:
+        raise _bad_xlsx(path, exc) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
             raise InputError.one(
                 "file.no_sheet", source=str(path), sheet=sheet, sheets=", ".join(book.sheetnames)
             )
         worksheet = book[sheet] if sheet else book.worksheets[0]
+        # read-only mode trusts the used range the file declares, which some producers get
+        # wrong (e.g. "A1"): forget it and read every row and cell there is
+        worksheet.reset_dimensions()
         for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
             yield number, [_cell_text(v) for v in values]
+    except damaged as exc:
+        raise _bad_xlsx(path, exc) from None
     finally:
         book.close()
+
+
+def _bad_xlsx(path: Path, exc: Exception) -> InputError:
+    return InputError.one("file.bad_xlsx", source=str(path), detail=str(exc) or type(exc).__name__)
 
 
 def _cell_text(value: object) -> str:

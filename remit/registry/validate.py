@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -41,7 +42,7 @@ from remit.registry.files import (
     VersionStatus,
 )
 from remit.registry.hashing import canonical_json, content_hash
-from remit.registry.resolve import NameIndex, Unresolved, index_of
+from remit.registry.resolve import NameIndex, Unresolved, index_of, normalize_name
 from remit.registry.versions import check_sequence, in_force
 from remit.registry.yamlio import LineMap, dotted, load_yaml
 
@@ -147,7 +148,9 @@ def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
             )
             continue
         if kind == "mapping":
-            collector.add("schema.mapping_file", source=str(path), line=lines.line_of(("file",)))
+            collector.add(
+                "schema.mapping_file", source=str(path), line=lines.line_of(("file",)), field="file"
+            )
             continue
         if kind not in IMPORTABLE:
             collector.add(
@@ -251,7 +254,7 @@ def _plan_areas(
     files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
 ) -> dict[str, Area]:
     areas = dict(state.areas)
-    where: dict[str, dict[str, object]] = {}
+    where: dict[str, Callable[..., dict[str, object]]] = {}
     incoming: dict[str, Area] = {}
     for f in files:
         model: AreasFile = f.model  # type: ignore[assignment]
@@ -259,21 +262,23 @@ def _plan_areas(
             loc = f.locate("areas", i, "code")
             if spec.code in incoming:
                 collector.add(
-                    "ref.duplicate", what="area", key=spec.code, other=_at(where[spec.code]), **loc
+                    "ref.duplicate",
+                    what="area",
+                    key=spec.code,
+                    other=_at(where[spec.code]("code")),
+                    **loc,
                 )
                 continue
-            where[spec.code] = loc
+            where[spec.code] = partial(f.locate, "areas", i)
             incoming[spec.code] = Area(
                 spec.code, spec.name, spec.level, spec.parent, tuple(spec.aliases)
             )
     areas.update(incoming)
     for code, area in incoming.items():
         if area.parent is not None and area.parent not in areas:
-            collector.add(
-                "ref.unknown_parent_area", code=area.parent, **{**where[code], "field": "parent"}
-            )
+            collector.add("ref.unknown_parent_area", code=area.parent, **where[code]("parent"))
         elif _has_cycle(code, lambda c: areas[c].parent if c in areas else None):
-            collector.add("ref.area_cycle", code=code, **where[code])
+            collector.add("ref.area_cycle", code=code, **where[code]("parent"))
         if state.areas.get(code) != area:
             plan.areas.append(area)
     return areas
@@ -287,7 +292,7 @@ def _plan_units(
     collector: Collector,
 ) -> dict[str, Unit]:
     units = dict(state.units)
-    where: dict[str, dict[str, object]] = {}
+    where: dict[str, Callable[..., dict[str, object]]] = {}
     incoming: dict[str, Unit] = {}
     area_index = index_of(areas, "area")
     for f in files:
@@ -296,10 +301,14 @@ def _plan_units(
             loc = f.locate("units", i, "code")
             if spec.code in incoming:
                 collector.add(
-                    "ref.duplicate", what="unit", key=spec.code, other=_at(where[spec.code]), **loc
+                    "ref.duplicate",
+                    what="unit",
+                    key=spec.code,
+                    other=_at(where[spec.code]("code")),
+                    **loc,
                 )
                 continue
-            where[spec.code] = loc
+            where[spec.code] = partial(f.locate, "units", i)
             try:
                 jurisdiction = area_index.resolve(spec.jurisdiction, "ref.unknown_area")
             except Unresolved as exc:
@@ -317,26 +326,24 @@ def _plan_units(
                 powers=tuple(spec.powers),
             )
     units.update(incoming)
-    spelled: dict[str, str] = {}
+    spelled: dict[str, set[str]] = {}
     for code, unit in units.items():
         for spelling in (unit.name, *unit.aliases):
-            spelled.setdefault(spelling, code)
+            spelled.setdefault(normalize_name(spelling), set()).add(code)
     for code, unit in incoming.items():
         if unit.parent is not None and unit.parent not in units:
-            collector.add(
-                "ref.unknown_parent_unit", code=unit.parent, **{**where[code], "field": "parent"}
-            )
+            collector.add("ref.unknown_parent_unit", code=unit.parent, **where[code]("parent"))
         elif _has_cycle(code, lambda c: units[c].parent if c in units else None):
-            collector.add("ref.unit_cycle", code=code, **where[code])
-        for alias in unit.aliases:
-            other = spelled.get(alias)
-            if other is not None and other != code:
+            collector.add("ref.unit_cycle", code=code, **where[code]("parent"))
+        for k, alias in enumerate(unit.aliases):
+            others = spelled[normalize_name(alias)] - {code}
+            if others:
                 collector.add(
                     "ref.alias_clash",
                     alias=alias,
                     unit=code,
-                    other=other,
-                    **{**where[code], "field": "aliases"},
+                    other=", ".join(sorted(others)),
+                    **where[code]("aliases", k),
                 )
         if state.units.get(code) != unit:
             plan.units.append(unit)
@@ -344,14 +351,13 @@ def _plan_units(
 
 
 def _has_cycle(start: str, parent_of: Callable[[str], str | None]) -> bool:
+    """Is ``start`` its own ancestor? (Merely reaching a cycle above it does not count.)"""
     seen = {start}
     current = parent_of(start)
-    while current is not None:
-        if current in seen:
-            return True
+    while current is not None and current not in seen:
         seen.add(current)
         current = parent_of(current)
-    return False
+    return current == start
 
 
 def _at(where: dict[str, object]) -> str:
@@ -384,26 +390,53 @@ def _version_meta(
     )
 
 
-def _file_versions_locator(f: ParsedFile) -> Callable[[int], dict[str, object]]:
+class VersionLocate(Protocol):
+    """Where version ``number`` (or its field ``name``) is."""
+
+    def __call__(self, number: int, name: str | None = None, /) -> dict[str, object]: ...
+
+
+def _file_versions_locator(f: ParsedFile) -> VersionLocate:
     index_of_version = {v.version: i for i, v in enumerate(f.model.versions)}  # type: ignore[attr-defined]
 
-    def locate(number: int) -> dict[str, object]:
+    def locate(number: int, name: str | None = None, /) -> dict[str, object]:
         if number in index_of_version:
-            return f.locate("versions", index_of_version[number])
+            return f.locate("versions", index_of_version[number], *([name] if name else []))
         return {"source": f.path, "field": f"versions (version {number} in the registry)"}
 
     return locate
 
 
+def _duplicate_versions(f: ParsedFile, collector: Collector) -> bool:
+    """Report version numbers given twice in one file; whether there were any."""
+    first: dict[int, int] = {}
+    for i, spec in enumerate(f.model.versions):  # type: ignore[attr-defined]
+        if spec.version in first:
+            collector.add(
+                "ref.duplicate",
+                what="version",
+                key=spec.version,
+                other=_at(f.locate("versions", first[spec.version], "version")),
+                **f.locate("versions", i, "version"),
+            )
+        first.setdefault(spec.version, i)
+    return len(first) < len(f.model.versions)  # type: ignore[attr-defined]
+
+
 def _merge_versions(
-    locate: Callable[[int], dict[str, object]],
+    locate: VersionLocate,
     info: ListInfo,
     incoming: list[ListVersion],
     state: RegistryState,
     plan: ImportPlan,
     collector: Collector,
+    invalid: frozenset[int] = frozenset(),
 ) -> list[ListVersion]:
-    """Merge incoming versions into the registry's; record the changes in ``plan``."""
+    """Merge incoming versions into the registry's; record the changes in ``plan``.
+
+    ``invalid`` are versions whose rows had problems (already reported): their content is
+    incomplete, so it is not compared with the registry's.
+    """
     existing = {v.version: v for v in state.versions.get(info.id, [])}
     merged = dict(existing)
     changes: list[VersionChange] = []
@@ -437,7 +470,7 @@ def _merge_versions(
                     VersionChange(info.id, action, merged[new.version], not same_content)
                 )
             continue
-        if not same_content or not same_dates:
+        if (not same_content and new.version not in invalid) or not same_dates:
             collector.add(
                 "version.immutable",
                 version=new.version,
@@ -465,7 +498,7 @@ def _merge_versions(
                 **{**where, "field": "status"},
             )
     history = [merged[n] for n in sorted(merged)]
-    collector.extend(check_sequence(history, locate))
+    collector.extend(check_sequence(history, locate, locate))
     # parent hashes chain each version to the one before it
     chained: dict[int, ListVersion] = {}
     for i, version in enumerate(history):
@@ -502,13 +535,21 @@ def _plan_catalogue(
         info = ListInfo(model.id, model.name, CATALOGUE_KIND)
         if state.lists.get(info.id) != info:
             plan.lists.append(info)
+        if _duplicate_versions(f, collector):
+            continue
         versions = []
+        invalid: set[int] = set()
         for i, spec in enumerate(model.versions):
+            before = len(collector.problems)
             matters = _catalogue_matters(f, i, spec, collector)
+            if len(collector.problems) > before:
+                invalid.add(spec.version)
             rows = [m.content() for m in matters]
             meta = _version_meta(model.id, spec, rows, len(matters))
             versions.append(replace(meta, matters=tuple(matters)))
-        _merge_versions(_file_versions_locator(f), info, versions, state, plan, collector)
+        _merge_versions(
+            _file_versions_locator(f), info, versions, state, plan, collector, frozenset(invalid)
+        )
     return list(state.versions.get(catalogue_id or "", []))
 
 
@@ -516,15 +557,15 @@ def _catalogue_matters(
     f: ParsedFile, index: int, spec: CatalogueVersionSpec, collector: Collector
 ) -> list[Matter]:
     matters: dict[str, Matter] = {}
-    lines: dict[str, dict[str, object]] = {}
+    lines: dict[str, Callable[..., dict[str, object]]] = {}
     for j, m in enumerate(spec.matters):
         loc = f.locate("versions", index, "matters", j, "code")
         if m.code in matters:
             collector.add(
-                "ref.duplicate", what="matter", key=m.code, other=_at(lines[m.code]), **loc
+                "ref.duplicate", what="matter", key=m.code, other=_at(lines[m.code]("code")), **loc
             )
             continue
-        lines[m.code] = loc
+        lines[m.code] = partial(f.locate, "versions", index, "matters", j)
         matters[m.code] = Matter(
             code=m.code,
             name=m.name,
@@ -538,13 +579,9 @@ def _catalogue_matters(
         )
     for code, matter in matters.items():
         if matter.parent is not None and matter.parent not in matters:
-            collector.add(
-                "ref.unknown_parent_matter",
-                code=matter.parent,
-                **{**lines[code], "field": "parent"},
-            )
+            collector.add("ref.unknown_parent_matter", code=matter.parent, **lines[code]("parent"))
         elif _has_cycle(code, lambda c: matters[c].parent if c in matters else None):
-            collector.add("ref.matter_cycle", code=code, **lines[code])
+            collector.add("ref.matter_cycle", code=code, **lines[code]("parent"))
     return list(matters.values())
 
 
@@ -701,21 +738,29 @@ def _plan_list(
     info = ListInfo(model.id, model.name, model.kind, issuer, scope)
     if existing != info:
         plan.lists.append(info)
+    if _duplicate_versions(f, collector):
+        return
     versions = []
+    invalid: set[int] = set()
     for i, spec in enumerate(model.versions):
+        before = len(collector.problems)
         specs = [
             (
                 duty,
                 lambda name, i=i, j=j: f.locate(
-                    "versions", i, "duties", j, *([name] if name else [])
+                    "versions", i, "duties", j, *(name.split(".") if name else [])
                 ),
             )
             for j, duty in enumerate(spec.duties)
         ]
         duties = context.duties(specs, spec.effective_from, collector, f.locate("versions", i))
+        if len(collector.problems) > before:
+            invalid.add(spec.version)
         meta = _version_meta(model.id, spec, (d.content() for d in duties), len(duties))
         versions.append(replace(meta, duties=tuple(duties)))
-    _merge_versions(_file_versions_locator(f), info, versions, state, plan, collector)
+    _merge_versions(
+        _file_versions_locator(f), info, versions, state, plan, collector, frozenset(invalid)
+    )
 
 
 def _resolve_or_report(
@@ -768,7 +813,7 @@ def plan_draft(
     meta = _version_meta(list_id, spec, (d.content() for d in duties), len(duties))
     plan = ImportPlan(files=[source])
     _merge_versions(
-        lambda _n: {"source": source},
+        lambda _number, name=None: {"source": source, "field": name},
         info,
         [replace(meta, duties=tuple(duties))],
         state,

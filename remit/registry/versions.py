@@ -62,17 +62,27 @@ def effective_until(versions: Sequence[VersionLike], version: VersionLike) -> dt
 
 
 def check_sequence(
-    versions: Sequence[VersionLike], locate: Callable[[int], dict[str, object]]
+    versions: Sequence[VersionLike],
+    locate: Callable[[int], dict[str, object]],
+    locate_field: Callable[[int, str], dict[str, object]] | None = None,
 ) -> list[Problem]:
-    """Problems with a list's whole version history; ``locate(n)`` says where version n is."""
+    """Problems with a list's whole version history; ``locate(n)`` says where version n is,
+    ``locate_field(n, name)`` where its field ``name`` is (default: ``name`` alone)."""
+
+    def at(number: int, name: str) -> dict[str, object]:
+        if locate_field is not None:
+            return dict(locate_field(number, name))
+        return {**locate(number), "field": name}
+
     problems: list[Problem] = []
     numbers = [v.version for v in versions]
-    if numbers != list(range(1, len(numbers) + 1)):
+    wrong = next((n for i, n in enumerate(numbers, 1) if n != i), None)
+    if wrong is not None:
         problems.append(
             Problem(
                 "version.sequence",
                 {"found": ", ".join(map(str, numbers))},
-                **_loc(locate, numbers[-1]),
+                **at(wrong, "version"),
             )  # type: ignore[arg-type]
         )
     draft: VersionLike | None = None
@@ -105,7 +115,7 @@ def check_sequence(
                 Problem(
                     "version.end_before_start",
                     {"end": v.effective_to, "start": v.effective_from},
-                    **{**where, "field": "effective_to"},  # type: ignore[arg-type]
+                    **at(v.version, "effective_to"),  # type: ignore[arg-type]
                 )
             )
         if v.status is not VersionStatus.published:
@@ -122,7 +132,7 @@ def check_sequence(
                             "prev": previous.version,
                             "prev_date": previous.effective_from,
                         },
-                        **{**where, "field": "effective_from"},  # type: ignore[arg-type]
+                        **at(v.version, "effective_from"),  # type: ignore[arg-type]
                     )
                 )
             elif previous.effective_to is not None and previous.effective_to >= v.effective_from:
@@ -135,7 +145,7 @@ def check_sequence(
                             "next": v.version,
                             "next_date": v.effective_from,
                         },
-                        **{**_loc(locate, previous.version), "field": "effective_to"},  # type: ignore[arg-type]
+                        **at(previous.version, "effective_to"),  # type: ignore[arg-type]
                     )
                 )
         previous = v

@@ -11,6 +11,21 @@ import yaml
 from remit.errors import InputError, Problem
 
 Loc = tuple[str | int, ...]
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: much faster
+
+
+class _Loader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, except that an impossible date (``2025-13-45``) stays text, so that
+    the schema reports it at its field and line instead of the loader failing."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
 def decode(data: bytes, source: str, encoding: str = "auto") -> str:
@@ -58,7 +73,7 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
     """Parse one YAML document; problems (syntax, duplicate keys, emptiness) carry lines."""
     source = str(path)
     text = read_text(path)
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -76,7 +91,7 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
         line = mark.line + 1 if mark else None
         detail = " ".join(filter(None, [exc.context, exc.problem]))
         raise InputError.one("file.yaml_syntax", source=source, line=line, detail=detail) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:
         raise InputError.one("file.yaml_syntax", source=source, detail=str(exc)) from None
     finally:
         loader.dispose()
