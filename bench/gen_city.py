@@ -324,7 +324,7 @@ def write_tree(city: dict[str, Any], root: Path) -> int:
             sort_keys=False,
         ),
         encoding="utf-8",
-    )  # noqa: E731
+    )
     dump(city["areas"], root / "areas.yaml")
     dump(city["units"], root / "units.yaml")
     dump(city["catalogue"], root / "catalogue.yaml")

@@ -297,8 +297,11 @@ def _bool_constraint(attr: str, spec: Any) -> dict[str, Any]:
 
 _CLAUSE_SPLIT = re.compile(r"\s*(?:;|；|\band\b|并且|且)\s*")
 _VALUE_SPLIT = re.compile(r"\s*[,，、|/]\s*")
+# the word operators stand apart from the attribute name: "building_type = x" is no "in"
 _CLAUSE = re.compile(
-    r"^(?P<attr>[^=<>≥≤≠!]+?)\s*(?P<op>not\s+in|in|==|=|!=|≠|>=|≥|<=|≤|>|<|：|:)\s*(?P<value>.+)$",
+    r"^(?P<attr>[^=<>≥≤≠!]+?)"
+    r"(?:\s+(?P<word>not\s+in|in)(?:\s+|(?=[(\[{（]))|\s*(?P<op>==|=|!=|≠|>=|≥|<=|≤|>|<|：|:)\s*)"
+    r"(?P<value>.+)$",
     re.IGNORECASE,
 )
 _RANGE_TEXT = re.compile(r"^(-?\d+)\s*(?:\.\.|~|～|至|到)\s*(-?\d+)$")
@@ -321,7 +324,7 @@ def parse_condition_text(text: str) -> dict[str, Any]:
             raise ValueError(f"clause {clause!r} has no operator")
         attr, op, value = (
             match.group("attr").strip(),
-            match.group("op").lower(),
+            (match.group("word") or match.group("op")).lower(),
             match.group("value"),
         )
         value = value.strip().strip("{}[]（）()").strip()

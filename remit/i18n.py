@@ -30,7 +30,7 @@ def default_lang() -> Lang:
 current_lang: ContextVar[Lang] = ContextVar("remit_lang", default="en")
 
 # key -> (English, Chinese). Placeholders use str.format names; ``{name:status}`` shows the
-# value through the message ``status.<value>`` (likewise ``role`` and ``kind``).
+# value through the message ``status.<value>``.
 MESSAGES: dict[str, tuple[str, str]] = {
     # locations
     "loc.line": ("line {n}", "第 {n} 行"),
@@ -45,6 +45,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法按 {tried} 解码；应为 UTF-8（可带 BOM）或 GB18030/GBK 编码",
     ),
     "file.not_found": ("no such file or directory", "文件或目录不存在"),
+    "file.no_directory": (
+        "cannot write here: directory {directory} does not exist",
+        "无法写入：目录 {directory} 不存在",
+    ),
     "file.unknown_kind": (
         "unknown file kind {kind!r}; expected one of {expected}",
         "未知的文件类型 {kind!r}；应为 {expected} 之一",
@@ -63,6 +67,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file.missing_column": (
         "the mapping names column {column!r} for {field}, but the header has {header}",
         "映射文件为 {field} 指定了列 {column!r}，但表头只有 {header}",
+    ),
+    "file.missing_export_column": (
+        "the table has no column {column}; without --mapping a table is read in the export "
+        "layout ({layout}), else give a mapping file",
+        "表格缺少列 {column}；未指定 --mapping 时按导出格式（{layout}）读取，否则请提供映射文件",
     ),
     # schema (pydantic) problems
     "schema.missing": ("required field is missing", "缺少必填字段"),
@@ -353,7 +362,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-_TERMS = ("status", "role", "kind")
+_TERMS = ("status",)
 
 
 class _Formatter(string.Formatter):

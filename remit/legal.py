@@ -32,6 +32,7 @@ _KIND_BY_SUFFIX: tuple[tuple[str, LegalBasisKind], ...] = (
     ("方案", LegalBasisKind.normative_document),
     ("清单", LegalBasisKind.normative_document),
 )
+_QUALIFIERS = re.compile(r"(?:\s*[（(][^（()）]*[)）])+\s*$")
 _TEXT = re.compile(r"^\s*《(?P<title>[^》]+)》\s*(?P<article>.*?)\s*$")
 
 
@@ -58,9 +59,11 @@ class LegalBasis(BaseModel):
 
 
 def kind_of_title(title: str) -> LegalBasisKind:
-    """The kind of instrument its title ends with (longest ending first: 办法 is not 法)."""
+    """The kind of instrument its title ends with (longest ending first: 办法 is not 法),
+    before any bracketed qualifier such as （试行） or （2021年修订）."""
+    core = _QUALIFIERS.sub("", title)
     for suffix, kind in sorted(_KIND_BY_SUFFIX, key=lambda item: -len(item[0])):
-        if title.endswith(suffix):
+        if core.endswith(suffix):
             return kind
     return LegalBasisKind.other
 

@@ -14,6 +14,7 @@ calendar. Units:
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -62,7 +63,7 @@ class TimeLimit(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    value: float = Field(gt=0, description="how many units")
+    value: float = Field(gt=0, allow_inf_nan=False, description="how many units")
     unit: TimeUnit
 
     @model_validator(mode="before")
@@ -75,8 +76,10 @@ class TimeLimit(BaseModel):
     @property
     def text(self) -> str:
         """The canonical Chinese spelling, e.g. ``4紧急工作时``."""
-        value = int(self.value) if float(self.value).is_integer() else self.value
-        return f"{value}{_SPELLINGS[self.unit][0]}"
+        value = float(self.value)
+        # shortest decimal that reads back as the same float, never in exponent form
+        number = str(int(value)) if value.is_integer() else format(Decimal(repr(value)), "f")
+        return f"{number}{_SPELLINGS[self.unit][0]}"
 
     def __str__(self) -> str:
         return self.text

@@ -49,7 +49,9 @@ def pg_url(pg_reason: str | None) -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
     if pg_reason is not None:
         if os.environ.get("REMIT_REQUIRE_PG") == "1":
-            pytest.fail(f"REMIT_REQUIRE_PG=1 but PostgreSQL is not reachable at {PG_BASE}: {pg_reason}")
+            pytest.fail(
+                f"REMIT_REQUIRE_PG=1 but PostgreSQL is not reachable at {PG_BASE}: {pg_reason}"
+            )
         pytest.skip(f"PostgreSQL not reachable at {PG_BASE}: {pg_reason}")
     import psycopg
 

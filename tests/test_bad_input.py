@@ -66,7 +66,9 @@ def assert_located(
     parts = head.split(", ")
     assert parts[0] == str(source)
     assert (f"line {line}" in parts) if line is not None else not any("line" in p for p in parts)
-    assert (f"field {field}" in parts) if field is not None else not any("field" in p for p in parts)
+    assert (
+        (f"field {field}" in parts) if field is not None else not any("field" in p for p in parts)
+    )
     for phrase in expected:
         assert phrase in message, f"{phrase!r} not in {text!r}"
 
@@ -480,7 +482,9 @@ def test_bad_whole_file(
 def test_gb18030_file_is_read(cli: Callable[..., Result], sqlite_url: str, tmp_path: Path) -> None:
     """The counterpart of the bad-encoding case: GBK text is decoded, not rejected."""
     path = tmp_path / "areas.yaml"
-    path.write_bytes("file: areas\nareas:\n  - {code: A1, name: 上海市, level: city}\n".encode("gbk"))
+    path.write_bytes(
+        "file: areas\nareas:\n  - {code: A1, name: 上海市, level: city}\n".encode("gbk")
+    )
     init(sqlite_url)
     result = cli("registry", "import", path, db=sqlite_url)
     assert result.exit_code == 0, result.stderr
@@ -495,7 +499,9 @@ def test_nonexistent_path(cli: Callable[..., Result], sqlite_url: str, tmp_path:
     assert_located(stderr, missing, None, None, "no such file or directory")
 
 
-def test_directory_without_yaml(cli: Callable[..., Result], sqlite_url: str, tmp_path: Path) -> None:
+def test_directory_without_yaml(
+    cli: Callable[..., Result], sqlite_url: str, tmp_path: Path
+) -> None:
     init(sqlite_url)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -621,9 +627,7 @@ def test_kind_of_a_list_cannot_change(
     street = mini_tree / STREET
     edit(street, "kind: street_basic\n", "kind: street_assist\n")
     stderr = failing(cli, sqlite_url, "registry", "import", street)
-    assert_located(
-        stderr, street, 4, "kind", "list JD-NJDL is a street_basic list in the registry"
-    )
+    assert_located(stderr, street, 4, "kind", "list JD-NJDL is a street_basic list in the registry")
 
 
 def draft_file(tmp_path: Path) -> Path:
@@ -722,7 +726,9 @@ def test_same_list_id_in_two_files(
     copy.write_text((mini_tree / STREET).read_text(encoding="utf-8"), encoding="utf-8")
     init(sqlite_url)
     stderr = failing(cli, sqlite_url, "registry", "import", mini_tree)
-    assert_located(stderr, copy, 2, "id", "list 'JD-NJDL' is defined twice", str(mini_tree / STREET))
+    assert_located(
+        stderr, copy, 2, "id", "list 'JD-NJDL' is defined twice", str(mini_tree / STREET)
+    )
 
 
 def test_two_catalogues_in_one_import(

@@ -182,7 +182,9 @@ def test_lists_text(cli: Cli, url: str) -> None:
 
 
 def test_lists_json(cli: Cli, url: str) -> None:
-    data = json.loads(ok(cli("registry", "lists", "--format", "json", "--as-of", "2025-01-01", db=url)))
+    data = json.loads(
+        ok(cli("registry", "lists", "--format", "json", "--as-of", "2025-01-01", db=url))
+    )
     assert [(d["id"], d["kind"], d["in_force"]) for d in data] == [
         ("CAT", "catalogue", 1),
         ("JD-NJDL", "street_basic", 1),
@@ -246,7 +248,12 @@ def test_show_a_version_by_number_and_by_date(cli: Cli, url: str) -> None:
 def test_show_priority_and_conditions(cli: Cli, url: str) -> None:
     out = ok(cli("registry", "show", "JD-NJDL", db=url))
     row = cells(row_of(out, "SJ0502 共享单车乱停放"))
-    assert row[1:5] == ["南京东路街道办事处", "lead (p10)", "310101002000", "location_type = pavement"]
+    assert row[1:5] == [
+        "南京东路街道办事处",
+        "lead (p10)",
+        "310101002000",
+        "location_type = pavement",
+    ]
 
 
 def test_show_the_catalogue(cli: Cli, url: str) -> None:
@@ -272,7 +279,9 @@ def test_show_the_catalogue(cli: Cli, url: str) -> None:
 
 
 def test_show_json(cli: Cli, url: str) -> None:
-    data = json.loads(ok(cli("registry", "show", "QZ-CGJ", "--version", "1", "--format", "json", db=url)))
+    data = json.loads(
+        ok(cli("registry", "show", "QZ-CGJ", "--version", "1", "--format", "json", db=url))
+    )
     assert data["list"] == {"id": "QZ-CGJ", "name": "区城管执法局权责清单", "kind": "department"}
     assert (data["version"], data["status"], data["note"], data["row_count"]) == (
         1,
@@ -297,7 +306,11 @@ def test_show_json(cli: Cli, url: str) -> None:
 def test_show_yaml_is_importable(cli: Cli, url: str, tmp_path: Path) -> None:
     text = ok(cli("registry", "show", "JD-NJDL", "--format", "yaml", db=url))
     document = yaml.safe_load(text)
-    assert (document["file"], document["id"], document["kind"]) == ("list", "JD-NJDL", "street_basic")
+    assert (document["file"], document["id"], document["kind"]) == (
+        "list",
+        "JD-NJDL",
+        "street_basic",
+    )
     (version,) = document["versions"]
     assert version["version"] == 1 and version["status"] == "published"
     assert version["duties"][0]["when"] == {"location_type": {"in": ["pavement"]}}
@@ -392,12 +405,16 @@ def test_publish_and_withdraw(cli: Cli, db_url: str, draft: Path) -> None:
         "v1 published 2024-01-01→2025-12-31",
         "v2",
     ]
-    shown = json.loads(ok(cli("registry", "show", "JD-NJDL", "--version", "2", "--format", "json", db=db_url)))
+    shown = json.loads(
+        ok(cli("registry", "show", "JD-NJDL", "--version", "2", "--format", "json", db=db_url))
+    )
     assert (shown["status"], shown["published_by"], shown["note"]) == ("published", "bob", "第二版")
 
     out = ok(cli("registry", "withdraw", "JD-NJDL", "--version", "2", "--note", "有误", db=db_url))
     assert out == "Withdrew JD-NJDL version 2.\n"
-    data = json.loads(ok(cli("registry", "lists", "--format", "json", "--as-of", "2026-02-01", db=db_url)))
+    data = json.loads(
+        ok(cli("registry", "lists", "--format", "json", "--as-of", "2026-02-01", db=db_url))
+    )
     njdl = next(d for d in data if d["id"] == "JD-NJDL")
     assert njdl["in_force"] == 1
     assert [v["status"] for v in njdl["versions"]] == ["published", "withdrawn"]
@@ -405,7 +422,10 @@ def test_publish_and_withdraw(cli: Cli, db_url: str, draft: Path) -> None:
     assert (last["action"], last["actor"], last["note"]) == ("withdraw", "tester", "有误")
     again = cli("registry", "withdraw", "JD-NJDL", "--version", "2", db=db_url)
     assert again.exit_code == 2
-    assert "version 2 of JD-NJDL is withdrawn; only a published or draft version can be withdrawn" in again.stderr
+    assert (
+        "version 2 of JD-NJDL is withdrawn; only a published or draft version can be withdrawn"
+        in again.stderr
+    )
 
 
 def test_publish_without_a_draft(cli: Cli, url: str) -> None:
@@ -452,7 +472,20 @@ def test_export_yaml_round_trips(cli: Cli, url: str, tmp_path: Path) -> None:
 
 def test_export_csv(cli: Cli, url: str, tmp_path: Path) -> None:
     target = tmp_path / "qz-cgj.csv"
-    out = ok(cli("registry", "export", "QZ-CGJ", "--format", "csv", "-o", target, "--version", "1", db=url))
+    out = ok(
+        cli(
+            "registry",
+            "export",
+            "QZ-CGJ",
+            "--format",
+            "csv",
+            "-o",
+            target,
+            "--version",
+            "1",
+            db=url,
+        )
+    )
     assert out == f"Wrote {target} (3 rows).\n"
     text = target.read_text(encoding="utf-8-sig")
     assert "区城市管理行政执法局" in text and "SJ0501" in text
@@ -489,8 +522,12 @@ def test_snapshot_text(cli: Cli, url: str) -> None:
 def test_snapshot_json(cli: Cli, db_url: str) -> None:
     ok(cli("init", db=db_url))
     ok(cli("registry", "import", MINI, db=db_url))
-    early = json.loads(ok(cli("registry", "snapshot", "--as-of", "2025-06-30", "--format", "json", db=db_url)))
-    late = json.loads(ok(cli("registry", "snapshot", "--as-of", "2025-07-01", "--format", "json", db=db_url)))
+    early = json.loads(
+        ok(cli("registry", "snapshot", "--as-of", "2025-06-30", "--format", "json", db=db_url))
+    )
+    late = json.loads(
+        ok(cli("registry", "snapshot", "--as-of", "2025-07-01", "--format", "json", db=db_url))
+    )
     assert early["as_of"] == "2025-06-30"
     assert early["counts"] == {
         "areas": 6,
@@ -547,7 +584,15 @@ def test_schema_of_a_list_file(cli: Cli) -> None:
     assert schema["properties"]["file"] == {"const": "list", "title": "File", "type": "string"}
     for ref in _refs(schema):
         assert ref.startswith("#/$defs/") and ref.removeprefix("#/$defs/") in schema["$defs"]
-    assert set(_types(schema)) <= {"object", "array", "string", "integer", "number", "boolean", "null"}
+    assert set(_types(schema)) <= {
+        "object",
+        "array",
+        "string",
+        "integer",
+        "number",
+        "boolean",
+        "null",
+    }
     duty = schema["$defs"]["DutySpec"]
     assert set(duty["properties"]) == set(DutySpec.model_fields)
     assert set(duty["required"]) == {"matter", "unit"}
@@ -603,7 +648,10 @@ def test_chinese_output(cli: Cli, url: str, draft: Path) -> None:
     lists = ok(cli("registry", "lists", "--as-of", "2025-01-01", db=url, lang="zh"))
     for label in ("清单", "名称", "类型", "版本", "2025-01-01 生效版本", "条目数"):
         assert label in lists
-    assert cells(row_of(lists, "QZ-CGJ"))[2:4] == ["部门权责清单", "v1 已发布 2024-01-01→2025-06-30"]
+    assert cells(row_of(lists, "QZ-CGJ"))[2:4] == [
+        "部门权责清单",
+        "v1 已发布 2024-01-01→2025-06-30",
+    ]
     assert "v2 已发布 2025-07-01→长期" in lists
     show = ok(cli("registry", "show", "QZ-CGJ", "--version", "1", db=url, lang="zh"))
     assert show.splitlines()[0] == "QZ-CGJ 区城管执法局权责清单 — 版本 1 (已发布)"
@@ -621,9 +669,7 @@ def test_chinese_output(cli: Cli, url: str, draft: Path) -> None:
     assert published == "已发布 JD-NJDL 第 2 版，自 2026-01-01 起生效。\n"
 
 
-def test_language_from_the_environment(
-    cli: Cli, url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_language_from_the_environment(cli: Cli, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REMIT_LANG", "zh")
     out = ok(cli("registry", "lists", db=url, lang=""))
     assert "条目数" in out

@@ -23,7 +23,8 @@ from tests.conftest import MINI
 
 D = dt.date
 DATES = (D(2023, 6, 1), D(2024, 6, 1), D(2025, 6, 1), D(2025, 8, 1))
-"""Only the catalogue; CGJ v1 + NJDL v1 + EXTRA v1; CGJ v1 + EXTRA v2; CGJ v2 + EXTRA v2."""
+"""In force: the catalogue alone; then with QZ-CGJ v1, JD-NJDL v1 and EXTRA v1; then EXTRA v2
+instead of v1; then QZ-CGJ v2 instead of v1."""
 
 Docs = dict[str, dict[str, Any]]
 
@@ -86,7 +87,9 @@ def extra_duty(draw: st.DrawFn) -> dict[str, Any]:
     matter = draw(st.sampled_from(MATTERS))
     unit = draw(st.sampled_from(UNITS))
     duty: dict[str, Any] = {
-        "matter": draw(st.sampled_from([matter["code"], matter["name"], *matter.get("aliases", [])])),
+        "matter": draw(
+            st.sampled_from([matter["code"], matter["name"], *matter.get("aliases", [])])
+        ),
         "unit": draw(st.sampled_from([unit["code"], unit["name"], *unit.get("aliases", [])])),
         "role": draw(st.sampled_from(["lead", "assist", "supervise", "not_responsible"])),
     }
@@ -94,7 +97,9 @@ def extra_duty(draw: st.DrawFn) -> dict[str, Any]:
     if when:
         duty["when"] = when
     if draw(st.booleans()):
-        duty["area"] = draw(st.sampled_from([a["code"] for a in AREAS] + [a["name"] for a in AREAS]))
+        duty["area"] = draw(
+            st.sampled_from([a["code"] for a in AREAS] + [a["name"] for a in AREAS])
+        )
     time_limit = draw(st.sampled_from([None, "2小时", "3工作日", "15天", "30分钟", "4紧急工作时"]))
     if time_limit:
         duty["time_limit"] = time_limit
@@ -136,7 +141,7 @@ def shuffled(docs: Docs, rnd: random.Random) -> Docs:
     rnd.shuffle(out["units.yaml"]["units"])
     for version in out["catalogue.yaml"]["versions"]:
         rnd.shuffle(version["matters"])
-    for name, doc in out.items():
+    for doc in out.values():
         if doc["file"] == "list":
             rnd.shuffle(doc["versions"])
             for version in doc["versions"]:
@@ -145,16 +150,20 @@ def shuffled(docs: Docs, rnd: random.Random) -> Docs:
 
 
 def import_calls(docs: Docs, rnd: random.Random) -> list[list[str]]:
-    """The files in a random order: in one import call, or reference data first then lists."""
+    """The files in a random order: all in one import call; or reference data, then lists; or
+    one file per call (areas before units, and the catalogue anywhere before the lists)."""
     names = list(docs)
     rnd.shuffle(names)
-    if rnd.random() < 0.5:
-        return [names]
     reference = [n for n in names if n in REFERENCE]
     lists = [n for n in names if n not in REFERENCE]
-    if rnd.random() < 0.5:
+    way = rnd.choice(["one call", "two calls", "file by file"])
+    if way == "one call":
+        return [names]
+    if way == "two calls":
         return [reference, lists]
-    return [[n] for n in reference] + [lists]
+    reference = ["areas.yaml", "units.yaml"]
+    reference.insert(rnd.randrange(3), "catalogue.yaml")
+    return [[n] for n in reference] + [[n] for n in lists]
 
 
 @contextmanager
@@ -234,7 +243,10 @@ def test_snapshot_hash_changes_with_one_duty(docs: Docs, data: st.DataObject) ->
 
 
 @settings(max_examples=100, deadline=None)
-@given(rows=st.lists(st.dictionaries(st.sampled_from("abcde"), st.integers() | st.text()), max_size=8), rnd=st.randoms(use_true_random=False))
+@given(
+    rows=st.lists(st.dictionaries(st.sampled_from("abcde"), st.integers() | st.text()), max_size=8),
+    rnd=st.randoms(use_true_random=False),
+)
 def test_content_hash_ignores_row_order(rows: list[dict[str, Any]], rnd: random.Random) -> None:
     reordered = list(rows)
     rnd.shuffle(reordered)
@@ -247,7 +259,9 @@ def test_content_hash_ignores_row_order(rows: list[dict[str, Any]], rnd: random.
         assert content_hash(rows[1:]) != content_hash(rows)
 
 
-def test_same_rows_in_another_order_are_unchanged_on_reimport(sqlite_url: str, tmp_path: Path) -> None:
+def test_same_rows_in_another_order_are_unchanged_on_reimport(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     """A list file whose rows were reordered is the same version: re-importing changes nothing."""
     with Registry.create(sqlite_url) as registry:
         registry.import_files([MINI], by="test")

@@ -768,8 +768,23 @@ def test_missing_column_of_the_default_layout(
     table = write(tmp_path / "t.csv", csv_bytes([header, row(matter="SJ0501", unit="CGJ")]))
     [problem] = refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ")
     assert problem == (
-        f"{table}, row 1: the mapping names column '责任单位' for unit, but the header has "
-        + ", ".join(header)
+        f"{table}, row 1: the table has no column 责任单位; without --mapping a table is read in "
+        "the export layout (" + "、".join(HEADER) + "), else give a mapping file"
+    )
+
+
+def test_default_layout_needs_only_its_key_columns(reg: Registry, tmp_path: Path) -> None:
+    """Without a mapping, optional export columns (备注, 优先级 …) may be left out."""
+    table = write(
+        tmp_path / "t.csv",
+        csv_bytes([["事项编码", "责任单位", "时限"], ["SJ0501", "CGJ", "2小时"]]),
+    )
+    reg.import_table(table, "QZ-CGJ")
+    [duty] = reg.version("QZ-CGJ", 3).duties
+    assert (duty.matter, duty.unit, duty.time_limit.text if duty.time_limit else None) == (
+        "SJ0501",
+        "CGJ",
+        "2小时",
     )
 
 

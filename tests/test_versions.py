@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from remit import InputError, Registry
-from remit.registry.files import VersionStatus
 
 D = dt.date
 
@@ -28,7 +27,11 @@ def test_new_version_supersedes_from_its_date(mini_registry: Registry) -> None:
     after = mini_registry.snapshot(D(2025, 7, 1))
     assert {(e.info.id, e.version.version) for e in before.lists} >= {("QZ-CGJ", 1)}
     assert {(e.info.id, e.version.version) for e in after.lists} >= {("QZ-CGJ", 2)}
-    road_only = [d for d in before.duties if d.list_id == "QZ-CGJ" and d.duty.matter == "SJ0501" and d.duty.role.value == "lead"]
+    road_only = [
+        d
+        for d in before.duties
+        if d.list_id == "QZ-CGJ" and d.duty.matter == "SJ0501" and d.duty.role.value == "lead"
+    ]
     assert road_only[0].duty.conditions == {"location_type": {"in": ["road"]}}
     assert before.hash != after.hash
 
@@ -77,6 +80,11 @@ def test_withdraw_restores_previous_version(mini_registry: Registry) -> None:
     snap = mini_registry.snapshot(D(2026, 1, 1))
     assert ("QZ-CGJ", 1) in {(e.info.id, e.version.version) for e in snap.lists}
     entry = mini_registry.log("QZ-CGJ")[-1]
-    assert (entry.action, entry.actor, entry.version, entry.note) == ("withdraw", "auditor", 2, "error in v2")
+    assert (entry.action, entry.actor, entry.version, entry.note) == (
+        "withdraw",
+        "auditor",
+        2,
+        "error in v2",
+    )
     with pytest.raises(InputError):
         mini_registry.withdraw("QZ-CGJ", 2)

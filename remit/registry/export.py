@@ -82,13 +82,15 @@ def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None
     if fmt != "xlsx":
         raise ValueError(f"unknown table format {fmt!r}; expected csv or xlsx")
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
     for row in rows:
-        sheet.append(row)
+        # control characters (which a CSV may carry) are not allowed in XLSX cells
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) for value in row])
         for cell in sheet[sheet.max_row]:
             cell.data_type = "s"  # every value is text: "=…" must not become a formula
     for cell in sheet[1]:

@@ -236,6 +236,8 @@ class Registry:
         state = self.state()
         info = self._info(state, list_id)
         path = Path(path)
+        if not path.parent.is_dir():
+            raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
         if fmt == "yaml":
             versions = [
                 store.version_with_rows(self.engine, list_id, v.version)

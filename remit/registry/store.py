@@ -137,7 +137,9 @@ def _conditions(text: str | None) -> dict[str, Any]:
 
 @lru_cache(maxsize=65536)
 def _legal_bases(text: str | None) -> tuple[LegalBasis, ...]:
-    return tuple(_legal_basis(b["kind"], b["title"], b.get("article")) for b in json.loads(text or "[]"))
+    return tuple(
+        _legal_basis(b["kind"], b["title"], b.get("article")) for b in json.loads(text or "[]")
+    )
 
 
 @lru_cache(maxsize=65536)
@@ -170,7 +172,9 @@ def _duty_query(table: Any) -> Any:
 
 def _duty(row: Any) -> Duty:
     """A :class:`Duty` from a row of :func:`_duty_query` (read by position: it is hot)."""
-    _, _, matter, unit, role, area, conditions, time_limit, legal, priority, review, prov, note = row
+    _, _, matter, unit, role, area, conditions, time_limit, legal, priority, review, prov, note = (
+        row
+    )
     return Duty(
         matter,
         unit,
@@ -268,7 +272,9 @@ def _with_rows(s: Session, version_pk: int, version: ListVersion) -> ListVersion
         )
         return replace(version, matters=tuple(_matter(r) for r in rows.scalars()))
     table = DutyRecord.__table__  # type: ignore[attr-defined]
-    rows = s.execute(_duty_query(table).where(table.c.version_pk == version_pk).order_by(table.c.seq))
+    rows = s.execute(
+        _duty_query(table).where(table.c.version_pk == version_pk).order_by(table.c.seq)
+    )
     return replace(version, duties=tuple(_duty(r) for r in rows))
 
 

@@ -98,9 +98,9 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
     columns: dict[str, int] = {}
     collector = Collector()
     for name, column in mapping.columns.items():
-        try:
+        if _clean(column) in header:
             columns[name] = header.index(_clean(column))
-        except ValueError:
+        elif mapping_path is not None:
             params = {
                 "column": column,
                 "field": name,
@@ -109,6 +109,17 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
             collector.extend(
                 [Problem("file.missing_column", params, source=source, row=rows[header_index][0])]
             )
+    # without a mapping, the export layout is assumed, and only its key columns are needed
+    if mapping_path is None:
+        for options in (("matter", "matter_name"), ("unit",)):
+            if not any(name in columns for name in options):
+                collector.add(
+                    "file.missing_export_column",
+                    source=source,
+                    row=rows[header_index][0],
+                    column=" / ".join(EXPORT_COLUMNS[name] for name in options),
+                    layout="、".join(EXPORT_COLUMNS.values()),
+                )
     collector.raise_if_any()
     roles = {**DEFAULT_ROLE_VALUES, **mapping.role_values}
     out: list[tuple[DutySpec, Locate]] = []

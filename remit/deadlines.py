@@ -1,0 +1,143 @@
+"""Deadlines on the official Chinese calendar (public holidays and make-up working days, 调休).
+
+The calendar comes from the maintained ``chinesecalendar`` package. For a year it does not cover
+yet, working days fall back to Monday–Friday and the deadline says it is approximate.
+
+How each time-limit unit counts from the moment an event was reported:
+
+- ``minutes``, ``hours``, ``urgent_work_hours`` (紧急工作时): clock time, around the clock;
+- ``days`` (天): calendar days; ``months`` (个月): calendar months (the day is clamped);
+- ``work_hours`` (工作时): only time inside working hours on working days;
+- ``work_days`` (工作日): the report day is not counted; the deadline is the close of working
+  hours on the Nth working day after it.
+
+Working hours default to 09:00–12:00 and 13:00–17:00 in Asia/Shanghai and are configurable.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from remit.timelimit import TimeLimit, TimeUnit
+
+DEFAULT_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
+    (dt.time(9, 0), dt.time(12, 0)),
+    (dt.time(13, 0), dt.time(17, 0)),
+)
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """Working periods of a working day, in ``timezone``."""
+
+    periods: tuple[tuple[dt.time, dt.time], ...] = DEFAULT_PERIODS
+    timezone: str = "Asia/Shanghai"
+
+    def __post_init__(self) -> None:
+        previous = dt.time.min
+        for start, end in self.periods:
+            if not previous <= start < end:
+                raise ValueError(f"working periods must be ordered and not overlap: {self.periods}")
+            previous = end
+        if not self.periods:
+            raise ValueError("at least one working period is needed")
+
+    @classmethod
+    def parse(cls, text: str, timezone: str = "Asia/Shanghai") -> WorkingHours:
+        """``"09:00-12:00,13:00-17:00"`` → :class:`WorkingHours`."""
+        periods = []
+        for part in text.split(","):
+            start, _, end = part.strip().partition("-")
+            periods.append(
+                (dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
+            )
+        return cls(tuple(periods), timezone)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: dt.datetime
+    approximate_years: tuple[int, ...] = ()
+    """Years the official calendar does not cover, for which Monday–Friday was assumed."""
+
+
+@dataclass
+class WorkCalendar:
+    """Working days and hours; answers "when is this time limit up?"."""
+
+    hours: WorkingHours = field(default_factory=WorkingHours)
+
+    def __post_init__(self) -> None:
+        self.zone = ZoneInfo(self.hours.timezone)
+        self._uncovered: set[int] = set()
+
+    def is_workday(self, day: dt.date) -> bool:
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:  # a year the package does not know yet
+            self._uncovered.add(day.year)
+            return day.weekday() < 5
+
+    def deadline(self, reported_at: dt.datetime, limit: TimeLimit) -> Deadline:
+        """When ``limit`` runs out for an event reported at ``reported_at`` (aware; a naive
+        time is taken to be local to the working hours' time zone)."""
+        self._uncovered = set()
+        start = self._local(reported_at)
+        unit, value = limit.unit, limit.value
+        if unit is TimeUnit.minutes:
+            at = start + dt.timedelta(minutes=value)
+        elif unit in (TimeUnit.hours, TimeUnit.urgent_work_hours):
+            at = start + dt.timedelta(hours=value)
+        elif unit is TimeUnit.days:
+            at = start + dt.timedelta(days=value)
+        elif unit is TimeUnit.months:
+            at = _add_months(start, int(value))
+        elif unit is TimeUnit.work_days:
+            at = self._after_work_days(start, int(value))
+        else:
+            at = self._after_work_time(start, dt.timedelta(hours=value))
+        return Deadline(at, tuple(sorted(self._uncovered)))
+
+    def _local(self, moment: dt.datetime) -> dt.datetime:
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=self.zone)
+        return moment.astimezone(self.zone)
+
+    def _after_work_days(self, start: dt.datetime, count: int) -> dt.datetime:
+        day = start.date()
+        remaining = max(count, 0)
+        while remaining:
+            day += dt.timedelta(days=1)
+            if self.is_workday(day):
+                remaining -= 1
+        return dt.datetime.combine(day, self.hours.periods[-1][1], self.zone)
+
+    def _after_work_time(self, start: dt.datetime, needed: dt.timedelta) -> dt.datetime:
+        day = start.date()
+        moment = start
+        for _ in range(3660):  # ten years of days: a bound, never reached in practice
+            if self.is_workday(day):
+                for begin, end in self.hours.periods:
+                    period_start = max(dt.datetime.combine(day, begin, self.zone), moment)
+                    period_end = dt.datetime.combine(day, end, self.zone)
+                    if period_start >= period_end:
+                        continue
+                    available = period_end - period_start
+                    if needed <= available:
+                        return period_start + needed
+                    needed -= available
+            day += dt.timedelta(days=1)
+            moment = dt.datetime.combine(day, dt.time.min, self.zone)
+        raise ValueError(f"no working time found within ten years of {start}")
+
+
+def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, month_calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)

@@ -1,0 +1,290 @@
+"""The typed values of a duty's fields: time limits ("2小时", "4紧急工作时", "2工作日", "15天")
+and legal bases (《…条例》第二十二条, the kind of instrument read off the title)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from remit.legal import LegalBasis, LegalBasisKind, kind_of_title, split_legal_bases
+from remit.registry.files import DutySpec
+from remit.timelimit import TimeLimit, TimeUnit, parse_time_limit
+
+U = TimeUnit
+
+# --- time limits ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "canonical"),
+    [
+        # the examples of the documentation
+        ("2小时", 2, U.hours, "2小时"),
+        ("4紧急工作时", 4, U.urgent_work_hours, "4紧急工作时"),
+        ("2工作日", 2, U.work_days, "2工作日"),
+        ("15天", 15, U.days, "15天"),
+        ("30分钟", 30, U.minutes, "30分钟"),
+        # the unit names of the documentation
+        ("10分", 10, U.minutes, "10分钟"),
+        ("8工作时", 8, U.work_hours, "8工作时"),
+        ("3日", 3, U.days, "3天"),
+        ("7自然日", 7, U.days, "7天"),
+        ("1个月", 1, U.months, "1个月"),
+        ("6月", 6, U.months, "6个月"),
+        # as tables write them
+        ("3个工作日", 3, U.work_days, "3工作日"),
+        ("2小时内", 2, U.hours, "2小时"),
+        ("5个工作日以内", 5, U.work_days, "5工作日"),
+        ("  2 小时 ", 2, U.hours, "2小时"),
+        ("1.5小时", 1.5, U.hours, "1.5小时"),
+        ("2.0工作日", 2, U.work_days, "2工作日"),
+        ("２小时", 2, U.hours, "2小时"),
+        ("2 hours", 2, U.hours, "2小时"),
+        ("2H", 2, U.hours, "2小时"),
+        ("3 Days", 3, U.days, "3天"),
+        ("4 urgent_work_hours", 4, U.urgent_work_hours, "4紧急工作时"),
+        ("2 working_days", 2, U.work_days, "2工作日"),
+    ],
+)
+def test_spellings_parse(text: str, value: float, unit: TimeUnit, canonical: str) -> None:
+    limit = parse_time_limit(text)
+    assert (limit.value, limit.unit) == (value, unit)
+    assert limit.text == str(limit) == canonical
+    assert parse_time_limit(limit.text) == limit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "小时",
+        "2",
+        "两小时",
+        "2天半",
+        "-1天",
+        "1e3天",
+        ".5小时",
+        "inf小时",
+        "nan天",
+        "2 fortnights",
+        "2小时以后",
+        "2小时/次",
+        "工作日2",
+    ],
+)
+def test_garbage_is_rejected(text: str) -> None:
+    with pytest.raises(ValueError, match="cannot read time limit"):
+        parse_time_limit(text)
+
+
+@pytest.mark.parametrize("value", [0, -2, float("inf"), float("nan")])
+def test_value_must_be_a_positive_number(value: float) -> None:
+    with pytest.raises(ValidationError):
+        TimeLimit(value=value, unit=U.hours)
+    with pytest.raises(ValidationError):
+        TimeLimit.model_validate({"value": value, "unit": "hours"})
+
+
+def test_zero_in_text_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="greater than 0"):
+        parse_time_limit("0小时")
+
+
+def test_in_a_duty() -> None:
+    assert DutySpec.model_validate(
+        {"matter": "M", "unit": "U", "time_limit": "2工作日"}
+    ).time_limit == (TimeLimit(value=2, unit=U.work_days))
+    typed = {"matter": "M", "unit": "U", "time_limit": {"value": 4, "unit": "urgent_work_hours"}}
+    assert DutySpec.model_validate(typed).time_limit == parse_time_limit("4紧急工作时")
+    with pytest.raises(ValidationError, match="cannot read time limit '两天'"):
+        DutySpec.model_validate({"matter": "M", "unit": "U", "time_limit": "两天"})
+    with pytest.raises(ValidationError):
+        DutySpec.model_validate(
+            {"matter": "M", "unit": "U", "time_limit": {"value": 1, "unit": "weeks"}}
+        )
+
+
+POSITIVE = st.floats(min_value=0, exclude_min=True, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=500)
+@given(value=POSITIVE, unit=st.sampled_from(TimeUnit))
+def test_text_reparses_to_the_same_value(value: float, unit: TimeUnit) -> None:
+    limit = TimeLimit(value=value, unit=unit)
+    again = parse_time_limit(limit.text)
+    assert again == limit
+    assert again.text == limit.text
+
+
+UNIT_WORDS = {
+    U.minutes: ["分钟", "min", "minutes"],
+    U.hours: ["小时", "个小时", "h", "hour"],
+    U.work_hours: ["工作时", "个工作小时", "work_hours"],
+    U.urgent_work_hours: ["紧急工作时", "个紧急工作时", "紧急工作小时"],
+    U.work_days: ["工作日", "个工作日", "work_day"],
+    U.days: ["天", "日", "自然日", "个自然日", "days", "calendar_days"],
+    U.months: ["个月", "月", "month"],
+}
+
+
+@settings(max_examples=300)
+@given(
+    number=st.integers(1, 10_000),
+    case=st.sampled_from([(u, w) for u, words in UNIT_WORDS.items() for w in words]),
+    space=st.sampled_from(["", " "]),
+    suffix=st.sampled_from(["", "内", "以内", " 内"]),
+)
+def test_number_and_unit_word(
+    number: int, case: tuple[TimeUnit, str], space: str, suffix: str
+) -> None:
+    unit, word = case
+    limit = parse_time_limit(f"{number}{space}{word}{suffix}")
+    assert (limit.value, limit.unit) == (number, unit)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(blacklist_categories=["Nd"])))
+def test_text_without_a_number_is_rejected(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time_limit(text)
+
+
+# --- legal bases ------------------------------------------------------------------------------
+
+K = LegalBasisKind
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("中华人民共和国城乡规划法", K.law),
+        ("中华人民共和国行政处罚法", K.law),
+        ("上海市市容环境卫生管理条例", K.regulation),
+        ("城市市容和环境卫生管理条例", K.regulation),
+        ("上海市城市管理行政执法条例实施办法", K.government_rule),
+        ("上海市街镇履职事项准入管理办法", K.government_rule),
+        ("上海市生活垃圾管理规定", K.government_rule),
+        ("黄浦区网格化管理实施细则", K.government_rule),
+        ("关于进一步加强城市管理工作的意见", K.normative_document),
+        ("街道履职事项清单编制工作方案", K.normative_document),
+        ("南京东路街道履职事项清单", K.normative_document),
+        ("区城运中心工作会议纪要", K.meeting_minute),
+        ("关于做好共享单车停放管理的通知", K.notice),
+        ("上海市街镇履职事项准入管理办法（试行）", K.government_rule),
+        ("城市市容和环境卫生管理条例(2017年修订)", K.regulation),
+        ("某某暂行办法（试行）（2020年修订）", K.government_rule),
+        ("区长办公会决定", K.other),
+        ("", K.other),
+    ],
+)
+def test_kind_of_title(title: str, kind: LegalBasisKind) -> None:
+    assert kind_of_title(title) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "title", "article"),
+    [
+        (
+            "《上海市市容环境卫生管理条例》第二十二条",
+            K.regulation,
+            "上海市市容环境卫生管理条例",
+            "第二十二条",
+        ),
+        (
+            " 《中华人民共和国行政处罚法》 第十八条第一款 ",
+            K.law,
+            "中华人民共和国行政处罚法",
+            "第十八条第一款",
+        ),
+        ("《上海市生活垃圾管理规定》", K.government_rule, "上海市生活垃圾管理规定", None),
+        ("关于做好共享单车停放管理的通知", K.notice, "关于做好共享单车停放管理的通知", None),
+    ],
+)
+def test_legal_basis_from_text(
+    text: str, kind: LegalBasisKind, title: str, article: str | None
+) -> None:
+    basis = LegalBasis.model_validate(text)
+    assert (basis.kind, basis.title, basis.article) == (kind, title, article)
+    assert LegalBasis.model_validate(basis.text) == basis
+
+
+def test_legal_basis_in_full_keeps_its_kind() -> None:
+    basis = LegalBasis.model_validate(
+        {"kind": "normative_document", "title": "某某条例", "article": "第3条"}
+    )
+    assert basis.kind is K.normative_document
+    assert basis.text == "《某某条例》第3条"
+    with pytest.raises(ValidationError):
+        LegalBasis.model_validate({"title": "某某条例"})
+    with pytest.raises(ValidationError):
+        LegalBasis.model_validate({"kind": "edict", "title": "某某条例"})
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_legal_basis_is_rejected(text: str) -> None:
+    with pytest.raises(ValidationError, match="empty legal basis"):
+        LegalBasis.model_validate(text)
+
+
+def test_several_legal_bases_in_one_cell() -> None:
+    bases = split_legal_bases(
+        "《中华人民共和国城乡规划法》第六十四条；《上海市市容环境卫生管理条例》第22条;\n"
+    )
+    assert [(b.kind, b.title, b.article) for b in bases] == [
+        (K.law, "中华人民共和国城乡规划法", "第六十四条"),
+        (K.regulation, "上海市市容环境卫生管理条例", "第22条"),
+    ]
+    assert split_legal_bases("") == []
+
+
+def test_one_legal_basis_or_several_in_a_duty() -> None:
+    one = DutySpec.model_validate({"matter": "M", "unit": "U", "legal_basis": "《某某法》第1条"})
+    several = DutySpec.model_validate(
+        {
+            "matter": "M",
+            "unit": "U",
+            "legal_basis": ["《某某法》第1条", {"kind": "notice", "title": "某通知"}],
+        }
+    )
+    assert [b.kind for b in one.legal_basis] == [K.law]
+    assert [b.kind for b in several.legal_basis] == [K.law, K.notice]
+
+
+TITLE_BODY = st.text(
+    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=12
+)
+SUFFIXES = {
+    "法": K.law,
+    "条例": K.regulation,
+    "规定": K.government_rule,
+    "办法": K.government_rule,
+    "细则": K.government_rule,
+    "意见": K.normative_document,
+    "方案": K.normative_document,
+    "会议纪要": K.meeting_minute,
+    "通知": K.notice,
+}
+
+
+@settings(max_examples=300)
+@given(
+    body=TITLE_BODY,
+    suffix=st.sampled_from(list(SUFFIXES)),
+    qualifier=st.sampled_from(["", "（试行）", "(暂行)", "（2021年修订）"]),
+    article=st.sampled_from(["", "第三条", "第22条第二款"]),
+)
+def test_kind_from_title_and_text_round_trip(
+    body: str, suffix: str, qualifier: str, article: str
+) -> None:
+    title = body + suffix + qualifier
+    basis = LegalBasis.model_validate(f"《{title}》{article}")
+    assert basis.title == title
+    assert basis.article == (article or None)
+    expected = SUFFIXES[suffix]
+    if suffix == "法" and body.endswith("办"):
+        expected = K.government_rule  # …办 + 法 is 办法
+    assert basis.kind is expected
+    assert LegalBasis.model_validate(basis.text) == basis
