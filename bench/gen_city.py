@@ -312,19 +312,17 @@ def build(seed: int) -> dict[str, Any]:
     }
 
 
+def dump(data: Any, path: Path) -> None:
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    path.write_text(
+        yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+
+
 def write_tree(city: dict[str, Any], root: Path) -> int:
     if root.exists():
         shutil.rmtree(root)
     (root / "lists").mkdir(parents=True)
-    dump = lambda data, path: path.write_text(
-        yaml.dump(
-            data,
-            Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
-            allow_unicode=True,
-            sort_keys=False,
-        ),
-        encoding="utf-8",
-    )
     dump(city["areas"], root / "areas.yaml")
     dump(city["units"], root / "units.yaml")
     dump(city["catalogue"], root / "catalogue.yaml")
