@@ -21,10 +21,17 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 	touch $@
 
 demo: $(VENV)/.installed
+	@echo "== a fresh registry from the sample lists (data/responsibility_lists/)"
 	$(REMIT) init --db $(DEMO_DB) --force
 	$(REMIT) registry import --db $(DEMO_DB) data/responsibility_lists/
 	$(REMIT) registry lists --db $(DEMO_DB)
+	@echo "== what the 2025 street reform changed"
 	$(REMIT) registry diff --db $(DEMO_DB) HP-JZ-JB 1 2
+	@echo "== an office's revision table (GB18030 CSV) becomes a draft of its list"
+	$(REMIT) registry import --db $(DEMO_DB) data/tables/hp-qz-scj-2027.csv \
+		--mapping data/tables/scj-mapping.yaml --list HP-QZ-SCJ --note "2027 revision (draft)"
+	$(REMIT) registry diff --db $(DEMO_DB) HP-QZ-SCJ 1 2
+	@echo "== what is in force today, and its hash"
 	$(REMIT) registry snapshot --db $(DEMO_DB)
 
 test: $(VENV)/.installed

@@ -116,8 +116,14 @@ def _registry(db_url: str | None) -> Registry:
     return registry
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
 
 
 @click.group(cls=RemitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -167,6 +173,12 @@ def import_(
     An import is one transaction: all of it is written, or nothing.
     """
     reg = _registry(db_url)
+    for path in paths:
+        if path.is_file() and path.suffix.lower() not in {*TABLE_SUFFIXES, ".yaml", ".yml"}:
+            expected = ", ".join(sorted({*TABLE_SUFFIXES, ".yaml", ".yml"}))
+            raise InputError.one(
+                "file.unsupported", source=str(path), suffix=path.suffix, expected=expected
+            )
     tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     if tables:
         if list_id is None:
@@ -199,7 +211,7 @@ def import_(
                 action=change.action,
                 list_id=change.list_id,
                 version=v.version,
-                status=t(f"status.{v.status.value}"),
+                status=v.status.value,
                 rows=v.row_count,
             )
         )

@@ -21,7 +21,7 @@ conditions are decidable.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -164,26 +164,31 @@ def _enum_value(attr: str, value: Any, domain: EnumDomain) -> str:
     raise _ConstraintError("cond.out_of_domain", attr=attr, value=value, expected=domain.describe())
 
 
-def _enum_constraint(attr: str, spec: Any, domain: EnumDomain) -> dict[str, Any] | None:
+def _chosen(
+    attr: str, spec: Any, universe: list[Any], value_of: Callable[[Any], Any], usage: str
+) -> set[Any]:
+    """The values a set constraint allows: a value, a list, ``{in: [...]}`` or ``{not_in: [...]}``."""
     if isinstance(spec, Mapping):
-        unknown = set(spec) - {"in", "not_in"}
-        if unknown or len(spec) != 1:
-            raise _ConstraintError(
-                "cond.type",
-                attr=attr,
-                type="enum",
-                detail="use a value, {in: [...]} or {not_in: [...]}",
-            )
+        if set(spec) - {"in", "not_in"} or len(spec) != 1:
+            raise _ConstraintError("cond.type", attr=attr, type=usage[0], detail=usage[1])
         ((op, values),) = spec.items()
-        if not isinstance(values, list | tuple):
-            values = [values]
-        chosen = {_enum_value(attr, v, domain) for v in values}
-        if op == "not_in":
-            chosen = set(domain.values) - chosen
-    elif isinstance(spec, list | tuple):
-        chosen = {_enum_value(attr, v, domain) for v in spec}
-    else:
-        chosen = {_enum_value(attr, spec, domain)}
+        values = values if isinstance(values, list | tuple) else [values]
+        chosen = {value_of(v) for v in values}
+        return set(universe) - chosen if op == "not_in" else chosen
+    if isinstance(spec, list | tuple):
+        return {value_of(v) for v in spec}
+    return {value_of(spec)}
+
+
+_ENUM_USAGE = ("enum", "use a value, {in: [...]} or {not_in: [...]}")
+_INT_USAGE = (
+    "int",
+    "use a number, {in: [...]}, {not_in: [...]}, {gte/lte/gt/lt: n} or {between: [a, b]}",
+)
+
+
+def _enum_constraint(attr: str, spec: Any, domain: EnumDomain) -> dict[str, Any] | None:
+    chosen = _chosen(attr, spec, domain.values, lambda v: _enum_value(attr, v, domain), _ENUM_USAGE)
     if not chosen:
         raise _ConstraintError("cond.empty", attr=attr, what="set")
     if chosen == set(domain.values):
@@ -218,8 +223,8 @@ def _int_constraint(attr: str, spec: Any, domain: IntDomain) -> dict[str, Any] |
                     raise _ConstraintError(
                         "cond.type", attr=attr, type="int", detail="between takes [low, high]"
                     )
-                lo = max(lo, _as_int(attr, value[0], domain))
-                hi = min(hi, _as_int(attr, value[1], domain))
+                lo = max(lo, _bounded_int(attr, value[0], domain))
+                hi = min(hi, _bounded_int(attr, value[1], domain))
                 continue
             number = _bounded_int(attr, value, domain)
             if op == "gte":
@@ -233,29 +238,14 @@ def _int_constraint(attr: str, spec: Any, domain: IntDomain) -> dict[str, Any] |
         if lo > hi:
             raise _ConstraintError("cond.empty", attr=attr, what="range")
         return _int_set(set(range(lo, hi + 1)), domain)
-    if isinstance(spec, Mapping):
-        unknown = set(spec) - {"in", "not_in"}
-        if unknown or len(spec) != 1:
-            raise _ConstraintError(
-                "cond.type",
-                attr=attr,
-                type="int",
-                detail="use a number, {in: [...]}, {not_in: [...]}, {gte/lte/gt/lt: n} or {between: [a, b]}",
-            )
-        ((op, values),) = spec.items()
-        if not isinstance(values, list | tuple):
-            values = [values]
-        chosen = {_as_int(attr, v, domain) for v in values}
-        if op == "not_in":
-            chosen = set(range(domain.min, domain.max + 1)) - chosen
-        return _int_set(chosen, domain, attr)
-    if isinstance(spec, list | tuple):
-        return _int_set({_as_int(attr, v, domain) for v in spec}, domain, attr)
-    return _int_set({_as_int(attr, spec, domain)}, domain, attr)
+    universe = list(range(domain.min, domain.max + 1))
+    chosen = _chosen(attr, spec, universe, lambda v: _as_int(attr, v, domain), _INT_USAGE)
+    return _int_set(chosen, domain, attr)
 
 
 def _bounded_int(attr: str, value: Any, domain: IntDomain) -> int:
-    """A bound of a range may lie just outside the domain (severity > 0), but must be a number."""
+    """A bound of a range may lie outside the domain (severity > 0, between [3, 9]): the part of
+    the range inside the domain counts. It must be a number."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()

@@ -45,7 +45,11 @@ class InputError(RemitError):
     exit_code = 2
 
     def __init__(self, problems: Iterable[Problem]):
-        self.problems: list[Problem] = list(problems)
+        # one bad cell of a row naming several units is one problem, not one per unit
+        unique: dict[str, Problem] = {}
+        for problem in problems:
+            unique.setdefault(repr(problem), problem)
+        self.problems: list[Problem] = list(unique.values())
         super().__init__(self.render("en"))
 
     @classmethod

@@ -148,8 +148,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "清单 {list_id} 在 {date} 没有生效版本",
     ),
     "ref.duplicate": (
-        "{what} {key!r} is defined twice (also at {other})",
-        "{what} {key!r} 重复定义（另见 {other}）",
+        "{what:noun} {key!r} is defined twice (also at {other})",
+        "{what:noun} {key!r} 重复定义（另见 {other}）",
     ),
     "ref.alias_clash": (
         "alias {alias!r} of unit {unit} is already a name or alias of unit {other}",
@@ -172,8 +172,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "属性 {attr} 的取值 {value!r} 超出值域；应为 {expected}",
     ),
     "cond.empty": (
-        "condition on {attr} can never hold (empty {what})",
-        "属性 {attr} 的条件永远不成立（{what}为空）",
+        "condition on {attr} can never hold (empty {what:noun})",
+        "属性 {attr} 的条件永远不成立（{what:noun}为空）",
     ),
     "cond.syntax": (
         "cannot read condition {text!r}: {detail}; expected e.g. 'location_type = road; severity >= 3'",
@@ -323,8 +323,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "版本变更 {versions} 项，{unchanged} 个版本已是最新。",
     ),
     "label.import_change": (
-        "{action}: {list_id} v{version} ({status}, {rows} rows)",
-        "{action}：{list_id} 第 {version} 版（{status}，{rows} 条）",
+        "{action:action}: {list_id} v{version} ({status:status}, {rows} rows)",
+        "{action:action}：{list_id} 第 {version} 版（{status:status}，{rows} 条）",
     ),
     "label.published": (
         "Published {list_id} version {version}, in force from {date}.",
@@ -349,6 +349,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind.street_assist": ("street assisting duties", "街镇配合履职事项"),
     "kind.street_reclaimed": ("reclaimed by departments", "上级部门收回事项"),
     "kind.refusal": ("refusal list", "不予受理清单"),
+    "noun.key": ("key", "键"),
+    "noun.list": ("list", "清单"),
+    "noun.area": ("area", "区域"),
+    "noun.unit": ("unit", "单位"),
+    "noun.version": ("version", "版本"),
+    "noun.matter": ("matter", "事项"),
+    "noun.duty": ("duty", "履职条目"),
+    "noun.set": ("set", "取值集合"),
+    "noun.range": ("range", "取值范围"),
+    "action.create": ("created", "新建"),
+    "action.replace": ("replaced draft", "替换草稿"),
+    "action.publish": ("published", "发布"),
+    "action.withdraw": ("withdrew", "撤回"),
+    "file.no_kind": (
+        "no 'file:' key; a registry file starts with file: {expected}",
+        "缺少 'file:' 键；登记库文件应以 file: {expected} 开头",
+    ),
     "error.header": (
         "{count} problem(s) found; nothing was written.",
         "发现 {count} 个问题；未写入任何内容。",
@@ -362,7 +379,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-_TERMS = ("status",)
+_TERMS = ("status", "noun", "action")
 
 
 class _Formatter(string.Formatter):

@@ -50,11 +50,10 @@ def lists_table(summaries: Iterable[ListSummary], on: dt.date) -> Table:
         versions = []
         for v in summary.versions:
             end = summary.until(v)
-            span = (
-                f"{_date(v.effective_from)}→{_date(end) or t('label.open_ended')}"
-                if v.effective_from
-                else ""
-            )
+            if v.status.value == "withdrawn" or not v.effective_from:
+                span = f"({_date(v.effective_from)})" if v.effective_from else ""
+            else:
+                span = f"{_date(v.effective_from)}→{_date(end) or t('label.open_ended')}"
             versions.append(f"v{v.version} {_status(v.status.value)} {span}".strip())
         current = summary.in_force
         table.add_row(
@@ -173,11 +172,30 @@ def diff_lines(diff: VersionDiff) -> list[str]:
     for change in diff.changed:
         lines.append(f"  ~ {t('label.changed')}: {_row_text(change.after)}")
         for name in change.fields:
-            lines.append(f"      {name}: {change.before.get(name)!s} → {change.after.get(name)!s}")
+            before, after = (
+                _value(name, change.before.get(name)),
+                _value(name, change.after.get(name)),
+            )
+            lines.append(f"      {name}: {before} → {after}")
     if diff.empty:
         lines.append(f"  {t('label.no_diff')}")
     lines.append(f"  {t('label.unchanged', count=diff.unchanged)}")
     return lines
+
+
+def _value(name: str, value: Any) -> str:
+    """A field of a duty row as a person reads it."""
+    if value is None or value == [] or value == {}:
+        return "-"
+    if name == "when":
+        return render_condition(value)
+    if name == "legal_basis":
+        return "；".join(f"《{b['title']}》{b.get('article') or ''} ({b['kind']})" for b in value)
+    if name == "role":
+        return t(f"role.{value}")
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
 
 
 def _row_text(row: dict[str, Any]) -> str:

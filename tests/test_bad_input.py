@@ -422,7 +422,10 @@ def test_message_in_chinese(cli: Callable[..., Result], sqlite_url: str, mini_tr
             b"areas:\n  - {code: A, name: a, level: city}\n",
             1,
             "file",
-            ("unknown file kind None", "expected one of areas, units, catalogue, list"),
+            (
+                "no 'file:' key",
+                "a registry file starts with file: areas | units | catalogue | list",
+            ),
             id="no_file_key",
         ),
         pytest.param(

@@ -108,10 +108,10 @@ def test_import_reports_what_changed(cli: Cli, db_url: str) -> None:
     assert out.splitlines() == [
         "Imported 5 file(s): 6 areas and 6 units added or changed, 3 lists added or changed, "
         "4 version changes, 0 versions already up to date.",
-        "  create: CAT v1 (published, 5 rows)",
-        "  create: QZ-CGJ v1 (published, 3 rows)",
-        "  create: QZ-CGJ v2 (published, 3 rows)",
-        "  create: JD-NJDL v1 (published, 2 rows)",
+        "  created: CAT v1 (published, 5 rows)",
+        "  created: QZ-CGJ v1 (published, 3 rows)",
+        "  created: QZ-CGJ v2 (published, 3 rows)",
+        "  created: JD-NJDL v1 (published, 2 rows)",
     ]
     again = ok(cli("registry", "import", MINI, db=db_url))
     assert again == (
@@ -126,14 +126,14 @@ def test_import_reports_what_changed(cli: Cli, db_url: str) -> None:
 
 def test_import_a_draft_then_replace_it(cli: Cli, url: str, draft: Path) -> None:
     out = ok(cli("registry", "import", draft, "--by", "alice", db=url))
-    assert "  create: JD-NJDL v2 (draft, 2 rows)" in out.splitlines()
+    assert "  created: JD-NJDL v2 (draft, 2 rows)" in out.splitlines()
     assert "1 version changes, 1 versions already up to date." in out
     draft.write_text(
         draft.read_text(encoding="utf-8").replace("role: supervise", "role: assist"),
         encoding="utf-8",
     )
     out = ok(cli("registry", "import", draft, db=url))
-    assert "  replace: JD-NJDL v2 (draft, 2 rows)" in out.splitlines()
+    assert "  replaced draft: JD-NJDL v2 (draft, 2 rows)" in out.splitlines()
     entries = json.loads(ok(cli("registry", "log", "JD-NJDL", "--format", "json", db=url)))
     assert [(e["actor"], e["action"], e["version"]) for e in entries][-2:] == [
         ("alice", "import_create", 2),
@@ -347,7 +347,7 @@ def test_diff_text(cli: Cli, url: str) -> None:
     assert out.splitlines() == [
         "QZ-CGJ: version 1 → 2",
         "  ~ changed: SJ0501 CGJ lead @310101000000",
-        "      when: {'location_type': {'in': ['road']}} → None",
+        "      when: location_type = road → -",
         "  2 rows unchanged",
     ]
     same = ok(cli("registry", "diff", "QZ-CGJ", "2", "2", db=url))

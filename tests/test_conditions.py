@@ -141,7 +141,7 @@ def test_labels_resolve() -> None:
         ({"severity": True}, "cond.out_of_domain", "when.severity", {"value": True}),
         ({"severity": 2.5}, "cond.out_of_domain", "when.severity", {"value": 2.5}),
         ({"severity": {"gte": "x"}}, "cond.out_of_domain", "when.severity", {"value": "x"}),
-        ({"severity": {"between": [0, 2]}}, "cond.out_of_domain", "when.severity", {"value": 0}),
+        ({"severity": {"between": [5, 9]}}, "cond.empty", "when.severity", {"what": "range"}),
         ({"damaged": "maybe"}, "cond.out_of_domain", "when.damaged", {"expected": "true or false"}),
         ({"location_type": {"in": []}}, "cond.empty", "when.location_type", {"what": "set"}),
         (

@@ -172,7 +172,7 @@ def test_cli_imports_a_table_and_publishes_it(
     table = write(tmp_path / "cgj.csv", csv_bytes(SAMPLE_ROWS, "gb18030"))
     result = cli("registry", "import", table, "--list", "QZ-CGJ", "--note", "表格导入", db=db_url)
     assert result.exit_code == 0, result.output
-    assert "create: QZ-CGJ v3 (draft, 5 rows)" in result.output
+    assert "created: QZ-CGJ v3 (draft, 5 rows)" in result.output
 
     result = cli("registry", "publish", "QZ-CGJ", "--effective-from", "2026-01-01", db=db_url)
     assert result.exit_code == 0, result.output
@@ -651,7 +651,7 @@ BAD_CSV: dict[str, tuple[list[list[str]], list[str]]] = {
         # two units, one bad cell: one problem
         [row(matter="SJ0501", unit="CGJ、LRJ", time_limit="两小时")],
         [
-            "{t}, row 2, field 时限 (time_limit): Value error, cannot read time limit '两小时'; "
+            "{t}, row 2, field 时限 (time_limit): cannot read time limit '两小时'; "
             "expected e.g. 2小时, 4紧急工作时, 2工作日, 15天"
         ],
     ),
@@ -679,7 +679,7 @@ BAD_CSV: dict[str, tuple[list[list[str]], list[str]]] = {
             row(matter="BJ0101", unit="GAS", role="负责人"),
         ],
         [
-            "{t}, row 2, field 时限 (time_limit): Value error, cannot read time limit '2周'; "
+            "{t}, row 2, field 时限 (time_limit): cannot read time limit '2周'; "
             "expected e.g. 2小时, 4紧急工作时, 2工作日, 15天",
             "{t}, row 3, field 角色 (role): unknown role '负责人'; expected one of assist, lead, "
             "not_responsible, supervise, 不负责, 主办, 主责, 协办, 牵头, 监督, 监管, 负责, 配合, 非本单位职责",
@@ -913,7 +913,7 @@ def test_unsupported_suffix(
 ) -> None:
     table = write(tmp_path / f"t{suffix}", csv_bytes([HEADER, row(matter="SJ0501", unit="CGJ")]))
     assert refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ") == [
-        f"--mapping and --list apply to CSV or XLSX tables, not to {table}"
+        f"{table}: unsupported file type '{suffix}'; expected .csv, .tsv, .xlsm, .xlsx, .yaml, .yml"
     ]
     with pytest.raises(InputError) as err:
         reg.import_table(table, "QZ-CGJ")

@@ -10,7 +10,7 @@ every problem found, each located by file, line or row, and field.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -32,13 +32,11 @@ from remit.registry.domain import (
 )
 from remit.registry.files import (
     FILE_MODELS,
-    AreasFile,
     CatalogueFile,
     CatalogueVersionSpec,
     DutySpec,
     ListFile,
     ListVersionSpec,
-    UnitsFile,
     VersionStatus,
 )
 from remit.registry.hashing import canonical_json, content_hash
@@ -152,6 +150,15 @@ def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
                 "schema.mapping_file", source=str(path), line=lines.line_of(("file",)), field="file"
             )
             continue
+        if kind is None:
+            collector.add(
+                "file.no_kind",
+                source=str(path),
+                line=lines.line_of(()),
+                field="file",
+                expected=" | ".join(IMPORTABLE),
+            )
+            continue
         if kind not in IMPORTABLE:
             collector.add(
                 "file.unknown_kind",
@@ -194,7 +201,7 @@ def schema_problems(
         elif error["type"] == "extra_forbidden":
             problems.append(Problem("schema.extra", {"kind": kind}, **where))
         else:
-            detail = error["msg"]
+            detail = error["msg"].removeprefix("Value error, ")
             if error["type"] not in {"value_error", "assertion_error"}:
                 detail += f" (got {error.get('input')!r})"
             problems.append(Problem("schema.invalid", {"detail": detail}, **where))
@@ -250,29 +257,40 @@ def _check_unique_ids(files: list[ParsedFile], collector: Collector) -> None:
         seen[list_id] = f
 
 
+def _unique_codes(
+    files: list[ParsedFile],
+    section: str,
+    what: str,
+    where: dict[str, Callable[..., dict[str, object]]],
+    collector: Collector,
+) -> Iterator[Any]:
+    """Each entry of ``section`` in ``files`` whose code was not seen before (a repeated code is
+    reported); ``where[code]`` records how to locate the entry's fields."""
+    for f in files:
+        for i, spec in enumerate(getattr(f.model, section)):
+            if spec.code in where:
+                collector.add(
+                    "ref.duplicate",
+                    what=what,
+                    key=spec.code,
+                    other=_at(where[spec.code]("code")),
+                    **f.locate(section, i, "code"),
+                )
+                continue
+            where[spec.code] = partial(f.locate, section, i)
+            yield spec
+
+
 def _plan_areas(
     files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
 ) -> dict[str, Area]:
     areas = dict(state.areas)
     where: dict[str, Callable[..., dict[str, object]]] = {}
     incoming: dict[str, Area] = {}
-    for f in files:
-        model: AreasFile = f.model  # type: ignore[assignment]
-        for i, spec in enumerate(model.areas):
-            loc = f.locate("areas", i, "code")
-            if spec.code in incoming:
-                collector.add(
-                    "ref.duplicate",
-                    what="area",
-                    key=spec.code,
-                    other=_at(where[spec.code]("code")),
-                    **loc,
-                )
-                continue
-            where[spec.code] = partial(f.locate, "areas", i)
-            incoming[spec.code] = Area(
-                spec.code, spec.name, spec.level, spec.parent, tuple(spec.aliases)
-            )
+    for spec in _unique_codes(files, "areas", "area", where, collector):
+        incoming[spec.code] = Area(
+            spec.code, spec.name, spec.level, spec.parent, tuple(spec.aliases)
+        )
     areas.update(incoming)
     for code, area in incoming.items():
         if area.parent is not None and area.parent not in areas:
@@ -295,36 +313,23 @@ def _plan_units(
     where: dict[str, Callable[..., dict[str, object]]] = {}
     incoming: dict[str, Unit] = {}
     area_index = index_of(areas, "area")
-    for f in files:
-        model: UnitsFile = f.model  # type: ignore[assignment]
-        for i, spec in enumerate(model.units):
-            loc = f.locate("units", i, "code")
-            if spec.code in incoming:
-                collector.add(
-                    "ref.duplicate",
-                    what="unit",
-                    key=spec.code,
-                    other=_at(where[spec.code]("code")),
-                    **loc,
-                )
-                continue
-            where[spec.code] = partial(f.locate, "units", i)
-            try:
-                jurisdiction = area_index.resolve(spec.jurisdiction, "ref.unknown_area")
-            except Unresolved as exc:
-                collector.add(exc.key, **exc.params, **f.locate("units", i, "jurisdiction"))
-                continue
-            incoming[spec.code] = Unit(
-                code=spec.code,
-                name=spec.name,
-                kind=spec.kind,
-                level=spec.level,
-                jurisdiction=jurisdiction,
-                parent=spec.parent,
-                capacity=spec.capacity,
-                aliases=tuple(spec.aliases),
-                powers=tuple(spec.powers),
-            )
+    for spec in _unique_codes(files, "units", "unit", where, collector):
+        try:
+            jurisdiction = area_index.resolve(spec.jurisdiction, "ref.unknown_area")
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **where[spec.code]("jurisdiction"))
+            continue
+        incoming[spec.code] = Unit(
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            level=spec.level,
+            jurisdiction=jurisdiction,
+            parent=spec.parent,
+            capacity=spec.capacity,
+            aliases=tuple(spec.aliases),
+            powers=tuple(spec.powers),
+        )
     units.update(incoming)
     spelled: dict[str, set[str]] = {}
     for code, unit in units.items():
@@ -361,7 +366,12 @@ def _has_cycle(start: str, parent_of: Callable[[str], str | None]) -> bool:
 
 
 def _at(where: dict[str, object]) -> str:
-    return f"{where.get('source')}:{where.get('line')}"
+    """Where something else stands, for "defined twice (also at …)": file:line, or file row N."""
+    if where.get("line") is not None:
+        return f"{where.get('source')}:{where.get('line')}"
+    if where.get("row") is not None:
+        return f"{where.get('source')} row {where.get('row')}"
+    return str(where.get("source"))
 
 
 # --- versions (shared by the catalogue and lists) --------------------------------------------
