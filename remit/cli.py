@@ -325,12 +325,18 @@ def log(db_url: str | None, list_id: str | None, fmt: str) -> None:
 @common
 def diff(db_url: str | None, list_id: str, a: int, b: int, fmt: str) -> None:
     """Rows added, removed and changed from version A to version B."""
-    result = _registry(db_url).diff(list_id, a, b)
+    reg = _registry(db_url)
+    result = reg.diff(list_id, a, b)
     if fmt == "json":
         _echo_json(result.to_dict())
         return
+    state = reg.state()
+    names = {
+        m.code: m.name for v in state.versions.get(state.catalogue_id or "", []) for m in v.matters
+    }
+    names |= {code: item.name for code, item in (*state.units.items(), *state.areas.items())}
     out = render.console()
-    for line in render.diff_lines(result):
+    for line in render.diff_lines(result, names):
         out.print(line, markup=False)
 
 

@@ -163,14 +163,16 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def diff_lines(diff: VersionDiff) -> list[str]:
+def diff_lines(diff: VersionDiff, names: dict[str, str] | None = None) -> list[str]:
+    """The diff as text; ``names`` (code → name of matters, units, areas) makes it readable."""
+    names = names or {}
     lines = [t("label.diff_title", list_id=diff.list_id, a=diff.a, b=diff.b)]
     for row in diff.removed:
-        lines.append(f"  - {t('label.removed')}: {_row_text(row)}")
+        lines.append(f"  - {t('label.removed')}: {_row_text(row, names)}")
     for row in diff.added:
-        lines.append(f"  + {t('label.added')}: {_row_text(row)}")
+        lines.append(f"  + {t('label.added')}: {_row_text(row, names)}")
     for change in diff.changed:
-        lines.append(f"  ~ {t('label.changed')}: {_row_text(change.after)}")
+        lines.append(f"  ~ {t('label.changed')}: {_row_text(change.after, names)}")
         for name in change.fields:
             before, after = (
                 _value(name, change.before.get(name)),
@@ -198,12 +200,14 @@ def _value(name: str, value: Any) -> str:
     return str(value)
 
 
-def _row_text(row: dict[str, Any]) -> str:
+def _row_text(row: dict[str, Any], names: dict[str, str]) -> str:
     if "unit" not in row:
         return f"{row['code']} {row['name']}"
     when = render_condition(row.get("when", {}))
     role = t(f"role.{row['role']}")
-    return f"{row['matter']} {row['unit']} {role} @{row['area']}" + (f" [{when}]" if when else "")
+    matter = f"{row['matter']} {names.get(row['matter'], '')}".strip()
+    unit, area = names.get(row["unit"], row["unit"]), names.get(row["area"], row["area"])
+    return f"{matter}: {unit} {role} @{area}" + (f" [{when}]" if when else "")
 
 
 def snapshot_lines(snap: Snapshot) -> tuple[list[str], Table]:

@@ -346,7 +346,7 @@ def test_diff_text(cli: Cli, url: str) -> None:
     out = ok(cli("registry", "diff", "QZ-CGJ", "1", "2", db=url))
     assert out.splitlines() == [
         "QZ-CGJ: version 1 → 2",
-        "  ~ changed: SJ0501 CGJ lead @310101000000",
+        "  ~ changed: SJ0501 无照经营游商: 区城市管理行政执法局 lead @黄浦区",
         "      when: location_type = road → -",
         "  2 rows unchanged",
     ]
