@@ -143,6 +143,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "list {list_id} has no version {version}; versions: {known}",
         "清单 {list_id} 没有第 {version} 版；现有版本：{known}",
     ),
+    "ref.owner_needs_area": (
+        "a row for the owner named on the event (@owner, 权属单位) needs an explicit area",
+        "“权属单位”（@owner）条目须写明区域",
+    ),
     "ref.not_in_force": (
         "no version of list {list_id} is in force on {date}",
         "清单 {list_id} 在 {date} 没有生效版本",
@@ -365,6 +369,76 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "file.no_kind": (
         "no 'file:' key; a registry file starts with file: {expected}",
         "缺少 'file:' 键；登记库文件应以 file: {expected} 开头",
+    ),
+    "rules.too_many": (
+        "{count} rules; the engine is run with at most {limit} (more can crash it)",
+        "共 {count} 条规则；引擎最多运行 {limit} 条（过多会导致崩溃）",
+    ),
+    "rules.too_many_fields": (
+        "rule {rule} asserts a fact with {count} fields; at most {limit}",
+        "规则 {rule} 断言的事实有 {count} 个字段；最多 {limit} 个",
+    ),
+    "rules.too_many_conditions": (
+        "{count} distinct conditions on {fact} facts; the engine hangs beyond about 511, so at most {limit}",
+        "{fact} 事实上有 {count} 个不同条件；引擎超过约 511 个会卡死，上限 {limit}",
+    ),
+    "rules.too_many_patterns": (
+        "{count} patterns match {fact} facts; one fact may meet at most 64 at once, so at most {limit}",
+        "{count} 个模式匹配 {fact} 事实；单个事实同时最多满足 64 个，上限 {limit}",
+    ),
+    "rules.unstaged_negation": (
+        "rule {rule} has a `none` pattern but does not wait for the stage fact ({{as: s, fact: stage, where: {{name: decide}}}}); durable_rules does not take back a negation when a fact arrives later",
+        "规则 {rule} 含 `none` 模式却未等待阶段事实（{{as: s, fact: stage, where: {{name: decide}}}}）；durable_rules 不会在后到事实出现时撤销否定",
+    ),
+    "rules.input_fact": (
+        "rule {rule} asserts a {fact} fact; event and context facts come only from the event",
+        "规则 {rule} 断言了 {fact} 事实；event 和 context 事实只能来自事件本身",
+    ),
+    # events
+    "event.empty": (
+        "the file holds no events; expected JSON, JSON Lines or a table with a header row",
+        "文件中没有事件；应为 JSON、JSON Lines 或带表头的表格",
+    ),
+    "event.bad_json": (
+        "not valid JSON: {detail} (column {column})",
+        "不是有效的 JSON：{detail}（第 {column} 列）",
+    ),
+    "event.json_shape": (
+        "expected an event object or a list of event objects, found {found}",
+        "应为一个事件对象或事件对象列表，实际为 {found}",
+    ),
+    "event.missing_column": (
+        "the table has no column {columns}; its header has {header}",
+        "表格缺少列 {columns}；表头只有 {header}",
+    ),
+    "event.unknown_column": (
+        "unknown column {column!r}; expected {known}, and attributes in one attributes column "
+        "(JSON) or in attr.<name> columns",
+        "未知列 {column!r}；应为 {known}，属性写在一个 attributes 列（JSON）或若干 attr.<属性名> 列",
+    ),
+    "event.duplicate_column": (
+        "columns {first!r} and {second!r} both give {target}",
+        "列 {first!r} 和 {second!r} 都对应 {target}",
+    ),
+    "event.mixed_attribute_columns": (
+        "give attributes either in one attributes column (JSON) or in attr.<name> columns, not both",
+        "属性应全部写在 attributes 列（JSON）或全部写在 attr.<属性名> 列，不能混用",
+    ),
+    "event.no_catalogue": (
+        "no matter catalogue is in force on {date}",
+        "{date} 没有生效的事项目录",
+    ),
+    "event.unknown_attribute": (
+        "matter {matter} has no attribute {attr!r}; declared: {declared}",
+        "事项 {matter} 没有属性 {attr!r}；已声明：{declared}",
+    ),
+    "event.attribute_twice": (
+        "attribute {attr} is given twice, as {first!r} and as {second!r}",
+        "属性 {attr} 重复给出：{first!r} 和 {second!r}",
+    ),
+    "event.attribute_value": (
+        "attribute {attr} takes one value ({expected}), not {value!r}",
+        "属性 {attr} 只能取一个值（{expected}），不能是 {value!r}",
     ),
     "error.header": (
         "{count} problem(s) found; nothing was written.",

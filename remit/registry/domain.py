@@ -22,6 +22,9 @@ from remit.registry.hashing import canonical_json
 from remit.timelimit import TimeLimit
 
 CATALOGUE_KIND = "catalogue"
+OWNER_UNIT = "@owner"
+"""The unit of a duty row that says "the owner (权属单位) named on the event"."""
+OWNER_SPELLINGS = frozenset({OWNER_UNIT, "权属单位"})
 
 
 def utcnow() -> dt.datetime:

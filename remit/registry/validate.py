@@ -22,6 +22,8 @@ from remit.conditions import normalize
 from remit.errors import Collector, InputError, Problem
 from remit.registry.domain import (
     CATALOGUE_KIND,
+    OWNER_SPELLINGS,
+    OWNER_UNIT,
     Area,
     Duty,
     ListInfo,
@@ -642,29 +644,34 @@ class DutyContext:
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **locate("matter"))
             matter = None
-        try:
-            unit = self.units[self.unit_index.resolve(spec.unit, "ref.unknown_unit")]
-        except Unresolved as exc:
-            collector.add(exc.key, **exc.params, **locate("unit"))
-            unit = None
+        unit_code: str | None = None
         area: str | None = None
+        if spec.unit.strip() in OWNER_SPELLINGS:
+            unit_code = OWNER_UNIT  # the owner named on the event
+            if spec.area is None:
+                collector.add("ref.owner_needs_area", **locate("area"))
+        else:
+            try:
+                unit = self.units[self.unit_index.resolve(spec.unit, "ref.unknown_unit")]
+                unit_code, area = unit.code, unit.jurisdiction
+            except Unresolved as exc:
+                collector.add(exc.key, **exc.params, **locate("unit"))
         if spec.area is not None:
             try:
                 area = self.area_index.resolve(spec.area, "ref.unknown_area")
             except Unresolved as exc:
+                area = None
                 collector.add(exc.key, **exc.params, **locate("area"))
-        elif unit is not None:
-            area = unit.jurisdiction
         conditions = {}
         if matter is not None:
             conditions, problems = normalize(spec.when, matter.attributes, matter.code)
             for p in problems:
                 collector.add(p.key, **p.params, **locate(p.field))
-        if len(collector.problems) > before or matter is None or unit is None or area is None:
+        if len(collector.problems) > before or matter is None or unit_code is None or area is None:
             return None
         return Duty(
             matter=matter.code,
-            unit=unit.code,
+            unit=unit_code,
             role=spec.role,
             area=area,
             conditions=conditions,

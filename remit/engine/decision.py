@@ -1,0 +1,211 @@
+"""Routing decisions: who leads, who assists, who dispatches, by when, and why.
+
+A decision is stamped with the snapshot's hash and date and the rules' digest, so it can be
+reproduced. Its JSON Schema is published (``remit schema --kind decision``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from remit.deadlines import WorkCalendar
+from remit.engine.facts import PolicyInput
+from remit.engine.outcome import PolicyOutcome
+from remit.registry.domain import OWNER_UNIT
+from remit.registry.snapshot import DutyInForce, Snapshot
+
+
+class Status(StrEnum):
+    routed = "routed"  # one lead by the lists in force
+    fallback = "fallback"  # nobody leads: the territorial street unit takes it (a gap)
+    conflict = "conflict"  # two or more leads: sent to the territorial centre for arbitration
+    unroutable = "unroutable"  # nobody leads and no territorial unit
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class UnitRef(_Model):
+    code: str
+    name: str
+
+
+class DutyRef(_Model):
+    """A duty row used or weighed: where it is written and on what basis."""
+
+    list_id: str
+    version: int
+    row: int
+    unit: str
+    role: str
+    time_limit: str | None = None
+    legal_basis: list[str] = Field(default_factory=list)
+
+
+class LostCandidate(_Model):
+    unit: UnitRef
+    reason: str = Field(description="not_responsible | masked | duplicate | no_owner")
+    duty: DutyRef
+    by: DutyRef | None = Field(None, description="the row that beat or refused it")
+
+
+class Dispatch(_Model):
+    platform: UnitRef
+    level: str
+    escalated: bool = False
+
+
+class RoutingDecision(_Model):
+    decision_id: str
+    event_id: str
+    status: Status
+    matter: str
+    area: str
+    lead: UnitRef | None = None
+    contenders: list[UnitRef] = Field(default_factory=list, description="the leads in conflict")
+    assists: list[UnitRef] = Field(default_factory=list)
+    supervisors: list[UnitRef] = Field(default_factory=list)
+    dispatch: Dispatch | None = None
+    commander: UnitRef | None = Field(None, description="the district centre, for emergencies")
+    gap: bool = Field(False, description="no lead in the lists: a gap to report")
+    reported_at: dt.datetime
+    time_limit: str | None = None
+    deadline: dt.datetime | None = None
+    deadline_approximate: bool = Field(False, description="official calendar unknown for the year")
+    duties: list[DutyRef] = Field(
+        default_factory=list, description="rows used: lead, assists, supervisors, refusals"
+    )
+    lost: list[LostCandidate] = Field(default_factory=list)
+    rules_fired: list[str] = Field(default_factory=list)
+    snapshot_hash: str
+    snapshot_date: dt.date
+    rules_digest: str
+
+
+def _unit(snapshot: Snapshot, code: str) -> UnitRef:
+    unit = snapshot.units.get(code)
+    return UnitRef(
+        code=code, name=unit.name if unit else ("权属单位" if code == OWNER_UNIT else code)
+    )
+
+
+def _duty(entry: DutyInForce) -> DutyRef:
+    d = entry.duty
+    return DutyRef(
+        list_id=entry.list_id,
+        version=entry.version,
+        row=entry.seq,
+        unit=d.unit,
+        role=d.role.value,
+        time_limit=d.time_limit.text if d.time_limit else None,
+        legal_basis=[b.text for b in d.legal_basis],
+    )
+
+
+def _units(
+    snapshot: Snapshot, facts: tuple[dict[str, Any], ...], exclude: set[str]
+) -> list[UnitRef]:
+    seen: list[str] = []
+    for fact in facts:
+        if fact["unit"] not in exclude and fact["unit"] not in seen:
+            seen.append(fact["unit"])
+    return [_unit(snapshot, code) for code in seen]
+
+
+def build_decision(
+    event: Any,
+    snapshot: Snapshot,
+    facts: PolicyInput,
+    outcome: PolicyOutcome,
+    calendar: WorkCalendar,
+    rules_digest: str,
+    snapshot_date: dt.date,
+) -> RoutingDecision:
+    """The decision for ``event`` from the policies' ``outcome``. Everything here is derived
+    the same way whichever evaluated the policies (engine or reference)."""
+    duties = facts.duties
+    leads = outcome.leads
+    if outcome.conflict or len(leads) > 1:
+        status, lead = Status.conflict, None
+    elif leads:
+        status, lead = Status.routed, leads[0]["unit"]
+    elif outcome.fallback:
+        status, lead = Status.fallback, outcome.fallback
+    else:
+        status, lead = Status.unroutable, None
+    lead_duty = duties[leads[0]["duty"]] if status is Status.routed else None
+    matter = snapshot.matters[event.matter]
+    limit = (lead_duty.duty.time_limit if lead_duty else None) or matter.default_time_limit
+    deadline = (
+        calendar.deadline(event.reported_at, limit)
+        if limit and status is not Status.unroutable
+        else None
+    )
+    exclude = {lead} if lead else set()
+    used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
+    lost = [
+        _lost(snapshot, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost
+    ]
+    digest = hashlib.sha256(f"{event.id}|{snapshot.hash}|{rules_digest}".encode()).hexdigest()[:16]
+    return RoutingDecision(
+        decision_id=digest,
+        event_id=event.id,
+        status=status,
+        matter=event.matter,
+        area=event.area,
+        lead=_unit(snapshot, lead) if lead else None,
+        contenders=_units(snapshot, leads, set()) if status is Status.conflict else [],
+        assists=_units(snapshot, outcome.assists, exclude),
+        supervisors=_units(snapshot, outcome.supervisors, exclude),
+        dispatch=(
+            Dispatch(
+                platform=_unit(snapshot, outcome.dispatch[0]),
+                level=outcome.dispatch[1],
+                escalated=outcome.dispatch[2],
+            )
+            if outcome.dispatch
+            else None
+        ),
+        commander=_unit(snapshot, outcome.commanders[0][0]) if outcome.commanders else None,
+        gap=status is Status.fallback,
+        reported_at=event.reported_at,
+        time_limit=limit.text if limit else None,
+        deadline=deadline.at if deadline else None,
+        deadline_approximate=bool(deadline and deadline.approximate_years),
+        duties=[_duty(duties[f["duty"]]) for f in used],
+        lost=lost,
+        rules_fired=list(outcome.rules_fired),
+        snapshot_hash=snapshot.hash,
+        snapshot_date=snapshot_date,
+        rules_digest=rules_digest,
+    )
+
+
+def _lost(
+    snapshot: Snapshot,
+    facts: PolicyInput,
+    outcome: PolicyOutcome,
+    unit: str,
+    duty: str,
+    reason: str,
+) -> LostCandidate:
+    """Why a candidate lost, with the row that beat it chosen the same way every time: the
+    lead that remains (masked, duplicate), or the unit's first not-responsible row."""
+    by: str | None = None
+    if reason in {"masked", "duplicate"} and outcome.leads:
+        same_unit = [f for f in outcome.leads if f["unit"] == unit]
+        by = (same_unit or list(outcome.leads))[0]["duty"]
+    elif reason == "not_responsible":
+        by = next((f["duty"] for f in outcome.refusals if f["unit"] == unit), None)
+    return LostCandidate(
+        unit=_unit(snapshot, unit),
+        reason=reason,
+        duty=_duty(facts.duties[duty]),
+        by=_duty(facts.duties[by]) if by else None,
+    )

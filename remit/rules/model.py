@@ -1,0 +1,171 @@
+"""Policy rules as data: the rules file format (``file: rules``), validated with pydantic.
+
+A rule matches facts and acts on them::
+
+    - id: refusal-removes-candidate
+      title: {en: A not-responsible row removes that unit's candidacy, zh: 不负责条目排除该单位}
+      pri: 20                      # lower fires first
+      when:
+        - {as: r, fact: candidate, where: {role: not_responsible}}
+        - {as: c, fact: candidate, where: {role: {in: [lead, assist]}, unit: $r.unit}}
+      then:
+        - assert: {fact: lost, unit: $c.unit, duty: $c.duty, reason: not_responsible, by: $r.duty}
+        - retract: c
+
+``where`` tests a field against a value, with ``eq`` (the default), ``ne``, ``lt``, ``lte``,
+``gt``, ``gte`` or ``in``; a value may be a constant, ``$alias.field`` (a field of a fact matched
+earlier in the same rule) or ``$config.key`` (a threshold from the rules' ``config``). A ``none``
+pattern holds when no fact matches it. ``assert`` adds a fact (its id is made for it), ``retract``
+removes a matched one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FACT_NAME = r"^[a-z][a-z0-9_]*$"
+REF = re.compile(r"^\$([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in")
+Scalar = str | int | float | bool
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Test(_Strict):
+    """One test of a field: ``op`` against ``value`` (a constant or a ``$`` reference)."""
+
+    op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "in"] = "eq"
+    value: Scalar | list[Scalar]
+
+
+def _tests(where: dict[str, Any]) -> dict[str, list[Test]]:
+    """``{role: lead, priority: {gt: 3, lte: 9}}`` → field → tests."""
+    out: dict[str, list[Test]] = {}
+    for name, spec in where.items():
+        if isinstance(spec, dict):
+            unknown = set(spec) - set(OPS)
+            if unknown:
+                raise ValueError(
+                    f"{name}: unknown operator(s) {sorted(unknown)}; expected {list(OPS)}"
+                )
+            out[name] = [Test(op=op, value=value) for op, value in spec.items()]
+        else:
+            out[name] = [Test(op="eq", value=spec)]
+    return out
+
+
+class Pattern(_Strict):
+    """Facts of kind ``fact`` whose fields pass ``where``; ``as`` names the match."""
+
+    alias: str | None = Field(None, alias="as", pattern=FACT_NAME)
+    fact: str = Field(pattern=FACT_NAME)
+    where: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("where")
+    @classmethod
+    def _check_where(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _tests(value)
+        return value
+
+    def tests(self) -> dict[str, list[Test]]:
+        return _tests(self.where)
+
+
+class Negation(_Strict):
+    """Holds when no fact matches ``none``."""
+
+    none: Pattern
+
+
+class Assert(_Strict):
+    assert_: dict[str, Any] = Field(alias="assert")
+
+    @field_validator("assert_")
+    @classmethod
+    def _needs_fact(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(value.get("fact"), str) or not re.match(FACT_NAME, value["fact"]):
+            raise ValueError("assert needs 'fact: <kind>' (lower-case letters, digits, _)")
+        if "id" in value or "sid" in value or "t" in value:
+            raise ValueError("'id', 'sid' and 't' are set by the engine")
+        return value
+
+
+class Retract(_Strict):
+    retract: str = Field(pattern=FACT_NAME)
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
+    pri: int = Field(50, ge=0, le=1000, description="lower fires first")
+    when: list[Pattern | Negation] = Field(min_length=1)
+    then: list[Assert | Retract] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Rule:
+        bound: set[str] = set()
+        for item in self.when:
+            pattern = item.none if isinstance(item, Negation) else item
+            for tests in pattern.tests().values():
+                for test in tests:
+                    for value in test.value if isinstance(test.value, list) else [test.value]:
+                        ref = REF.match(value) if isinstance(value, str) else None
+                        if ref and ref.group(1) != "config" and ref.group(1) not in bound:
+                            raise ValueError(
+                                f"${ref.group(1)}.{ref.group(2)} refers to a fact not matched "
+                                f"before it in this rule (matched so far: {sorted(bound) or 'none'})"
+                            )
+            if isinstance(item, Pattern):
+                if item.alias is None:
+                    raise ValueError(f"pattern on {item.fact!r} needs 'as: <name>'")
+                if item.alias in bound or item.alias == "config":
+                    raise ValueError(f"name {item.alias!r} is used twice")
+                bound.add(item.alias)
+        for action in self.then:
+            if isinstance(action, Retract) and action.retract not in bound:
+                raise ValueError(f"retract {action.retract!r}: no fact of that name is matched")
+            if isinstance(action, Assert):
+                for value in action.assert_.values():
+                    ref = REF.match(value) if isinstance(value, str) else None
+                    if ref and ref.group(1) != "config" and ref.group(1) not in bound:
+                        raise ValueError(f"assert uses ${ref.group(1)}, which is not matched")
+        return self
+
+
+class RoutingConfig(_Strict):
+    """Thresholds of the default policies; ``$config.<key>`` in rules reads them."""
+
+    emergency_severity: int = Field(
+        4, ge=1, description="severity at or above which the district centre commands"
+    )
+    emergency_matters: list[str] = Field(
+        default_factory=list, description="matter codes that are always emergencies"
+    )
+    repeat_threshold: int = Field(
+        3, ge=1, description="repeat complaints at or above this escalate one level"
+    )
+    extra: dict[str, Scalar] = Field(
+        default_factory=dict, description="further values for $config in rules"
+    )
+
+    def value(self, key: str) -> Any:
+        if key in self.extra:
+            return self.extra[key]
+        if key in type(self).model_fields and key != "extra":
+            return getattr(self, key)
+        raise KeyError(key)
+
+
+class RulesFile(_Strict):
+    """A rules file. Files in a --rules directory add rules, or replace rules with the same id."""
+
+    file: Literal["rules"]
+    id: str = Field(min_length=1)
+    config: RoutingConfig | None = None
+    rules: list[Rule] = Field(default_factory=list)
+    remove: list[str] = Field(default_factory=list, description="ids of rules to drop")
