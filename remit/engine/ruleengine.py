@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,16 +94,13 @@ class RuleEngine:
         fact = {"t": kind, "id": f"{rule.id}#{working.made}", **values}
         working.memory[fact["id"]] = fact
         if kind in self._consumed:
-            try:
+            # a fact no rule can match is refused by the engine: it stays in the working memory
+            with contextlib.suppress(MessageNotHandledException):
                 c.assert_fact({**fact, "sid": working.sid})
-            except MessageNotHandledException:
-                pass  # no rule can ever match this fact: it stays in the working memory only
 
     def _post(self, facts: list[dict[str, Any]]) -> None:
-        try:
+        with contextlib.suppress(MessageNotHandledException):  # no rule matched: nothing follows
             self.host.assert_facts(self.name, facts)
-        except MessageNotHandledException:
-            pass  # no rule matched: nothing follows from these facts
 
     def evaluate(self, facts: PolicyInput) -> PolicyOutcome:
         working = _Working(sid=str(next(self._sids)))
