@@ -415,17 +415,237 @@ def snapshot(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
     out.print(table)
 
 
+def _schemas() -> dict[str, Any]:
+    from remit.engine.decision import RoutingDecision
+    from remit.engine.events import EventIn
+    from remit.rules.model import RulesFile
+
+    return {**FILE_MODELS, "event": EventIn, "decision": RoutingDecision, "rules": RulesFile}
+
+
 @main.command()
 @click.option(
-    "--kind", type=click.Choice(list(FILE_MODELS)), help="One file format (default: all)."
+    "--kind",
+    type=click.Choice([*FILE_MODELS, "event", "decision", "rules"]),
+    help="One format (default: all).",
 )
 @lang_option
 def schema(kind: str | None) -> None:
-    """JSON Schema of the file formats (YAML files and table mappings)."""
+    """JSON Schema of the file formats: registry files, mappings, events, decisions, rules."""
+    models = _schemas()
     if kind:
-        _echo_json(FILE_MODELS[kind].model_json_schema())
+        _echo_json(models[kind].model_json_schema())
     else:
-        _echo_json({name: model.model_json_schema() for name, model in FILE_MODELS.items()})
+        _echo_json({name: model.model_json_schema() for name, model in models.items()})
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+RULES_OPTION = click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    help="A directory (or file) of rules added to the defaults; a rule with a default's id replaces it.",
+)
+
+
+def _attr_value(text: str) -> Any:
+    """``--attr severity=3``: numbers and true/false as such, else text."""
+    lowered = text.strip().lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+@main.command()
+@click.argument("event_file", type=click.Path(path_type=Path), required=False)
+@click.option("--matter", help="Matter code, name or alias (instead of an event file).")
+@click.option("--area", help="Area code, name or alias.")
+@click.option(
+    "--attr", "attrs", multiple=True, metavar="NAME=VALUE", help="An attribute (repeatable)."
+)
+@click.option("--owner", help="The owner (权属单位) named on the event.")
+@click.option("--repeat", "repeat_count", type=int, default=0, help="Times reported before.")
+@click.option("--reported-at", type=click.DateTime(), help="When it was reported (default now).")
+@click.option("--as-of", type=DATE, help="Route on the lists in force on this date instead.")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@RULES_OPTION
+@common
+def route(
+    db_url: str | None,
+    event_file: Path | None,
+    matter: str | None,
+    area: str | None,
+    attrs: tuple[str, ...],
+    owner: str | None,
+    repeat_count: int,
+    reported_at: dt.datetime | None,
+    as_of: dt.date | None,
+    fmt: str,
+    rules_dir: Path | None,
+) -> None:
+    """Route one event: from a JSON file, or from --matter/--area/--attr."""
+    from remit.engine.events import EventIn, read_events
+    from remit.engine.router import Router
+
+    router = Router(_registry(db_url), rules_dir=rules_dir, as_of=as_of)
+    where: dict[str, object]
+    if event_file is not None:
+        where, event = next(iter(read_events(event_file)))
+        if isinstance(event, list):
+            raise InputError(event)
+    else:
+        if not matter or not area:
+            raise click.UsageError("give an event file, or --matter and --area")
+        attributes = {}
+        for item in attrs:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--attr")
+            attributes[name.strip()] = _attr_value(value)
+        event = EventIn(
+            id="cli",
+            matter=matter,
+            area=area,
+            reported_at=reported_at or dt.datetime.now().replace(microsecond=0),
+            attributes=attributes,
+            owner=owner,
+            repeat_count=repeat_count,
+            source="cli",
+        )
+        where = {"source": "command line"}
+    decision = router.route(event, where)
+    if fmt == "json":
+        click.echo(decision.model_dump_json(indent=2))
+        return
+    out = render.console()
+    for line in render.decision_lines(decision):
+        out.print(line, markup=False)
+
+
+@main.command("route-batch")
+@click.argument("events", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="Decisions (JSONL)."
+)
+@click.option(
+    "--rejects", type=click.Path(path_type=Path), help="Refused events, where and why (JSONL)."
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--as-of", type=DATE, help="Route every event on this date's lists instead.")
+@click.option("--no-cache", is_flag=True, help="Send every event through the rule engine.")
+@RULES_OPTION
+@common
+def route_batch(
+    db_url: str | None,
+    events: Path,
+    output: Path,
+    rejects: Path | None,
+    workers: int,
+    as_of: dt.date | None,
+    no_cache: bool,
+    rules_dir: Path | None,
+) -> None:
+    """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from remit.engine.batch import route_batch as run_batch
+    from remit.rules.compile import load_rules
+
+    registry = _registry(db_url)
+    registry.state()  # fails now, not in a worker, when there is no registry
+    load_rules(rules_dir)  # likewise for bad rules
+    for path in (output, rejects):
+        if path is not None and not path.parent.is_dir():
+            raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    progress = Progress(
+        *columns, disable=not sys.stderr.isatty(), console=render.console(stderr=True)
+    )
+    with (
+        output.open("w", encoding="utf-8") as out,
+        (rejects or Path(os.devnull)).open("w", encoding="utf-8") as bad,
+        progress,
+    ):
+        task = progress.add_task(str(events), total=None)
+        summary = run_batch(
+            registry.url,
+            events,
+            out,
+            bad,
+            workers=workers,
+            rules_dir=rules_dir,
+            as_of=as_of,
+            cache=not no_cache,
+            progress=lambda n: progress.advance(task, n),
+        )
+    click.echo(t("batch.summary", total=summary.total, **summary.counts))
+    click.echo(t("batch.wrote", path=output, rejects=rejects or "-"))
+
+
+@main.group(cls=RemitGroup)
+def rules() -> None:
+    """The routing policy rules: list, show, check."""
+
+
+@rules.command("list")
+@RULES_OPTION
+@lang_option
+def rules_list(rules_dir: Path | None) -> None:
+    """The rules in force, in the order they fire."""
+    from rich.table import Table
+
+    from remit.rules.compile import load_rules
+
+    ruleset = load_rules(rules_dir)
+    lang = current_lang.get()
+    table = Table()
+    for label in ("pri", "id", "title"):
+        table.add_column(label)
+    for rule in ruleset.rules:
+        table.add_row(str(rule.pri), rule.id, rule.title.get(lang) or rule.title.get("en", ""))
+    render.console().print(table)
+
+
+@rules.command("show")
+@click.argument("rule_id", required=False)
+@RULES_OPTION
+@lang_option
+def rules_show(rule_id: str | None, rules_dir: Path | None) -> None:
+    """The rules (or one rule) as YAML, with the configuration in force."""
+    from remit.rules.compile import load_rules
+
+    ruleset = load_rules(rules_dir)
+    chosen = [r for r in ruleset.rules if rule_id in (None, r.id)]
+    if rule_id and not chosen:
+        known = ", ".join(r.id for r in ruleset.rules)
+        raise click.BadParameter(f"no rule {rule_id!r}; rules: {known}", param_hint="RULE_ID")
+    document = {
+        "config": ruleset.config.model_dump(mode="json"),
+        "rules": [r.model_dump(mode="json", by_alias=True, exclude_defaults=True) for r in chosen],
+    }
+    click.echo(dump_yaml(document), nl=False)
+
+
+@rules.command("check")
+@RULES_OPTION
+@lang_option
+def rules_check(rules_dir: Path | None) -> None:
+    """Validate the rules and check the compiled ruleset against the engine's limits."""
+    from remit.rules.compile import expand, load_rules
+
+    ruleset = load_rules(rules_dir)
+    compiled = sum(len(expand(rule, ruleset.config)) for rule in ruleset.rules)
+    sources = ", ".join(ruleset.sources)
+    click.echo(t("rules.checked", count=len(ruleset.rules), compiled=compiled, sources=sources))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -440,6 +440,69 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "attribute {attr} takes one value ({expected}), not {value!r}",
         "属性 {attr} 只能取一个值（{expected}），不能是 {value!r}",
     ),
+    "route.title": (
+        "Event {event} — {status:route_status}",
+        "事件 {event} — {status:route_status}",
+    ),
+    "route.lead": ("Lead: {unit}", "主办：{unit}"),
+    "route.lead_fallback": (
+        "Lead: {unit}, the territorial street unit (属地管理兜底): no list in force names a lead — a gap to report",
+        "主办：{unit}（属地管理兜底）：现行清单无主办单位，属清单遗漏，应报告",
+    ),
+    "route.contenders": (
+        "Conflict (职能重叠): {units} all lead under the lists in force; sent to the territorial centre for arbitration",
+        "职能重叠：{units} 均为现行清单中的主办单位；提交属地城运中心协调",
+    ),
+    "route.unroutable": (
+        "Unroutable: no lead in the lists and no territorial unit for the area",
+        "无法派遣：清单无主办单位，区域也无属地单位",
+    ),
+    "route.assists": ("Assisting: {units}", "协办：{units}"),
+    "route.supervisors": ("Supervising: {units}", "监管：{units}"),
+    "route.dispatch": ("Dispatched by: {unit} ({level} level)", "派遣平台：{unit}（{level}级）"),
+    "route.escalated": (" — escalated one level for a repeat complaint", "——重复投诉，升级一级"),
+    "route.commander": ("Command: {unit} (emergency)", "指挥：{unit}（突发事件）"),
+    "route.deadline": (
+        "Deadline: {deadline} ({limit} from {reported})",
+        "处置时限：{deadline}（自 {reported} 起 {limit}）",
+    ),
+    "route.deadline_approx": (
+        " — approximate: the official calendar of that year is not known yet",
+        "——近似值：该年度法定节假日安排尚未收录",
+    ),
+    "route.basis": (
+        "Because: {list} v{version} row {row} ({role}){basis}",
+        "依据：{list} 第 {version} 版第 {row} 条（{role}）{basis}",
+    ),
+    "route.lost": ("Not chosen: {unit} — {reason}", "未采用：{unit}——{reason}"),
+    "route.rules": ("Rules applied: {rules}", "适用规则：{rules}"),
+    "route.stamp": (
+        "Snapshot {hash} of {date}; rules {rules}",
+        "快照 {hash}（{date}）；规则 {rules}",
+    ),
+    "route_status.routed": ("routed", "已派遣"),
+    "route_status.fallback": ("territorial fallback", "属地兜底"),
+    "route_status.conflict": ("conflict", "职能重叠"),
+    "route_status.unroutable": ("unroutable", "无法派遣"),
+    "reason.not_responsible": ("a not-responsible row (不负责) excludes it", "不负责条目排除"),
+    "reason.masked": ("masked by a higher-priority lead", "被优先级更高的主办条目屏蔽"),
+    "reason.duplicate": ("the same unit already leads", "同一单位已为主办"),
+    "reason.no_owner": (
+        "an owner row, but the event names no owner (权属单位)",
+        "权属单位条目，但事件未载明权属单位",
+    ),
+    "level.street": ("street", "街镇"),
+    "level.district": ("district", "区"),
+    "level.city": ("city", "市"),
+    "batch.summary": (
+        "{total} events: {routed} routed, {fallback} fallback, {conflict} conflict, {unroutable} unroutable, {rejected} rejected",
+        "共 {total} 件：已派遣 {routed}，属地兜底 {fallback}，职能重叠 {conflict}，无法派遣 {unroutable}，退回 {rejected}",
+    ),
+    "batch.wrote": ("Decisions: {path}; rejects: {rejects}", "决定：{path}；退回：{rejects}"),
+    "rules.checked": (
+        "{count} rules ({compiled} compiled into the engine) from {sources}: within the engine's limits",
+        "共 {count} 条规则（编译为 {compiled} 条引擎规则），来源 {sources}：未超出引擎限制",
+    ),
     "error.header": (
         "{count} problem(s) found; nothing was written.",
         "发现 {count} 个问题；未写入任何内容。",
@@ -453,7 +516,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-_TERMS = ("status", "noun", "action")
+_TERMS = ("status", "noun", "action", "route_status")
 
 
 class _Formatter(string.Formatter):

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from remit.conditions import render_condition
+from remit.engine.decision import RoutingDecision
 from remit.i18n import t
 from remit.registry import AuditEntry, ListSummary, ListVersion, Snapshot, VersionDiff
 from remit.registry.domain import Duty
@@ -248,3 +249,62 @@ def snapshot_lines(snap: Snapshot) -> tuple[list[str], Table]:
             e.version.content_hash[:12],
         )
     return lines, table
+
+
+def decision_lines(decision: RoutingDecision) -> list[str]:
+    """A decision as an explanation a dispatcher would accept, in the current language."""
+    d = decision
+    lines = [t("route.title", event=d.event_id, status=d.status.value)]
+    names = ", ".join
+    if d.status.value == "routed" and d.lead:
+        lines.append(t("route.lead", unit=d.lead.name))
+    elif d.status.value == "fallback" and d.lead:
+        lines.append(t("route.lead_fallback", unit=d.lead.name))
+    elif d.status.value == "conflict":
+        lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
+    else:
+        lines.append(t("route.unroutable"))
+    if d.assists:
+        lines.append(t("route.assists", units=names(u.name for u in d.assists)))
+    if d.supervisors:
+        lines.append(t("route.supervisors", units=names(u.name for u in d.supervisors)))
+    if d.dispatch:
+        line = t(
+            "route.dispatch", unit=d.dispatch.platform.name, level=t(f"level.{d.dispatch.level}")
+        )
+        lines.append(line + (t("route.escalated") if d.dispatch.escalated else ""))
+    if d.commander:
+        lines.append(t("route.commander", unit=d.commander.name))
+    if d.deadline and d.time_limit:
+        line = t(
+            "route.deadline",
+            deadline=d.deadline.strftime("%Y-%m-%d %H:%M"),
+            limit=d.time_limit,
+            reported=d.reported_at.strftime("%Y-%m-%d %H:%M"),
+        )
+        lines.append(line + (t("route.deadline_approx") if d.deadline_approximate else ""))
+    for duty in d.duties:
+        basis = f" {'；'.join(duty.legal_basis)}" if duty.legal_basis else ""
+        lines.append(
+            t(
+                "route.basis",
+                list=duty.list_id,
+                version=duty.version,
+                row=duty.row,
+                role=t(f"role.{duty.role}"),
+                basis=basis,
+            )
+        )
+    for lost in d.lost:
+        lines.append(t("route.lost", unit=lost.unit.name, reason=t(f"reason.{lost.reason}")))
+    if d.rules_fired:
+        lines.append(t("route.rules", rules=", ".join(dict.fromkeys(d.rules_fired))))
+    lines.append(
+        t(
+            "route.stamp",
+            hash=d.snapshot_hash[:12],
+            date=d.snapshot_date.isoformat(),
+            rules=d.rules_digest[:12],
+        )
+    )
+    return lines
