@@ -33,6 +33,16 @@ demo: $(VENV)/.installed
 	$(REMIT) registry diff --db $(DEMO_DB) HP-QZ-SCJ 1 2
 	@echo "== what is in force today, and its hash"
 	$(REMIT) registry snapshot --db $(DEMO_DB)
+	@echo "== routing the sample events (data/events/), each on the lists in force when reported"
+	@mkdir -p out
+	$(REMIT) route-batch --db $(DEMO_DB) data/events/huangpu-2026.jsonl --rules data/rules/ \
+		-o out/decisions.jsonl --rejects out/rejects.jsonl
+	@echo "== one event, explained: unlicensed vending on a road, where two lists both lead"
+	$(REMIT) route --db $(DEMO_DB) --matter 无照经营游商 --area 南京东路街道 --attr 地点类型=道路 \
+		--reported-at 2026-03-02T10:00:00 --lang zh
+	@echo "== a gap: litter in a park, which no list covers"
+	$(REMIT) route --db $(DEMO_DB) --matter SJ0106 --area 310101018001 --attr location_type=park \
+		--reported-at 2026-04-07T10:00:00 --lang en
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q

@@ -108,7 +108,7 @@ def normalize(
     problems: list[Problem] = []
     result: Condition = {}
     for given_name, spec in (raw or {}).items():
-        name = _resolve_attribute(str(given_name), attributes)
+        name = resolve_attribute(str(given_name), attributes)
         where = f"{field}.{given_name}"
         if name is None:
             problems.append(
@@ -124,7 +124,7 @@ def normalize(
         domain = attributes[name]
         try:
             constraint = _constraint(name, spec, domain)
-        except _ConstraintError as exc:
+        except ConstraintError as exc:
             problems.append(_problem(where, exc.key, **exc.params))
             continue
         if constraint is not None:
@@ -132,12 +132,12 @@ def normalize(
     return dict(sorted(result.items())), problems
 
 
-class _ConstraintError(Exception):
+class ConstraintError(Exception):
     def __init__(self, key: str, **params: object):
         self.key, self.params = key, params
 
 
-def _resolve_attribute(name: str, attributes: Mapping[str, AttributeDomain]) -> str | None:
+def resolve_attribute(name: str, attributes: Mapping[str, AttributeDomain]) -> str | None:
     if name in attributes:
         return name
     for attr, domain in attributes.items():
@@ -151,17 +151,17 @@ def _constraint(attr: str, spec: Any, domain: AttributeDomain) -> dict[str, Any]
         return _enum_constraint(attr, spec, domain)
     if isinstance(domain, IntDomain):
         return _int_constraint(attr, spec, domain)
-    return _bool_constraint(attr, spec)
+    return bool_constraint(attr, spec)
 
 
-def _enum_value(attr: str, value: Any, domain: EnumDomain) -> str:
+def enum_value(attr: str, value: Any, domain: EnumDomain) -> str:
     text = str(value)
     if text in domain.values:
         return text
     for key, label in domain.labels.items():
         if label == text:
             return key
-    raise _ConstraintError("cond.out_of_domain", attr=attr, value=value, expected=domain.describe())
+    raise ConstraintError("cond.out_of_domain", attr=attr, value=value, expected=domain.describe())
 
 
 def _chosen(
@@ -170,7 +170,7 @@ def _chosen(
     """The values a set constraint allows: a value, a list, ``{in: [...]}`` or ``{not_in: [...]}``."""
     if isinstance(spec, Mapping):
         if set(spec) - {"in", "not_in"} or len(spec) != 1:
-            raise _ConstraintError("cond.type", attr=attr, type=usage[0], detail=usage[1])
+            raise ConstraintError("cond.type", attr=attr, type=usage[0], detail=usage[1])
         ((op, values),) = spec.items()
         values = values if isinstance(values, list | tuple) else [values]
         chosen = {value_of(v) for v in values}
@@ -188,27 +188,27 @@ _INT_USAGE = (
 
 
 def _enum_constraint(attr: str, spec: Any, domain: EnumDomain) -> dict[str, Any] | None:
-    chosen = _chosen(attr, spec, domain.values, lambda v: _enum_value(attr, v, domain), _ENUM_USAGE)
+    chosen = _chosen(attr, spec, domain.values, lambda v: enum_value(attr, v, domain), _ENUM_USAGE)
     if not chosen:
-        raise _ConstraintError("cond.empty", attr=attr, what="set")
+        raise ConstraintError("cond.empty", attr=attr, what="set")
     if chosen == set(domain.values):
         return None
     return {"in": [v for v in domain.values if v in chosen]}
 
 
-def _as_int(attr: str, value: Any, domain: IntDomain) -> int:
+def as_int(attr: str, value: Any, domain: IntDomain) -> int:
     if isinstance(value, bool):
-        raise _ConstraintError(
+        raise ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
         )
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise _ConstraintError(
+        raise ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
         ) from None
     if not domain.min <= number <= domain.max:
-        raise _ConstraintError(
+        raise ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
         )
     return number
@@ -220,7 +220,7 @@ def _int_constraint(attr: str, spec: Any, domain: IntDomain) -> dict[str, Any] |
         for op, value in spec.items():
             if op in {"between", "range"}:
                 if not isinstance(value, list | tuple) or len(value) != 2:
-                    raise _ConstraintError(
+                    raise ConstraintError(
                         "cond.type", attr=attr, type="int", detail="between takes [low, high]"
                     )
                 lo = max(lo, _bounded_int(attr, value[0], domain))
@@ -236,10 +236,10 @@ def _int_constraint(attr: str, spec: Any, domain: IntDomain) -> dict[str, Any] |
             else:
                 hi = min(hi, number - 1)
         if lo > hi:
-            raise _ConstraintError("cond.empty", attr=attr, what="range")
+            raise ConstraintError("cond.empty", attr=attr, what="range")
         return _int_set(set(range(lo, hi + 1)), domain)
     universe = list(range(domain.min, domain.max + 1))
-    chosen = _chosen(attr, spec, universe, lambda v: _as_int(attr, v, domain), _INT_USAGE)
+    chosen = _chosen(attr, spec, universe, lambda v: as_int(attr, v, domain), _INT_USAGE)
     return _int_set(chosen, domain, attr)
 
 
@@ -247,20 +247,20 @@ def _bounded_int(attr: str, value: Any, domain: IntDomain) -> int:
     """A bound of a range may lie outside the domain (severity > 0, between [3, 9]): the part of
     the range inside the domain counts. It must be a number."""
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _ConstraintError(
+        raise ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
         )
     try:
         return int(str(value).strip())
     except ValueError:
-        raise _ConstraintError(
+        raise ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
         ) from None
 
 
 def _int_set(chosen: set[int], domain: IntDomain, attr: str = "") -> dict[str, Any] | None:
     if not chosen:
-        raise _ConstraintError("cond.empty", attr=attr, what="set")
+        raise ConstraintError("cond.empty", attr=attr, what="set")
     if len(chosen) == domain.max - domain.min + 1:
         return None
     lo, hi = min(chosen), max(chosen)
@@ -269,7 +269,7 @@ def _int_set(chosen: set[int], domain: IntDomain, attr: str = "") -> dict[str, A
     return {"in": sorted(chosen)}
 
 
-def _bool_constraint(attr: str, spec: Any) -> dict[str, Any]:
+def bool_constraint(attr: str, spec: Any) -> dict[str, Any]:
     if isinstance(spec, Mapping) and set(spec) == {"eq"}:
         spec = spec["eq"]
     if isinstance(spec, bool):
@@ -279,7 +279,7 @@ def _bool_constraint(attr: str, spec: Any) -> dict[str, Any]:
         return {"eq": True}
     if text in _FALSE:
         return {"eq": False}
-    raise _ConstraintError("cond.out_of_domain", attr=attr, value=spec, expected="true or false")
+    raise ConstraintError("cond.out_of_domain", attr=attr, value=spec, expected="true or false")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,20 +31,20 @@ from pydantic import (
 )
 
 from remit.conditions import (
+    ConstraintError,
     EnumDomain,
     IntDomain,
-    _as_int,
-    _bool_constraint,
-    _ConstraintError,
-    _enum_value,
-    _resolve_attribute,
+    as_int,
+    bool_constraint,
+    enum_value,
+    resolve_attribute,
 )
 from remit.errors import Collector, InputError, Problem
 from remit.registry.domain import Matter
 from remit.registry.resolve import NameIndex, Unresolved, index_of, normalize_name
 from remit.registry.snapshot import Snapshot
-from remit.registry.tabular import DEFAULT_MAPPING, TABLE_SUFFIXES, _blank, _read_rows
-from remit.registry.validate import _cat, schema_problems
+from remit.registry.tabular import DEFAULT_MAPPING, TABLE_SUFFIXES, blank_row, read_rows
+from remit.registry.validate import catalogue_label, schema_problems
 from remit.registry.yamlio import decode, read_text
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -200,7 +200,9 @@ class EventResolver:
         self.snapshot = snapshot
         catalogue = snapshot.catalogue
         self._matters = (
-            _Names(index_of(snapshot.matters, "matter"), catalogue=_cat(catalogue.version))
+            _Names(
+                index_of(snapshot.matters, "matter"), catalogue=catalogue_label(catalogue.version)
+            )
             if catalogue is not None
             else None
         )
@@ -270,7 +272,7 @@ class EventResolver:
             if found is None:
                 try:
                     found = _attribute(matter, given_name, value)
-                except _ConstraintError as exc:
+                except ConstraintError as exc:
                     collector.add(exc.key, **exc.params, **where, field=f"attributes.{given_name}")
                     continue
                 if key is not None:
@@ -295,9 +297,9 @@ class EventResolver:
 def _attribute(matter: Matter, given_name: str, value: object) -> tuple[str, AttributeValue | None]:
     """The attribute's name and its value (None for null), read as conditions read theirs
     (names or labels; value codes or labels, 是/否, numbers as text)."""
-    name = _resolve_attribute(given_name, matter.attributes)
+    name = resolve_attribute(given_name, matter.attributes)
     if name is None:
-        raise _ConstraintError(
+        raise ConstraintError(
             "event.unknown_attribute",
             attr=given_name,
             matter=matter.code,
@@ -307,14 +309,14 @@ def _attribute(matter: Matter, given_name: str, value: object) -> tuple[str, Att
         return name, None
     domain = matter.attributes[name]
     if isinstance(value, Mapping | list | tuple):
-        raise _ConstraintError(
+        raise ConstraintError(
             "event.attribute_value", attr=name, value=value, expected=domain.describe()
         )
     if isinstance(domain, EnumDomain):
-        return name, _enum_value(name, value, domain)
+        return name, enum_value(name, value, domain)
     if isinstance(domain, IntDomain):
-        return name, _as_int(name, value, domain)
-    return name, bool(_bool_constraint(name, value)["eq"])
+        return name, as_int(name, value, domain)
+    return name, bool(bool_constraint(name, value)["eq"])
 
 
 def _declared(matter: Matter) -> str:
@@ -481,15 +483,15 @@ class _Column:
 
 def _table_events(path: Path) -> Iterator[Located]:
     source = str(path)
-    rows = _read_rows(path, DEFAULT_MAPPING)
-    header = next(((n, cells) for n, cells in rows if not _blank(cells)), None)
+    rows = read_rows(path, DEFAULT_MAPPING)
+    header = next(((n, cells) for n, cells in rows if not blank_row(cells)), None)
     if header is None:
         raise InputError.one("event.empty", source=source)
     columns = _columns(source, *header)
     return (
         ({"source": source, "row": number}, _table_event(source, number, cells, columns))
         for number, cells in rows
-        if not _blank(cells)
+        if not blank_row(cells)
     )
 
 

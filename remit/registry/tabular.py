@@ -88,8 +88,8 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
     """The duty rows of a table, each with a function that says where its fields are."""
     mapping = load_mapping(mapping_path)
     source = str(path)
-    rows = list(_read_rows(path, mapping))
-    if not rows or all(_blank(r) for _, r in rows):
+    rows = list(read_rows(path, mapping))
+    if not rows or all(blank_row(r) for _, r in rows):
         raise InputError.one("file.empty", source=source, expected="a header row and duty rows")
     header_index = mapping.header_row - 1
     if header_index >= len(rows):
@@ -125,7 +125,7 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
     out: list[tuple[DutySpec, Locate]] = []
     # a blank matter cell takes the matter (and the column it was read from) of the row above
     matter, matter_column = "", "matter" if "matter" in columns else "matter_name"
-    data_rows = [(n, r) for n, r in rows[header_index + 1 :] if not _blank(r)]
+    data_rows = [(n, r) for n, r in rows[header_index + 1 :] if not blank_row(r)]
     if not data_rows:
         raise InputError.one("file.no_rows", source=source)
     for number, cells in data_rows:
@@ -251,11 +251,11 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", str(text or "")).strip()
 
 
-def _blank(cells: list[str]) -> bool:
+def blank_row(cells: list[str]) -> bool:
     return not any(c.strip() for c in cells)
 
 
-def _read_rows(path: Path, mapping: MappingFile) -> Iterator[tuple[int, list[str]]]:
+def read_rows(path: Path, mapping: MappingFile) -> Iterator[tuple[int, list[str]]]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise InputError.one("file.not_found", source=str(path))

@@ -639,7 +639,9 @@ class DutyContext:
         before = len(collector.problems)
         try:
             matter = matters[
-                matter_index.resolve(spec.matter, "ref.unknown_matter", catalogue=_cat(catalogue))
+                matter_index.resolve(
+                    spec.matter, "ref.unknown_matter", catalogue=catalogue_label(catalogue)
+                )
             ]
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **locate("matter"))
@@ -724,7 +726,7 @@ class DutyContext:
         return duties
 
 
-def _cat(catalogue: ListVersion) -> str:
+def catalogue_label(catalogue: ListVersion) -> str:
     return f"{catalogue.list_id} v{catalogue.version}"
 
 
