@@ -32,6 +32,7 @@ DEPARTMENTS = 60
 MATTERS = {"component": 120, "event": 120, "hotline": 60}
 LOCATIONS = ["road", "pavement", "residential_compound", "park", "river", "market"]
 STREET_LED = "residential_compound"  # streets lead this part of many event matters
+OVERLAPS = 3  # component matters that both their department and their owner lead
 
 
 def build(seed: int) -> dict[str, Any]:
@@ -184,6 +185,9 @@ def build(seed: int) -> dict[str, Any]:
     lists: list[dict[str, Any]] = []
     lead_of = {m["code"]: departments[i % DEPARTMENTS] for i, m in enumerate(leaves)}
     street_led = {m["code"] for m in leaves if m["kind"] == "event" and rng.random() < 0.85}
+    # components are led by their owners (权属单位, below); their departments supervise, except
+    # for a few deliberate overlaps (职能重叠) where the department leads too
+    overlaps = set([m["code"] for m in leaves if m["kind"] == "component"][:OVERLAPS])
     for d, dept in enumerate(departments):
         rows = []
         for m in leaves:
@@ -196,6 +200,8 @@ def build(seed: int) -> dict[str, Any]:
                     "area": district,
                     "time_limit": m["default_time_limit"],
                 }
+                if m["kind"] == "component" and m["code"] not in overlaps:
+                    row["role"] = "supervise"  # the owner repairs; the department supervises
                 if m["code"] in street_led:
                     row["when"] = {"location_type": {"not_in": [STREET_LED]}}
                 rows.append(row)
