@@ -16,9 +16,14 @@ the import time is printed.
 from __future__ import annotations
 
 import argparse
+import bisect
+import datetime as dt
+import itertools
+import json
 import random
 import shutil
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +38,7 @@ MATTERS = {"component": 120, "event": 120, "hotline": 60}
 LOCATIONS = ["road", "pavement", "residential_compound", "park", "river", "market"]
 STREET_LED = "residential_compound"  # streets lead this part of many event matters
 OVERLAPS = 3  # component matters that both their department and their owner lead
+OWNER_LIST = "QSDW-OWNERS"
 
 
 def build(seed: int) -> dict[str, Any]:
@@ -275,7 +281,7 @@ def build(seed: int) -> dict[str, Any]:
     lists.append(
         {
             "file": "list",
-            "id": "QSDW-OWNERS",
+            "id": OWNER_LIST,
             "name": "权属单位责任清单",
             "kind": "department",
             "versions": [
@@ -316,6 +322,223 @@ def build(seed: int) -> dict[str, Any]:
         "catalogue": catalogue,
         "lists": lists,
     }
+
+
+def add_dispatch(
+    city: dict[str, Any],
+    seed: int,
+    *,
+    street_centres: float = 0.8,
+    city_centre: bool = True,
+    owner_matters: int = 12,
+) -> dict[str, int]:
+    """Exercise the dispatch and owner policies at scale: street city operations centres for a
+    share of the streets (the others are dispatched by their district's centre), a city centre
+    (where repeat complaints at district level escalate to), and ``owner_matters`` component
+    matters whose lead is ``@owner`` (权属单位: the owner named on the event repairs).
+
+    Draws from its own random stream, so the rest of the city stays as :func:`build` made it.
+    """
+    rng = random.Random(f"{seed}/dispatch")
+    areas = city["areas"]["areas"]
+    units = city["units"]["units"]
+    city_code = next(a["code"] for a in areas if a["level"] == "city")
+    added = {"street_centres": 0, "city_centre": 0, "owner_rows": 0}
+    if city_centre:
+        units.append(
+            {
+                "code": "CYZX00",
+                "name": "巨城市城运中心",
+                "kind": "platform",
+                "level": "city",
+                "jurisdiction": city_code,
+                "capacity": 80,
+            }
+        )
+        added["city_centre"] = 1
+    for area in areas:
+        if area["level"] == "street" and rng.random() < street_centres:
+            units.append(
+                {
+                    "code": f"CYZX{area['code'][2:9]}",
+                    "name": f"{area['name']}城运中心",
+                    "aliases": [f"{area['code'][4:9]}街镇城运中心"],
+                    "kind": "platform",
+                    "level": "street",
+                    "jurisdiction": area["code"],
+                    "capacity": rng.randint(5, 20),
+                }
+            )
+            added["street_centres"] += 1
+    owners = next(doc for doc in city["lists"] if doc["id"] == OWNER_LIST)
+    rows = owners["versions"][0]["duties"]
+    for i in sorted(rng.sample(range(len(rows)), min(owner_matters, len(rows)))):
+        rows[i] = {
+            "matter": rows[i]["matter"],
+            "unit": "权属单位",
+            "area": city_code,
+            "legal_basis": ["《城市市容和环境卫生管理条例》第十四条"],
+        }
+        added["owner_rows"] += 1
+    return added
+
+
+# ---------------------------------------------------------------------------------------------
+# events
+
+EVENT_START = dt.datetime(2025, 1, 1)  # a year across the department lists' 2025-07-01 change
+EVENT_DAYS = 365
+HOURS = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 9, 10, 12, 12, 11, 10, 8, 7, 6, 4, 3, 2]
+AREA_LEVELS = {"grid": 0.55, "community": 0.27, "street": 0.15, "district": 0.03}
+SEVERITIES = {1: 0.38, 2: 0.34, 3: 0.2, 4: 0.08}
+LOCATION_WEIGHTS = [0.32, 0.14, 0.3, 0.1, 0.06, 0.08]  # over LOCATIONS
+BAD_SHARE = 0.005
+
+
+class _Pick:
+    """Draws from fixed weights with one random number (bisect on the cumulative weights)."""
+
+    def __init__(self, items: list[Any], weights: list[float]):
+        self.items = items
+        self.cumulative = list(itertools.accumulate(weights))
+        self.total = self.cumulative[-1]
+
+    def __call__(self, rng: random.Random) -> Any:
+        return self.items[bisect.bisect(self.cumulative, rng.random() * self.total)]
+
+
+def _zipf(items: list[Any], s: float, rng: random.Random) -> _Pick:
+    """Zipf-like weights 1/rank**s over ``items`` in a seeded random order of rank."""
+    ranked = list(items)
+    rng.shuffle(ranked)
+    return _Pick(ranked, [1 / (rank**s) for rank in range(1, len(ranked) + 1)])
+
+
+def write_events(city: dict[str, Any], path: Path, count: int, seed: int) -> dict[str, int]:
+    """Write ``count`` events of ``city`` to ``path`` (JSON Lines), streamed, deterministic
+    from ``seed``; returns counts of what was drawn (by area level, bad events, owners named …).
+
+    Matters and areas are Zipf-like (a few matters and hot grids carry much of the volume);
+    areas are mostly grids and communities, some streets, a few districts; times spread over
+    2025 with a daytime profile; attributes from each matter's domains, sometimes missing;
+    owners named on component events (nearly always where ``@owner`` leads); repeat counts
+    mostly 0 with a tail; about 0.5% bad events (unknown matter or area, a value outside its
+    domain) so that rejects are exercised.
+    """
+    rng = random.Random(f"{seed}/events")
+    matters = [m for m in city["catalogue"]["versions"][0]["matters"] if "parent" in m]
+    pick_matter = _zipf(matters, 1.1, rng)
+    areas = city["areas"]["areas"]
+    by_level = {level: [a for a in areas if a["level"] == level] for level in AREA_LEVELS}
+    pick_in = {
+        level: _zipf(found, 0.7 if level in {"grid", "community"} else 0.4, rng)
+        for level, found in by_level.items()
+    }
+    pick_level = _Pick(list(AREA_LEVELS), list(AREA_LEVELS.values()))
+    parent = {a["code"]: a.get("parent") for a in areas}
+    level_of = {a["code"]: a["level"] for a in areas}
+    grids_by_district: dict[str, list[str]] = {}
+    for a in by_level["grid"]:
+        grids_by_district.setdefault(a["code"][:6], []).append(a["code"])
+    utilities = [u for u in city["units"]["units"] if u["code"].startswith("OWN")]
+    owner_led = {
+        row["matter"]
+        for doc in city["lists"]
+        for version in doc["versions"]
+        for row in version["duties"]
+        if row["unit"] in {"@owner", "权属单位"}
+    }
+    pick_hour = _Pick(list(range(24)), HOURS)
+    pick_severity = _Pick(list(SEVERITIES), list(SEVERITIES.values()))
+    pick_location = _Pick(LOCATIONS, LOCATION_WEIGHTS)
+    source = {"component": "grid", "event": "grid", "hotline": "12345"}
+    counts: Counter[str] = Counter()
+
+    def community_of(code: str) -> str | None:
+        while code is not None and level_of[code] != "community":
+            code = parent.get(code)  # type: ignore[assignment]
+        return code
+
+    def owner_for(area: str) -> str:
+        community = community_of(area) if level_of[area] in {"grid", "community"} else None
+        if community is not None and rng.random() < 0.4:
+            return f"WY{community[2:]}"  # the property manager of the compound
+        unit = utilities[rng.randrange(len(utilities))]
+        return unit["name"] if rng.random() < 0.2 else unit["code"]  # by name now and then
+
+    def event(n: int) -> dict[str, Any]:
+        matter = pick_matter(rng)
+        level = pick_level(rng)
+        area = pick_in[level](rng)["code"]
+        moment = EVENT_START + dt.timedelta(
+            days=rng.randrange(EVENT_DAYS),
+            hours=pick_hour(rng),
+            seconds=rng.randrange(3600),
+        )
+        attributes: dict[str, Any] = {}
+        for name, domain in matter.get("attributes", {}).items():
+            if rng.random() < 0.07:  # not recorded
+                continue
+            if domain["type"] == "enum":
+                attributes[name] = pick_location(rng)
+            elif domain["type"] == "int":
+                attributes[name] = pick_severity(rng)
+            else:
+                attributes[name] = rng.random() < 0.8
+        item: dict[str, Any] = {
+            "id": f"E{n:07d}",
+            "matter": matter["code"],
+            "area": area,
+            "reported_at": moment.isoformat(),
+            "source": "sensor" if matter["kind"] == "component" and rng.random() < 0.1 else None,
+        }
+        item["source"] = item["source"] or source[matter["kind"]]
+        if attributes:
+            item["attributes"] = attributes
+        if matter["kind"] == "component":
+            named = 0.9 if matter["code"] in owner_led else 0.08
+            if rng.random() < named:
+                item["owner"] = owner_for(area)
+                counts["owner_named"] += 1
+        if level == "grid" and rng.random() < 0.01:  # along a road into a neighbouring street
+            others = grids_by_district[area[:6]]
+            other = others[rng.randrange(len(others))]
+            if other[:9] != area[:9]:
+                item["areas"] = [other]
+                counts["spans_streets"] += 1
+        roll = rng.random()
+        if roll > 0.85:
+            item["repeat_count"] = 1 + min(int(rng.expovariate(0.5)), 30)
+        if rng.random() < BAD_SHARE:
+            kind = rng.randrange(4)
+            if kind == 0:
+                item["matter"] = f"ZZ{rng.randrange(10000):04d}"  # not in the catalogue
+            elif kind == 1:
+                item["area"] = f"9999{rng.randrange(10**8):08d}"  # no such area
+            elif kind == 2 and matter["kind"] == "event":
+                item["attributes"] = {**attributes, "severity": rng.choice([0, 5, 9])}
+            elif kind == 2:
+                item["attributes"] = {**attributes, "location_type": "airport"}  # not declared
+            else:
+                name = next(iter(matter.get("attributes", {})), "location_type")
+                item["attributes"] = {**attributes, name: "unknown-value"}
+            counts["bad"] += 1
+        counts[level] += 1
+        counts[matter["kind"]] += 1
+        counts["after_2025_07_01"] += moment >= dt.datetime(2025, 7, 1)
+        return item
+
+    with path.open("w", encoding="utf-8") as out:
+        batch: list[str] = []
+        for n in range(1, count + 1):
+            batch.append(json.dumps(event(n), ensure_ascii=False))
+            if len(batch) == 10_000:
+                out.write("\n".join(batch) + "\n")
+                batch.clear()
+        if batch:
+            out.write("\n".join(batch) + "\n")
+    counts["events"] = count
+    return dict(counts)
 
 
 def dump(data: Any, path: Path) -> None:
