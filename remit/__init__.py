@@ -1,5 +1,7 @@
 """remit: city responsibility lists (权责清单, 街镇履职事项清单) as a versioned registry."""
 
+from remit.engine.decision import RoutingDecision
+from remit.engine.router import Router
 from remit.errors import InputError, Problem, RemitError
 from remit.registry import (
     Area,
@@ -26,6 +28,8 @@ __all__ = [
     "Problem",
     "Registry",
     "RemitError",
+    "Router",
+    "RoutingDecision",
     "Snapshot",
     "Unit",
 ]
