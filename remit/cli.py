@@ -553,11 +553,13 @@ def route_batch(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from remit.engine.batch import route_batch as run_batch
+    from remit.engine.events import read_events
     from remit.rules.compile import load_rules
 
     registry = _registry(db_url)
     registry.state()  # fails now, not in a worker, when there is no registry
     load_rules(rules_dir)  # likewise for bad rules
+    read_events(events)  # and for a missing, empty or unreadable events file: before -o is opened
     for path in (output, rejects):
         if path is not None and not path.parent.is_dir():
             raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))

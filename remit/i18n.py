@@ -390,6 +390,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "rule {rule} has a `none` pattern but does not wait for the stage fact ({{as: s, fact: stage, where: {{name: decide}}}}); durable_rules does not take back a negation when a fact arrives later",
         "规则 {rule} 含 `none` 模式却未等待阶段事实（{{as: s, fact: stage, where: {{name: decide}}}}）；durable_rules 不会在后到事实出现时撤销否定",
     ),
+    "rules.unknown_config": (
+        "rule {rule} uses $config.{key}, which the configuration does not have; known: {known}",
+        "规则 {rule} 引用了 $config.{key}，配置中没有该项；已有：{known}",
+    ),
     "rules.input_fact": (
         "rule {rule} asserts a {fact} fact; event and context facts come only from the event",
         "规则 {rule} 断言了 {fact} 事实；event 和 context 事实只能来自事件本身",

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from remit.conditions import render_condition
 from remit.engine.decision import RoutingDecision
-from remit.i18n import t
+from remit.i18n import current_lang, t
 from remit.registry import AuditEntry, ListSummary, ListVersion, Snapshot, VersionDiff
 from remit.registry.domain import Duty
 
@@ -255,7 +255,7 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
     """A decision as an explanation a dispatcher would accept, in the current language."""
     d = decision
     lines = [t("route.title", event=d.event_id, status=d.status.value)]
-    names = ", ".join
+    names = ("、" if current_lang.get() == "zh" else ", ").join
     if d.status.value == "routed" and d.lead:
         lines.append(t("route.lead", unit=d.lead.name))
     elif d.status.value == "fallback" and d.lead:

@@ -602,10 +602,14 @@ def test_schema_of_a_list_file(cli: Cli) -> None:
 
 def test_schema_of_every_kind(cli: Cli) -> None:
     every = json.loads(ok(cli("schema")))
-    assert list(every) == ["areas", "units", "catalogue", "list", "mapping"]
+    files = ["areas", "units", "catalogue", "list", "mapping"]
+    assert list(every) == [*files, "event", "decision", "rules"]
     for kind, schema in every.items():
         assert schema == json.loads(ok(cli("schema", "--kind", kind)))
-        assert schema["properties"]["file"]["const"] == kind
+        if kind in files or kind == "rules":
+            assert schema["properties"]["file"]["const"] == kind
+    assert {"id", "matter", "area", "reported_at"} <= set(every["event"]["required"])
+    assert "status" in every["decision"]["required"]
     result = cli("schema", "--kind", "widgets")
     assert result.exit_code == 2 and "Invalid value for '--kind'" in result.stderr
 

@@ -91,8 +91,9 @@ def load_rules(extra: Path | None = None, replace_defaults: bool = False) -> Rul
             rules.pop(rule_id, None)
         for rule in parsed.rules:
             rules[rule.id] = rule
-        if parsed.config is not None:
-            config = parsed.config
+        if parsed.config is not None:  # the keys a file sets override, the others stay
+            given = parsed.config.model_dump(include=parsed.config.model_fields_set)
+            config = config.model_validate({**config.model_dump(), **given})
     ordered = tuple(sorted(rules.values(), key=lambda r: (r.pri, r.id)))
     digest = hashlib.sha256(
         canonical_json(
@@ -176,10 +177,44 @@ def expand(rule: Rule, config: RoutingConfig) -> list[list[dict[str, Any]]]:
     ]
 
 
+def _config_problems(ruleset: RuleSet, where: dict[str, str]) -> list[Problem]:
+    """``$config.key`` references to keys the configuration does not have."""
+    problems: list[Problem] = []
+    known = ", ".join(
+        [k for k in RoutingConfig.model_fields if k != "extra"] + sorted(ruleset.config.extra)
+    )
+    for rule in ruleset.rules:
+        values: list[Any] = []
+        for item in rule.when:
+            pattern = item.none if isinstance(item, Negation) else item
+            for tests in pattern.tests().values():
+                for test in tests:
+                    values += test.value if isinstance(test.value, list) else [test.value]
+        for action in rule.then:
+            if isinstance(action, Assert):
+                values += list(action.assert_.values())
+        for value in values:
+            ref = REF.match(value) if isinstance(value, str) else None
+            if ref and ref.group(1) == "config":
+                try:
+                    ruleset.config.value(ref.group(2))
+                except KeyError:
+                    problems.append(
+                        Problem(
+                            "rules.unknown_config",
+                            {"rule": rule.id, "key": ref.group(2), "known": known},
+                            **where,  # type: ignore[arg-type]
+                        )
+                    )
+    return problems
+
+
 def check_limits(ruleset: RuleSet) -> list[Problem]:
     """Problems that would take the engine outside its measured envelope."""
-    problems: list[Problem] = []
     where = {"source": ", ".join(ruleset.sources)}
+    problems = _config_problems(ruleset, where)
+    if problems:  # the rules cannot be compiled
+        return problems
     compiled = sum(len(expand(rule, ruleset.config)) for rule in ruleset.rules)
     if compiled > MAX_RULES:
         problems.append(Problem("rules.too_many", {"count": compiled, "limit": MAX_RULES}, **where))  # type: ignore[arg-type]
@@ -274,5 +309,11 @@ def assert_values(
             continue
         value = _resolve(value, config)
         ref = REF.match(value) if isinstance(value, str) else None
-        fact[name] = bound[ref.group(1)].get(ref.group(2)) if ref else value
+        if ref is None:
+            fact[name] = value
+        elif ref.group(2) in bound[ref.group(1)]:
+            fact[name] = bound[ref.group(1)][ref.group(2)]
+        else:  # a typo must not assert a fact with a silent null
+            kind = bound[ref.group(1)].get("t", "matched")
+            raise ValueError(f"${ref.group(1)}.{ref.group(2)}: the {kind} fact has no such field")
     return fact
