@@ -9,6 +9,7 @@ registry snapshot in force when the event was reported (or on ``as_of``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,8 +23,10 @@ from remit.engine.outcome import PolicyOutcome
 from remit.engine.reference import resolve
 from remit.engine.ruleengine import RuleEngine
 from remit.registry import Registry, Snapshot
-from remit.registry.snapshot import state_hash
+from remit.registry.snapshot import in_force_versions, state_hash
 from remit.rules.compile import RuleSet, load_rules
+
+ENGINES = ("rules", "reference")
 
 
 class _Loaded:
@@ -58,14 +61,24 @@ class Router:
     ):
         if registry is None and snapshot is None:
             raise ValueError("a Router needs a registry or a snapshot")
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.registry = registry
         self.ruleset = rules or load_rules(rules_dir)
+        if engine == "reference" and self.ruleset.rules != load_rules().rules:
+            # the reference knows the default policies only: it would ignore these rules and
+            # stamp its decisions with their digest
+            raise ValueError(
+                "the reference engine runs the default rules only (their config may differ)"
+            )
+        self._order = {rule.id: i for i, rule in enumerate(self.ruleset.rules)}
         self.calendar = calendar or WorkCalendar()
         self.as_of = as_of
         self._engine = RuleEngine(self.ruleset) if engine == "rules" else None
         self._cache: dict[tuple[Any, ...], PolicyOutcome] | None = {} if cache else None
         self._state = registry.state() if registry is not None else None
         self._by_hash: dict[str, _Loaded] = {}
+        self._hash_of: dict[tuple[tuple[str, int, str], ...], str] = {}
         self._by_day: dict[dt.date, _Loaded] = {}
         self._fixed = _Loaded(snapshot) if snapshot is not None else None
 
@@ -76,7 +89,16 @@ class Router:
         found = self._by_day.get(day)
         if found is None:
             assert self.registry is not None and self._state is not None
-            key = state_hash(self._state, day)
+            # the hash is a function of the versions in force (the state is fixed): hash each
+            # set of versions once, not each day (a year of events has 365 days, 2 snapshots)
+            catalogue, lists = in_force_versions(self._state, day)
+            versions = tuple(
+                (e.info.id, e.version.version, e.version.content_hash)
+                for e in (*([catalogue] if catalogue else []), *lists)
+            )
+            key = self._hash_of.get(versions)
+            if key is None:
+                key = self._hash_of[versions] = state_hash(self._state, day)
             found = self._by_hash.get(key)
             if found is None:
                 found = self._by_hash[key] = _Loaded(self.registry.snapshot(day))
@@ -98,6 +120,12 @@ class Router:
             if self._engine is not None
             else resolve(facts, self.ruleset.config)
         )
+        # each rule once, in the rules' order: how often and in which order the engine fired
+        # them (a negation waits for the stage fact) is not part of the decision
+        fired = sorted(
+            set(result.rules_fired), key=lambda r: (self._order.get(r, len(self._order)), r)
+        )
+        result = dataclasses.replace(result, rules_fired=tuple(fired))
         if self._cache is not None:
             self._cache[facts.key] = result
         return result

@@ -10,6 +10,10 @@
   in a second call, the ``stage`` fact that rules with a ``none`` pattern wait for.
 - Facts a rule asserts are mirrored in a Python working memory (the engine refuses a fact no
   rule matches), and only kinds some rule matches go into the engine.
+- ``delete_state`` frees two pointers of the state (its action context) that only running an
+  action sets: on a state where no rule fired it frees uninitialised memory (a segfault, an
+  abort, or a corrupted heap). A bookkeeping rule (:data:`SETTLE`) fires once on every event
+  fact, so every state has run an action before it is deleted; it is not in the trace.
 """
 
 from __future__ import annotations
@@ -50,6 +54,13 @@ class _Working:
 
 _names = itertools.count()
 
+SETTLE = "_settle"
+"""The bookkeeping rule that makes every state run an action (see the module's notes)."""
+
+
+def _settle(c: Any) -> None:
+    return None
+
 
 class RuleEngine:
     """Evaluates a :class:`RuleSet` on the facts of one event at a time."""
@@ -62,7 +73,9 @@ class RuleEngine:
         self._current: _Working | None = None
         self._sids = itertools.count(1)
         self.host = QuietHost()
-        self.host.set_rulesets({self.name: definition(ruleset, self._action)})
+        rules = definition(ruleset, self._action)
+        rules[SETTLE] = {"all": [{"e": {"t": "event"}}], "pri": 0, "run": _settle}
+        self.host.set_rulesets({self.name: rules})
 
     def _action(self, rule: Rule) -> Action:
         aliases = [item.alias for item in rule.when if isinstance(item, Pattern)]
