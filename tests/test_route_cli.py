@@ -189,7 +189,7 @@ def test_route_from_options_in_chinese(cli: Cli, url: str, stamps: dict[str, str
     out = ok(cli("route", *args, "--reported-at", "2025-09-30T10:00:00", db=url, lang="zh"))
     assert out.splitlines() == [
         "事件 cli — 职能重叠",
-        "职能重叠：区城市管理行政执法局, 区市场监督管理局 均为现行清单中的主办单位；提交属地城运中心协调",
+        "职能重叠：区城市管理行政执法局、区市场监督管理局 均为现行清单中的主办单位；提交属地城运中心协调",
         "协办：区建设和管理委员会",
         "派遣平台：东街街道城运中心（街镇级）",
         "处置时限：2025-10-09 17:00（自 2025-09-30 10:00 起 1工作日）",
