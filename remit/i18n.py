@@ -453,6 +453,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Lead: {unit}, the territorial street unit (属地管理兜底): no list in force names a lead — a gap to report",
         "主办：{unit}（属地管理兜底）：现行清单无主办单位，属清单遗漏，应报告",
     ),
+    "route.lead_fallback_owner": (
+        "Lead: {unit}, the territorial street unit (属地管理兜底): the owner (权属单位) must repair it, but the event names no owner",
+        "主办：{unit}（属地管理兜底）：应由权属单位维修，但事件未载明权属单位",
+    ),
     "route.contenders": (
         "Conflict (职能重叠): {units} all lead under the lists in force; sent to the territorial centre for arbitration",
         "职能重叠：{units} 均为现行清单中的主办单位；提交属地城运中心协调",

@@ -259,7 +259,9 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
     if d.status.value == "routed" and d.lead:
         lines.append(t("route.lead", unit=d.lead.name))
     elif d.status.value == "fallback" and d.lead:
-        lines.append(t("route.lead_fallback", unit=d.lead.name))
+        lines.append(
+            t("route.lead_fallback" if d.gap else "route.lead_fallback_owner", unit=d.lead.name)
+        )
     elif d.status.value == "conflict":
         lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
     else:

@@ -207,8 +207,8 @@ def test_route_from_options_in_chinese(cli: Cli, url: str, stamps: dict[str, str
         (
             ["--matter", "BJ0101", "--area", "西街街道", "--repeat", "3"],
             [
-                "Lead: 西街街道办事处, the territorial street unit (属地管理兜底): no list in force "
-                "names a lead — a gap to report",
+                "Lead: 西街街道办事处, the territorial street unit (属地管理兜底): the owner (权属单位) "
+                "must repair it, but the event names no owner",
                 "Not chosen: 权属单位 — an owner row, but the event names no owner (权属单位)",
                 "Dispatched by: 市城市运行管理中心 (city level) — escalated one level for a "
                 "repeat complaint",
@@ -568,12 +568,12 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
 def test_rules_check(cli: Cli, tmp_path: Path) -> None:
     default = str(load_rules().sources[0])
     assert ok(cli("rules", "check")) == (
-        f"17 rules (20 compiled into the engine) from {default}: within the engine's limits\n"
+        f"18 rules (21 compiled into the engine) from {default}: within the engine's limits\n"
     )
     (tmp_path / "e.yaml").write_text(EMERGENCY_CONFIG, encoding="utf-8")
     zh = ok(cli("rules", "check", "--rules", tmp_path / "e.yaml", lang="zh"))
     assert (
         zh
-        == f"共 17 条规则（编译为 20 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制\n"
+        == f"共 18 条规则（编译为 21 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制\n"
     )
     refused(cli("rules", "check", "--rules", tmp_path / "missing"), "missing")

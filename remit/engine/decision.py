@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,11 @@ class UnitRef(_Model):
     name: str
 
 
+Role = Literal["lead", "assist", "supervise", "not_responsible"]
+Level = Literal["street", "district", "city"]
+LostReason = Literal["not_responsible", "masked", "duplicate", "no_owner"]
+
+
 class DutyRef(_Model):
     """A duty row used or weighed: where it is written and on what basis."""
 
@@ -43,21 +48,21 @@ class DutyRef(_Model):
     version: int
     row: int
     unit: str
-    role: str
+    role: Role
     time_limit: str | None = None
     legal_basis: list[str] = Field(default_factory=list)
 
 
 class LostCandidate(_Model):
     unit: UnitRef
-    reason: str = Field(description="not_responsible | masked | duplicate | no_owner")
+    reason: LostReason
     duty: DutyRef
     by: DutyRef | None = Field(None, description="the row that beat or refused it")
 
 
 class Dispatch(_Model):
     platform: UnitRef
-    level: str
+    level: Level
     escalated: bool = False
 
 
@@ -73,7 +78,7 @@ class RoutingDecision(_Model):
     supervisors: list[UnitRef] = Field(default_factory=list)
     dispatch: Dispatch | None = None
     commander: UnitRef | None = Field(None, description="the district centre, for emergencies")
-    gap: bool = Field(False, description="no lead in the lists: a gap to report")
+    gap: bool = Field(False, description="no list in force names a lead: a gap to report")
     reported_at: dt.datetime
     time_limit: str | None = None
     deadline: dt.datetime | None = None
@@ -173,7 +178,9 @@ def build_decision(
             else None
         ),
         commander=_unit(snapshot, outcome.commanders[0][0]) if outcome.commanders else None,
-        gap=status is Status.fallback,
+        # an owner row whose owner the event does not name is no gap in the lists
+        gap=status is Status.fallback
+        and not any(reason == "no_owner" for _, _, reason in outcome.lost),
         reported_at=event.reported_at,
         time_limit=limit.text if limit else None,
         deadline=deadline.at if deadline else None,

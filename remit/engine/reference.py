@@ -91,11 +91,15 @@ def resolve(facts: PolicyInput, config: RoutingConfig) -> PolicyOutcome:
     if inside_one_street and context["street_platform"]:
         dispatch = (context["street_platform"], "street")
         fired.append("dispatch-street")
+    elif event["level_rank"] == 0:
+        if context["city_platform"]:
+            dispatch = (context["city_platform"], "city")
+            fired.append("dispatch-city-level")
     elif context["district_platform"]:
         dispatch = (context["district_platform"], "district")
         if inside_one_street:
             fired.append("dispatch-district-no-street-centre")
-        elif event["level_rank"] < 2:
+        elif event["level_rank"] == 1:
             fired.append("dispatch-district-above-street")
         else:
             fired.append("dispatch-district-across-streets")
