@@ -25,8 +25,8 @@ from remit.conditions import parse_condition_text
 from remit.errors import Collector, InputError, Problem
 from remit.legal import split_legal_bases
 from remit.registry.files import DEFAULT_ROLE_VALUES, DutySpec, MappingFile, Role
-from remit.registry.validate import schema_problems
-from remit.registry.yamlio import decode, load_yaml
+from remit.registry.validate import load_typed, schema_problems
+from remit.registry.yamlio import decode
 
 Locate = Callable[[str | None], dict[str, object]]
 
@@ -68,20 +68,7 @@ _FIELD_COLUMN = {"when": "condition"}
 def load_mapping(path: Path | None) -> MappingFile:
     if path is None:
         return DEFAULT_MAPPING
-    data, lines = load_yaml(path)
-    if not isinstance(data, dict) or data.get("file") != "mapping":
-        raise InputError.one(
-            "file.unknown_kind",
-            source=str(path),
-            line=lines.line_of(("file",)),
-            field="file",
-            kind=data.get("file") if isinstance(data, dict) else None,
-            expected="mapping",
-        )
-    try:
-        return MappingFile.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(schema_problems(exc, str(path), "mapping", lines.line_of)) from None
+    return load_typed(path, "mapping", MappingFile)
 
 
 def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutySpec, Locate]]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -208,6 +208,27 @@ def schema_problems(
                 detail += f" (got {error.get('input')!r})"
             problems.append(Problem("schema.invalid", {"detail": detail}, **where))
     return problems
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_typed(path: Path, kind: str, model: type[M]) -> M:
+    """A YAML file that must say ``file: <kind>``, validated as ``model``, with located problems."""
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict) or data.get("file") != kind:
+        raise InputError.one(
+            "file.unknown_kind",
+            source=str(path),
+            line=lines.line_of(("file",)),
+            field="file",
+            kind=data.get("file") if isinstance(data, dict) else None,
+            expected=kind,
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(schema_problems(exc, str(path), kind, lines.line_of)) from None
 
 
 # ---------------------------------------------------------------------------------------------

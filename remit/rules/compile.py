@@ -13,12 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from remit.errors import InputError, Problem
 from remit.registry.hashing import canonical_json
-from remit.registry.validate import schema_problems
-from remit.registry.yamlio import load_yaml
+from remit.registry.validate import load_typed
 from remit.rules.model import REF, Assert, Negation, Pattern, RoutingConfig, Rule, RulesFile
 
 # The engine's limits, with a margin (DESIGN.md: measured on durable_rules 2.0.28).
@@ -54,23 +51,6 @@ def default_rules_path() -> Path:
     return Path(str(resources.files("remit.rules").joinpath("default.yaml")))
 
 
-def _read(path: Path) -> RulesFile:
-    data, lines = load_yaml(path)
-    if not isinstance(data, dict) or data.get("file") != "rules":
-        raise InputError.one(
-            "file.unknown_kind",
-            source=str(path),
-            line=lines.line_of(("file",)),
-            field="file",
-            kind=data.get("file") if isinstance(data, dict) else None,
-            expected="rules",
-        )
-    try:
-        return RulesFile.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(schema_problems(exc, str(path), "rules", lines.line_of)) from None
-
-
 def load_rules(extra: Path | None = None, replace_defaults: bool = False) -> RuleSet:
     """The default rules, then every ``*.yaml`` in ``extra`` (a directory or one file) in name
     order: a rule with an existing id replaces it, ``remove`` drops rules, a ``config`` replaces
@@ -86,7 +66,7 @@ def load_rules(extra: Path | None = None, replace_defaults: bool = False) -> Rul
     rules: dict[str, Rule] = {}
     config = RoutingConfig()
     for path in paths:
-        parsed = _read(path)
+        parsed = load_typed(path, "rules", RulesFile)
         for rule_id in parsed.remove:
             rules.pop(rule_id, None)
         for rule in parsed.rules:
