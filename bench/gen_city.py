@@ -1,12 +1,22 @@
-"""Build a synthetic megacity registry, deterministic from a seed.
+"""Build a synthetic megacity registry and a year of its events, deterministic from a seed.
 
 16 districts, 215 streets, 430 communities, 5,000 grids; 60 departments, the district and street
 units, utility owners and property managers; a catalogue of 300 leaf matters (components,
 events, hotline categories) with attribute domains and hit policies; department lists (some with
-a second version), one street list per street and a property-management list — over 100,000
-duty rows whose leads partition every matter's condition space (no deliberate overlaps).
+a second version from 2025-07-01), one street list per street and the owners' lists — over
+100,000 duty rows whose leads partition every matter's condition space, except a few deliberate
+overlaps (OVERLAPS component matters that their department and their owner both lead).
 
-    python bench/gen_city.py --out bench/out/city            # writes the YAML tree
+To exercise the dispatch and owner policies at scale (:func:`add_dispatch`): street city
+operations centres for a share of the streets (``--street-centres``), a city centre
+(``--no-city-centre`` leaves it out) and ``--owner-matters`` component matters led by
+``@owner`` (权属单位, the owner named on the event). ``--street-centres 0 --no-city-centre
+--owner-matters 0`` gives the city without them.
+
+``--events N`` (default 1,000,000; 0 for none) writes OUT/events.jsonl (:func:`write_events`):
+Zipf-like over matters and areas, a year across 2025-07-01, ~0.5% bad events.
+
+    python bench/gen_city.py --out bench/out/city            # writes the YAML tree and events
     python bench/gen_city.py --out bench/out/city --import   # … and imports it into registry.db
 
 The YAML tree goes to OUT/registry/; with --import, OUT/registry.db is (re)built from it and
@@ -389,6 +399,7 @@ def add_dispatch(
 EVENT_START = dt.datetime(2025, 1, 1)  # a year across the department lists' 2025-07-01 change
 EVENT_DAYS = 365
 HOURS = [1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 12, 9, 10, 12, 12, 11, 10, 8, 7, 6, 4, 3, 2]
+KIND_SHARES = {"hotline": 0.5, "event": 0.32, "component": 0.18}  # 12345 calls are most of it
 AREA_LEVELS = {"grid": 0.55, "community": 0.27, "street": 0.15, "district": 0.03}
 SEVERITIES = {1: 0.38, 2: 0.34, 3: 0.2, 4: 0.08}
 LOCATION_WEIGHTS = [0.32, 0.14, 0.3, 0.1, 0.06, 0.08]  # over LOCATIONS
@@ -427,7 +438,10 @@ def write_events(city: dict[str, Any], path: Path, count: int, seed: int) -> dic
     """
     rng = random.Random(f"{seed}/events")
     matters = [m for m in city["catalogue"]["versions"][0]["matters"] if "parent" in m]
-    pick_matter = _zipf(matters, 1.1, rng)
+    pick_kind = _Pick(list(KIND_SHARES), list(KIND_SHARES.values()))
+    pick_of_kind = {
+        kind: _zipf([m for m in matters if m["kind"] == kind], 1.0, rng) for kind in KIND_SHARES
+    }
     areas = city["areas"]["areas"]
     by_level = {level: [a for a in areas if a["level"] == level] for level in AREA_LEVELS}
     pick_in = {
@@ -452,22 +466,17 @@ def write_events(city: dict[str, Any], path: Path, count: int, seed: int) -> dic
     pick_severity = _Pick(list(SEVERITIES), list(SEVERITIES.values()))
     pick_location = _Pick(LOCATIONS, LOCATION_WEIGHTS)
     source = {"component": "grid", "event": "grid", "hotline": "12345"}
-    counts: Counter[str] = Counter()
-
-    def community_of(code: str) -> str | None:
-        while code is not None and level_of[code] != "community":
-            code = parent.get(code)  # type: ignore[assignment]
-        return code
+    counts: Counter[str] = Counter({key: 0 for key in [*AREA_LEVELS, *KIND_SHARES]})
 
     def owner_for(area: str) -> str:
-        community = community_of(area) if level_of[area] in {"grid", "community"} else None
+        community = {"grid": parent[area], "community": area}.get(level_of[area])
         if community is not None and rng.random() < 0.4:
             return f"WY{community[2:]}"  # the property manager of the compound
         unit = utilities[rng.randrange(len(utilities))]
         return unit["name"] if rng.random() < 0.2 else unit["code"]  # by name now and then
 
     def event(n: int) -> dict[str, Any]:
-        matter = pick_matter(rng)
+        matter = pick_of_kind[pick_kind(rng)](rng)
         level = pick_level(rng)
         area = pick_in[level](rng)["code"]
         moment = EVENT_START + dt.timedelta(
@@ -490,9 +499,10 @@ def write_events(city: dict[str, Any], path: Path, count: int, seed: int) -> dic
             "matter": matter["code"],
             "area": area,
             "reported_at": moment.isoformat(),
-            "source": "sensor" if matter["kind"] == "component" and rng.random() < 0.1 else None,
+            "source": source[matter["kind"]],
         }
-        item["source"] = item["source"] or source[matter["kind"]]
+        if matter["kind"] == "component" and rng.random() < 0.1:
+            item["source"] = "sensor"
         if attributes:
             item["attributes"] = attributes
         if matter["kind"] == "component":
@@ -571,15 +581,56 @@ def main() -> None:
     parser.add_argument(
         "--import", dest="do_import", action="store_true", help="import into OUT/registry.db"
     )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1_000_000,
+        metavar="N",
+        help="events written to OUT/events.jsonl (default 1,000,000; 0: none)",
+    )
+    parser.add_argument(
+        "--street-centres",
+        type=float,
+        default=0.8,
+        metavar="SHARE",
+        help="share of the streets with their own city operations centre (default 0.8)",
+    )
+    parser.add_argument(
+        "--no-city-centre", action="store_true", help="no city-level operations centre"
+    )
+    parser.add_argument(
+        "--owner-matters",
+        type=int,
+        default=12,
+        metavar="N",
+        help="component matters led by @owner, the owner named on the event (default 12)",
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     city = build(args.seed)
+    added = add_dispatch(
+        city,
+        args.seed,
+        street_centres=args.street_centres,
+        city_centre=not args.no_city_centre,
+        owner_matters=args.owner_matters,
+    )
     rows = write_tree(city, args.out / "registry")
     print(
         f"wrote {args.out / 'registry'}: {len(city['areas']['areas'])} areas, {len(city['units']['units'])} units, "
         f"{sum(1 for m in city['catalogue']['versions'][0]['matters'] if 'parent' in m)} leaf matters, "
-        f"{len(city['lists'])} lists, {rows} duty rows over all versions ({time.perf_counter() - started:.1f} s)"
+        f"{len(city['lists'])} lists, {rows} duty rows over all versions; "
+        f"{added['street_centres']} street centres, {added['city_centre']} city centre, "
+        f"{added['owner_rows']} @owner lead rows ({time.perf_counter() - started:.1f} s)"
     )
+    if args.events > 0:
+        started = time.perf_counter()
+        path = args.out / "events.jsonl"
+        drawn = write_events(city, path, args.events, args.seed)
+        shown = ", ".join(f"{k} {v:,}" for k, v in drawn.items() if k != "events")
+        print(
+            f"wrote {path}: {args.events:,} events ({shown}) in {time.perf_counter() - started:.1f} s"
+        )
     if args.do_import:
         from remit import Registry
 

@@ -75,13 +75,20 @@ class WorkCalendar:
     def __post_init__(self) -> None:
         self.zone = ZoneInfo(self.hours.timezone)
         self._uncovered: set[int] = set()
+        self._days: dict[dt.date, tuple[bool, bool]] = {}
+        """day → (working day, assumed: the package does not know its year)."""
 
     def is_workday(self, day: dt.date) -> bool:
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:  # a year the package does not know yet
+        found = self._days.get(day)  # the package checks its range on every call: slow
+        if found is None:
+            try:
+                found = (bool(chinese_calendar.is_workday(day)), False)
+            except NotImplementedError:  # a year the package does not know yet
+                found = (day.weekday() < 5, True)
+            self._days[day] = found
+        if found[1]:
             self._uncovered.add(day.year)
-            return day.weekday() < 5
+        return found[0]
 
     def deadline(self, reported_at: dt.datetime, limit: TimeLimit) -> Deadline:
         """When ``limit`` runs out for an event reported at ``reported_at`` (aware; a naive

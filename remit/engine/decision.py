@@ -113,14 +113,42 @@ def _duty(entry: DutyInForce) -> DutyRef:
     )
 
 
-def _units(
-    snapshot: Snapshot, facts: tuple[dict[str, Any], ...], exclude: set[str]
-) -> list[UnitRef]:
-    seen: list[str] = []
-    for fact in facts:
-        if fact["unit"] not in exclude and fact["unit"] not in seen:
-            seen.append(fact["unit"])
-    return [_unit(snapshot, code) for code in seen]
+class Refs:
+    """The :class:`UnitRef` and :class:`DutyRef` of one snapshot, each made once: they are
+    immutable, and a batch names the same units and rows over and over."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self._units: dict[str, UnitRef] = {}
+        self._duties: dict[tuple[str, int, int], DutyRef] = {}
+        self._dispatch: dict[tuple[str, str, bool], Dispatch] = {}
+
+    def unit(self, code: str) -> UnitRef:
+        found = self._units.get(code)
+        if found is None:
+            found = self._units[code] = _unit(self.snapshot, code)
+        return found
+
+    def duty(self, entry: DutyInForce) -> DutyRef:
+        key = (entry.list_id, entry.version, entry.seq)  # one row of the snapshot
+        found = self._duties.get(key)
+        if found is None:
+            found = self._duties[key] = _duty(entry)
+        return found
+
+    def dispatch(self, unit: str, level: str, escalated: bool) -> Dispatch:
+        found = self._dispatch.get((unit, level, escalated))
+        if found is None:
+            found = Dispatch(platform=self.unit(unit), level=level, escalated=escalated)  # type: ignore[arg-type]
+            self._dispatch[(unit, level, escalated)] = found
+        return found
+
+    def units(self, facts: tuple[dict[str, Any], ...], exclude: set[str]) -> list[UnitRef]:
+        seen: list[str] = []
+        for fact in facts:
+            if fact["unit"] not in exclude and fact["unit"] not in seen:
+                seen.append(fact["unit"])
+        return [self.unit(code) for code in seen]
 
 
 def build_decision(
@@ -131,9 +159,13 @@ def build_decision(
     calendar: WorkCalendar,
     rules_digest: str,
     snapshot_date: dt.date,
+    refs: Refs | None = None,
 ) -> RoutingDecision:
     """The decision for ``event`` from the policies' ``outcome``. Everything here is derived
-    the same way whichever evaluated the policies (engine or reference)."""
+    the same way whichever evaluated the policies (engine or reference). ``refs`` (of
+    ``snapshot``) reuses the unit and row references of earlier decisions."""
+    if refs is None or refs.snapshot is not snapshot:
+        refs = Refs(snapshot)
     duties = facts.duties
     leads = outcome.leads
     if outcome.conflict or len(leads) > 1:
@@ -154,9 +186,7 @@ def build_decision(
     )
     exclude = {lead} if lead else set()
     used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
-    lost = [
-        _lost(snapshot, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost
-    ]
+    lost = [_lost(refs, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
     digest = hashlib.sha256(f"{event.id}|{snapshot.hash}|{rules_digest}".encode()).hexdigest()[:16]
     return RoutingDecision(
         decision_id=digest,
@@ -164,20 +194,12 @@ def build_decision(
         status=status,
         matter=event.matter,
         area=event.area,
-        lead=_unit(snapshot, lead) if lead else None,
-        contenders=_units(snapshot, leads, set()) if status is Status.conflict else [],
-        assists=_units(snapshot, outcome.assists, exclude),
-        supervisors=_units(snapshot, outcome.supervisors, exclude),
-        dispatch=(
-            Dispatch(
-                platform=_unit(snapshot, outcome.dispatch[0]),
-                level=outcome.dispatch[1],
-                escalated=outcome.dispatch[2],
-            )
-            if outcome.dispatch
-            else None
-        ),
-        commander=_unit(snapshot, outcome.commanders[0][0]) if outcome.commanders else None,
+        lead=refs.unit(lead) if lead else None,
+        contenders=refs.units(leads, set()) if status is Status.conflict else [],
+        assists=refs.units(outcome.assists, exclude),
+        supervisors=refs.units(outcome.supervisors, exclude),
+        dispatch=refs.dispatch(*outcome.dispatch) if outcome.dispatch else None,
+        commander=refs.unit(outcome.commanders[0][0]) if outcome.commanders else None,
         # an owner row whose owner the event does not name is no gap in the lists
         gap=status is Status.fallback
         and not any(reason == "no_owner" for _, _, reason in outcome.lost),
@@ -185,7 +207,7 @@ def build_decision(
         time_limit=limit.text if limit else None,
         deadline=deadline.at if deadline else None,
         deadline_approximate=bool(deadline and deadline.approximate_years),
-        duties=[_duty(duties[f["duty"]]) for f in used],
+        duties=[refs.duty(duties[f["duty"]]) for f in used],
         lost=lost,
         rules_fired=list(outcome.rules_fired),
         snapshot_hash=snapshot.hash,
@@ -195,7 +217,7 @@ def build_decision(
 
 
 def _lost(
-    snapshot: Snapshot,
+    refs: Refs,
     facts: PolicyInput,
     outcome: PolicyOutcome,
     unit: str,
@@ -211,8 +233,8 @@ def _lost(
     elif reason == "not_responsible":
         by = next((f["duty"] for f in outcome.refusals if f["unit"] == unit), None)
     return LostCandidate(
-        unit=_unit(snapshot, unit),
+        unit=refs.unit(unit),
         reason=reason,
-        duty=_duty(facts.duties[duty]),
-        by=_duty(facts.duties[by]) if by else None,
+        duty=refs.duty(facts.duties[duty]),
+        by=refs.duty(facts.duties[by]) if by else None,
     )

@@ -39,13 +39,21 @@ def meets(conditions: Condition, attributes: Mapping[str, Any]) -> bool:
     return True
 
 
+_MEMO_LIMIT = 200_000
+"""(matter, area) pairs whose duties in order a topology remembers before it starts afresh."""
+
+
 class Topology:
-    """Per snapshot: each area's street and district, the territorial units and the platforms."""
+    """Per snapshot: each area's street and district, the territorial units and the platforms;
+    and, remembered as asked, each area's context and each (matter, area)'s duties in order."""
 
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
         self._street_unit: dict[str, str] = {}
         self._platform: dict[str, str] = {}
+        self._at_level: dict[tuple[str, Level], str | None] = {}
+        self._contexts: dict[str, dict[str, str]] = {}
+        self._duties: dict[tuple[str, str], list[tuple[str, DutyInForce, _Row]]] = {}
         for unit in sorted(snapshot.units.values(), key=lambda u: u.code):
             if unit.kind is UnitKind.block and unit.level is Level.street:
                 self._street_unit.setdefault(unit.jurisdiction, unit.code)
@@ -54,13 +62,40 @@ class Topology:
 
     def at_level(self, area: str, level: Level) -> str | None:
         """The ancestor of ``area`` (or the area itself) at ``level``."""
+        key = (area, level)
+        if key in self._at_level:
+            return self._at_level[key]
+        self._at_level[key] = None
         for code in self.snapshot.ancestors(area):
             found = self.snapshot.areas.get(code)
             if found is not None and found.level is level:
-                return code
-        return None
+                self._at_level[key] = code
+                break
+        return self._at_level[key]
 
     def context(self, area: str) -> dict[str, str]:
+        found = self._contexts.get(area)
+        if found is None:
+            found = self._contexts[area] = self._context(area)
+        return dict(found)
+
+    def duties(self, matter: str, area: str) -> list[tuple[str, DutyInForce, _Row]]:
+        """The duties of ``matter`` whose scope covers ``area``, in candidate order (see
+        :func:`_order`), with their references and candidate fields; conditions not yet
+        checked."""
+        key = (matter, area)
+        found = self._duties.get(key)
+        if found is None:
+            if len(self._duties) >= _MEMO_LIMIT:
+                self._duties.clear()
+            entries = sorted(
+                self.snapshot.duties_for(matter, area),
+                key=lambda entry: _order(entry, self.snapshot, area),
+            )
+            found = self._duties[key] = [(duty_ref(entry), entry, _row(entry)) for entry in entries]
+        return found
+
+    def _context(self, area: str) -> dict[str, str]:
         street = self.at_level(area, Level.street)
         district = self.at_level(area, Level.district)
         city = self.at_level(area, Level.city)
@@ -92,6 +127,20 @@ class PolicyInput:
         )
 
 
+_Row = tuple[str, str, int, bool]
+"""A duty's fields as a candidate: unit, role, priority, owner row."""
+
+
+def _row(entry: DutyInForce) -> _Row:
+    duty = entry.duty
+    return (
+        duty.unit,
+        duty.role.value,
+        duty.priority,
+        duty.unit == OWNER_UNIT and duty.role is Role.lead,
+    )
+
+
 def duty_ref(entry: DutyInForce) -> str:
     return f"{entry.list_id}@{entry.version}#{entry.seq}"
 
@@ -107,24 +156,26 @@ def policy_input(
 ) -> PolicyInput:
     """The facts of ``event`` (a resolved :class:`remit.engine.events.Event`) on ``snapshot``."""
     matter = snapshot.matters[event.matter]
+    # in candidate order: filtering the sorted duties keeps their order
+    attributes = event.attributes
     found = [
-        entry
-        for entry in snapshot.duties_for(event.matter, event.area)
-        if meets(entry.duty.conditions, event.attributes)
+        (ref, entry, row)
+        for ref, entry, row in topology.duties(event.matter, event.area)
+        if meets(entry.duty.conditions, attributes)
     ]
-    found.sort(key=lambda entry: _order(entry, snapshot, event.area))
+    policy = matter.hit_policy.value
     candidates = tuple(
         {
             "id": f"c{rank}",
-            "duty": duty_ref(entry),
-            "unit": entry.duty.unit,
-            "role": entry.duty.role.value,
-            "priority": entry.duty.priority,
+            "duty": ref,
+            "unit": unit,
+            "role": role,
+            "priority": priority,
             "rank": rank,
-            "policy": matter.hit_policy.value,
-            "owner_row": entry.duty.unit == OWNER_UNIT and entry.duty.role is Role.lead,
+            "policy": policy,
+            "owner_row": owner_row,
         }
-        for rank, entry in enumerate(found)
+        for rank, (ref, _, (unit, role, priority, owner_row)) in enumerate(found)
     )
     area = snapshot.areas[event.area]
     streets = {topology.at_level(code, Level.street) for code in event.areas}
@@ -144,5 +195,5 @@ def policy_input(
         },
         context=topology.context(event.area),
         candidates=candidates,
-        duties={duty_ref(entry): entry for entry in found},
+        duties={ref: entry for ref, entry, _ in found},
     )

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from remit.deadlines import WorkCalendar
-from remit.engine.decision import RoutingDecision, build_decision
+from remit.engine.cache import OutcomeCache, by_shape
+from remit.engine.decision import Refs, RoutingDecision, build_decision
 from remit.engine.events import Event, EventIn, EventResolver
 from remit.engine.facts import PolicyInput, Topology, policy_input
 from remit.engine.outcome import PolicyOutcome
@@ -36,6 +37,7 @@ class _Loaded:
         self.snapshot = snapshot
         self.topology = Topology(snapshot)
         self.resolver = EventResolver(snapshot)
+        self.refs = Refs(snapshot)
 
 
 class Router:
@@ -75,7 +77,8 @@ class Router:
         self.calendar = calendar or WorkCalendar()
         self.as_of = as_of
         self._engine = RuleEngine(self.ruleset) if engine == "rules" else None
-        self._cache: dict[tuple[Any, ...], PolicyOutcome] | None = {} if cache else None
+        # by the facts' shape (codes renamed) for the default policies only: see engine/cache.py
+        self._cache = OutcomeCache(by_shape=by_shape(self.ruleset)) if cache else None
         self._state = registry.state() if registry is not None else None
         self._by_hash: dict[str, _Loaded] = {}
         self._hash_of: dict[tuple[tuple[str, int, str], ...], str] = {}
@@ -112,7 +115,7 @@ class Router:
     def outcome(self, facts: PolicyInput) -> PolicyOutcome:
         """The policies' outcome on ``facts`` (from the cache when the same facts were seen)."""
         if self._cache is not None:
-            cached = self._cache.get(facts.key)
+            cached = self._cache.get(facts)
             if cached is not None:
                 return cached
         result = (
@@ -127,7 +130,7 @@ class Router:
         )
         result = dataclasses.replace(result, rules_fired=tuple(fired))
         if self._cache is not None:
-            self._cache[facts.key] = result
+            self._cache.put(facts, result)
         return result
 
     def resolve_event(
@@ -148,5 +151,12 @@ class Router:
         facts = policy_input(resolved, loaded.snapshot, loaded.topology, self.ruleset.config)
         outcome = self.outcome(facts)
         return build_decision(
-            resolved, loaded.snapshot, facts, outcome, self.calendar, self.ruleset.digest, day
+            resolved,
+            loaded.snapshot,
+            facts,
+            outcome,
+            self.calendar,
+            self.ruleset.digest,
+            day,
+            refs=loaded.refs,
         )

@@ -100,20 +100,22 @@ class _CloseMatches:
         groups: dict[tuple[int, frozenset[tuple[str, int]]], list[str]] = {}
         for x in possibilities:
             groups.setdefault((len(x), frozenset(Counter(x).items())), []).append(x)
-        self._groups = [(length, tuple(chars), xs) for (length, chars), xs in groups.items()]
+        # (length, count of a character, the possibilities)
+        self._groups = [(length, dict(chars).get, xs) for (length, chars), xs in groups.items()]
 
     def __call__(self, word: str, n: int = 3, cutoff: float = 0.6) -> list[str]:
         # the ratios as difflib computes them: _calculate_ratio(matches, length)
         lb = len(word)
         counts = Counter(word)
+        chars, wanted, zeros = list(counts), list(counts.values()), [0] * len(counts)
         matcher = difflib.SequenceMatcher()
         matcher.set_seq2(word)
         result: list[tuple[float, str]] = []
-        for la, chars, xs in self._groups:
+        for la, count, xs in self._groups:
             total = la + lb
             if (2.0 * min(la, lb) / total if total else 1.0) < cutoff:
                 continue
-            matches = sum(min(k, counts[c]) for c, k in chars)
+            matches = sum(map(min, map(count, chars, zeros), wanted))  # characters in common
             if (2.0 * matches / total if total else 1.0) < cutoff:
                 continue
             for x in xs:

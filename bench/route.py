@@ -1,0 +1,374 @@
+"""Routing benchmark on the synthetic megacity of bench/gen_city.py: every figure in one run.
+
+    .venv/bin/python bench/route.py                        # bench/out/city, built if missing
+    .venv/bin/python bench/route.py --sample 50000 --skip-batch
+
+It (re)uses OUT from gen_city (OUT/registry.db and OUT/events.jsonl; both are built with
+``gen_city.py --import`` when one is missing) and prints, each with what it measured:
+
+- snapshot load from SQLite (``Registry.snapshot`` on a date before and one after the
+  2025-07-01 version change);
+- events/s in this process on the first ``--sample`` events of events.jsonl, parsed once (not
+  timed with routing), each routed once by each router: the rule engine without cache, with the
+  cache, and the reference resolver without cache; the ratios cached/reference and
+  uncached/target; the snapshots each router loads for the sample's days are loaded before the
+  clock starts and timed apart;
+- wall time of ``remit route-batch`` (the installed CLI, as a subprocess) on the whole file with
+  ``--workers 1`` and ``--workers 2``, with the summary it printed;
+- peak memory: max RSS of this process, and of each route-batch run: its largest process
+  (``/usr/bin/time -v``) and the sum over its processes (from /proc, sampled every 0.2 s);
+
+then the targets with PASS or MISS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import re
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+TIME = Path("/usr/bin/time")
+BEFORE, AFTER = dt.date(2025, 3, 1), dt.date(2025, 9, 1)  # around the lists' 2025-07-01 change
+
+# the issue's targets on this 2-core machine
+TARGET_SNAPSHOT_S = 5.0
+TARGET_UNCACHED_EPS = 10_000
+TARGET_CACHED_RATIO = 0.5
+TARGET_BATCH_S = 60.0
+TARGET_PEAK_MB = 1536.0
+
+
+def mb(kib: float) -> float:
+    return kib / 1024
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def ensure_city(out: Path, seed: int) -> None:
+    if (out / "registry.db").is_file() and (out / "events.jsonl").is_file():
+        return
+    command = [sys.executable, str(ROOT / "bench" / "gen_city.py"), "--out", str(out)]
+    command += ["--seed", str(seed), "--import"]
+    print(f"$ {' '.join(command)}", flush=True)
+    subprocess.run(command, check=True)
+
+
+def read_sample(path: Path, count: int) -> tuple[list[Any], int, float]:
+    """The first ``count`` events of ``path`` parsed (EventIn), the lines refused by the parser,
+    and the parse time."""
+    from remit.engine.events import parse_json_line
+
+    lines: list[bytes] = []
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                lines.append(line)
+                if len(lines) == count:
+                    break
+    started = time.perf_counter()
+    parsed = [parse_json_line(line, str(path), n)[1] for n, line in enumerate(lines, 1)]
+    took = time.perf_counter() - started
+    events = [e for e in parsed if not isinstance(e, list)]
+    return events, len(parsed) - len(events), took
+
+
+def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -> dict[str, Any]:
+    """Route each event once; the snapshots of the sample's days are loaded first, apart."""
+    from remit.engine.router import Router
+    from remit.errors import InputError
+
+    router = Router(registry, **options)
+    started = time.perf_counter()
+    for day in sorted({router._local_day(e.reported_at) for e in events}):
+        router.loaded(day)
+    warm = time.perf_counter() - started
+    statuses: Counter[str] = Counter()
+    route = router.route
+    gc.collect()
+    started = time.perf_counter()
+    for event in events:
+        try:
+            statuses[route(event).status.value] += 1
+        except InputError:
+            statuses["rejected"] += 1
+    took = time.perf_counter() - started
+    result = {
+        "label": label,
+        "events": len(events),
+        "seconds": took,
+        "eps": len(events) / took,
+        "warm": warm,
+        "snapshots": len(router._by_hash),
+        "statuses": dict(sorted(statuses.items())),
+        "cached": len(router._cache) if router._cache is not None else None,
+    }
+    cached = f", {result['cached']:,} outcomes cached" if result["cached"] is not None else ""
+    print(
+        f"  {label:28s} {result['eps']:9,.0f} events/s  ({len(events):,} events in {took:.1f} s; "
+        f"{result['snapshots']} snapshots for the sample's days loaded first in {warm:.1f} s"
+        f"{cached})",
+        flush=True,
+    )
+    del router
+    gc.collect()
+    return result
+
+
+class TreeMemory(threading.Thread):
+    """Samples the summed RSS of a process and its descendants (from /proc) until stopped."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak_kib, self.peak_processes = pid, 0, 0
+        self.done = threading.Event()
+
+    @staticmethod
+    def _tree(root: int) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as stat:
+                        ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                children.setdefault(ppid, []).append(int(entry))
+        found, todo = [], [root]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children.get(pid, []))
+        return found
+
+    @staticmethod
+    def _rss_kib(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            pids = self._tree(self.pid)
+            total = sum(self._rss_kib(p) for p in pids)
+            if total > self.peak_kib:
+                self.peak_kib, self.peak_processes = total, len(pids)
+
+
+def run_batch(out: Path, url: str, workers: int) -> dict[str, Any]:
+    """``remit route-batch`` on OUT/events.jsonl as a subprocess: wall time, summary, memory."""
+    remit = BIN / "remit"
+    decisions, rejects = out / f"decisions-w{workers}.jsonl", out / f"rejects-w{workers}.jsonl"
+    command = [
+        str(remit),
+        "route-batch",
+        str(out / "events.jsonl"),
+        "-o",
+        str(decisions),
+        "--rejects",
+        str(rejects),
+        "--workers",
+        str(workers),
+        "--db",
+        url,
+        "--lang",
+        "en",
+    ]
+    print(f"$ {' '.join(command)}", flush=True)
+    log, timing = out / f"route-batch-w{workers}.log", out / f"route-batch-w{workers}.time"
+    # /usr/bin/time -v: the max RSS of remit and of the workers it waited for, counted from its
+    # own exec (a child's own rusage would count the pages it shared with this process at fork)
+    timed = TIME.is_file()
+    with log.open("w") as handle:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(TIME), "-v", "-o", str(timing), *command] if timed else command,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        memory = TreeMemory(process.pid)
+        memory.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        memory.done.set()
+        memory.join()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    text = log.read_text()
+    max_rss = usage.ru_maxrss
+    if timed:
+        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing.read_text())
+        max_rss = int(found.group(1)) if found else max_rss
+    if process.returncode != 0:
+        raise SystemExit(f"route-batch failed ({process.returncode}):\n{text}")
+    summary = re.search(r"^\d+ events: .*$", text, re.M)
+    numbers = [int(n) for n in re.findall(r"\d+", summary.group(0))] if summary else []
+    result = {
+        "workers": workers,
+        "wall": wall,
+        "summary": summary.group(0) if summary else text.strip(),
+        "total": numbers[0] if numbers else 0,
+        "max_rss_kib": max_rss,  # the largest single process of the tree
+        "tree_peak_kib": memory.peak_kib,
+        "tree_processes": memory.peak_processes,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "output_mb": decisions.stat().st_size / 2**20,
+    }
+    print(
+        f"  --workers {workers}: {wall:.1f} s wall ({result['total'] / wall:,.0f} events/s), "
+        f"{result['cpu']:.0f} s CPU; {result['summary']}; decisions {result['output_mb']:,.0f} MB; "
+        f"max RSS of one process {mb(max_rss):,.0f} MB, "
+        f"sum over {memory.peak_processes} processes {mb(memory.peak_kib):,.0f} MB",
+        flush=True,
+    )
+    decisions.unlink(missing_ok=True)  # ~1.5 GB for 1M decisions
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "city")
+    parser.add_argument("--seed", type=int, default=7, help="gen_city's seed, when it builds OUT")
+    parser.add_argument(
+        "--sample", type=int, default=200_000, help="events routed in-process (default 200,000)"
+    )
+    parser.add_argument("--skip-batch", action="store_true", help="no route-batch runs")
+    args = parser.parse_args()
+    out: Path = args.out.resolve()
+
+    ensure_city(out, args.seed)
+    from remit import Registry
+
+    url = f"sqlite:///{out / 'registry.db'}"
+    events_path = out / "events.jsonl"
+    print(f"registry {url}; events {events_path} ({events_path.stat().st_size / 2**20:,.0f} MB)")
+
+    print("\nsnapshot load from SQLite (Registry.snapshot):")
+    registry = Registry(url)
+    started = time.perf_counter()
+    state = registry.state()
+    state_s = time.perf_counter() - started
+    print(f"  Registry.state() (areas, units, lists, versions): {state_s:.2f} s")
+    loads: dict[dt.date, float] = {}
+    for day in (BEFORE, AFTER):
+        started = time.perf_counter()
+        snapshot = registry.snapshot(day)
+        loads[day] = time.perf_counter() - started
+        print(
+            f"  snapshot {day}: {loads[day]:.2f} s ({len(snapshot.duties):,} duties in force, "
+            f"{len(snapshot.areas):,} areas, {len(snapshot.units):,} units; hash {snapshot.short_hash})"
+        )
+    del snapshot, state
+    gc.collect()
+
+    print(f"\nrouter in one process, first {args.sample:,} events of {events_path.name}:")
+    events, unparsed, parse_s = read_sample(events_path, args.sample)
+    count = len(events) + unparsed
+    print(
+        f"  parsed {count:,} lines in {parse_s:.1f} s ({count / parse_s:,.0f} lines/s, "
+        f"EventIn.model_validate_json; not in the rates below); {unparsed} refused by the parser"
+    )
+    runs = [
+        bench_router(registry, events, "rules, no cache", cache=False),
+        bench_router(registry, events, "rules, cache", cache=True),
+        bench_router(registry, events, "reference, no cache", engine="reference", cache=False),
+    ]
+    uncached, cached, reference = runs
+    same = all(r["statuses"] == reference["statuses"] for r in runs)
+    print(f"  statuses: {reference['statuses']} ({'the same' if same else 'DIFFERENT'} for all 3)")
+    print(
+        f"  ratios: cached/reference {cached['eps'] / reference['eps']:.2f}, "
+        f"uncached/reference {uncached['eps'] / reference['eps']:.2f}, "
+        f"uncached/target {uncached['eps'] / TARGET_UNCACHED_EPS:.2f} "
+        f"(target {TARGET_UNCACHED_EPS:,} events/s)"
+    )
+    del events
+    gc.collect()
+    self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+    batches: list[dict[str, Any]] = []
+    if not args.skip_batch:
+        print("\nremit route-batch on the whole file (subprocess):")
+        batches = [run_batch(out, url, workers) for workers in (1, 2)]
+    # not resource.getrusage(RUSAGE_CHILDREN): Linux keeps a child's RSS at fork in its max RSS
+    # after exec, so every child of this (large) process would show this process's size
+    print(
+        f"\npeak memory: this process (snapshots, sample, routers) {mb(self_rss):,.0f} MB max RSS"
+    )
+
+    rows: list[tuple[str, str, str, bool | None]] = [
+        (
+            "snapshot load (slowest of 2 dates)",
+            f"{max(loads.values()):.2f} s",
+            f"< {TARGET_SNAPSHOT_S:.0f} s",
+            max(loads.values()) < TARGET_SNAPSHOT_S,
+        ),
+        (
+            "router, no cache",
+            f"{uncached['eps']:,.0f} events/s",
+            f">= {TARGET_UNCACHED_EPS:,} events/s",
+            uncached["eps"] >= TARGET_UNCACHED_EPS,
+        ),
+        (
+            "router, cache / reference",
+            f"{cached['eps']:,.0f} / {reference['eps']:,.0f} = "
+            f"{cached['eps'] / reference['eps']:.2f}",
+            f">= {TARGET_CACHED_RATIO}",
+            cached["eps"] / reference["eps"] >= TARGET_CACHED_RATIO,
+        ),
+    ]
+    for batch in batches:
+        rows.append(
+            (
+                f"route-batch --workers {batch['workers']} ({batch['total']:,} events)",
+                f"{batch['wall']:.1f} s",
+                f"< {TARGET_BATCH_S:.0f} s" if batch["workers"] == 2 else "-",
+                batch["wall"] < TARGET_BATCH_S if batch["workers"] == 2 else None,
+            )
+        )
+    rows.append(
+        (
+            "peak memory, this process",
+            f"{mb(self_rss):,.0f} MB",
+            f"< {TARGET_PEAK_MB:,.0f} MB",
+            mb(self_rss) < TARGET_PEAK_MB,
+        )
+    )
+    for batch in batches:
+        rows.append(
+            (
+                f"peak memory, route-batch --workers {batch['workers']} (all processes)",
+                f"{mb(batch['tree_peak_kib']):,.0f} MB (largest {mb(batch['max_rss_kib']):,.0f})",
+                f"< {TARGET_PEAK_MB:,.0f} MB",
+                mb(batch["tree_peak_kib"]) < TARGET_PEAK_MB,
+            )
+        )
+    width = max(len(r[0]) for r in rows)
+    value_width = max(len(r[1]) for r in rows)
+    print(f"\n{'figure':{width}s}  {'measured':{value_width}s}  {'target':22s}  result")
+    for name, value, target, ok in rows:
+        result = "-" if ok is None else verdict(ok)
+        print(f"{name:{width}s}  {value:{value_width}s}  {target:22s}  {result}")
+
+
+if __name__ == "__main__":
+    main()
