@@ -449,6 +449,30 @@ RULES_OPTION = click.option(
 )
 
 
+class HoursType(click.ParamType):
+    name = "HH:MM-HH:MM,…"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from remit.deadlines import WorkingHours
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return WorkingHours.parse(value)
+        except ValueError as exc:
+            self.fail(f"{value!r}: {exc}; expected e.g. 09:00-12:00,13:00-17:00", param, ctx)
+
+
+HOURS_OPTION = click.option(
+    "--working-hours",
+    "hours",
+    type=HoursType(),
+    default="09:00-12:00,13:00-17:00",
+    show_default=True,
+    help="Working periods of a working day (Asia/Shanghai), for 工作时 and 工作日 deadlines.",
+)
+
+
 def _attr_value(text: str) -> Any:
     """``--attr severity=3``: numbers and true/false as such, else text."""
     lowered = text.strip().lower()
@@ -473,6 +497,7 @@ def _attr_value(text: str) -> Any:
 @click.option("--as-of", type=DATE, help="Route on the lists in force on this date instead.")
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @RULES_OPTION
+@HOURS_OPTION
 @common
 def route(
     db_url: str | None,
@@ -486,12 +511,16 @@ def route(
     as_of: dt.date | None,
     fmt: str,
     rules_dir: Path | None,
+    hours: Any,
 ) -> None:
     """Route one event: from a JSON file, or from --matter/--area/--attr."""
+    from remit.deadlines import WorkCalendar
     from remit.engine.events import EventIn, read_events
     from remit.engine.router import Router
 
-    router = Router(_registry(db_url), rules_dir=rules_dir, as_of=as_of)
+    router = Router(
+        _registry(db_url), rules_dir=rules_dir, as_of=as_of, calendar=WorkCalendar(hours)
+    )
     where: dict[str, object]
     if event_file is not None:
         where, event = next(iter(read_events(event_file)))
@@ -538,6 +567,7 @@ def route(
 @click.option("--as-of", type=DATE, help="Route every event on this date's lists instead.")
 @click.option("--no-cache", is_flag=True, help="Send every event through the rule engine.")
 @RULES_OPTION
+@HOURS_OPTION
 @common
 def route_batch(
     db_url: str | None,
@@ -548,6 +578,7 @@ def route_batch(
     as_of: dt.date | None,
     no_cache: bool,
     rules_dir: Path | None,
+    hours: Any,
 ) -> None:
     """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -587,6 +618,7 @@ def route_batch(
             rules_dir=rules_dir,
             as_of=as_of,
             cache=not no_cache,
+            hours=hours,
             progress=lambda n: progress.advance(task, n),
         )
     click.echo(t("batch.summary", total=summary.total, **summary.counts))

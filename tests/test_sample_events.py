@@ -85,3 +85,23 @@ def test_time_travel_in_one_batch(decisions: tuple[list[dict], list[dict]]) -> N
     assert {u["list_id"] + str(u["version"]) for u in before["duties"]} == {"HP-QZ-FGJ1"}
     assert "HP-JZ-JB2" in {u["list_id"] + str(u["version"]) for u in after["duties"]}
     assert before["snapshot_hash"] != after["snapshot_hash"]
+
+
+def test_working_hours_are_configurable(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    Registry.create(url).import_files([SAMPLE])
+    args = [
+        "route",
+        "--matter",
+        "RX0204",
+        "--area",
+        "310101002000",
+        "--reported-at",
+        "2026-03-04T16:00:00",
+    ]
+    default = cli(*args, db=url)
+    custom = cli(*args, "--working-hours", "08:30-11:30,13:30-17:30", db=url)
+    assert "Deadline: 2026-03-05 17:00 (1工作日 from 2026-03-04 16:00)" in default.output
+    assert "Deadline: 2026-03-05 17:30 (1工作日 from 2026-03-04 16:00)" in custom.output
+    bad = cli(*args, "--working-hours", "9-5", db=url)
+    assert bad.exit_code == 2 and "expected e.g. 09:00-12:00,13:00-17:00" in bad.stderr

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from remit.deadlines import WorkCalendar, WorkingHours
 from remit.engine.events import EventIn, parse_json_line, read_events
 from remit.engine.ruleengine import EngineError
 from remit.errors import InputError, Problem
@@ -49,6 +50,7 @@ class _Setup:
     as_of: dt.date | None
     cache: bool
     lang: Lang
+    hours: WorkingHours
 
 
 _router: Any = None
@@ -61,7 +63,11 @@ def _start(setup: _Setup) -> None:
 
     current_lang.set(setup.lang)
     _router = Router(
-        Registry(setup.url), rules_dir=setup.rules_dir, as_of=setup.as_of, cache=setup.cache
+        Registry(setup.url),
+        rules_dir=setup.rules_dir,
+        as_of=setup.as_of,
+        cache=setup.cache,
+        calendar=WorkCalendar(setup.hours),
     )
 
 
@@ -124,11 +130,14 @@ def route_batch(
     rules_dir: Path | None = None,
     as_of: dt.date | None = None,
     cache: bool = True,
+    hours: WorkingHours | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Route every event of ``events`` into ``output`` (JSON Lines of decisions) and
     ``rejects`` (JSON Lines of the events refused, with where and why)."""
-    setup = _Setup(registry_url, rules_dir, as_of, cache, current_lang.get())
+    setup = _Setup(
+        registry_url, rules_dir, as_of, cache, current_lang.get(), hours or WorkingHours()
+    )
     chunks = _chunks(_items(events))
     counts: Counter[str] = Counter()
     total = 0
