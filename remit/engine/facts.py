@@ -39,13 +39,9 @@ def meets(conditions: Condition, attributes: Mapping[str, Any]) -> bool:
     return True
 
 
-_MEMO_LIMIT = 200_000
-"""(matter, area) pairs whose duties in order a topology remembers before it starts afresh."""
-
-
 class Topology:
     """Per snapshot: each area's street and district, the territorial units and the platforms;
-    and, remembered as asked, each area's context and each (matter, area)'s duties in order."""
+    an area's ancestors by level and its context are worked out once, when first asked."""
 
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
@@ -53,7 +49,6 @@ class Topology:
         self._platform: dict[str, str] = {}
         self._at_level: dict[tuple[str, Level], str | None] = {}
         self._contexts: dict[str, dict[str, str]] = {}
-        self._duties: dict[tuple[str, str], list[tuple[str, DutyInForce, _Row]]] = {}
         for unit in sorted(snapshot.units.values(), key=lambda u: u.code):
             if unit.kind is UnitKind.block and unit.level is Level.street:
                 self._street_unit.setdefault(unit.jurisdiction, unit.code)
@@ -78,22 +73,6 @@ class Topology:
         if found is None:
             found = self._contexts[area] = self._context(area)
         return dict(found)
-
-    def duties(self, matter: str, area: str) -> list[tuple[str, DutyInForce, _Row]]:
-        """The duties of ``matter`` whose scope covers ``area``, in candidate order (see
-        :func:`_order`), with their references and candidate fields; conditions not yet
-        checked."""
-        key = (matter, area)
-        found = self._duties.get(key)
-        if found is None:
-            if len(self._duties) >= _MEMO_LIMIT:
-                self._duties.clear()
-            entries = sorted(
-                self.snapshot.duties_for(matter, area),
-                key=lambda entry: _order(entry, self.snapshot, area),
-            )
-            found = self._duties[key] = [(duty_ref(entry), entry, _row(entry)) for entry in entries]
-        return found
 
     def _context(self, area: str) -> dict[str, str]:
         street = self.at_level(area, Level.street)
@@ -156,13 +135,14 @@ def policy_input(
 ) -> PolicyInput:
     """The facts of ``event`` (a resolved :class:`remit.engine.events.Event`) on ``snapshot``."""
     matter = snapshot.matters[event.matter]
-    # in candidate order: filtering the sorted duties keeps their order
     attributes = event.attributes
-    found = [
-        (ref, entry, row)
-        for ref, entry, row in topology.duties(event.matter, event.area)
+    matching = [
+        entry
+        for entry in snapshot.duties_for(event.matter, event.area)
         if meets(entry.duty.conditions, attributes)
     ]
+    matching.sort(key=lambda entry: _order(entry, snapshot, event.area))
+    found = [(duty_ref(entry), entry, _row(entry)) for entry in matching]
     policy = matter.hit_policy.value
     candidates = tuple(
         {
