@@ -93,6 +93,15 @@ def mini_registry(empty_registry: Registry) -> Registry:
 
 
 @pytest.fixture
+def reg(sqlite_url: str) -> Iterator[Registry]:
+    """The mini tree in a SQLite registry (for the many cases that need one database only)."""
+    registry = Registry.create(sqlite_url)
+    registry.import_files([MINI], by="fixture")
+    yield registry
+    registry.close()
+
+
+@pytest.fixture
 def mini_tree(tmp_path: Path) -> Path:
     """A writable copy of the mini fixture tree, for tests that break or change files."""
     target = tmp_path / "mini"

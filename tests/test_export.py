@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,15 +89,6 @@ def _versions(registry: Registry, list_id: str) -> tuple[ListVersion, ...]:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def reg(sqlite_url: str) -> Iterator[Registry]:
-    """The mini tree in a SQLite registry (for tests that need one database only)."""
-    registry = Registry.create(sqlite_url)
-    registry.import_files([MINI], by="fixture")
-    yield registry
-    registry.close()
 
 
 def contents(duties: tuple[Duty, ...]) -> set[str]:

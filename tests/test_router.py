@@ -315,7 +315,9 @@ def test_owner_named_on_the_event_leads(router: Router) -> None:
 
 def test_owner_not_named_falls_back_to_the_street(router: Router) -> None:
     d = route(router, "owner-unnamed")
-    assert d.status == "fallback" and d.lead is not None and d.lead.code == "DJ" and not d.gap  # the lists name a lead: the owner
+    assert (
+        d.status == "fallback" and d.lead is not None and d.lead.code == "DJ" and not d.gap
+    )  # the lists name a lead: the owner
     assert lost(d) == [("@owner", "no_owner", None)]
     assert d.lost[0].unit.name == "权属单位"
     assert codes(d.supervisors) == ["QJW"]

@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from remit.legal import LegalBasisKind
 from remit.registry.files import Role, VersionStatus
 from remit.registry.tabular import EXPORT_COLUMNS
 from remit.timelimit import TimeUnit
-from tests.conftest import MINI, file_digest
+from tests.conftest import file_digest
 
 D = dt.date
 HEADER = list(EXPORT_COLUMNS.values())
@@ -36,15 +36,6 @@ HEADER = list(EXPORT_COLUMNS.values())
 def _wide_messages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Error messages are printed by rich; keep each problem on one line."""
     monkeypatch.setenv("COLUMNS", "10000")
-
-
-@pytest.fixture
-def reg(sqlite_url: str) -> Iterator[Registry]:
-    """The mini tree in a SQLite registry (for the many cases that need one database only)."""
-    registry = Registry.create(sqlite_url)
-    registry.import_files([MINI], by="fixture")
-    yield registry
-    registry.close()
 
 
 @pytest.fixture
