@@ -647,3 +647,12 @@ def test_an_engine_failure_in_a_batch_is_a_reject(registry: Registry, tmp_path: 
     assert reject["where"] == {"source": str(events), "line": 2}
     assert reject["event_id"] == "severity-3"
     assert "note-severity-three" in reject["reasons"][0]
+
+
+def test_a_closed_router_frees_its_engine_and_routes_no_more(registry: Registry) -> None:
+    with Router(registry, cache=False) as router:
+        first = router.route(CASES["gap"])
+    with pytest.raises(EngineError, match="closed"):
+        router.route(dict(CASES["gap"], id="again"))
+    router.close()  # closing twice is harmless
+    assert first.status == "fallback"

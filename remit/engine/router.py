@@ -85,6 +85,17 @@ class Router:
         self._by_day: dict[dt.date, _Loaded] = {}
         self._fixed = _Loaded(snapshot) if snapshot is not None else None
 
+    def close(self) -> None:
+        """Free the rule engine's memory; the router routes no more."""
+        if self._engine is not None:
+            self._engine.close()
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def loaded(self, day: dt.date) -> _Loaded:
         """The snapshot in force on ``day`` (dates with the same versions in force share one)."""
         if self._fixed is not None:

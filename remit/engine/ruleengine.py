@@ -23,6 +23,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException
 
 from remit.engine.facts import PolicyInput
@@ -72,6 +73,7 @@ class RuleEngine:
         self._staged = "stage" in self._consumed
         self._current: _Working | None = None
         self._sids = itertools.count(1)
+        self._closed = False
         self.host = QuietHost()
         rules = definition(ruleset, self._action)
         rules[SETTLE] = {"all": [{"e": {"t": "event"}}], "pri": 0, "run": _settle}
@@ -115,7 +117,16 @@ class RuleEngine:
         with contextlib.suppress(MessageNotHandledException):  # no rule matched: nothing follows
             self.host.assert_facts(self.name, facts)
 
+    def close(self) -> None:
+        """Free the engine's ruleset (the durable_rules host never does: ~0.3 MB each)."""
+        if self._closed:
+            return
+        self._closed = True
+        durable_rules_engine.delete_ruleset(self.host.get_ruleset(self.name)._handle)
+
     def evaluate(self, facts: PolicyInput) -> PolicyOutcome:
+        if self._closed:
+            raise EngineError("the rule engine was closed")
         working = _Working(sid=str(next(self._sids)))
         # candidates first: a rule with a negation (no lead …) must not see a partial picture
         initial = [
