@@ -123,6 +123,7 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
         f"{cached})",
         flush=True,
     )
+    router.close()
     del router
     gc.collect()
     return result
