@@ -29,8 +29,6 @@ from remit.engine.outcome import Fact, PolicyOutcome
 from remit.rules.compile import RuleSet, load_rules
 from remit.rules.model import REF, Assert, Negation, Pattern
 
-CODES = frozenset({"unit", "duty"})
-"""The fields of a candidate that hold codes."""
 MARK = "§"
 """Placeholders start with it; an event whose codes do (no real code does) is cached as is."""
 
@@ -210,7 +208,6 @@ class OutcomeCache:
         self.by_shape = by_shape
         self._outcomes: dict[tuple[Any, ...], PolicyOutcome] = {}
         self._last: tuple[PolicyInput, tuple[tuple[Any, ...], list[str]] | None] | None = None
-        self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._outcomes)
@@ -226,9 +223,7 @@ class OutcomeCache:
         shape = self._shape_of(facts)
         found = self._outcomes.get(shape[0] if shape else facts.key)
         if found is None:
-            self.misses += 1
             return None
-        self.hits += 1
         if shape is None:
             return found
         codes = shape[1]

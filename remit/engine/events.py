@@ -109,9 +109,6 @@ class EventIn(BaseModel):
     repeat_count: int = Field(0, ge=0, description="how often the event was reported again")
 
 
-EVENT_MODELS: dict[str, type[BaseModel]] = {"event": EventIn}
-"""The event file format, for `remit schema --kind event`."""
-
 AttributeValue = str | int | bool
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel
 
 from remit.errors import InputError
 from remit.registry.models import SCHEMA_VERSION, MetaRecord
@@ -65,9 +65,3 @@ def create(engine: Engine, url: str, force: bool = False) -> None:
     with Session(engine) as session:
         session.add(MetaRecord(key="schema_version", value=SCHEMA_VERSION))
         session.commit()
-
-
-def schema_version(engine: Engine) -> str | None:
-    with Session(engine) as session:
-        row = session.exec(select(MetaRecord).where(MetaRecord.key == "schema_version")).first()
-        return row.value if row else None

@@ -33,9 +33,6 @@ class Level(StrEnum):
     grid = "grid"  # 网格
 
 
-LEVEL_ORDER = {level: i for i, level in enumerate(Level)}
-
-
 class AreaSpec(_Strict):
     """An area: administrative division code (12 digits; grids longer), name, level, parent."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,10 +129,6 @@ class Snapshot:
             current = self.areas[current].parent
         return tuple(chain)
 
-    @property
-    def short_hash(self) -> str:
-        return self.hash[:12]
-
     def ancestors(self, area: str) -> tuple[str, ...]:
         """``area`` and the areas above it, nearest first."""
         return self._ancestors.get(area, (area,))
@@ -143,17 +139,6 @@ class Snapshot:
         for code in self.ancestors(area):
             found.extend(self._by_matter_area.get((matter, code), ()))
         return found
-
-    def children(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for area in self.areas.values():
-            if area.parent is not None:
-                out.setdefault(area.parent, []).append(area.code)
-        return out
-
-    def leaf_areas(self) -> Iterator[str]:
-        parents = {a.parent for a in self.areas.values()}
-        return (code for code in self.areas if code not in parents)
 
     def summary(self) -> dict[str, Any]:
         """The snapshot as plain data: date, hash, what is in force and counts."""
