@@ -7,6 +7,7 @@ file, line or row, field and what was expected — and nothing written.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import sys
@@ -416,22 +417,34 @@ def snapshot(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
 
 
 def _schemas() -> dict[str, Any]:
+    from remit.checks.findings import CheckConfig, CheckReport
     from remit.engine.decision import RoutingDecision
     from remit.engine.events import EventIn
     from remit.rules.model import RulesFile
 
-    return {**FILE_MODELS, "event": EventIn, "decision": RoutingDecision, "rules": RulesFile}
+    return {
+        **FILE_MODELS,
+        "event": EventIn,
+        "decision": RoutingDecision,
+        "rules": RulesFile,
+        "check-config": CheckConfig,
+        "check-report": CheckReport,
+    }
+
+
+SCHEMA_KINDS = [*FILE_MODELS, "event", "decision", "rules", "check-config", "check-report"]
 
 
 @main.command()
 @click.option(
     "--kind",
-    type=click.Choice([*FILE_MODELS, "event", "decision", "rules"]),
+    type=click.Choice(SCHEMA_KINDS),
     help="One format (default: all).",
 )
 @lang_option
 def schema(kind: str | None) -> None:
-    """JSON Schema of the file formats: registry files, mappings, events, decisions, rules."""
+    """JSON Schema of the file formats: registry files, mappings, events, decisions, rules,
+    the check's settings and its JSON report."""
     models = _schemas()
     if kind:
         _echo_json(models[kind].model_json_schema())
@@ -623,6 +636,135 @@ def route_batch(
         )
     click.echo(t("batch.summary", total=summary.total, **summary.counts))
     click.echo(t("batch.wrote", path=output, rejects=rejects or "-"))
+
+
+# --- the graph check ----------------------------------------------------------------------------
+
+CHECK_FORMATS = ("text", "json", "md", "html", "xlsx")
+
+
+@main.command()
+@click.option("--as-of", type=DATE, help="Check the lists in force on this date (default today).")
+@click.option("--area", metavar="CODE", help="Only the leaf areas under this area.")
+@click.option("--matter", metavar="CODE", help="Only this matter (a group: its leaf matters).")
+@click.option("--list", "list_id", metavar="LIST-ID", help="Only findings about this list.")
+@click.option(
+    "--against",
+    metavar="DATE|LIST-ID@VERSION",
+    help="Compare: with a date, against the lists of that date; with LIST-ID@VERSION, what "
+    "putting that version (a draft too) in force would introduce and resolve.",
+)
+@click.option(
+    "--history",
+    type=click.Path(path_type=Path),
+    help="Events (JSONL, JSON, CSV, XLSX) for the workload instead of the catalogue's estimates.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Check settings (file: check-config; see `remit schema --kind check-config`).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding reaches this severity (with --against: a new finding).",
+)
+@common
+def check(
+    db_url: str | None,
+    as_of: dt.date | None,
+    area: str | None,
+    matter: str | None,
+    list_id: str | None,
+    against: str | None,
+    history: Path | None,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+) -> None:
+    """Check the lists in force for overlaps (职能重叠), gaps (遗漏), masked leads, assists
+    without a lead, rows outside their unit's jurisdiction, referral cycles, stale rows,
+    devolution without admission and overloaded units.
+
+    Exit 0 when no finding reaches --fail-on, 1 when one does, 2 for bad input."""
+    from remit.checks import CheckConfig, Severity, check_registry
+    from remit.registry.validate import load_typed
+
+    lang = current_lang.get()
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs -o FILE")
+    if output is not None and not output.parent.is_dir():
+        raise InputError.one("file.no_directory", source=str(output), directory=str(output.parent))
+    config = load_typed(config_file, "check-config", CheckConfig) if config_file else None
+    report = check_registry(
+        _registry(db_url),
+        as_of,
+        against=against,
+        config=config,
+        area=area,
+        matter=matter,
+        list_id=list_id,
+        history=history,
+        lang=lang,
+    )
+    _write_report(report, fmt, output, lang)
+    failing = report.failing(Severity(fail_on))
+    if failing:
+        render.console(stderr=True).print(
+            t("check.failed", count=len(failing), level=t(f"severity.{fail_on}")), markup=False
+        )
+        sys.exit(1)
+
+
+def _write_report(report: Any, fmt: str, output: Path | None, lang: str) -> None:
+    from rich.console import Console
+
+    from remit.checks.html import render_html
+    from remit.checks.markdown import render_markdown
+    from remit.checks.text import print_text
+    from remit.checks.xlsx import write_xlsx
+
+    if fmt == "xlsx":
+        assert output is not None
+        write_xlsx(report, lang, output)  # type: ignore[arg-type]
+        click.echo(t("check.wrote", path=output))
+        return
+    if fmt == "text" and output is None:
+        print_text(report, lang)  # type: ignore[arg-type]
+        return
+    if fmt == "text":
+        buffer = io.StringIO()
+        print_text(report, lang, Console(file=buffer, width=200, no_color=True))  # type: ignore[arg-type]
+        text = buffer.getvalue()
+    elif fmt == "json":
+        text = report.model_dump_json(indent=2) + "\n"
+    elif fmt == "md":
+        text = render_markdown(report, lang)  # type: ignore[arg-type]
+    else:
+        text = render_html(report, lang)  # type: ignore[arg-type]
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    _atomic_write(output, text)
+    click.echo(t("check.wrote", path=output))
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file: never a half-written report."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @main.group(cls=RemitGroup)

@@ -96,7 +96,9 @@ def duties_table(
         table.add_row(
             f"{d.matter} {matter_names.get(d.matter, '')}".strip(),
             unit_names.get(d.unit, d.unit),
-            t(f"role.{d.role.value}") + (f" (p{d.priority})" if d.priority else ""),
+            t(f"role.{d.role.value}")
+            + (f" → {unit_names.get(d.refer_to, d.refer_to)}" if d.refer_to else "")
+            + (f" (p{d.priority})" if d.priority else ""),
             d.area,
             render_condition(d.conditions),
             d.time_limit.text if d.time_limit else "",
@@ -175,10 +177,10 @@ def diff_lines(diff: VersionDiff, names: dict[str, str] | None = None) -> list[s
     for change in diff.changed:
         lines.append(f"  ~ {t('label.changed')}: {_row_text(change.after, names)}")
         for name in change.fields:
-            before, after = (
-                _value(name, change.before.get(name)),
-                _value(name, change.after.get(name)),
-            )
+            old, new = change.before.get(name), change.after.get(name)
+            if name == "refer_to":  # a unit code: show the unit's name
+                old, new = names.get(old, old), names.get(new, new)
+            before, after = _value(name, old), _value(name, new)
             lines.append(f"      {name}: {before} → {after}")
     if diff.empty:
         lines.append(f"  {t('label.no_diff')}")
@@ -208,7 +210,8 @@ def _row_text(row: dict[str, Any], names: dict[str, str]) -> str:
     role = t(f"role.{row['role']}")
     matter = f"{row['matter']} {names.get(row['matter'], '')}".strip()
     unit, area = names.get(row["unit"], row["unit"]), names.get(row["area"], row["area"])
-    return f"{matter}: {unit} {role} @{area}" + (f" [{when}]" if when else "")
+    refer = f" → {names.get(row['refer_to'], row['refer_to'])}" if row.get("refer_to") else ""
+    return f"{matter}: {unit} {role}{refer} @{area}" + (f" [{when}]" if when else "")
 
 
 def snapshot_lines(snap: Snapshot) -> tuple[list[str], Table]:

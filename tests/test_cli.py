@@ -603,13 +603,15 @@ def test_schema_of_a_list_file(cli: Cli) -> None:
 def test_schema_of_every_kind(cli: Cli) -> None:
     every = json.loads(ok(cli("schema")))
     files = ["areas", "units", "catalogue", "list", "mapping"]
-    assert list(every) == [*files, "event", "decision", "rules"]
+    assert list(every) == [*files, "event", "decision", "rules", "check-config", "check-report"]
     for kind, schema in every.items():
         assert schema == json.loads(ok(cli("schema", "--kind", kind)))
         if kind in files or kind == "rules":
             assert schema["properties"]["file"]["const"] == kind
     assert {"id", "matter", "area", "reported_at"} <= set(every["event"]["required"])
     assert "status" in every["decision"]["required"]
+    assert "findings" in every["check-report"]["properties"]
+    assert "overload_threshold" in every["check-config"]["properties"]
     result = cli("schema", "--kind", "widgets")
     assert result.exit_code == 2 and "Invalid value for '--kind'" in result.stderr
 

@@ -33,6 +33,7 @@ HEADER = [
     "优先级",
     "复核日期",
     "备注",
+    "转交单位",
 ]
 
 # A list whose rows use every column, every role, every kind of condition and time limit unit,
@@ -64,7 +65,7 @@ versions:
       - {matter: SJ0501, unit: NJDL, role: supervise, when: {severity: {in: [1, 3]}}, time_limit: 1.5小时}
       - {matter: SJ0502, unit: NJDL, area: 示例一居委, when: {location_type: {not_in: [road]}}, note: "=见附件二"}
       - {matter: BJ0101, unit: GAS, when: {damaged: true}, time_limit: 2工作日, legal_basis: 《上海市燃气管理条例》}
-      - {matter: BJ0101, unit: FGJ, role: not_responsible, when: {damaged: false}, time_limit: 30分钟}
+      - {matter: BJ0101, unit: FGJ, role: not_responsible, refer_to: 上海燃气, when: {damaged: false}, time_limit: 30分钟}
       - {matter: RX0101, unit: FGJ, time_limit: 15天, legal_basis: 《关于加强群租治理的通知》, priority: -1}
       - matter: RX0101
         unit: WLQ
@@ -148,8 +149,9 @@ def test_csv_has_a_bom_and_the_import_layout(mini_registry: Registry, tmp_path: 
             "",
             "",
             "",
+            "",
         ],
-        ["SJ0501", "无照经营游商", "区绿化和市容管理局", "协办", "310101000000", *[""] * 6],
+        ["SJ0501", "无照经营游商", "区绿化和市容管理局", "协办", "310101000000", *[""] * 7],
         [
             "BJ0101",
             "燃气井盖",
@@ -158,7 +160,7 @@ def test_csv_has_a_bom_and_the_import_layout(mini_registry: Registry, tmp_path: 
             "310000000000",
             "",
             "2工作日",
-            *[""] * 4,
+            *[""] * 5,
         ],
     ]
 

@@ -26,7 +26,7 @@ from tests.conftest import file_digest
 
 D = dt.date
 HEADER = list(EXPORT_COLUMNS.values())
-"""事项编码, 事项名称, 责任单位, 角色, 区域, 条件, 时限, 法律依据, 优先级, 复核日期, 备注"""
+"""事项编码, 事项名称, 责任单位, 角色, 区域, 条件, 时限, 法律依据, 优先级, 复核日期, 备注, 转交单位"""
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -345,8 +345,8 @@ def test_xlsx_with_a_wrong_declared_range_is_read_whole(reg: Registry, tmp_path:
     with zipfile.ZipFile(good) as source:
         parts = {name: source.read(name) for name in source.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
-    assert b'<dimension ref="A1:K2"' in parts[sheet]
-    parts[sheet] = parts[sheet].replace(b'<dimension ref="A1:K2"', b'<dimension ref="A1"')
+    assert b'<dimension ref="A1:L2"' in parts[sheet]
+    parts[sheet] = parts[sheet].replace(b'<dimension ref="A1:L2"', b'<dimension ref="A1"')
     table = tmp_path / "t.xlsx"
     with zipfile.ZipFile(table, "w") as target:
         for name, data in parts.items():

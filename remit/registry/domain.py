@@ -9,6 +9,7 @@ from typing import Any
 from remit.conditions import AttributeDomain, Condition
 from remit.legal import LegalBasis
 from remit.registry.files import (
+    Estimate,
     HitPolicy,
     Level,
     ListKind,
@@ -72,6 +73,7 @@ class Matter:
     default_time_limit: TimeLimit | None = None
     aliases: tuple[str, ...] = ()
     description: str | None = None
+    estimate: Estimate | None = None
 
     def content(self) -> dict[str, Any]:
         """The matter as plain JSON-able data, the form that is hashed and exported."""
@@ -88,6 +90,8 @@ class Matter:
         data["hit_policy"] = self.hit_policy.value
         if self.default_time_limit is not None:
             data["default_time_limit"] = self.default_time_limit.text
+        if self.estimate is not None:
+            data["estimate"] = self.estimate.model_dump(mode="json", exclude_none=True)
         if self.description:
             data["description"] = self.description
         return data
@@ -108,6 +112,8 @@ class Duty:
     review_by: dt.date | None = None
     provenance: Provenance | None = None
     note: str | None = None
+    refer_to: str | None = None
+    """On a ``not_responsible`` row: the code of the unit the matter is handed on to."""
 
     def content(self) -> dict[str, Any]:
         """The duty as plain JSON-able data, the form that is hashed and exported."""
@@ -115,8 +121,10 @@ class Duty:
             "matter": self.matter,
             "unit": self.unit,
             "role": self.role.value,
-            "area": self.area,
         }
+        if self.refer_to is not None:
+            data["refer_to"] = self.refer_to
+        data["area"] = self.area
         if self.conditions:
             data["when"] = self.conditions
         if self.time_limit is not None:

@@ -56,6 +56,7 @@ def table_rows(
     for d in version.duties:
         matter = matters.get(d.matter)
         unit = units.get(d.unit)
+        refer_to = units.get(d.refer_to) if d.refer_to else None
         rows.append(
             [
                 d.matter,
@@ -69,6 +70,7 @@ def table_rows(
                 str(d.priority) if d.priority else "",
                 d.review_by.isoformat() if d.review_by else "",
                 d.note or "",
+                refer_to.name if refer_to else d.refer_to or "",
             ]
         )
     return rows

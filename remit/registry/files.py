@@ -94,6 +94,16 @@ class HitPolicy(StrEnum):
     collect = "collect"  # all match
 
 
+class Estimate(_Strict):
+    """What a matter costs a street in a year: the graph check's and the admission gate's
+    workload figures come from here unless an event history is given."""
+
+    yearly_volume: float = Field(ge=0, description="expected events a year in one street (街道)")
+    hours_per_case: float | None = Field(
+        None, gt=0, description="working hours one case takes; default: the check's setting"
+    )
+
+
 class MatterSpec(_Strict):
     """A matter (事项) of the catalogue."""
 
@@ -107,6 +117,7 @@ class MatterSpec(_Strict):
     )
     hit_policy: HitPolicy = HitPolicy.unique
     default_time_limit: TimeLimit | None = None
+    estimate: Estimate | None = Field(None, description="expected yearly volume and effort")
     description: str | None = None
 
 
@@ -164,6 +175,11 @@ class DutySpec(_Strict):
     matter: str = Field(min_length=1, description="matter code or name")
     unit: str = Field(min_length=1, description="unit code, name or alias")
     role: Role = Role.lead
+    refer_to: str | None = Field(
+        None,
+        description="on a not_responsible row: the unit the matter is handed on to "
+        "(code, name or alias)",
+    )
     area: str | None = Field(
         None, description="area scope (code or name); default: the unit's jurisdiction"
     )
@@ -221,6 +237,7 @@ TABLE_FIELDS = (
     "priority",
     "review_by",
     "note",
+    "refer_to",
 )
 
 DEFAULT_ROLE_VALUES: dict[str, Role] = {

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: duty.refer_to
 
 
 class MetaRecord(SQLModel, table=True):
@@ -89,6 +89,7 @@ class MatterRecord(SQLModel, table=True):
     description: str | None = None
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    estimate: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class DutyRecord(SQLModel, table=True):
@@ -105,6 +106,7 @@ class DutyRecord(SQLModel, table=True):
     priority: int = 0
     review_by: dt.date | None = None
     note: str | None = None
+    refer_to: str | None = None
     conditions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     legal_basis: list[dict[str, Any]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from remit.registry.domain import AuditEntry, ListInfo, ListVersion, utcnow
 from remit.registry.files import DutySpec, VersionStatus
 from remit.registry.snapshot import (
     DutyInForce,
+    ListInForce,
     Snapshot,
     in_force_versions,
     snapshot_hash,
@@ -201,11 +202,25 @@ class Registry:
         """Rows added, removed and changed from version ``a`` to version ``b``."""
         return diff_versions(self.version(list_id, a), self.version(list_id, b))
 
-    def snapshot(self, as_of: dt.date | None = None) -> Snapshot:
-        """What is in force on ``as_of`` (default today): immutable, indexed, hashed."""
+    def snapshot(
+        self, as_of: dt.date | None = None, versions: Mapping[str, int] | None = None
+    ) -> Snapshot:
+        """What is in force on ``as_of`` (default today): immutable, indexed, hashed.
+
+        ``versions`` (list id → version number) makes a hypothetical snapshot: each named
+        version — a draft too — stands in for whatever version of its list is in force, as if
+        it were published and in force on ``as_of``. Its hash differs from any real one."""
         as_of = as_of or dt.date.today()
         state = self.state()
         catalogue, lists = in_force_versions(state, as_of)
+        for list_id, number in (versions or {}).items():
+            chosen = self._chosen(state, list_id, number)
+            if chosen.info.is_catalogue:
+                catalogue = chosen
+            else:
+                lists = sorted(
+                    [e for e in lists if e.info.id != list_id] + [chosen], key=lambda e: e.info.id
+                )
         matters = {m.code: m for m in (catalogue.version.matters if catalogue else ())}
         in_force_duties: list[DutyInForce] = []
         dangling: list[DutyInForce] = []
@@ -228,6 +243,16 @@ class Registry:
             duties=tuple(in_force_duties),
             dangling=tuple(dangling),
         )
+
+    def _chosen(self, state: RegistryState, list_id: str, number: int) -> ListInForce:
+        info = self._info(state, list_id)
+        found = next((v for v in state.versions.get(list_id, ()) if v.version == number), None)
+        if found is None:
+            known = ", ".join(str(v.version) for v in state.versions.get(list_id, ())) or "none"
+            raise InputError.one(
+                "ref.unknown_version", list_id=list_id, version=number, known=known
+            )
+        return ListInForce(info, found)
 
     def export(self, list_id: str, fmt: str, path: str | Path, version: int | None = None) -> int:
         """Write ``list_id`` to ``path``: ``yaml`` (every version, re-importable) or one version

@@ -31,6 +31,7 @@ from remit.registry.domain import (
     utcnow,
 )
 from remit.registry.files import (
+    Estimate,
     HitPolicy,
     Level,
     ListKind,
@@ -123,6 +124,7 @@ def _matter(r: MatterRecord) -> Matter:
         default_time_limit=_time_limit(r.default_time_limit),
         aliases=tuple(r.aliases),
         description=r.description,
+        estimate=Estimate.model_validate(r.estimate) if r.estimate else None,
     )
 
 
@@ -167,14 +169,28 @@ def _duty_query(table: Any) -> Any:
         table.c.review_by,
         cast(table.c.provenance, Text).label("provenance"),
         table.c.note,
+        table.c.refer_to,
     )
 
 
 def _duty(row: Any) -> Duty:
     """A :class:`Duty` from a row of :func:`_duty_query` (read by position: it is hot)."""
-    _, _, matter, unit, role, area, conditions, time_limit, legal, priority, review, prov, note = (
-        row
-    )
+    (
+        _,
+        _,
+        matter,
+        unit,
+        role,
+        area,
+        conditions,
+        time_limit,
+        legal,
+        priority,
+        review,
+        prov,
+        note,
+        refer_to,
+    ) = row
     return Duty(
         matter,
         unit,
@@ -187,6 +203,7 @@ def _duty(row: Any) -> Duty:
         review,
         _provenance(prov),
         note,
+        refer_to,
     )
 
 
@@ -209,6 +226,7 @@ def _duty_row(version_pk: int, seq: int, d: Duty) -> dict[str, Any]:
         "review_by": d.review_by,
         "provenance": d.provenance.model_dump(mode="json") if d.provenance else None,
         "note": d.note,
+        "refer_to": d.refer_to,
     }
 
 
@@ -224,6 +242,7 @@ def _matter_row(version_pk: int, m: Matter) -> dict[str, Any]:
         "description": m.description,
         "aliases": list(m.aliases),
         "attributes": {k: v.model_dump(mode="json") for k, v in m.attributes.items()},
+        "estimate": m.estimate.model_dump(mode="json") if m.estimate else None,
     }
 
 

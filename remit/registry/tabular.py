@@ -42,6 +42,7 @@ EXPORT_COLUMNS: dict[str, str] = {
     "priority": "优先级",
     "review_by": "复核日期",
     "note": "备注",
+    "refer_to": "转交单位",
 }
 """The columns ``export`` writes and a table import assumes when no mapping is given."""
 
@@ -143,8 +144,11 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
         base, problems = _base_fields(cell, matter, locate)
         collector.extend(problems)
         assignments = _assignments(cell, columns, mapping, roles, locate, collector)
+        refer_to = _refer_to_roles(cell("refer_to"), assignments)
         for unit, role, unit_column in assignments:
             fields = {**base, "unit": unit, "role": role}
+            if role in refer_to:
+                fields["refer_to"] = cell("refer_to")
             row_locate = _with_unit_column(locate, unit_column)
             try:
                 out.append((DutySpec.model_validate(fields), row_locate))
@@ -156,6 +160,17 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
                         collector.extend([located])
     collector.raise_if_any()
     return out
+
+
+def _refer_to_roles(text: str, assignments: list[tuple[str, Role, str]]) -> set[Role]:
+    """The roles of the row's duties that take its refer_to (转交单位) cell: the not_responsible
+    ones when the row has any (a row may name a lead and the units that refuse), else all of
+    them, so that validation reports the cell on a row that refuses nothing."""
+    if not text:
+        return set()
+    if any(role is Role.not_responsible for _, role, _ in assignments):
+        return {Role.not_responsible}
+    return {role for _, role, _ in assignments}
 
 
 def _with_unit_column(locate: Callable[..., dict[str, object]], unit_column: str) -> Locate:

@@ -39,6 +39,7 @@ from remit.registry.files import (
     DutySpec,
     ListFile,
     ListVersionSpec,
+    Role,
     VersionStatus,
 )
 from remit.registry.hashing import canonical_json, content_hash
@@ -609,6 +610,7 @@ def _catalogue_matters(
             default_time_limit=m.default_time_limit,
             aliases=tuple(m.aliases),
             description=m.description,
+            estimate=m.estimate,
         )
     for code, matter in matters.items():
         if matter.parent is not None and matter.parent not in matters:
@@ -679,6 +681,7 @@ class DutyContext:
                 unit_code, area = unit.code, unit.jurisdiction
             except Unresolved as exc:
                 collector.add(exc.key, **exc.params, **locate("unit"))
+        refer_to = self._refer_to(spec, unit_code, locate, collector)
         if spec.area is not None:
             try:
                 area = self.area_index.resolve(spec.area, "ref.unknown_area")
@@ -704,7 +707,31 @@ class DutyContext:
             review_by=spec.review_by,
             provenance=spec.provenance,
             note=spec.note,
+            refer_to=refer_to,
         )
+
+    def _refer_to(
+        self, spec: DutySpec, unit_code: str | None, locate: Locate, collector: Collector
+    ) -> str | None:
+        """The code of the unit a ``not_responsible`` row hands the matter on to, if any."""
+        if spec.refer_to is None:
+            return None
+        where = locate("refer_to")
+        if spec.role is not Role.not_responsible:
+            collector.add("duty.refer_to_role", role=spec.role.value, **where)
+            return None
+        if spec.refer_to.strip() in OWNER_SPELLINGS:
+            collector.add("duty.refer_to_owner", name=spec.refer_to.strip(), **where)
+            return None
+        try:
+            code = self.unit_index.resolve(spec.refer_to, "ref.unknown_unit")
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **where)
+            return None
+        if code == unit_code:
+            collector.add("duty.refer_to_self", unit=code, **where)
+            return None
+        return code
 
     def duties(
         self,
