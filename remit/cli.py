@@ -703,6 +703,8 @@ def check(
         raise click.UsageError("--format xlsx needs -o FILE")
     if output is not None and not output.parent.is_dir():
         raise InputError.one("file.no_directory", source=str(output), directory=str(output.parent))
+    if output is not None and output.is_dir():
+        raise InputError.one("file.is_directory", source=str(output))
     config = load_typed(config_file, "check-config", CheckConfig) if config_file else None
     report = check_registry(
         _registry(db_url),

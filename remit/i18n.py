@@ -383,6 +383,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "html.comparison.baseline": ("Baseline", "比较基准"),
     "html.comparison.baseline_hash": ("Baseline snapshot", "基准快照"),
     "html.comparison.introduced": ("Introduced: {count}", "新增问题：{count} 个"),
+    "html.comparison.narrowed": ("Narrowed: {count}", "范围缩小：{count} 个"),
     "html.comparison.resolved": ("Resolved: {count}", "已消除问题：{count} 个"),
     "html.comparison.none_introduced": (
         "The change introduces no finding.",
@@ -464,7 +465,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "html.filter.reset": ("Reset", "重置"),
     "html.shown": ("Showing {shown} of {total} findings", "显示 {shown} 个，共 {total} 个问题"),
     "html.no_match": ("No finding matches the filter.", "没有符合筛选条件的问题。"),
-    "html.no_findings": ("No findings: the lists pass every check.", "未发现问题：清单通过全部检查。"),
+    "html.no_findings": (
+        "No findings: the lists pass every check.",
+        "未发现问题：清单通过全部检查。",
+    ),
     "html.more": ("+{count} more", "等，另 {count} 个"),
     "html.new": ("new", "新增"),
     "html.load": ("Load (小马拉大车)", "履职负荷（小马拉大车）"),
@@ -541,6 +545,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "与 {baseline}（快照 {hash}）比较：新增 {introduced} 个，消除 {resolved} 个",
     ),
     "check.section.introduced": ("Introduced", "新增问题"),
+    "check.section.narrowed": ("Narrowed (smaller, nothing new)", "缩小（范围减小，无新增）"),
     "check.section.resolved": ("Resolved", "已消除问题"),
     "check.load_note": (
         "{source}; {hours} working hours per member of staff a year; overloaded above {threshold}",
@@ -553,6 +558,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.volume.history": ("events per year from the event history", "年事件量取自历史事件"),
     "check.overloaded": ("overloaded", "超负荷"),
     "check.change.introduced": ("introduced", "新增"),
+    "check.change.narrowed": ("narrowed", "缩小"),
     "check.change.resolved": ("resolved", "已消除"),
     "check.col.id": ("ID", "编号"),
     "check.col.kind": ("Kind", "问题类型"),
@@ -592,7 +598,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "check.col.item": ("Item", "项目"),
     "check.col.value": ("Value", "内容"),
     "check.total": ("Total", "合计"),
-    "check.pair": ("{a} — {b}: {cells} cells ({matters})", "{a} — {b}：{cells} 个单元（{matters}）"),
+    "check.pair": (
+        "{a} — {b}: {cells} cells ({matters})",
+        "{a} — {b}：{cells} 个单元（{matters}）",
+    ),
     "check.yes": ("yes", "是"),
     "check.sheet.summary": ("Summary", "概况"),
     "check.sheet.load": ("Load", "负荷指数"),
@@ -776,11 +785,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "check.failed": (
         "{count} finding(s) at or above {level}",
-        "{count} 项发现达到或超过 {level}",
+        "{count} 项发现达到或超过“{level}”级别",
     ),
     "check.wrote": ("Report written to {path}", "报告已写入 {path}"),
+    "file.is_directory": ("this is a directory; expected a file name", "这是一个目录；应为文件名"),
     "check.unknown_area": ("no area {code!r} in the snapshot", "快照中没有区划 {code!r}"),
-    "check.unknown_matter": ("no matter {code!r} in the catalogue in force", "现行事项目录中没有事项 {code!r}"),
+    "check.unknown_matter": (
+        "no matter {code!r} in the catalogue in force",
+        "现行事项目录中没有事项 {code!r}",
+    ),
     "check.unknown_list": ("no list {code!r} is in force", "没有现行的清单 {code!r}"),
     "finding.overlap": (
         "{count} units all lead these cells: {units}",

@@ -56,14 +56,17 @@ def run_check(
     history: Path | None = None,
     subject: str | None = None,
     lang: Lang = "en",
+    strict_filters: bool = True,
 ) -> CheckReport:
     """Check ``snapshot``: overlaps, masked leads, gaps, assists without a lead, referral
     cycles (over every cell), rows out of their unit's jurisdiction, stale rows, devolution
     without admission, and overloaded units (catalogue estimates, or the events of
     ``history``). ``area``, ``matter`` (a group matter counts with its leaves) and ``list_id``
-    narrow the report; they must be codes of the snapshot."""
+    narrow the report; they must be codes of the snapshot (unless ``strict_filters`` is false, as
+    for a baseline, where a filter naming nothing of the snapshot selects nothing)."""
     config = config or CheckConfig()
-    _check_filters(snapshot, area, matter, list_id)
+    if strict_filters:
+        _check_filters(snapshot, area, matter, list_id)
     tree = AreaTree(snapshot, within=area)
     matters = leaf_matters(snapshot, within=matter)
     coverage = analyse(snapshot, tree, matters)
@@ -79,7 +82,11 @@ def run_check(
     findings += builder.row_findings(rows)
     if history is not None:
         hours, events, days = history_hours(
-            snapshot, history, config, within=[area] if area else None
+            snapshot,
+            history,
+            config,
+            within=[area] if area else None,
+            matters=matters if matter else None,
         )
         volume_source: str = "history"
     else:
@@ -120,15 +127,32 @@ def run_check(
 
 
 def compare(report: CheckReport, baseline: CheckReport, name: str) -> CheckReport:
-    """``report`` with a :class:`Comparison` against ``baseline`` (named ``name``): which of its
-    findings are new and which findings of the baseline it no longer has."""
-    old = {f.id for f in baseline.findings}
-    new = {f.id for f in report.findings}
+    """``report`` with a :class:`Comparison` against ``baseline`` (named ``name``).
+
+    Findings are compared by what they are about — cells (kind, matter, leaf area, attribute
+    values), duty rows (kind, list, matter, unit, area) or units (overload) — not by id: a
+    finding is *introduced* when it holds something the baseline's findings do not, a baseline
+    finding is *resolved* when nothing of it remains, and a finding that lost part of what it
+    held and gained nothing is *narrowed* (a gap closed in nine streets of ten)."""
+    old_atoms = [_atoms(f, baseline) for f in baseline.findings]
+    new_atoms = [_atoms(f, report) for f in report.findings]
+    before = set().union(*old_atoms)
+    now = set().union(*new_atoms)
+    shrunk = [atoms for atoms in old_atoms if atoms & now and not atoms <= now]
     comparison = Comparison(
         baseline=name,
         baseline_hash=baseline.snapshot_hash,
-        introduced=[f.id for f in report.findings if f.id not in old],
-        resolved=[f for f in baseline.findings if f.id not in new],
+        introduced=[
+            f.id for f, atoms in zip(report.findings, new_atoms, strict=True) if atoms - before
+        ],
+        narrowed=[
+            f.id
+            for f, atoms in zip(report.findings, new_atoms, strict=True)
+            if atoms <= before and any(atoms & old for old in shrunk)
+        ],
+        resolved=[
+            f for f, atoms in zip(baseline.findings, old_atoms, strict=True) if not atoms & now
+        ],
     )
     updated = report.model_copy(update={"comparison": comparison})
     for code, label in baseline.areas.items():
@@ -138,6 +162,34 @@ def compare(report: CheckReport, baseline: CheckReport, name: str) -> CheckRepor
     for code, label in baseline.matters.items():
         updated.matters.setdefault(code, label)
     return updated
+
+
+def _atoms(finding: Finding, report: CheckReport) -> set[tuple[Any, ...]]:
+    """What a finding is about, in units that compare across dates and versions."""
+    kind = finding.kind.value
+    if finding.region is not None and finding.matter is not None:
+        label = report.matters.get(finding.matter)
+        domains = label.attributes if label else {}
+        combos = {combo for box in finding.region for combo in _combinations(box, domains)}
+        return {(kind, finding.matter, area, combo) for area in finding.areas for combo in combos}
+    if finding.duties:
+        return {(kind, d.list_id, finding.matter, d.unit, d.area) for d in finding.duties}
+    return {(kind, unit) for unit in finding.units}
+
+
+def _combinations(
+    box: dict[str, list[Any]], domains: dict[str, AttributeLabel]
+) -> set[tuple[Any, ...]]:
+    """Every combination of attribute values a box allows."""
+    combos: list[tuple[Any, ...]] = [()]
+    for name in sorted(domains):
+        if name in box:
+            values = box[name]
+        else:
+            d = domains[name]
+            values = list(range(d.values[0], d.values[1] + 1)) if d.type == "int" else d.values
+        combos = [(*c, (name, v)) for c in combos for v in values]
+    return set(combos)
 
 
 def conflict_clusters(findings: Iterable[Finding]) -> list[ConflictCluster]:
@@ -534,9 +586,9 @@ def check_registry(
     target = parse_against(against)
     if isinstance(target, dt.date):
         report = run_check(registry.snapshot(as_of), **options)
-        baseline = run_check(registry.snapshot(target), **options)
+        baseline = run_check(registry.snapshot(target), strict_filters=False, **options)
     else:
         changed = registry.snapshot(as_of, versions={target[0]: target[1]})
         report = run_check(changed, subject=f"{against} @ {as_of.isoformat()}", **options)
-        baseline = run_check(registry.snapshot(as_of), **options)
+        baseline = run_check(registry.snapshot(as_of), strict_filters=False, **options)
     return compare(report, baseline, against)

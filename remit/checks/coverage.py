@@ -112,11 +112,9 @@ class Coverage:
     matters: int = 0
     leaf_areas: int = 0
     cells: int = 0
-    lead_share: list[tuple[str, float, list[tuple[DutyInForce, float]]]] = field(
-        default_factory=list
-    )
+    lead_share: list[tuple[str, float, list[tuple[str, float]]]] = field(default_factory=list)
     """Per matter and anchor: the matter, the streets the anchor's leaf areas amount to, and
-    each lead duty with the share of the attribute space it leads (for workload)."""
+    each leading unit with the share of the attribute space it leads (for workload)."""
 
 
 def _key(entry: DutyInForce) -> tuple[str, int, int]:
@@ -232,8 +230,9 @@ def _analyse_group(
     masks: dict[tuple[str, int, int], int],
     found: dict[tuple[FindingKind, int, tuple[str, ...]], RawFinding],
     result: Coverage,
-) -> list[tuple[DutyInForce, float]]:
-    """Analyse one group of leaf areas; returns each lead and the share of the space it leads."""
+) -> list[tuple[str, float]]:
+    """Analyse one group of leaf areas; returns each leading unit and the share of the attribute
+    space it leads (where it acts: under priority, not where it is masked)."""
     leads = [e for e in duties if e.duty.role is Role.lead]
     refusals = [e for e in duties if e.duty.role is Role.not_responsible]
     assists = [e for e in duties if e.duty.role is Role.assist]
@@ -255,7 +254,12 @@ def _analyse_group(
             level = by_priority[priority]
             _overlap(matter, space, anchor, count, level, masks, found, outside=above)
             for e in level:
-                hidden = masks[_key(e)] & above
+                # a unit's own higher row does not mask its lower one: it still leads there
+                others = 0
+                for o in leads:
+                    if o.duty.priority > priority and o.duty.unit != e.duty.unit:
+                        others |= masks[_key(o)]
+                hidden = masks[_key(e)] & others
                 acting[_key(e)] = masks[_key(e)] & ~above
                 if hidden:
                     raw = _raw(found, FindingKind.masked, matter, hidden, anchor, count)
@@ -264,7 +268,9 @@ def _analyse_group(
                         (
                             o
                             for o in leads
-                            if o.duty.priority > priority and masks[_key(o)] & hidden
+                            if o.duty.priority > priority
+                            and o.duty.unit != e.duty.unit
+                            and masks[_key(o)] & hidden
                         ),
                         "by",
                     )
@@ -291,7 +297,10 @@ def _analyse_group(
 
     if refusals:
         _cycles(matter, space, anchor, count, leads, refusals, masks, found)
-    return [(e, space.cells(acting[_key(e)]) / total) for e in leads]
+    by_unit: dict[str, int] = {}
+    for e in leads:
+        by_unit[e.duty.unit] = by_unit.get(e.duty.unit, 0) | acting[_key(e)]
+    return [(unit, space.cells(mask) / total) for unit, mask in sorted(by_unit.items())]
 
 
 def _overlap(

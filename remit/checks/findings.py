@@ -180,7 +180,15 @@ class Comparison(_Model):
 
     baseline: str = Field(description="what the report is compared with: a date or LIST@VERSION")
     baseline_hash: str
-    introduced: list[str] = Field(description="ids of findings of this report not in the baseline")
+    introduced: list[str] = Field(
+        description="ids of findings of this report that hold cells, rows or units the "
+        "baseline's findings do not"
+    )
+    narrowed: list[str] = Field(
+        default_factory=list,
+        description="ids of findings of this report that lost part of what they held in the "
+        "baseline and gained nothing",
+    )
     resolved: list[Finding] = Field(description="findings of the baseline gone from this report")
 
 

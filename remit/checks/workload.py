@@ -36,8 +36,7 @@ def estimated_hours(
         if estimate is None:
             continue
         per_case = estimate.hours_per_case or config.default_hours_per_case
-        for entry, share in shares:
-            unit = entry.duty.unit
+        for unit, share in shares:
             if unit == OWNER_UNIT:
                 continue  # the owner differs from event to event
             volume = estimate.yearly_volume * streets * share
@@ -47,7 +46,11 @@ def estimated_hours(
 
 
 def history_hours(
-    snapshot: Snapshot, path: Path, config: CheckConfig, within: Iterable[str] | None = None
+    snapshot: Snapshot,
+    path: Path,
+    config: CheckConfig,
+    within: Iterable[str] | None = None,
+    matters: Iterable[str] | None = None,
 ) -> tuple[dict[str, float], dict[str, float], int]:
     """Yearly hours and events per unit from an event history: each event counts for every
     lead its matter, area and attributes meet (under priority, the top ones), scaled from the history's span to a year.
@@ -58,6 +61,7 @@ def history_hours(
     hours: dict[str, float] = defaultdict(float)
     first = last = None
     areas = set(within) if within is not None else None
+    wanted = set(matters) if matters is not None else None
     for where, raw in read_events(path):
         if isinstance(raw, list):
             collector.extend(raw)
@@ -72,6 +76,8 @@ def history_hours(
         last = day if last is None or day > last else last
         if areas is not None and not (set(snapshot.ancestors(event.area)) & areas):
             continue
+        if wanted is not None and event.matter not in wanted:
+            continue
         estimate = snapshot.matters[event.matter].estimate
         per_case = (
             estimate.hours_per_case if estimate and estimate.hours_per_case else None
@@ -84,10 +90,8 @@ def history_hours(
         if leads and snapshot.matters[event.matter].hit_policy is HitPolicy.priority:
             top = max(d.priority for d in leads)
             leads = [d for d in leads if d.priority == top]  # the masked ones do not act
-        for duty in leads:
-            unit = event.owner if duty.unit == OWNER_UNIT else duty.unit
-            if unit is None:
-                continue
+        units = {event.owner if d.unit == OWNER_UNIT else d.unit for d in leads} - {None}
+        for unit in units:  # once per unit, however many of its rows match
             counts[unit] += 1
             hours[unit] += per_case
     if collector.problems:

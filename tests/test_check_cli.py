@@ -1,0 +1,400 @@
+"""`remit check` on the command line, on the hand-made registry of tests/fixtures/check (its
+findings are worked out in test_check.py): exit codes (0 nothing reaches --fail-on, 1 something
+does, 2 bad input, with nothing written), the report formats, the languages and the schemas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner, Result
+
+from remit import Registry
+from remit.checks import CheckReport, FindingKind
+from remit.cli import main
+
+Cli = Callable[..., Result]
+
+CHECK = Path(__file__).parent / "fixtures" / "check"
+AS_OF = "2026-07-01"
+ERRORS_ON_AS_OF = 8  # 3 overlaps, 3 gaps, 1 out of jurisdiction, 1 referral cycle
+CONFIG_INFO = "file: check-config\nseverity: {devolved_without_admission: info}\n"
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The hand-made registry in SQLite; the check only reads it."""
+    path = tmp_path_factory.mktemp("check-cli") / "registry.db"
+    with Registry.create(f"sqlite:///{path}") as registry:
+        registry.import_files([CHECK / "registry"], by="fixture")
+    return f"sqlite:///{path}"
+
+
+def check(cli: Cli, url: str, *args: object, lang: str = "en") -> Result:
+    return cli("check", "--as-of", AS_OF, *args, db=url, lang=lang)
+
+
+def exits(result: Result, code: int) -> Result:
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.output
+    return result
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def tree(path: Path) -> list[Path]:
+    return sorted(path.rglob("*"))
+
+
+# --- exit codes ---------------------------------------------------------------------------------
+
+
+def test_exit_0_when_nothing_reaches_fail_on(cli: Cli, url: str) -> None:
+    # SJ0403: one warning (devolved without admission); --fail-on defaults to error
+    result = exits(check(cli, url, "--matter", "SJ0403"), 0)
+    assert "devolved without admission" in result.stdout
+    assert "finding(s)" not in result.stderr
+    # a matter without findings passes even --fail-on info
+    clean = exits(check(cli, url, "--matter", "SJ0102", "--fail-on", "info"), 0)
+    assert "No findings." in clean.stdout
+
+
+def test_exit_1_when_a_finding_reaches_fail_on(cli: Cli, url: str, tmp_path: Path) -> None:
+    warned = exits(check(cli, url, "--matter", "SJ0403", "--fail-on", "warning"), 1)
+    assert "1 finding(s) at or above warning" in warned.stderr
+    # the default: errors; the report is written all the same
+    out = tmp_path / "report.json"
+    failed = exits(check(cli, url, "--format", "json", "-o", out), 1)
+    assert f"{ERRORS_ON_AS_OF} finding(s) at or above error" in failed.stderr
+    assert f"Report written to {out}" in failed.stdout
+    report = CheckReport.model_validate_json(out.read_text(encoding="utf-8"))
+    assert report.severities["error"] == ERRORS_ON_AS_OF
+
+
+def test_fail_on_info_with_a_severity_override(cli: Cli, url: str, tmp_path: Path) -> None:
+    config = tmp_path / "check.yaml"
+    config.write_text(CONFIG_INFO, encoding="utf-8")
+    args = ("--matter", "SJ0403", "--config", config)
+    exits(check(cli, url, *args, "--fail-on", "warning"), 0)
+    result = exits(check(cli, url, *args, "--fail-on", "info"), 1)
+    assert "1 finding(s) at or above info" in result.stderr
+
+
+def test_against_fails_only_on_introduced_findings(cli: Cli, url: str) -> None:
+    # the draft QZ-FGJ v2 resolves the SJ0601 overlap and introduces nothing: exit 0 although
+    # errors remain; against 2025-06-01 the SJ0601 overlap (error) and a stale row (warning) are new
+    resolved = exits(check(cli, url, "--against", "QZ-FGJ@2", "--format", "json"), 0)
+    report = CheckReport.model_validate_json(resolved.stdout)
+    assert report.comparison is not None and report.comparison.introduced == []
+    assert [f.matter for f in report.comparison.resolved] == ["SJ0601"]
+    assert report.worst() == "error"
+    dated = exits(check(cli, url, "--against", "2025-06-01"), 1)
+    assert "1 finding(s) at or above error" in dated.stderr
+    warned = exits(check(cli, url, "--against", "2025-06-01", "--fail-on", "warning"), 1)
+    assert "2 finding(s) at or above warning" in warned.stderr
+
+
+# --- bad input: exit 2, the field named, nothing written --------------------------------------
+
+BAD = {
+    "unknown_area": (["--area", "NOPE"], ["field --area: no area 'NOPE' in the snapshot"]),
+    "unknown_matter": (["--matter", "NOPE"], ["field --matter: no matter 'NOPE'"]),
+    "unknown_list": (["--list", "NOPE"], ["field --list: no list 'NOPE' is in force"]),
+    "bad_against": (["--against", "2025-02-30"], ["field --against", "is neither a date"]),
+    "bad_against_version": (["--against", "QZ-FGJ@v2"], ["field --against"]),
+    "unknown_version": (
+        ["--against", "QZ-FGJ@7"],
+        ["list QZ-FGJ has no version 7; versions: 1, 2"],
+    ),
+    "unknown_against_list": (["--against", "NOPE@1"], ["unknown list 'NOPE'"]),
+    "bad_config_value": (
+        ["--config", "{tmp}/bad.yaml"],
+        ["bad.yaml, line 2, field hours_per_staff_year", "greater than 0"],
+    ),
+    "bad_config_severity": (
+        ["--config", "{tmp}/severity.yaml"],
+        ["severity.yaml, line 2, field severity.gap", "'info', 'warning' or 'error'"],
+    ),
+    "bad_config_key": (["--config", "{tmp}/key.yaml"], ["key.yaml, line 2, field colour"]),
+    "bad_config_kind": (["--config", "{tmp}/kind.yaml"], ["field file", "check-config"]),
+    "missing_config": (["--config", "{tmp}/none.yaml"], ["none.yaml"]),
+    "missing_history": (["--history", "{tmp}/none.jsonl"], ["none.jsonl: no such file"]),
+    "bad_history": (["--history", "{tmp}/bad.jsonl"], ["bad.jsonl, line 1", "SJ9999"]),
+    "xlsx_to_stdout": (["--format", "xlsx"], ["--format xlsx needs -o FILE"]),
+    "missing_directory": (
+        ["-o", "{tmp}/missing/report.json"],
+        ["cannot write here: directory", "missing does not exist"],
+    ),
+}
+CONFIGS = {
+    "bad.yaml": "file: check-config\nhours_per_staff_year: 0\n",
+    "severity.yaml": "file: check-config\nseverity: {gap: fatal}\n",
+    "key.yaml": "file: check-config\ncolour: red\n",
+    "kind.yaml": "file: rules\n",
+    "bad.jsonl": json.dumps(
+        {"id": "X", "matter": "SJ9999", "area": "310101020000", "reported_at": "2026-01-01"}
+    )
+    + "\n",
+}
+
+
+@pytest.mark.parametrize(("args", "says"), BAD.values(), ids=BAD.keys())
+def test_bad_input_exits_2_and_writes_nothing(
+    cli: Cli, url: str, tmp_path: Path, args: list[str], says: list[str]
+) -> None:
+    for name, text in CONFIGS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    if "-o" not in argv and "xlsx" not in argv:
+        argv += ["--format", "json", "-o", str(tmp_path / "report.json")]
+    db = Path(url.removeprefix("sqlite:///"))
+    before, files = digest(db), tree(tmp_path)
+    result = exits(check(cli, url, *argv), 2)
+    for text in says:
+        assert text in result.stderr, result.stderr
+    assert result.stdout == ""
+    assert tree(tmp_path) == files  # no report, no temporary file
+    assert digest(db) == before
+
+
+def test_bad_input_in_chinese(cli: Cli, url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    result = exits(check(cli, url, "--area", "NOPE", "--format", "md", "-o", out, lang="zh"), 2)
+    assert "快照中没有区划 'NOPE'" in result.stderr
+    assert "未写入任何内容" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["json", "xlsx"])
+def test_output_into_a_directory_is_bad_input(cli: Cli, url: str, tmp_path: Path, fmt: str) -> None:
+    # Bug: `-o` naming an existing directory passes the cli.py check (`output.parent.is_dir()`)
+    # and fails in os.replace: "internal error: IsADirectoryError … This is a bug in remit",
+    # exit 1. Expected: exit 2 and a message naming the path, as for a missing directory.
+    target = tmp_path / "reports"
+    target.mkdir()
+    result = check(cli, url, "--format", fmt, "-o", target)
+    assert result.exit_code == 2, result.stderr
+    assert "internal error" not in result.stderr
+    assert str(target) in result.stderr
+    assert tree(tmp_path) == [target]
+
+
+# --- formats ------------------------------------------------------------------------------------
+
+
+def schema_errors(
+    value: Any, schema: dict[str, Any], root: dict[str, Any], at: str = "$"
+) -> list[str]:
+    """``value`` against the JSON Schema that pydantic publishes (the parts it uses)."""
+    if "$ref" in schema:
+        return schema_errors(value, root["$defs"][schema["$ref"].rsplit("/", 1)[1]], root, at)
+    if "anyOf" in schema:
+        options = [schema_errors(value, option, root, at) for option in schema["anyOf"]]
+        return [] if any(not errors for errors in options) else [e for o in options for e in o]
+    if "const" in schema and value != schema["const"]:
+        return [f"{at}: {value!r} is not {schema['const']!r}"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{at}: {value!r} is not one of {schema['enum']}"]
+    checks = {
+        "object": lambda v: isinstance(v, dict),
+        "array": lambda v: isinstance(v, list),
+        "string": lambda v: isinstance(v, str),
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "null": lambda v: v is None,
+    }
+    kind = schema.get("type")
+    if kind is not None and not checks[kind](value):
+        return [f"{at}: {value!r} is not of type {kind}"]
+    errors: list[str] = []
+    if "exclusiveMinimum" in schema and not value > schema["exclusiveMinimum"]:
+        errors.append(f"{at}: {value!r} is not above {schema['exclusiveMinimum']}")
+    if kind == "string" and schema.get("format") in {"date", "date-time"}:
+        try:
+            (dt.date if schema["format"] == "date" else dt.datetime).fromisoformat(value)
+        except ValueError:
+            errors.append(f"{at}: {value!r} is not a {schema['format']}")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        errors += [f"{at}: missing {key}" for key in schema.get("required", []) if key not in value]
+        extra = schema.get("additionalProperties", True)
+        for key, item in value.items():
+            if key in properties:
+                errors += schema_errors(item, properties[key], root, f"{at}.{key}")
+            elif extra is False:
+                errors.append(f"{at}: unexpected {key}")
+            elif isinstance(extra, dict):
+                errors += schema_errors(item, extra, root, f"{at}.{key}")
+    if kind == "array":
+        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
+            errors.append(f"{at}: {len(value)} items")
+        prefix = schema.get("prefixItems", [])
+        for i, item in enumerate(value):
+            sub = prefix[i] if i < len(prefix) else schema.get("items", {})
+            errors += schema_errors(item, sub, root, f"{at}[{i}]")
+    return errors
+
+
+def schema(kind: str) -> dict[str, Any]:
+    result = CliRunner().invoke(main, ["schema", "--kind", kind], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_the_schema_check_finds_errors() -> None:
+    report_schema = schema("check-report")
+    errors = "\n".join(
+        schema_errors(
+            {"as_of": "someday", "config": {"hours_per_staff_year": 0}, "extra": 1, "load": [{}]},
+            report_schema,
+            report_schema,
+        )
+    )
+    for text in (
+        "missing snapshot_hash",
+        "'someday' is not a date",
+        "0 is not above 0",
+        "unexpected extra",
+        "$.load[0]: missing unit",
+    ):
+        assert text in errors
+
+
+def test_schemas_of_the_report_and_the_config(cli: Cli) -> None:
+    report_schema = schema("check-report")
+    assert report_schema["title"] == "CheckReport"
+    assert {"as_of", "snapshot_hash", "subject", "config"} <= set(report_schema["required"])
+    assert {"findings", "load", "clusters", "comparison"} <= set(report_schema["properties"])
+    assert report_schema["$defs"]["FindingKind"]["enum"] == [k.value for k in FindingKind]
+    config_schema = schema("check-config")
+    assert config_schema["title"] == "CheckConfig"
+    assert config_schema["additionalProperties"] is False
+    assert {"hours_per_staff_year", "overload_threshold", "severity"} <= set(
+        config_schema["properties"]
+    )
+    # both are among the schemas `remit schema` prints without --kind
+    everything = json.loads(exits(cli("schema"), 0).stdout)
+    assert everything["check-report"] == report_schema
+    assert everything["check-config"] == config_schema
+
+
+def test_json_follows_the_report_schema(cli: Cli, url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    exits(check(cli, url, "--format", "json", "-o", out, "--against", "QZ-FGJ@2"), 0)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    report_schema = schema("check-report")
+    assert schema_errors(data, report_schema, report_schema) == []
+    report = CheckReport.model_validate(data)
+    assert report.as_of == dt.date(2026, 7, 1)
+    assert report.subject == "QZ-FGJ@2 @ 2026-07-01"
+    assert report.counts["overlap"] == 2
+    assert len(report.clusters) == 2
+    # to standard output without -o: the same report
+    stdout = exits(check(cli, url, "--format", "json", "--against", "QZ-FGJ@2"), 0).stdout
+    assert json.loads(stdout) == data
+
+
+def test_markdown_has_tables(cli: Cli, url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    result = exits(check(cli, url, "--format", "md", "-o", out), 1)
+    assert f"Report written to {out}" in result.stdout
+    text = out.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("# ")
+    separators = [line for line in lines if re.fullmatch(r"\|(-+:?\|)+", line)]
+    assert len(separators) >= 5  # summary, findings per kind, load, clusters …
+    assert "| location_type = park, severity ≥ 3 |" in text
+    assert "\x1b[" not in text
+
+
+def test_html_is_a_document(cli: Cli, url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    exits(check(cli, url, "--format", "html", "-o", out), 1)
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert text.rstrip().endswith("</html>")
+    assert "区城市管理行政执法局" in text
+    assert "location_type = park, severity ≥ 3" in text
+
+
+def test_xlsx_opens(cli: Cli, url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.xlsx"
+    result = exits(check(cli, url, "--format", "xlsx", "-o", out), 1)
+    assert f"Report written to {out}" in result.stdout
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        names = book.sheetnames
+        header, *gaps = list(book["gap"].iter_rows(values_only=True))
+    finally:
+        book.close()
+    assert names[0] == "Summary" and {"overlap", "gap", "Load", "Clusters"} <= set(names)
+    gap = dict(zip(header, next(row for row in gaps if "SJ0101" in row), strict=True))
+    assert gap["Region"] == "location_type = park, severity ≥ 3"
+    assert gap["Cells"] == 10
+    assert [p.name for p in tmp_path.iterdir()] == ["report.xlsx"]  # no temporary file left
+
+
+def test_text_to_a_file_has_no_colour(cli: Cli, url: str, tmp_path: Path) -> None:
+    out = tmp_path / "report.txt"
+    exits(check(cli, url, "--matter", "SJ0101", "-o", out), 1)
+    text = out.read_text(encoding="utf-8")
+    assert "Summary" in text and "location_type = park, severity ≥ 3" in text
+    assert "\x1b[" not in text
+
+
+# --- languages ----------------------------------------------------------------------------------
+
+
+def test_chinese_report(cli: Cli, url: str, tmp_path: Path) -> None:
+    result = exits(check(cli, url, "--matter", "SJ0101", lang="zh"), 1)
+    assert "权责清单检查报告" in result.stdout
+    assert "遗漏" in result.stdout
+    assert "1 项发现达到或超过" in result.stderr
+
+    out = tmp_path / "report.md"
+    exits(check(cli, url, "--matter", "SJ0101", "--format", "md", "-o", out, lang="zh"), 1)
+    text = out.read_text(encoding="utf-8")
+    assert "地点类型 = 公园，严重程度 ≥ 3" in text
+    assert "这些情形无主办单位，也无不负责条目转交" in text
+
+    data = json.loads(exits(check(cli, url, "--format", "json", lang="zh"), 1).stdout)
+    assert data["lang"] == "zh"
+    messages = [f["message"] for f in data["findings"]]
+    assert all(re.search(r"[\u4e00-\u9fff]", m) for m in messages)
+    assert "2 个单位对这些情形均为主办：区城市管理行政执法局、区市场监督管理局" in messages
+
+
+# --- the history option ----------------------------------------------------------------------
+
+
+def test_history_and_config(cli: Cli, url: str, tmp_path: Path) -> None:
+    config = tmp_path / "check.yaml"
+    config.write_text(
+        "file: check-config\nhours_per_staff_year: 10\ndefault_hours_per_case: 3\n",
+        encoding="utf-8",
+    )
+    result = check(
+        cli, url, "--history", CHECK / "history.jsonl", "--config", config, "--format", "json"
+    )
+    report = CheckReport.model_validate_json(exits(result, 1).stdout)
+    assert report.volume_source == "history"
+    assert report.config.hours_per_staff_year == 10
+    # 五里桥街道办事处: 2 events × 2 h in 73 days → 20 h a year against 10 h
+    [overload] = [f for f in report.findings if f.kind is FindingKind.overload]
+    assert overload.units == ["WLQ"]
+    assert overload.details["load_index"] == 2.0
