@@ -591,4 +591,5 @@ def check_registry(
         changed = registry.snapshot(as_of, versions={target[0]: target[1]})
         report = run_check(changed, subject=f"{against} @ {as_of.isoformat()}", **options)
         baseline = run_check(registry.snapshot(as_of), strict_filters=False, **options)
+        return compare(report, baseline, as_of.isoformat())
     return compare(report, baseline, against)
