@@ -418,6 +418,8 @@ def snapshot(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
 
 def _schemas() -> dict[str, Any]:
     from remit.checks.findings import CheckConfig, CheckReport
+    from remit.engine.admission.report import AdmissionReport
+    from remit.engine.admission.request import AdmissionConfig, AdmissionRequest
     from remit.engine.decision import RoutingDecision
     from remit.engine.events import EventIn
     from remit.rules.model import RulesFile
@@ -429,10 +431,23 @@ def _schemas() -> dict[str, Any]:
         "rules": RulesFile,
         "check-config": CheckConfig,
         "check-report": CheckReport,
+        "admission": AdmissionRequest,
+        "admission-config": AdmissionConfig,
+        "admission-report": AdmissionReport,
     }
 
 
-SCHEMA_KINDS = [*FILE_MODELS, "event", "decision", "rules", "check-config", "check-report"]
+SCHEMA_KINDS = [
+    *FILE_MODELS,
+    "event",
+    "decision",
+    "rules",
+    "check-config",
+    "check-report",
+    "admission",
+    "admission-config",
+    "admission-report",
+]
 
 
 @main.command()
@@ -767,6 +782,218 @@ def _atomic_write(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# --- the admission gate (事项准入) ----------------------------------------------------------------
+
+ADMIT_CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    envvar="REMIT_ADMISSION_CONFIG",
+    help="Gate settings (file: admission-config; default $REMIT_ADMISSION_CONFIG, else built-in "
+    "defaults with no approvers).",
+)
+HISTORY_OPTION = click.option(
+    "--history",
+    type=click.Path(path_type=Path),
+    help="Events (JSONL, JSON, CSV, XLSX) giving the yearly volume instead of the estimates.",
+)
+
+
+def _gate(db_url: str | None, config_file: Path | None) -> Any:
+    from remit.engine.admission import AdmissionGate, load_config
+
+    config = load_config(config_file) if config_file else None
+    return AdmissionGate(_registry(db_url), config)
+
+
+def _print_admission(report: Any, fmt: str) -> None:
+    from remit.engine.admission.render import render_markdown, render_text
+
+    lang = current_lang.get()
+    if fmt == "json":
+        click.echo(report.model_dump_json(indent=2))
+    elif fmt == "md":
+        click.echo(render_markdown(report, lang), nl=False)
+    else:
+        out = render.console()
+        for part in render_text(report, lang):
+            out.print(part)
+
+
+@main.group(cls=RemitGroup)
+def admit() -> None:
+    """The admission gate for tasks devolved to streets (事项准入): check, submit, decide.
+
+    Gates: well formed, legal basis (依法下放), not reclaimed, resources follow (权随责走、
+    费随事转), capacity, no new overlap or gap, powers. Exit 0 admit, 1 reject or needs
+    information, 2 bad input."""
+
+
+@admit.command("check")
+@click.argument("request_file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text")
+@HISTORY_OPTION
+@ADMIT_CONFIG_OPTION
+@common
+def admit_check(
+    db_url: str | None, request_file: Path, fmt: str, history: Path | None, config_file: Path | None
+) -> None:
+    """Run every gate over a request (file: admission) without recording anything."""
+    from remit.engine.admission import load_request
+
+    request = load_request(request_file)
+    report = _gate(db_url, config_file).check(request, history, current_lang.get())
+    _print_admission(report, fmt)
+    sys.exit(report.exit_code)
+
+
+@admit.command("submit")
+@click.argument("request_file", type=click.Path(path_type=Path))
+@click.option("--by", help="Who submits (default: $REMIT_USER, else the login name).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text")
+@HISTORY_OPTION
+@ADMIT_CONFIG_OPTION
+@common
+def admit_submit(
+    db_url: str | None,
+    request_file: Path,
+    by: str | None,
+    fmt: str,
+    history: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Record a request with the gates' findings (the audit log keeps it)."""
+    from remit.engine.admission import load_request
+
+    request = load_request(request_file)
+    report = _gate(db_url, config_file).submit(request, by, history, current_lang.get())
+    _print_admission(report, fmt)
+    click.echo(t("admit.submitted", id=request.id, outcome=t(f"outcome.{report.outcome.value}")))
+
+
+@admit.command("list")
+@click.option(
+    "--status", type=click.Choice(["submitted", "approved", "rejected"]), help="Only these."
+)
+@ADMIT_CONFIG_OPTION
+@common
+def admit_list(db_url: str | None, status: str | None, config_file: Path | None) -> None:
+    """The recorded requests, oldest first; undecided ones past the deadline are overdue."""
+    from rich.table import Table
+
+    gate = _gate(db_url, config_file)
+    table = Table()
+    for key in (
+        "col.id",
+        "col.matter",
+        "col.department",
+        "col.status",
+        "col.outcome",
+        "col.submitted",
+        "col.decided",
+    ):
+        table.add_column(t(key))
+    for e in gate.requests(status):
+        state = t(f"status.{e.status}") + (f" ({t('admit.overdue')})" if gate.overdue(e) else "")
+        table.add_row(
+            e.id,
+            f"{e.matter} {e.report.matter_name or ''}".strip(),
+            e.report.department_name or e.department,
+            state,
+            t(f"outcome.{e.report.outcome.value}"),
+            f"{e.submitted_at:%Y-%m-%d %H:%M} {e.submitted_by}",
+            f"{e.decided_at:%Y-%m-%d %H:%M} {e.decided_by}" if e.decided_at else "",
+        )
+    render.console().print(table)
+
+
+@admit.command("show")
+@click.argument("request_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text")
+@ADMIT_CONFIG_OPTION
+@common
+def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path | None) -> None:
+    """One recorded request: its status, decision and the gates' last report."""
+    gate = _gate(db_url, config_file)
+    entry = gate.show(request_id)
+    if fmt == "json":
+        _echo_json(
+            {
+                "id": entry.id,
+                "status": entry.status,
+                "overdue": gate.overdue(entry),
+                "submitted_by": entry.submitted_by,
+                "submitted_at": entry.submitted_at,
+                "decided_by": entry.decided_by,
+                "decided_at": entry.decided_at,
+                "decision_note": entry.decision_note,
+                "enacted": entry.enacted,
+                "request": entry.request.model_dump(mode="json"),
+                "report": entry.report.model_dump(mode="json"),
+            }
+        )
+        return
+    state = t(f"status.{entry.status}") + (
+        f" ({t('admit.overdue')})" if gate.overdue(entry) else ""
+    )
+    click.echo(f"{entry.id}: {state}")
+    click.echo(f"{t('col.submitted')}: {entry.submitted_at:%Y-%m-%d %H:%M} {entry.submitted_by}")
+    if entry.decided_at:
+        click.echo(
+            f"{t('col.decided')}: {entry.decided_at:%Y-%m-%d %H:%M} {entry.decided_by}"
+            + (f" — {entry.decision_note}" if entry.decision_note else "")
+        )
+    _print_admission(entry.report, fmt)
+
+
+@admit.command("approve")
+@click.argument("request_id")
+@click.option("--by", help="Who approves: not the submitter, and one of the configured approvers.")
+@click.option("--note", help="A note for the record.")
+@HISTORY_OPTION
+@ADMIT_CONFIG_OPTION
+@common
+def admit_approve(
+    db_url: str | None,
+    request_id: str,
+    by: str | None,
+    note: str | None,
+    history: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Run every gate again on the lists as they are now; if they admit the request, enact it:
+    new versions of the lists, their rows carrying the request's id."""
+    from remit.engine.admission import GateRefused
+
+    try:
+        report = _gate(db_url, config_file).approve(
+            request_id, by, note, history, current_lang.get()
+        )
+    except GateRefused as refused:
+        _print_admission(refused.report, "text")
+        click.echo(
+            t("admit.refused", id=request_id, outcome=t(f"outcome.{refused.report.outcome.value}")),
+            err=True,
+        )
+        sys.exit(1)
+    versions = ", ".join(f"{v['list']} v{v['version']}" for v in report.enactment)
+    click.echo(t("admit.approved", id=request_id, versions=versions))
+
+
+@admit.command("reject")
+@click.argument("request_id")
+@click.option("--by", help="Who rejects: not the submitter, and one of the configured approvers.")
+@click.option("--reason", required=True, help="Why (kept in the record and the audit log).")
+@ADMIT_CONFIG_OPTION
+@common
+def admit_reject(
+    db_url: str | None, request_id: str, by: str | None, reason: str, config_file: Path | None
+) -> None:
+    """Reject a submitted request, with the reason."""
+    _gate(db_url, config_file).reject(request_id, by, reason, current_lang.get())
+    click.echo(t("admit.rejected", id=request_id))
 
 
 @main.group(cls=RemitGroup)

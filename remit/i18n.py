@@ -255,6 +255,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "清单 {list_id} 已有草稿第 {version} 版；请先发布或撤回",
     ),
     # registry
+    "db.schema": (
+        "the registry at {url} has table layout {found}, this remit needs {expected}: keep your YAML "
+        "lists (or `remit registry export` them with the older remit), run `remit init --force` and "
+        "import them again",
+        "{url} 处的登记库表结构为第 {found} 版，本程序需要第 {expected} 版：请保留 YAML 清单（或用旧版 "
+        "remit 执行 `remit registry export` 导出），执行 `remit init --force` 后重新导入",
+    ),
     "db.missing": (
         "no registry at {url}; create one with `remit init`",
         "{url} 没有登记库；请先运行 `remit init` 创建",
@@ -496,6 +503,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.draft": ("draft", "草稿"),
     "status.published": ("published", "已发布"),
     "status.withdrawn": ("withdrawn", "已撤回"),
+    "status.submitted": ("submitted", "已提交"),
+    "status.approved": ("approved", "已批准"),
+    "status.rejected": ("rejected", "已驳回"),
     "role.lead": ("lead", "主办"),
     "role.assist": ("assist", "协办"),
     "role.supervise": ("supervise", "监管"),
@@ -838,6 +848,262 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "finding.overload": (
         "{unit}: load index {index} — {hours} h of yearly work for {staff} staff ({capacity} h) exceeds {threshold}",
         "{unit}：负荷指数 {index}——年工作量 {hours} 小时，{staff} 人（{capacity} 小时），超过 {threshold}",
+    ),
+    # admission gate (事项准入)
+    "admission.row_note": ("enacted by admission request {id}", "经准入申请 {id} 下放"),
+    "admission.no_target": (
+        "the target list {list} is not in force on {date}",
+        "目标清单 {list} 在 {date} 不在施行中",
+    ),
+    "admission.pick_target": (
+        "cannot tell which street list gets the new rows (candidates: {candidates}); name it with target_list",
+        "无法确定新条目写入哪份街道清单（候选：{candidates}）；请用 target_list 指明",
+    ),
+    "admission.not_in_force": (
+        "list {list} is not in force on {date}",
+        "清单 {list} 在 {date} 不在施行中",
+    ),
+    "admission.pending_draft": (
+        "list {list} has a pending draft (version {version}): publish or withdraw it before a new version can be enacted",
+        "清单 {list} 有待发布的草稿（第 {version} 版）：须先发布或撤回，才能生成新版本",
+    ),
+    "admission.later_version": (
+        "list {list} already has version {version} in force from {date}: the request must take effect after it",
+        "清单 {list} 已有自 {date} 起施行的第 {version} 版：申请的生效日须在其后",
+    ),
+    "admission.duplicate": (
+        "a request with id {id!r} is already recorded; give the new request its own id",
+        "编号为 {id!r} 的申请已登记；请为新申请另行编号",
+    ),
+    "admission.unknown": (
+        "no admission request {id!r}; recorded: {known}",
+        "没有编号为 {id!r} 的准入申请；已登记：{known}",
+    ),
+    "admission.decided": ("request {id} is already {status}", "申请 {id} 已{status:status}"),
+    "admission.four_eyes": (
+        "{actor} submitted request {id} and cannot also decide it (four eyes)",
+        "{actor} 提交了申请 {id}，不能同时审批（双人复核）",
+    ),
+    "admission.not_approver": (
+        "{actor} holds no approving role; approvers: {approvers} (approvers in the admission config)",
+        "{actor} 不具有审批权限；审批人：{approvers}（见准入配置 approvers）",
+    ),
+    "admission.no_reason": ("a rejection needs a reason", "驳回须说明理由"),
+    "admit.title": (
+        "Admission request {id}: {matter}, from {department}",
+        "准入申请 {id}：{matter}，申请部门 {department}",
+    ),
+    "admit.outcome": ("Outcome: {outcome}", "结论：{outcome}"),
+    "admit.stamp": (
+        "Checked on the lists in force on {date} (snapshot {hash}); yearly volume from {source}",
+        "按 {date} 施行的清单检查（快照 {hash}）；年事项量来源：{source}",
+    ),
+    "admit.volume.request": ("the request", "申请"),
+    "admit.volume.catalogue": ("the catalogue's estimate", "事项目录估算"),
+    "admit.volume.history": ("the event history", "历史事件"),
+    "admit.volume.none": ("nowhere (unknown)", "无（未知）"),
+    "admit.col.n": ("#", "序号"),
+    "admit.col.gate": ("Gate", "关口"),
+    "admit.col.status": ("Verdict", "结果"),
+    "admit.col.mode": ("Mode", "模式"),
+    "admit.col.verdict": ("Why", "理由与证据"),
+    "admit.col.rule": ("Rule", "规则"),
+    "admit.col.street": ("Street", "街道"),
+    "admit.col.events": ("Events a year", "年事项量"),
+    "admit.col.staff_before": ("Staff before", "原有人员"),
+    "admit.col.staff_after": ("Staff after", "下放后人员"),
+    "admit.col.load_before": ("Load before", "原负荷指数"),
+    "admit.col.load_after": ("Load after", "下放后负荷指数"),
+    "admit.effect": (
+        "Effect: {events} events a year move from the department to the streets",
+        "影响：每年约 {events} 件事项由部门转至街道",
+    ),
+    "admit.enactment": ("Approval would write:", "批准后将生成："),
+    "admit.version": (
+        "{list} version {version} (from v{based_on}): {rows} rows, {added} added, {changed} changed",
+        "{list} 第 {version} 版（基于第 {based_on} 版）：{rows} 条，新增 {added} 条，调整 {changed} 条",
+    ),
+    "admit.submitted": ("Recorded request {id} ({outcome}).", "已登记申请 {id}（{outcome}）。"),
+    "admit.approved": (
+        "Approved {id}: enacted {versions}.",
+        "已批准 {id}：已生成 {versions}。",
+    ),
+    "admit.refused": (
+        "Not approved: run again, the gates do not admit {id} ({outcome}); it stays submitted.",
+        "未批准：重新检查后 {id} 未获准入（{outcome}），仍为已提交状态。",
+    ),
+    "admit.rejected": ("Rejected {id}.", "已驳回 {id}。"),
+    "admit.overdue": ("overdue", "已超期"),
+    "col.id": ("Request", "申请编号"),
+    "col.matter": ("Matter", "事项"),
+    "col.department": ("Department", "申请部门"),
+    "col.status": ("Status", "状态"),
+    "col.outcome": ("Gates", "检查结论"),
+    "col.submitted": ("Submitted", "提交"),
+    "col.decided": ("Decided", "决定"),
+    "outcome.admit": ("admit", "准予准入"),
+    "outcome.reject": ("reject", "不予准入"),
+    "outcome.needs_info": ("needs information", "需补充材料"),
+    "gate_status.pass": ("pass", "通过"),
+    "gate_status.fail": ("fail", "不通过"),
+    "gate_status.needs_info": ("needs info", "需补充"),
+    "mode.dryrun": ("dry run", "试运行"),
+    "mode.warn": ("warn", "警示"),
+    "mode.deny": ("deny", "拒绝"),
+    "gate.well_formed": ("well formed", "形式要件"),
+    "gate.legal_basis": ("legal basis", "法律依据"),
+    "gate.not_reclaimed": ("not reclaimed", "非收回事项"),
+    "gate.resources": ("resources follow", "权随责走、费随事转"),
+    "gate.capacity": ("capacity", "承载能力"),
+    "gate.no_overlap": ("no overlap", "无重叠遗漏"),
+    "gate.powers": ("powers", "权力配置"),
+    "gate.ok": ("ok", "满足"),
+    "gate.short": ("short", "不足"),
+    "gate.over": ("over the threshold", "超过阈值"),
+    "gate.not_evaluated": (
+        "not evaluated: the request is not well formed",
+        "未评估：申请不符合形式要求",
+    ),
+    "gate.well_formed.rule": (
+        "the matter, the department, the receiving units and areas exist; the receiving units are street offices; the lists can take a new version",
+        "事项、申请部门、承接单位和区域均存在；承接单位为街道（乡镇）；相关清单可生成新版本",
+    ),
+    "gate.well_formed.pass": ("the request is well formed", "申请符合形式要求"),
+    "gate.well_formed.fail": ("the request is not well formed", "申请不符合形式要求"),
+    "gate.well_formed.unenactable": (
+        "the request cannot be enacted as the lists stand",
+        "按现行清单无法实施该申请",
+    ),
+    "gate.well_formed.group_matter": (
+        "{matter} is a group of matters; name a leaf matter",
+        "{matter} 是事项分组；请指明具体事项",
+    ),
+    "gate.well_formed.department_street": (
+        "the requesting unit {unit} is itself a street office",
+        "申请单位 {unit} 本身是街道",
+    ),
+    "gate.well_formed.no_streets": ("no street office lies in {area}", "{area} 内没有街道"),
+    "gate.well_formed.not_street": (
+        "{unit} is not a street office (level {level})",
+        "{unit} 不是街道（层级 {level}）",
+    ),
+    "gate.well_formed.matter": ("matter {matter} {name}", "事项 {matter} {name}"),
+    "gate.well_formed.units": (
+        "{count} receiving street(s): {names}",
+        "承接街道 {count} 个：{names}",
+    ),
+    "gate.legal_basis.rule": (
+        "devolve only by law (依法下放): at least one legal basis of an accepted kind",
+        "依法下放：至少有一项属于认可类别的法律依据",
+    ),
+    "gate.legal_basis.item": ("{text} ({kind})", "{text}（{kind}）"),
+    "gate.legal_basis.missing": (
+        "no legal basis given; accepted: {kinds}",
+        "未提供法律依据；认可：{kinds}",
+    ),
+    "gate.legal_basis.pass": (
+        "a legal basis of an accepted kind ({kinds})",
+        "有认可类别（{kinds}）的法律依据",
+    ),
+    "gate.legal_basis.fail": (
+        "no legal basis of an accepted kind ({kinds}): a meeting minute or a notice alone is not enough",
+        "无认可类别（{kinds}）的法律依据：仅有会议纪要或通知不足以下放",
+    ),
+    "legal.law": ("law", "法律"),
+    "legal.regulation": ("regulation", "法规"),
+    "legal.government_rule": ("government rule", "规章"),
+    "legal.normative_document": ("normative document", "规范性文件"),
+    "legal.meeting_minute": ("meeting minute", "会议纪要"),
+    "legal.notice": ("notice", "通知"),
+    "legal.other": ("other", "其他"),
+    "gate.not_reclaimed.rule": (
+        "nothing taken back by higher departments comes back down: the matter is on no reclaimed list (上级部门收回事项) in force for the receiving units",
+        "上级部门收回的事项不得再次下放：该事项不在承接单位现行的收回事项清单中",
+    ),
+    "gate.not_reclaimed.row": (
+        "{unit}: reclaimed in {list} v{version} row {row}",
+        "{unit}：已列入 {list} 第 {version} 版第 {row} 条收回事项",
+    ),
+    "gate.not_reclaimed.fail": (
+        "the matter was taken back from {count} receiving unit(s)",
+        "该事项已从 {count} 个承接单位收回",
+    ),
+    "gate.not_reclaimed.pass": (
+        "the matter was taken back from none of the receiving units",
+        "承接单位均未收回该事项",
+    ),
+    "gate.resources.rule": (
+        "powers and money follow the duty (权随责走、费随事转): staff and budget declared, at least what the norm requires for the expected volume",
+        "权随责走、费随事转：申报人员和经费，且不少于按预计事项量测算的标准",
+    ),
+    "gate.resources.no_volume": (
+        "no expected yearly volume: give expected_yearly_volume, an estimate in the catalogue, or --history",
+        "无预计年事项量：请提供 expected_yearly_volume、事项目录中的估算或 --history",
+    ),
+    "gate.resources.no_staff": (
+        "no staff declared (resources.staff)",
+        "未申报人员（resources.staff）",
+    ),
+    "gate.resources.no_budget": (
+        "no budget declared (resources.yearly_budget)",
+        "未申报经费（resources.yearly_budget）",
+    ),
+    "gate.resources.missing": ("resources are not declared", "未申报随事转移的资源"),
+    "gate.resources.street": (
+        "{unit}: {volume} events a year need {staff} staff and {budget} yuan; given {given_staff} staff and {given_budget} yuan — {verdict}",
+        "{unit}：年 {volume} 件，需 {staff} 人、{budget} 元；申报 {given_staff} 人、{given_budget} 元——{verdict}",
+    ),
+    "gate.resources.pass": (
+        "staff and budget cover the norm ({hours} h a case, {year} h a staff-year, {cost} yuan a case)",
+        "人员经费满足标准（每件 {hours} 小时，每人每年 {year} 小时，每件 {cost} 元）",
+    ),
+    "gate.resources.fail": (
+        "staff or budget fall short of the norm ({hours} h a case, {year} h a staff-year, {cost} yuan a case)",
+        "人员或经费低于标准（每件 {hours} 小时，每人每年 {year} 小时，每件 {cost} 元）",
+    ),
+    "gate.capacity.rule": (
+        "no street pushed past its capacity: each receiving street's load index stays at or under the threshold",
+        "不得超出街道承载能力：各承接街道的负荷指数不超过阈值",
+    ),
+    "gate.capacity.no_capacity": (
+        "{unit}: no capacity (staff) on record",
+        "{unit}：未登记承载能力（人员）",
+    ),
+    "gate.capacity.street": (
+        "{unit}: load index {before} → {after} — {verdict}",
+        "{unit}：负荷指数 {before} → {after}——{verdict}",
+    ),
+    "gate.capacity.fail": (
+        "a receiving street would be over the threshold {threshold}",
+        "有承接街道将超过阈值 {threshold}",
+    ),
+    "gate.capacity.unknown": ("a receiving street's capacity is unknown", "有承接街道承载能力未知"),
+    "gate.capacity.pass": (
+        "every receiving street stays at or under {threshold}",
+        "各承接街道均不超过 {threshold}",
+    ),
+    "gate.no_overlap.rule": (
+        "no new overlap or gap: the graph check on the lists as enacted finds none that the lists in force do not have",
+        "不产生新的职能重叠或遗漏：按实施后的清单进行图检查，无新增重叠或遗漏",
+    ),
+    "gate.no_overlap.fail": (
+        "enactment would create {count} overlap(s) or gap(s)",
+        "实施后将新增 {count} 项重叠或遗漏",
+    ),
+    "gate.no_overlap.pass": ("enactment creates no overlap or gap", "实施后无新增重叠或遗漏"),
+    "gate.powers.rule": (
+        "a matter that needs a power goes only to units that hold it or receive it in the request",
+        "需要特定权力的事项，只能下放给已具备或随申请获得该权力的单位",
+    ),
+    "gate.powers.none": ("the matter needs no particular power", "该事项无特定权力要求"),
+    "gate.powers.missing": ("{unit} lacks {powers}", "{unit} 缺少 {powers}"),
+    "gate.powers.pass": (
+        "every receiving unit holds or receives {powers}",
+        "各承接单位均具备或获得 {powers}",
+    ),
+    "gate.powers.fail": (
+        "the matter needs {powers}, which a receiving unit lacks",
+        "该事项需要 {powers}，有承接单位不具备",
     ),
     "error.header": (
         "{count} problem(s) found; nothing was written.",

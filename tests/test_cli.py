@@ -603,10 +603,20 @@ def test_schema_of_a_list_file(cli: Cli) -> None:
 def test_schema_of_every_kind(cli: Cli) -> None:
     every = json.loads(ok(cli("schema")))
     files = ["areas", "units", "catalogue", "list", "mapping"]
-    assert list(every) == [*files, "event", "decision", "rules", "check-config", "check-report"]
+    assert list(every) == [
+        *files,
+        "event",
+        "decision",
+        "rules",
+        "check-config",
+        "check-report",
+        "admission",
+        "admission-config",
+        "admission-report",
+    ]
     for kind, schema in every.items():
         assert schema == json.loads(ok(cli("schema", "--kind", kind)))
-        if kind in files or kind == "rules":
+        if kind in files or kind in {"rules", "admission"}:
             assert schema["properties"]["file"]["const"] == kind
     assert {"id", "matter", "area", "reported_at"} <= set(every["event"]["required"])
     assert "status" in every["decision"]["required"]

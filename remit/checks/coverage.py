@@ -284,7 +284,11 @@ def _analyse_group(
     gap = space.full & ~covered
     if gap:
         raw = _raw(found, FindingKind.gap, matter, gap, anchor, count)
-        raw.add(e for e in duties if e.duty.role is Role.supervise)
+        raw.add(  # who supervises or assists on these cells (and could take them on)
+            e
+            for e in duties
+            if e.duty.role in (Role.supervise, Role.assist) and masks[_key(e)] & gap
+        )
 
     # assist without lead
     helpless = 0

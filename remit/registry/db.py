@@ -65,3 +65,12 @@ def create(engine: Engine, url: str, force: bool = False) -> None:
     with Session(engine) as session:
         session.add(MetaRecord(key="schema_version", value=SCHEMA_VERSION))
         session.commit()
+
+
+def check_schema(engine: Engine, url: str) -> None:
+    """Refuse a registry written by a remit with another table layout, with what to do."""
+    with Session(engine) as session:
+        found = session.get(MetaRecord, "schema_version")
+    version = found.value if found is not None else "?"
+    if version != SCHEMA_VERSION:
+        raise InputError.one("db.schema", url=url, found=version, expected=SCHEMA_VERSION)

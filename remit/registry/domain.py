@@ -74,6 +74,7 @@ class Matter:
     aliases: tuple[str, ...] = ()
     description: str | None = None
     estimate: Estimate | None = None
+    requires_powers: tuple[str, ...] = ()
 
     def content(self) -> dict[str, Any]:
         """The matter as plain JSON-able data, the form that is hashed and exported."""
@@ -90,6 +91,8 @@ class Matter:
         data["hit_policy"] = self.hit_policy.value
         if self.default_time_limit is not None:
             data["default_time_limit"] = self.default_time_limit.text
+        if self.requires_powers:
+            data["requires_powers"] = list(self.requires_powers)
         if self.estimate is not None:
             data["estimate"] = self.estimate.model_dump(mode="json", exclude_none=True)
         if self.description:

@@ -118,6 +118,10 @@ class MatterSpec(_Strict):
     hit_policy: HitPolicy = HitPolicy.unique
     default_time_limit: TimeLimit | None = None
     estimate: Estimate | None = Field(None, description="expected yearly volume and effort")
+    requires_powers: list[str] = Field(
+        default_factory=list,
+        description="powers a unit needs to lead it, e.g. administrative_enforcement",
+    )
     description: str | None = None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = "2"  # 2: duty.refer_to
+SCHEMA_VERSION = "3"  # 2: duty.refer_to; 3: matter.estimate and requires_powers, admission
 
 
 class MetaRecord(SQLModel, table=True):
@@ -90,6 +90,7 @@ class MatterRecord(SQLModel, table=True):
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     attributes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     estimate: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    requires_powers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class DutyRecord(SQLModel, table=True):
@@ -125,3 +126,22 @@ class AuditRecord(SQLModel, table=True):
     note: str | None = None
     snapshot_hash: str | None = None
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AdmissionRecord(SQLModel, table=True):
+    """A request to devolve a matter to streets (事项准入), its findings and its decision."""
+
+    __tablename__ = "admission"
+    id: str = Field(primary_key=True)
+    matter: str
+    department: str
+    status: str = Field(index=True)  # submitted | approved | rejected
+    request: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    report: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    snapshot_hash: str
+    submitted_by: str
+    submitted_at: dt.datetime
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_note: str | None = None
+    enacted: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

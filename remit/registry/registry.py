@@ -35,8 +35,8 @@ from remit.registry.validate import (
     collect_yaml,
     duty_context,
     parse_files,
-    plan_draft,
     plan_import,
+    plan_version,
 )
 from remit.registry.versions import check_sequence, effective_until, in_force
 
@@ -104,6 +104,7 @@ class Registry:
     def _require(self) -> None:
         if not db.exists(self.engine, self.url):
             raise InputError.one("db.missing", url=self.url)
+        db.check_schema(self.engine, self.url)
 
     def state(self) -> RegistryState:
         self._require()
@@ -132,7 +133,7 @@ class Registry:
         specs = read_table(Path(path), Path(mapping) if mapping else None)
         state = store.load_state(self.engine)
         actor = default_actor(by)
-        plan = plan_draft(list_id, specs, state, str(path), actor, note)
+        plan = plan_version(list_id, specs, state, str(path), actor, note)
         return self._write(plan, state, actor)
 
     def _write(self, plan: ImportPlan, state: RegistryState, by: str | None) -> ImportResult:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -125,6 +125,7 @@ def _matter(r: MatterRecord) -> Matter:
         aliases=tuple(r.aliases),
         description=r.description,
         estimate=Estimate.model_validate(r.estimate) if r.estimate else None,
+        requires_powers=tuple(r.requires_powers or ()),
     )
 
 
@@ -243,6 +244,7 @@ def _matter_row(version_pk: int, m: Matter) -> dict[str, Any]:
         "aliases": list(m.aliases),
         "attributes": {k: v.model_dump(mode="json") for k, v in m.attributes.items()},
         "estimate": m.estimate.model_dump(mode="json") if m.estimate else None,
+        "requires_powers": list(m.requires_powers),
     }
 
 
@@ -360,114 +362,127 @@ def audit_entries(engine: Engine, list_id: str | None = None) -> list[AuditEntry
 # writing
 
 
-def write_plan(engine: Engine, plan: ImportPlan, actor: str, snapshot_hash: str | None) -> None:
-    """Write a validated plan in one transaction, with its audit entries."""
+def write_plan(
+    engine: Engine,
+    plan: ImportPlan,
+    actor: str,
+    snapshot_hash: str | None,
+    also: Callable[[Session], None] | None = None,
+) -> None:
+    """Write a validated plan in one transaction, with its audit entries; ``also`` writes
+    more in the same transaction (an admission's decision with the versions it enacts)."""
     now = utcnow()
     with Session(engine) as s, s.begin():
-        for area in plan.areas:
-            s.merge(
-                AreaRecord(
-                    code=area.code,
-                    name=area.name,
-                    level=area.level.value,
-                    parent=area.parent,
-                    aliases=list(area.aliases),
+        _write_plan(s, plan, actor, snapshot_hash, now)
+        if also is not None:
+            also(s)
+
+
+def _write_plan(
+    s: Session, plan: ImportPlan, actor: str, snapshot_hash: str | None, now: dt.datetime
+) -> None:
+    for area in plan.areas:
+        s.merge(
+            AreaRecord(
+                code=area.code,
+                name=area.name,
+                level=area.level.value,
+                parent=area.parent,
+                aliases=list(area.aliases),
+            )
+        )
+    for unit in plan.units:
+        s.merge(
+            UnitRecord(
+                code=unit.code,
+                name=unit.name,
+                kind=unit.kind.value,
+                level=unit.level.value,
+                jurisdiction=unit.jurisdiction,
+                parent=unit.parent,
+                capacity=unit.capacity,
+                aliases=list(unit.aliases),
+                powers=list(unit.powers),
+            )
+        )
+    for info in plan.lists:
+        s.merge(
+            ListRecord(
+                id=info.id,
+                name=info.name,
+                kind=info.kind if isinstance(info.kind, str) else info.kind.value,
+                issuer=info.issuer,
+                scope=info.scope,
+            )
+        )
+    s.flush()
+    if plan.areas or plan.units:
+        _audit(
+            s,
+            now,
+            actor,
+            "import_reference",
+            None,
+            None,
+            None,
+            snapshot_hash,
+            {
+                "files": plan.files,
+                "areas": [a.code for a in plan.areas],
+                "units": [u.code for u in plan.units],
+            },
+        )
+    for change in plan.changes:
+        v = change.version
+        if change.action == "create":
+            pk = s.execute(
+                insert(ListVersionRecord)
+                .values(
+                    list_id=change.list_id,
+                    version=v.version,
+                    created_at=now,
+                    **_published_fields(v, actor, now),
+                    **_version_fields(v),
                 )
-            )
-        for unit in plan.units:
-            s.merge(
-                UnitRecord(
-                    code=unit.code,
-                    name=unit.name,
-                    kind=unit.kind.value,
-                    level=unit.level.value,
-                    jurisdiction=unit.jurisdiction,
-                    parent=unit.parent,
-                    capacity=unit.capacity,
-                    aliases=list(unit.aliases),
-                    powers=list(unit.powers),
+                .returning(ListVersionRecord.pk)
+            ).scalar_one()
+            _insert_rows(s, pk, v)
+        else:
+            pk = s.execute(
+                select(ListVersionRecord.pk).where(
+                    ListVersionRecord.list_id == change.list_id,
+                    ListVersionRecord.version == v.version,
                 )
-            )
-        for info in plan.lists:
-            s.merge(
-                ListRecord(
-                    id=info.id,
-                    name=info.name,
-                    kind=info.kind if isinstance(info.kind, str) else info.kind.value,
-                    issuer=info.issuer,
-                    scope=info.scope,
-                )
-            )
-        s.flush()
-        if plan.areas or plan.units:
-            _audit(
-                s,
-                now,
-                actor,
-                "import_reference",
-                None,
-                None,
-                None,
-                snapshot_hash,
-                {
-                    "files": plan.files,
-                    "areas": [a.code for a in plan.areas],
-                    "units": [u.code for u in plan.units],
-                },
-            )
-        for change in plan.changes:
-            v = change.version
-            if change.action == "create":
-                pk = s.execute(
-                    insert(ListVersionRecord)
-                    .values(
-                        list_id=change.list_id,
-                        version=v.version,
-                        created_at=now,
-                        **_published_fields(v, actor, now),
-                        **_version_fields(v),
-                    )
-                    .returning(ListVersionRecord.pk)
-                ).scalar_one()
+            ).scalar_one()
+            values = _version_fields(v)
+            if change.action == "publish":
+                values.update(_published_fields(v, actor, now))
+            elif change.action == "withdraw":
+                values.update(withdrawn_at=now, withdrawn_by=actor)
+            s.execute(update(ListVersionRecord).where(ListVersionRecord.pk == pk).values(**values))
+            if change.content_changed:
+                s.execute(delete(DutyRecord).where(DutyRecord.version_pk == pk))
+                s.execute(delete(MatterRecord).where(MatterRecord.version_pk == pk))
                 _insert_rows(s, pk, v)
-            else:
-                pk = s.execute(
-                    select(ListVersionRecord.pk).where(
-                        ListVersionRecord.list_id == change.list_id,
-                        ListVersionRecord.version == v.version,
-                    )
-                ).scalar_one()
-                values = _version_fields(v)
-                if change.action == "publish":
-                    values.update(_published_fields(v, actor, now))
-                elif change.action == "withdraw":
-                    values.update(withdrawn_at=now, withdrawn_by=actor)
-                s.execute(
-                    update(ListVersionRecord).where(ListVersionRecord.pk == pk).values(**values)
-                )
-                if change.content_changed:
-                    s.execute(delete(DutyRecord).where(DutyRecord.version_pk == pk))
-                    s.execute(delete(MatterRecord).where(MatterRecord.version_pk == pk))
-                    _insert_rows(s, pk, v)
-            _audit(
-                s,
-                now,
-                actor,
-                change.action
-                if change.action in {"publish", "withdraw"}
-                else f"import_{change.action}",
-                change.list_id,
-                v.version,
-                v.note,
-                snapshot_hash,
-                {
-                    "files": plan.files,
-                    "status": v.status.value,
-                    "effective_from": v.effective_from.isoformat() if v.effective_from else None,
-                    "content_hash": v.content_hash,
-                    "rows": v.row_count,
-                },
-            )
+        _audit(
+            s,
+            now,
+            actor,
+            change.action
+            if change.action in {"publish", "withdraw"}
+            else f"import_{change.action}",
+            change.list_id,
+            v.version,
+            v.note,
+            snapshot_hash,
+            {
+                "files": plan.files,
+                "status": v.status.value,
+                "effective_from": v.effective_from.isoformat() if v.effective_from else None,
+                "content_hash": v.content_hash,
+                "rows": v.row_count,
+            },
+        )
 
 
 def _published_fields(v: ListVersion, actor: str, now: dt.datetime) -> dict[str, Any]:

@@ -611,6 +611,7 @@ def _catalogue_matters(
             aliases=tuple(m.aliases),
             description=m.description,
             estimate=m.estimate,
+            requires_powers=tuple(m.requires_powers),
         )
     for code, matter in matters.items():
         if matter.parent is not None and matter.parent not in matters:
@@ -847,32 +848,36 @@ def duty_context(state: RegistryState) -> DutyContext:
     return DutyContext(state.areas, state.units, state.versions.get(catalogue_id, []), catalogue_id)
 
 
-def plan_draft(
+def plan_version(
     list_id: str,
     specs: Sequence[tuple[DutySpec, Locate]],
     state: RegistryState,
     source: str,
     author: str | None,
     note: str | None,
+    effective_from: dt.date | None = None,
 ) -> ImportPlan:
-    """A new draft version of ``list_id`` made of ``specs`` (or the replaced current draft)."""
+    """A new version of ``list_id`` made of ``specs``: a draft (replacing the current draft),
+    or, given ``effective_from``, a version published from that day (rows checked against the
+    catalogue in force then)."""
     collector = Collector()
     info = state.lists.get(list_id)
     if info is None or info.is_catalogue:
         known = ", ".join(sorted(i for i, v in state.lists.items() if not v.is_catalogue)) or "none"
         raise InputError.one("ref.unknown_list", list_id=list_id, known=known)
-    duties = duty_context(state).duties(specs, None, collector, {"source": source})
+    duties = duty_context(state).duties(specs, effective_from, collector, {"source": source})
     collector.raise_if_any()
     history = state.versions.get(list_id, [])
+    draft = effective_from is None
     number = (
         history[-1].version
-        if history and history[-1].status is VersionStatus.draft
+        if draft and history and history[-1].status is VersionStatus.draft
         else len(history) + 1
     )
     spec = ListVersionSpec.model_construct(
         version=number,
-        status=VersionStatus.draft,
-        effective_from=None,
+        status=VersionStatus.draft if draft else VersionStatus.published,
+        effective_from=effective_from,
         effective_to=None,
         author=author,
         note=note,
