@@ -45,6 +45,12 @@ demo: $(VENV)/.installed
 		--reported-at 2026-04-07T10:00:00 --lang en
 	@echo "== what the draft HP-QZ-FGJ v2 would change in the check (exit 1: findings remain)"
 	$(REMIT) check --db $(DEMO_DB) --against HP-QZ-FGJ@2 --format md --lang en | sed -n '/^## Compared/,$$p'
+	@echo "== the admission gate (事项准入): a pilot that passes every gate …"
+	$(REMIT) admit check --db $(DEMO_DB) --config data/admission_requests/config.yaml \
+		data/admission_requests/admitted.yaml --lang zh
+	@echo "== … and one the capacity gate rejects: 瑞金二路街道 is already over its load (exit 1)"
+	$(REMIT) admit check --db $(DEMO_DB) --config data/admission_requests/config.yaml \
+		data/admission_requests/reject-capacity.yaml --lang zh || test $$? -eq 1
 	@echo "== the check report as a self-contained HTML page"
 	$(REMIT) check --db $(DEMO_DB) --format html -o out/check-report.html || test $$? -eq 1
 	@echo "== the check report of the lists in force today (exit 1: errors found, as documented)"

@@ -145,7 +145,6 @@ def log_table(entries: Iterable[AuditEntry]) -> Table:
     ):
         table.add_column(t(label), overflow="fold")
     for e in entries:
-        details = {k: v for k, v in e.details.items() if k != "files" and v not in (None, [], "")}
         table.add_row(
             e.at.strftime("%Y-%m-%d %H:%M:%S"),
             e.actor,
@@ -153,9 +152,32 @@ def log_table(entries: Iterable[AuditEntry]) -> Table:
             e.list_id or "",
             str(e.version or ""),
             e.note or "",
-            ", ".join(f"{k}={_short(v)}" for k, v in details.items()),
+            _admission_details(e) if e.action.startswith("admission_") else _details(e),
         )
     return table
+
+
+def _details(e: AuditEntry) -> str:
+    details = {k: v for k, v in e.details.items() if k != "files" and v not in (None, [], "")}
+    return ", ".join(f"{k}={_short(v)}" for k, v in details.items())
+
+
+def _admission_details(e: AuditEntry) -> str:
+    """An admission entry: the request, the outcome, each gate that did not pass and why,
+    what it enacted, and the snapshot it was checked on."""
+    d = e.details
+    lines = [
+        f"{d.get('request')} {d.get('matter') or ''}: {t('outcome.' + d.get('outcome', 'reject'))}"
+    ]
+    for gate, status in d.get("gates", {}).items():
+        if status != "pass":
+            lines.append(f"  {t('gate.' + gate)}: {t('gate_status.' + status)}")
+    lines += [f"  {finding}" for finding in d.get("findings", [])]
+    for v in d.get("enactment", []) if e.action == "admission_approve" else []:
+        lines.append(f"  → {v['list']} v{v['version']}")
+    if e.snapshot_hash:
+        lines.append(f"  {t('label.snapshot_hash')} {e.snapshot_hash[:12]}")
+    return "\n".join(lines)
 
 
 def _short(value: Any) -> str:
