@@ -827,8 +827,9 @@ def admit() -> None:
     """The admission gate for tasks devolved to streets (事项准入): check, submit, decide.
 
     Gates: well formed, legal basis (依法下放), not reclaimed, resources follow (权随责走、
-    费随事转), capacity, no new overlap or gap, powers. Exit 0 admit, 1 reject or needs
-    information, 2 bad input."""
+    费随事转), capacity, no new overlap or gap, powers. `check` exits 0 when the request would
+    be admitted and 1 when it would be rejected or needs information; `submit` records it
+    either way (exit 0); `approve` exits 1 when the gates, run again, refuse it. Bad input: 2."""
 
 
 @admit.command("check")
@@ -992,7 +993,7 @@ def admit_reject(
     db_url: str | None, request_id: str, by: str | None, reason: str, config_file: Path | None
 ) -> None:
     """Reject a submitted request, with the reason."""
-    _gate(db_url, config_file).reject(request_id, by, reason, current_lang.get())
+    _gate(db_url, config_file).reject(request_id, by, reason)
     click.echo(t("admit.rejected", id=request_id))
 
 

@@ -805,9 +805,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "现行事项目录中没有事项 {code!r}",
     ),
     "check.unknown_list": ("no list {code!r} is in force", "没有现行的清单 {code!r}"),
+    "finding.overlap_two": ("{units} both lead these cells", "{units} 均主办这些情形"),
     "finding.overlap": (
-        "{count} units all lead these cells: {units}",
-        "{count} 个单位对这些情形均为主办：{units}",
+        "{count} units lead these cells, two or more in each: {units}",
+        "{count} 个单位主办这些情形，每一情形有两个以上主办：{units}",
     ),
     "finding.masked": (
         "{masked} leads here but is masked by the higher priority of {by}",
@@ -863,6 +864,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "list {list} is not in force on {date}",
         "清单 {list} 在 {date} 不在施行中",
     ),
+    "admission.not_departments": (
+        "{department} leads none of the requested cells in the street of {unit}: there is nothing of its to devolve there",
+        "{department} 在 {unit} 所在街道并不主办所申请的情形：无可下放的职责",
+    ),
+    "admission.already_leads": (
+        "{unit} already leads the requested cells",
+        "{unit} 已主办所申请的情形",
+    ),
     "admission.pending_draft": (
         "list {list} has a pending draft (version {version}): publish or withdraw it before a new version can be enacted",
         "清单 {list} 有待发布的草稿（第 {version} 版）：须先发布或撤回，才能生成新版本",
@@ -879,7 +888,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "no admission request {id!r}; recorded: {known}",
         "没有编号为 {id!r} 的准入申请；已登记：{known}",
     ),
-    "admission.decided": ("request {id} is already {status}", "申请 {id} 已{status:status}"),
+    "admission.decided": (
+        "request {id} is already {status:status}",
+        "申请 {id} 的状态已为“{status:status}”",
+    ),
     "admission.four_eyes": (
         "{actor} submitted request {id} and cannot also decide it (four eyes)",
         "{actor} 提交了申请 {id}，不能同时审批（双人复核）",
@@ -1077,18 +1089,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "a receiving street would be over the threshold {threshold}",
         "有承接街道将超过阈值 {threshold}",
     ),
+    "gate.capacity.no_volume": (
+        "the expected volume is unknown, so the load after cannot be worked out",
+        "预计事项量未知，无法测算下放后的负荷",
+    ),
     "gate.capacity.unknown": ("a receiving street's capacity is unknown", "有承接街道承载能力未知"),
     "gate.capacity.pass": (
         "every receiving street stays at or under {threshold}",
         "各承接街道均不超过 {threshold}",
     ),
     "gate.no_overlap.rule": (
-        "no new overlap or gap: the graph check on the lists as enacted finds none that the lists in force do not have",
-        "不产生新的职能重叠或遗漏：按实施后的清单进行图检查，无新增重叠或遗漏",
+        "no new overlap, gap or referral cycle: the graph check on the lists as enacted finds none that the lists in force do not have, and no receiving unit contends for a lead",
+        "不产生新的职能重叠、遗漏或循环推诿：按实施后的清单进行图检查，无新增问题，承接单位不与他人争主办",
     ),
     "gate.no_overlap.fail": (
-        "enactment would create {count} overlap(s) or gap(s)",
-        "实施后将新增 {count} 项重叠或遗漏",
+        "enactment would create {count} overlap(s), gap(s) or referral cycle(s)",
+        "实施后将新增 {count} 项重叠、遗漏或循环推诿",
     ),
     "gate.no_overlap.pass": ("enactment creates no overlap or gap", "实施后无新增重叠或遗漏"),
     "gate.powers.rule": (

@@ -204,7 +204,7 @@ def test_overlap_is_exactly_the_intersection(report: CheckReport) -> None:
     # LRJ's row (park, severity ≤ 2) meets neither: it is not among the rows
     assert rows(f) == [("QZ-CGJ", 1, 7), ("QZ-CGJ", 1, 8), ("QZ-SCJ", 1, 1)]
     assert f.details == {"hit_policy": "unique", "pairs": [{"units": ["CGJ", "SCJ"], "cells": 20}]}
-    assert f.message == "2 units all lead these cells: 区城市管理行政执法局, 区市场监督管理局"
+    assert f.message == "区城市管理行政执法局, 区市场监督管理局 both lead these cells"
 
 
 def test_one_unit_with_two_rows_is_no_overlap(report: CheckReport) -> None:

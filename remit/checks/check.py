@@ -344,7 +344,8 @@ class _Builder:
         if kind is FindingKind.overlap:
             # departments first: "区市场监督管理局、南京东路街道办事处 and 9 more"
             ranked = sorted(units, key=lambda u: (self._is_street(u), u))
-            message = t("finding.overlap", self.lang, count=len(units), units=self.names(ranked))
+            key = "finding.overlap_two" if len(units) == 2 else "finding.overlap"
+            message = t(key, self.lang, count=len(units), units=self.names(ranked))
             details["pairs"] = [
                 {"units": list(pair), "cells": cells} for pair, cells in sorted(raw.pairs.items())
             ]

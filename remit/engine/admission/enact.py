@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from remit.conditions import Condition
+from remit.checks.regions import AttributeSpace, Box
+from remit.conditions import AttributeDomain, BoolDomain, Condition, EnumDomain, IntDomain
 from remit.engine.admission.request import AdmissionRequest, DepartmentAfter
 from remit.i18n import Lang, t
 from remit.registry.domain import Duty, ListVersion
@@ -99,17 +100,40 @@ def plan(
     result = Enactment()
     in_force = {e.info.id: e.version for e in snapshot.lists}
     target = _target_list(request, resolved, snapshot, lang, result)
+    matter = snapshot.matters[resolved.matter]
+    rows_of_matter = [e for e in snapshot.duties if e.duty.matter == resolved.matter]
+    space = AttributeSpace(
+        matter.attributes, [resolved.conditions, *(e.duty.conditions for e in rows_of_matter)]
+    )
+    wanted = space.mask(resolved.conditions)
+
+    def covers(entry: DutyInForce, unit: str) -> bool:
+        """Does the row lead the requested cells (some of them) in the unit's street?"""
+        return (
+            entry.duty.role is Role.lead
+            and entry.duty.area in snapshot.ancestors(snapshot.units[unit].jurisdiction)
+            and bool(space.mask(entry.duty.conditions) & wanted)
+        )
+
     department_rows = [
         e
-        for e in snapshot.duties
-        if e.duty.unit == resolved.department
-        and e.duty.matter == resolved.matter
-        and e.duty.role is Role.lead
-        and any(
-            e.duty.area in snapshot.ancestors(snapshot.units[u].jurisdiction)
-            for u in resolved.units
-        )
+        for e in rows_of_matter
+        if e.duty.unit == resolved.department and any(covers(e, u) for u in resolved.units)
     ]
+    for unit in resolved.units:
+        if not any(covers(e, unit) for e in department_rows):
+            result.problems.append(
+                t(
+                    "admission.not_departments",
+                    lang,
+                    department=snapshot.units[resolved.department].name,
+                    unit=snapshot.units[unit].name,
+                )
+            )
+        if any(e.duty.unit == unit and covers(e, unit) for e in rows_of_matter):
+            result.problems.append(
+                t("admission.already_leads", lang, unit=snapshot.units[unit].name)
+            )
     source = department_rows[0].list_id if department_rows else resolved.department
     new_rows = [
         Duty(
@@ -143,7 +167,9 @@ def plan(
                 touched[list_id] = (list(rows_of(list_id, in_force[list_id].version)), 0, 0)
             rows, added, changed = touched[list_id]
             for entry in sorted(entries, key=lambda e: -e.seq):
-                split = _split(entry.duty, receiving_areas, snapshot, request.department_after)
+                split = _split(
+                    entry.duty, receiving_areas, snapshot, request.department_after, space, wanted
+                )
                 rows[entry.seq - 1 : entry.seq] = split
                 changed += 1
             touched[list_id] = (rows, added, changed)
@@ -243,15 +269,48 @@ def _can_version(
 
 
 def _split(
-    duty: Duty, receiving: set[str], snapshot: Snapshot, after: DepartmentAfter
+    duty: Duty,
+    receiving: set[str],
+    snapshot: Snapshot,
+    after: DepartmentAfter,
+    space: AttributeSpace,
+    wanted: int,
 ) -> list[Duty]:
-    """The department's row, leading as before outside the receiving areas and, inside them,
-    supervising (or gone)."""
+    """The department's row: as before outside the receiving areas; inside them, leading the
+    cells the request leaves it and supervising (or gone from) the cells it hands over."""
     inside = sorted(a for a in receiving if duty.area in snapshot.ancestors(a))
     rows = [replace(duty, area=a) for a in cover_minus(snapshot, duty.area, set(inside))]
-    if after is DepartmentAfter.supervise:
-        rows.extend(replace(duty, role=Role.supervise, area=a, priority=0) for a in inside)
+    mask = space.mask(duty.conditions)
+    attributes = snapshot.matters[duty.matter].attributes
+    kept = [box_condition(box, attributes) for box in space.boxes(mask & ~wanted)]
+    handed = [box_condition(box, attributes) for box in space.boxes(mask & wanted)]
+    for area in inside:
+        rows.extend(replace(duty, area=area, conditions=c) for c in kept)
+        if after is DepartmentAfter.supervise:
+            rows.extend(
+                replace(duty, role=Role.supervise, area=area, conditions=c, priority=0)
+                for c in handed
+            )
     return rows
+
+
+def box_condition(box: Box, attributes: Mapping[str, AttributeDomain]) -> Condition:
+    """A box of a matter's attribute space as a canonical condition (as ``normalize`` writes
+    it: enum values in domain order, whole-number runs as ranges, booleans as ``eq``)."""
+    condition: Condition = {}
+    for name in sorted(box):
+        values, domain = box[name], attributes[name]
+        if isinstance(domain, BoolDomain):
+            condition[name] = {"eq": values[0]}
+        elif isinstance(domain, IntDomain):
+            lo, hi = min(values), max(values)
+            condition[name] = (
+                {"range": [lo, hi]} if hi - lo + 1 == len(values) else {"in": sorted(values)}
+            )
+        else:
+            assert isinstance(domain, EnumDomain)
+            condition[name] = {"in": [v for v in domain.values if v in values]}
+    return condition
 
 
 def cover_minus(snapshot: Snapshot, top: str, removed: set[str]) -> list[str]:

@@ -79,6 +79,7 @@ class AdmissionGate:
         lang: Lang = "en",
     ) -> AdmissionReport:
         """Record ``request`` with the gates' findings (whatever they say) and log it."""
+        self.registry.state()  # a clear error when there is no registry
         if store.get(self.registry.engine, request.id) is not None:
             raise InputError.one("admission.duplicate", field="id", id=request.id)
         report = self.check(request, history, lang)
@@ -91,6 +92,7 @@ class AdmissionGate:
         return store.entries(self.registry.engine, status)
 
     def show(self, request_id: str) -> store.AdmissionEntry:
+        self.registry.state()  # a clear error when there is no registry
         found = store.get(self.registry.engine, request_id)
         if found is None:
             known = ", ".join(e.id for e in store.entries(self.registry.engine)) or "none"
@@ -101,8 +103,9 @@ class AdmissionGate:
         """Undecided for more than the configured number of working days?"""
         if entry.status != "submitted":
             return False
-        today = today or dt.date.today()
-        day, count = entry.submitted_at.date(), 0
+        # days as the city counts them (Asia/Shanghai), not as UTC does
+        today = today or dt.datetime.now(self.calendar.zone).date()
+        day, count = entry.submitted_at.astimezone(self.calendar.zone).date(), 0
         while day < today:
             day += dt.timedelta(days=1)
             count += self.calendar.is_workday(day)
@@ -189,7 +192,7 @@ class AdmissionGate:
         )
 
     def reject(
-        self, request_id: str, by: str | None = None, reason: str = "", lang: Lang = "en"
+        self, request_id: str, by: str | None = None, reason: str = ""
     ) -> store.AdmissionEntry:
         """Reject a submitted request, with the reason, by someone other than its submitter."""
         actor = default_actor(by)

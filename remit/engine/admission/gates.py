@@ -32,7 +32,7 @@ from remit.registry.resolve import Unresolved, index_of
 from remit.registry.snapshot import Snapshot
 from remit.registry.validate import RegistryState, catalogue_label
 
-BLOCKING_KINDS = frozenset({FindingKind.overlap, FindingKind.gap})
+BLOCKING_KINDS = frozenset({FindingKind.overlap, FindingKind.gap, FindingKind.referral_cycle})
 """New findings of these kinds fail the no-overlap gate; other new findings are listed."""
 
 
@@ -405,6 +405,13 @@ def _capacity(ctx: _Context) -> tuple[GateResult, list[StreetEffect]]:
     transferred = ctx.request.resources.staff or 0.0
     effect, evidence = [], []
     over = unknown = False
+    if ctx.volume is None and ctx.per_street is None:
+        return ctx.result(
+            GateName.capacity,
+            GateStatus.needs_info,
+            ctx.t("gate.capacity.no_volume"),
+            [ctx.t("gate.resources.no_volume")],
+        ), []
     for unit in ctx.resolved.units:
         volume = _street_volume(ctx, unit)
         row = load.get(unit)
@@ -471,7 +478,14 @@ def _no_overlap(ctx: _Context, enactment: Enactment) -> tuple[GateResult, list]:
     compared = compare(after, before, ctx.snapshot.as_of.isoformat())
     assert compared.comparison is not None
     new_ids = set(compared.comparison.introduced)
-    new = [f for f in after.findings if f.id in new_ids and f.kind is not FindingKind.overload]
+    receiving = set(ctx.resolved.units)
+    new = [
+        f
+        for f in after.findings
+        if f.kind is not FindingKind.overload
+        # new cells, or cells where a receiving unit now contends (it led nothing there before)
+        and (f.id in new_ids or (f.kind in BLOCKING_KINDS and receiving & set(f.units)))
+    ]
     evidence = [f"{t('kind.' + f.kind.value, ctx.lang)}: {f.message}" for f in new]
     blocking = [f for f in new if f.kind in BLOCKING_KINDS]
     if blocking:

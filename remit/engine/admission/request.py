@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from remit.legal import LegalBasis, LegalBasisKind
-from remit.registry.files import Code, Role
+from remit.registry.files import Code
 from remit.timelimit import TimeLimit
 
 
@@ -62,7 +62,7 @@ class AdmissionRequest(_Strict):
     matter: str = Field(min_length=1, description="matter code, name or alias")
     department: str = Field(min_length=1, description="the requesting department (unit)")
     receiving: Receiving
-    role: Literal[Role.lead, Role.assist] = Role.lead
+    role: Literal["lead", "assist"] = Field("lead", description="lead 主办 or assist 协办")
     when: dict[str, Any] | None = Field(None, description="conditions, as on a duty row")
     time_limit: TimeLimit | None = None
     legal_basis: list[LegalBasis] = Field(default_factory=list)
