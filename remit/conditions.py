@@ -269,16 +269,31 @@ def _int_set(chosen: set[int], domain: IntDomain, attr: str = "") -> dict[str, A
     return {"in": sorted(chosen)}
 
 
-def bool_constraint(attr: str, spec: Any) -> dict[str, Any]:
+def bool_constraint(attr: str, spec: Any) -> dict[str, Any] | None:
+    """``true``, ``{eq: true}``, ``是`` …; also a set like the other types: ``[true]``,
+    ``{in: [true, false]}`` (both values: no constraint), ``{not_in: [false]}``."""
     if isinstance(spec, Mapping) and set(spec) == {"eq"}:
         spec = spec["eq"]
+    if isinstance(spec, list | tuple) or (
+        isinstance(spec, Mapping) and set(spec) <= {"in", "not_in"}
+    ):
+        chosen = _chosen(
+            attr, spec, [True, False], lambda v: as_bool(attr, v), ("bool", "use true or false")
+        )
+        if not chosen:
+            raise ConstraintError("cond.empty", attr=attr, what="set")
+        return None if len(chosen) == 2 else {"eq": chosen.pop()}
+    return {"eq": as_bool(attr, spec)}
+
+
+def as_bool(attr: str, spec: Any) -> bool:
     if isinstance(spec, bool):
-        return {"eq": spec}
+        return spec
     text = str(spec).strip().lower()
     if text in _TRUE:
-        return {"eq": True}
+        return True
     if text in _FALSE:
-        return {"eq": False}
+        return False
     raise ConstraintError("cond.out_of_domain", attr=attr, value=spec, expected="true or false")
 
 

@@ -440,3 +440,24 @@ def test_full_domain_in_any_spelling_is_dropped(domains: dict[str, Domain]) -> N
     condition, problems = normalize(raw, domains, "M")
     assert problems == []
     assert condition == {}
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ([True], {"is_night": {"eq": True}}),
+        ({"in": ["否"]}, {"is_night": {"eq": False}}),
+        ({"not_in": [False]}, {"is_night": {"eq": True}}),
+        ({"in": [True, False]}, {}),  # both values: no constraint
+    ],
+)
+def test_a_boolean_may_be_given_as_a_set_like_the_other_types(
+    spec: object, expected: dict[str, object]
+) -> None:
+    condition, problems = normalize({"is_night": spec}, {"is_night": BoolDomain()}, "SJ0510")
+    assert (condition, problems) == (expected, [])
+
+
+def test_an_empty_boolean_set_is_refused() -> None:
+    _, problems = normalize({"is_night": []}, {"is_night": BoolDomain()}, "SJ0510")
+    assert [(p.key, p.field) for p in problems] == [("cond.empty", "when.is_night")]

@@ -34,8 +34,8 @@ from remit.conditions import (
     ConstraintError,
     EnumDomain,
     IntDomain,
+    as_bool,
     as_int,
-    bool_constraint,
     enum_value,
     resolve_attribute,
 )
@@ -313,7 +313,7 @@ def _attribute(matter: Matter, given_name: str, value: object) -> tuple[str, Att
         return name, enum_value(name, value, domain)
     if isinstance(domain, IntDomain):
         return name, as_int(name, value, domain)
-    return name, bool(bool_constraint(name, value)["eq"])
+    return name, as_bool(name, value)
 
 
 def _declared(matter: Matter) -> str:
