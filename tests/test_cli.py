@@ -705,3 +705,20 @@ def test_registry_from_the_environment(
     other = tmp_path / "other.db"
     result = cli("registry", "lists", db=f"sqlite:///{other}")
     assert result.exit_code == 2 and "no registry at" in result.stderr
+
+
+def test_a_registry_of_another_table_layout_is_refused_with_what_to_do(
+    cli: Cli, sqlite_url: str
+) -> None:
+    import sqlite3
+
+    ok(cli("init", db=sqlite_url))
+    ok(cli("registry", "import", MINI, db=sqlite_url))
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as con:  # as a registry written by an older remit says
+        con.execute("UPDATE remit_meta SET value = '1' WHERE key = 'schema_version'")
+    before = Path(path).read_bytes()
+    result = cli("registry", "lists", db=sqlite_url)
+    assert result.exit_code == 2
+    assert "has table layout 1" in result.stderr and "remit init --force" in result.stderr
+    assert Path(path).read_bytes() == before
