@@ -7,7 +7,8 @@
 The registry. gen_city's city (``build`` + ``add_dispatch`` with gen_city's defaults, no events)
 is imported into SQLite at ``--db`` (default ``bench/out/check/city-s{SEED}-{mega|quick}.db``) in
 a subprocess, so that the import's memory is not counted below; a sidecar ``DB.json`` records
-the seed, the size and the SHA-256 of gen_city.py, and the database is reused while they match
+the seed, the size, the SHA-256 of gen_city.py and the registry's table layout (schema version),
+and the database is reused while they match
 (a database without a sidecar, given with ``--db``, is used as it is). ``--quick`` builds a city
 about a tenth of the size by setting gen_city's size constants before ``build``.
 
@@ -152,12 +153,19 @@ def load_gen_city() -> ModuleType:
     return module
 
 
+def _schema_version() -> str:
+    from remit.registry.models import SCHEMA_VERSION
+
+    return SCHEMA_VERSION
+
+
 def expected_meta(seed: int, quick: bool) -> dict[str, Any]:
     """What a database built for ``seed`` and the size must have been built from."""
     return {
         "seed": seed,
         "size": "quick" if quick else "mega",
         "gen_city_sha256": hashlib.sha256(GEN_CITY.read_bytes()).hexdigest(),
+        "schema_version": _schema_version(),
     }
 
 
