@@ -25,6 +25,7 @@ from remit.checks.findings import (
     LoadIndex,
     Severity,
 )
+from remit.checks.text import Labels
 from remit.i18n import MESSAGES, Lang, t
 
 HEATMAP_MAX_ROWS = 40
@@ -73,12 +74,11 @@ def render_html(report: CheckReport, lang: Lang) -> str:
 # --------------------------------------------------------------------------- labels and markup
 
 
-@dataclass
-class _Page:
-    """The report and the language, with the label look-ups every section uses."""
+@dataclass(frozen=True)
+class _Page(Labels):
+    """The report's labels (as the text report names things), with what the page adds: row
+    anchors, translated terms and numbers."""
 
-    report: CheckReport
-    lang: Lang
     row_ids: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -97,32 +97,16 @@ class _Page:
                 return self.t(key)
         return value.replace("_", " ")
 
-    def kind(self, kind: str) -> str:
-        return self.term(kind, "kind")
-
-    def severity(self, severity: str) -> str:
-        return self.term(severity, "severity")
-
     def matter(self, code: str | None) -> str:
-        if code is None:
-            return ""
-        label = self.report.matters.get(code)
-        return label.name if label else code
-
-    def area(self, code: str) -> str:
-        label = self.report.areas.get(code)
-        return label.name if label else code
-
-    def unit(self, code: str) -> str:
-        label = self.report.units.get(code)
-        return label.name if label else code
+        """The matter's name alone (the page shows its code beside it)."""
+        return self.matter_name(code) or (code or "")
 
     def street_of(self, code: str) -> str:
         label = self.report.areas.get(code)
         return label.street if label and label.street else code
 
     def join(self, items: Iterable[str]) -> str:
-        return ("、" if self.lang == "zh" else ", ").join(items)
+        return self.sep.join(items)
 
     def number(self, value: float, digits: int = 0) -> str:
         return f"{value:,.{digits}f}"
