@@ -11,13 +11,14 @@ threshold a unit is overloaded — for a street, the "small horse pulling a big 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from remit.checks.coverage import Coverage
 from remit.checks.findings import CheckConfig, LoadIndex
-from remit.engine.events import EventResolver, read_events
+from remit.engine.events import Event, EventResolver, read_events
 from remit.engine.facts import meets
 from remit.errors import Collector, InputError
 from remit.registry.domain import OWNER_UNIT
@@ -45,23 +46,14 @@ def estimated_hours(
     return hours, events
 
 
-def history_hours(
-    snapshot: Snapshot,
-    path: Path,
-    config: CheckConfig,
-    within: Iterable[str] | None = None,
-    matters: Iterable[str] | None = None,
-) -> tuple[dict[str, float], dict[str, float], int]:
-    """Yearly hours and events per unit from an event history: each event counts for every
-    lead its matter, area and attributes meet (under priority, the top ones), scaled from the history's span to a year.
-    Returns the hours, the events and the span in days. Any bad event is an input error."""
+def scan_history(snapshot: Snapshot, path: Path, each: Callable[[Event], None]) -> int:
+    """Resolve every event of the history at ``path`` on ``snapshot``, hand each to ``each``
+    and return the days the history spans (first to last). Any bad event is an input error,
+    raised with all of them once the file is read."""
     resolver = EventResolver(snapshot)
     collector = Collector()
-    counts: dict[str, int] = defaultdict(int)
-    hours: dict[str, float] = defaultdict(float)
-    first = last = None
-    areas = set(within) if within is not None else None
-    wanted = set(matters) if matters is not None else None
+    first: dt.date | None = None
+    last: dt.date | None = None
     for where, raw in read_events(path):
         if isinstance(raw, list):
             collector.extend(raw)
@@ -74,10 +66,33 @@ def history_hours(
         day = event.reported_at.date()
         first = day if first is None or day < first else first
         last = day if last is None or day > last else last
+        each(event)
+    collector.raise_if_any()
+    if first is None or last is None:
+        raise InputError.one("event.empty", source=str(path))
+    return (last - first).days + 1
+
+
+def history_hours(
+    snapshot: Snapshot,
+    path: Path,
+    config: CheckConfig,
+    within: Iterable[str] | None = None,
+    matters: Iterable[str] | None = None,
+) -> tuple[dict[str, float], dict[str, float], int]:
+    """Yearly hours and events per unit from an event history: each event counts for every
+    lead its matter, area and attributes meet (under priority, the top ones), scaled from the
+    history's span to a year. Returns the hours, the events and the span in days."""
+    counts: dict[str, int] = defaultdict(int)
+    hours: dict[str, float] = defaultdict(float)
+    areas = set(within) if within is not None else None
+    wanted = set(matters) if matters is not None else None
+
+    def count(event: Event) -> None:
         if areas is not None and not (set(snapshot.ancestors(event.area)) & areas):
-            continue
+            return
         if wanted is not None and event.matter not in wanted:
-            continue
+            return
         estimate = snapshot.matters[event.matter].estimate
         per_case = (
             estimate.hours_per_case if estimate and estimate.hours_per_case else None
@@ -94,11 +109,8 @@ def history_hours(
         for unit in units:  # once per unit, however many of its rows match
             counts[unit] += 1
             hours[unit] += per_case
-    if collector.problems:
-        raise InputError(collector.problems)
-    if first is None or last is None:
-        raise InputError.one("event.empty", source=str(path))
-    span = (last - first).days + 1
+
+    span = scan_history(snapshot, path, count)
     scale = 365.0 / span
     return (
         {u: h * scale for u, h in hours.items()},

@@ -7,12 +7,12 @@ gate fails or lacks information.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from remit.checks import CheckConfig, FindingKind, compare, run_check
+from remit.checks.workload import scan_history
 from remit.conditions import normalize
 from remit.engine.admission.enact import Enactment, Resolved, RowsOf, plan
 from remit.engine.admission.report import (
@@ -23,8 +23,7 @@ from remit.engine.admission.report import (
     StreetEffect,
 )
 from remit.engine.admission.request import AdmissionConfig, AdmissionRequest, GateName
-from remit.engine.events import EventResolver, read_events
-from remit.errors import Collector, InputError
+from remit.engine.events import Event
 from remit.i18n import Lang, t
 from remit.registry.domain import utcnow
 from remit.registry.files import Level, ListKind, Role, UnitKind
@@ -244,33 +243,21 @@ def _volumes(ctx: _Context, history: Path | None) -> None:
 
 def _history_volumes(ctx: _Context, path: Path) -> dict[str, float]:
     """Events of the matter per receiving street in the history, scaled to a year."""
-    assert ctx.resolved is not None
-    resolver = EventResolver(ctx.snapshot)
-    collector = Collector()
+    resolved = ctx.resolved
+    assert resolved is not None
     counts: Counter[str] = Counter()
-    days: list[dt.date] = []
-    areas = {ctx.snapshot.units[u].jurisdiction: u for u in ctx.resolved.units}
-    for where, raw in read_events(path):
-        if isinstance(raw, list):
-            collector.extend(raw)
-            continue
-        try:
-            event = resolver.resolve(raw, where)
-        except InputError as exc:
-            collector.extend(exc.problems)
-            continue
-        days.append(event.reported_at.date())
-        if event.matter != ctx.resolved.matter:
-            continue
+    areas = {ctx.snapshot.units[u].jurisdiction: u for u in resolved.units}
+
+    def count(event: Event) -> None:
+        if event.matter != resolved.matter:
+            return
         for area in ctx.snapshot.ancestors(event.area):
             if area in areas:
                 counts[areas[area]] += 1
-                break
-    collector.raise_if_any()
-    if not days:
-        raise InputError.one("event.empty", source=str(path))
-    scale = 365.0 / ((max(days) - min(days)).days + 1)
-    return {u: counts[u] * scale for u in ctx.resolved.units}
+                return
+
+    scale = 365.0 / scan_history(ctx.snapshot, path, count)
+    return {u: counts[u] * scale for u in resolved.units}
 
 
 def _street_volume(ctx: _Context, unit: str) -> float:
