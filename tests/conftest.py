@@ -11,14 +11,16 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from remit import Registry
 from remit.cli import main
+from remit.registry.domain import Area, Unit
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"
@@ -129,3 +131,43 @@ def cli(monkeypatch: pytest.MonkeyPatch):
         return runner.invoke(main, argv, catch_exceptions=False)
 
     return run
+
+
+def dump_yaml(root: Path, name: str, data: object) -> None:
+    """Write ``data`` as the YAML file ``root/name`` (UTF-8, Chinese as it is)."""
+    (root / name).write_text(
+        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+
+
+def write_areas_and_units(root: Path, areas: Iterable[Area], units: Iterable[Unit]) -> None:
+    """The ``areas.yaml`` and ``units.yaml`` files of generated areas and units."""
+    dump_yaml(
+        root,
+        "areas.yaml",
+        {
+            "file": "areas",
+            "areas": [
+                {"code": a.code, "name": a.name, "level": a.level.value}
+                | ({"parent": a.parent} if a.parent else {})
+                for a in areas
+            ],
+        },
+    )
+    dump_yaml(
+        root,
+        "units.yaml",
+        {
+            "file": "units",
+            "units": [
+                {
+                    "code": u.code,
+                    "name": u.name,
+                    "kind": u.kind.value,
+                    "level": u.level.value,
+                    "jurisdiction": u.jurisdiction,
+                }
+                for u in units
+            ],
+        },
+    )

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +45,7 @@ from remit.conditions import AttributeDomain, BoolDomain, EnumDomain, IntDomain,
 from remit.registry.domain import OWNER_UNIT, Area, Duty, ListInfo, ListVersion, Matter, Unit
 from remit.registry.files import HitPolicy, Level, MatterKind, Role, UnitKind, VersionStatus
 from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
+from tests.conftest import dump_yaml, write_areas_and_units
 
 ORACLE_EXAMPLES = int(os.environ.get("REMIT_ORACLE_EXAMPLES", 2000))
 FILL_EXAMPLES = 400
@@ -697,40 +697,10 @@ def _labelled(raw: Mapping[str, Any], matter: Matter, use_labels: bool) -> dict[
 
 
 def write_registry(spec: Spec, root: Path, use_labels: bool) -> None:
-    def dump(name: str, data: Any) -> None:
-        (root / name).write_text(
-            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
-
-    dump(
-        "areas.yaml",
-        {
-            "file": "areas",
-            "areas": [
-                {"code": a.code, "name": a.name, "level": a.level.value}
-                | ({"parent": a.parent} if a.parent else {})
-                for a in spec.areas.values()
-            ],
-        },
-    )
-    dump(
-        "units.yaml",
-        {
-            "file": "units",
-            "units": [
-                {
-                    "code": u.code,
-                    "name": u.name,
-                    "kind": u.kind.value,
-                    "level": u.level.value,
-                    "jurisdiction": u.jurisdiction,
-                }
-                for u in spec.units.values()
-            ],
-        },
-    )
+    write_areas_and_units(root, spec.areas.values(), spec.units.values())
     version = {"version": 1, "status": "published", "effective_from": START}
-    dump(
+    dump_yaml(
+        root,
         "catalogue.yaml",
         {
             "file": "catalogue",
@@ -754,7 +724,8 @@ def write_registry(spec: Spec, root: Path, use_labels: bool) -> None:
                 data["priority"] = d.priority
             duties.append(data)
         if duties:
-            dump(
+            dump_yaml(
+                root,
                 f"{list_id}.yaml",
                 {
                     "file": "list",

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -46,6 +45,7 @@ from remit.registry.files import HitPolicy, Level, MatterKind, Role, UnitKind, V
 from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
 from remit.rules.compile import RuleSet, load_rules
 from remit.timelimit import parse_time_limit
+from tests.conftest import dump_yaml, write_areas_and_units
 
 SNAPSHOT_EXAMPLES = int(os.environ.get("REMIT_DIFF_EXAMPLES", 420))
 EVENTS_PER_SNAPSHOT = 25
@@ -698,39 +698,8 @@ def _duty_yaml(row: Row) -> dict[str, Any]:
 def write_registry(dated: DatedSpec, root: Path) -> None:
     spec = dated.spec
 
-    def dump(name: str, data: Any) -> None:
-        (root / name).write_text(
-            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-        )
-
     (root / "lists").mkdir()
-    dump(
-        "areas.yaml",
-        {
-            "file": "areas",
-            "areas": [
-                {"code": a.code, "name": a.name, "level": a.level.value}
-                | ({"parent": a.parent} if a.parent else {})
-                for a in spec.areas.values()
-            ],
-        },
-    )
-    dump(
-        "units.yaml",
-        {
-            "file": "units",
-            "units": [
-                {
-                    "code": u.code,
-                    "name": u.name,
-                    "kind": u.kind.value,
-                    "level": u.level.value,
-                    "jurisdiction": u.jurisdiction,
-                }
-                for u in spec.units.values()
-            ],
-        },
-    )
+    write_areas_and_units(root, spec.areas.values(), spec.units.values())
     versions = [
         {
             "version": 1,
@@ -748,7 +717,8 @@ def write_registry(dated: DatedSpec, root: Path) -> None:
                 "matters": [m.content() for m in dated.matters2.values()],
             }
         )
-    dump(
+    dump_yaml(
+        root,
         "catalogue.yaml",
         {"file": "catalogue", "id": "CAT", "name": "事项目录", "versions": versions},
     )
@@ -768,7 +738,8 @@ def write_registry(dated: DatedSpec, root: Path) -> None:
                 version["effective_from"] = dated.change
             version["duties"] = [_duty_yaml(r) for r in dated.rows2 if r.list_id == list_id]
             versions.append(version)
-        dump(
+        dump_yaml(
+            root,
             f"lists/{list_id}.yaml",
             {
                 "file": "list",
