@@ -85,7 +85,6 @@ class RawFinding:
     matter: str
     mask: int
     anchors: list[str | None] = field(default_factory=list)
-    leaf_count: int = 0
     duties: dict[tuple[str, int, int], DutyInForce] = field(default_factory=dict)
     roles: dict[str, set[tuple[str, int, int]]] = field(default_factory=dict)
     """kind-specific parts (``masked`` / ``by``, ``cycle``) → duty keys."""
@@ -216,7 +215,6 @@ def _raw(
     if raw is None:
         raw = found[key] = RawFinding(kind, matter, mask, cycle=cycle)
     raw.anchors.append(anchor)
-    raw.leaf_count += count
     return raw
 
 
