@@ -73,8 +73,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from remit.checks.findings import CheckReport
-    from remit.registry.registry import Registry
+    from remit.checks.report import CheckReport
+    from remit.registry.facade import Registry
     from remit.registry.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +244,7 @@ def sub_snapshot(snapshot: Snapshot, fraction: float) -> tuple[Snapshot, int]:
     """The city cut to round(``fraction`` × streets) streets spread evenly over the sorted street
     codes: the areas under them and above them, the duties scoped to those areas, the units with
     a kept jurisdiction or a kept duty. Returns it and the number of streets kept."""
-    from remit.registry.files import Level
+    from remit.registry.entities import Level
     from remit.registry.snapshot import Snapshot
 
     streets = sorted(c for c, a in snapshot.areas.items() if a.level is Level.street)
@@ -354,7 +354,7 @@ def bench_render(report: CheckReport) -> dict[str, Timing]:
     print(f"  {'report.model_dump_json()':27s} {took}, {len(text) / 2**20:,.1f} MB")
     renders = {"json": took}
     try:
-        from remit.checks.html import render_html
+        from remit.present.check_html import render_html
     except ImportError:
         print("  render_html: not in remit/checks/html.py, skipped")
         return renders
@@ -402,7 +402,7 @@ def bench_scaling(snapshot: Snapshot, fractions: list[float], repeat: int) -> li
 
 def size_rows(snapshot: Snapshot, report: CheckReport) -> list[tuple[str, int, int]]:
     from remit.checks.coverage import leaf_matters
-    from remit.registry.files import Level
+    from remit.registry.entities import Level
 
     grids = sum(1 for a in snapshot.areas.values() if a.level is Level.grid)
     return [

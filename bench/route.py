@@ -70,7 +70,7 @@ def ensure_city(out: Path, seed: int) -> None:
 def read_sample(path: Path, count: int) -> tuple[list[Any], int, float]:
     """The first ``count`` events of ``path`` parsed (EventIn), the lines refused by the parser,
     and the parse time."""
-    from remit.engine.events import parse_json_line
+    from remit.events.read import parse_json_line
 
     lines: list[bytes] = []
     with path.open("rb") as handle:
@@ -88,8 +88,8 @@ def read_sample(path: Path, count: int) -> tuple[list[Any], int, float]:
 
 def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -> dict[str, Any]:
     """Route each event once; the snapshots of the sample's days are loaded first, apart."""
-    from remit.engine.router import Router
     from remit.errors import InputError
+    from remit.routing.router import Router
 
     router = Router(registry, **options)
     started = time.perf_counter()

@@ -1,7 +1,5 @@
 """remit: city responsibility lists (权责清单, 街镇履职事项清单) as a versioned registry."""
 
-from remit.engine.decision import RoutingDecision
-from remit.engine.router import Router
 from remit.errors import InputError, Problem, RemitError
 from remit.registry import (
     Area,
@@ -15,6 +13,8 @@ from remit.registry import (
     Snapshot,
     Unit,
 )
+from remit.routing.decision import RoutingDecision
+from remit.routing.router import Router
 
 __all__ = [
     "Area",

@@ -20,7 +20,7 @@ from click.testing import CliRunner, Result
 
 from remit import Registry
 from remit.cli import main
-from remit.registry.domain import Area, Unit
+from remit.registry.entities import Area, Unit
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MINI = FIXTURES / "mini"

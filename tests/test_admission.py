@@ -18,8 +18,7 @@ import pytest
 import yaml
 
 from remit import Registry, Router
-from remit.checks import CheckConfig, FindingKind, compare, run_check
-from remit.engine.admission import (
+from remit.admission import (
     AdmissionConfig,
     AdmissionGate,
     AdmissionReport,
@@ -33,9 +32,9 @@ from remit.engine.admission import (
     load_config,
     load_request,
 )
+from remit.checks import CheckConfig, FindingKind, compare, run_check
 from remit.errors import InputError
-from remit.registry.domain import utcnow
-from remit.registry.files import ProvenanceKind, Role, VersionStatus
+from remit.registry.entities import ProvenanceKind, Role, VersionStatus, utcnow
 from remit.timelimit import parse_time_limit
 from tests.conftest import FIXTURES, ROOT, SAMPLE
 

@@ -17,7 +17,7 @@ import pytest
 from click.testing import Result
 
 from remit import Registry
-from remit.engine.admission import AdmissionReport, GateName, Outcome
+from remit.admission import AdmissionReport, GateName, Outcome
 from tests.conftest import FIXTURES, ROOT, SAMPLE, file_digest
 
 Cli = Callable[..., Result]

@@ -30,9 +30,10 @@ from remit.checks import (
     check_registry,
     run_check,
 )
-from remit.checks.check import parse_against
-from remit.checks.findings import ClusterPair, ConflictCluster, DutyRef
+from remit.checks.report import ClusterPair, ConflictCluster
+from remit.checks.run import parse_against
 from remit.errors import InputError
+from remit.findings import DutyRef
 
 # (paths as in conftest.py, computed here so the module runs under `pytest` and `python -m pytest`)
 ROOT = Path(__file__).parent.parent

@@ -19,22 +19,17 @@ import pytest
 
 from remit import Registry
 from remit.checks import compare, run_check
-from remit.checks.findings import (
+from remit.checks.report import (
     AreaLabel,
-    CheckConfig,
     CheckReport,
     ClusterPair,
     Comparison,
     ConflictCluster,
-    DutyRef,
-    Finding,
-    FindingKind,
-    LoadIndex,
     MatterLabel,
-    Severity,
     UnitLabel,
 )
-from remit.checks.html import render_html
+from remit.findings import CheckConfig, DutyRef, Finding, FindingKind, LoadIndex, Severity
+from remit.present.check_html import render_html
 
 SAMPLE = Path(__file__).parent.parent / "data" / "responsibility_lists"
 CHROMIUM = Path("/usr/bin/chromium")

@@ -42,8 +42,21 @@ from hypothesis import strategies as st
 from remit import Registry
 from remit.checks import CheckReport, Finding, FindingKind, run_check
 from remit.conditions import AttributeDomain, BoolDomain, EnumDomain, IntDomain, normalize
-from remit.registry.domain import OWNER_UNIT, Area, Duty, ListInfo, ListVersion, Matter, Unit
-from remit.registry.files import HitPolicy, Level, MatterKind, Role, UnitKind, VersionStatus
+from remit.registry.entities import (
+    OWNER_UNIT,
+    Area,
+    Duty,
+    HitPolicy,
+    Level,
+    ListInfo,
+    ListVersion,
+    Matter,
+    MatterKind,
+    Role,
+    Unit,
+    UnitKind,
+    VersionStatus,
+)
 from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
 from tests.conftest import dump_yaml, write_areas_and_units
 

@@ -15,25 +15,20 @@ from openpyxl import load_workbook
 from rich.cells import cell_len
 from rich.console import Console
 
-from remit.checks.findings import (
+from remit.checks.report import (
     AreaLabel,
     AttributeLabel,
-    CheckConfig,
     CheckReport,
     ClusterPair,
     Comparison,
     ConflictCluster,
-    DutyRef,
-    Finding,
-    FindingKind,
-    LoadIndex,
     MatterLabel,
-    Severity,
     UnitLabel,
 )
-from remit.checks.markdown import render_markdown
-from remit.checks.text import Labels, render_text
-from remit.checks.xlsx import sheet_title, write_xlsx
+from remit.findings import CheckConfig, DutyRef, Finding, FindingKind, LoadIndex, Severity
+from remit.present.check_markdown import render_markdown
+from remit.present.check_text import Labels, render_text
+from remit.present.check_xlsx import sheet_title, write_xlsx
 
 STREETS = {  # street office → its street (area code, name)
     "HP-NJDL": ("310101002000", "南京东路街道"),

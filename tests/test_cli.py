@@ -14,7 +14,7 @@ import yaml
 from click.testing import Result
 
 from remit import Registry
-from remit.registry.files import DutySpec
+from remit.registry.formats import DutySpec
 from tests.conftest import MINI
 
 Cli = Callable[..., Result]

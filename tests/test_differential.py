@@ -37,13 +37,26 @@ from hypothesis import strategies as st
 from remit import Registry
 from remit.conditions import AttributeDomain, BoolDomain, EnumDomain, IntDomain
 from remit.deadlines import WorkCalendar
-from remit.engine.decision import RoutingDecision, Status
-from remit.engine.router import Router
 from remit.legal import LegalBasis
-from remit.registry.domain import OWNER_UNIT, Area, Duty, ListInfo, ListVersion, Matter, Unit
-from remit.registry.files import HitPolicy, Level, MatterKind, Role, UnitKind, VersionStatus
+from remit.registry.entities import (
+    OWNER_UNIT,
+    Area,
+    Duty,
+    HitPolicy,
+    Level,
+    ListInfo,
+    ListVersion,
+    Matter,
+    MatterKind,
+    Role,
+    Unit,
+    UnitKind,
+    VersionStatus,
+)
 from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
-from remit.rules.compile import RuleSet, load_rules
+from remit.routing.decision import RoutingDecision, Status
+from remit.routing.router import Router
+from remit.routing.rules.compile import RuleSet, load_rules
 from remit.timelimit import parse_time_limit
 from tests.conftest import dump_yaml, write_areas_and_units
 
@@ -809,9 +822,9 @@ def test_router_engines_agree_across_effective_dates(rulesets: tuple[RuleSet, Ru
 # --- an engine quirk the differential run met --------------------------------------------------
 
 NO_RULE_FIRES = """
-from remit.engine.facts import PolicyInput
-from remit.engine.ruleengine import RuleEngine
-from remit.rules.compile import load_rules
+from remit.routing.facts import PolicyInput
+from remit.routing.engine import RuleEngine
+from remit.routing.rules.compile import load_rules
 
 facts = PolicyInput(
     event={"id": "event", "severity": 0, "repeat": 0, "level": "street", "level_rank": 2,

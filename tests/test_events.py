@@ -17,16 +17,9 @@ from openpyxl import Workbook
 from pydantic import ValidationError
 
 from remit import InputError, Problem, Registry, Snapshot
-from remit.engine.events import (
-    LOCAL_ZONE,
-    Event,
-    EventIn,
-    EventResolver,
-    parse_json_line,
-    read_events,
-    resolve_event,
-    resolver_for,
-)
+from remit.events.model import LOCAL_ZONE, Event, EventIn
+from remit.events.read import parse_json_line, read_events
+from remit.events.resolve import EventResolver, resolve_event, resolver_for
 from tests.conftest import MINI
 
 AS_OF = dt.date(2024, 6, 1)

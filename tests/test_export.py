@@ -14,10 +14,10 @@ from click.testing import Result
 from openpyxl import load_workbook
 
 from remit import Duty, InputError, ListVersion, Registry
+from remit.hashing import canonical_json
 from remit.legal import LegalBasisKind
-from remit.registry.files import ProvenanceKind
-from remit.registry.hashing import canonical_json
-from remit.registry.tabular import EXPORT_COLUMNS
+from remit.registry.entities import ProvenanceKind
+from remit.registry.table_import import EXPORT_COLUMNS
 from tests.conftest import MINI, file_digest
 
 D = dt.date

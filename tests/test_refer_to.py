@@ -16,8 +16,8 @@ import yaml
 from click.testing import Result
 
 from remit import InputError, Registry
-from remit.registry.files import Role
-from remit.registry.tabular import EXPORT_COLUMNS
+from remit.registry.entities import Role
+from remit.registry.table_import import EXPORT_COLUMNS
 from tests.test_bad_input import assert_located, edit, failing, init, problem_line
 from tests.test_export import contents, read_csv
 from tests.test_tabular import csv_bytes, newest, refused, row, write

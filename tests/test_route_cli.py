@@ -17,8 +17,8 @@ import yaml
 from click.testing import Result
 
 from remit import Registry
-from remit.engine import batch
-from remit.rules.compile import load_rules
+from remit.routing import batch
+from remit.routing.rules.compile import load_rules
 from tests.conftest import FIXTURES, file_digest
 
 Cli = Callable[..., Result]

@@ -20,12 +20,12 @@ import pytest
 from click.testing import Result
 
 from remit import Registry
-from remit.engine.batch import route_batch
-from remit.engine.decision import RoutingDecision
-from remit.engine.router import Router
-from remit.engine.ruleengine import EngineError
 from remit.errors import InputError
-from remit.rules.compile import load_rules
+from remit.routing.batch import route_batch
+from remit.routing.decision import RoutingDecision
+from remit.routing.engine import EngineError
+from remit.routing.router import Router
+from remit.routing.rules.compile import load_rules
 from tests.conftest import FIXTURES
 
 ROUTING = FIXTURES / "routing"

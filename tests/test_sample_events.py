@@ -8,7 +8,7 @@ import json
 import pytest
 
 from remit import Registry
-from remit.engine.batch import route_batch
+from remit.routing.batch import route_batch
 from tests.conftest import ROOT, SAMPLE
 
 EVENTS = ROOT / "data" / "events"

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from remit import Registry
-from remit.registry.hashing import canonical_json, content_hash
+from remit.hashing import canonical_json, content_hash
 from tests.conftest import MINI
 
 D = dt.date

@@ -19,8 +19,8 @@ from openpyxl import Workbook
 
 from remit import Duty, InputError, ListVersion, Registry
 from remit.legal import LegalBasisKind
-from remit.registry.files import Role, VersionStatus
-from remit.registry.tabular import EXPORT_COLUMNS
+from remit.registry.entities import Role, VersionStatus
+from remit.registry.table_import import EXPORT_COLUMNS
 from remit.timelimit import TimeUnit
 from tests.conftest import file_digest
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from remit.legal import LegalBasis, LegalBasisKind, kind_of_title, split_legal_bases
-from remit.registry.files import DutySpec
+from remit.registry.formats import DutySpec
 from remit.timelimit import TimeLimit, TimeUnit, parse_time_limit
 
 U = TimeUnit

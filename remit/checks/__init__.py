@@ -1,14 +1,8 @@
 """The graph check (``remit check``): overlaps, gaps and the other faults of the lists."""
 
-from remit.checks.check import check_registry, compare, conflict_clusters, run_check
-from remit.checks.findings import (
-    CheckConfig,
-    CheckReport,
-    Finding,
-    FindingKind,
-    LoadIndex,
-    Severity,
-)
+from remit.checks.report import CheckReport
+from remit.checks.run import check_registry, compare, conflict_clusters, run_check
+from remit.findings import CheckConfig, Finding, FindingKind, LoadIndex, Severity
 
 __all__ = [
     "CheckConfig",

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from remit.checks.findings import FindingKind
-from remit.checks.regions import AttributeSpace
-from remit.registry.files import HitPolicy, Level, Role
+from remit.conditions.regions import AttributeSpace
+from remit.findings import FindingKind
+from remit.registry.entities import HitPolicy, Level, Role
 from remit.registry.snapshot import DutyInForce, Snapshot
 
 

@@ -11,18 +11,16 @@ threshold a unit is overloaded — for a street, the "small horse pulling a big 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from remit.checks.coverage import Coverage
-from remit.checks.findings import CheckConfig, LoadIndex
-from remit.engine.events import Event, EventResolver, read_events
-from remit.engine.facts import meets
-from remit.errors import Collector, InputError
-from remit.registry.domain import OWNER_UNIT
-from remit.registry.files import HitPolicy, Level, Role
+from remit.conditions.matching import meets
+from remit.events.history import scan_history
+from remit.events.model import Event
+from remit.findings import CheckConfig, LoadIndex
+from remit.registry.entities import OWNER_UNIT, HitPolicy, Level, Role
 from remit.registry.snapshot import Snapshot
 
 
@@ -44,33 +42,6 @@ def estimated_hours(
             events[unit] += volume
             hours[unit] += volume * per_case
     return hours, events
-
-
-def scan_history(snapshot: Snapshot, path: Path, each: Callable[[Event], None]) -> int:
-    """Resolve every event of the history at ``path`` on ``snapshot``, hand each to ``each``
-    and return the days the history spans (first to last). Any bad event is an input error,
-    raised with all of them once the file is read."""
-    resolver = EventResolver(snapshot)
-    collector = Collector()
-    first: dt.date | None = None
-    last: dt.date | None = None
-    for where, raw in read_events(path):
-        if isinstance(raw, list):
-            collector.extend(raw)
-            continue
-        try:
-            event = resolver.resolve(raw, where)
-        except InputError as exc:
-            collector.extend(exc.problems)
-            continue
-        day = event.reported_at.date()
-        first = day if first is None or day < first else first
-        last = day if last is None or day > last else last
-        each(event)
-    collector.raise_if_any()
-    if first is None or last is None:
-        raise InputError.one("event.empty", source=str(path))
-    return (last - first).days + 1
 
 
 def history_hours(

@@ -1,8 +1,8 @@
 """The versioned registry of areas, units, the matter catalogue and responsibility lists."""
 
 from remit.registry.diff import VersionDiff
-from remit.registry.domain import Area, AuditEntry, Duty, ListInfo, ListVersion, Matter, Unit
-from remit.registry.registry import ImportResult, ListSummary, Registry
+from remit.registry.entities import Area, AuditEntry, Duty, ListInfo, ListVersion, Matter, Unit
+from remit.registry.facade import ImportResult, ListSummary, Registry
 from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
 
 __all__ = [

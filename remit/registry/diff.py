@@ -6,8 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from remit.registry.domain import ListVersion
-from remit.registry.hashing import canonical_json
+from remit.hashing import canonical_json
+from remit.registry.entities import ListVersion
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from remit.conditions import render_condition
-from remit.registry.domain import ListInfo, ListVersion, Matter, Unit
-from remit.registry.tabular import EXPORT_COLUMNS, ROLE_LABELS
+from remit.registry.entities import ListInfo, ListVersion, Matter, Unit
+from remit.registry.table_import import EXPORT_COLUMNS, ROLE_LABELS
 
 
 def list_document(info: ListInfo, versions: list[ListVersion]) -> dict[str, Any]:

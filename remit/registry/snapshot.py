@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from remit.registry.domain import Area, Duty, ListInfo, ListVersion, Matter, Unit
-from remit.registry.hashing import canonical_json
-from remit.registry.validate import RegistryState
+from remit.hashing import canonical_json
+from remit.registry.entities import Area, Duty, ListInfo, ListVersion, Matter, Unit
+from remit.registry.state import RegistryState
 from remit.registry.versions import in_force
 
 

@@ -18,28 +18,26 @@ from sqlmodel import Session
 
 from remit.conditions import AttributeDomain
 from remit.legal import LegalBasis
-from remit.registry.domain import (
+from remit.registry.entities import (
     CATALOGUE_KIND,
     Area,
     AuditEntry,
     Duty,
-    ListInfo,
-    ListVersion,
-    Matter,
-    Unit,
-    as_utc,
-    utcnow,
-)
-from remit.registry.files import (
     Estimate,
     HitPolicy,
     Level,
+    ListInfo,
     ListKind,
+    ListVersion,
+    Matter,
     MatterKind,
     Provenance,
     Role,
+    Unit,
     UnitKind,
     VersionStatus,
+    as_utc,
+    utcnow,
 )
 from remit.registry.models import (
     AreaRecord,
@@ -50,7 +48,7 @@ from remit.registry.models import (
     MatterRecord,
     UnitRecord,
 )
-from remit.registry.validate import ImportPlan, RegistryState
+from remit.registry.state import ImportPlan, RegistryState
 from remit.timelimit import TimeLimit, parse_time_limit
 
 _ATTRIBUTES = TypeAdapter(dict[str, AttributeDomain])

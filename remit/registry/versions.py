@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Protocol, TypeVar
 
 from remit.errors import Problem
-from remit.registry.files import VersionStatus
+from remit.registry.entities import VersionStatus
 
 
 class VersionLike(Protocol):

@@ -1,0 +1,225 @@
+"""``remit admit …``: the admission gate for tasks devolved to streets (事项准入)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from remit.cli.common import RemitGroup, common, echo_json, open_registry
+from remit.i18n import current_lang, t
+from remit.present.console import console
+
+ADMIT_CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    envvar="REMIT_ADMISSION_CONFIG",
+    help="Gate settings (file: admission-config; default $REMIT_ADMISSION_CONFIG, else built-in "
+    "defaults with no approvers).",
+)
+
+
+HISTORY_OPTION = click.option(
+    "--history",
+    type=click.Path(path_type=Path),
+    help="Events (JSONL, JSON, CSV, XLSX) giving the yearly volume instead of the estimates.",
+)
+
+
+def _gate(db_url: str | None, config_file: Path | None) -> Any:
+    from remit.admission import AdmissionGate, load_config
+
+    config = load_config(config_file) if config_file else None
+    return AdmissionGate(open_registry(db_url), config)
+
+
+def _print_admission(report: Any, fmt: str) -> None:
+    from remit.present.admission import render_markdown, render_text
+
+    lang = current_lang.get()
+    if fmt == "json":
+        click.echo(report.model_dump_json(indent=2))
+    elif fmt == "md":
+        click.echo(render_markdown(report, lang), nl=False)
+    else:
+        out = console()
+        for part in render_text(report, lang):
+            out.print(part)
+
+
+@click.group(cls=RemitGroup)
+def admit() -> None:
+    """The admission gate for tasks devolved to streets (事项准入): check, submit, decide.
+
+    Gates: well formed, legal basis (依法下放), not reclaimed, resources follow (权随责走、
+    费随事转), capacity, no new overlap or gap, powers. `check` exits 0 when the request would
+    be admitted and 1 when it would be rejected or needs information; `submit` records it
+    either way (exit 0); `approve` exits 1 when the gates, run again, refuse it. Bad input: 2."""
+
+
+@admit.command("check")
+@click.argument("request_file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text")
+@HISTORY_OPTION
+@ADMIT_CONFIG_OPTION
+@common
+def admit_check(
+    db_url: str | None, request_file: Path, fmt: str, history: Path | None, config_file: Path | None
+) -> None:
+    """Run every gate over a request (file: admission) without recording anything."""
+    from remit.admission import load_request
+
+    request = load_request(request_file)
+    report = _gate(db_url, config_file).check(request, history, current_lang.get())
+    _print_admission(report, fmt)
+    sys.exit(report.exit_code)
+
+
+@admit.command("submit")
+@click.argument("request_file", type=click.Path(path_type=Path))
+@click.option("--by", help="Who submits (default: $REMIT_USER, else the login name).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text")
+@HISTORY_OPTION
+@ADMIT_CONFIG_OPTION
+@common
+def admit_submit(
+    db_url: str | None,
+    request_file: Path,
+    by: str | None,
+    fmt: str,
+    history: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Record a request with the gates' findings (the audit log keeps it)."""
+    from remit.admission import load_request
+
+    request = load_request(request_file)
+    report = _gate(db_url, config_file).submit(request, by, history, current_lang.get())
+    _print_admission(report, fmt)
+    click.echo(t("admit.submitted", id=request.id, outcome=t(f"outcome.{report.outcome.value}")))
+
+
+@admit.command("list")
+@click.option(
+    "--status", type=click.Choice(["submitted", "approved", "rejected"]), help="Only these."
+)
+@ADMIT_CONFIG_OPTION
+@common
+def admit_list(db_url: str | None, status: str | None, config_file: Path | None) -> None:
+    """The recorded requests, oldest first; undecided ones past the deadline are overdue."""
+    from rich.table import Table
+
+    gate = _gate(db_url, config_file)
+    table = Table()
+    for key in (
+        "col.id",
+        "col.matter",
+        "col.department",
+        "col.status",
+        "col.outcome",
+        "col.submitted",
+        "col.decided",
+    ):
+        table.add_column(t(key))
+    for e in gate.requests(status):
+        state = t(f"status.{e.status}") + (f" ({t('admit.overdue')})" if gate.overdue(e) else "")
+        table.add_row(
+            e.id,
+            f"{e.matter} {e.report.matter_name or ''}".strip(),
+            e.report.department_name or e.department,
+            state,
+            t(f"outcome.{e.report.outcome.value}"),
+            f"{e.submitted_at:%Y-%m-%d %H:%M} {e.submitted_by}",
+            f"{e.decided_at:%Y-%m-%d %H:%M} {e.decided_by}" if e.decided_at else "",
+        )
+    console().print(table)
+
+
+@admit.command("show")
+@click.argument("request_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md"]), default="text")
+@ADMIT_CONFIG_OPTION
+@common
+def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path | None) -> None:
+    """One recorded request: its status, decision and the gates' last report."""
+    gate = _gate(db_url, config_file)
+    entry = gate.show(request_id)
+    if fmt == "json":
+        echo_json(
+            {
+                "id": entry.id,
+                "status": entry.status,
+                "overdue": gate.overdue(entry),
+                "submitted_by": entry.submitted_by,
+                "submitted_at": entry.submitted_at,
+                "decided_by": entry.decided_by,
+                "decided_at": entry.decided_at,
+                "decision_note": entry.decision_note,
+                "enacted": entry.enacted,
+                "request": entry.request.model_dump(mode="json"),
+                "report": entry.report.model_dump(mode="json"),
+            }
+        )
+        return
+    state = t(f"status.{entry.status}") + (
+        f" ({t('admit.overdue')})" if gate.overdue(entry) else ""
+    )
+    click.echo(f"{entry.id}: {state}")
+    click.echo(f"{t('col.submitted')}: {entry.submitted_at:%Y-%m-%d %H:%M} {entry.submitted_by}")
+    if entry.decided_at:
+        click.echo(
+            f"{t('col.decided')}: {entry.decided_at:%Y-%m-%d %H:%M} {entry.decided_by}"
+            + (f" — {entry.decision_note}" if entry.decision_note else "")
+        )
+    _print_admission(entry.report, fmt)
+
+
+@admit.command("approve")
+@click.argument("request_id")
+@click.option("--by", help="Who approves: not the submitter, and one of the configured approvers.")
+@click.option("--note", help="A note for the record.")
+@HISTORY_OPTION
+@ADMIT_CONFIG_OPTION
+@common
+def admit_approve(
+    db_url: str | None,
+    request_id: str,
+    by: str | None,
+    note: str | None,
+    history: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Run every gate again on the lists as they are now; if they admit the request, enact it:
+    new versions of the lists, their rows carrying the request's id."""
+    from remit.admission import GateRefused
+
+    try:
+        report = _gate(db_url, config_file).approve(
+            request_id, by, note, history, current_lang.get()
+        )
+    except GateRefused as refused:
+        _print_admission(refused.report, "text")
+        click.echo(
+            t("admit.refused", id=request_id, outcome=t(f"outcome.{refused.report.outcome.value}")),
+            err=True,
+        )
+        sys.exit(1)
+    versions = ", ".join(f"{v['list']} v{v['version']}" for v in report.enactment)
+    click.echo(t("admit.approved", id=request_id, versions=versions))
+
+
+@admit.command("reject")
+@click.argument("request_id")
+@click.option("--by", help="Who rejects: not the submitter, and one of the configured approvers.")
+@click.option("--reason", required=True, help="Why (kept in the record and the audit log).")
+@ADMIT_CONFIG_OPTION
+@common
+def admit_reject(
+    db_url: str | None, request_id: str, by: str | None, reason: str, config_file: Path | None
+) -> None:
+    """Reject a submitted request, with the reason."""
+    _gate(db_url, config_file).reject(request_id, by, reason)
+    click.echo(t("admit.rejected", id=request_id))

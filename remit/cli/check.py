@@ -1,0 +1,134 @@
+"""``remit check``: the graph check of the lists in force (overlaps, gaps, …) as a report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from remit.cli.common import DATE, atomic_write, common, open_registry
+from remit.errors import InputError
+from remit.i18n import current_lang, t
+from remit.present.console import console
+
+CHECK_FORMATS = ("text", "json", "md", "html", "xlsx")
+
+
+@click.command()
+@click.option("--as-of", type=DATE, help="Check the lists in force on this date (default today).")
+@click.option("--area", metavar="CODE", help="Only the leaf areas under this area.")
+@click.option("--matter", metavar="CODE", help="Only this matter (a group: its leaf matters).")
+@click.option("--list", "list_id", metavar="LIST-ID", help="Only findings about this list.")
+@click.option(
+    "--against",
+    metavar="DATE|LIST-ID@VERSION",
+    help="Compare: with a date, against the lists of that date; with LIST-ID@VERSION, what "
+    "putting that version (a draft too) in force would introduce and resolve.",
+)
+@click.option(
+    "--history",
+    type=click.Path(path_type=Path),
+    help="Events (JSONL, JSON, CSV, XLSX) for the workload instead of the catalogue's estimates.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="Check settings (file: check-config; see `remit schema --kind check-config`).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warning", "error"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding reaches this severity (with --against: a new finding).",
+)
+@common
+def check(
+    db_url: str | None,
+    as_of: dt.date | None,
+    area: str | None,
+    matter: str | None,
+    list_id: str | None,
+    against: str | None,
+    history: Path | None,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
+) -> None:
+    """Check the lists in force for overlaps (职能重叠), gaps (遗漏), masked leads, assists
+    without a lead, rows outside their unit's jurisdiction, referral cycles, stale rows,
+    devolution without admission and overloaded units.
+
+    Exit 0 when no finding reaches --fail-on, 1 when one does, 2 for bad input."""
+    from remit.checks import CheckConfig, Severity, check_registry
+    from remit.files.typed import load_typed
+
+    lang = current_lang.get()
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs -o FILE")
+    if output is not None and not output.parent.is_dir():
+        raise InputError.one("file.no_directory", source=str(output), directory=str(output.parent))
+    if output is not None and output.is_dir():
+        raise InputError.one("file.is_directory", source=str(output))
+    config = load_typed(config_file, "check-config", CheckConfig) if config_file else None
+    report = check_registry(
+        open_registry(db_url),
+        as_of,
+        against=against,
+        config=config,
+        area=area,
+        matter=matter,
+        list_id=list_id,
+        history=history,
+        lang=lang,
+    )
+    _write_report(report, fmt, output, lang)
+    failing = report.failing(Severity(fail_on))
+    if failing:
+        console(stderr=True).print(
+            t("check.failed", count=len(failing), level=t(f"severity.{fail_on}")), markup=False
+        )
+        sys.exit(1)
+
+
+def _write_report(report: Any, fmt: str, output: Path | None, lang: str) -> None:
+    from rich.console import Console
+
+    from remit.present.check_html import render_html
+    from remit.present.check_markdown import render_markdown
+    from remit.present.check_text import print_text
+    from remit.present.check_xlsx import write_xlsx
+
+    if fmt == "xlsx":
+        assert output is not None
+        write_xlsx(report, lang, output)  # type: ignore[arg-type]
+        click.echo(t("check.wrote", path=output))
+        return
+    if fmt == "text" and output is None:
+        print_text(report, lang)  # type: ignore[arg-type]
+        return
+    if fmt == "text":
+        buffer = io.StringIO()
+        print_text(report, lang, Console(file=buffer, width=200, no_color=True))  # type: ignore[arg-type]
+        text = buffer.getvalue()
+    elif fmt == "json":
+        text = report.model_dump_json(indent=2) + "\n"
+    elif fmt == "md":
+        text = render_markdown(report, lang)  # type: ignore[arg-type]
+    else:
+        text = render_html(report, lang)  # type: ignore[arg-type]
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write(output, text)
+    click.echo(t("check.wrote", path=output))

@@ -1,0 +1,162 @@
+"""What every command shares: the --db and --lang options, dates and working hours as arguments, and turning remit's errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from remit.errors import InputError
+from remit.i18n import LANGS, current_lang, default_lang, t
+from remit.present.console import console
+from remit.registry import Registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(t("arg.bad_date", value=value), param, ctx)
+
+
+DATE = DateType()
+
+
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    lang = value or default_lang()
+    current_lang.set(lang)  # type: ignore[arg-type]
+    return lang
+
+
+def lang_option(func: F) -> F:
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        callback=_set_lang,
+        is_eager=True,
+        expose_value=False,
+        help="Language of messages and reports (default: $REMIT_LANG or the locale).",
+    )(func)
+
+
+def common(func: F) -> F:
+    """``--db`` and ``--lang``, accepted by every command that reads the registry."""
+    func = lang_option(func)
+    return click.option(
+        "--db",
+        "db_url",
+        envvar="REMIT_DB",
+        metavar="URL",
+        help="Registry database URL or SQLite path (default: $REMIT_DB, else sqlite:///remit.db).",
+    )(func)
+
+
+class RemitGroup(click.Group):
+    """Turns remit's input errors into messages and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            err = console(stderr=True)
+            err.print(t("error.header", count=len(exc.problems)), style="bold red", markup=False)
+            err.print(exc.render(), markup=False, soft_wrap=True)
+            sys.exit(exc.exit_code)
+        except OperationalError as exc:
+            console(stderr=True).print(
+                t("db.unreachable", url=ctx.meta.get("remit.url", "?"), detail=str(exc.orig)),
+                markup=False,
+                soft_wrap=True,
+            )
+            sys.exit(2)
+        except BrokenPipeError:  # output piped into `head` and the like
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("REMIT_DEBUG"):
+                raise
+            console(stderr=True).print(
+                t("error.internal", error=f"{type(exc).__name__}: {exc}"),
+                markup=False,
+                soft_wrap=True,
+            )
+            sys.exit(1)
+
+
+def open_registry(db_url: str | None) -> Registry:
+    registry = Registry(db_url)
+    click.get_current_context().meta["remit.url"] = registry.url
+    return registry
+
+
+def json_default(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=json_default))
+
+
+FORMAT_TEXT_JSON = click.Choice(["text", "json"])
+
+
+RULES_OPTION = click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path),
+    help="A directory (or file) of rules added to the defaults; a rule with a default's id replaces it.",
+)
+
+
+class HoursType(click.ParamType):
+    name = "HH:MM-HH:MM,…"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from remit.deadlines import WorkingHours
+
+        if not isinstance(value, str):
+            return value
+        try:
+            return WorkingHours.parse(value)
+        except ValueError as exc:
+            self.fail(f"{value!r}: {exc}; expected e.g. 09:00-12:00,13:00-17:00", param, ctx)
+
+
+HOURS_OPTION = click.option(
+    "--working-hours",
+    "hours",
+    type=HoursType(),
+    default="09:00-12:00,13:00-17:00",
+    show_default=True,
+    help="Working periods of a working day (Asia/Shanghai), for 工作时 and 工作日 deadlines.",
+)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file: never a half-written report."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

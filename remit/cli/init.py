@@ -1,0 +1,18 @@
+"""``remit init``: an empty registry."""
+
+from __future__ import annotations
+
+import click
+
+from remit.cli.common import common
+from remit.i18n import t
+from remit.registry import Registry
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Drop an existing registry and start empty.")
+@common
+def init(db_url: str | None, force: bool) -> None:
+    """Create an empty registry."""
+    registry = Registry.create(db_url, force=force)
+    click.echo(t("label.initialised", url=registry.url))

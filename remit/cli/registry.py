@@ -1,0 +1,287 @@
+"""``remit registry …``: import, inspect, publish, withdraw and export responsibility lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from remit.cli.common import DATE, FORMAT_TEXT_JSON, RemitGroup, common, echo_json, open_registry
+from remit.errors import InputError
+from remit.files.tables import TABLE_SUFFIXES
+from remit.i18n import t
+from remit.present import registry as render
+from remit.present.console import console
+from remit.registry.export import dump_yaml, list_document
+from remit.registry.versions import effective_until
+
+
+@click.group(cls=RemitGroup)
+def registry() -> None:
+    """Import, inspect, publish and export responsibility lists."""
+
+
+@registry.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--mapping", type=click.Path(path_type=Path), help="Column mapping of a CSV/XLSX table."
+)
+@click.option(
+    "--list", "list_id", metavar="LIST-ID", help="The list a CSV/XLSX table is a new draft of."
+)
+@click.option("--by", metavar="NAME", help="Who imports (default: $REMIT_USER or the login name).")
+@click.option("--note", help="Note of the draft made from a table.")
+@common
+def import_(
+    db_url: str | None,
+    paths: tuple[Path, ...],
+    mapping: Path | None,
+    list_id: str | None,
+    by: str | None,
+    note: str | None,
+) -> None:
+    """Import YAML files or directories, or a CSV/XLSX table as a draft of --list.
+
+    An import is one transaction: all of it is written, or nothing.
+    """
+    reg = open_registry(db_url)
+    for path in paths:
+        if path.is_file() and path.suffix.lower() not in {*TABLE_SUFFIXES, ".yaml", ".yml"}:
+            expected = ", ".join(sorted({*TABLE_SUFFIXES, ".yaml", ".yml"}))
+            raise InputError.one(
+                "file.unsupported", source=str(path), suffix=path.suffix, expected=expected
+            )
+    tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
+    if tables:
+        if list_id is None:
+            raise InputError.one("arg.mapping_needed", source=str(tables[0]))
+        if len(paths) != 1:
+            raise InputError.one("arg.not_tabular", path=", ".join(map(str, paths)))
+        result = reg.import_table(tables[0], list_id, mapping, by=by, note=note)
+    else:
+        if mapping is not None or list_id is not None:
+            raise InputError.one("arg.not_tabular", path=", ".join(map(str, paths)))
+        result = reg.import_files(paths, by=by)
+    plan = result.plan
+    click.echo(
+        t(
+            "label.import_done",
+            files=len(plan.files),
+            areas=len(plan.areas),
+            units=len(plan.units),
+            lists=len(plan.lists),
+            versions=len(plan.changes),
+            unchanged=plan.unchanged,
+        )
+    )
+    for change in plan.changes:
+        v = change.version
+        click.echo(
+            "  "
+            + t(
+                "label.import_change",
+                action=change.action,
+                list_id=change.list_id,
+                version=v.version,
+                status=v.status.value,
+                rows=v.row_count,
+            )
+        )
+
+
+@registry.command("lists")
+@click.option(
+    "--as-of", type=DATE, help="Show which version is in force on this date (default today)."
+)
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@common
+def lists_(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
+    """Lists and the catalogue: their versions, statuses, dates and row counts."""
+    on = as_of or dt.date.today()
+    summaries = open_registry(db_url).lists(on)
+    if fmt == "json":
+        echo_json(
+            [
+                {
+                    "id": s.info.id,
+                    "name": s.info.name,
+                    "kind": str(s.info.kind),
+                    "in_force": s.in_force.version if s.in_force else None,
+                    "versions": [_version_json(v, s.until(v)) for v in s.versions],
+                }
+                for s in summaries
+            ]
+        )
+        return
+    console().print(render.lists_table(summaries, on))
+
+
+def _version_json(v: Any, until: dt.date | None = None) -> dict[str, Any]:
+    data = {k: val for k, val in asdict(v).items() if k not in {"duties", "matters"}}
+    data["status"] = v.status.value
+    data["in_force_until"] = until
+    return data
+
+
+@registry.command()
+@click.argument("list_id", metavar="LIST-ID")
+@click.option(
+    "--version", "number", type=int, help="Version number (default: in force today, else newest)."
+)
+@click.option("--as-of", type=DATE, help="The version in force on this date.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "yaml"]),
+    default="text",
+    show_default=True,
+)
+@common
+def show(
+    db_url: str | None, list_id: str, number: int | None, as_of: dt.date | None, fmt: str
+) -> None:
+    """One version of a list (or of the catalogue) with its rows."""
+    reg = open_registry(db_url)
+    version = reg.version(list_id, number, as_of)
+    state = reg.state()
+    info = state.lists[list_id]
+    if fmt == "yaml":
+        click.echo(dump_yaml(list_document(info, [version])), nl=False)
+        return
+    until = effective_until(state.versions[list_id], version)
+    if fmt == "json":
+        data = _version_json(version, until)
+        data["list"] = {"id": info.id, "name": info.name, "kind": str(info.kind)}
+        data["rows"] = [m.content() for m in version.matters] or [
+            d.content() for d in version.duties
+        ]
+        echo_json(data)
+        return
+    out = console()
+    for line in render.version_header(version, info.name, until):
+        out.print(line, markup=False)
+    if info.is_catalogue:
+        out.print(render.matters_table(version))
+        return
+    snapshot_matters = {
+        m.code: m.name for v in state.versions.get(state.catalogue_id or "", []) for m in v.matters
+    }
+    out.print(
+        render.duties_table(
+            version.duties, snapshot_matters, {u.code: u.name for u in state.units.values()}
+        )
+    )
+
+
+@registry.command()
+@click.argument("list_id", metavar="[LIST-ID]", required=False)
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@common
+def log(db_url: str | None, list_id: str | None, fmt: str) -> None:
+    """Who imported, published or withdrew what, when, with which note."""
+    entries = open_registry(db_url).log(list_id)
+    if fmt == "json":
+        echo_json([asdict(e) for e in entries])
+        return
+    console().print(render.log_table(entries))
+
+
+@registry.command()
+@click.argument("list_id", metavar="LIST-ID")
+@click.argument("a", type=int)
+@click.argument("b", type=int)
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@common
+def diff(db_url: str | None, list_id: str, a: int, b: int, fmt: str) -> None:
+    """Rows added, removed and changed from version A to version B."""
+    reg = open_registry(db_url)
+    result = reg.diff(list_id, a, b)
+    if fmt == "json":
+        echo_json(result.to_dict())
+        return
+    state = reg.state()
+    names = {
+        m.code: m.name for v in state.versions.get(state.catalogue_id or "", []) for m in v.matters
+    }
+    names |= {code: item.name for code, item in (*state.units.items(), *state.areas.items())}
+    out = console()
+    for line in render.diff_lines(result, names):
+        out.print(line, markup=False)
+
+
+@registry.command()
+@click.argument("list_id", metavar="LIST-ID")
+@click.option(
+    "--effective-from", type=DATE, required=True, help="First day the version is in force."
+)
+@click.option("--effective-to", type=DATE, help="Last day in force, if the version ends.")
+@click.option("--note", help="Why this version (kept in the log).")
+@click.option(
+    "--by", metavar="NAME", help="Who publishes (default: $REMIT_USER or the login name)."
+)
+@common
+def publish(
+    db_url: str | None,
+    list_id: str,
+    effective_from: dt.date,
+    effective_to: dt.date | None,
+    note: str | None,
+    by: str | None,
+) -> None:
+    """Publish the draft of a list; it supersedes the previous version from its date."""
+    version = open_registry(db_url).publish(
+        list_id, effective_from, note=note, by=by, effective_to=effective_to
+    )
+    click.echo(t("label.published", list_id=list_id, version=version.version, date=effective_from))
+
+
+@registry.command()
+@click.argument("list_id", metavar="LIST-ID")
+@click.option("--version", "number", type=int, required=True, help="The version to withdraw.")
+@click.option("--note", help="Why (kept in the log).")
+@click.option(
+    "--by", metavar="NAME", help="Who withdraws (default: $REMIT_USER or the login name)."
+)
+@common
+def withdraw(
+    db_url: str | None, list_id: str, number: int, note: str | None, by: str | None
+) -> None:
+    """Withdraw a version: it is never in force again."""
+    open_registry(db_url).withdraw(list_id, number, note=note, by=by)
+    click.echo(t("label.withdrawn", list_id=list_id, version=number))
+
+
+@registry.command("export")
+@click.argument("list_id", metavar="LIST-ID")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "xlsx"]), required=True)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write."
+)
+@click.option(
+    "--version", "number", type=int, help="For csv/xlsx: the version (default: in force today)."
+)
+@common
+def export_(db_url: str | None, list_id: str, fmt: str, output: Path, number: int | None) -> None:
+    """Write a list to a file: YAML with every version, or one version as CSV/XLSX."""
+    rows = open_registry(db_url).export(list_id, fmt, output, number)
+    click.echo(t("label.exported", path=output, rows=rows))
+
+
+@registry.command()
+@click.option("--as-of", type=DATE, help="Date (default today).")
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@common
+def snapshot(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
+    """What is in force on a date, and its content hash."""
+    snap = open_registry(db_url).snapshot(as_of)
+    if fmt == "json":
+        echo_json(snap.summary())
+        return
+    lines, table = render.snapshot_lines(snap)
+    out = console()
+    for line in lines:
+        out.print(line, markup=False)
+    out.print(table)

@@ -1,0 +1,69 @@
+"""``remit rules …``: the routing policy rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from remit.cli.common import RULES_OPTION, RemitGroup, lang_option
+from remit.i18n import current_lang, t
+from remit.present.console import console
+from remit.registry.export import dump_yaml
+
+
+@click.group(cls=RemitGroup)
+def rules() -> None:
+    """The routing policy rules: list, show, check."""
+
+
+@rules.command("list")
+@RULES_OPTION
+@lang_option
+def rules_list(rules_dir: Path | None) -> None:
+    """The rules in force, in the order they fire."""
+    from rich.table import Table
+
+    from remit.routing.rules.compile import load_rules
+
+    ruleset = load_rules(rules_dir)
+    lang = current_lang.get()
+    table = Table()
+    for label in ("pri", "id", "title"):
+        table.add_column(label)
+    for rule in ruleset.rules:
+        table.add_row(str(rule.pri), rule.id, rule.title.get(lang) or rule.title.get("en", ""))
+    console().print(table)
+
+
+@rules.command("show")
+@click.argument("rule_id", required=False)
+@RULES_OPTION
+@lang_option
+def rules_show(rule_id: str | None, rules_dir: Path | None) -> None:
+    """The rules (or one rule) as YAML, with the configuration in force."""
+    from remit.routing.rules.compile import load_rules
+
+    ruleset = load_rules(rules_dir)
+    chosen = [r for r in ruleset.rules if rule_id in (None, r.id)]
+    if rule_id and not chosen:
+        known = ", ".join(r.id for r in ruleset.rules)
+        raise click.BadParameter(f"no rule {rule_id!r}; rules: {known}", param_hint="RULE_ID")
+    document = {
+        "config": ruleset.config.model_dump(mode="json"),
+        "rules": [r.model_dump(mode="json", by_alias=True, exclude_defaults=True) for r in chosen],
+    }
+    click.echo(dump_yaml(document), nl=False)
+
+
+@rules.command("check")
+@RULES_OPTION
+@lang_option
+def rules_check(rules_dir: Path | None) -> None:
+    """Validate the rules and check the compiled ruleset against the engine's limits."""
+    from remit.routing.rules.compile import expand, load_rules
+
+    ruleset = load_rules(rules_dir)
+    compiled = sum(len(expand(rule, ruleset.config)) for rule in ruleset.rules)
+    sources = ", ".join(ruleset.sources)
+    click.echo(t("rules.checked", count=len(ruleset.rules), compiled=compiled, sources=sources))

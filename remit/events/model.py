@@ -1,0 +1,122 @@
+"""City events as reported (:class:`EventIn`) and as resolved against a snapshot (:class:`Event`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+"""The zone of reported times: a time written without an offset is in it, others are converted."""
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+
+def _no_bare_number(value: object) -> object:
+    """A bare number is refused as a time: 20250301 would silently read as seconds after 1970."""
+    if (isinstance(value, int | float) and not isinstance(value, bool)) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise ValueError(
+            "a bare number is not a time; expected ISO 8601, e.g. 2025-03-01T09:30:00+08:00 "
+            "or 2025-03-01 09:30"
+        )
+    return value
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=LOCAL_ZONE)
+    try:
+        return value.astimezone(LOCAL_ZONE)
+    except OverflowError:
+        raise ValueError("the time is out of range") from None
+
+
+ReportedAt = Annotated[dt.datetime, BeforeValidator(_no_bare_number), AfterValidator(_local)]
+"""ISO 8601, as Asia/Shanghai time."""
+
+
+class EventIn(BaseModel):
+    """A city event as reported (`remit schema --kind event`). Names may be codes, names or
+    aliases; attributes may be given by name or label."""
+
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    id: Text = Field(description="the event's id in its source, e.g. a 12345 work order number")
+    matter: Text = Field(description="matter code, name or alias")
+    area: Text = Field(
+        description="area code, name or alias where it happened: a grid, community, street or district"
+    )
+    areas: list[Text] = Field(
+        default_factory=list,
+        description="further areas the event spans, e.g. a road across two streets",
+    )
+    reported_at: ReportedAt = Field(
+        description="ISO 8601; a time without an offset is Asia/Shanghai time"
+    )
+    source: Text | None = Field(None, description="where it came from: 12345, grid, sensor …")
+    attributes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="attribute → value, as the matter declares them (name or label; value code or label)",
+    )
+    owner: Text | None = Field(
+        None, description="权属单位 named on the event: unit code, name or alias"
+    )
+    repeat_count: int = Field(0, ge=0, description="how often the event was reported again")
+
+
+AttributeValue = str | int | bool
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event resolved against a snapshot: codes instead of names, attributes by name with
+    enum values as their value codes."""
+
+    id: str
+    matter: str
+    area: str
+    areas: tuple[str, ...]
+    """``area`` first, then the further areas the event spans, each once."""
+    reported_at: dt.datetime
+    """Aware, in Asia/Shanghai."""
+    source: str | None
+    attributes: dict[str, AttributeValue] = field(hash=False)
+    owner: str | None
+    repeat_count: int
+
+    def content(self) -> dict[str, Any]:
+        """The event as :class:`EventIn` data (JSON-able); it resolves back to this event."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "matter": self.matter,
+            "area": self.area,
+            "reported_at": self.reported_at.isoformat(),
+        }
+        if len(self.areas) > 1:
+            data["areas"] = list(self.areas[1:])
+        if self.source is not None:
+            data["source"] = self.source
+        if self.attributes:
+            data["attributes"] = dict(self.attributes)
+        if self.owner is not None:
+            data["owner"] = self.owner
+        if self.repeat_count:
+            data["repeat_count"] = self.repeat_count
+        return data

@@ -1,0 +1,259 @@
+"""City events — 12345 hotline work orders, grid inspectors' findings, sensor alarms — read from
+files and resolved against a snapshot.
+
+:func:`read_events` reads a batch (JSON, JSON Lines, CSV, XLSX) and yields each event with where
+it stands in the file, as an :class:`EventIn` or as its problems, so a batch goes on past a bad
+event. :class:`EventResolver` resolves an :class:`EventIn` against one snapshot into an
+:class:`Event`: matter, areas and owner found by code, name or alias; attributes checked against
+the domains the matter declares, given by name or label, and stored by name and value code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    ValidationError,
+)
+
+from remit.errors import Collector, InputError, Problem
+from remit.events.model import EventIn
+from remit.files.names import normalize_name
+from remit.files.tables import TABLE_SUFFIXES, blank_row, read_rows
+from remit.files.typed import schema_problems
+from remit.files.yamlio import decode, read_text
+
+# ---------------------------------------------------------------------------------------------
+# resolution
+
+
+# ---------------------------------------------------------------------------------------------
+# reading files
+
+Located = tuple[dict[str, object], EventIn | list[Problem]]
+"""Where an event stands in its file, and the event or its problems."""
+
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
+EVENT_SUFFIXES = (*JSON_SUFFIXES, *sorted(TABLE_SUFFIXES))
+
+_CHINESE_COLUMNS = {
+    "编号": "id",
+    "事项": "matter",
+    "区域": "area",
+    "涉及区域": "areas",
+    "上报时间": "reported_at",
+    "来源": "source",
+    "属性": "attributes",
+    "权属单位": "owner",
+    "重复次数": "repeat_count",
+}
+_FIELD_COLUMNS = {**{name: name for name in EventIn.model_fields}, **_CHINESE_COLUMNS}
+_KNOWN_COLUMNS = ", ".join(f"{name} ({chinese})" for chinese, name in _CHINESE_COLUMNS.items())
+_ATTRIBUTE_PREFIXES = {"attributes", "attr", "属性"}
+_REQUIRED = [name for name, info in EventIn.model_fields.items() if info.is_required()]
+_AREA_SEPARATORS = re.compile(r"\s*[、，,;；|/]\s*")
+
+
+def read_events(path: Path) -> Iterator[Located]:
+    """Each event of the file at ``path`` with its location and the parsed :class:`EventIn` or
+    its problems.
+
+    JSON (``.json``: one event or a list; located by ``row``, the item number), JSON Lines
+    (``.jsonl``, ``.ndjson``; by ``line``; read as a stream), CSV or XLSX tables (by ``row``, as a
+    spreadsheet numbers it). A problem with the whole file raises :class:`InputError`: a missing
+    file, an unsupported suffix, an empty file, a bad encoding, an unreadable workbook, a bad
+    header. The file and the header are checked at once, JSON Lines line by line as read.
+    """
+    source = str(path)
+    if not path.is_file():
+        raise InputError.one("file.not_found", source=source)
+    suffix = path.suffix.lower()
+    if suffix not in EVENT_SUFFIXES:
+        raise InputError.one(
+            "file.unsupported", source=source, suffix=suffix, expected=", ".join(EVENT_SUFFIXES)
+        )
+    if path.stat().st_size == 0:
+        raise InputError.one("event.empty", source=source)
+    if suffix == ".json":
+        return _json_events(path)
+    if suffix in TABLE_SUFFIXES:
+        return _table_events(path)
+    return _jsonl_events(path)
+
+
+def _parsed(
+    data: object, source: str, line: int | None = None, row: int | None = None
+) -> EventIn | list[Problem]:
+    """``data`` as an :class:`EventIn`, or its schema problems at ``line`` or ``row``."""
+    try:
+        return EventIn.model_validate(data)
+    except ValidationError as exc:
+        return schema_problems(
+            exc, source, "event", line_of=(lambda _: line) if line else None, row=row
+        )
+
+
+def _json_events(path: Path) -> Iterator[Located]:
+    source = str(path)
+    text = read_text(path)
+    if not text.strip():
+        raise InputError.one("event.empty", source=source)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError.one(
+            "event.bad_json", source=source, line=exc.lineno, detail=exc.msg, column=exc.colno
+        ) from None
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        found = json.dumps(data, ensure_ascii=False)[:40]
+        raise InputError.one("event.json_shape", source=source, found=found)
+    return (
+        ({"source": source, "row": row}, _parsed(item, source, row=row))
+        for row, item in enumerate(data, 1)
+    )
+
+
+def _jsonl_events(path: Path) -> Iterator[Located]:
+    source = str(path)
+    seen = False
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, 1):
+            if raw.strip():
+                seen = True
+                yield parse_json_line(raw, source, number)
+    if not seen:
+        raise InputError.one("event.empty", source=source)
+
+
+def parse_json_line(line: str | bytes, source: str, number: int) -> Located:
+    """Line ``number`` of a JSON Lines file as :func:`read_events` yields it, for a worker that
+    parses lines read elsewhere. Pass bytes to have any encoding read (BOM, GB18030); an
+    undecodable line raises :class:`InputError`, as a problem of the whole file.
+
+    UTF-8 JSON is parsed by pydantic at once (about twice as fast); any other line is decoded
+    and parsed apart, to say what is wrong with it."""
+    where: dict[str, object] = {"source": source, "line": number}
+    try:
+        return where, EventIn.model_validate_json(line)
+    except ValidationError as exc:
+        if exc.errors()[0]["type"] != "json_invalid":
+            return where, schema_problems(exc, source, "event", line_of=lambda _: number)
+    try:
+        text = (decode(line, source) if isinstance(line, bytes) else line).rstrip()
+    except InputError as exc:
+        raise InputError(dataclasses.replace(p, line=number) for p in exc.problems) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        params = {"detail": exc.msg, "column": exc.colno}
+        return where, [Problem("event.bad_json", params, source=source, line=number)]
+    return where, _parsed(data, source, line=number)
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    index: int
+    header: str
+    field: str
+    """The :class:`EventIn` field."""
+    attribute: str | None = None
+    """For ``attr.<name>`` columns: the attribute's name or label."""
+
+
+def _table_events(path: Path) -> Iterator[Located]:
+    source = str(path)
+    rows = read_rows(path)
+    header = next(((n, cells) for n, cells in rows if not blank_row(cells)), None)
+    if header is None:
+        raise InputError.one("event.empty", source=source)
+    columns = _columns(source, *header)
+    return (
+        ({"source": source, "row": number}, _table_event(source, number, cells, columns))
+        for number, cells in rows
+        if not blank_row(cells)
+    )
+
+
+def _column(index: int, header: str) -> _Column | None:
+    """The column a header names: a field (in English or Chinese), ``attributes`` (JSON) or an
+    attribute (``attributes.<name>``, ``attr.<name>``, ``属性.<name>``); None if unknown."""
+    head, dot, attribute = header.partition(".")
+    if dot and normalize_name(head) in _ATTRIBUTE_PREFIXES and attribute.strip():
+        return _Column(index, header, "attributes", attribute.strip())
+    name = _FIELD_COLUMNS.get(normalize_name(header))
+    return _Column(index, header, name) if name else None
+
+
+def _columns(source: str, number: int, cells: Iterable[str]) -> list[_Column]:
+    """The columns of the header row, checked: known, each field once, the required present."""
+    collector = Collector()
+    where: dict[str, object] = {"source": source, "row": number}
+    columns: dict[tuple[str, str | None], _Column] = {}
+    headers = [cell.strip() for cell in cells]
+    for index, header in enumerate(headers):
+        if not header:
+            continue
+        column = _column(index, header)
+        if column is None:
+            collector.add("event.unknown_column", column=header, known=_KNOWN_COLUMNS, **where)
+            continue
+        key = (column.field, column.attribute)
+        if key in columns:
+            collector.add(
+                "event.duplicate_column",
+                first=columns[key].header,
+                second=header,
+                target=".".join(filter(None, key)),
+                **where,
+            )
+            continue
+        columns[key] = column
+    missing = [name for name in _REQUIRED if (name, None) not in columns]
+    if missing:
+        collector.add(
+            "event.missing_column",
+            columns=", ".join(missing),
+            header=", ".join(h for h in headers if h),
+            **where,
+        )
+    if ("attributes", None) in columns and any(a is not None for _, a in columns):
+        collector.add("event.mixed_attribute_columns", **where)
+    collector.raise_if_any()
+    return list(columns.values())
+
+
+def _table_event(
+    source: str, number: int, cells: list[str], columns: list[_Column]
+) -> EventIn | list[Problem]:
+    data: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for column in columns:
+        text = cells[column.index].strip() if column.index < len(cells) else ""
+        if not text:
+            continue
+        if column.attribute is not None:
+            data.setdefault("attributes", {})[column.attribute] = text
+        elif column.field == "attributes":
+            try:
+                data["attributes"] = json.loads(text)
+            except json.JSONDecodeError as exc:
+                params = {"detail": exc.msg, "column": exc.colno}
+                problems.append(
+                    Problem("event.bad_json", params, source=source, row=number, field="attributes")
+                )
+        elif column.field == "areas":
+            data["areas"] = [a for a in _AREA_SEPARATORS.split(text) if a]
+        else:
+            data[column.field] = text
+    parsed = _parsed(data, source, row=number)
+    if not problems:
+        return parsed
+    return [*problems, *(parsed if isinstance(parsed, list) else [])]

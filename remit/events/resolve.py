@@ -1,0 +1,214 @@
+"""Resolving events against one snapshot: matter, areas and owner by code, name or alias; attributes checked against the matter's domains."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from remit.conditions import (
+    ConstraintError,
+    EnumDomain,
+    IntDomain,
+    as_bool,
+    as_int,
+    enum_value,
+    resolve_attribute,
+)
+from remit.errors import Collector, InputError
+from remit.events.model import AttributeValue, Event, EventIn
+from remit.files.names import NameIndex, Unresolved, index_of
+from remit.registry.entities import Matter
+from remit.registry.plan import catalogue_label
+from remit.registry.snapshot import Snapshot
+
+_MEMO_LIMIT = 100_000
+"""Spellings and values a resolver remembers before it starts afresh (a batch repeats a few
+hundred; the limit only bounds memory against a stream of distinct ones)."""
+
+
+_MEMOABLE = frozenset({str, int, float, bool, type(None)})
+
+
+def _remember(memo: dict[Any, Any], key: object, value: object) -> None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+
+
+class _Names:
+    """A :class:`NameIndex` that remembers the spellings it resolved."""
+
+    def __init__(self, index: NameIndex, **params: object):
+        self.index, self.params = index, params
+        self.unknown_key = f"ref.unknown_{index.what}"
+        self.known: dict[str, str] = {}
+
+    def code(
+        self, text: str, field: str, where: Mapping[str, object], collector: Collector
+    ) -> str | None:
+        code = self.known.get(text)
+        if code is not None:
+            return code
+        try:
+            code = self.index.resolve(text, self.unknown_key, **self.params)
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **where, field=field)
+            return None
+        _remember(self.known, text, code)
+        return code
+
+
+class EventResolver:
+    """Resolves events against one snapshot. Its name indexes are built once and remember what
+    they resolved: make one resolver per snapshot and batch, not one per event."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        catalogue = snapshot.catalogue
+        self._matters = (
+            _Names(
+                index_of(snapshot.matters, "matter"), catalogue=catalogue_label(catalogue.version)
+            )
+            if catalogue is not None
+            else None
+        )
+        self._areas = _Names(index_of(snapshot.areas, "area"))
+        self._units = _Names(index_of(snapshot.units, "unit"))
+        self._attributes: dict[tuple[str, str, type, object], tuple[str, AttributeValue | None]]
+        self._attributes = {}
+
+    def resolve(self, raw: EventIn, where: Mapping[str, object]) -> Event:
+        """The resolved event, or :class:`InputError` with every problem of it, located by
+        ``where`` (``{"source": …, "line": n}`` or ``{"source": …, "row": n}``) and the field."""
+        collector = Collector()
+        matter = self._matter(raw.matter, where, collector)
+        area = self._areas.code(raw.area, "area", where, collector)
+        areas = [area] if area is not None else []
+        for i, text in enumerate(raw.areas):
+            code = self._areas.code(text, f"areas[{i}]", where, collector)
+            if code is not None and code not in areas:
+                areas.append(code)
+        attributes = (
+            self._attribute_values(matter, raw.attributes, where, collector)
+            if matter is not None
+            else {}
+        )
+        owner = (
+            self._units.code(raw.owner, "owner", where, collector)
+            if raw.owner is not None
+            else None
+        )
+        if matter is None or area is None or collector.problems:  # None: a problem was reported
+            raise InputError(collector.problems)
+        return Event(
+            id=raw.id,
+            matter=matter.code,
+            area=area,
+            areas=tuple(areas),
+            reported_at=raw.reported_at,
+            source=raw.source,
+            attributes=attributes,
+            owner=owner,
+            repeat_count=raw.repeat_count,
+        )
+
+    def _matter(
+        self, text: str, where: Mapping[str, object], collector: Collector
+    ) -> Matter | None:
+        if self._matters is None:
+            collector.add("event.no_catalogue", date=self.snapshot.as_of, **where, field="matter")
+            return None
+        code = self._matters.code(text, "matter", where, collector)
+        return self.snapshot.matters[code] if code is not None else None
+
+    def _attribute_values(
+        self,
+        matter: Matter,
+        given: Mapping[str, Any],
+        where: Mapping[str, object],
+        collector: Collector,
+    ) -> dict[str, AttributeValue]:
+        """The attributes by name, values checked against their domains; null is no value."""
+        out: dict[str, AttributeValue] = {}
+        given_as: dict[str, str] = {}
+        for given_name, value in given.items():
+            kind = type(value)
+            key = (matter.code, given_name, kind, value) if kind in _MEMOABLE else None
+            found = self._attributes.get(key) if key is not None else None
+            if found is None:
+                try:
+                    found = _attribute(matter, given_name, value)
+                except ConstraintError as exc:
+                    collector.add(exc.key, **exc.params, **where, field=f"attributes.{given_name}")
+                    continue
+                if key is not None:
+                    _remember(self._attributes, key, found)
+            name, resolved = found
+            if name in given_as:
+                collector.add(
+                    "event.attribute_twice",
+                    attr=name,
+                    first=given_as[name],
+                    second=given_name,
+                    **where,
+                    field=f"attributes.{given_name}",
+                )
+                continue
+            given_as[name] = given_name
+            if resolved is not None:
+                out[name] = resolved
+        return dict(sorted(out.items()))
+
+
+def _attribute(matter: Matter, given_name: str, value: object) -> tuple[str, AttributeValue | None]:
+    """The attribute's name and its value (None for null), read as conditions read theirs
+    (names or labels; value codes or labels, 是/否, numbers as text)."""
+    name = resolve_attribute(given_name, matter.attributes)
+    if name is None:
+        raise ConstraintError(
+            "event.unknown_attribute",
+            attr=given_name,
+            matter=matter.code,
+            declared=_declared(matter),
+        )
+    if value is None:
+        return name, None
+    domain = matter.attributes[name]
+    if isinstance(value, Mapping | list | tuple):
+        raise ConstraintError(
+            "event.attribute_value", attr=name, value=value, expected=domain.describe()
+        )
+    if isinstance(domain, EnumDomain):
+        return name, enum_value(name, value, domain)
+    if isinstance(domain, IntDomain):
+        return name, as_int(name, value, domain)
+    return name, as_bool(name, value)
+
+
+def _declared(matter: Matter) -> str:
+    names = [
+        f"{name} ({domain.label})" if domain.label else name
+        for name, domain in matter.attributes.items()
+    ]
+    return ", ".join(names) or "—"
+
+
+_RESOLVERS: dict[int, EventResolver] = {}
+
+
+_KEEP = 4
+
+
+def resolver_for(snapshot: Snapshot) -> EventResolver:
+    """The resolver of ``snapshot``, built once and kept for the last few snapshots used. (A kept
+    resolver holds its snapshot, so the snapshot's id is not reused while it is kept.)"""
+    resolver = _RESOLVERS.pop(id(snapshot), None) or EventResolver(snapshot)
+    _RESOLVERS[id(snapshot)] = resolver
+    while len(_RESOLVERS) > _KEEP:
+        del _RESOLVERS[next(iter(_RESOLVERS))]
+    return resolver
+
+
+def resolve_event(raw: EventIn, snapshot: Snapshot, where: Mapping[str, object]) -> Event:
+    """``raw`` resolved against ``snapshot`` (see :meth:`EventResolver.resolve`)."""
+    return resolver_for(snapshot).resolve(raw, where)

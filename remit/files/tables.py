@@ -1,0 +1,101 @@
+"""Reading tables as offices keep them: CSV (UTF-8, BOM, GB18030/GBK) and XLSX, row by row as
+text cells, numbered as a spreadsheet shows them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from remit.errors import InputError
+from remit.files.yamlio import decode
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm"}
+
+
+def blank_row(cells: list[str]) -> bool:
+    return not any(c.strip() for c in cells)
+
+
+def read_rows(
+    path: Path, encoding: str = "auto", sheet: str | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a CSV/TSV (decoded by ``encoding``) or XLSX table (its ``sheet``, else the
+    first), each with its number as a spreadsheet shows it."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise InputError.one("file.not_found", source=str(path))
+    if suffix in {".csv", ".tsv"}:
+        data = path.read_bytes()
+        if not data.strip():
+            raise InputError.one(
+                "file.empty", source=str(path), expected="a header row and duty rows"
+            )
+        text = decode(data, str(path), encoding)
+        reader = csv.reader(
+            io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","
+        )
+        try:  # numbered as a spreadsheet shows them: line breaks inside a cell do not count
+            yield from enumerate(reader, 1)
+        except csv.Error as exc:
+            raise InputError.one(
+                "file.bad_xlsx", source=str(path), line=reader.line_num, detail=str(exc)
+            ) from None
+        return
+    if suffix in {".xlsx", ".xlsm"}:
+        yield from _xlsx_rows(path, sheet)
+        return
+    raise InputError.one(
+        "file.unsupported",
+        source=str(path),
+        suffix=suffix,
+        expected=", ".join(sorted(TABLE_SUFFIXES)),
+    )
+
+
+def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    # a damaged workbook fails when opened (not a zip, no [Content_Types].xml) or only when its
+    # sheet is read (malformed XML raises ParseError, a SyntaxError; corrupt data, zlib.error)
+    damaged = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, SyntaxError, zlib.error)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except damaged as exc:
+        raise _bad_xlsx(path, exc) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise InputError.one(
+                "file.no_sheet", source=str(path), sheet=sheet, sheets=", ".join(book.sheetnames)
+            )
+        worksheet = book[sheet] if sheet else book.worksheets[0]
+        # read-only mode trusts the used range the file declares, which some producers get
+        # wrong (e.g. "A1"): forget it and read every row and cell there is
+        worksheet.reset_dimensions()
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
+            yield number, [_cell_text(v) for v in values]
+    except damaged as exc:
+        raise _bad_xlsx(path, exc) from None
+    finally:
+        book.close()
+
+
+def _bad_xlsx(path: Path, exc: Exception) -> InputError:
+    return InputError.one("file.bad_xlsx", source=str(path), detail=str(exc) or type(exc).__name__)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,67 @@
+"""A routing decision as an explanation a dispatcher would accept, in English or Chinese."""
+
+from __future__ import annotations
+
+from remit.i18n import current_lang, t
+from remit.routing.decision import RoutingDecision
+
+
+def decision_lines(decision: RoutingDecision) -> list[str]:
+    """A decision as an explanation a dispatcher would accept, in the current language."""
+    d = decision
+    lines = [t("route.title", event=d.event_id, status=d.status.value)]
+    names = ("、" if current_lang.get() == "zh" else ", ").join
+    if d.status.value == "routed" and d.lead:
+        lines.append(t("route.lead", unit=d.lead.name))
+    elif d.status.value == "fallback" and d.lead:
+        lines.append(
+            t("route.lead_fallback" if d.gap else "route.lead_fallback_owner", unit=d.lead.name)
+        )
+    elif d.status.value == "conflict":
+        lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
+    else:
+        lines.append(t("route.unroutable"))
+    if d.assists:
+        lines.append(t("route.assists", units=names(u.name for u in d.assists)))
+    if d.supervisors:
+        lines.append(t("route.supervisors", units=names(u.name for u in d.supervisors)))
+    if d.dispatch:
+        line = t(
+            "route.dispatch", unit=d.dispatch.platform.name, level=t(f"level.{d.dispatch.level}")
+        )
+        lines.append(line + (t("route.escalated") if d.dispatch.escalated else ""))
+    if d.commander:
+        lines.append(t("route.commander", unit=d.commander.name))
+    if d.deadline and d.time_limit:
+        line = t(
+            "route.deadline",
+            deadline=d.deadline.strftime("%Y-%m-%d %H:%M"),
+            limit=d.time_limit,
+            reported=d.reported_at.strftime("%Y-%m-%d %H:%M"),
+        )
+        lines.append(line + (t("route.deadline_approx") if d.deadline_approximate else ""))
+    for duty in d.duties:
+        basis = f" {'；'.join(duty.legal_basis)}" if duty.legal_basis else ""
+        lines.append(
+            t(
+                "route.basis",
+                list=duty.list_id,
+                version=duty.version,
+                row=duty.row,
+                role=t(f"role.{duty.role}"),
+                basis=basis,
+            )
+        )
+    for lost in d.lost:
+        lines.append(t("route.lost", unit=lost.unit.name, reason=t(f"reason.{lost.reason}")))
+    if d.rules_fired:
+        lines.append(t("route.rules", rules=", ".join(dict.fromkeys(d.rules_fired))))
+    lines.append(
+        t(
+            "route.stamp",
+            hash=d.snapshot_hash[:12],
+            date=d.snapshot_date.isoformat(),
+            rules=d.rules_digest[:12],
+        )
+    )
+    return lines

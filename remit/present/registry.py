@@ -1,0 +1,265 @@
+"""Terminal output: rich tables that align Chinese text, in English or Chinese."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from rich.table import Table
+
+from remit.conditions import render_condition
+from remit.i18n import t
+from remit.registry import AuditEntry, ListSummary, ListVersion, Snapshot, VersionDiff
+from remit.registry.entities import Duty
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _status(value: str) -> str:
+    return t(f"status.{value}")
+
+
+def _kind(value: str) -> str:
+    key = f"kind.{value}"
+    try:
+        return t(key)
+    except KeyError:
+        return value
+
+
+def lists_table(summaries: Iterable[ListSummary], on: dt.date) -> Table:
+    table = Table(title=None, show_lines=False)
+    for label in ("label.list", "label.name", "label.kind", "label.versions"):
+        table.add_column(t(label))
+    table.add_column(t("label.in_force", date=on.isoformat()))
+    table.add_column(t("label.rows"), justify="right")
+    for summary in summaries:
+        versions = []
+        for v in summary.versions:
+            end = summary.until(v)
+            if v.status.value == "withdrawn" or not v.effective_from:
+                span = f"({_date(v.effective_from)})" if v.effective_from else ""
+            else:
+                span = f"{_date(v.effective_from)}→{_date(end) or t('label.open_ended')}"
+            versions.append(f"v{v.version} {_status(v.status.value)} {span}".strip())
+        current = summary.in_force
+        table.add_row(
+            summary.info.id,
+            summary.info.name,
+            _kind(str(summary.info.kind)),
+            "\n".join(versions),
+            f"v{current.version}" if current else t("label.none"),
+            str(current.row_count) if current else "",
+        )
+    return table
+
+
+def version_header(v: ListVersion, name: str, until: dt.date | None) -> list[str]:
+    """The title lines of a version; ``until`` is its last day in force, if it ends."""
+    return [
+        f"{v.list_id} {name} — {t('label.version')} {v.version} ({_status(v.status.value)})",
+        f"{t('label.effective')}: {_date(v.effective_from) or '-'} → {_date(until) or t('label.open_ended')}"
+        f"   {t('label.author')}: {v.author or '-'}   {t('label.hash')}: {v.content_hash[:12]}",
+        *([f"{t('label.note')}: {v.note}"] if v.note else []),
+    ]
+
+
+def duties_table(
+    duties: Iterable[Duty], matter_names: dict[str, str], unit_names: dict[str, str]
+) -> Table:
+    table = Table(show_lines=False)
+    for label in (
+        "label.matter",
+        "label.unit",
+        "label.role",
+        "label.area",
+        "label.conditions",
+        "label.time_limit",
+        "label.legal_basis",
+    ):
+        table.add_column(t(label), overflow="fold")
+    for d in duties:
+        table.add_row(
+            f"{d.matter} {matter_names.get(d.matter, '')}".strip(),
+            unit_names.get(d.unit, d.unit),
+            t(f"role.{d.role.value}")
+            + (f" → {unit_names.get(d.refer_to, d.refer_to)}" if d.refer_to else "")
+            + (f" (p{d.priority})" if d.priority else ""),
+            d.area,
+            render_condition(d.conditions),
+            d.time_limit.text if d.time_limit else "",
+            "\n".join(b.text for b in d.legal_basis),
+        )
+    return table
+
+
+def matters_table(version: ListVersion) -> Table:
+    table = Table()
+    for label in (
+        "label.code",
+        "label.name",
+        "label.kind",
+        "label.parent",
+        "label.hit_policy",
+        "label.time_limit",
+        "label.attributes",
+    ):
+        table.add_column(t(label), overflow="fold")
+    for m in version.matters:
+        table.add_row(
+            m.code,
+            m.name,
+            m.kind.value,
+            m.parent or "",
+            m.hit_policy.value,
+            m.default_time_limit.text if m.default_time_limit else "",
+            ", ".join(m.attributes),
+        )
+    return table
+
+
+def log_table(entries: Iterable[AuditEntry]) -> Table:
+    table = Table()
+    for label in (
+        "label.when",
+        "label.actor",
+        "label.action",
+        "label.list",
+        "label.version",
+        "label.note",
+        "label.details",
+    ):
+        table.add_column(t(label), overflow="fold")
+    for e in entries:
+        table.add_row(
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.action,
+            e.list_id or "",
+            str(e.version or ""),
+            e.note or "",
+            _admission_details(e) if e.action.startswith("admission_") else _details(e),
+        )
+    return table
+
+
+def _details(e: AuditEntry) -> str:
+    details = {k: v for k, v in e.details.items() if k != "files" and v not in (None, [], "")}
+    return ", ".join(f"{k}={_short(v)}" for k, v in details.items())
+
+
+def _admission_details(e: AuditEntry) -> str:
+    """An admission entry: the request, the outcome, each gate that did not pass and why,
+    what it enacted, and the snapshot it was checked on."""
+    d = e.details
+    lines = [
+        f"{d.get('request')} {d.get('matter') or ''}: {t('outcome.' + d.get('outcome', 'reject'))}"
+    ]
+    for gate, status in d.get("gates", {}).items():
+        if status != "pass":
+            lines.append(f"  {t('gate.' + gate)}: {t('gate_status.' + status)}")
+    lines += [f"  {finding}" for finding in d.get("findings", [])]
+    for v in d.get("enactment", []) if e.action == "admission_approve" else []:
+        lines.append(f"  → {v['list']} v{v['version']}")
+    if e.snapshot_hash:
+        lines.append(f"  {t('label.snapshot_hash')} {e.snapshot_hash[:12]}")
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str) and len(value) == 64:
+        return value[:12]
+    if isinstance(value, list) and len(value) > 6:
+        return f"{len(value)} items"
+    return str(value)
+
+
+def diff_lines(diff: VersionDiff, names: dict[str, str] | None = None) -> list[str]:
+    """The diff as text; ``names`` (code → name of matters, units, areas) makes it readable."""
+    names = names or {}
+    lines = [t("label.diff_title", list_id=diff.list_id, a=diff.a, b=diff.b)]
+    for row in diff.removed:
+        lines.append(f"  - {t('label.removed')}: {_row_text(row, names)}")
+    for row in diff.added:
+        lines.append(f"  + {t('label.added')}: {_row_text(row, names)}")
+    for change in diff.changed:
+        lines.append(f"  ~ {t('label.changed')}: {_row_text(change.after, names)}")
+        for name in change.fields:
+            old, new = change.before.get(name), change.after.get(name)
+            if name == "refer_to":  # a unit code: show the unit's name
+                old, new = names.get(old, old), names.get(new, new)
+            before, after = _value(name, old), _value(name, new)
+            lines.append(f"      {name}: {before} → {after}")
+    if diff.empty:
+        lines.append(f"  {t('label.no_diff')}")
+    lines.append(f"  {t('label.unchanged', count=diff.unchanged)}")
+    return lines
+
+
+def _value(name: str, value: Any) -> str:
+    """A field of a duty row as a person reads it."""
+    if value is None or value == [] or value == {}:
+        return "-"
+    if name == "when":
+        return render_condition(value)
+    if name == "legal_basis":
+        return "；".join(f"《{b['title']}》{b.get('article') or ''} ({b['kind']})" for b in value)
+    if name == "role":
+        return t(f"role.{value}")
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def _row_text(row: dict[str, Any], names: dict[str, str]) -> str:
+    if "unit" not in row:
+        return f"{row['code']} {row['name']}"
+    when = render_condition(row.get("when", {}))
+    role = t(f"role.{row['role']}")
+    matter = f"{row['matter']} {names.get(row['matter'], '')}".strip()
+    unit, area = names.get(row["unit"], row["unit"]), names.get(row["area"], row["area"])
+    refer = f" → {names.get(row['refer_to'], row['refer_to'])}" if row.get("refer_to") else ""
+    return f"{matter}: {unit} {role}{refer} @{area}" + (f" [{when}]" if when else "")
+
+
+def snapshot_lines(snap: Snapshot) -> tuple[list[str], Table]:
+    counts = snap.summary()["counts"]
+    lines = [
+        t("label.snapshot", date=snap.as_of.isoformat()),
+        f"{t('label.snapshot_hash')}: {snap.hash}",
+        t(
+            "label.counts",
+            **{k: counts[k] for k in ("areas", "units", "matters", "lists", "duties")},
+        ),
+    ]
+    if snap.catalogue:
+        lines.append(
+            f"{t('label.catalogue')}: {snap.catalogue.info.id} v{snap.catalogue.version.version}"
+        )
+    if snap.dangling:
+        lines.append(t("label.dangling", count=len(snap.dangling)))
+    table = Table()
+    for label in (
+        "label.list",
+        "label.name",
+        "label.kind",
+        "label.version",
+        "label.effective",
+        "label.rows",
+        "label.hash",
+    ):
+        table.add_column(t(label))
+    for e in snap.lists:
+        table.add_row(
+            e.info.id,
+            e.info.name,
+            _kind(str(e.info.kind)),
+            f"v{e.version.version}",
+            _date(e.version.effective_from),
+            str(e.version.row_count),
+            e.version.content_hash[:12],
+        )
+    return lines, table

@@ -1,0 +1,716 @@
+"""From parsed files to a validated import plan.
+
+Everything is checked before anything is written: schemas, references (units, areas, matters
+by code, name or alias), conditions against the matter's attribute domains, version histories
+(numbering, dates, immutability of published versions). The result is an :class:`ImportPlan`
+that :mod:`remit.registry.store` writes in one transaction, or an :class:`InputError` with
+every problem found, each located by file, line or row, and field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
+from functools import partial
+from typing import Any, Protocol
+
+from remit.conditions import normalize
+from remit.errors import Collector, InputError
+from remit.files.names import NameIndex, Unresolved, index_of, normalize_name
+from remit.hashing import canonical_json, content_hash
+from remit.registry.entities import (
+    CATALOGUE_KIND,
+    OWNER_SPELLINGS,
+    OWNER_UNIT,
+    Area,
+    Duty,
+    ListInfo,
+    ListVersion,
+    Matter,
+    Role,
+    Unit,
+    VersionStatus,
+    utcnow,
+)
+from remit.registry.formats import (
+    CatalogueFile,
+    CatalogueVersionSpec,
+    DutySpec,
+    ListFile,
+    ListVersionSpec,
+)
+from remit.registry.parse import IMPORTABLE, ParsedFile
+from remit.registry.state import ImportPlan, RegistryState, VersionAction, VersionChange
+from remit.registry.versions import check_sequence, in_force
+
+Locate = Callable[[str | None], dict[str, object]]
+"""Where a field of the thing being validated is: ``locate("unit")`` → source, line/row, field."""
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing
+
+
+# ---------------------------------------------------------------------------------------------
+# planning
+
+
+def plan_import(files: Sequence[ParsedFile], state: RegistryState) -> ImportPlan:
+    """Validate parsed files against each other and the registry; return what to write."""
+    collector = Collector()
+    plan = ImportPlan(files=[f.path for f in files])
+    by_kind: dict[str, list[ParsedFile]] = {k: [] for k in IMPORTABLE}
+    for f in files:
+        by_kind[f.model.file].append(f)  # type: ignore[attr-defined]
+
+    areas = _plan_areas(by_kind["areas"], state, plan, collector)
+    units = _plan_units(by_kind["units"], state, areas, plan, collector)
+    collector.raise_if_any()
+    catalogue_versions = _plan_catalogue(by_kind["catalogue"], state, plan, collector)
+    collector.raise_if_any()
+    context = DutyContext(
+        areas, units, catalogue_versions, state.catalogue_id or _new_catalogue(plan)
+    )
+    for f in by_kind["list"]:
+        _plan_list(f, state, context, plan, collector)
+    _check_unique_ids(by_kind["list"] + by_kind["catalogue"], collector)
+    collector.raise_if_any()
+    # ``state`` now describes the registry as it will be after the import
+    state.areas, state.units = areas, units
+    state.lists.update({info.id: info for info in plan.lists})
+    return plan
+
+
+def _new_catalogue(plan: ImportPlan) -> str:
+    return next((i.id for i in plan.lists if i.is_catalogue), "")
+
+
+def _check_unique_ids(files: list[ParsedFile], collector: Collector) -> None:
+    seen: dict[str, ParsedFile] = {}
+    for f in files:
+        list_id = f.model.id  # type: ignore[attr-defined]
+        if list_id in seen:
+            collector.add(
+                "ref.duplicate",
+                what="list",
+                key=list_id,
+                other=seen[list_id].path,
+                **f.locate("id"),
+            )
+        seen[list_id] = f
+
+
+def _unique_codes(
+    files: list[ParsedFile],
+    section: str,
+    what: str,
+    where: dict[str, Callable[..., dict[str, object]]],
+    collector: Collector,
+) -> Iterator[Any]:
+    """Each entry of ``section`` in ``files`` whose code was not seen before (a repeated code is
+    reported); ``where[code]`` records how to locate the entry's fields."""
+    for f in files:
+        for i, spec in enumerate(getattr(f.model, section)):
+            if spec.code in where:
+                collector.add(
+                    "ref.duplicate",
+                    what=what,
+                    key=spec.code,
+                    other=_at(where[spec.code]("code")),
+                    **f.locate(section, i, "code"),
+                )
+                continue
+            where[spec.code] = partial(f.locate, section, i)
+            yield spec
+
+
+def _plan_areas(
+    files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
+) -> dict[str, Area]:
+    areas = dict(state.areas)
+    where: dict[str, Callable[..., dict[str, object]]] = {}
+    incoming: dict[str, Area] = {}
+    for spec in _unique_codes(files, "areas", "area", where, collector):
+        incoming[spec.code] = Area(
+            spec.code, spec.name, spec.level, spec.parent, tuple(spec.aliases)
+        )
+    areas.update(incoming)
+    for code, area in incoming.items():
+        if area.parent is not None and area.parent not in areas:
+            collector.add("ref.unknown_parent_area", code=area.parent, **where[code]("parent"))
+        elif _has_cycle(code, lambda c: areas[c].parent if c in areas else None):
+            collector.add("ref.area_cycle", code=code, **where[code]("parent"))
+        if state.areas.get(code) != area:
+            plan.areas.append(area)
+    return areas
+
+
+def _plan_units(
+    files: list[ParsedFile],
+    state: RegistryState,
+    areas: dict[str, Area],
+    plan: ImportPlan,
+    collector: Collector,
+) -> dict[str, Unit]:
+    units = dict(state.units)
+    where: dict[str, Callable[..., dict[str, object]]] = {}
+    incoming: dict[str, Unit] = {}
+    area_index = index_of(areas, "area")
+    for spec in _unique_codes(files, "units", "unit", where, collector):
+        try:
+            jurisdiction = area_index.resolve(spec.jurisdiction, "ref.unknown_area")
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **where[spec.code]("jurisdiction"))
+            continue
+        incoming[spec.code] = Unit(
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            level=spec.level,
+            jurisdiction=jurisdiction,
+            parent=spec.parent,
+            capacity=spec.capacity,
+            aliases=tuple(spec.aliases),
+            powers=tuple(spec.powers),
+        )
+    units.update(incoming)
+    spelled: dict[str, set[str]] = {}
+    for code, unit in units.items():
+        for spelling in (unit.name, *unit.aliases):
+            spelled.setdefault(normalize_name(spelling), set()).add(code)
+    for code, unit in incoming.items():
+        if unit.parent is not None and unit.parent not in units:
+            collector.add("ref.unknown_parent_unit", code=unit.parent, **where[code]("parent"))
+        elif _has_cycle(code, lambda c: units[c].parent if c in units else None):
+            collector.add("ref.unit_cycle", code=code, **where[code]("parent"))
+        for k, alias in enumerate(unit.aliases):
+            others = spelled[normalize_name(alias)] - {code}
+            if others:
+                collector.add(
+                    "ref.alias_clash",
+                    alias=alias,
+                    unit=code,
+                    other=", ".join(sorted(others)),
+                    **where[code]("aliases", k),
+                )
+        if state.units.get(code) != unit:
+            plan.units.append(unit)
+    return units
+
+
+def _has_cycle(start: str, parent_of: Callable[[str], str | None]) -> bool:
+    """Is ``start`` its own ancestor? (Merely reaching a cycle above it does not count.)"""
+    seen = {start}
+    current = parent_of(start)
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = parent_of(current)
+    return current == start
+
+
+def _at(where: dict[str, object]) -> str:
+    """Where something else stands, for "defined twice (also at …)": file:line, or file row N."""
+    if where.get("line") is not None:
+        return f"{where.get('source')}:{where.get('line')}"
+    if where.get("row") is not None:
+        return f"{where.get('source')} row {where.get('row')}"
+    return str(where.get("source"))
+
+
+# --- versions (shared by the catalogue and lists) --------------------------------------------
+
+
+def _version_meta(
+    list_id: str,
+    spec: ListVersionSpec | CatalogueVersionSpec,
+    rows: Iterable[dict[str, Any]],
+    count: int,
+) -> ListVersion:
+    now = utcnow()
+    return ListVersion(
+        list_id=list_id,
+        version=spec.version,
+        status=spec.status,
+        effective_from=spec.effective_from,
+        effective_to=spec.effective_to,
+        author=spec.author,
+        note=spec.note,
+        content_hash=content_hash(list(rows)),
+        parent_hash=None,
+        row_count=count,
+        created_at=now,
+        published_at=now if spec.status is VersionStatus.published else None,
+    )
+
+
+class VersionLocate(Protocol):
+    """Where version ``number`` (or its field ``name``) is."""
+
+    def __call__(self, number: int, name: str | None = None, /) -> dict[str, object]: ...
+
+
+def _file_versions_locator(f: ParsedFile) -> VersionLocate:
+    index_of_version = {v.version: i for i, v in enumerate(f.model.versions)}  # type: ignore[attr-defined]
+
+    def locate(number: int, name: str | None = None, /) -> dict[str, object]:
+        if number in index_of_version:
+            return f.locate("versions", index_of_version[number], *([name] if name else []))
+        return {"source": f.path, "field": f"versions (version {number} in the registry)"}
+
+    return locate
+
+
+def _duplicate_versions(f: ParsedFile, collector: Collector) -> bool:
+    """Report version numbers given twice in one file; whether there were any."""
+    first: dict[int, int] = {}
+    for i, spec in enumerate(f.model.versions):  # type: ignore[attr-defined]
+        if spec.version in first:
+            collector.add(
+                "ref.duplicate",
+                what="version",
+                key=spec.version,
+                other=_at(f.locate("versions", first[spec.version], "version")),
+                **f.locate("versions", i, "version"),
+            )
+        first.setdefault(spec.version, i)
+    return len(first) < len(f.model.versions)  # type: ignore[attr-defined]
+
+
+def _merge_versions(
+    locate: VersionLocate,
+    info: ListInfo,
+    incoming: list[ListVersion],
+    state: RegistryState,
+    plan: ImportPlan,
+    collector: Collector,
+    invalid: frozenset[int] = frozenset(),
+) -> list[ListVersion]:
+    """Merge incoming versions into the registry's; record the changes in ``plan``.
+
+    ``invalid`` are versions whose rows had problems (already reported): their content is
+    incomplete, so it is not compared with the registry's.
+    """
+    existing = {v.version: v for v in state.versions.get(info.id, [])}
+    merged = dict(existing)
+    changes: list[VersionChange] = []
+    for new in incoming:
+        old = existing.get(new.version)
+        where = locate(new.version)
+        if old is None:
+            merged[new.version] = new
+            changes.append(VersionChange(info.id, "create", new, True))
+            continue
+        same_content = old.content_hash == new.content_hash
+        same_dates = (old.effective_from, old.effective_to) == (
+            new.effective_from,
+            new.effective_to,
+        )
+        if old.status is VersionStatus.draft:
+            if new.status is VersionStatus.draft:
+                if not same_content or (old.note, old.author) != (new.note, new.author):
+                    merged[new.version] = replace(new, created_at=old.created_at)
+                    changes.append(
+                        VersionChange(info.id, "replace", merged[new.version], not same_content)
+                    )
+                else:
+                    plan.unchanged += 1
+            else:
+                merged[new.version] = replace(new, created_at=old.created_at)
+                action: VersionAction = (
+                    "publish" if new.status is VersionStatus.published else "withdraw"
+                )
+                changes.append(
+                    VersionChange(info.id, action, merged[new.version], not same_content)
+                )
+            continue
+        if (not same_content and new.version not in invalid) or not same_dates:
+            collector.add(
+                "version.immutable",
+                version=new.version,
+                list_id=info.id,
+                status=old.status.value,
+                old=old.content_hash[:12],
+                next=max(merged) + 1,
+                **where,
+            )
+            continue
+        if old.status is new.status:
+            plan.unchanged += 1
+        elif old.status is VersionStatus.published and new.status is VersionStatus.withdrawn:
+            merged[new.version] = replace(
+                old, status=VersionStatus.withdrawn, note=new.note or old.note
+            )
+            changes.append(VersionChange(info.id, "withdraw", merged[new.version], False))
+        else:
+            collector.add(
+                "version.status_regress",
+                version=new.version,
+                list_id=info.id,
+                existing=old.status.value,
+                given=new.status.value,
+                **{**where, "field": "status"},
+            )
+    history = [merged[n] for n in sorted(merged)]
+    collector.extend(check_sequence(history, locate, locate))
+    # parent hashes chain each version to the one before it
+    chained: dict[int, ListVersion] = {}
+    for i, version in enumerate(history):
+        parent = history[i - 1].content_hash if i else None
+        chained[version.version] = replace(version, parent_hash=parent)
+    for change in changes:
+        change.version = replace(
+            chained[change.version.version],
+            duties=change.version.duties,
+            matters=change.version.matters,
+        )
+    plan.changes.extend(changes)
+    state.versions[info.id] = [
+        replace(v, duties=(), matters=v.matters) for v in (chained[n] for n in sorted(chained))
+    ]
+    return state.versions[info.id]
+
+
+# --- catalogue --------------------------------------------------------------------------------
+
+
+def _plan_catalogue(
+    files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
+) -> list[ListVersion]:
+    catalogue_id = state.catalogue_id
+    for f in files:
+        model: CatalogueFile = f.model  # type: ignore[assignment]
+        if catalogue_id is not None and model.id != catalogue_id:
+            collector.add(
+                "ref.second_catalogue", existing=catalogue_id, given=model.id, **f.locate("id")
+            )
+            continue
+        catalogue_id = model.id
+        info = ListInfo(model.id, model.name, CATALOGUE_KIND)
+        if state.lists.get(info.id) != info:
+            plan.lists.append(info)
+        if _duplicate_versions(f, collector):
+            continue
+        versions = []
+        invalid: set[int] = set()
+        for i, spec in enumerate(model.versions):
+            before = len(collector.problems)
+            matters = _catalogue_matters(f, i, spec, collector)
+            if len(collector.problems) > before:
+                invalid.add(spec.version)
+            rows = [m.content() for m in matters]
+            meta = _version_meta(model.id, spec, rows, len(matters))
+            versions.append(replace(meta, matters=tuple(matters)))
+        _merge_versions(
+            _file_versions_locator(f), info, versions, state, plan, collector, frozenset(invalid)
+        )
+    return list(state.versions.get(catalogue_id or "", []))
+
+
+def _catalogue_matters(
+    f: ParsedFile, index: int, spec: CatalogueVersionSpec, collector: Collector
+) -> list[Matter]:
+    matters: dict[str, Matter] = {}
+    lines: dict[str, Callable[..., dict[str, object]]] = {}
+    for j, m in enumerate(spec.matters):
+        loc = f.locate("versions", index, "matters", j, "code")
+        if m.code in matters:
+            collector.add(
+                "ref.duplicate", what="matter", key=m.code, other=_at(lines[m.code]("code")), **loc
+            )
+            continue
+        lines[m.code] = partial(f.locate, "versions", index, "matters", j)
+        matters[m.code] = Matter(
+            code=m.code,
+            name=m.name,
+            kind=m.kind,
+            parent=m.parent,
+            attributes=dict(m.attributes),
+            hit_policy=m.hit_policy,
+            default_time_limit=m.default_time_limit,
+            aliases=tuple(m.aliases),
+            description=m.description,
+            estimate=m.estimate,
+            requires_powers=tuple(m.requires_powers),
+        )
+    for code, matter in matters.items():
+        if matter.parent is not None and matter.parent not in matters:
+            collector.add("ref.unknown_parent_matter", code=matter.parent, **lines[code]("parent"))
+        elif _has_cycle(code, lambda c: matters[c].parent if c in matters else None):
+            collector.add("ref.matter_cycle", code=code, **lines[code]("parent"))
+    return list(matters.values())
+
+
+# --- lists and duties -------------------------------------------------------------------------
+
+
+class DutyContext:
+    """Resolves and validates duty rows against areas, units and the catalogue in force."""
+
+    def __init__(
+        self,
+        areas: dict[str, Area],
+        units: dict[str, Unit],
+        catalogue_versions: list[ListVersion],
+        catalogue_id: str,
+    ):
+        self.areas, self.units = areas, units
+        self.area_index = index_of(areas, "area")
+        self.unit_index = index_of(units, "unit")
+        self.catalogue_versions = catalogue_versions
+        self.catalogue_id = catalogue_id
+        self._matter_indexes: dict[int, tuple[dict[str, Matter], NameIndex]] = {}
+
+    def catalogue_for(self, effective_from: dt.date | None) -> ListVersion | None:
+        """The catalogue version a list version is checked against: the one in force on its
+        effective date, or for a draft the newest one not withdrawn."""
+        if effective_from is not None:
+            return in_force(self.catalogue_versions, effective_from)
+        live = [v for v in self.catalogue_versions if v.status is not VersionStatus.withdrawn]
+        return live[-1] if live else None
+
+    def matters_of(self, catalogue: ListVersion) -> tuple[dict[str, Matter], NameIndex]:
+        if catalogue.version not in self._matter_indexes:
+            matters = {m.code: m for m in catalogue.matters}
+            self._matter_indexes[catalogue.version] = (matters, index_of(matters, "matter"))
+        return self._matter_indexes[catalogue.version]
+
+    def duty(
+        self, spec: DutySpec, catalogue: ListVersion, locate: Locate, collector: Collector
+    ) -> Duty | None:
+        """A validated :class:`Duty`, or ``None`` with the problems added to ``collector``."""
+        matters, matter_index = self.matters_of(catalogue)
+        before = len(collector.problems)
+        try:
+            matter = matters[
+                matter_index.resolve(
+                    spec.matter, "ref.unknown_matter", catalogue=catalogue_label(catalogue)
+                )
+            ]
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **locate("matter"))
+            matter = None
+        unit_code: str | None = None
+        area: str | None = None
+        if spec.unit.strip() in OWNER_SPELLINGS:
+            unit_code = OWNER_UNIT  # the owner named on the event
+            if spec.area is None:
+                collector.add("ref.owner_needs_area", **locate("area"))
+        else:
+            try:
+                unit = self.units[self.unit_index.resolve(spec.unit, "ref.unknown_unit")]
+                unit_code, area = unit.code, unit.jurisdiction
+            except Unresolved as exc:
+                collector.add(exc.key, **exc.params, **locate("unit"))
+        refer_to = self._refer_to(spec, unit_code, locate, collector)
+        if spec.area is not None:
+            try:
+                area = self.area_index.resolve(spec.area, "ref.unknown_area")
+            except Unresolved as exc:
+                area = None
+                collector.add(exc.key, **exc.params, **locate("area"))
+        conditions = {}
+        if matter is not None:
+            conditions, problems = normalize(spec.when, matter.attributes, matter.code)
+            for p in problems:
+                collector.add(p.key, **p.params, **locate(p.field))
+        if len(collector.problems) > before or matter is None or unit_code is None or area is None:
+            return None
+        return Duty(
+            matter=matter.code,
+            unit=unit_code,
+            role=spec.role,
+            area=area,
+            conditions=conditions,
+            time_limit=spec.time_limit,
+            legal_basis=tuple(spec.legal_basis),
+            priority=spec.priority,
+            review_by=spec.review_by,
+            provenance=spec.provenance,
+            note=spec.note,
+            refer_to=refer_to,
+        )
+
+    def _refer_to(
+        self, spec: DutySpec, unit_code: str | None, locate: Locate, collector: Collector
+    ) -> str | None:
+        """The code of the unit a ``not_responsible`` row hands the matter on to, if any."""
+        if spec.refer_to is None:
+            return None
+        where = locate("refer_to")
+        if spec.role is not Role.not_responsible:
+            collector.add("duty.refer_to_role", role=spec.role.value, **where)
+            return None
+        if spec.refer_to.strip() in OWNER_SPELLINGS:
+            collector.add("duty.refer_to_owner", name=spec.refer_to.strip(), **where)
+            return None
+        try:
+            code = self.unit_index.resolve(spec.refer_to, "ref.unknown_unit")
+        except Unresolved as exc:
+            collector.add(exc.key, **exc.params, **where)
+            return None
+        if code == unit_code:
+            collector.add("duty.refer_to_self", unit=code, **where)
+            return None
+        return code
+
+    def duties(
+        self,
+        specs: Sequence[tuple[DutySpec, Locate]],
+        effective_from: dt.date | None,
+        collector: Collector,
+        where: dict[str, object],
+    ) -> list[Duty]:
+        """Validate a version's rows; duplicates (same content twice) are problems too."""
+        catalogue = self.catalogue_for(effective_from)
+        if catalogue is None:
+            if not self.catalogue_versions:
+                collector.add("ref.no_catalogue", **where)
+            else:
+                collector.add(
+                    "ref.catalogue_not_in_force",
+                    catalogue=self.catalogue_id,
+                    date=effective_from,
+                    **where,
+                )
+            return []
+        duties: list[Duty] = []
+        seen: dict[str, dict[str, object]] = {}
+        for spec, locate in specs:
+            duty = self.duty(spec, catalogue, locate, collector)
+            if duty is None:
+                continue
+            key = canonical_json(duty.content())
+            if key in seen:
+                collector.add(
+                    "ref.duplicate",
+                    what="duty",
+                    key=f"{duty.matter}/{duty.unit}/{duty.role.value}",
+                    other=_at(seen[key]),
+                    **locate(None),
+                )
+                continue
+            seen[key] = locate(None)
+            duties.append(duty)
+        return duties
+
+
+def catalogue_label(catalogue: ListVersion) -> str:
+    return f"{catalogue.list_id} v{catalogue.version}"
+
+
+def _plan_list(
+    f: ParsedFile,
+    state: RegistryState,
+    context: DutyContext,
+    plan: ImportPlan,
+    collector: Collector,
+) -> None:
+    model: ListFile = f.model  # type: ignore[assignment]
+    existing = state.lists.get(model.id)
+    if existing is not None and existing.kind != model.kind:
+        collector.add(
+            "ref.kind_mismatch",
+            list_id=model.id,
+            existing=existing.kind,
+            given=model.kind.value,
+            **f.locate("kind"),
+        )
+        return
+    issuer = _resolve_or_report(
+        context.unit_index, model.issuer, "ref.unknown_unit", f.locate("issuer"), collector
+    )
+    scope = _resolve_or_report(
+        context.area_index, model.scope, "ref.unknown_area", f.locate("scope"), collector
+    )
+    info = ListInfo(model.id, model.name, model.kind, issuer, scope)
+    if existing != info:
+        plan.lists.append(info)
+    if _duplicate_versions(f, collector):
+        return
+    versions = []
+    invalid: set[int] = set()
+    for i, spec in enumerate(model.versions):
+        before = len(collector.problems)
+        specs = [
+            (
+                duty,
+                lambda name, i=i, j=j: f.locate(
+                    "versions", i, "duties", j, *(name.split(".") if name else [])
+                ),
+            )
+            for j, duty in enumerate(spec.duties)
+        ]
+        duties = context.duties(specs, spec.effective_from, collector, f.locate("versions", i))
+        if len(collector.problems) > before:
+            invalid.add(spec.version)
+        meta = _version_meta(model.id, spec, (d.content() for d in duties), len(duties))
+        versions.append(replace(meta, duties=tuple(duties)))
+    _merge_versions(
+        _file_versions_locator(f), info, versions, state, plan, collector, frozenset(invalid)
+    )
+
+
+def _resolve_or_report(
+    index: NameIndex, text: str | None, key: str, where: dict[str, object], collector: Collector
+) -> str | None:
+    if text is None:
+        return None
+    try:
+        return index.resolve(text, key)
+    except Unresolved as exc:
+        collector.add(exc.key, **exc.params, **where)
+        return None
+
+
+def duty_context(state: RegistryState) -> DutyContext:
+    catalogue_id = state.catalogue_id or ""
+    return DutyContext(state.areas, state.units, state.versions.get(catalogue_id, []), catalogue_id)
+
+
+def plan_version(
+    list_id: str,
+    specs: Sequence[tuple[DutySpec, Locate]],
+    state: RegistryState,
+    source: str,
+    author: str | None,
+    note: str | None,
+    effective_from: dt.date | None = None,
+) -> ImportPlan:
+    """A new version of ``list_id`` made of ``specs``: a draft (replacing the current draft),
+    or, given ``effective_from``, a version published from that day (rows checked against the
+    catalogue in force then)."""
+    collector = Collector()
+    info = state.lists.get(list_id)
+    if info is None or info.is_catalogue:
+        known = ", ".join(sorted(i for i, v in state.lists.items() if not v.is_catalogue)) or "none"
+        raise InputError.one("ref.unknown_list", list_id=list_id, known=known)
+    duties = duty_context(state).duties(specs, effective_from, collector, {"source": source})
+    collector.raise_if_any()
+    history = state.versions.get(list_id, [])
+    draft = effective_from is None
+    number = (
+        history[-1].version
+        if draft and history and history[-1].status is VersionStatus.draft
+        else len(history) + 1
+    )
+    spec = ListVersionSpec.model_construct(
+        version=number,
+        status=VersionStatus.draft if draft else VersionStatus.published,
+        effective_from=effective_from,
+        effective_to=None,
+        author=author,
+        note=note,
+    )
+    meta = _version_meta(list_id, spec, (d.content() for d in duties), len(duties))
+    plan = ImportPlan(files=[source])
+    _merge_versions(
+        lambda _number, name=None: {"source": source, "field": name},
+        info,
+        [replace(meta, duties=tuple(duties))],
+        state,
+        plan,
+        collector,
+    )
+    collector.raise_if_any()
+    return plan

@@ -1,0 +1,172 @@
+"""Routing a batch of events: a day's work orders, or a year's, with one or more processes.
+
+The rule engine holds the GIL, so parallel routing uses processes: each worker opens the
+registry and builds its own router. JSON Lines are handed to the workers as raw lines (they
+parse them); other formats are read by the main process. Decisions keep the input order. A bad
+event — or an engine failure on one event — goes to the rejects with its location and reason;
+the batch goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import multiprocessing
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from remit.deadlines import WorkCalendar, WorkingHours
+from remit.errors import InputError, Problem
+from remit.events.model import EventIn
+from remit.events.read import parse_json_line, read_events
+from remit.i18n import Lang, current_lang
+from remit.registry import Registry
+from remit.routing.engine import EngineError
+
+CHUNK = 2000
+STATUSES = ("routed", "fallback", "conflict", "unroutable")
+
+# one raw item: (location, JSON line) or (location, parsed event or its problems)
+Item = tuple[dict[str, object], "bytes | EventIn | list[Problem]"]
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    total: int
+    counts: dict[str, int]
+
+    @property
+    def rejected(self) -> int:
+        return self.counts.get("rejected", 0)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    url: str
+    rules_dir: Path | None
+    as_of: dt.date | None
+    cache: bool
+    lang: Lang
+    hours: WorkingHours
+
+
+_router: Any = None
+
+
+def _start(setup: _Setup) -> None:
+    """Build this process's router (called once per worker)."""
+    global _router
+    from remit.routing.router import Router
+
+    current_lang.set(setup.lang)
+    _router = Router(
+        Registry(setup.url),
+        rules_dir=setup.rules_dir,
+        as_of=setup.as_of,
+        cache=setup.cache,
+        calendar=WorkCalendar(setup.hours),
+    )
+
+
+def _route_chunk(chunk: list[Item]) -> list[tuple[str, str]]:
+    """(status or "rejected", JSON line) for each item of ``chunk``, in order."""
+    out = []
+    for where, raw in chunk:
+        if isinstance(raw, bytes):
+            try:
+                where, item = parse_json_line(raw, str(where["source"]), int(where["line"]))  # type: ignore[arg-type]
+            except InputError as exc:  # an undecodable line: refuse it, go on
+                out.append(("rejected", _reject(where, [p.render() for p in exc.problems])))
+                continue
+        else:
+            item = raw
+        if isinstance(item, list):
+            out.append(("rejected", _reject(where, [p.render() for p in item])))
+            continue
+        try:
+            decision = _router.route(item, where)
+        except InputError as exc:
+            out.append(("rejected", _reject(where, [p.render() for p in exc.problems], item.id)))
+        except EngineError as exc:
+            out.append(("rejected", _reject(where, [str(exc)], item.id)))
+        else:
+            out.append((decision.status.value, decision.model_dump_json()))
+    return out
+
+
+def _reject(where: dict[str, object], reasons: list[str], event_id: str | None = None) -> str:
+    return json.dumps(
+        {"where": where, "event_id": event_id, "reasons": reasons}, ensure_ascii=False
+    )
+
+
+def _items(path: Path) -> Iterator[Item]:
+    if path.suffix.lower() in {".jsonl", ".ndjson"}:
+        read_events(path)  # checks the file at once: missing, empty, unsupported
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    yield {"source": str(path), "line": number}, line
+        return
+    yield from read_events(path)
+
+
+def _chunks(items: Iterable[Item]) -> Iterator[list[Item]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, CHUNK)):
+        yield chunk
+
+
+def route_batch(
+    registry_url: str,
+    events: Path,
+    output: IO[str],
+    rejects: IO[str] | None = None,
+    *,
+    workers: int = 1,
+    rules_dir: Path | None = None,
+    as_of: dt.date | None = None,
+    cache: bool = True,
+    hours: WorkingHours | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Route every event of ``events`` into ``output`` (JSON Lines of decisions) and
+    ``rejects`` (JSON Lines of the events refused, with where and why)."""
+    setup = _Setup(
+        registry_url, rules_dir, as_of, cache, current_lang.get(), hours or WorkingHours()
+    )
+    chunks = _chunks(_items(events))
+    counts: Counter[str] = Counter()
+    total = 0
+    if workers <= 1:
+        _start(setup)
+        results: Iterable[list[tuple[str, str]]] = map(_route_chunk, chunks)
+        pool = None
+    else:
+        pool = multiprocessing.get_context("fork").Pool(
+            workers, initializer=_start, initargs=(setup,)
+        )
+        results = pool.imap(_route_chunk, chunks)
+    try:
+        for result in results:
+            for status, line in result:
+                counts[status] += 1
+                if status == "rejected":
+                    if rejects is not None:
+                        rejects.write(line + "\n")
+                else:
+                    output.write(line + "\n")
+            total += len(result)
+            if progress is not None:
+                progress(len(result))
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    return BatchSummary(
+        total, {status: counts.get(status, 0) for status in (*STATUSES, "rejected")}
+    )

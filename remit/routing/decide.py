@@ -1,0 +1,172 @@
+"""Routing decisions: who leads, who assists, who dispatches, by when, and why.
+
+A decision is stamped with the snapshot's hash and date and the rules' digest, so it can be
+reproduced. Its JSON Schema is published (``remit schema --kind decision``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from remit.deadlines import WorkCalendar
+from remit.registry.entities import OWNER_UNIT
+from remit.registry.snapshot import DutyInForce, Snapshot
+from remit.routing.decision import (
+    Dispatch,
+    DutyRef,
+    LostCandidate,
+    RoutingDecision,
+    Status,
+    UnitRef,
+)
+from remit.routing.facts import PolicyInput
+from remit.routing.outcome import PolicyOutcome
+
+
+def _unit(snapshot: Snapshot, code: str) -> UnitRef:
+    unit = snapshot.units.get(code)
+    return UnitRef(
+        code=code, name=unit.name if unit else ("权属单位" if code == OWNER_UNIT else code)
+    )
+
+
+def _duty(entry: DutyInForce) -> DutyRef:
+    d = entry.duty
+    return DutyRef(
+        list_id=entry.list_id,
+        version=entry.version,
+        row=entry.seq,
+        unit=d.unit,
+        role=d.role.value,
+        time_limit=d.time_limit.text if d.time_limit else None,
+        legal_basis=[b.text for b in d.legal_basis],
+    )
+
+
+class Refs:
+    """The :class:`UnitRef` and :class:`DutyRef` of one snapshot, each made once: they are
+    immutable, and a batch names the same units and rows over and over."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self._units: dict[str, UnitRef] = {}
+        self._duties: dict[tuple[str, int, int], DutyRef] = {}
+        self._dispatch: dict[tuple[str, str, bool], Dispatch] = {}
+
+    def unit(self, code: str) -> UnitRef:
+        found = self._units.get(code)
+        if found is None:
+            found = self._units[code] = _unit(self.snapshot, code)
+        return found
+
+    def duty(self, entry: DutyInForce) -> DutyRef:
+        key = (entry.list_id, entry.version, entry.seq)  # one row of the snapshot
+        found = self._duties.get(key)
+        if found is None:
+            found = self._duties[key] = _duty(entry)
+        return found
+
+    def dispatch(self, unit: str, level: str, escalated: bool) -> Dispatch:
+        found = self._dispatch.get((unit, level, escalated))
+        if found is None:
+            found = Dispatch(platform=self.unit(unit), level=level, escalated=escalated)  # type: ignore[arg-type]
+            self._dispatch[(unit, level, escalated)] = found
+        return found
+
+    def units(self, facts: tuple[dict[str, Any], ...], exclude: set[str]) -> list[UnitRef]:
+        seen: list[str] = []
+        for fact in facts:
+            if fact["unit"] not in exclude and fact["unit"] not in seen:
+                seen.append(fact["unit"])
+        return [self.unit(code) for code in seen]
+
+
+def build_decision(
+    event: Any,
+    snapshot: Snapshot,
+    facts: PolicyInput,
+    outcome: PolicyOutcome,
+    calendar: WorkCalendar,
+    rules_digest: str,
+    snapshot_date: dt.date,
+    refs: Refs | None = None,
+) -> RoutingDecision:
+    """The decision for ``event`` from the policies' ``outcome``. Everything here is derived
+    the same way whichever evaluated the policies (engine or reference). ``refs`` (of
+    ``snapshot``) reuses the unit and row references of earlier decisions."""
+    if refs is None or refs.snapshot is not snapshot:
+        refs = Refs(snapshot)
+    duties = facts.duties
+    leads = outcome.leads
+    if outcome.conflict or len(leads) > 1:
+        status, lead = Status.conflict, None
+    elif leads:
+        status, lead = Status.routed, leads[0]["unit"]
+    elif outcome.fallback:
+        status, lead = Status.fallback, outcome.fallback
+    else:
+        status, lead = Status.unroutable, None
+    lead_duty = duties[leads[0]["duty"]] if status is Status.routed else None
+    matter = snapshot.matters[event.matter]
+    limit = (lead_duty.duty.time_limit if lead_duty else None) or matter.default_time_limit
+    deadline = (
+        calendar.deadline(event.reported_at, limit)
+        if limit and status is not Status.unroutable
+        else None
+    )
+    exclude = {lead} if lead else set()
+    used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
+    lost = [_lost(refs, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
+    digest = hashlib.sha256(f"{event.id}|{snapshot.hash}|{rules_digest}".encode()).hexdigest()[:16]
+    return RoutingDecision(
+        decision_id=digest,
+        event_id=event.id,
+        status=status,
+        matter=event.matter,
+        area=event.area,
+        lead=refs.unit(lead) if lead else None,
+        contenders=refs.units(leads, set()) if status is Status.conflict else [],
+        assists=refs.units(outcome.assists, exclude),
+        supervisors=refs.units(outcome.supervisors, exclude),
+        dispatch=refs.dispatch(*outcome.dispatch) if outcome.dispatch else None,
+        commander=refs.unit(outcome.commanders[0][0]) if outcome.commanders else None,
+        # an owner row whose owner the event does not name is no gap in the lists
+        gap=status is Status.fallback
+        and not any(reason == "no_owner" for _, _, reason in outcome.lost),
+        reported_at=event.reported_at,
+        time_limit=limit.text if limit else None,
+        deadline=deadline.at if deadline else None,
+        deadline_approximate=bool(deadline and deadline.approximate_years),
+        duties=[refs.duty(duties[f["duty"]]) for f in used],
+        lost=lost,
+        rules_fired=list(outcome.rules_fired),
+        snapshot_hash=snapshot.hash,
+        snapshot_date=snapshot_date,
+        rules_digest=rules_digest,
+    )
+
+
+def _lost(
+    refs: Refs,
+    facts: PolicyInput,
+    outcome: PolicyOutcome,
+    unit: str,
+    duty: str,
+    reason: str,
+) -> LostCandidate:
+    """Why a candidate lost, with the row that beat it chosen the same way every time: the
+    lead that remains (masked, duplicate), or the unit's first not-responsible row."""
+    by: str | None = None
+    if reason in {"masked", "duplicate"} and outcome.leads:
+        same_unit = [f for f in outcome.leads if f["unit"] == unit]
+        by = (same_unit or list(outcome.leads))[0]["duty"]
+    elif reason == "not_responsible":
+        by = next((f["duty"] for f in outcome.refusals if f["unit"] == unit), None)
+    return LostCandidate(
+        unit=refs.unit(unit),
+        reason=reason,
+        duty=refs.duty(facts.duties[duty]),
+        by=refs.duty(facts.duties[by]) if by else None,
+    )

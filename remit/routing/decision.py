@@ -1,0 +1,89 @@
+"""Routing decisions: who leads, who assists, who dispatches, by when, and why.
+
+A decision is stamped with the snapshot's hash and date and the rules' digest, so it can be
+reproduced. Its JSON Schema is published (``remit schema --kind decision``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Status(StrEnum):
+    routed = "routed"  # one lead by the lists in force
+    fallback = "fallback"  # nobody leads: the territorial street unit takes it (a gap)
+    conflict = "conflict"  # two or more leads: sent to the territorial centre for arbitration
+    unroutable = "unroutable"  # nobody leads and no territorial unit
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class UnitRef(_Model):
+    code: str
+    name: str
+
+
+Role = Literal["lead", "assist", "supervise", "not_responsible"]
+
+
+Level = Literal["street", "district", "city"]
+
+
+LostReason = Literal["not_responsible", "masked", "duplicate", "no_owner"]
+
+
+class DutyRef(_Model):
+    """A duty row used or weighed: where it is written and on what basis."""
+
+    list_id: str
+    version: int
+    row: int
+    unit: str
+    role: Role
+    time_limit: str | None = None
+    legal_basis: list[str] = Field(default_factory=list)
+
+
+class LostCandidate(_Model):
+    unit: UnitRef
+    reason: LostReason
+    duty: DutyRef
+    by: DutyRef | None = Field(None, description="the row that beat or refused it")
+
+
+class Dispatch(_Model):
+    platform: UnitRef
+    level: Level
+    escalated: bool = False
+
+
+class RoutingDecision(_Model):
+    decision_id: str
+    event_id: str
+    status: Status
+    matter: str
+    area: str
+    lead: UnitRef | None = None
+    contenders: list[UnitRef] = Field(default_factory=list, description="the leads in conflict")
+    assists: list[UnitRef] = Field(default_factory=list)
+    supervisors: list[UnitRef] = Field(default_factory=list)
+    dispatch: Dispatch | None = None
+    commander: UnitRef | None = Field(None, description="the district centre, for emergencies")
+    gap: bool = Field(False, description="no list in force names a lead: a gap to report")
+    reported_at: dt.datetime
+    time_limit: str | None = None
+    deadline: dt.datetime | None = None
+    deadline_approximate: bool = Field(False, description="official calendar unknown for the year")
+    duties: list[DutyRef] = Field(
+        default_factory=list, description="rows used: lead, assists, supervisors, refusals"
+    )
+    lost: list[LostCandidate] = Field(default_factory=list)
+    rules_fired: list[str] = Field(default_factory=list)
+    snapshot_hash: str
+    snapshot_date: dt.date
+    rules_digest: str

@@ -1,0 +1,151 @@
+"""The policy rules running on durable_rules, inside the engine's measured envelope.
+
+- No background threads: the default Host starts timer threads that race with synchronous
+  calls, so :class:`QuietHost` never starts them.
+- Every action is a closure of one parameter (two would make it asynchronous).
+- An exception inside an action would be swallowed by the engine; our actions catch it
+  themselves and the evaluation raises :class:`EngineError` for that event.
+- Each event gets its own state (sid), deleted after the call: far from the 1,024 live states.
+- Negation is only reliable on facts that have settled: the event's facts go in first, then,
+  in a second call, the ``stage`` fact that rules with a ``none`` pattern wait for.
+- Facts a rule asserts are mirrored in a Python working memory (the engine refuses a fact no
+  rule matches), and only kinds some rule matches go into the engine.
+- ``delete_state`` frees two pointers of the state (its action context) that only running an
+  action sets: on a state where no rule fired it frees uninitialised memory (a segfault, an
+  abort, or a corrupted heap). A bookkeeping rule (:data:`SETTLE`) fires once on every event
+  fact, so every state has run an action before it is deleted; it is not in the trace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import durable_rules_engine
+from durable.engine import Host, MessageNotHandledException
+
+from remit.errors import RemitError
+from remit.routing.facts import PolicyInput
+from remit.routing.outcome import PolicyOutcome, read_memory
+from remit.routing.rules.compile import Action, RuleSet, assert_values, definition
+from remit.routing.rules.model import Assert, Pattern, Retract, Rule
+
+
+class EngineError(RemitError):
+    """The rule engine failed on one event (an action raised, or the engine did)."""
+
+
+class QuietHost(Host):
+    """A durable_rules host without its background timer threads (they race with posts)."""
+
+    def _run(self) -> None:  # the base class starts the timer threads here
+        return None
+
+
+@dataclass
+class _Working:
+    sid: str
+    memory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trace: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    made: int = 0
+
+
+_names = itertools.count()
+
+SETTLE = "_settle"
+"""The bookkeeping rule that makes every state run an action (see the module's notes)."""
+
+
+def _settle(c: Any) -> None:
+    return None
+
+
+class RuleEngine:
+    """Evaluates a :class:`RuleSet` on the facts of one event at a time."""
+
+    def __init__(self, ruleset: RuleSet):
+        self.ruleset = ruleset
+        self.name = f"remit_{ruleset.digest[:12]}_{next(_names)}"
+        self._consumed = ruleset.consumed
+        self._staged = "stage" in self._consumed
+        self._current: _Working | None = None
+        self._sids = itertools.count(1)
+        self._closed = False
+        self.host = QuietHost()
+        rules = definition(ruleset, self._action)
+        rules[SETTLE] = {"all": [{"e": {"t": "event"}}], "pri": 0, "run": _settle}
+        self.host.set_rulesets({self.name: rules})
+
+    def _action(self, rule: Rule) -> Action:
+        aliases = [item.alias for item in rule.when if isinstance(item, Pattern)]
+        config = self.ruleset.config
+
+        def run(c: Any) -> None:
+            working = self._current
+            assert working is not None
+            try:
+                working.trace.append(rule.id)
+                bound = {alias: getattr(c, alias)._d for alias in aliases}
+                for action in rule.then:
+                    if isinstance(action, Retract):
+                        fact = bound[action.retract]
+                        working.memory.pop(fact["id"], None)
+                        c.retract_fact(dict(fact))
+                    else:
+                        self._assert(c, working, rule, action, assert_values(action, bound, config))
+            except Exception as exc:  # the engine would swallow it
+                working.errors.append(f"{rule.id}: {type(exc).__name__}: {exc}")
+
+        return run
+
+    def _assert(
+        self, c: Any, working: _Working, rule: Rule, action: Assert, values: dict[str, Any]
+    ) -> None:
+        kind = action.assert_["fact"]
+        working.made += 1
+        fact = {"t": kind, "id": f"{rule.id}#{working.made}", **values}
+        working.memory[fact["id"]] = fact
+        if kind in self._consumed:
+            # a fact no rule can match is refused by the engine: it stays in the working memory
+            with contextlib.suppress(MessageNotHandledException):
+                c.assert_fact({**fact, "sid": working.sid})
+
+    def _post(self, facts: list[dict[str, Any]]) -> None:
+        with contextlib.suppress(MessageNotHandledException):  # no rule matched: nothing follows
+            self.host.assert_facts(self.name, facts)
+
+    def close(self) -> None:
+        """Free the engine's ruleset (the durable_rules host never does: ~0.3 MB each)."""
+        if self._closed:
+            return
+        self._closed = True
+        durable_rules_engine.delete_ruleset(self.host.get_ruleset(self.name)._handle)
+
+    def evaluate(self, facts: PolicyInput) -> PolicyOutcome:
+        if self._closed:
+            raise EngineError("the rule engine was closed")
+        working = _Working(sid=str(next(self._sids)))
+        # candidates first: a rule with a negation (no lead …) must not see a partial picture
+        initial = [
+            *({"t": "candidate", **candidate} for candidate in facts.candidates),
+            {"t": "context", "id": "context", **facts.context},
+            {"t": "event", **facts.event},
+        ]
+        for fact in initial:
+            working.memory[fact["id"]] = fact
+        self._current = working
+        try:
+            self._post([{**fact, "sid": working.sid} for fact in initial])
+            if self._staged:
+                self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": working.sid}])
+        except Exception as exc:
+            raise EngineError(f"rule engine failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            self._current = None
+            self.host.delete_state(self.name, working.sid)
+        if working.errors:
+            raise EngineError("; ".join(working.errors))
+        return read_memory(working.memory.values(), working.trace)

@@ -1,0 +1,160 @@
+"""From an event and a snapshot to the facts the policies decide on.
+
+Candidates are found in plain Python through the snapshot's index — the duties in force for
+the event's matter whose area scope covers the event's area and whose conditions its attributes
+meet — so the rule engine only sees a handful of facts per event (never one rule per duty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from remit.conditions.matching import meets
+from remit.registry.entities import OWNER_UNIT, Level, Role, UnitKind
+from remit.registry.snapshot import DutyInForce, Snapshot
+from remit.routing.rules.model import RoutingConfig
+
+LEVEL_RANK = {Level.city: 0, Level.district: 1, Level.street: 2, Level.community: 3, Level.grid: 4}
+
+
+class Topology:
+    """Per snapshot: each area's street and district, the territorial units and the platforms;
+    an area's ancestors by level and its context are worked out once, when first asked."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self._street_unit: dict[str, str] = {}
+        self._platform: dict[str, str] = {}
+        self._at_level: dict[tuple[str, Level], str | None] = {}
+        self._contexts: dict[str, dict[str, str]] = {}
+        for unit in sorted(snapshot.units.values(), key=lambda u: u.code):
+            if unit.kind is UnitKind.block and unit.level is Level.street:
+                self._street_unit.setdefault(unit.jurisdiction, unit.code)
+            elif unit.kind is UnitKind.platform:
+                self._platform.setdefault(unit.jurisdiction, unit.code)
+
+    def at_level(self, area: str, level: Level) -> str | None:
+        """The ancestor of ``area`` (or the area itself) at ``level``."""
+        key = (area, level)
+        if key in self._at_level:
+            return self._at_level[key]
+        self._at_level[key] = None
+        for code in self.snapshot.ancestors(area):
+            found = self.snapshot.areas.get(code)
+            if found is not None and found.level is level:
+                self._at_level[key] = code
+                break
+        return self._at_level[key]
+
+    def context(self, area: str) -> dict[str, str]:
+        found = self._contexts.get(area)
+        if found is None:
+            found = self._contexts[area] = self._context(area)
+        return dict(found)
+
+    def _context(self, area: str) -> dict[str, str]:
+        street = self.at_level(area, Level.street)
+        district = self.at_level(area, Level.district)
+        city = self.at_level(area, Level.city)
+        return {
+            "territorial": self._street_unit.get(street, "") if street else "",
+            "street_platform": self._platform.get(street, "") if street else "",
+            "district_platform": self._platform.get(district, "") if district else "",
+            "city_platform": self._platform.get(city, "") if city else "",
+        }
+
+
+@dataclass(frozen=True)
+class PolicyInput:
+    """The facts of one event: what the policies (engine or reference) decide on."""
+
+    event: dict[str, Any]
+    context: dict[str, str]
+    candidates: tuple[dict[str, Any], ...]
+    duties: Mapping[str, DutyInForce]
+    """duty reference (``LIST@V#seq``) → the duty in force."""
+
+    @cached_property
+    def key(self) -> tuple[Any, ...]:
+        """Everything the policies can see: equal keys, equal outcomes (the cache key)."""
+        return (
+            tuple(sorted(self.event.items())),
+            tuple(sorted(self.context.items())),
+            tuple(tuple(sorted(c.items())) for c in self.candidates),
+        )
+
+
+_Row = tuple[str, str, int, bool]
+"""A duty's fields as a candidate: unit, role, priority, owner row."""
+
+
+def _row(entry: DutyInForce) -> _Row:
+    duty = entry.duty
+    return (
+        duty.unit,
+        duty.role.value,
+        duty.priority,
+        duty.unit == OWNER_UNIT and duty.role is Role.lead,
+    )
+
+
+def duty_ref(entry: DutyInForce) -> str:
+    return f"{entry.list_id}@{entry.version}#{entry.seq}"
+
+
+def _order(entry: DutyInForce, snapshot: Snapshot, area: str) -> tuple[Any, ...]:
+    """Candidates in order: higher priority, then the narrower scope, then list and row."""
+    depth = len(snapshot.ancestors(entry.duty.area))
+    return (-entry.duty.priority, -depth, entry.list_id, entry.seq)
+
+
+def policy_input(
+    event: Any, snapshot: Snapshot, topology: Topology, config: RoutingConfig
+) -> PolicyInput:
+    """The facts of ``event`` (a resolved :class:`remit.engine.events.Event`) on ``snapshot``."""
+    matter = snapshot.matters[event.matter]
+    attributes = event.attributes
+    matching = [
+        entry
+        for entry in snapshot.duties_for(event.matter, event.area)
+        if meets(entry.duty.conditions, attributes)
+    ]
+    matching.sort(key=lambda entry: _order(entry, snapshot, event.area))
+    found = [(duty_ref(entry), entry, _row(entry)) for entry in matching]
+    policy = matter.hit_policy.value
+    candidates = tuple(
+        {
+            "id": f"c{rank}",
+            "duty": ref,
+            "unit": unit,
+            "role": role,
+            "priority": priority,
+            "rank": rank,
+            "policy": policy,
+            "owner_row": owner_row,
+        }
+        for rank, (ref, _, (unit, role, priority, owner_row)) in enumerate(found)
+    )
+    area = snapshot.areas[event.area]
+    streets = {topology.at_level(code, Level.street) for code in event.areas}
+    severity = event.attributes.get("severity", 0)
+    return PolicyInput(
+        event={
+            "id": "event",
+            "severity": severity
+            if isinstance(severity, int) and not isinstance(severity, bool)
+            else 0,
+            "repeat": event.repeat_count,
+            "level": area.level.value,
+            "level_rank": LEVEL_RANK[area.level],
+            "spans": len(streets - {None}) or 1,
+            "owner": event.owner or "",
+            "emergency_matter": event.matter in config.emergency_matters,
+        },
+        context=topology.context(event.area),
+        candidates=candidates,
+        duties={ref: entry for ref, entry, _ in found},
+    )

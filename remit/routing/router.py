@@ -1,0 +1,175 @@
+"""The router: an event in, a :class:`RoutingDecision` out, decided by the policy rules on the
+registry snapshot in force when the event was reported (or on ``as_of``).
+
+>>> from remit import Registry, Router
+>>> router = Router(Registry("sqlite:///remit.db"))                     # doctest: +SKIP
+>>> router.route({"id": "E1", "matter": "SJ0501", "area": "310101002000",
+...               "reported_at": "2026-03-02T10:00:00", "attributes": {"location_type": "road"}})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from remit.deadlines import WorkCalendar
+from remit.events.model import Event, EventIn
+from remit.events.resolve import EventResolver
+from remit.registry import Registry, Snapshot
+from remit.registry.snapshot import in_force_versions, state_hash
+from remit.routing.cache import OutcomeCache, by_shape
+from remit.routing.decide import Refs, build_decision
+from remit.routing.decision import RoutingDecision
+from remit.routing.engine import RuleEngine
+from remit.routing.facts import PolicyInput, Topology, policy_input
+from remit.routing.outcome import PolicyOutcome
+from remit.routing.reference import resolve
+from remit.routing.rules.compile import RuleSet, load_rules
+
+ENGINES = ("rules", "reference")
+
+
+class _Loaded:
+    """A snapshot with what routing derives from it once: topology and event resolution."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self.topology = Topology(snapshot)
+        self.resolver = EventResolver(snapshot)
+        self.refs = Refs(snapshot)
+
+
+class Router:
+    """Routes events on the registry's snapshots.
+
+    ``rules`` (or ``rules_dir``, added to the defaults) are the policies; ``engine`` is
+    ``"rules"`` (durable_rules) or ``"reference"`` (the plain-Python oracle of the default
+    policies); ``cache`` keeps outcomes keyed on the facts, which is sound because snapshots are
+    immutable; ``as_of`` routes every event on that date's snapshot instead of its own.
+    """
+
+    def __init__(
+        self,
+        registry: Registry | None = None,
+        *,
+        snapshot: Snapshot | None = None,
+        rules: RuleSet | None = None,
+        rules_dir: Path | None = None,
+        engine: str = "rules",
+        cache: bool = True,
+        calendar: WorkCalendar | None = None,
+        as_of: dt.date | None = None,
+    ):
+        if registry is None and snapshot is None:
+            raise ValueError("a Router needs a registry or a snapshot")
+        if engine not in ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+        self.registry = registry
+        self.ruleset = rules or load_rules(rules_dir)
+        if engine == "reference" and self.ruleset.rules != load_rules().rules:
+            # the reference knows the default policies only: it would ignore these rules and
+            # stamp its decisions with their digest
+            raise ValueError(
+                "the reference engine runs the default rules only (their config may differ)"
+            )
+        self._order = {rule.id: i for i, rule in enumerate(self.ruleset.rules)}
+        self.calendar = calendar or WorkCalendar()
+        self.as_of = as_of
+        self._engine = RuleEngine(self.ruleset) if engine == "rules" else None
+        # by the facts' shape (codes renamed) for the default policies only: see engine/cache.py
+        self._cache = OutcomeCache(by_shape=by_shape(self.ruleset)) if cache else None
+        self._state = registry.state() if registry is not None else None
+        self._by_hash: dict[str, _Loaded] = {}
+        self._hash_of: dict[tuple[tuple[str, int, str], ...], str] = {}
+        self._by_day: dict[dt.date, _Loaded] = {}
+        self._fixed = _Loaded(snapshot) if snapshot is not None else None
+
+    def close(self) -> None:
+        """Free the rule engine's memory; the router routes no more."""
+        if self._engine is not None:
+            self._engine.close()
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def loaded(self, day: dt.date) -> _Loaded:
+        """The snapshot in force on ``day`` (dates with the same versions in force share one)."""
+        if self._fixed is not None:
+            return self._fixed
+        found = self._by_day.get(day)
+        if found is None:
+            assert self.registry is not None and self._state is not None
+            # the hash is a function of the versions in force (the state is fixed): hash each
+            # set of versions once, not each day (a year of events has 365 days, 2 snapshots)
+            catalogue, lists = in_force_versions(self._state, day)
+            versions = tuple(
+                (e.info.id, e.version.version, e.version.content_hash)
+                for e in (*([catalogue] if catalogue else []), *lists)
+            )
+            key = self._hash_of.get(versions)
+            if key is None:
+                key = self._hash_of[versions] = state_hash(self._state, day)
+            found = self._by_hash.get(key)
+            if found is None:
+                found = self._by_hash[key] = _Loaded(self.registry.snapshot(day))
+            self._by_day[day] = found
+        return found
+
+    def _local_day(self, moment: dt.datetime) -> dt.date:
+        """The date of ``moment`` where the events happen (a naive time is already local)."""
+        return moment.astimezone(self.calendar.zone).date() if moment.tzinfo else moment.date()
+
+    def outcome(self, facts: PolicyInput) -> PolicyOutcome:
+        """The policies' outcome on ``facts`` (from the cache when the same facts were seen)."""
+        if self._cache is not None:
+            cached = self._cache.get(facts)
+            if cached is not None:
+                return cached
+        result = (
+            self._engine.evaluate(facts)
+            if self._engine is not None
+            else resolve(facts, self.ruleset.config)
+        )
+        # each rule once, in the rules' order: how often and in which order the engine fired
+        # them (a negation waits for the stage fact) is not part of the decision
+        fired = sorted(
+            set(result.rules_fired), key=lambda r: (self._order.get(r, len(self._order)), r)
+        )
+        result = dataclasses.replace(result, rules_fired=tuple(fired))
+        if self._cache is not None:
+            self._cache.put(facts, result)
+        return result
+
+    def resolve_event(
+        self, event: EventIn | Mapping[str, Any], where: dict[str, object] | None = None
+    ) -> tuple[Event, _Loaded]:
+        raw = event if isinstance(event, EventIn) else EventIn.model_validate(event)
+        day = self.as_of or self._local_day(raw.reported_at)
+        loaded = self.loaded(day)
+        return loaded.resolver.resolve(raw, where or {"source": f"event {raw.id}"}), loaded
+
+    def route(
+        self, event: EventIn | Mapping[str, Any], where: dict[str, object] | None = None
+    ) -> RoutingDecision:
+        """Route one event. Bad events raise :class:`remit.InputError`; engine failures raise
+        :class:`remit.engine.ruleengine.EngineError`."""
+        resolved, loaded = self.resolve_event(event, where)
+        day = self.as_of or self._local_day(resolved.reported_at)
+        facts = policy_input(resolved, loaded.snapshot, loaded.topology, self.ruleset.config)
+        outcome = self.outcome(facts)
+        return build_decision(
+            resolved,
+            loaded.snapshot,
+            facts,
+            outcome,
+            self.calendar,
+            self.ruleset.digest,
+            day,
+            refs=loaded.refs,
+        )
