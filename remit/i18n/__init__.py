@@ -1150,6 +1150,11 @@ class _Formatter(string.Formatter):
         return super().format_field(value, format_spec)
 
 
+def has(key: str) -> bool:
+    """Is there a message ``key``? (Renderers show a code as is when it has no message.)"""
+    return key in MESSAGES
+
+
 def t(key: str, lang: Lang | None = None, /, **params: object) -> str:
     """The message ``key`` in ``lang`` (default: the current language) with ``params`` filled in."""
     lang = lang or current_lang.get()

@@ -18,7 +18,7 @@ from html import escape
 
 from remit.checks.report import CheckReport, ClusterPair, ConflictCluster
 from remit.findings import KIND_ORDER, Finding, LoadIndex, Severity
-from remit.i18n import MESSAGES, Lang, t
+from remit.i18n import Lang, has, t
 from remit.present.check_text import Labels
 
 HEATMAP_MAX_ROWS = 40
@@ -86,7 +86,7 @@ class _Page(Labels):
         value itself."""
         for prefix in prefixes:
             key = f"{prefix}.{value}"
-            if key in MESSAGES:
+            if has(key):
                 return self.t(key)
         return value.replace("_", " ")
 

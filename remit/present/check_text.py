@@ -16,7 +16,7 @@ from rich.text import Text
 
 from remit.checks.report import CheckReport, ConflictCluster
 from remit.findings import KIND_ORDER, DutyRef, Finding, FindingKind, LoadIndex, Severity
-from remit.i18n import MESSAGES, Lang, t
+from remit.i18n import Lang, has, t
 from remit.present.console import console
 
 SEVERITY_STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
@@ -66,7 +66,7 @@ class Labels:
 
     def level(self, level: str) -> str:
         for key in (f"level.{level}", f"check.level.{level}"):
-            if key in MESSAGES:
+            if has(key):
                 return t(key, self.lang)
         return level
 
@@ -106,7 +106,7 @@ class Labels:
 
     def _term(self, prefix: str, value: str) -> str:
         key = f"{prefix}.{value}"
-        return t(key, self.lang) if key in MESSAGES else value
+        return t(key, self.lang) if has(key) else value
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def header_lines(report: CheckReport, lang: Lang) -> list[str]:
         items = []
         for key, n in report.checked.items():
             message = f"check.checked.{key}"
-            items.append(t(message, lang, n=f"{n:,}") if message in MESSAGES else f"{key} {n:,}")
+            items.append(t(message, lang, n=f"{n:,}") if has(message) else f"{key} {n:,}")
         lines.append(t("check.checked", lang, items=("，" if lang == "zh" else ", ").join(items)))
     return lines
 
@@ -270,7 +270,7 @@ def load_note(report: CheckReport, lang: Lang) -> str:
     return t(
         "check.load_note",
         lang,
-        source=t(source, lang) if source in MESSAGES else report.volume_source,
+        source=t(source, lang) if has(source) else report.volume_source,
         hours=number(report.config.hours_per_staff_year),
         threshold=f"{report.config.overload_threshold:g}",
     )
