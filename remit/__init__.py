@@ -1,5 +1,11 @@
-"""remit: city responsibility lists (权责清单, 街镇履职事项清单) as a versioned registry."""
+"""remit: city responsibility lists (权责清单, 街镇履职事项清单) as a versioned registry.
 
+The Python API: the registry and its snapshots, the router, the graph check and the admission
+gate, and the errors they raise. Everything else is internal to its package.
+"""
+
+from remit.admission import AdmissionGate, AdmissionReport
+from remit.checks import CheckReport, GraphCheck, check_registry, run_check
 from remit.errors import InputError, Problem, RemitError
 from remit.registry import (
     Area,
@@ -17,10 +23,14 @@ from remit.routing.decision import RoutingDecision
 from remit.routing.router import Router
 
 __all__ = [
+    "AdmissionGate",
+    "AdmissionReport",
     "Area",
     "AuditEntry",
+    "CheckReport",
     "Duty",
     "DutyInForce",
+    "GraphCheck",
     "InputError",
     "ListInfo",
     "ListVersion",
@@ -32,5 +42,7 @@ __all__ = [
     "RoutingDecision",
     "Snapshot",
     "Unit",
+    "check_registry",
+    "run_check",
 ]
 __version__ = "0.1.0"

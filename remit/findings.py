@@ -1,14 +1,22 @@
 """What is wrong with the lists: the findings the graph check reports and the admission gate cites.
 
-A shared vocabulary (the check produces findings; the admission gate and the renderers read
-them), so it lives beside the registry, not inside either capability."""
+A shared vocabulary — the check produces findings, the admission gate weighs them, the renderers
+show them — so it lives below both capabilities, beside the events. :class:`ListCheck` is what
+the admission gate asks of the graph check; :class:`remit.checks.GraphCheck` answers it, and
+whoever builds a gate hands one in (the gate never imports the check).
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from remit.i18n import Lang
+from remit.model import Model
+from remit.registry.refs import DutyRef
+from remit.registry.snapshot import Snapshot
 
 
 class Severity(StrEnum):
@@ -52,11 +60,7 @@ DEFAULT_SEVERITY: dict[FindingKind, Severity] = {
 }
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CheckConfig(_Model):
+class CheckConfig(Model):
     """Settings of the graph check (``remit check --config FILE``; ``file: check-config``)."""
 
     file: Literal["check-config"] | None = Field(None, description="'check-config' in a file")
@@ -77,20 +81,7 @@ class CheckConfig(_Model):
         return self.severity.get(kind, DEFAULT_SEVERITY[kind])
 
 
-class DutyRef(_Model):
-    """A duty row: the list version it is in and its row number there (1-based)."""
-
-    list_id: str
-    version: int
-    row: int
-    unit: str
-    role: str
-    area: str
-    priority: int = 0
-    when: dict[str, dict[str, Any]] = Field(default_factory=dict)
-
-
-class Finding(_Model):
+class Finding(Model):
     """One fault: the cells it covers (leaf areas × an attribute region of one matter) or the
     duty rows it is about, the units and rows involved, and why."""
 
@@ -114,7 +105,7 @@ class Finding(_Model):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class LoadIndex(_Model):
+class LoadIndex(Model):
     """A unit's projected yearly workload against its capacity (the "small horse" figure)."""
 
     unit: str
@@ -126,3 +117,18 @@ class LoadIndex(_Model):
     events_per_year: float
     load_index: float
     overloaded: bool
+
+
+class ListCheck(Protocol):
+    """What the admission gate asks of the graph check."""
+
+    def load(self, snapshot: Snapshot, config: CheckConfig) -> list[LoadIndex]:
+        """Every unit's projected load on the lists of ``snapshot`` (catalogue estimates)."""
+        ...
+
+    def introduced(
+        self, before: Snapshot, after: Snapshot, config: CheckConfig, matter: str, lang: Lang
+    ) -> tuple[list[Finding], set[str]]:
+        """The findings about ``matter`` on ``after``, and the ids of those among them that
+        hold cells, rows or units no finding on ``before`` holds."""
+        ...

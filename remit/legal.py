@@ -6,7 +6,9 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from remit.model import Value
 
 
 class LegalBasisKind(StrEnum):
@@ -36,11 +38,9 @@ _QUALIFIERS = re.compile(r"(?:\s*[（(][^（()）]*[)）])+\s*$")
 _TEXT = re.compile(r"^\s*《(?P<title>[^》]+)》\s*(?P<article>.*?)\s*$")
 
 
-class LegalBasis(BaseModel):
+class LegalBasis(Value):
     """A legal basis, written in files either in full or as text like
     ``《上海市市容环境卫生管理条例》第二十二条`` (the kind is then read off the title)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: LegalBasisKind
     title: str = Field(min_length=1)

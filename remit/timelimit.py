@@ -18,7 +18,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from remit.model import Value
 
 
 class TimeUnit(StrEnum):
@@ -58,10 +60,8 @@ _UNIT_BY_SPELLING = {s.lower(): unit for unit, spellings in _SPELLINGS.items() f
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([^\d\s]+?)\s*(?:内|以内)?\s*$")
 
 
-class TimeLimit(BaseModel):
+class TimeLimit(Value):
     """A time limit: ``value`` units of ``unit``. Written in files as text, e.g. ``"2工作日"``."""
-
-    model_config = ConfigDict(frozen=True)
 
     value: float = Field(gt=0, allow_inf_nan=False, description="how many units")
     unit: TimeUnit

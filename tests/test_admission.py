@@ -32,7 +32,7 @@ from remit.admission import (
     load_config,
     load_request,
 )
-from remit.checks import CheckConfig, FindingKind, compare, run_check
+from remit.checks import CheckConfig, FindingKind, GraphCheck, compare, run_check
 from remit.errors import InputError
 from remit.registry.entities import ProvenanceKind, Role, VersionStatus, utcnow
 from remit.timelimit import parse_time_limit
@@ -44,6 +44,13 @@ HERE = FIXTURES / "admission"
 HISTORY = HERE / "sj0108-history.jsonl"
 
 CONFIG = load_config(REQUESTS / "config.yaml")
+
+
+def admission_gate(registry: Registry, config: AdmissionConfig | None = None) -> AdmissionGate:
+    """A gate over ``registry`` asking the graph check, as the CLI builds it."""
+    return AdmissionGate(registry, config, check=GraphCheck())
+
+
 SUBMITTER = "区绿化市容局经办人"
 APPROVER, OTHER_APPROVER = "区委编办审核人", "区司法局审核人"  # data/admission_requests/config.yaml
 REQUEST_ID = "HP-ZR-2026-101"  # admitted.yaml
@@ -95,7 +102,7 @@ def any_registry(db_url: str) -> Iterator[Registry]:
 
 @pytest.fixture
 def gate(registry: Registry) -> AdmissionGate:
-    return AdmissionGate(registry, CONFIG)
+    return admission_gate(registry, CONFIG)
 
 
 DROP = object()
@@ -129,7 +136,7 @@ def problem_key(exc: pytest.ExceptionInfo[InputError]) -> str:
 def recorded(registry: Registry) -> tuple[Any, ...]:
     """Everything a refused action must leave as it was: the audit log, every list's versions
     and the recorded requests."""
-    gate = AdmissionGate(registry, CONFIG)
+    gate = admission_gate(registry, CONFIG)
     return (
         [(e.actor, e.action, e.list_id, e.version, e.note) for e in registry.log()],
         [(s.info.id, [(v.version, v.status) for v in s.versions]) for s in registry.lists()],
@@ -351,7 +358,7 @@ def test_legal_basis_passes_with_one_accepted_instrument(gate: AdmissionGate) ->
 
 
 def test_accepted_legal_kinds_come_from_the_config(registry: Registry) -> None:
-    laws_only = AdmissionGate(registry, AdmissionConfig(accepted_legal_kinds=["law"]))
+    laws_only = admission_gate(registry, AdmissionConfig(accepted_legal_kinds=["law"]))
     report = laws_only.check(load_request(ADMITTED))
     assert report.outcome is Outcome.reject
     result = verdict(report, GateName.legal_basis)
@@ -378,7 +385,7 @@ def test_resources_must_cover_the_norm(
 
 
 def test_the_capacity_threshold_comes_from_the_config(registry: Registry) -> None:
-    relaxed = AdmissionGate(registry, CONFIG.model_copy(update={"capacity_threshold": 1.2}))
+    relaxed = admission_gate(registry, CONFIG.model_copy(update={"capacity_threshold": 1.2}))
     report = relaxed.check(load_request(REQUESTS / "reject-capacity.yaml"))
     assert verdict(report, GateName.capacity).status is GateStatus.passed
     assert verdict(report, GateName.capacity).evidence == [
@@ -512,7 +519,7 @@ def test_a_gates_mode_decides_what_its_failure_does(
     if failing is GateName.not_reclaimed:  # its enactment also fails no-overlap (see above)
         modes[GateName.no_overlap] = mode
     config = CONFIG.model_copy(update={"modes": modes})
-    report = AdmissionGate(registry, config).check(
+    report = admission_gate(registry, config).check(
         load_request(REQUESTS / f"{FAILING[failing][0]}.yaml")
     )
     result = verdict(report, failing)
@@ -537,20 +544,20 @@ def test_modes_from_a_config_file(registry: Registry, tmp_path: Path) -> None:
     config = load_config(path)
     assert config.mode(GateName.capacity) is Mode.warn
     assert config.mode(GateName.legal_basis) is Mode.deny  # the default
-    report = AdmissionGate(registry, config).check(load_request(REQUESTS / "reject-capacity.yaml"))
+    report = admission_gate(registry, config).check(load_request(REQUESTS / "reject-capacity.yaml"))
     assert (report.outcome, report.warnings) == (Outcome.admit, [GateName.capacity])
 
 
 def test_a_passing_gate_is_neither_warned_nor_recorded(registry: Registry) -> None:
     config = AdmissionConfig(modes={g: Mode.warn for g in GateName}, approvers=CONFIG.approvers)
-    report = AdmissionGate(registry, config).check(load_request(ADMITTED))
+    report = admission_gate(registry, config).check(load_request(ADMITTED))
     assert (report.outcome, report.warnings, report.recorded) == (Outcome.admit, [], [])
 
 
 def test_a_malformed_request_in_dryrun_still_needs_information(registry: Registry) -> None:
     # the other gates cannot run without codes: they need information, in deny mode
     config = AdmissionConfig(modes={GateName.well_formed: Mode.dryrun})
-    report = AdmissionGate(registry, config).check(
+    report = admission_gate(registry, config).check(
         load_request(REQUESTS / "reject-well-formed.yaml")
     )
     assert report.recorded == [GateName.well_formed]
@@ -561,7 +568,7 @@ def test_a_malformed_request_in_dryrun_still_needs_information(registry: Registr
 
 
 def test_the_submitter_cannot_approve_or_reject(any_registry: Registry) -> None:
-    gate = AdmissionGate(any_registry, CONFIG)
+    gate = admission_gate(any_registry, CONFIG)
     gate.submit(load_request(ADMITTED), by=APPROVER)  # an approver who submits
     before = recorded(any_registry)
     with pytest.raises(InputError) as approving:
@@ -591,7 +598,7 @@ def test_only_configured_approvers_decide(gate: AdmissionGate, registry: Registr
         assert "approvers: 区委编办审核人, 区司法局审核人" in str(refused.value)
     # the default configuration names no approver: nobody can decide
     with pytest.raises(InputError) as nobody:
-        AdmissionGate(registry).approve(REQUEST_ID, by=APPROVER)
+        admission_gate(registry).approve(REQUEST_ID, by=APPROVER)
     assert problem_key(nobody) == "admission.not_approver"
     assert recorded(registry) == before
 
@@ -675,7 +682,7 @@ def assert_refused(
 
 
 def test_approval_is_refused_when_a_list_changed_since_submission(any_registry: Registry) -> None:
-    gate = AdmissionGate(any_registry, CONFIG)
+    gate = admission_gate(any_registry, CONFIG)
     submitted = gate.submit(load_request(ADMITTED), by=SUBMITTER)
     assert submitted.outcome is Outcome.admit
     # the district takes SJ0108 back from 南京东路街道 from 2027-01-01
@@ -718,11 +725,11 @@ def test_a_request_the_gates_rejected_cannot_be_approved(
 
 
 def test_approval_uses_the_modes_in_force_then(registry: Registry) -> None:
-    AdmissionGate(registry, CONFIG).submit(
+    admission_gate(registry, CONFIG).submit(
         load_request(REQUESTS / "reject-capacity.yaml"), by=SUBMITTER
     )
     lenient = CONFIG.model_copy(update={"modes": {GateName.capacity: Mode.warn}})
-    report = AdmissionGate(registry, lenient).approve("HP-ZR-2026-105", by=APPROVER)
+    report = admission_gate(registry, lenient).approve("HP-ZR-2026-105", by=APPROVER)
     assert (report.outcome, report.warnings) == (Outcome.admit, [GateName.capacity])
     assert [(d.unit, d.role) for d in rows_of(registry, "HP-JZ-JB", 3, "SJ0108")] == [
         ("HP-RJEL", Role.lead)
@@ -734,7 +741,7 @@ def test_approval_uses_the_modes_in_force_then(registry: Registry) -> None:
 
 def test_enacting_the_admitted_sample(any_registry: Registry) -> None:
     registry = any_registry
-    gate = AdmissionGate(registry, CONFIG)
+    gate = admission_gate(registry, CONFIG)
     baseline = run_check(registry.snapshot(DAY_AFTER), CHECK_CONFIG)
     gate.submit(load_request(ADMITTED), by=SUBMITTER)
     report = gate.approve(REQUEST_ID, by=APPROVER, note="同意试点")
@@ -961,7 +968,7 @@ def test_overdue_counts_official_working_days(gate: AdmissionGate) -> None:
     assert not gate.overdue(entry, today=dt.date(2026, 10, 16))
     assert not gate.overdue(entry, today=dt.date(2026, 10, 18))  # the weekend
     assert gate.overdue(entry, today=dt.date(2026, 10, 19))
-    five = AdmissionGate(gate.registry, CONFIG.model_copy(update={"decision_working_days": 5}))
+    five = admission_gate(gate.registry, CONFIG.model_copy(update={"decision_working_days": 5}))
     assert not five.overdue(entry, today=dt.date(2026, 10, 10))
     assert five.overdue(entry, today=dt.date(2026, 10, 12))
 
@@ -1087,7 +1094,7 @@ def test_capacity_needs_information_when_the_volume_is_unknown(registry: Registr
     notices; with it in dryrun the request is admitted on a capacity check of nothing. Expected:
     capacity needs information (as it does when a street's capacity is unknown)."""
     config = CONFIG.model_copy(update={"modes": {GateName.resources: Mode.dryrun}})
-    report = AdmissionGate(registry, config).check(
+    report = admission_gate(registry, config).check(
         request(matter="BJ0301", expected_yearly_volume=DROP, time_limit=DROP)
     )
     assert report.volume_source == "none"

@@ -14,11 +14,11 @@ from pathlib import Path
 from remit.admission.enact import Enactment, Resolved, RowsOf, plan
 from remit.admission.report import AdmissionReport, GateResult, GateStatus, Outcome, StreetEffect
 from remit.admission.request import AdmissionConfig, AdmissionRequest, GateName
-from remit.checks import CheckConfig, FindingKind, compare, run_check
 from remit.conditions import normalize
 from remit.events.history import scan_history
 from remit.events.model import Event
 from remit.files.names import Unresolved, index_of
+from remit.findings import CheckConfig, Finding, FindingKind, ListCheck
 from remit.i18n import Lang, t
 from remit.registry.entities import Level, ListKind, Role, UnitKind, utcnow
 from remit.registry.plan import catalogue_label
@@ -34,6 +34,7 @@ class _Context:
     request: AdmissionRequest
     config: AdmissionConfig
     snapshot: Snapshot
+    check: ListCheck
     lang: Lang
     resolved: Resolved | None = None
     volume: float | None = None
@@ -67,12 +68,14 @@ def evaluate(
     state: RegistryState,
     rows_of: RowsOf,
     config: AdmissionConfig,
+    check: ListCheck,
     history: Path | None = None,
     lang: Lang = "en",
 ) -> tuple[AdmissionReport, Enactment]:
-    """Run every gate over ``request`` on ``snapshot`` (the lists in force on its date);
-    returns the report and the enactment it checked (what approval writes)."""
-    ctx = _Context(request, config, snapshot, lang)
+    """Run every gate over ``request`` on ``snapshot`` (the lists in force on its date), asking
+    ``check`` (the graph check) for loads and new findings; returns the report and the
+    enactment it checked (what approval writes)."""
+    ctx = _Context(request, config, snapshot, check, lang)
     results = [_well_formed(ctx)]
     enactment = Enactment()
     if ctx.resolved is not None:
@@ -382,7 +385,7 @@ def _check_config(config: AdmissionConfig) -> CheckConfig:
 def _capacity(ctx: _Context) -> tuple[GateResult, list[StreetEffect]]:
     assert ctx.resolved is not None
     norms, threshold = ctx.config.norms, ctx.config.capacity_threshold
-    load = {row.unit: row for row in run_check(ctx.snapshot, _check_config(ctx.config)).load}
+    load = {row.unit: row for row in ctx.check.load(ctx.snapshot, _check_config(ctx.config))}
     transferred = ctx.request.resources.staff or 0.0
     effect, evidence = [], []
     over = unknown = False
@@ -450,19 +453,19 @@ def _capacity(ctx: _Context) -> tuple[GateResult, list[StreetEffect]]:
 # --- 5. no overlap -------------------------------------------------------------------------------
 
 
-def _no_overlap(ctx: _Context, enactment: Enactment) -> tuple[GateResult, list]:  # type: ignore[type-arg]
+def _no_overlap(ctx: _Context, enactment: Enactment) -> tuple[GateResult, list[Finding]]:
     assert ctx.resolved is not None
-    config = _check_config(ctx.config)
-    matter = ctx.resolved.matter
-    before = run_check(ctx.snapshot, config, matter=matter, lang=ctx.lang)
-    after = run_check(enactment.snapshot(ctx.snapshot), config, matter=matter, lang=ctx.lang)
-    compared = compare(after, before, ctx.snapshot.as_of.isoformat())
-    assert compared.comparison is not None
-    new_ids = set(compared.comparison.introduced)
+    after, new_ids = ctx.check.introduced(
+        ctx.snapshot,
+        enactment.snapshot(ctx.snapshot),
+        _check_config(ctx.config),
+        ctx.resolved.matter,
+        ctx.lang,
+    )
     receiving = set(ctx.resolved.units)
     new = [
         f
-        for f in after.findings
+        for f in after
         if f.kind is not FindingKind.overload
         # new cells, or cells where a receiving unit now contends (it led nothing there before)
         and (f.id in new_ids or (f.kind in BLOCKING_KINDS and receiving & set(f.units)))

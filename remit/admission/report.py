@@ -6,14 +6,11 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from remit.admission.request import GateName, Mode
 from remit.findings import Finding
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from remit.model import Model
 
 
 class GateStatus(StrEnum):
@@ -28,7 +25,7 @@ class Outcome(StrEnum):
     needs_info = "needs_info"
 
 
-class GateResult(_Model):
+class GateResult(Model):
     """One gate's verdict, the rule it applied and the evidence."""
 
     gate: GateName
@@ -44,7 +41,7 @@ class GateResult(_Model):
         return self.mode is Mode.deny and self.status is not GateStatus.passed
 
 
-class StreetEffect(_Model):
+class StreetEffect(Model):
     """What the request does to one receiving street."""
 
     unit: str
@@ -56,7 +53,7 @@ class StreetEffect(_Model):
     load_after: float | None
 
 
-class AdmissionReport(_Model):
+class AdmissionReport(Model):
     """The admission gate's report on a request (`remit admit check --format json`)."""
 
     request_id: str

@@ -8,18 +8,15 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from remit.legal import LegalBasis, LegalBasisKind
+from remit.model import Model
 from remit.registry.entities import Code
 from remit.timelimit import TimeLimit
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Receiving(_Strict):
+class Receiving(Model):
     """Who receives the task: named street units, or every street unit of an area."""
 
     units: list[str] = Field(default_factory=list, description="street units (code, name or alias)")
@@ -34,7 +31,7 @@ class Receiving(_Strict):
         return self
 
 
-class Resources(_Strict):
+class Resources(Model):
     """What follows the duty down (权随责走、费随事转), for each receiving unit."""
 
     staff: float | None = Field(None, ge=0, description="staff transferred to each receiving unit")
@@ -54,7 +51,7 @@ class DepartmentAfter(StrEnum):
     remove = "remove"  # its rows there are dropped
 
 
-class AdmissionRequest(_Strict):
+class AdmissionRequest(Model):
     """A request to devolve a matter to streets (`file: admission`)."""
 
     file: Literal["admission"]
@@ -111,7 +108,7 @@ class Mode(StrEnum):
     deny = "deny"  # rejects
 
 
-class Norms(_Strict):
+class Norms(Model):
     """What a case costs, for the resources and capacity gates."""
 
     hours_per_case: float = Field(2.0, gt=0, description="when the matter's estimate names none")
@@ -119,7 +116,7 @@ class Norms(_Strict):
     cost_per_case: float = Field(150.0, ge=0, description="yuan a case")
 
 
-class AdmissionConfig(_Strict):
+class AdmissionConfig(Model):
     """Settings of the admission gate (`file: admission-config`)."""
 
     file: Literal["admission-config"] | None = None

@@ -1,8 +1,12 @@
 """The admission gate's Python API: check, submit, list, show, approve, reject.
 
->>> from remit import Registry
->>> from remit.engine.admission import AdmissionGate, load_request
->>> gate = AdmissionGate(Registry("sqlite:///remit.db"), config)              # doctest: +SKIP
+The gate reads and writes the registry through its facade only, and asks the graph check for
+loads and new findings through :class:`remit.findings.ListCheck` — whoever builds a gate hands
+the check in:
+
+>>> from remit import GraphCheck, Registry
+>>> from remit.admission import AdmissionGate, load_request
+>>> gate = AdmissionGate(Registry("sqlite:///remit.db"), config, check=GraphCheck())  # doctest: +SKIP
 >>> report = gate.check(load_request("data/admission_requests/admitted.yaml"))  # doctest: +SKIP
 >>> report.outcome                                                              # doctest: +SKIP
 """
@@ -13,20 +17,16 @@ import datetime as dt
 from pathlib import Path
 
 from remit.admission import store
-from remit.admission.enact import Enactment
 from remit.admission.gates import evaluate
 from remit.admission.report import AdmissionReport, Outcome
 from remit.admission.request import AdmissionConfig, AdmissionRequest
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
 from remit.files.typed import load_typed
+from remit.findings import ListCheck
 from remit.i18n import Lang
 from remit.registry.entities import Duty
 from remit.registry.facade import Registry, default_actor
-from remit.registry.formats import DutySpec
-from remit.registry.plan import plan_version
-from remit.registry.state import ImportPlan
-from remit.registry.store import load_state, write_plan
 
 
 def load_request(path: str | Path) -> AdmissionRequest:
@@ -55,10 +55,13 @@ class AdmissionGate:
         registry: Registry,
         config: AdmissionConfig | None = None,
         calendar: WorkCalendar | None = None,
+        *,
+        check: ListCheck,
     ):
         self.registry = registry
         self.config = config or AdmissionConfig()
         self.calendar = calendar or WorkCalendar()
+        self.check_lists = check
 
     def _rows(self, list_id: str, version: int) -> tuple[Duty, ...]:
         return self.registry.version(list_id, version).duties
@@ -69,7 +72,14 @@ class AdmissionGate:
         """Run every gate over ``request`` on the lists in force on its effective date."""
         snapshot = self.registry.snapshot(request.effective_from)
         report, _ = evaluate(
-            request, snapshot, self.registry.state(), self._rows, self.config, history, lang
+            request,
+            snapshot,
+            self.registry.state(),
+            self._rows,
+            self.config,
+            self.check_lists,
+            history,
+            lang,
         )
         return report
 
@@ -81,23 +91,20 @@ class AdmissionGate:
         lang: Lang = "en",
     ) -> AdmissionReport:
         """Record ``request`` with the gates' findings (whatever they say) and log it."""
-        self.registry.state()  # a clear error when there is no registry
-        if store.get(self.registry.engine, request.id) is not None:
+        if store.get(self.registry, request.id) is not None:
             raise InputError.one("admission.duplicate", field="id", id=request.id)
         report = self.check(request, history, lang)
-        store.record_submission(self.registry.engine, request, report, default_actor(by))
+        store.record_submission(self.registry, request, report, default_actor(by))
         return report
 
     def requests(self, status: str | None = None) -> list[store.AdmissionEntry]:
         """The recorded requests, oldest first, optionally of one status."""
-        self.registry.state()  # a clear error when there is no registry
-        return store.entries(self.registry.engine, status)
+        return store.entries(self.registry, status)
 
     def show(self, request_id: str) -> store.AdmissionEntry:
-        self.registry.state()  # a clear error when there is no registry
-        found = store.get(self.registry.engine, request_id)
+        found = store.get(self.registry, request_id)
         if found is None:
-            known = ", ".join(e.id for e in store.entries(self.registry.engine)) or "none"
+            known = ", ".join(e.id for e in store.entries(self.registry)) or "none"
             raise InputError.one("admission.unknown", id=request_id, known=known)
         return found
 
@@ -141,57 +148,29 @@ class AdmissionGate:
         self._decidable(entry, actor)
         request = entry.request
         snapshot = self.registry.snapshot(request.effective_from)
-        state = self.registry.state()
         report, enactment = evaluate(
-            request, snapshot, state, self._rows, self.config, history, lang
+            request,
+            snapshot,
+            self.registry.state(),
+            self._rows,
+            self.config,
+            self.check_lists,
+            history,
+            lang,
         )
         if report.outcome is not Outcome.admit:
-            store.record_refusal(self.registry.engine, report, actor, note)
+            store.record_refusal(self.registry, report, actor, note)
             raise GateRefused(report)
-        self._write(request, enactment, report, actor, note)
-        return report
-
-    def _write(
-        self,
-        request: AdmissionRequest,
-        enactment: Enactment,
-        report: AdmissionReport,
-        actor: str,
-        note: str | None,
-    ) -> None:
-        state = load_state(self.registry.engine)
-        combined = ImportPlan(files=[f"admission {request.id}"])
-        for version in enactment.versions:
-            specs = [
-                (
-                    DutySpec.model_validate(d.content()),
-                    lambda f, i=i, v=version: {
-                        "source": f"{v.list_id} v{v.number}",
-                        "row": i,
-                        "field": f,
-                    },
-                )
-                for i, d in enumerate(version.duties, 1)
-            ]
-            part = plan_version(
-                version.list_id,
-                specs,
-                state,
-                f"admission {request.id}",
-                actor,
-                f"admission {request.id}" + (f": {note}" if note else ""),
-                effective_from=request.effective_from,
-            )
-            combined.changes.extend(part.changes)
-        write_plan(
-            self.registry.engine,
-            combined,
-            actor,
-            report.snapshot_hash,
-            also=lambda s: store.decide(
-                s, request.id, "approved", report, actor, note, enactment.summary()
-            ),
+        record, audit = store.decision(
+            self.registry, request.id, "approved", report, actor, note, enactment.summary()
         )
+        self.registry.enact(
+            record,
+            [(v.list_id, v.duties) for v in enactment.versions],
+            request.effective_from,
+            audit,
+        )
+        return report
 
     def reject(
         self, request_id: str, by: str | None = None, reason: str = ""
@@ -202,5 +181,5 @@ class AdmissionGate:
         self._decidable(entry, actor)
         if not reason.strip():
             raise InputError.one("admission.no_reason", field="--reason")
-        store.reject(self.registry.engine, request_id, entry.report, actor, reason)
+        store.reject(self.registry, request_id, entry.report, actor, reason)
         return self.show(request_id)

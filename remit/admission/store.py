@@ -1,4 +1,9 @@
-"""Admission requests in the registry database: recorded, listed, decided — with audit entries."""
+"""Admission requests as the registry keeps them: recorded, listed, decided — with audit entries.
+
+The registry stores a request and its report as plain data (:class:`AdmissionRecord`); here
+they are read back as the admission gate's types, and every act is written through the
+:class:`~remit.registry.Registry` facade.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session, select
-
 from remit.admission.report import AdmissionReport
 from remit.admission.request import AdmissionRequest
-from remit.registry.entities import as_utc, utcnow
-from remit.registry.models import AdmissionRecord, AuditRecord
+from remit.registry import Registry
+from remit.registry.entities import AdmissionRecord, AuditEntry, utcnow
 
 
 @dataclass(frozen=True)
@@ -44,26 +46,21 @@ def _entry(r: AdmissionRecord) -> AdmissionEntry:
         report=AdmissionReport.model_validate(r.report),
         snapshot_hash=r.snapshot_hash,
         submitted_by=r.submitted_by,
-        submitted_at=as_utc(r.submitted_at),  # type: ignore[arg-type]
+        submitted_at=r.submitted_at,
         decided_by=r.decided_by,
-        decided_at=as_utc(r.decided_at),
+        decided_at=r.decided_at,
         decision_note=r.decision_note,
         enacted=list(r.enacted),
     )
 
 
-def get(engine: Engine, request_id: str) -> AdmissionEntry | None:
-    with Session(engine) as s:
-        found = s.get(AdmissionRecord, request_id)
-        return _entry(found) if found is not None else None
+def get(registry: Registry, request_id: str) -> AdmissionEntry | None:
+    found = registry.admission_record(request_id)
+    return _entry(found) if found is not None else None
 
 
-def entries(engine: Engine, status: str | None = None) -> list[AdmissionEntry]:
-    with Session(engine) as s:
-        query = select(AdmissionRecord).order_by(AdmissionRecord.submitted_at, AdmissionRecord.id)
-        if status is not None:
-            query = query.where(AdmissionRecord.status == status)
-        return [_entry(r) for r in s.exec(query)]
+def entries(registry: Registry, status: str | None = None) -> list[AdmissionEntry]:
+    return [_entry(r) for r in registry.admission_records(status)]
 
 
 def audit_details(report: AdmissionReport) -> dict[str, Any]:
@@ -79,76 +76,78 @@ def audit_details(report: AdmissionReport) -> dict[str, Any]:
     }
 
 
-def _audit(s: Session, actor: str, action: str, report: AdmissionReport, note: str | None) -> None:
-    s.add(
-        AuditRecord(
-            at=utcnow(),
-            actor=actor,
-            action=action,
-            list_id=None,
-            version=None,
-            note=note,
-            snapshot_hash=report.snapshot_hash,
-            details=audit_details(report),
-        )
+def audit_entry(actor: str, action: str, report: AdmissionReport, note: str | None) -> AuditEntry:
+    return AuditEntry(
+        at=utcnow(),
+        actor=actor,
+        action=action,
+        list_id=None,
+        version=None,
+        note=note,
+        snapshot_hash=report.snapshot_hash,
+        details=audit_details(report),
     )
 
 
 def record_submission(
-    engine: Engine, request: AdmissionRequest, report: AdmissionReport, actor: str
+    registry: Registry, request: AdmissionRequest, report: AdmissionReport, actor: str
 ) -> None:
-    with Session(engine) as s, s.begin():
-        s.add(
-            AdmissionRecord(
-                id=request.id,
-                matter=report.matter or request.matter,
-                department=report.department or request.department,
-                status="submitted",
-                request=request.model_dump(mode="json"),
-                report=report.model_dump(mode="json"),
-                snapshot_hash=report.snapshot_hash,
-                submitted_by=actor,
-                submitted_at=utcnow(),
-            )
-        )
-        _audit(s, actor, "admission_submit", report, request.justification)
+    record = AdmissionRecord(
+        id=request.id,
+        matter=report.matter or request.matter,
+        department=report.department or request.department,
+        status="submitted",
+        request=request.model_dump(mode="json"),
+        report=report.model_dump(mode="json"),
+        snapshot_hash=report.snapshot_hash,
+        submitted_by=actor,
+        submitted_at=utcnow(),
+    )
+    entry = audit_entry(actor, "admission_submit", report, request.justification)
+    registry.record_admission(record, entry)
 
 
-def decide(
-    s: Session,
+def decision(
+    registry: Registry,
     request_id: str,
     status: str,
     report: AdmissionReport,
     actor: str,
     note: str | None,
     enacted: list[Any],
-) -> None:
-    """Record a decision (inside the caller's transaction, with the versions it enacts)."""
-    s.execute(
-        update(AdmissionRecord)
-        .where(AdmissionRecord.id == request_id)  # type: ignore[arg-type]
-        .values(
-            status=status,
-            report=report.model_dump(mode="json"),
-            snapshot_hash=report.snapshot_hash,
-            decided_by=actor,
-            decided_at=utcnow(),
-            decision_note=note,
-            enacted=enacted,
-        )
+) -> tuple[AdmissionRecord, AuditEntry]:
+    """The record of a decision on a submitted request, and its audit entry."""
+    found = registry.admission_record(request_id)
+    assert found is not None
+    record = AdmissionRecord(
+        id=found.id,
+        matter=found.matter,
+        department=found.department,
+        status=status,
+        request=found.request,
+        report=report.model_dump(mode="json"),
+        snapshot_hash=report.snapshot_hash,
+        submitted_by=found.submitted_by,
+        submitted_at=found.submitted_at,
+        decided_by=actor,
+        decided_at=utcnow(),
+        decision_note=note,
+        enacted=enacted,
     )
     action = "admission_approve" if status == "approved" else "admission_reject"
-    _audit(s, actor, action, report, note)
+    return record, audit_entry(actor, action, report, note)
 
 
-def record_refusal(engine: Engine, report: AdmissionReport, actor: str, note: str | None) -> None:
+def record_refusal(
+    registry: Registry, report: AdmissionReport, actor: str, note: str | None
+) -> None:
     """An approval the re-run gates refused: the request stays submitted; the log keeps why."""
-    with Session(engine) as s, s.begin():
-        _audit(s, actor, "admission_approve_refused", report, note)
+    registry.add_to_log(audit_entry(actor, "admission_approve_refused", report, note))
 
 
 def reject(
-    engine: Engine, request_id: str, report: AdmissionReport, actor: str, reason: str
+    registry: Registry, request_id: str, report: AdmissionReport, actor: str, reason: str
 ) -> None:
-    with Session(engine) as s, s.begin():
-        decide(s, request_id, "rejected", report, actor, reason, [])
+    registry.decide_admission(
+        *decision(registry, request_id, "rejected", report, actor, reason, [])
+    )

@@ -1,7 +1,7 @@
 """The graph check (``remit check``): overlaps, gaps and the other faults of the lists."""
 
 from remit.checks.report import CheckReport
-from remit.checks.run import check_registry, compare, conflict_clusters, run_check
+from remit.checks.run import GraphCheck, check_registry, compare, conflict_clusters, run_check
 from remit.findings import CheckConfig, Finding, FindingKind, LoadIndex, Severity
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "CheckReport",
     "Finding",
     "FindingKind",
+    "GraphCheck",
     "LoadIndex",
     "Severity",
     "check_registry",

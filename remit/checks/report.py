@@ -13,18 +13,19 @@ from typing import Any
 
 from pydantic import Field
 
-from remit.findings import CheckConfig, Finding, LoadIndex, Severity, _Model
+from remit.findings import CheckConfig, Finding, LoadIndex, Severity
+from remit.model import Model
 
 REPORT_SCHEMA_VERSION = 1
 
 
-class ClusterPair(_Model):
+class ClusterPair(Model):
     units: tuple[str, str]
     cells: int
     matters: list[str]
 
 
-class ConflictCluster(_Model):
+class ConflictCluster(Model):
     """Units that contend for the lead on overlapping cells: a connected component of the
     overlap graph."""
 
@@ -34,33 +35,33 @@ class ConflictCluster(_Model):
     pairs: list[ClusterPair]
 
 
-class AttributeLabel(_Model):
+class AttributeLabel(Model):
     label: str | None = None
     type: str
     values: list[Any] = Field(default_factory=list)
     labels: dict[str, str] = Field(default_factory=dict)
 
 
-class MatterLabel(_Model):
+class MatterLabel(Model):
     name: str
     attributes: dict[str, AttributeLabel] = Field(default_factory=dict)
     hit_policy: str = "unique"
 
 
-class AreaLabel(_Model):
+class AreaLabel(Model):
     name: str
     level: str
     parent: str | None = None
     street: str | None = Field(None, description="the street (街道) the area lies in, if any")
 
 
-class UnitLabel(_Model):
+class UnitLabel(Model):
     name: str
     kind: str
     level: str
 
 
-class Comparison(_Model):
+class Comparison(Model):
     """What a change does to the findings (``remit check --against``)."""
 
     baseline: str = Field(description="what the report is compared with: a date or LIST@VERSION")
@@ -77,7 +78,7 @@ class Comparison(_Model):
     resolved: list[Finding] = Field(description="findings of the baseline gone from this report")
 
 
-class CheckReport(_Model):
+class CheckReport(Model):
     """The graph check's report (``remit check --format json``)."""
 
     schema_version: int = REPORT_SCHEMA_VERSION

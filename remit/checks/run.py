@@ -32,11 +32,12 @@ from remit.checks.workload import estimated_hours, history_hours, load_indexes
 from remit.conditions import EnumDomain, IntDomain
 from remit.conditions.regions import describe
 from remit.errors import InputError, Problem
-from remit.findings import KIND_ORDER, CheckConfig, DutyRef, Finding, FindingKind, LoadIndex
+from remit.findings import KIND_ORDER, CheckConfig, Finding, FindingKind, LoadIndex
 from remit.hashing import canonical_json
 from remit.i18n import Lang, t
 from remit.registry.entities import OWNER_UNIT, Level, ProvenanceKind, Role
 from remit.registry.facade import Registry
+from remit.registry.refs import DutyRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 
 
@@ -277,22 +278,8 @@ def _finding_id(kind: FindingKind, matter: str | None, *parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
-def _ref(entry: DutyInForce) -> DutyRef:
-    d = entry.duty
-    return DutyRef(
-        list_id=entry.list_id,
-        version=entry.version,
-        row=entry.seq,
-        unit=d.unit,
-        role=d.role.value,
-        area=d.area,
-        priority=d.priority,
-        when=d.conditions,
-    )
-
-
 def _refs(entries: Iterable[DutyInForce]) -> list[DutyRef]:
-    return [_ref(e) for e in sorted(entries, key=lambda e: (e.list_id, e.version, e.seq))]
+    return [DutyRef.of(e) for e in sorted(entries, key=lambda e: (e.list_id, e.version, e.seq))]
 
 
 class _Builder:
@@ -588,3 +575,19 @@ def check_registry(
         baseline = run_check(registry.snapshot(as_of), strict_filters=False, **options)
         return compare(report, baseline, as_of.isoformat())
     return compare(report, baseline, against)
+
+
+class GraphCheck:
+    """The graph check as the admission gate asks it (:class:`remit.findings.ListCheck`)."""
+
+    def load(self, snapshot: Snapshot, config: CheckConfig) -> list[LoadIndex]:
+        return run_check(snapshot, config).load
+
+    def introduced(
+        self, before: Snapshot, after: Snapshot, config: CheckConfig, matter: str, lang: Lang
+    ) -> tuple[list[Finding], set[str]]:
+        baseline = run_check(before, config, matter=matter, lang=lang)
+        report = run_check(after, config, matter=matter, lang=lang)
+        compared = compare(report, baseline, before.as_of.isoformat())
+        assert compared.comparison is not None
+        return report.findings, set(compared.comparison.introduced)

@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from remit.admission import AdmissionGate, load_config
+from remit.checks import GraphCheck
 from remit.cli.common import RemitGroup, common, echo_json, open_registry
 from remit.i18n import current_lang, t
 from remit.present.console import console
@@ -29,11 +31,10 @@ HISTORY_OPTION = click.option(
 )
 
 
-def _gate(db_url: str | None, config_file: Path | None) -> Any:
-    from remit.admission import AdmissionGate, load_config
-
+def _gate(db_url: str | None, config_file: Path | None) -> AdmissionGate:
+    """The gate over the registry, asking the graph check for loads and new findings."""
     config = load_config(config_file) if config_file else None
-    return AdmissionGate(open_registry(db_url), config)
+    return AdmissionGate(open_registry(db_url), config, check=GraphCheck())
 
 
 def _print_admission(report: Any, fmt: str) -> None:

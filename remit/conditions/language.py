@@ -24,16 +24,16 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from remit.errors import Problem
+from remit.model import Value
 
 Condition = dict[str, dict[str, Any]]
 """Canonical condition: attribute → ``{"in": [...]}`` | ``{"range": [lo, hi]}`` | ``{"eq": b}``."""
 
 
-class _Domain(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Domain(Value):
     label: str | None = Field(None, description="display name, e.g. 地点类型")
 
 

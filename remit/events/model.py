@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
 )
+
+from remit.model import Model
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 """The zone of reported times: a time written without an offset is in it, others are converted."""
@@ -52,11 +53,11 @@ ReportedAt = Annotated[dt.datetime, BeforeValidator(_no_bare_number), AfterValid
 """ISO 8601, as Asia/Shanghai time."""
 
 
-class EventIn(BaseModel):
+class EventIn(Model):
     """A city event as reported (`remit schema --kind event`). Names may be codes, names or
     aliases; attributes may be given by name or label."""
 
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    model_config = ConfigDict(coerce_numbers_to_str=True)
 
     id: Text = Field(description="the event's id in its source, e.g. a 12345 work order number")
     matter: Text = Field(description="matter code, name or alias")

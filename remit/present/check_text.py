@@ -15,9 +15,10 @@ from rich.table import Table
 from rich.text import Text
 
 from remit.checks.report import CheckReport, ConflictCluster
-from remit.findings import KIND_ORDER, DutyRef, Finding, FindingKind, LoadIndex, Severity
+from remit.findings import KIND_ORDER, Finding, FindingKind, LoadIndex, Severity
 from remit.i18n import Lang, has, t
 from remit.present.console import console
+from remit.registry.refs import DutyRef
 
 SEVERITY_STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
 

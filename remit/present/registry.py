@@ -10,8 +10,10 @@ from rich.table import Table
 
 from remit.conditions import render_condition
 from remit.i18n import t
-from remit.registry import AuditEntry, ListSummary, ListVersion, Snapshot, VersionDiff
-from remit.registry.entities import Duty
+from remit.registry.diff import VersionDiff
+from remit.registry.entities import AuditEntry, Duty, ListVersion
+from remit.registry.snapshot import Snapshot
+from remit.registry.versions import ListSummary
 
 
 def _date(value: dt.date | None) -> str:

@@ -2,8 +2,9 @@
 
 from remit.registry.diff import VersionDiff
 from remit.registry.entities import Area, AuditEntry, Duty, ListInfo, ListVersion, Matter, Unit
-from remit.registry.facade import ImportResult, ListSummary, Registry
+from remit.registry.facade import ImportResult, Registry
 from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
+from remit.registry.versions import ListSummary
 
 __all__ = [
     "Area",

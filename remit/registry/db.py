@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import Session, SQLModel
 
 from remit.errors import InputError
-from remit.registry.models import SCHEMA_VERSION, MetaRecord
+from remit.registry.models import SCHEMA_VERSION, meta, metadata
 
 DEFAULT_URL = "sqlite:///remit.db"
 
@@ -50,7 +49,7 @@ def exists(engine: Engine, url: str) -> bool:
     if path is not None and not path.exists():
         return False
     try:
-        return inspect(engine).has_table(MetaRecord.__tablename__)
+        return inspect(engine).has_table(meta.name)
     except OperationalError as exc:
         raise InputError.one("db.unreachable", url=url, detail=str(exc.orig)) from None
 
@@ -60,17 +59,18 @@ def create(engine: Engine, url: str, force: bool = False) -> None:
     if exists(engine, url):
         if not force:
             raise InputError.one("db.exists", url=url)
-        SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
-    with Session(engine) as session:
-        session.add(MetaRecord(key="schema_version", value=SCHEMA_VERSION))
-        session.commit()
+        metadata.drop_all(engine)
+    metadata.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
 
 
 def check_schema(engine: Engine, url: str) -> None:
     """Refuse a registry written by a remit with another table layout, with what to do."""
-    with Session(engine) as session:
-        found = session.get(MetaRecord, "schema_version")
-    version = found.value if found is not None else "?"
+    with engine.connect() as connection:
+        found = connection.execute(
+            select(meta.c.value).where(meta.c.key == "schema_version")
+        ).scalar_one_or_none()
+    version = found if found is not None else "?"
     if version != SCHEMA_VERSION:
         raise InputError.one("db.schema", url=url, found=version, expected=SCHEMA_VERSION)

@@ -1,4 +1,13 @@
-"""The registry's domain objects as the Python API hands them out: frozen and plain."""
+"""The registry's entities, each defined once, here: areas, units, matters, duties, lists, list
+versions, audit entries and admission records, with the enums that type them.
+
+An entity is a frozen dataclass. Everything else about it is derived from its field list by
+:mod:`remit.registry.fields`: its content (what is hashed and exported), its part of the
+snapshot hash, its table (:mod:`remit.registry.models`) and how rows map to it
+(:mod:`remit.registry.store`). Areas, units and matters are also the schema of their files:
+pydantic validates a file's entry straight into the dataclass, so their constraints and
+descriptions are in the annotations.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +16,16 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from remit.conditions import AttributeDomain, Condition
 from remit.hashing import canonical_json
 from remit.legal import LegalBasis
+from remit.model import Model
+from remit.registry import fields as entity_fields
 from remit.timelimit import TimeLimit
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
 
 class Level(StrEnum):
@@ -55,7 +62,7 @@ class HitPolicy(StrEnum):
     collect = "collect"  # all match
 
 
-class Estimate(_Strict):
+class Estimate(Model):
     """What a matter costs a street in a year: the graph check's and the admission gate's
     workload figures come from here unless an event history is given."""
 
@@ -85,7 +92,7 @@ class ProvenanceKind(StrEnum):
     imported = "imported"  # read from a table
 
 
-class Provenance(_Strict):
+class Provenance(Model):
     kind: ProvenanceKind = ProvenanceKind.original
     source: str | None = Field(None, description="where it came from, e.g. a department list id")
     record: str | None = Field(None, description="id of the admission record, if any")
@@ -110,71 +117,83 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as aware UTC (SQLite hands times back without their zone)."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.UTC)
+_FILE = ConfigDict(extra="forbid")
+"""Validation settings of the entities that are also file entries (areas, units, matters)."""
+
+Name = Annotated[str, Field(min_length=1)]
+Aliases = Annotated[tuple[str, ...], Field(description="other spellings of the name")]
 
 
 @dataclass(frozen=True, slots=True)
 class Area:
-    code: str
-    name: str
+    """An area: administrative division code (12 digits; grids longer), name, level, parent."""
+
+    __pydantic_config__ = _FILE
+
+    code: Code
+    name: Name
     level: Level
-    parent: str | None
-    aliases: tuple[str, ...] = ()
+    parent: Annotated[
+        Code | None, Field(description="code of the parent area; none for the root")
+    ] = None
+    aliases: Aliases = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    code: str
-    name: str
+    """A unit that can be accountable for events."""
+
+    __pydantic_config__ = _FILE
+
+    code: Code
+    name: Name
     kind: UnitKind
     level: Level
-    jurisdiction: str
-    parent: str | None = None
-    capacity: int | None = None
-    aliases: tuple[str, ...] = ()
-    powers: tuple[str, ...] = ()
+    jurisdiction: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="the area the unit serves (code; in a file, a code or name)",
+        ),
+    ]
+    parent: Annotated[Code | None, Field(description="code of the unit above it")] = None
+    capacity: Annotated[int | None, Field(ge=0, description="staff available for events")] = None
+    aliases: Aliases = ()
+    powers: Annotated[
+        tuple[str, ...],
+        Field(description="powers held, e.g. administrative_enforcement, administrative_licensing"),
+    ] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Matter:
-    code: str
-    name: str
+    """A matter (事项) of the catalogue."""
+
+    __pydantic_config__ = _FILE
+
+    code: Code
+    name: Name
     kind: MatterKind
-    parent: str | None = None
-    attributes: dict[str, AttributeDomain] = field(default_factory=dict, hash=False)
+    aliases: Aliases = ()
+    parent: Code | None = None
+    attributes: Annotated[
+        dict[str, AttributeDomain],
+        Field(description="the attributes an event of this matter may carry"),
+    ] = field(default_factory=dict, hash=False)
     hit_policy: HitPolicy = HitPolicy.unique
     default_time_limit: TimeLimit | None = None
-    aliases: tuple[str, ...] = ()
+    requires_powers: Annotated[
+        tuple[str, ...],
+        Field(description="powers a unit needs to lead it, e.g. administrative_enforcement"),
+    ] = ()
+    estimate: Annotated[Estimate | None, Field(description="expected yearly volume and effort")] = (
+        None
+    )
     description: str | None = None
-    estimate: Estimate | None = None
-    requires_powers: tuple[str, ...] = ()
 
     def content(self) -> dict[str, Any]:
         """The matter as plain JSON-able data, the form that is hashed and exported."""
-        data: dict[str, Any] = {"code": self.code, "name": self.name, "kind": self.kind.value}
-        if self.aliases:
-            data["aliases"] = list(self.aliases)
-        if self.parent:
-            data["parent"] = self.parent
-        if self.attributes:
-            data["attributes"] = {
-                name: domain.model_dump(mode="json", exclude_none=True, exclude_defaults=False)
-                for name, domain in self.attributes.items()
-            }
-        data["hit_policy"] = self.hit_policy.value
-        if self.default_time_limit is not None:
-            data["default_time_limit"] = self.default_time_limit.text
-        if self.requires_powers:
-            data["requires_powers"] = list(self.requires_powers)
-        if self.estimate is not None:
-            data["estimate"] = self.estimate.model_dump(mode="json", exclude_none=True)
-        if self.description:
-            data["description"] = self.description
-        return data
+        return entity_fields.content(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,44 +203,20 @@ class Duty:
     matter: str
     unit: str
     role: Role
+    refer_to: str | None = field(default=None, kw_only=True)
+    """On a ``not_responsible`` row: the code of the unit the matter is handed on to."""
     area: str
-    conditions: Condition = field(default_factory=dict, hash=False)
+    conditions: Condition = field(default_factory=dict, hash=False, metadata={"key": "when"})
     time_limit: TimeLimit | None = None
     legal_basis: tuple[LegalBasis, ...] = ()
-    priority: int = 0
+    priority: int = field(default=0, metadata={"omit_default": True})
     review_by: dt.date | None = None
     provenance: Provenance | None = None
     note: str | None = None
-    refer_to: str | None = None
-    """On a ``not_responsible`` row: the code of the unit the matter is handed on to."""
 
     def content(self) -> dict[str, Any]:
         """The duty as plain JSON-able data, the form that is hashed and exported."""
-        data: dict[str, Any] = {
-            "matter": self.matter,
-            "unit": self.unit,
-            "role": self.role.value,
-        }
-        if self.refer_to is not None:
-            data["refer_to"] = self.refer_to
-        data["area"] = self.area
-        if self.conditions:
-            data["when"] = self.conditions
-        if self.time_limit is not None:
-            data["time_limit"] = self.time_limit.text
-        if self.legal_basis:
-            data["legal_basis"] = [
-                b.model_dump(mode="json", exclude_none=True) for b in self.legal_basis
-            ]
-        if self.priority:
-            data["priority"] = self.priority
-        if self.review_by is not None:
-            data["review_by"] = self.review_by.isoformat()
-        if self.provenance is not None:
-            data["provenance"] = self.provenance.model_dump(mode="json", exclude_none=True)
-        if self.note:
-            data["note"] = self.note
-        return data
+        return entity_fields.content(self)
 
     def key(self) -> tuple[str, str, str, str]:
         """What identifies 'the same duty' across versions: matter, unit, area, conditions."""
@@ -230,6 +225,8 @@ class Duty:
 
 @dataclass(frozen=True, slots=True)
 class ListInfo:
+    """A responsibility list, or the matter catalogue (kind ``catalogue``)."""
+
     id: str
     name: str
     kind: ListKind | str  # a ListKind, or "catalogue"
@@ -260,12 +257,14 @@ class ListVersion:
     published_by: str | None = None
     withdrawn_at: dt.datetime | None = None
     withdrawn_by: str | None = None
-    duties: tuple[Duty, ...] = ()
-    matters: tuple[Matter, ...] = ()
+    duties: tuple[Duty, ...] = field(default=(), metadata={"stored": False})
+    matters: tuple[Matter, ...] = field(default=(), metadata={"stored": False})
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
+    """One entry of the audit log: who did what to which list version, when and why."""
+
     at: dt.datetime
     actor: str
     action: str
@@ -274,3 +273,24 @@ class AuditEntry:
     note: str | None
     snapshot_hash: str | None
     details: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AdmissionRecord:
+    """A request to devolve a matter to streets (事项准入) as the registry keeps it: the request
+    and the gates' report as plain data (the admission package reads them), and its decision."""
+
+    id: str
+    matter: str
+    department: str
+    status: str
+    """submitted | approved | rejected"""
+    request: dict[str, Any] = field(hash=False)
+    report: dict[str, Any] = field(hash=False)
+    snapshot_hash: str
+    submitted_by: str
+    submitted_at: dt.datetime
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_note: str | None = None
+    enacted: list[Any] = field(default_factory=list, hash=False)

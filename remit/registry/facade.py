@@ -15,13 +15,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from remit.errors import Collector, InputError
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from remit.errors import InputError
 from remit.registry import db, export, store
 from remit.registry.diff import VersionDiff, diff_versions
-from remit.registry.entities import AuditEntry, ListInfo, ListVersion, VersionStatus, utcnow
-from remit.registry.formats import DutySpec
+from remit.registry.entities import (
+    AdmissionRecord,
+    AuditEntry,
+    Duty,
+    ListInfo,
+    ListVersion,
+    VersionStatus,
+    utcnow,
+)
 from remit.registry.parse import collect_yaml, parse_files
-from remit.registry.plan import duty_context, plan_import, plan_version
+from remit.registry.plan import duty_context, plan_import, plan_version, plan_versions, recheck
 from remit.registry.snapshot import (
     DutyInForce,
     ListInForce,
@@ -32,7 +42,7 @@ from remit.registry.snapshot import (
 )
 from remit.registry.state import ImportPlan, RegistryState
 from remit.registry.table_import import read_table
-from remit.registry.versions import check_sequence, effective_until, in_force
+from remit.registry.versions import ListSummary, check_sequence, in_force
 
 
 def default_actor(by: str | None = None) -> str:
@@ -57,17 +67,6 @@ class ImportResult:
         return not self.plan.empty
 
 
-@dataclass(frozen=True)
-class ListSummary:
-    info: ListInfo
-    versions: tuple[ListVersion, ...]
-    in_force: ListVersion | None
-    """The version in force on the date the summary was made for."""
-
-    def until(self, version: ListVersion) -> dt.date | None:
-        return effective_until(self.versions, version)
-
-
 class Registry:
     """A registry of areas, units, the matter catalogue and responsibility lists.
 
@@ -78,6 +77,8 @@ class Registry:
     def __init__(self, url: str | None = None):
         self.url = db.resolve_url(url)
         self.engine = db.make_engine(self.url)
+        self._state: RegistryState | None = None
+        self._revision: store.Revision | None = None
 
     @classmethod
     def create(cls, url: str | None = None, force: bool = False) -> Registry:
@@ -101,18 +102,24 @@ class Registry:
         db.check_schema(self.engine, self.url)
 
     def state(self) -> RegistryState:
+        """Areas, units, lists and version metadata (catalogue versions with their matters).
+
+        Loaded once and kept while the registry is unchanged: every write adds to the audit
+        log, so a write by anyone (another process too) is seen at the next call. Plan on a
+        :meth:`RegistryState.copy`; the state handed out is shared."""
         self._require()
-        return store.load_state(self.engine)
+        revision = store.revision(self.engine)
+        if self._state is None or revision != self._revision:
+            self._state, self._revision = store.load_state(self.engine), revision
+        return self._state
 
     # --- imports ------------------------------------------------------------------------------
 
     def import_files(self, paths: Sequence[str | Path], by: str | None = None) -> ImportResult:
         """Import YAML files or directory trees (areas, units, catalogue, lists) atomically."""
-        self._require()
         files = parse_files(collect_yaml([Path(p) for p in paths]))
-        state = store.load_state(self.engine)
-        plan = plan_import(files, state)
-        return self._write(plan, state, by)
+        plan, after = plan_import(files, self.state())
+        return self._write(plan, after, by)
 
     def import_table(
         self,
@@ -125,13 +132,13 @@ class Registry:
         """Import a CSV or XLSX table as the new draft version of ``list_id``."""
         self._require()
         specs = read_table(Path(path), Path(mapping) if mapping else None)
-        state = store.load_state(self.engine)
         actor = default_actor(by)
-        plan = plan_version(list_id, specs, state, str(path), actor, note)
-        return self._write(plan, state, actor)
+        plan, after = plan_version(list_id, specs, self.state(), str(path), actor, note)
+        return self._write(plan, after, actor)
 
-    def _write(self, plan: ImportPlan, state: RegistryState, by: str | None) -> ImportResult:
-        today_hash = state_hash(state, dt.date.today())
+    def _write(self, plan: ImportPlan, after: RegistryState, by: str | None) -> ImportResult:
+        """Write ``plan``; ``after`` is the state it leads to (its hash of today is logged)."""
+        today_hash = state_hash(after, dt.date.today())
         if not plan.empty:
             store.write_plan(self.engine, plan, default_actor(by), today_hash)
         return ImportResult(plan, today_hash)
@@ -306,9 +313,13 @@ class Registry:
         if problems:
             raise InputError(problems)
         if not info.is_catalogue:
-            self._recheck(state, list_id, draft, effective_from)
+            loaded = store.version_with_rows(self.engine, list_id, draft.version)
+            assert loaded is not None
+            recheck(state, f"{list_id} v{draft.version}", loaded.duties, effective_from)
         actor = default_actor(by)
-        state.versions[list_id] = history
+        after = state.copy()
+        after.versions[list_id] = history
+        now = utcnow()
         store.set_status(
             self.engine,
             list_id,
@@ -318,14 +329,17 @@ class Registry:
                 "effective_from": effective_from,
                 "effective_to": effective_to,
                 "note": published.note,
-                "published_at": utcnow(),
+                "published_at": now,
                 "published_by": actor,
             },
-            (
-                "publish",
+            AuditEntry(
+                now,
                 actor,
+                "publish",
+                list_id,
+                draft.version,
                 published.note,
-                state_hash(state, effective_from),
+                state_hash(after, effective_from),
                 {
                     "effective_from": effective_from.isoformat(),
                     "effective_to": effective_to.isoformat() if effective_to else None,
@@ -335,20 +349,6 @@ class Registry:
             ),
         )
         return replace(published, published_by=actor)
-
-    def _recheck(self, state: RegistryState, list_id: str, draft: ListVersion, on: dt.date) -> None:
-        loaded = store.version_with_rows(self.engine, list_id, draft.version)
-        assert loaded is not None
-        collector = Collector()
-        specs = [
-            (
-                DutySpec.model_validate(d.content()),
-                lambda f, i=i: {"source": f"{list_id} v{draft.version}", "row": i, "field": f},
-            )
-            for i, d in enumerate(loaded.duties, 1)
-        ]
-        duty_context(state).duties(specs, on, collector, {"source": f"{list_id} v{draft.version}"})
-        collector.raise_if_any()
 
     def withdraw(
         self, list_id: str, version: int, note: str | None = None, by: str | None = None
@@ -373,24 +373,92 @@ class Registry:
             )
         actor = default_actor(by)
         withdrawn = replace(chosen, status=VersionStatus.withdrawn, withdrawn_by=actor)
-        state.versions[list_id] = [
+        after = state.copy()
+        after.versions[list_id] = [
             withdrawn if v.version == version else v for v in state.versions[list_id]
         ]
+        now = utcnow()
         store.set_status(
             self.engine,
             list_id,
             version,
             {
                 "status": VersionStatus.withdrawn.value,
-                "withdrawn_at": utcnow(),
+                "withdrawn_at": now,
                 "withdrawn_by": actor,
             },
-            (
-                "withdraw",
+            AuditEntry(
+                now,
                 actor,
+                "withdraw",
+                list_id,
+                version,
                 note,
-                state_hash(state, dt.date.today()),
+                state_hash(after, dt.date.today()),
                 {"previous_status": chosen.status.value},
             ),
         )
         return withdrawn
+
+    # --- admission records (事项准入) ------------------------------------------------------------
+
+    def admission_records(self, status: str | None = None) -> list[AdmissionRecord]:
+        """The recorded admission requests, oldest first, optionally of one status."""
+        self._require()
+        return store.admission_records(self.engine, status)
+
+    def admission_record(self, record_id: str) -> AdmissionRecord | None:
+        self._require()
+        found = store.admission_records(self.engine, record_id=record_id)
+        return found[0] if found else None
+
+    def record_admission(self, record: AdmissionRecord, entry: AuditEntry) -> None:
+        """Record a new admission request with its audit entry, in one transaction. A second
+        request with the same id is refused, also when two arrive at once."""
+        self._require()
+        try:
+            with self.engine.begin() as c:
+                store.add_admission(c, record)
+                store.add_audit(c, entry)
+        except IntegrityError:
+            raise InputError.one("admission.duplicate", field="id", id=record.id) from None
+
+    def decide_admission(self, record: AdmissionRecord, entry: AuditEntry) -> None:
+        """Record a decision that changes no list (a rejection) with its audit entry. Only a
+        request still submitted can be decided: of two deciders at once, one wins."""
+        self._require()
+        with self.engine.begin() as c:
+            self._decide(c, record)
+            store.add_audit(c, entry)
+
+    def _decide(self, c: Connection, record: AdmissionRecord) -> None:
+        status = store.decide_admission(c, record)
+        if status is not None:
+            raise InputError.one("admission.decided", id=record.id, status=status)
+
+    def add_to_log(self, entry: AuditEntry) -> None:
+        """Add an entry to the audit log on its own (an act that writes nothing else, such as
+        an approval the gates refused)."""
+        self._require()
+        with self.engine.begin() as c:
+            store.add_audit(c, entry)
+
+    def enact(
+        self,
+        record: AdmissionRecord,
+        versions: Sequence[tuple[str, Sequence[Duty]]],
+        effective_from: dt.date,
+        entry: AuditEntry,
+    ) -> None:
+        """Approve an admission request: write the new published versions of the lists it
+        changes (``versions``: list id → all rows of its new version, checked again against the
+        registry as it is), the decision (``record``) and its audit entry, in one transaction."""
+        source = f"admission {record.id}"
+        note = source + (f": {record.decision_note}" if record.decision_note else "")
+        plan, _ = plan_versions(versions, self.state(), source, entry.actor, note, effective_from)
+
+        def decide(c: Connection, now: dt.datetime) -> None:
+            self._decide(c, replace(record, decided_at=now))
+            store.add_audit(c, replace(entry, at=now))
+
+        store.write_plan(self.engine, plan, entry.actor, entry.snapshot_hash, also=decide)

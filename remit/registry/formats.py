@@ -1,5 +1,10 @@
 """Pydantic models of every registry file format (YAML is canonical; see `remit schema`).
 
+Areas, units and matters are written in files as the entities are defined
+(:mod:`remit.registry.entities`); a list's rows (:class:`DutySpec`) are written as people write
+them — names for codes, a text for a legal basis, conditions before they are checked — and
+become :class:`~remit.registry.entities.Duty` entities once resolved.
+
 Each YAML file says what it is in its first key, ``file:`` — ``areas``, ``units``, ``catalogue``,
 ``list`` or ``mapping`` — so a directory tree can be laid out freely.
 """
@@ -11,83 +16,33 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from remit.conditions import AttributeDomain
 from remit.legal import LegalBasis
+from remit.model import Model
 from remit.registry.entities import (
+    Area,
     Code,
-    Estimate,
-    HitPolicy,
-    Level,
+    Duty,
     ListKind,
-    MatterKind,
+    Matter,
     Provenance,
     Role,
-    UnitKind,
+    Unit,
     VersionStatus,
-    _Strict,
 )
 from remit.timelimit import TimeLimit
 
 
-class AreaSpec(_Strict):
-    """An area: administrative division code (12 digits; grids longer), name, level, parent."""
-
-    code: Code
-    name: str = Field(min_length=1)
-    level: Level
-    parent: Code | None = Field(None, description="code of the parent area; none for the root")
-    aliases: list[str] = Field(default_factory=list)
-
-
-class AreasFile(_Strict):
+class AreasFile(Model):
     file: Literal["areas"]
-    areas: list[AreaSpec] = Field(min_length=1)
+    areas: list[Area] = Field(min_length=1)
 
 
-class UnitSpec(_Strict):
-    """A unit that can be accountable for events."""
-
-    code: Code
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list, description="other spellings of the name")
-    kind: UnitKind
-    level: Level
-    jurisdiction: str = Field(min_length=1, description="the area the unit serves (code or name)")
-    parent: Code | None = Field(None, description="code of the unit above it")
-    capacity: int | None = Field(None, ge=0, description="staff available for events")
-    powers: list[str] = Field(
-        default_factory=list,
-        description="powers held, e.g. administrative_enforcement, administrative_licensing",
-    )
-
-
-class UnitsFile(_Strict):
+class UnitsFile(Model):
     file: Literal["units"]
-    units: list[UnitSpec] = Field(min_length=1)
+    units: list[Unit] = Field(min_length=1)
 
 
-class MatterSpec(_Strict):
-    """A matter (事项) of the catalogue."""
-
-    code: Code
-    name: str = Field(min_length=1)
-    aliases: list[str] = Field(default_factory=list)
-    parent: Code | None = None
-    kind: MatterKind
-    attributes: dict[str, AttributeDomain] = Field(
-        default_factory=dict, description="the attributes an event of this matter may carry"
-    )
-    hit_policy: HitPolicy = HitPolicy.unique
-    default_time_limit: TimeLimit | None = None
-    estimate: Estimate | None = Field(None, description="expected yearly volume and effort")
-    requires_powers: list[str] = Field(
-        default_factory=list,
-        description="powers a unit needs to lead it, e.g. administrative_enforcement",
-    )
-    description: str | None = None
-
-
-class VersionMeta(_Strict):
+class VersionMeta(Model):
     version: int = Field(ge=1)
     status: VersionStatus = VersionStatus.draft
     effective_from: dt.date | None = None
@@ -97,10 +52,10 @@ class VersionMeta(_Strict):
 
 
 class CatalogueVersionSpec(VersionMeta):
-    matters: list[MatterSpec] = Field(min_length=1)
+    matters: list[Matter] = Field(min_length=1)
 
 
-class CatalogueFile(_Strict):
+class CatalogueFile(Model):
     """The matter catalogue, versioned like a list: code systems differ between cities."""
 
     file: Literal["catalogue"]
@@ -109,7 +64,7 @@ class CatalogueFile(_Strict):
     versions: list[CatalogueVersionSpec] = Field(min_length=1)
 
 
-class DutySpec(_Strict):
+class DutySpec(Model):
     """One row of a responsibility list."""
 
     matter: str = Field(min_length=1, description="matter code or name")
@@ -136,12 +91,30 @@ class DutySpec(_Strict):
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str | dict) else value
 
+    @classmethod
+    def of(cls, duty: Duty) -> DutySpec:
+        """A resolved duty as a row written with codes, to be resolved and checked again."""
+        return cls.model_construct(
+            matter=duty.matter,
+            unit=duty.unit,
+            role=duty.role,
+            refer_to=duty.refer_to,
+            area=duty.area,
+            when=dict(duty.conditions) or None,
+            time_limit=duty.time_limit,
+            legal_basis=list(duty.legal_basis),
+            priority=duty.priority,
+            review_by=duty.review_by,
+            provenance=duty.provenance,
+            note=duty.note,
+        )
+
 
 class ListVersionSpec(VersionMeta):
     duties: list[DutySpec] = Field(min_length=1)
 
 
-class ListFile(_Strict):
+class ListFile(Model):
     """A responsibility list with all its versions."""
 
     file: Literal["list"]
@@ -190,7 +163,7 @@ DEFAULT_ROLE_VALUES: dict[str, Role] = {
 }
 
 
-class MappingFile(_Strict):
+class MappingFile(Model):
     """How the columns of a CSV or XLSX table map onto duty fields.
 
     Give ``matter`` (code) or ``matter_name``; give ``unit`` (with ``role`` or a default role)

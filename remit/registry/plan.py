@@ -56,8 +56,12 @@ Locate = Callable[[str | None], dict[str, object]]
 # planning
 
 
-def plan_import(files: Sequence[ParsedFile], state: RegistryState) -> ImportPlan:
-    """Validate parsed files against each other and the registry; return what to write."""
+def plan_import(
+    files: Sequence[ParsedFile], state: RegistryState
+) -> tuple[ImportPlan, RegistryState]:
+    """Validate parsed files against each other and the registry (``state``, left as it is);
+    return what to write and the state the registry will be in once it is written."""
+    state = state.copy()
     collector = Collector()
     plan = ImportPlan(files=[f.path for f in files])
     by_kind: dict[str, list[ParsedFile]] = {k: [] for k in IMPORTABLE}
@@ -76,10 +80,9 @@ def plan_import(files: Sequence[ParsedFile], state: RegistryState) -> ImportPlan
         _plan_list(f, state, context, plan, collector)
     _check_unique_ids(by_kind["list"] + by_kind["catalogue"], collector)
     collector.raise_if_any()
-    # ``state`` now describes the registry as it will be after the import
     state.areas, state.units = areas, units
     state.lists.update({info.id: info for info in plan.lists})
-    return plan
+    return plan, state
 
 
 def _new_catalogue(plan: ImportPlan) -> str:
@@ -132,9 +135,7 @@ def _plan_areas(
     where: dict[str, Callable[..., dict[str, object]]] = {}
     incoming: dict[str, Area] = {}
     for spec in _unique_codes(files, "areas", "area", where, collector):
-        incoming[spec.code] = Area(
-            spec.code, spec.name, spec.level, spec.parent, tuple(spec.aliases)
-        )
+        incoming[spec.code] = spec
     areas.update(incoming)
     for code, area in incoming.items():
         if area.parent is not None and area.parent not in areas:
@@ -163,17 +164,7 @@ def _plan_units(
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **where[spec.code]("jurisdiction"))
             continue
-        incoming[spec.code] = Unit(
-            code=spec.code,
-            name=spec.name,
-            kind=spec.kind,
-            level=spec.level,
-            jurisdiction=jurisdiction,
-            parent=spec.parent,
-            capacity=spec.capacity,
-            aliases=tuple(spec.aliases),
-            powers=tuple(spec.powers),
-        )
+        incoming[spec.code] = replace(spec, jurisdiction=jurisdiction)
     units.update(incoming)
     spelled: dict[str, set[str]] = {}
     for code, unit in units.items():
@@ -420,19 +411,7 @@ def _catalogue_matters(
             )
             continue
         lines[m.code] = partial(f.locate, "versions", index, "matters", j)
-        matters[m.code] = Matter(
-            code=m.code,
-            name=m.name,
-            kind=m.kind,
-            parent=m.parent,
-            attributes=dict(m.attributes),
-            hit_policy=m.hit_policy,
-            default_time_limit=m.default_time_limit,
-            aliases=tuple(m.aliases),
-            description=m.description,
-            estimate=m.estimate,
-            requires_powers=tuple(m.requires_powers),
-        )
+        matters[m.code] = m
     for code, matter in matters.items():
         if matter.parent is not None and matter.parent not in matters:
             collector.add("ref.unknown_parent_matter", code=matter.parent, **lines[code]("parent"))
@@ -668,6 +647,26 @@ def duty_context(state: RegistryState) -> DutyContext:
     return DutyContext(state.areas, state.units, state.versions.get(catalogue_id, []), catalogue_id)
 
 
+def rows_as_written(duties: Sequence[Duty], source: str) -> list[tuple[DutySpec, Locate]]:
+    """Resolved rows as rows written with codes, each located as ``row N`` of ``source``, to be
+    checked again (a draft being published, the versions an admission enacts)."""
+    return [
+        (
+            DutySpec.of(duty),
+            lambda name, row=row: {"source": source, "row": row, "field": name},
+        )
+        for row, duty in enumerate(duties, 1)
+    ]
+
+
+def recheck(state: RegistryState, source: str, duties: Sequence[Duty], on: dt.date | None) -> None:
+    """Raise :class:`InputError` unless ``duties`` (resolved rows) still name what exists and
+    meet the catalogue in force on ``on``."""
+    collector = Collector()
+    duty_context(state).duties(rows_as_written(duties, source), on, collector, {"source": source})
+    collector.raise_if_any()
+
+
 def plan_version(
     list_id: str,
     specs: Sequence[tuple[DutySpec, Locate]],
@@ -676,10 +675,45 @@ def plan_version(
     author: str | None,
     note: str | None,
     effective_from: dt.date | None = None,
-) -> ImportPlan:
+) -> tuple[ImportPlan, RegistryState]:
     """A new version of ``list_id`` made of ``specs``: a draft (replacing the current draft),
     or, given ``effective_from``, a version published from that day (rows checked against the
-    catalogue in force then)."""
+    catalogue in force then). Returns the plan and the state after it; ``state`` is left as
+    it is."""
+    state = state.copy()
+    plan = ImportPlan(files=[source])
+    _plan_version(list_id, specs, state, plan, source, author, note, effective_from)
+    return plan, state
+
+
+def plan_versions(
+    versions: Sequence[tuple[str, Sequence[Duty]]],
+    state: RegistryState,
+    source: str,
+    author: str | None,
+    note: str | None,
+    effective_from: dt.date,
+) -> tuple[ImportPlan, RegistryState]:
+    """New versions of several lists, published from ``effective_from``, made of resolved rows
+    (checked again against the registry as it is): what an admission enacts."""
+    state = state.copy()
+    plan = ImportPlan(files=[source])
+    for list_id, duties in versions:
+        located = rows_as_written(duties, f"{list_id} ({source})")
+        _plan_version(list_id, located, state, plan, source, author, note, effective_from)
+    return plan, state
+
+
+def _plan_version(
+    list_id: str,
+    specs: Sequence[tuple[DutySpec, Locate]],
+    state: RegistryState,
+    plan: ImportPlan,
+    source: str,
+    author: str | None,
+    note: str | None,
+    effective_from: dt.date | None,
+) -> None:
     collector = Collector()
     info = state.lists.get(list_id)
     if info is None or info.is_catalogue:
@@ -703,7 +737,6 @@ def plan_version(
         note=note,
     )
     meta = _version_meta(list_id, spec, (d.content() for d in duties), len(duties))
-    plan = ImportPlan(files=[source])
     _merge_versions(
         lambda _number, name=None: {"source": source, "field": name},
         info,
@@ -713,4 +746,3 @@ def plan_version(
         collector,
     )
     collector.raise_if_any()
-    return plan

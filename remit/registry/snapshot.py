@@ -17,6 +17,7 @@ from typing import Any
 
 from remit.hashing import canonical_json
 from remit.registry.entities import Area, Duty, ListInfo, ListVersion, Matter, Unit
+from remit.registry.fields import hash_row
 from remit.registry.state import RegistryState
 from remit.registry.versions import in_force
 
@@ -63,23 +64,8 @@ def snapshot_hash(
 ) -> str:
     """SHA-256 over the canonical content of what is in force."""
     content = {
-        "areas": sorted(
-            [a.code, a.name, a.level.value, a.parent, sorted(a.aliases)] for a in areas.values()
-        ),
-        "units": sorted(
-            [
-                u.code,
-                u.name,
-                u.kind.value,
-                u.level.value,
-                u.jurisdiction,
-                u.parent,
-                u.capacity,
-                sorted(u.aliases),
-                sorted(u.powers),
-            ]
-            for u in units.values()
-        ),
+        "areas": sorted(hash_row(a) for a in areas.values()),
+        "units": sorted(hash_row(u) for u in units.values()),
         "catalogue": [catalogue.info.id, catalogue.version.version, catalogue.version.content_hash]
         if catalogue
         else None,

@@ -10,14 +10,21 @@ from remit.registry.entities import Area, ListInfo, ListVersion, Unit
 
 @dataclass
 class RegistryState:
-    """What is in the registry, as far as validation needs it. Planning an import updates it
-    to what the registry will be once the plan is written."""
+    """What is in the registry, as far as validation needs it: areas, units, lists and version
+    metadata (catalogue versions with their matters). Planning an import returns the state the
+    registry will be in once the plan is written; the state planned on is left as it was."""
 
     areas: dict[str, Area] = field(default_factory=dict)
     units: dict[str, Unit] = field(default_factory=dict)
     lists: dict[str, ListInfo] = field(default_factory=dict)
     versions: dict[str, list[ListVersion]] = field(default_factory=dict)
     """list id → its versions (metadata; catalogue versions carry their matters)."""
+
+    def copy(self) -> RegistryState:
+        """A state to plan on: its own tables (the entities in them are immutable)."""
+        return RegistryState(
+            dict(self.areas), dict(self.units), dict(self.lists), dict(self.versions)
+        )
 
     @property
     def catalogue_id(self) -> str | None:

@@ -1,312 +1,134 @@
-"""Reading and writing the registry's tables: domain objects in, domain objects out.
+"""Reading and writing the registry's tables: entities in, entities out.
 
-Every write is one transaction; a failure rolls it back and leaves the registry as it was.
+Rows map to entities by their field lists (:mod:`remit.registry.fields`), never by hand. Every
+write is one transaction; a failure rolls it back and leaves the registry as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from functools import lru_cache
+from dataclasses import dataclass, replace
 from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import Engine, Text, cast, delete, insert, select, update
-from sqlmodel import Session
+from sqlalchemy import Connection, Engine, Select, Table, Text, cast, func, select
 
-from remit.conditions import AttributeDomain
-from remit.legal import LegalBasis
+from remit.registry import fields
 from remit.registry.entities import (
     CATALOGUE_KIND,
+    AdmissionRecord,
     Area,
     AuditEntry,
     Duty,
-    Estimate,
-    HitPolicy,
-    Level,
     ListInfo,
-    ListKind,
     ListVersion,
     Matter,
-    MatterKind,
-    Provenance,
-    Role,
     Unit,
-    UnitKind,
     VersionStatus,
-    as_utc,
     utcnow,
 )
-from remit.registry.models import (
-    AreaRecord,
-    AuditRecord,
-    DutyRecord,
-    ListRecord,
-    ListVersionRecord,
-    MatterRecord,
-    UnitRecord,
-)
+from remit.registry.models import admissions, areas, audit, duties, lists, matters, units, versions
 from remit.registry.state import ImportPlan, RegistryState
-from remit.timelimit import TimeLimit, parse_time_limit
-
-_ATTRIBUTES = TypeAdapter(dict[str, AttributeDomain])
 
 
-# ---------------------------------------------------------------------------------------------
-# rows → domain objects
+def _columns(table: Table, entity: type) -> list[Any]:
+    """The columns of ``entity``'s stored fields, in field order; JSON ones read as text (each
+    distinct text is decoded once: many rows share their conditions, legal bases …)."""
+    return [
+        cast(table.c[s.name], Text).label(s.name) if s.kind == "json" else table.c[s.name]
+        for s in fields.storage(entity)
+    ]
 
 
-@lru_cache(maxsize=4096)
-def _time_limit(text: str | None) -> TimeLimit | None:
-    return parse_time_limit(text) if text else None
+def _query(table: Table, entity: type, *before: Any) -> Select[Any]:
+    return select(*before, *_columns(table, entity))
 
 
-@lru_cache(maxsize=4096)
-def _legal_basis(kind: str, title: str, article: str | None) -> LegalBasis:
-    return LegalBasis.model_validate({"kind": kind, "title": title, "article": article})
-
-
-def _area(r: AreaRecord) -> Area:
-    return Area(r.code, r.name, Level(r.level), r.parent, tuple(r.aliases))
-
-
-def _unit(r: UnitRecord) -> Unit:
-    return Unit(
-        code=r.code,
-        name=r.name,
-        kind=UnitKind(r.kind),
-        level=Level(r.level),
-        jurisdiction=r.jurisdiction,
-        parent=r.parent,
-        capacity=r.capacity,
-        aliases=tuple(r.aliases),
-        powers=tuple(r.powers),
-    )
-
-
-def _list_info(r: ListRecord) -> ListInfo:
-    kind: ListKind | str = r.kind if r.kind == CATALOGUE_KIND else ListKind(r.kind)
-    return ListInfo(r.id, r.name, kind, r.issuer, r.scope)
-
-
-def _version(r: ListVersionRecord) -> ListVersion:
-    return ListVersion(
-        list_id=r.list_id,
-        version=r.version,
-        status=VersionStatus(r.status),
-        effective_from=r.effective_from,
-        effective_to=r.effective_to,
-        author=r.author,
-        note=r.note,
-        content_hash=r.content_hash,
-        parent_hash=r.parent_hash,
-        row_count=r.row_count,
-        created_at=as_utc(r.created_at),  # type: ignore[arg-type]
-        published_at=as_utc(r.published_at),
-        published_by=r.published_by,
-        withdrawn_at=as_utc(r.withdrawn_at),
-        withdrawn_by=r.withdrawn_by,
-    )
-
-
-def _matter(r: MatterRecord) -> Matter:
-    return Matter(
-        code=r.code,
-        name=r.name,
-        kind=MatterKind(r.kind),
-        parent=r.parent,
-        attributes=_ATTRIBUTES.validate_python(r.attributes),
-        hit_policy=HitPolicy(r.hit_policy),
-        default_time_limit=_time_limit(r.default_time_limit),
-        aliases=tuple(r.aliases),
-        description=r.description,
-        estimate=Estimate.model_validate(r.estimate) if r.estimate else None,
-        requires_powers=tuple(r.requires_powers or ()),
-    )
-
-
-# Many duties share their conditions, legal bases and provenance: the JSON columns are read as
-# text and each distinct text is decoded once. The decoded objects are shared between duties.
-
-
-@lru_cache(maxsize=65536)
-def _conditions(text: str | None) -> dict[str, Any]:
-    return json.loads(text) if text else {}
-
-
-@lru_cache(maxsize=65536)
-def _legal_bases(text: str | None) -> tuple[LegalBasis, ...]:
-    return tuple(
-        _legal_basis(b["kind"], b["title"], b.get("article")) for b in json.loads(text or "[]")
-    )
-
-
-@lru_cache(maxsize=65536)
-def _provenance(text: str | None) -> Provenance | None:
-    data = json.loads(text) if text else None
-    return Provenance.model_validate(data) if data else None
-
-
-_ROLES = {role.value: role for role in Role}
-
-
-def _duty_query(table: Any) -> Any:
-    """The duty columns, JSON ones as text (``CAST … AS TEXT`` on SQLite and PostgreSQL)."""
-    return select(
-        table.c.version_pk,
-        table.c.seq,
-        table.c.matter,
-        table.c.unit,
-        table.c.role,
-        table.c.area,
-        cast(table.c.conditions, Text).label("conditions"),
-        table.c.time_limit,
-        cast(table.c.legal_basis, Text).label("legal_basis"),
-        table.c.priority,
-        table.c.review_by,
-        cast(table.c.provenance, Text).label("provenance"),
-        table.c.note,
-        table.c.refer_to,
-    )
-
-
-def _duty(row: Any) -> Duty:
-    """A :class:`Duty` from a row of :func:`_duty_query` (read by position: it is hot)."""
-    (
-        _,
-        _,
-        matter,
-        unit,
-        role,
-        area,
-        conditions,
-        time_limit,
-        legal,
-        priority,
-        review,
-        prov,
-        note,
-        refer_to,
-    ) = row
-    return Duty(
-        matter,
-        unit,
-        _ROLES[role],
-        area,
-        _conditions(conditions),
-        _time_limit(time_limit),
-        _legal_bases(legal),
-        priority,
-        review,
-        _provenance(prov),
-        note,
-        refer_to,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# domain objects → rows
-
-
-def _duty_row(version_pk: int, seq: int, d: Duty) -> dict[str, Any]:
-    return {
-        "version_pk": version_pk,
-        "seq": seq,
-        "matter": d.matter,
-        "unit": d.unit,
-        "role": d.role.value,
-        "area": d.area,
-        "conditions": d.conditions,
-        "time_limit": d.time_limit.text if d.time_limit else None,
-        "legal_basis": [b.model_dump(mode="json") for b in d.legal_basis],
-        "priority": d.priority,
-        "review_by": d.review_by,
-        "provenance": d.provenance.model_dump(mode="json") if d.provenance else None,
-        "note": d.note,
-        "refer_to": d.refer_to,
-    }
-
-
-def _matter_row(version_pk: int, m: Matter) -> dict[str, Any]:
-    return {
-        "version_pk": version_pk,
-        "code": m.code,
-        "name": m.name,
-        "kind": m.kind.value,
-        "parent": m.parent,
-        "hit_policy": m.hit_policy.value,
-        "default_time_limit": m.default_time_limit.text if m.default_time_limit else None,
-        "description": m.description,
-        "aliases": list(m.aliases),
-        "attributes": {k: v.model_dump(mode="json") for k, v in m.attributes.items()},
-        "estimate": m.estimate.model_dump(mode="json") if m.estimate else None,
-        "requires_powers": list(m.requires_powers),
-    }
-
-
-def _version_fields(v: ListVersion) -> dict[str, Any]:
-    return {
-        "status": v.status.value,
-        "effective_from": v.effective_from,
-        "effective_to": v.effective_to,
-        "author": v.author,
-        "note": v.note,
-        "content_hash": v.content_hash,
-        "parent_hash": v.parent_hash,
-        "row_count": v.row_count,
-    }
+def _all(connection: Connection, query: Select[Any], entity: type, skip: int = 0) -> list[Any]:
+    """The entities of ``query``'s rows (its first ``skip`` columns are not the entity's)."""
+    return [fields.decode(entity, tuple(row)[skip:]) for row in connection.execute(query)]
 
 
 # ---------------------------------------------------------------------------------------------
 # reading
 
 
-def load_state(engine: Engine, with_matters: bool = True) -> RegistryState:
+@dataclass(frozen=True)
+class Revision:
+    """How far the registry has been written: the audit log's length and last entry. Every
+    write adds an audit entry, so an unchanged revision means an unchanged registry."""
+
+    entries: int
+    last: int | None
+
+
+def revision(engine: Engine) -> Revision:
+    with engine.connect() as c:
+        count, last = c.execute(select(func.count(), func.max(audit.c.pk))).one()
+    return Revision(int(count), last)
+
+
+def load_state(engine: Engine) -> RegistryState:
     """Areas, units, lists and version metadata; catalogue versions with their matters."""
-    with Session(engine) as s:
+    with engine.connect() as c:
         state = RegistryState(
-            areas={r.code: _area(r) for r in s.exec(select(AreaRecord)).scalars()},
-            units={r.code: _unit(r) for r in s.exec(select(UnitRecord)).scalars()},
-            lists={r.id: _list_info(r) for r in s.exec(select(ListRecord)).scalars()},
+            areas={a.code: a for a in _all(c, _query(areas, Area), Area)},
+            units={u.code: u for u in _all(c, _query(units, Unit), Unit)},
+            lists={i.id: i for i in _all(c, _query(lists, ListInfo), ListInfo)},
         )
-        records = s.exec(
-            select(ListVersionRecord).order_by(ListVersionRecord.list_id, ListVersionRecord.version)
+        rows = c.execute(
+            _query(versions, ListVersion, versions.c.pk).order_by(
+                versions.c.list_id, versions.c.version
+            )
         )
-        for r in records.scalars():
-            version = _version(r)
-            if with_matters and state.lists[r.list_id].is_catalogue:
-                version = _with_rows(s, r.pk, version)  # type: ignore[arg-type]
-            state.versions.setdefault(r.list_id, []).append(version)
+        records = [(row[0], fields.decode(ListVersion, tuple(row)[1:])) for row in rows]
+        by_version = _matters_of(
+            c, [pk for pk, v in records if state.lists[v.list_id].is_catalogue]
+        )
+        for pk, version in records:
+            if pk in by_version:
+                version = replace(version, matters=by_version[pk])
+            state.versions.setdefault(version.list_id, []).append(version)
     return state
 
 
-def _with_rows(s: Session, version_pk: int, version: ListVersion) -> ListVersion:
-    if version.list_id and s.get(ListRecord, version.list_id).kind == CATALOGUE_KIND:  # type: ignore[union-attr]
-        rows = s.exec(
-            select(MatterRecord)
-            .where(MatterRecord.version_pk == version_pk)
-            .order_by(MatterRecord.pk)
-        )
-        return replace(version, matters=tuple(_matter(r) for r in rows.scalars()))
-    table = DutyRecord.__table__  # type: ignore[attr-defined]
-    rows = s.execute(
-        _duty_query(table).where(table.c.version_pk == version_pk).order_by(table.c.seq)
+def _matters_of(c: Connection, version_pks: Sequence[int]) -> dict[int, tuple[Matter, ...]]:
+    if not version_pks:
+        return {}
+    query = (
+        _query(matters, Matter, matters.c.version_pk)
+        .where(matters.c.version_pk.in_(list(version_pks)))
+        .order_by(matters.c.pk)
     )
-    return replace(version, duties=tuple(_duty(r) for r in rows))
+    found: dict[int, list[Matter]] = {}
+    for row in c.execute(query):
+        found.setdefault(row[0], []).append(fields.decode(Matter, tuple(row)[1:]))
+    return {pk: tuple(items) for pk, items in found.items()}
+
+
+def _duties_query(version_pks: Sequence[int]) -> Select[Any]:
+    return (
+        _query(duties, Duty, duties.c.version_pk, duties.c.seq)
+        .where(duties.c.version_pk.in_(list(version_pks)))
+        .order_by(duties.c.version_pk, duties.c.seq)
+    )
 
 
 def version_with_rows(engine: Engine, list_id: str, number: int) -> ListVersion | None:
-    with Session(engine) as s:
-        record = s.exec(
-            select(ListVersionRecord).where(
-                ListVersionRecord.list_id == list_id, ListVersionRecord.version == number
+    with engine.connect() as c:
+        row = c.execute(
+            _query(versions, ListVersion, versions.c.pk).where(
+                versions.c.list_id == list_id, versions.c.version == number
             )
-        ).scalar_one_or_none()
-        if record is None:
+        ).one_or_none()
+        if row is None:
             return None
-        return _with_rows(s, record.pk, _version(record))  # type: ignore[arg-type]
+        version: ListVersion = fields.decode(ListVersion, tuple(row)[1:])
+        kind = c.execute(select(lists.c.kind).where(lists.c.id == list_id)).scalar_one()
+        if kind == CATALOGUE_KIND:
+            return replace(version, matters=_matters_of(c, [row[0]]).get(row[0], ()))
+        rows = _all(c, _duties_query([row[0]]), Duty, skip=2)
+        return replace(version, duties=tuple(rows))
 
 
 def duties_of_versions(
@@ -316,48 +138,48 @@ def duties_of_versions(
     wanted = set(keys)
     if not wanted:
         return []
-    table = DutyRecord.__table__  # type: ignore[attr-defined]
-    with Session(engine) as s:
-        found = s.execute(
-            select(
-                ListVersionRecord.pk, ListVersionRecord.list_id, ListVersionRecord.version
-            ).where(
-                ListVersionRecord.list_id.in_({k[0] for k in wanted})  # type: ignore[attr-defined]
+    with engine.connect() as c:
+        found = c.execute(
+            select(versions.c.pk, versions.c.list_id, versions.c.version).where(
+                versions.c.list_id.in_({k[0] for k in wanted})
             )
         ).all()
         pks = {
             pk: (list_id, number) for pk, list_id, number in found if (list_id, number) in wanted
         }
-        rows = s.execute(
-            _duty_query(table)
-            .where(table.c.version_pk.in_(list(pks)))
-            .order_by(table.c.version_pk, table.c.seq)
-        )
-        return [(*pks[r[0]], r[1], _duty(r)) for r in rows]
+        build = fields.decode
+        return [
+            (*pks[row[0]], row[1], build(Duty, tuple(row)[2:]))
+            for row in c.execute(_duties_query(list(pks)))
+        ]
 
 
 def audit_entries(engine: Engine, list_id: str | None = None) -> list[AuditEntry]:
-    with Session(engine) as s:
-        query = select(AuditRecord).order_by(AuditRecord.at, AuditRecord.pk)
-        if list_id is not None:
-            query = query.where(AuditRecord.list_id == list_id)
-        return [
-            AuditEntry(
-                as_utc(r.at),
-                r.actor,
-                r.action,
-                r.list_id,
-                r.version,
-                r.note,
-                r.snapshot_hash,
-                r.details,
-            )
-            for r in s.exec(query).scalars()
-        ]
+    query = _query(audit, AuditEntry).order_by(audit.c.at, audit.c.pk)
+    if list_id is not None:
+        query = query.where(audit.c.list_id == list_id)
+    with engine.connect() as c:
+        return _all(c, query, AuditEntry)
+
+
+def admission_records(
+    engine: Engine, status: str | None = None, record_id: str | None = None
+) -> list[AdmissionRecord]:
+    """Admission records, oldest first; of one status, or the one with ``record_id``."""
+    query = _query(admissions, AdmissionRecord).order_by(admissions.c.submitted_at, admissions.c.id)
+    if status is not None:
+        query = query.where(admissions.c.status == status)
+    if record_id is not None:
+        query = query.where(admissions.c.id == record_id)
+    with engine.connect() as c:
+        return _all(c, query, AdmissionRecord)
 
 
 # ---------------------------------------------------------------------------------------------
 # writing
+
+Also = Callable[[Connection, dt.datetime], None]
+"""More to write in the same transaction (given the connection and the time of the write)."""
 
 
 def write_plan(
@@ -365,125 +187,115 @@ def write_plan(
     plan: ImportPlan,
     actor: str,
     snapshot_hash: str | None,
-    also: Callable[[Session], None] | None = None,
+    also: Also | None = None,
 ) -> None:
     """Write a validated plan in one transaction, with its audit entries; ``also`` writes
     more in the same transaction (an admission's decision with the versions it enacts)."""
     now = utcnow()
-    with Session(engine) as s, s.begin():
-        _write_plan(s, plan, actor, snapshot_hash, now)
+    with engine.begin() as c:
+        _write_plan(c, plan, actor, snapshot_hash, now)
         if also is not None:
-            also(s)
+            also(c, now)
+
+
+def _upsert(c: Connection, table: Table, key: str, entity: Any) -> None:
+    row = fields.encode(entity)
+    exists = c.execute(select(table.c[key]).where(table.c[key] == row[key])).first()
+    if exists is None:
+        c.execute(table.insert().values(**row))
+    else:
+        c.execute(table.update().where(table.c[key] == row[key]).values(**row))
 
 
 def _write_plan(
-    s: Session, plan: ImportPlan, actor: str, snapshot_hash: str | None, now: dt.datetime
+    c: Connection, plan: ImportPlan, actor: str, snapshot_hash: str | None, now: dt.datetime
 ) -> None:
     for area in plan.areas:
-        s.merge(
-            AreaRecord(
-                code=area.code,
-                name=area.name,
-                level=area.level.value,
-                parent=area.parent,
-                aliases=list(area.aliases),
-            )
-        )
+        _upsert(c, areas, "code", area)
     for unit in plan.units:
-        s.merge(
-            UnitRecord(
-                code=unit.code,
-                name=unit.name,
-                kind=unit.kind.value,
-                level=unit.level.value,
-                jurisdiction=unit.jurisdiction,
-                parent=unit.parent,
-                capacity=unit.capacity,
-                aliases=list(unit.aliases),
-                powers=list(unit.powers),
-            )
-        )
+        _upsert(c, units, "code", unit)
     for info in plan.lists:
-        s.merge(
-            ListRecord(
-                id=info.id,
-                name=info.name,
-                kind=info.kind if isinstance(info.kind, str) else info.kind.value,
-                issuer=info.issuer,
-                scope=info.scope,
-            )
-        )
-    s.flush()
+        _upsert(c, lists, "id", info)
     if plan.areas or plan.units:
-        _audit(
-            s,
-            now,
-            actor,
-            "import_reference",
-            None,
-            None,
-            None,
-            snapshot_hash,
-            {
-                "files": plan.files,
-                "areas": [a.code for a in plan.areas],
-                "units": [u.code for u in plan.units],
-            },
+        add_audit(
+            c,
+            AuditEntry(
+                now,
+                actor,
+                "import_reference",
+                None,
+                None,
+                None,
+                snapshot_hash,
+                {
+                    "files": plan.files,
+                    "areas": [a.code for a in plan.areas],
+                    "units": [u.code for u in plan.units],
+                },
+            ),
         )
     for change in plan.changes:
         v = change.version
         if change.action == "create":
-            pk = s.execute(
-                insert(ListVersionRecord)
-                .values(
-                    list_id=change.list_id,
-                    version=v.version,
-                    created_at=now,
-                    **_published_fields(v, actor, now),
-                    **_version_fields(v),
-                )
-                .returning(ListVersionRecord.pk)
+            stamped = replace(v, created_at=now, **_lifecycle(v, actor, now))
+            pk = c.execute(
+                versions.insert().values(**fields.encode(stamped)).returning(versions.c.pk)
             ).scalar_one()
-            _insert_rows(s, pk, v)
+            _insert_rows(c, pk, v)
         else:
-            pk = s.execute(
-                select(ListVersionRecord.pk).where(
-                    ListVersionRecord.list_id == change.list_id,
-                    ListVersionRecord.version == v.version,
+            pk = c.execute(
+                select(versions.c.pk).where(
+                    versions.c.list_id == change.list_id, versions.c.version == v.version
                 )
             ).scalar_one()
-            values = _version_fields(v)
+            row = fields.encode(v)
+            values = {
+                k: row[k]
+                for k in (
+                    "status",
+                    "effective_from",
+                    "effective_to",
+                    "author",
+                    "note",
+                    "content_hash",
+                    "parent_hash",
+                    "row_count",
+                )
+            }
             if change.action == "publish":
-                values.update(_published_fields(v, actor, now))
+                values.update(_lifecycle(v, actor, now))
             elif change.action == "withdraw":
                 values.update(withdrawn_at=now, withdrawn_by=actor)
-            s.execute(update(ListVersionRecord).where(ListVersionRecord.pk == pk).values(**values))
+            c.execute(versions.update().where(versions.c.pk == pk).values(**values))
             if change.content_changed:
-                s.execute(delete(DutyRecord).where(DutyRecord.version_pk == pk))
-                s.execute(delete(MatterRecord).where(MatterRecord.version_pk == pk))
-                _insert_rows(s, pk, v)
-        _audit(
-            s,
-            now,
-            actor,
-            change.action
-            if change.action in {"publish", "withdraw"}
-            else f"import_{change.action}",
-            change.list_id,
-            v.version,
-            v.note,
-            snapshot_hash,
-            {
-                "files": plan.files,
-                "status": v.status.value,
-                "effective_from": v.effective_from.isoformat() if v.effective_from else None,
-                "content_hash": v.content_hash,
-                "rows": v.row_count,
-            },
+                c.execute(duties.delete().where(duties.c.version_pk == pk))
+                c.execute(matters.delete().where(matters.c.version_pk == pk))
+                _insert_rows(c, pk, v)
+        add_audit(
+            c,
+            AuditEntry(
+                now,
+                actor,
+                change.action
+                if change.action in {"publish", "withdraw"}
+                else f"import_{change.action}",
+                change.list_id,
+                v.version,
+                v.note,
+                snapshot_hash,
+                {
+                    "files": plan.files,
+                    "status": v.status.value,
+                    "effective_from": v.effective_from.isoformat() if v.effective_from else None,
+                    "content_hash": v.content_hash,
+                    "rows": v.row_count,
+                },
+            ),
         )
 
 
-def _published_fields(v: ListVersion, actor: str, now: dt.datetime) -> dict[str, Any]:
+def _lifecycle(v: ListVersion, actor: str, now: dt.datetime) -> dict[str, Any]:
+    """Who published or withdrew a version written with that status, and when."""
     if v.status is VersionStatus.published:
         return {"published_at": now, "published_by": actor}
     if v.status is VersionStatus.withdrawn:
@@ -491,51 +303,47 @@ def _published_fields(v: ListVersion, actor: str, now: dt.datetime) -> dict[str,
     return {}
 
 
-def _insert_rows(s: Session, pk: int, v: ListVersion) -> None:
+def _insert_rows(c: Connection, pk: int, v: ListVersion) -> None:
     if v.matters:
-        s.execute(insert(MatterRecord), [_matter_row(pk, m) for m in v.matters])
+        c.execute(matters.insert(), [{"version_pk": pk, **fields.encode(m)} for m in v.matters])
     if v.duties:
-        s.execute(insert(DutyRecord), [_duty_row(pk, i, d) for i, d in enumerate(v.duties, 1)])
-
-
-def _audit(
-    s: Session,
-    at: dt.datetime,
-    actor: str,
-    action: str,
-    list_id: str | None,
-    version: int | None,
-    note: str | None,
-    snapshot_hash: str | None,
-    details: dict[str, Any],
-) -> None:
-    s.add(
-        AuditRecord(
-            at=at,
-            actor=actor,
-            action=action,
-            list_id=list_id,
-            version=version,
-            note=note,
-            snapshot_hash=snapshot_hash,
-            details=details,
+        c.execute(
+            duties.insert(),
+            [{"version_pk": pk, "seq": i, **fields.encode(d)} for i, d in enumerate(v.duties, 1)],
         )
-    )
+
+
+def add_audit(c: Connection, entry: AuditEntry) -> None:
+    c.execute(audit.insert().values(**fields.encode(entry)))
 
 
 def set_status(
-    engine: Engine,
-    list_id: str,
-    number: int,
-    values: dict[str, Any],
-    audit: tuple[str, str, str | None, str | None, dict[str, Any]],
+    engine: Engine, list_id: str, number: int, values: dict[str, Any], entry: AuditEntry
 ) -> None:
     """Update one version's lifecycle fields and log it, in one transaction."""
-    action, actor, note, snapshot_hash, details = audit
-    with Session(engine) as s, s.begin():
-        s.execute(
-            update(ListVersionRecord)
-            .where(ListVersionRecord.list_id == list_id, ListVersionRecord.version == number)
+    with engine.begin() as c:
+        c.execute(
+            versions.update()
+            .where(versions.c.list_id == list_id, versions.c.version == number)
             .values(**values)
         )
-        _audit(s, utcnow(), actor, action, list_id, number, note, snapshot_hash, details)
+        add_audit(c, entry)
+
+
+def add_admission(c: Connection, record: AdmissionRecord) -> None:
+    c.execute(admissions.insert().values(**fields.encode(record)))
+
+
+def decide_admission(c: Connection, record: AdmissionRecord) -> str | None:
+    """Write the decision ``record`` on a request still submitted. If it was not (someone else
+    decided it first), write nothing and return the status it has ("?" if there is none)."""
+    row = fields.encode(record)
+    result = c.execute(
+        admissions.update()
+        .where(admissions.c.id == record.id, admissions.c.status == "submitted")
+        .values(**row)
+    )
+    if result.rowcount == 1:
+        return None
+    status = c.execute(select(admissions.c.status).where(admissions.c.id == record.id))
+    return status.scalar_one_or_none() or "?"

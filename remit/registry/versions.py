@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from remit.errors import Problem
-from remit.registry.entities import VersionStatus
+from remit.registry.entities import ListInfo, ListVersion, VersionStatus
 
 
 class VersionLike(Protocol):
@@ -154,3 +155,14 @@ def check_sequence(
 
 def _loc(locate: Callable[[int], dict[str, object]], number: int) -> dict[str, object]:
     return dict(locate(number))
+
+
+@dataclass(frozen=True)
+class ListSummary:
+    info: ListInfo
+    versions: tuple[ListVersion, ...]
+    in_force: ListVersion | None
+    """The version in force on the date the summary was made for."""
+
+    def until(self, version: ListVersion) -> dt.date | None:
+        return effective_until(self.versions, version)

@@ -12,14 +12,13 @@ from typing import Any
 
 from remit.deadlines import WorkCalendar
 from remit.registry.entities import OWNER_UNIT
+from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
     Dispatch,
-    DutyRef,
     LostCandidate,
     RoutingDecision,
     Status,
-    UnitRef,
 )
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome
@@ -29,19 +28,6 @@ def _unit(snapshot: Snapshot, code: str) -> UnitRef:
     unit = snapshot.units.get(code)
     return UnitRef(
         code=code, name=unit.name if unit else ("权属单位" if code == OWNER_UNIT else code)
-    )
-
-
-def _duty(entry: DutyInForce) -> DutyRef:
-    d = entry.duty
-    return DutyRef(
-        list_id=entry.list_id,
-        version=entry.version,
-        row=entry.seq,
-        unit=d.unit,
-        role=d.role.value,
-        time_limit=d.time_limit.text if d.time_limit else None,
-        legal_basis=[b.text for b in d.legal_basis],
     )
 
 
@@ -65,7 +51,7 @@ class Refs:
         key = (entry.list_id, entry.version, entry.seq)  # one row of the snapshot
         found = self._duties.get(key)
         if found is None:
-            found = self._duties[key] = _duty(entry)
+            found = self._duties[key] = DutyRef.of(entry)
         return found
 
     def dispatch(self, unit: str, level: str, escalated: bool) -> Dispatch:

@@ -9,7 +9,11 @@ import datetime as dt
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from remit.model import Value
+from remit.registry.entities import Level
+from remit.registry.refs import DutyRef, UnitRef
 
 
 class Status(StrEnum):
@@ -19,50 +23,23 @@ class Status(StrEnum):
     unroutable = "unroutable"  # nobody leads and no territorial unit
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class UnitRef(_Model):
-    code: str
-    name: str
-
-
-Role = Literal["lead", "assist", "supervise", "not_responsible"]
-
-
-Level = Literal["street", "district", "city"]
-
-
 LostReason = Literal["not_responsible", "masked", "duplicate", "no_owner"]
 
 
-class DutyRef(_Model):
-    """A duty row used or weighed: where it is written and on what basis."""
-
-    list_id: str
-    version: int
-    row: int
-    unit: str
-    role: Role
-    time_limit: str | None = None
-    legal_basis: list[str] = Field(default_factory=list)
-
-
-class LostCandidate(_Model):
+class LostCandidate(Value):
     unit: UnitRef
     reason: LostReason
     duty: DutyRef
     by: DutyRef | None = Field(None, description="the row that beat or refused it")
 
 
-class Dispatch(_Model):
+class Dispatch(Value):
     platform: UnitRef
     level: Level
     escalated: bool = False
 
 
-class RoutingDecision(_Model):
+class RoutingDecision(Value):
     decision_id: str
     event_id: str
     status: Status

@@ -24,7 +24,9 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from remit.model import Value
 
 FACT_NAME = r"^[a-z][a-z0-9_]*$"
 REF = re.compile(r"^\$([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
@@ -32,11 +34,7 @@ OPS = ("eq", "ne", "lt", "lte", "gt", "gte", "in")
 Scalar = str | int | float | bool
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Test(_Strict):
+class Test(Value):
     """One test of a field: ``op`` against ``value`` (a constant or a ``$`` reference)."""
 
     op: Literal["eq", "ne", "lt", "lte", "gt", "gte", "in"] = "eq"
@@ -59,7 +57,7 @@ def _tests(where: dict[str, Any]) -> dict[str, list[Test]]:
     return out
 
 
-class Pattern(_Strict):
+class Pattern(Value):
     """Facts of kind ``fact`` whose fields pass ``where``; ``as`` names the match."""
 
     alias: str | None = Field(None, alias="as", pattern=FACT_NAME)
@@ -76,13 +74,13 @@ class Pattern(_Strict):
         return _tests(self.where)
 
 
-class Negation(_Strict):
+class Negation(Value):
     """Holds when no fact matches ``none``."""
 
     none: Pattern
 
 
-class Assert(_Strict):
+class Assert(Value):
     assert_: dict[str, Any] = Field(alias="assert")
 
     @field_validator("assert_")
@@ -95,11 +93,11 @@ class Assert(_Strict):
         return value
 
 
-class Retract(_Strict):
+class Retract(Value):
     retract: str = Field(pattern=FACT_NAME)
 
 
-class Rule(_Strict):
+class Rule(Value):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
     pri: int = Field(50, ge=0, le=1000, description="lower fires first")
@@ -137,7 +135,7 @@ class Rule(_Strict):
         return self
 
 
-class RoutingConfig(_Strict):
+class RoutingConfig(Value):
     """Thresholds of the default policies; ``$config.<key>`` in rules reads them."""
 
     emergency_severity: int = Field(
@@ -161,7 +159,7 @@ class RoutingConfig(_Strict):
         raise KeyError(key)
 
 
-class RulesFile(_Strict):
+class RulesFile(Value):
     """A rules file. Files in a --rules directory add rules, or replace rules with the same id."""
 
     file: Literal["rules"]

@@ -1,0 +1,209 @@
+"""What every entity's one field list gives: its content, its part of the snapshot hash, and how
+its values are stored.
+
+An entity (:mod:`remit.registry.entities`) is a frozen dataclass; its fields, their types and a
+little metadata are all there is to say about it. From them:
+
+- :func:`content` — the entity as plain JSON-able data, the form that is hashed and exported:
+  empty values (None, ``""``, ``()``, ``{}``) are left out, and so is a field marked
+  ``omit_default`` when it holds its default; a field may be written under another ``key``.
+- :func:`hash_row` — the entity's part of a snapshot hash: its fields in order, sets (tuples)
+  sorted.
+- :func:`stored_fields` and :func:`storage` — the columns of its table and, per field, the kind
+  of column and how a value is encoded into it and decoded out of it.
+
+Metadata a field may carry (``dataclasses.field(metadata=...)``): ``key`` (its name in
+content), ``omit_default`` (leave it out of content when it holds its default), ``stored=False``
+(not a column: rows loaded apart, such as a version's duties).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, TypeAdapter
+
+from remit.timelimit import TimeLimit, parse_time_limit
+
+ColumnKind = Literal["text", "int", "bool", "date", "datetime", "json"]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str | tuple | list | dict) and not value)
+
+
+def plain(value: Any) -> Any:
+    """A value as plain JSON-able data: enums by value, time limits as text, dates in ISO form,
+    pydantic models without their empty (None) fields."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, TimeLimit):
+        return value.text
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, tuple | list):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+def content(entity: Any) -> dict[str, Any]:
+    """The entity as plain data: what is hashed and exported (see the module's rules)."""
+    data: dict[str, Any] = {}
+    for f in dataclasses.fields(entity):
+        if f.metadata.get("stored") is False:
+            continue
+        value = getattr(entity, f.name)
+        if _empty(value) or (f.metadata.get("omit_default") and value == f.default):
+            continue
+        data[f.metadata.get("key", f.name)] = plain(value)
+    return data
+
+
+def hash_row(entity: Any) -> list[Any]:
+    """The entity's fields in order, as plain data, sets (tuples) sorted: its part of a snapshot
+    hash (None stays, so a value set later changes the hash)."""
+    row: list[Any] = []
+    for f in dataclasses.fields(entity):
+        value = getattr(entity, f.name)
+        row.append(sorted(plain(value)) if isinstance(value, tuple) else plain(value))
+    return row
+
+
+def stored_fields(cls: type) -> list[dataclasses.Field[Any]]:
+    """The fields that are columns of the entity's table, in order."""
+    return [f for f in dataclasses.fields(cls) if f.metadata.get("stored") is not False]
+
+
+@dataclass(frozen=True)
+class Storage:
+    """How one field is stored: its column kind, whether it may be NULL, and its codecs."""
+
+    name: str
+    kind: ColumnKind
+    nullable: bool
+    encode: Callable[[Any], Any] | None
+    """Value → column value (None: as it is)."""
+    decode: Callable[[Any], Any] | None
+    """Column value → value (None: as it is). JSON columns are read as text."""
+
+
+def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as aware UTC (SQLite hands times back without their zone)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+@lru_cache(maxsize=4096)
+def _time_limit(text: str | None) -> TimeLimit | None:
+    return parse_time_limit(text) if text else None
+
+
+def _enum_codecs(
+    enum_type: type[enum.Enum], also_text: bool
+) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    members = enum_type._value2member_map_
+    decode: Callable[[Any], Any] = (
+        (lambda v: members.get(v, v)) if also_text else members.__getitem__
+    )
+    return (lambda v: v.value if isinstance(v, enum.Enum) else v), decode
+
+
+def _json_codecs(hint: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    adapter: TypeAdapter[Any] = TypeAdapter(hint)
+
+    def encode(value: Any) -> Any:
+        return adapter.dump_python(value, mode="json")
+
+    @lru_cache(maxsize=65536)  # many rows share a value: each distinct text is decoded once
+    def decode(text: str | None) -> Any:
+        return None if text is None else adapter.validate_json(text)
+
+    return encode, decode
+
+
+def _storage(name: str, hint: Any) -> Storage:
+    whole = hint  # JSON values are decoded as the whole type: a stored null is None
+    args = typing.get_args(hint)
+    nullable = False
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in args:
+        nullable = True
+        rest = [a for a in args if a is not type(None)]
+        hint = rest[0] if len(rest) == 1 else typing.Union[tuple(rest)]  # noqa: UP007
+        args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        # an enum or free text (a list's kind: a ListKind or "catalogue")
+        enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
+        if len(enums) == 1 and str in args and len(args) == 2:
+            return Storage(name, "text", nullable, *_enum_codecs(enums[0], also_text=True))
+        return Storage(name, "json", nullable, *_json_codecs(whole))
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            return Storage(name, "text", nullable, *_enum_codecs(hint, also_text=False))
+        if issubclass(hint, TimeLimit):
+            return Storage(name, "text", nullable, lambda v: v.text if v else None, _time_limit)
+        if issubclass(hint, bool):
+            return Storage(name, "bool", nullable, None, None)
+        if issubclass(hint, int):
+            return Storage(name, "int", nullable, None, None)
+        if issubclass(hint, str):
+            return Storage(name, "text", nullable, None, None)
+        if issubclass(hint, dt.datetime):
+            return Storage(name, "datetime", nullable, None, _as_utc)
+        if issubclass(hint, dt.date):
+            return Storage(name, "date", nullable, None, None)
+    return Storage(name, "json", nullable, *_json_codecs(whole))
+
+
+@cache
+def storage(cls: type) -> tuple[Storage, ...]:
+    """How each stored field of the entity ``cls`` is stored, in field order."""
+    hints = typing.get_type_hints(cls)
+    return tuple(_storage(f.name, hints[f.name]) for f in stored_fields(cls))
+
+
+def encode(entity: Any) -> dict[str, Any]:
+    """The entity as a table row (column → value)."""
+    row: dict[str, Any] = {}
+    for s in storage(type(entity)):
+        value = getattr(entity, s.name)
+        row[s.name] = s.encode(value) if s.encode is not None and value is not None else value
+    return row
+
+
+@cache
+def _builder(cls: type) -> Callable[[tuple[Any, ...]], Any]:
+    """Builds ``cls`` from the values of its stored fields, in order (read by position: loading
+    a city's duties is hot)."""
+    plan = storage(cls)
+    decoders = [s.decode for s in plan]
+    names = [s.name for s in plan]
+    keyword = {f.name for f in dataclasses.fields(cls) if f.kw_only}
+    positional = [i for i, n in enumerate(names) if n not in keyword]
+    named = [(i, n) for i, n in enumerate(names) if n in keyword]
+
+    def build(values: tuple[Any, ...]) -> Any:
+        decoded = [
+            d(v) if d is not None and v is not None else v
+            for d, v in zip(decoders, values, strict=True)
+        ]
+        return cls(*[decoded[i] for i in positional], **{n: decoded[i] for i, n in named})
+
+    return build
+
+
+def decode(cls: type, values: tuple[Any, ...]) -> Any:
+    """An entity ``cls`` from its stored fields' column values, in field order."""
+    return _builder(cls)(values)
