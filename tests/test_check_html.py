@@ -8,10 +8,13 @@ The browser tests skip when /usr/bin/chromium or playwright is missing, unless
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
 import re
+import tomllib
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -483,6 +486,135 @@ def test_empty_report() -> None:
     assert "No findings: the lists pass every check." in page
     assert "No conflict clusters" in page
     assert "findings-table" not in outline(page).ids()
+
+
+# --------------------------------------------------------------------------- the templates
+
+EVIL = "<i data-evil='1'>\"x\" & y</i>"
+
+
+def test_every_text_of_the_report_is_escaped() -> None:
+    """Names, messages, codes and headings from the report, in text and in attributes (the
+    tooltips, the heat map's titles, the drawing's labels), never turn into markup."""
+    areas = {**AREAS, WT: AreaLabel(name=EVIL, level="street", street=WT)}
+    units = {**UNITS, "HP-WT": UnitLabel(name=EVIL, kind="block", level="street")}
+    matters = {**MATTERS, "SJ0501": MatterLabel(name=EVIL)}
+    findings = [f.model_copy(update={"message": EVIL, "region_text": EVIL}) for f in _findings()]
+    findings[0].duties.append(
+        DutyRef(list_id=EVIL, version=1, row=1, unit="HP-WT", role=EVIL, area=WT)
+    )
+    comparison = Comparison(
+        baseline=EVIL, baseline_hash=EVIL, introduced=["overlap-SJ0501"], resolved=[]
+    )
+    report = make_report(
+        "en",
+        areas=areas,
+        units=units,
+        matters=matters,
+        findings=findings,
+        subject=EVIL,
+        snapshot_hash=EVIL,
+        filters={"area": WT, EVIL: EVIL},
+        comparison=comparison,
+    )
+    for lang in ("zh", "en"):
+        page = render_html(report, lang)
+        parsed = outline(page)
+        assert not any(tag == "i" for tag, _ in parsed.tags)
+        assert not any("data-evil" in attrs for _, attrs in parsed.tags)
+        assert "<i " not in page and "'1'" not in page
+        assert "&lt;i data-evil=&#x27;1&#x27;&gt;&quot;x&quot; &amp; y&lt;/i&gt;" in page
+        assert [tag for tag, _ in parsed.tags].count("script") == 1
+
+
+def test_style_and_script_are_the_package_files() -> None:
+    static = files("remit.present").joinpath("static")
+    css = static.joinpath("check_report.css").read_text(encoding="utf-8")
+    script = static.joinpath("check_report.js").read_text(encoding="utf-8")
+    page = render_html(make_compared(), "zh")
+    assert page.count("<style>") == 1 and page.count("<script>") == 1
+    assert page.split("<style>", 1)[1].split("</style>", 1)[0].strip() == css.strip()
+    assert page.split("<script>", 1)[1].split("</script>", 1)[0].strip() == script.strip()
+    assert "</style" not in css.lower() and "</script" not in script.lower()
+    assert "var terms = search.value.toLowerCase().split(/\\s+/)" in script
+    csp = [a["content"] for tag, a in outline(page).tags if tag == "meta" and "content" in a]
+    assert (
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    ) in csp
+
+
+def test_templates_mark_nothing_safe() -> None:
+    """Autoescape does the escaping: no template switches it off or marks a value safe."""
+    templates = files("remit.present").joinpath("templates")
+    names = sorted(p.name for p in templates.iterdir() if p.name.endswith(".j2"))
+    assert "check_report.html.j2" in names
+    for name in names:
+        text = templates.joinpath(name).read_text(encoding="utf-8")
+        for forbidden in (r"\|\s*safe\b", r"\{%-?\s*autoescape"):
+            assert not re.search(forbidden, text), (name, forbidden)
+
+
+def test_package_data_holds_templates_and_static_files() -> None:
+    """An installed package has every template and static file (pyproject's package-data)."""
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["remit"]
+    assert any(d.startswith("jinja2") for d in pyproject["project"]["dependencies"])
+    root = Path(str(files("remit")))
+    shipped = [
+        p.relative_to(root).as_posix()
+        for folder in ("present/templates", "present/static")
+        for p in (root / folder).iterdir()
+        if p.is_file()
+    ]
+    assert len(shipped) >= 3
+    for path in shipped:
+        assert any(fnmatch.fnmatch(path, g) for g in globs), path
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("zh", '<span class="count">显示 <span id="shown-count">7</span> 个，共 7 个问题</span>'),
+        ("en", '<span class="count">Showing <span id="shown-count">7</span> of 7 findings</span>'),
+    ],
+)
+def test_shown_count_inside_the_message(lang: str, text: str) -> None:
+    assert text in render_html(make_report(), lang)  # type: ignore[arg-type]
+
+
+def test_findings_cells_run_together() -> None:
+    """The search matches a row's text content: no whitespace of the page's own between the
+    cells, none before the first or after the last."""
+    page = render_html(make_compared(), "zh")
+    body = page.split('id="findings-table"', 1)[1].split("<tbody>", 1)[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr [^>]*>(.*?)</tr>", body, flags=re.S)
+    assert len(rows) == 7
+    for row in rows:
+        assert row.startswith('<td class="col-severity">') and row.endswith("</td>")
+        assert not re.search(r"</td>\s+<td", row)
+        assert row.count("<td") == 9
+
+
+def test_cluster_geometry() -> None:
+    """The drawing's numbers: four units on a circle of radius 72, the most involved
+    (南京东路街道办事处, 9 cells) at the top with its label above it."""
+    page = render_html(make_report(), "zh")
+    clusters = page.split('id="clusters"', 1)[1].split("</section>", 1)[0]
+    assert 'viewBox="0 0 444 224"' in clusters and 'width="444"' in clusters
+    assert '<circle cx="222.0" cy="40.0" r="14.0"></circle>' in clusters
+    assert '<text x="222.0" y="17.0" text-anchor="middle">南京东路街道办事处</text>' in clusters
+    assert 'aria-label="集群 1：4 个单位，11 个检查单元"' in clusters
+    widths = re.findall(r'stroke-width="([\d.]+)"', clusters)
+    assert widths == ["7.0", "3.0", "4.0"]  # 1 + 6 × cells / 6
+
+
+def test_heat_colours() -> None:
+    page = render_html(make_report(), "zh")
+    heat = page.split('id="heatmap"', 1)[1].split("</section>", 1)[0]
+    assert 'style="background:#961e14;color:#fff"' in heat  # the top: one finding a cell
+    swatches = re.findall(r'<span class="swatch" style="([^"]*)"></span>', heat)
+    assert swatches == ["background:#961e14"]
 
 
 # --------------------------------------------------------------------------- in a browser

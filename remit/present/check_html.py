@@ -4,8 +4,16 @@ The page needs no network: CSS, script and drawings (SVG) are inline, fonts are 
 and a Content-Security-Policy forbids every fetch. It holds a summary, a matter × street heat map
 of the findings, a drawing of the conflict clusters, the findings table (filtered by kind,
 severity and text in the browser), the units' load and, for ``--against``, what the change
-introduces and resolves. Every text comes from the report or from :func:`remit.i18n.t` and is
-escaped here.
+introduces and resolves.
+
+The markup is in Jinja2 templates (``templates/check_report.html.j2`` and the section templates
+it includes), the style and the script are package files (``static/check_report.css``,
+``static/check_report.js``) put into the page as they are. This module only prepares what the
+templates show: names for codes, numbers, the heat-map grid, the clusters' geometry, the
+findings in order, as plain dataclasses. Every text comes from the report or from
+:func:`remit.i18n.t`; the templates escape all of it (autoescape, and every ``{{ … }}`` is
+escaped as :func:`html.escape` does, quotes included); the only markup not escaped is the
+package's own style and script.
 """
 
 from __future__ import annotations
@@ -14,7 +22,12 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from html import escape
+from importlib.resources import files
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from remit.checks.report import CheckReport, ClusterPair, ConflictCluster
 from remit.findings import KIND_ORDER, Finding, LoadIndex, Severity
@@ -32,39 +45,54 @@ TITLE_NAMES_MAX = 100
 
 SEVERITY_ORDER: tuple[Severity, ...] = (Severity.error, Severity.warning, Severity.info)
 
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src data:; base-uri 'none'; form-action 'none'"
+)
+
 
 def render_html(report: CheckReport, lang: Lang) -> str:
     """The report as a complete HTML5 document in ``lang``."""
-    page = _Page(report, lang)
-    body = [
-        _header(page),
-        "<main>",
-        _nav(page),
-        _summary(page),
-        _comparison(page),
-        _heatmap(page),
-        _clusters(page),
-        _findings(page),
-        _load(page),
-        "</main>",
-        _footer(page),
-        f"<script>{_SCRIPT}</script>",
-    ]
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
-            _head(page),
-            "<body>",
-            *(part for part in body if part),
-            "</body>",
-            "</html>",
-            "",
-        ]
+    view = _report_view(_Page(report, lang))
+    return _environment().get_template("check_report.html.j2").render(page=view)
+
+
+# --------------------------------------------------------------------------- templates and files
+
+
+def _escaped(value: object) -> object:
+    """Every ``{{ … }}`` of the templates: escaped as :func:`html.escape` does (``&#x27;``,
+    ``&quot;``), unless it is markup already (a macro's output, the package's style and
+    script)."""
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(escape(str(value), quote=True))
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("remit.present", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_escaped,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
 
 
-# --------------------------------------------------------------------------- labels and markup
+@cache
+def _static(name: str, closing: str) -> Markup:
+    """A file of ``static/``, to be put into the page as it is: inside ``<style>`` or
+    ``<script>``, where nothing is unescaped, so it must not hold its element's end tag."""
+    text = files("remit.present").joinpath("static", name).read_text(encoding="utf-8")
+    if closing in text.lower():
+        raise ValueError(f"static/{name} must not contain {closing!r}")
+    return Markup(text)
+
+
+# --------------------------------------------------------------------------- labels
 
 
 @dataclass(frozen=True)
@@ -104,53 +132,12 @@ class _Page(Labels):
     def number(self, value: float, digits: int = 0) -> str:
         return f"{value:,.{digits}f}"
 
-
-def _e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def _attrs(**attrs: object) -> str:
-    """` name="value"` pairs, escaped; ``class_`` is ``class``, ``data_x`` is ``data-x``; None
-    and False leave the attribute out, True writes it bare."""
-    out = []
-    for name, value in attrs.items():
-        if value is None or value is False:
-            continue
-        name = name.rstrip("_").replace("_", "-")
-        out.append(f" {name}" if value is True else f' {name}="{_e(value)}"')
-    return "".join(out)
-
-
-def _marked(page: _Page, key: str, markup: dict[str, str], **params: object) -> str:
-    """A message, escaped, with the ``markup`` parameters put in as HTML."""
-    tokens = {name: f"\x00{name}\x00" for name in markup}
-    text = _e(page.t(key, **tokens, **params))
-    for name, html in markup.items():
-        text = text.replace(_e(tokens[name]), html)
-    return text
-
-
-def _truncated(page: _Page, names: Sequence[str], limit: int) -> str:
-    """Up to ``limit`` names, then "+N more"; the full list (to a point) in the tooltip."""
-    if not names:
-        return ""
-    shown = _e(page.join(names[:limit]))
-    rest = len(names) - limit
-    if rest <= 0:
-        return shown
-    tooltip = page.join(names[:TITLE_NAMES_MAX])
-    if len(names) > TITLE_NAMES_MAX:
-        tooltip += " …"
-    more = page.t("html.more", count=rest)
-    return f'{shown} <span class="more"{_attrs(title=tooltip)}>{_e(more)}</span>'
-
-
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _section(section_id: str, title: str, content: str) -> str:
-    return f'<section id="{section_id}">\n<h2>{_e(title)}</h2>\n{content}\n</section>'
+    def around(self, key: str, slot: str, **params: object) -> tuple[str, str]:
+        """The message ``key`` cut where the parameter ``slot`` goes: the text before and after
+        it (the template puts markup of its own there)."""
+        marker = "\x00"
+        before, _, after = self.t(key, **{slot: marker}, **params).partition(marker)
+        return before, after
 
 
 def _sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -161,50 +148,370 @@ def _sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     )
 
 
-# --------------------------------------------------------------------------- head, header, nav
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _head(page: _Page) -> str:
-    report = page.report
-    title = f"{page.t('html.title')} · {report.as_of.isoformat()}"
-    csp = (
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
+# --------------------------------------------------------------------------- what the page shows
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names cut short: the first few, then "+N more" with the full list (to a point) as its
+    tooltip."""
+
+    shown: str
+    more: str | None = None
+    tooltip: str = ""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A label and its value (``<dt>``/``<dd>``)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table's column: its name (the cells' class ``col-<name>``) and heading."""
+
+    name: str
+    heading: str
+
+
+@dataclass(frozen=True)
+class Link:
+    target: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Header:
+    title: str
+    as_of_label: str
+    as_of: str
+    snapshot_label: str
+    snapshot_hash: str
+    snapshot_short: str
+    subject_label: str
+    subject: str
+    filters_label: str
+    filters: list[str]
+
+
+@dataclass(frozen=True)
+class Card:
+    """A summary card; clicking it filters the findings table by kind or severity."""
+
+    label: str
+    count: str
+    classes: str
+    filter_kind: str | None = None
+    filter_severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Summary:
+    title: str
+    cards: list[Card]
+    by_kind_title: str
+    kind_cards: list[Card]
+    checked_title: str
+    checked: list[Term]
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    """A finding in one line: severity, kind and matter (a link to its row when it has one),
+    then areas, cells and message."""
+
+    severity: str
+    severity_label: str
+    kind_label: str
+    matter: str | None
+    target: str | None
+    areas: Names | None
+    details: list[str]
+
+
+@dataclass(frozen=True)
+class FindingList:
+    title: str
+    kind: str  # "introduced", "narrowed", "resolved": the classes of the heading and the list
+    lines: list[FindingLine]
+    none: str | None  # what to say when there are no lines (None: leave the list out)
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    title: str
+    baseline_label: str
+    baseline: str
+    baseline_hash_label: str
+    baseline_hash: str
+    baseline_hash_short: str
+    lists: list[FindingList]
+
+
+@dataclass(frozen=True)
+class HeatColumn:
+    title: str
+    label: str
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """A cell of the heat map; ``count`` None is an empty cell."""
+
+    count: int | None = None
+    style: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    code: str
+    name: str
+    title: str
+    cells: list[HeatCell]
+
+
+@dataclass(frozen=True)
+class Swatch:
+    style: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """The heat map; with ``empty`` (nothing to place) only the title and notes."""
+
+    title: str
+    notes: list[str]
+    empty: str | None = None
+    capped: str | None = None
+    corner: str = ""
+    columns: list[HeatColumn] = field(default_factory=list)
+    rows: list[HeatRow] = field(default_factory=list)
+    legend: str = ""
+    swatches: list[Swatch] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A link of two units in a drawing (SVG user units): the line, its width, and where the
+    number of their shared cells goes."""
+
+    title: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float
+    label_x: float
+    label_y: float
+    cells: int
+
+
+@dataclass(frozen=True)
+class Node:
+    """A unit in a drawing: a dot of radius ``r`` at ``x``, ``y``, its (shortened) name at
+    ``label_x``, ``label_y``, anchored so it reads away from the circle."""
+
+    kind: str
+    title: str
+    x: float
+    y: float
+    r: float
+    label_x: float
+    label_y: float
+    anchor: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A conflict cluster: its caption, notes and drawing (``width`` × ``height``)."""
+
+    title: str
+    matters: str
+    capped: str | None
+    width: float
+    height: float
+    edges: list[Edge]
+    nodes: list[Node]
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """The clusters' drawings; with ``empty`` (no cluster) only the title."""
+
+    title: str
+    empty: str | None = None
+    note: str = ""
+    capped: str | None = None
+    clusters: list[Cluster] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Duty:
+    text: str
+    title: str
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """A row of the findings table; ``id`` is the row's anchor, ``finding_id`` the finding's."""
+
+    id: str
+    introduced: bool
+    kind: str
+    severity: str
+    finding_id: str
+    severity_label: str
+    new_label: str
+    kind_label: str
+    matter: str | None
+    matter_name: str
+    areas: Names | None
+    region: str
+    cells: str
+    units: Names | None
+    duties: list[Duty]
+    duties_more: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The findings table with its filters; with ``empty`` (no findings) only the title."""
+
+    title: str
+    empty: str | None
+    kind_label: str
+    severity_label: str
+    all_label: str
+    kinds: list[Option]
+    severities: list[Option]
+    search_label: str
+    search_hint: str
+    introduced_label: str | None  # the "only introduced" box, when the report is a comparison
+    reset_label: str
+    shown_before: str
+    shown: int
+    shown_after: str
+    columns: list[Column]
+    rows: list[FindingRow]
+    no_match: str
+
+
+@dataclass(frozen=True)
+class LoadRow:
+    overloaded: bool
+    unit: str
+    unit_name: str
+    level: str
+    staff: str
+    capacity: str
+    workload: str
+    events: str
+    index: str
+    width: float
+    threshold: float
+    overloaded_label: str
+
+
+@dataclass(frozen=True)
+class Load:
+    """The load table; with ``empty`` (no load figures) only the title and notes."""
+
+    title: str
+    notes: list[str]
+    empty: str | None = None
+    columns: list[Column] = field(default_factory=list)
+    rows: list[LoadRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """Everything the page template shows."""
+
+    lang: str
+    title: str
+    csp: str
+    css: Markup
+    script: Markup
+    header: Header
+    nav: list[Link]
+    summary: Summary
+    comparison: ComparisonView | None
+    heatmap: Heatmap
+    clusters: Clusters
+    findings: Findings
+    load: Load
+    footer: str
+
+
+def _report_view(page: _Page) -> ReportView:
+    return ReportView(
+        lang="zh-CN" if page.lang == "zh" else "en",
+        title=f"{page.t('html.title')} · {page.report.as_of.isoformat()}",
+        csp=_CSP,
+        css=_static("check_report.css", "</style"),
+        script=_static("check_report.js", "</script"),
+        header=_header(page),
+        nav=_nav(page),
+        summary=_summary(page),
+        comparison=_comparison(page),
+        heatmap=_heatmap(page),
+        clusters=_clusters(page),
+        findings=_findings(page),
+        load=_load(page),
+        footer=page.t("html.footer", version=page.report.schema_version),
     )
-    return "\n".join(
-        [
-            "<head>",
-            '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy"{_attrs(content=csp)}>',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            '<meta name="generator" content="remit">',
-            f"<title>{_e(title)}</title>",
-            f"<style>{_CSS}</style>",
-            "</head>",
-        ]
-    )
 
 
-def _header(page: _Page) -> str:
+def _names(page: _Page, names: Sequence[str], limit: int) -> Names | None:
+    """Up to ``limit`` names, then "+N more"; the full list (to a point) in the tooltip."""
+    if not names:
+        return None
+    shown = page.join(names[:limit])
+    rest = len(names) - limit
+    if rest <= 0:
+        return Names(shown)
+    tooltip = page.join(names[:TITLE_NAMES_MAX])
+    if len(names) > TITLE_NAMES_MAX:
+        tooltip += " …"
+    return Names(shown, page.t("html.more", count=rest), tooltip)
+
+
+# --------------------------------------------------------------------------- header, nav
+
+
+def _header(page: _Page) -> Header:
     report = page.report
-    facts = [
-        (page.t("html.as_of"), _e(report.as_of.isoformat())),
-        (
-            page.t("html.snapshot"),
-            f"<code{_attrs(title=report.snapshot_hash)}>{_e(report.snapshot_hash[:12])}</code>",
-        ),
-        (page.t("html.subject"), _e(report.subject)),
-    ]
-    if report.filters:
-        chips = "".join(
-            f'<span class="chip">{_e(page.term(name, "html.filter_name"))}: '
-            f"{_e(_filter_value(page, name, value))}</span>"
+    return Header(
+        title=page.t("html.title"),
+        as_of_label=page.t("html.as_of"),
+        as_of=report.as_of.isoformat(),
+        snapshot_label=page.t("html.snapshot"),
+        snapshot_hash=report.snapshot_hash,
+        snapshot_short=report.snapshot_hash[:12],
+        subject_label=page.t("html.subject"),
+        subject=report.subject,
+        filters_label=page.t("html.filters"),
+        filters=[
+            f"{page.term(name, 'html.filter_name')}: {_filter_value(page, name, value)}"
             for name, value in report.filters.items()
-        )
-        facts.append((page.t("html.filters"), chips))
-    items = "".join(f"<div><dt>{_e(label)}</dt><dd>{value}</dd></div>" for label, value in facts)
-    return (
-        f'<header>\n<h1>{_e(page.t("html.title"))}</h1>\n<dl class="facts">{items}</dl>\n</header>'
+        ],
     )
 
 
@@ -214,7 +521,7 @@ def _filter_value(page: _Page, name: str, value: str) -> str:
     return value if label == value else f"{label} ({value})"
 
 
-def _nav(page: _Page) -> str:
+def _nav(page: _Page) -> list[Link]:
     links = [("summary", "html.summary")]
     if page.report.comparison is not None:
         links.append(("comparison", "html.comparison.short"))
@@ -224,19 +531,13 @@ def _nav(page: _Page) -> str:
         ("findings", "html.findings"),
         ("load", "html.load"),
     ]
-    items = "".join(f'<a href="#{target}">{_e(page.t(key))}</a>' for target, key in links)
-    return f"<nav>{items}</nav>"
-
-
-def _footer(page: _Page) -> str:
-    text = page.t("html.footer", version=page.report.schema_version)
-    return f"<footer>{_e(text)}</footer>"
+    return [Link(target, page.t(key)) for target, key in links]
 
 
 # --------------------------------------------------------------------------- summary
 
 
-def _summary(page: _Page) -> str:
+def _summary(page: _Page) -> Summary:
     report = page.report
     by_kind = Counter(f.kind.value for f in report.findings)
     by_severity = Counter(f.severity.value for f in report.findings)
@@ -245,127 +546,96 @@ def _summary(page: _Page) -> str:
         s.value: report.severities.get(s.value, by_severity[s.value]) for s in SEVERITY_ORDER
     }
     total = sum(kind_counts.values())
-
-    severity_cards = "".join(
-        _card(
+    cards = [Card(page.t("html.total"), f"{total:,}", "card total", filter_kind="")]
+    cards += [
+        Card(
             page.severity(s),
-            n,
-            class_=f"card sev-{s}" + ("" if n else " zero"),
-            data_filter_severity=s,
+            f"{n:,}",
+            f"card sev-{s}" + ("" if n else " zero"),
+            filter_severity=s,
         )
         for s, n in severity_counts.items()
-    )
-    kind_cards = "".join(
-        _card(
-            page.kind(k),
-            n,
-            class_="card kind" + ("" if n else " zero"),
-            data_filter_kind=k,
-        )
+    ]
+    kind_cards = [
+        Card(page.kind(k), f"{n:,}", "card kind" + ("" if n else " zero"), filter_kind=k)
         for k, n in kind_counts.items()
-    )
-    checked = "".join(
-        f"<div><dt>{_e(page.term(name, 'html.checked'))}</dt><dd>{_e(page.number(n))}</dd></div>"
-        for name, n in report.checked.items()
-    )
-    checked += (
-        f"<div><dt>{_e(page.t('html.clusters_count'))}</dt>"
-        f"<dd>{_e(page.number(len(report.clusters)))}</dd></div>"
-    )
-    content = "\n".join(
-        [
-            '<div class="cards">',
-            _card(page.t("html.total"), total, class_="card total", data_filter_kind=""),
-            severity_cards,
-            "</div>",
-            f"<h3>{_e(page.t('html.by_kind'))}</h3>",
-            f'<div class="cards">{kind_cards}</div>',
-            f"<h3>{_e(page.t('html.checked'))}</h3>",
-            f'<dl class="facts checked">{checked}</dl>',
-        ]
-    )
-    return _section("summary", page.t("html.summary"), content)
-
-
-def _card(label: str, count: int, **attrs: object) -> str:
-    return (
-        f'<button type="button"{_attrs(**attrs)}>'
-        f'<span class="n">{count:,}</span><span class="label">{_e(label)}</span></button>'
+    ]
+    checked = [
+        Term(page.term(name, "html.checked"), page.number(n)) for name, n in report.checked.items()
+    ]
+    checked.append(Term(page.t("html.clusters_count"), page.number(len(report.clusters))))
+    return Summary(
+        title=page.t("html.summary"),
+        cards=cards,
+        by_kind_title=page.t("html.by_kind"),
+        kind_cards=kind_cards,
+        checked_title=page.t("html.checked"),
+        checked=checked,
     )
 
 
 # --------------------------------------------------------------------------- comparison
 
 
-def _comparison(page: _Page) -> str:
+def _comparison(page: _Page) -> ComparisonView | None:
     comparison = page.report.comparison
     if comparison is None:
-        return ""
+        return None
     by_id = {f.id: f for f in page.report.findings}
-    facts = (
-        f'<dl class="facts"><div><dt>{_e(page.t("html.comparison.baseline"))}</dt>'
-        f"<dd>{_e(comparison.baseline)}</dd></div>"
-        f"<div><dt>{_e(page.t('html.comparison.baseline_hash'))}</dt>"
-        f"<dd><code{_attrs(title=comparison.baseline_hash)}>"
-        f"{_e(comparison.baseline_hash[:12])}</code></dd></div></dl>"
-    )
     introduced = [by_id[i] for i in comparison.introduced if i in by_id]
-    parts = [
-        facts,
-        f'<h3 class="introduced-title">'
-        f"{_e(page.t('html.comparison.introduced', count=len(introduced)))}</h3>",
-    ]
-    if introduced:
-        items = "".join(
-            f"<li>{_finding_line(page, f, page.row_ids[f.id])}</li>"
-            for f in _sorted_findings(introduced)
-        )
-        parts.append(f'<ul class="introduced-list">{items}</ul>')
-    else:
-        parts.append(f"<p>{_e(page.t('html.comparison.none_introduced'))}</p>")
     smaller = [by_id[i] for i in comparison.narrowed if i in by_id]
-    if smaller:
-        parts.append(
-            f'<h3 class="narrowed-title">'
-            f"{_e(page.t('html.comparison.narrowed', count=len(smaller)))}</h3>"
-        )
-        items = "".join(
-            f"<li>{_finding_line(page, f, page.row_ids[f.id])}</li>"
-            for f in _sorted_findings(smaller)
-        )
-        parts.append(f'<ul class="narrowed-list">{items}</ul>')
     resolved = _sorted_findings(comparison.resolved)
-    parts.append(
-        f'<h3 class="resolved-title">'
-        f"{_e(page.t('html.comparison.resolved', count=len(resolved)))}</h3>"
+    lists = [
+        FindingList(
+            page.t("html.comparison.introduced", count=len(introduced)),
+            "introduced",
+            [_finding_line(page, f, page.row_ids[f.id]) for f in _sorted_findings(introduced)],
+            page.t("html.comparison.none_introduced"),
+        )
+    ]
+    if smaller:
+        lists.append(
+            FindingList(
+                page.t("html.comparison.narrowed", count=len(smaller)),
+                "narrowed",
+                [_finding_line(page, f, page.row_ids[f.id]) for f in _sorted_findings(smaller)],
+                None,
+            )
+        )
+    lists.append(
+        FindingList(
+            page.t("html.comparison.resolved", count=len(resolved)),
+            "resolved",
+            [_finding_line(page, f) for f in resolved],
+            page.t("html.comparison.none_resolved"),
+        )
     )
-    if resolved:
-        items = "".join(f"<li>{_finding_line(page, f)}</li>" for f in resolved)
-        parts.append(f'<ul class="resolved-list">{items}</ul>')
-    else:
-        parts.append(f"<p>{_e(page.t('html.comparison.none_resolved'))}</p>")
-    title = page.t("html.comparison", baseline=comparison.baseline)
-    return _section("comparison", title, "\n".join(parts))
+    return ComparisonView(
+        title=page.t("html.comparison", baseline=comparison.baseline),
+        baseline_label=page.t("html.comparison.baseline"),
+        baseline=comparison.baseline,
+        baseline_hash_label=page.t("html.comparison.baseline_hash"),
+        baseline_hash=comparison.baseline_hash,
+        baseline_hash_short=comparison.baseline_hash[:12],
+        lists=lists,
+    )
 
 
-def _finding_line(page: _Page, finding: Finding, target: str | None = None) -> str:
-    """One finding in a line: severity, kind and matter (a link to ``target`` when given),
-    then areas, cells and message."""
-    title = _e(page.kind(finding.kind.value))
-    if finding.matter is not None:
-        title += f" <strong>{_e(page.matter(finding.matter))}</strong>"
-    if target is not None:
-        title = f'<a href="#{target}">{title}</a>'
-    details = [_truncated(page, [page.area(a) for a in finding.areas], AREAS_SHOWN)]
+def _finding_line(page: _Page, finding: Finding, target: str | None = None) -> FindingLine:
+    details = []
     if finding.cells:
-        details.append(_e(page.t("html.cells_n", count=finding.cells)))
-    details.append(_e(finding.message))
-    badge = (
-        f'<span class="badge sev-{finding.severity.value}">'
-        f"{_e(page.severity(finding.severity.value))}</span>"
+        details.append(page.t("html.cells_n", count=finding.cells))
+    if finding.message:
+        details.append(finding.message)
+    return FindingLine(
+        severity=finding.severity.value,
+        severity_label=page.severity(finding.severity.value),
+        kind_label=page.kind(finding.kind.value),
+        matter=page.matter(finding.matter) if finding.matter is not None else None,
+        target=target,
+        areas=_names(page, [page.area(a) for a in finding.areas], AREAS_SHOWN),
+        details=details,
     )
-    rest = " · ".join(d for d in details if d)
-    return f"{badge} {title}" + (f' <span class="detail">— {rest}</span>' if rest else "")
 
 
 # --------------------------------------------------------------------------- heat map
@@ -402,14 +672,14 @@ def _busiest(totals: Counter[str], limit: int) -> list[str]:
     return sorted(ranked[:limit])
 
 
-def _heatmap(page: _Page) -> str:
+def _heatmap(page: _Page) -> Heatmap:
     grid, unplaced = _heat_grid(page)
-    notes = [f'<p class="note">{_e(page.t("html.heatmap.note"))}</p>']
+    notes = [page.t("html.heatmap.note")]
     if unplaced:
-        notes.append(f'<p class="note">{_e(page.t("html.heatmap.unplaced", count=unplaced))}</p>')
+        notes.append(page.t("html.heatmap.unplaced", count=unplaced))
+    title = page.t("html.heatmap")
     if not grid:
-        notes.append(f'<p class="empty">{_e(page.t("html.heatmap.none"))}</p>')
-        return _section("heatmap", page.t("html.heatmap"), "\n".join(notes))
+        return Heatmap(title, notes, empty=page.t("html.heatmap.none"))
 
     row_totals: Counter[str] = Counter()
     column_totals: Counter[str] = Counter()
@@ -418,49 +688,45 @@ def _heatmap(page: _Page) -> str:
         column_totals[column] += cell.findings
     rows = _busiest(row_totals, HEATMAP_MAX_ROWS)
     columns = _busiest(column_totals, HEATMAP_MAX_COLUMNS)
+    capped = None
     if len(rows) < len(row_totals) or len(columns) < len(column_totals):
-        notes.append(
-            '<p class="note capped">'
-            + _e(
-                page.t(
-                    "html.heatmap.capped",
-                    rows=len(rows),
-                    total_rows=len(row_totals),
-                    cols=len(columns),
-                    total_cols=len(column_totals),
-                )
-            )
-            + "</p>"
+        capped = page.t(
+            "html.heatmap.capped",
+            rows=len(rows),
+            total_rows=len(row_totals),
+            cols=len(columns),
+            total_cols=len(column_totals),
         )
     top = max(grid[(m, c)].findings for m in rows for c in columns if (m, c) in grid)
-
-    head = "".join(
-        f'<th scope="col"{_attrs(title=f"{page.area(c)} ({c})")}>'
-        f'<span class="vertical">{_e(_short(page.area(c), 12))}</span></th>'
-        for c in columns
+    return Heatmap(
+        title=title,
+        notes=notes,
+        capped=capped,
+        corner=page.t("html.col.matter"),
+        columns=[HeatColumn(f"{page.area(c)} ({c})", _short(page.area(c), 12)) for c in columns],
+        rows=[
+            HeatRow(
+                code=matter,
+                name=page.matter(matter),
+                title=f"{page.matter(matter)} ({matter})",
+                cells=[
+                    _heat_cell(page, matter, column, grid.get((matter, column)), top)
+                    for column in columns
+                ],
+            )
+            for matter in rows
+        ],
+        legend=page.t("html.heatmap.legend"),
+        swatches=[
+            Swatch(f"background:{_heat_colour(v, top)[0]}", v)
+            for v in sorted({1, max(1, top // 2), top})
+        ],
     )
-    body = []
-    for matter in rows:
-        name = page.matter(matter)
-        cells = "".join(
-            _heat_td(page, matter, column, grid.get((matter, column)), top) for column in columns
-        )
-        body.append(
-            f'<tr><th scope="row"{_attrs(title=f"{name} ({matter})")}>'
-            f'<span class="code">{_e(matter)}</span> {_e(name)}</th>{cells}</tr>'
-        )
-    legend = _heat_legend(page, top)
-    table = (
-        f'<div class="scroll"><table class="heat">'
-        f'<thead><tr><th class="corner">{_e(page.t("html.col.matter"))}</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
-    return _section("heatmap", page.t("html.heatmap"), "\n".join([*notes, table, legend]))
 
 
-def _heat_td(page: _Page, matter: str, column: str, cell: _HeatCell | None, top: int) -> str:
+def _heat_cell(page: _Page, matter: str, column: str, cell: _HeatCell | None, top: int) -> HeatCell:
     if cell is None:
-        return '<td class="nil"></td>'
+        return HeatCell()
     background, colour = _heat_colour(cell.findings, top)
     kinds = page.join(f"{page.kind(k)} {n}" for k, n in sorted(cell.kinds.items()))
     tooltip = page.t(
@@ -471,8 +737,7 @@ def _heat_td(page: _Page, matter: str, column: str, cell: _HeatCell | None, top:
         cells=round(cell.cells),
         kinds=kinds,
     )
-    style = f"background:{background};color:{colour}"
-    return f"<td{_attrs(style=style, title=tooltip, data_value=cell.findings)}>{cell.findings}</td>"
+    return HeatCell(cell.findings, f"background:{background};color:{colour}", tooltip)
 
 
 _HEAT_STOPS = ((255, 237, 204), (253, 141, 60), (150, 30, 20))
@@ -487,50 +752,23 @@ def _heat_colour(value: int, top: int) -> tuple[str, str]:
     return "#{:02x}{:02x}{:02x}".format(*rgb), "#fff" if x > 0.6 else "#222"
 
 
-def _heat_legend(page: _Page, top: int) -> str:
-    steps = sorted({1, max(1, top // 2), top})
-    swatches = "".join(
-        f'<span class="swatch"{_attrs(style=f"background:{_heat_colour(v, top)[0]}")}></span>'
-        f'<span class="swatch-label">{v}</span>'
-        for v in steps
-    )
-    return f'<p class="legend">{_e(page.t("html.heatmap.legend"))} {swatches}</p>'
-
-
 # --------------------------------------------------------------------------- conflict clusters
 
 
-def _clusters(page: _Page) -> str:
+def _clusters(page: _Page) -> Clusters:
     clusters = sorted(page.report.clusters, key=lambda c: (-c.cells, -len(c.units), c.units))
+    title = page.t("html.clusters")
     if not clusters:
-        return _section(
-            "clusters",
-            page.t("html.clusters"),
-            f'<p class="empty">{_e(page.t("html.clusters.none"))}</p>',
-        )
-    parts = [f'<p class="note">{_e(page.t("html.clusters.note"))}</p>']
+        return Clusters(title, empty=page.t("html.clusters.none"))
+    capped = None
     if len(clusters) > CLUSTERS_MAX:
-        parts.append(
-            f'<p class="note capped">'
-            f"{_e(page.t('html.clusters.capped', shown=CLUSTERS_MAX, total=len(clusters)))}</p>"
-        )
-    parts += [_cluster(page, n, c) for n, c in enumerate(clusters[:CLUSTERS_MAX], start=1)]
-    return _section("clusters", page.t("html.clusters"), "\n".join(parts))
-
-
-def _cluster(page: _Page, n: int, cluster: ConflictCluster) -> str:
-    title = page.t("html.cluster.title", n=n, units=len(cluster.units), cells=cluster.cells)
-    matters = page.join(f"{page.matter(m)} ({m})" for m in cluster.matters)
-    notes = [f'<p class="note">{_e(page.t("html.cluster.matters", matters=matters))}</p>']
-    units = _cluster_units(cluster)
-    if len(units) < len(cluster.units):
-        notes.append(
-            f'<p class="note capped">'
-            f"{_e(page.t('html.cluster.capped', shown=len(units), total=len(cluster.units)))}</p>"
-        )
-    svg = _cluster_svg(page, n, cluster, units)
-    caption = f"<figcaption>{_e(title)}</figcaption>"
-    return f'<figure class="cluster">{caption}{"".join(notes)}{svg}</figure>'
+        capped = page.t("html.clusters.capped", shown=CLUSTERS_MAX, total=len(clusters))
+    return Clusters(
+        title=title,
+        note=page.t("html.clusters.note"),
+        capped=capped,
+        clusters=[_cluster(page, n, c) for n, c in enumerate(clusters[:CLUSTERS_MAX], start=1)],
+    )
 
 
 def _unit_cells(cluster: ConflictCluster) -> Counter[str]:
@@ -570,7 +808,13 @@ def _circle_layout(
 _UNIT_KIND_CLASS = {"line", "block", "platform", "owner", "community"}
 
 
-def _cluster_svg(page: _Page, n: int, cluster: ConflictCluster, units: list[str]) -> str:
+def _cluster(page: _Page, n: int, cluster: ConflictCluster) -> Cluster:
+    """A cluster drawn as its units on a circle, linked where they share cells."""
+    matters = page.join(f"{page.matter(m)} ({m})" for m in cluster.matters)
+    units = _cluster_units(cluster)
+    capped = None
+    if len(units) < len(cluster.units):
+        capped = page.t("html.cluster.capped", shown=len(units), total=len(cluster.units))
     radius = max(60.0, min(230.0, 18.0 * len(units)))
     margin_x, margin_y = 150.0, 40.0
     width, height = 2 * (radius + margin_x), 2 * (radius + margin_y)
@@ -578,27 +822,27 @@ def _cluster_svg(page: _Page, n: int, cluster: ConflictCluster, units: list[str]
     at = _circle_layout(units, radius, cx, cy)
     pairs = [p for p in cluster.pairs if p.units[0] in at and p.units[1] in at]
     top = max((p.cells for p in pairs), default=1) or 1
-    edges = "".join(_cluster_edge(page, pair, at, top) for pair in pairs)
     cells = _unit_cells(cluster)
     unit_top = max((cells[u] for u in units), default=1) or 1
-    nodes = "".join(_cluster_node(page, u, at[u], (cx, cy), cells[u], unit_top) for u in units)
-    label = page.t("html.cluster.title", n=n, units=len(cluster.units), cells=cluster.cells)
-    box = _attrs(viewBox=f"0 0 {width:.0f} {height:.0f}", width=f"{width:.0f}", aria_label=label)
-    return (
-        f'<svg class="graph" role="img"{box}>'
-        f'<g class="edges">{edges}</g><g class="nodes">{nodes}</g></svg>'
+    return Cluster(
+        title=page.t("html.cluster.title", n=n, units=len(cluster.units), cells=cluster.cells),
+        matters=page.t("html.cluster.matters", matters=matters),
+        capped=capped,
+        width=width,
+        height=height,
+        edges=[_cluster_edge(page, pair, at, top) for pair in pairs],
+        nodes=[_cluster_node(page, u, at[u], (cx, cy), cells[u], unit_top) for u in units],
     )
 
 
 def _cluster_edge(
     page: _Page, pair: ClusterPair, at: dict[str, tuple[float, float]], top: int
-) -> str:
+) -> Edge:
     """A link of two units, as thick as their shared cells, the number nearer the less
     involved unit (``at`` lists the most involved first), away from the crowd at the hubs."""
     order = list(at)
     near, far = sorted(pair.units, key=order.index)
     (x1, y1), (x2, y2) = at[near], at[far]
-    width = 1.0 + 6.0 * pair.cells / top
     tooltip = page.t(
         "html.cluster.edge",
         a=page.unit(pair.units[0]),
@@ -606,12 +850,16 @@ def _cluster_edge(
         cells=pair.cells,
         matters=page.join(page.matter(m) for m in pair.matters),
     )
-    mx, my = x1 + 0.68 * (x2 - x1), y1 + 0.68 * (y2 - y1)
-    return (
-        f"<g><title>{_e(tooltip)}</title>"
-        f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}"'
-        f' stroke-width="{width:.1f}"></line>'
-        f'<text class="edge-label" x="{mx:.1f}" y="{my:.1f}">{pair.cells}</text></g>'
+    return Edge(
+        title=tooltip,
+        x1=x1,
+        y1=y1,
+        x2=x2,
+        y2=y2,
+        width=1.0 + 6.0 * pair.cells / top,
+        label_x=x1 + 0.68 * (x2 - x1),
+        label_y=y1 + 0.68 * (y2 - y1),
+        cells=pair.cells,
     )
 
 
@@ -622,22 +870,26 @@ def _cluster_node(
     centre: tuple[float, float],
     cells: int,
     top: int,
-) -> str:
+) -> Node:
     """A unit: a dot sized by its overlapping cells, its name outside the circle."""
     (x, y), (cx, cy) = xy, centre
     label = page.report.units.get(unit)
     kind = label.kind if label and label.kind in _UNIT_KIND_CLASS else "other"
     name = page.unit(unit)
-    short = _short(name, 14)
     anchor = "start" if x > cx + 1 else "end" if x < cx - 1 else "middle"
     r = 6.0 + 8.0 * cells / top
     dx = (r + 6) if anchor == "start" else -(r + 6) if anchor == "end" else 0
     dy = 0.0 if anchor != "middle" else -(r + 9) if y < cy else r + 9
-    tooltip = page.t("html.cluster.node", name=name, code=unit, cells=cells)
-    return (
-        f'<g class="node kind-{kind}"><title>{_e(tooltip)}</title>'
-        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}"></circle>'
-        f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{_e(short)}</text></g>'
+    return Node(
+        kind=kind,
+        title=page.t("html.cluster.node", name=name, code=unit, cells=cells),
+        x=x,
+        y=y,
+        r=r,
+        label_x=x + dx,
+        label_y=y + dy,
+        anchor=anchor,
+        label=_short(name, 14),
     )
 
 
@@ -657,113 +909,68 @@ _FINDING_COLUMNS = (
 )
 
 
-def _findings(page: _Page) -> str:
+def _findings(page: _Page) -> Findings:
     findings = _sorted_findings(page.report.findings)
-    if not findings:
-        return _section(
-            "findings",
-            page.t("html.findings"),
-            f'<p class="empty">{_e(page.t("html.no_findings"))}</p>',
-        )
-    introduced = set(page.report.comparison.introduced) if page.report.comparison else set()
-    head = "".join(f'<th scope="col">{_e(page.t(f"html.col.{c}"))}</th>' for c in _FINDING_COLUMNS)
-    rows = "\n".join(_finding_row(page, f, f.id in introduced) for f in findings)
-    content = "\n".join(
-        [
-            _filters(page, findings, bool(introduced)),
-            '<div class="scroll">',
-            f'<table id="findings-table" class="findings"><thead><tr>{head}</tr></thead>',
-            f"<tbody>\n{rows}\n</tbody></table>",
-            "</div>",
-            f'<p id="no-match" class="empty" hidden>{_e(page.t("html.no_match"))}</p>',
-        ]
-    )
-    return _section("findings", page.t("html.findings"), content)
-
-
-def _filters(page: _Page, findings: list[Finding], with_introduced: bool) -> str:
+    comparison = page.report.comparison
+    introduced = set(comparison.introduced) if comparison else set()
     kinds = Counter(f.kind for f in findings)
     severities = Counter(f.severity for f in findings)
-    all_label = _e(page.t("html.filter.all"))
-    kind_options = "".join(
-        f'<option value="{k.value}">{_e(page.kind(k.value))} ({kinds[k]})</option>'
-        for k in KIND_ORDER
-        if kinds[k]
+    before, after = page.around("html.shown", "shown", total=len(findings))
+    return Findings(
+        title=page.t("html.findings"),
+        empty=None if findings else page.t("html.no_findings"),
+        kind_label=page.t("html.filter.kind"),
+        severity_label=page.t("html.filter.severity"),
+        all_label=page.t("html.filter.all"),
+        kinds=[
+            Option(k.value, f"{page.kind(k.value)} ({kinds[k]})") for k in KIND_ORDER if kinds[k]
+        ],
+        severities=[
+            Option(s.value, f"{page.severity(s.value)} ({severities[s]})")
+            for s in SEVERITY_ORDER
+            if severities[s]
+        ],
+        search_label=page.t("html.filter.search"),
+        search_hint=page.t("html.filter.search_hint"),
+        introduced_label=page.t("html.filter.introduced") if introduced else None,
+        reset_label=page.t("html.filter.reset"),
+        shown_before=before,
+        shown=len(findings),
+        shown_after=after,
+        columns=[Column(c, page.t(f"html.col.{c}")) for c in _FINDING_COLUMNS],
+        rows=[_finding_row(page, f, f.id in introduced) for f in findings],
+        no_match=page.t("html.no_match"),
     )
-    severity_options = "".join(
-        f'<option value="{s.value}">{_e(page.severity(s.value))} ({severities[s]})</option>'
-        for s in SEVERITY_ORDER
-        if severities[s]
-    )
-    controls = [
-        f'<label>{_e(page.t("html.filter.kind"))} <select id="filter-kind">'
-        f'<option value="">{all_label}</option>{kind_options}</select></label>',
-        f'<label>{_e(page.t("html.filter.severity"))} <select id="filter-severity">'
-        f'<option value="">{all_label}</option>{severity_options}</select></label>',
-        f'<label>{_e(page.t("html.filter.search"))} <input id="filter-text" type="search"'
-        f'{_attrs(placeholder=page.t("html.filter.search_hint"))} autocomplete="off"></label>',
-    ]
-    if with_introduced:
-        controls.append(
-            '<label><input id="filter-new" type="checkbox"> '
-            f"{_e(page.t('html.filter.introduced'))}</label>"
-        )
-    controls.append(
-        f'<button type="button" id="filter-reset">{_e(page.t("html.filter.reset"))}</button>'
-    )
-    count = _marked(
-        page,
-        "html.shown",
-        {"shown": f'<span id="shown-count">{len(findings)}</span>'},
-        total=len(findings),
-    )
-    return f'<div class="filters">{"".join(controls)}<span class="count">{count}</span></div>'
 
 
-def _finding_row(page: _Page, finding: Finding, introduced: bool) -> str:
+def _finding_row(page: _Page, finding: Finding, introduced: bool) -> FindingRow:
     severity, kind = finding.severity.value, finding.kind.value
-    matter = ""
-    if finding.matter is not None:
-        matter = f'<span class="code">{_e(finding.matter)}</span> {_e(page.matter(finding.matter))}'
-    new_badge = f' <span class="badge new">{_e(page.t("html.new"))}</span>' if introduced else ""
-    cells = [
-        f'<span class="badge sev-{severity}">{_e(page.severity(severity))}</span>{new_badge}',
-        _e(page.kind(kind)),
-        matter,
-        _truncated(page, [page.area(a) for a in finding.areas], AREAS_SHOWN),
-        _e(finding.region_text or ""),
-        _e(page.number(finding.cells)) if finding.cells else "",
-        _truncated(page, [page.unit(u) for u in finding.units], UNITS_SHOWN),
-        _duties(page, finding),
-        _e(finding.message),
-    ]
-    tds = "".join(
-        f'<td class="col-{c}">{v}</td>' for c, v in zip(_FINDING_COLUMNS, cells, strict=True)
-    )
-    attrs = _attrs(
-        id=page.row_ids[finding.id],
-        class_="introduced" if introduced else None,
-        data_kind=kind,
-        data_severity=severity,
-        data_id=finding.id,
-    )
-    return f"<tr{attrs}>{tds}</tr>"
-
-
-def _duties(page: _Page, finding: Finding) -> str:
-    refs = []
-    for duty in finding.duties[:DUTIES_SHOWN]:
-        tooltip = (
-            f"{page.unit(duty.unit)} · {page.term(duty.role, 'role')} · {page.area(duty.area)}"
-        )
-        refs.append(
-            f"<span{_attrs(class_='duty', title=tooltip)}>"
-            f"{_e(duty.list_id)} v{duty.version} #{duty.row}</span>"
-        )
     rest = len(finding.duties) - DUTIES_SHOWN
-    if rest > 0:
-        refs.append(f'<span class="more">{_e(page.t("html.more", count=rest))}</span>')
-    return " ".join(refs)
+    return FindingRow(
+        id=page.row_ids[finding.id],
+        introduced=introduced,
+        kind=kind,
+        severity=severity,
+        finding_id=finding.id,
+        severity_label=page.severity(severity),
+        new_label=page.t("html.new"),
+        kind_label=page.kind(kind),
+        matter=finding.matter,
+        matter_name=page.matter(finding.matter),
+        areas=_names(page, [page.area(a) for a in finding.areas], AREAS_SHOWN),
+        region=finding.region_text or "",
+        cells=page.number(finding.cells) if finding.cells else "",
+        units=_names(page, [page.unit(u) for u in finding.units], UNITS_SHOWN),
+        duties=[
+            Duty(
+                f"{duty.list_id} v{duty.version} #{duty.row}",
+                f"{page.unit(duty.unit)} · {page.term(duty.role, 'role')} · {page.area(duty.area)}",
+            )
+            for duty in finding.duties[:DUTIES_SHOWN]
+        ],
+        duties_more=page.t("html.more", count=rest) if rest > 0 else None,
+        message=finding.message,
+    )
 
 
 # --------------------------------------------------------------------------- load
@@ -772,233 +979,42 @@ def _duties(page: _Page, finding: Finding) -> str:
 _LOAD_COLUMNS = ("unit", "level", "staff", "capacity", "workload", "events", "index")
 
 
-def _load(page: _Page) -> str:
+def _load(page: _Page) -> Load:
     report = page.report
     source = page.term(report.volume_source, "html.volume")
     notes = [
-        f'<p class="note">{_e(page.t("html.load.source", source=source))}</p>',
-        '<p class="note">'
-        + _e(
-            page.t(
-                "html.load.note",
-                hours=page.number(report.config.hours_per_staff_year),
-                threshold=f"{report.config.overload_threshold:g}",
-            )
-        )
-        + "</p>",
+        page.t("html.load.source", source=source),
+        page.t(
+            "html.load.note",
+            hours=page.number(report.config.hours_per_staff_year),
+            threshold=f"{report.config.overload_threshold:g}",
+        ),
     ]
+    title = page.t("html.load")
     if not report.load:
-        notes.append(f'<p class="empty">{_e(page.t("html.load.none"))}</p>')
-        return _section("load", page.t("html.load"), "\n".join(notes))
+        return Load(title, notes, empty=page.t("html.load.none"))
     rows = sorted(report.load, key=lambda r: (-r.load_index, r.unit))
     top = max(max(r.load_index for r in rows), report.config.overload_threshold)
-    head = "".join(
-        f'<th scope="col">{_e(page.t(f"html.load.col.{c}"))}</th>' for c in _LOAD_COLUMNS
+    return Load(
+        title=title,
+        notes=notes,
+        columns=[Column(c, page.t(f"html.load.col.{c}")) for c in _LOAD_COLUMNS],
+        rows=[_load_row(page, r, top) for r in rows],
     )
-    body = "".join(_load_row(page, r, top) for r in rows)
-    table = (
-        f'<div class="scroll"><table id="load-table" class="load"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table></div>"
+
+
+def _load_row(page: _Page, row: LoadIndex, top: float) -> LoadRow:
+    return LoadRow(
+        overloaded=row.overloaded,
+        unit=row.unit,
+        unit_name=page.unit(row.unit),
+        level=page.term(row.level, "level", "check.level"),
+        staff=page.number(row.staff),
+        capacity=page.number(row.capacity_hours),
+        workload=page.number(row.workload_hours),
+        events=page.number(row.events_per_year),
+        index=f"{row.load_index:.2f}",
+        width=100.0 * min(row.load_index, top) / top if top > 0 else 0.0,
+        threshold=100.0 * page.report.config.overload_threshold / top if top > 0 else 0.0,
+        overloaded_label=page.t("html.overloaded"),
     )
-    return _section("load", page.t("html.load"), "\n".join([*notes, table]))
-
-
-def _load_row(page: _Page, row: LoadIndex, top: float) -> str:
-    width = 100.0 * min(row.load_index, top) / top if top > 0 else 0.0
-    threshold = 100.0 * page.report.config.overload_threshold / top if top > 0 else 0.0
-    flag = (
-        f' <span class="badge over">{_e(page.t("html.overloaded"))}</span>'
-        if row.overloaded
-        else ""
-    )
-    bar = (
-        f'<span class="bar"><span class="fill" style="width:{width:.1f}%"></span>'
-        f'<span class="limit" style="left:{threshold:.1f}%"></span></span>'
-    )
-    cells = [
-        f'{_e(page.unit(row.unit))} <span class="code">{_e(row.unit)}</span>',
-        _e(page.term(row.level, "level", "check.level")),
-        _e(page.number(row.staff)),
-        _e(page.number(row.capacity_hours)),
-        _e(page.number(row.workload_hours)),
-        _e(page.number(row.events_per_year)),
-        f'<span class="index">{row.load_index:.2f}</span>{bar}{flag}',
-    ]
-    tds = "".join(
-        f'<td class="col-{c}">{v}</td>' for c, v in zip(_LOAD_COLUMNS, cells, strict=True)
-    )
-    attrs = _attrs(class_="overloaded" if row.overloaded else None, data_unit=row.unit)
-    return f"<tr{attrs}>{tds}</tr>"
-
-
-# --------------------------------------------------------------------------- style and script
-
-
-_CSS = """
-:root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;
---error:#cf222e;--warning:#bf8700;--info:#0969da;--new:#8250df;--accent:#0969da}
-*{box-sizing:border-box}
-[hidden]{display:none!important}
-body{margin:0;color:var(--fg);background:var(--bg);line-height:1.5;font-size:14px;
-font-family:system-ui,-apple-system,"Segoe UI","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
-"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif}
-header{padding:20px 28px 12px;border-bottom:1px solid var(--line);background:var(--panel)}
-h1{margin:0 0 8px;font-size:24px}
-h2{margin:0 0 12px;font-size:19px;border-bottom:1px solid var(--line);padding-bottom:6px}
-h3{margin:16px 0 8px;font-size:15px}
-main{padding:0 28px 28px}
-nav{position:sticky;top:0;z-index:2;background:var(--bg);border-bottom:1px solid var(--line);
-padding:8px 0;display:flex;flex-wrap:wrap;gap:16px}
-nav a{color:var(--accent);text-decoration:none}
-nav a:hover{text-decoration:underline}
-section{margin-top:24px;scroll-margin-top:44px}
-tr{scroll-margin-top:44px}
-footer{padding:16px 28px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
-code,.code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
-.code{color:var(--muted)}
-dl.facts{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0}
-dl.facts div{display:flex;gap:6px;align-items:baseline}
-dl.facts dt{color:var(--muted)}
-dl.facts dt::after{content:":"}
-dl.facts dd{margin:0}
-.chip{display:inline-block;background:#fff;border:1px solid var(--line);border-radius:10px;
-padding:0 8px;margin-right:4px;font-size:12px}
-.cards{display:flex;flex-wrap:wrap;gap:10px}
-.card{font:inherit;text-align:left;cursor:pointer;min-width:120px;padding:10px 14px;border-radius:8px;
-border:1px solid var(--line);border-left:4px solid var(--muted);background:#fff}
-.card:hover{background:var(--panel)}
-.card .n{display:block;font-size:24px;font-weight:600}
-.card .label{display:block;color:var(--muted)}
-.card .label::first-letter{text-transform:uppercase}
-.card.zero{opacity:.55}
-.card.sev-error{border-left-color:var(--error)}
-.card.sev-warning{border-left-color:var(--warning)}
-.card.sev-info{border-left-color:var(--info)}
-.card.total{border-left-color:var(--fg)}
-.note{color:var(--muted);margin:4px 0}
-.capped{color:var(--warning)}
-.empty{font-style:italic;color:var(--muted)}
-.scroll{overflow-x:auto;max-width:100%}
-table{border-collapse:collapse}
-th,td{border:1px solid var(--line);padding:4px 8px;vertical-align:top;text-align:left}
-thead th{background:var(--panel);white-space:nowrap}
-table.heat td{text-align:center;min-width:30px;font-variant-numeric:tabular-nums}
-table.heat td.nil{background:#fafafa}
-table.heat th[scope=row]{white-space:nowrap;font-weight:normal}
-table.heat thead th{vertical-align:bottom}
-.vertical{writing-mode:vertical-rl;white-space:nowrap}
-.legend{display:flex;align-items:center;gap:6px;color:var(--muted)}
-.swatch{display:inline-block;width:18px;height:14px;border:1px solid var(--line)}
-figure.cluster{margin:12px 0 20px;padding:10px;border:1px solid var(--line);border-radius:8px}
-figcaption{font-weight:600}
-svg.graph{max-width:100%;height:auto;display:block;margin:0 auto}
-svg.graph line{stroke:#8c959f;stroke-opacity:.75}
-svg.graph g:hover>line{stroke:var(--error);stroke-opacity:1}
-svg.graph .edge-label{font-size:12px;font-weight:600;fill:#424a53;text-anchor:middle;dominant-baseline:central;
-paint-order:stroke;stroke:#fff;stroke-width:3px}
-svg.graph .node circle{stroke:#fff;stroke-width:1.5}
-svg.graph .node text{font-size:12px;fill:var(--fg);dominant-baseline:central}
-svg.graph .kind-line circle{fill:#0969da}
-svg.graph .kind-block circle{fill:#1a7f37}
-svg.graph .kind-platform circle{fill:#8250df}
-svg.graph .kind-owner circle{fill:#bc4c00}
-svg.graph .kind-community circle{fill:#1b7c83}
-svg.graph .kind-other circle{fill:#6e7781}
-.filters{display:flex;flex-wrap:wrap;align-items:center;gap:10px 16px;margin-bottom:10px}
-.filters select,.filters input,.filters button{font:inherit;padding:3px 6px}
-.filters input[type=search]{min-width:16em}
-.filters .count{color:var(--muted);margin-left:auto}
-table.findings td.col-cells{text-align:right;font-variant-numeric:tabular-nums}
-table.findings td.col-message{min-width:16em}
-table.findings td.col-areas,table.findings td.col-units{min-width:9em}
-table.findings td.col-matter{min-width:8em}
-table.findings td.col-kind{min-width:5.5em}
-.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;color:#fff;white-space:nowrap}
-.badge.sev-error{background:var(--error)}
-.badge.sev-warning{background:var(--warning)}
-.badge.sev-info{background:var(--info)}
-.badge.new{background:var(--new)}
-.badge.over{background:var(--error)}
-tr.introduced td{background:#fbefff}
-tr:target td{outline:2px solid var(--new);outline-offset:-2px}
-.more{color:var(--muted);white-space:nowrap;cursor:help}
-.duty{display:inline-block;white-space:nowrap;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
-ul.introduced-list li::marker{color:var(--new)}
-li .detail{color:var(--muted)}
-li a{color:inherit}
-ul.resolved-list{color:var(--muted)}
-.kind-name{font-weight:600}
-table.load td{font-variant-numeric:tabular-nums}
-table.load td.col-staff,table.load td.col-capacity,table.load td.col-workload,
-table.load td.col-events{text-align:right}
-tr.overloaded td{background:#ffebe9}
-.index{display:inline-block;min-width:3.2em}
-.bar{display:inline-block;position:relative;width:120px;height:10px;background:var(--panel);
-border:1px solid var(--line);vertical-align:middle;margin:0 6px}
-.bar .fill{position:absolute;left:0;top:0;bottom:0;background:var(--accent)}
-tr.overloaded .bar .fill{background:var(--error)}
-.bar .limit{position:absolute;top:-3px;bottom:-3px;width:2px;background:var(--fg)}
-@media print{nav,.filters{display:none}thead th{position:static}}
-"""
-
-_SCRIPT = """
-(function () {
-  "use strict";
-  var table = document.getElementById("findings-table");
-  if (!table) { return; }
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-  var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
-  var kind = document.getElementById("filter-kind");
-  var severity = document.getElementById("filter-severity");
-  var search = document.getElementById("filter-text");
-  var onlyNew = document.getElementById("filter-new");
-  var shown = document.getElementById("shown-count");
-  var noMatch = document.getElementById("no-match");
-
-  function hasOption(select, value) {
-    return Array.prototype.some.call(select.options, function (o) { return o.value === value; });
-  }
-
-  function apply() {
-    var k = kind.value, s = severity.value;
-    var terms = search.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var newOnly = onlyNew ? onlyNew.checked : false;
-    var count = 0;
-    rows.forEach(function (row, i) {
-      var ok = (!k || row.getAttribute("data-kind") === k) &&
-        (!s || row.getAttribute("data-severity") === s) &&
-        (!newOnly || row.classList.contains("introduced")) &&
-        terms.every(function (term) { return texts[i].indexOf(term) !== -1; });
-      row.hidden = !ok;
-      if (ok) { count += 1; }
-    });
-    shown.textContent = String(count);
-    noMatch.hidden = count > 0;
-  }
-
-  function show(kindValue, severityValue) {
-    kind.value = hasOption(kind, kindValue) ? kindValue : "";
-    severity.value = hasOption(severity, severityValue) ? severityValue : "";
-    apply();
-    document.getElementById("findings").scrollIntoView();
-  }
-
-  [kind, severity].forEach(function (el) { el.addEventListener("change", apply); });
-  search.addEventListener("input", apply);
-  if (onlyNew) { onlyNew.addEventListener("change", apply); }
-  document.getElementById("filter-reset").addEventListener("click", function () {
-    kind.value = ""; severity.value = ""; search.value = "";
-    if (onlyNew) { onlyNew.checked = false; }
-    apply();
-  });
-  function cards(attribute, choose) {
-    var found = document.querySelectorAll("[" + attribute + "]");
-    Array.prototype.forEach.call(found, function (card) {
-      card.addEventListener("click", function () { choose(card.getAttribute(attribute)); });
-    });
-  }
-  cards("data-filter-kind", function (value) { show(value, ""); });
-  cards("data-filter-severity", function (value) { show("", value); });
-  apply();
-})();
-"""
