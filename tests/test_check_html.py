@@ -501,7 +501,7 @@ def test_every_text_of_the_report_is_escaped() -> None:
     matters = {**MATTERS, "SJ0501": MatterLabel(name=EVIL)}
     findings = [f.model_copy(update={"message": EVIL, "region_text": EVIL}) for f in _findings()]
     findings[0].duties.append(
-        DutyRef(list_id=EVIL, version=1, row=1, unit="HP-WT", role=EVIL, area=WT)
+        DutyRef(list_id=EVIL, version=1, row=1, unit="HP-WT", role="lead", area=EVIL)
     )
     comparison = Comparison(
         baseline=EVIL, baseline_hash=EVIL, introduced=["overlap-SJ0501"], resolved=[]
