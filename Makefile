@@ -62,6 +62,8 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check remit tests bench
 	$(BIN)/ruff format --check remit tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format remit tests bench

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from remit.i18n import Lang, t
 
@@ -23,6 +24,11 @@ class Problem:
     row: int | None = None
     field: str | None = None
 
+    @classmethod
+    def at(cls, where: Mapping[str, object], key: str, /, **params: object) -> Problem:
+        """The problem ``key`` located by ``where`` (``source``, ``line``, ``row``, ``field``)."""
+        return cls(key, dict(params), **location(where))
+
     def render(self, lang: Lang | None = None) -> str:
         where = [self.source] if self.source else []
         if self.line is not None:
@@ -33,6 +39,23 @@ class Problem:
             where.append(t("loc.field", lang, name=self.field))
         text = t(self.key, lang, **self.params)
         return f"{', '.join(where)}: {text}" if where else text
+
+
+_WHERE = ("source", "line", "row", "field")
+
+
+def location(where: Mapping[str, object]) -> dict[str, Any]:
+    """The location keywords of a :class:`Problem` found in ``where``: ``source`` and
+    ``field`` as text, ``line`` and ``row`` as numbers (absent or None: not known)."""
+    found: dict[str, Any] = {}
+    for key in _WHERE:
+        value = where.get(key)
+        if value is not None:
+            if key in ("line", "row"):
+                found[key] = value if isinstance(value, int) else int(str(value))
+            else:
+                found[key] = str(value)
+    return found
 
 
 class RemitError(Exception):
@@ -55,8 +78,8 @@ class InputError(RemitError):
     @classmethod
     def one(cls, key: str, /, **kwargs: object) -> InputError:
         """An error with a single problem; location keywords go to :class:`Problem`."""
-        loc = {k: kwargs.pop(k) for k in ("source", "line", "row", "field") if k in kwargs}
-        return cls([Problem(key, dict(kwargs), **loc)])  # type: ignore[arg-type]
+        where = {k: kwargs.pop(k) for k in _WHERE if k in kwargs}
+        return cls([Problem.at(where, key, **kwargs)])
 
     def render(self, lang: Lang | None = None, limit: int = 50) -> str:
         lines = [p.render(lang) for p in self.problems[:limit]]
@@ -72,8 +95,8 @@ class Collector:
         self.problems: list[Problem] = []
 
     def add(self, key: str, /, **kwargs: object) -> None:
-        loc = {k: kwargs.pop(k) for k in ("source", "line", "row", "field") if k in kwargs}
-        self.problems.append(Problem(key, dict(kwargs), **loc))  # type: ignore[arg-type]
+        where = {k: kwargs.pop(k) for k in _WHERE if k in kwargs}
+        self.problems.append(Problem.at(where, key, **kwargs))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.problems.extend(problems)

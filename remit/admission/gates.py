@@ -8,19 +8,20 @@ gate fails or lacks information.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from remit.admission.enact import Enactment, Resolved, RowsOf, plan
 from remit.admission.report import AdmissionReport, GateResult, GateStatus, Outcome, StreetEffect
 from remit.admission.request import AdmissionConfig, AdmissionRequest, GateName
-from remit.conditions import normalize
+from remit.conditions import Condition, normalize
 from remit.events.history import scan_history
 from remit.events.model import Event
 from remit.files.names import Unresolved, index_of
 from remit.findings import CheckConfig, Finding, FindingKind, ListCheck
 from remit.i18n import Lang, t
-from remit.registry.entities import Level, ListKind, Role, UnitKind, utcnow
+from remit.registry.entities import Area, Level, ListKind, Matter, Role, Unit, UnitKind, utcnow
 from remit.registry.plan import catalogue_label
 from remit.registry.snapshot import Snapshot
 from remit.registry.state import RegistryState
@@ -88,7 +89,7 @@ def evaluate(
                 enactment.problems,
             )
     effect: list[StreetEffect] = []
-    new_findings = []
+    new_findings: list[Finding] = []
     if ctx.resolved is None or enactment.problems:
         results += [
             ctx.result(g, GateStatus.needs_info, ctx.t("gate.not_evaluated"), [])
@@ -151,7 +152,9 @@ def _well_formed(ctx: _Context) -> GateResult:
     snap, request = ctx.snapshot, ctx.request
     problems: list[str] = []
 
-    def code(index_items: dict, what: str, text: str, **params: object) -> str | None:  # type: ignore[type-arg]
+    def code(
+        index_items: Mapping[str, Area | Unit | Matter], what: str, text: str, **params: object
+    ) -> str | None:
         try:
             return index_of(index_items, what).resolve(text, f"ref.unknown_{what}", **params)
         except Unresolved as exc:
@@ -190,7 +193,7 @@ def _well_formed(ctx: _Context) -> GateResult:
             )
         elif unit not in units:
             units.append(unit)
-    conditions = {}
+    conditions: Condition = {}
     if matter is not None and request.when:
         conditions, cond_problems = normalize(request.when, snap.matters[matter].attributes, matter)
         problems += [p.render(ctx.lang) for p in cond_problems]

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from remit.admission.request import GateName, Mode
 from remit.findings import Finding
+from remit.i18n import Lang
 from remit.model import Model
 
 
@@ -65,7 +66,7 @@ class AdmissionReport(Model):
     effective_from: dt.date
     snapshot_hash: str = Field(description="the snapshot the gates ran on")
     checked_at: dt.datetime
-    lang: str = "en"
+    lang: Lang = "en"
     outcome: Outcome
     gates: list[GateResult]
     warnings: list[GateName] = Field(

@@ -187,17 +187,17 @@ def _analyse_matter(
     if own_root > 0:
         groups.insert(0, (None, own_root))
     found: dict[tuple[FindingKind, int, tuple[str, ...]], RawFinding] = {}
-    for anchor, count in groups:
+    for group, count in groups:
         duties: list[DutyInForce] = []
-        if anchor is not None:
-            for code in snapshot.ancestors(anchor):
+        if group is not None:
+            for code in snapshot.ancestors(group):
                 duties.extend(by_area.get(code, ()))
         result.cells += space.cells(space.full) * count
         leads = _analyse_group(
-            matter, info.hit_policy, space, anchor, count, duties, masks, found, result
+            matter, info.hit_policy, space, group, count, duties, masks, found, result
         )
-        if leads and anchor is not None:
-            result.lead_share.append((matter, max(streets[anchor], 0.0), leads))
+        if leads and group is not None:
+            result.lead_share.append((matter, max(streets[group], 0.0), leads))
     result.findings.extend(found.values())
 
 
@@ -347,7 +347,7 @@ def _cycles(
 ) -> None:
     """Refusal rows hand a cell on: to the unit they ``refer_to``, else to the cell's leads. A
     cycle of units each refusing the same cells and handing them to the next is a finding."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     refusing: dict[str, int] = {}
     rows: dict[str, list[DutyInForce]] = {}
     for e in refusals:

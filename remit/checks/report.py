@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from remit.findings import CheckConfig, Finding, LoadIndex, Severity
+from remit.i18n import Lang
 from remit.model import Model
 
 REPORT_SCHEMA_VERSION = 1
@@ -87,7 +88,7 @@ class CheckReport(Model):
     subject: str = Field(description="what was checked: the date, or the hypothetical change")
     filters: dict[str, str] = Field(default_factory=dict)
     config: CheckConfig
-    lang: str = "en"
+    lang: Lang = "en"
     counts: dict[str, int] = Field(default_factory=dict, description="findings per kind")
     severities: dict[str, int] = Field(default_factory=dict, description="findings per severity")
     checked: dict[str, int] = Field(

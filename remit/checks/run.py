@@ -150,12 +150,12 @@ def compare(report: CheckReport, baseline: CheckReport, name: str) -> CheckRepor
         ],
     )
     updated = report.model_copy(update={"comparison": comparison})
-    for code, label in baseline.areas.items():
-        updated.areas.setdefault(code, label)
-    for code, label in baseline.units.items():
-        updated.units.setdefault(code, label)
-    for code, label in baseline.matters.items():
-        updated.matters.setdefault(code, label)
+    for code, area in baseline.areas.items():
+        updated.areas.setdefault(code, area)
+    for code, unit in baseline.units.items():
+        updated.units.setdefault(code, unit)
+    for code, matter in baseline.matters.items():
+        updated.matters.setdefault(code, matter)
     return updated
 
 
@@ -190,7 +190,7 @@ def _combinations(
 def conflict_clusters(findings: Iterable[Finding]) -> list[ConflictCluster]:
     """Units that contend for the lead, as connected components of the overlap graph (an edge
     for each pair of units leading the same cells, weighted by those cells), busiest first."""
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     for f in findings:
         if f.kind is not FindingKind.overlap:
             continue
@@ -233,7 +233,7 @@ def conflict_clusters(findings: Iterable[Finding]) -> list[ConflictCluster]:
 def _check_filters(
     snapshot: Snapshot, area: str | None, matter: str | None, list_id: str | None
 ) -> None:
-    problems = []
+    problems: list[tuple[str, dict[str, object], str]] = []
     if area is not None and area not in snapshot.areas:
         problems.append(("check.unknown_area", {"code": area}, "--area"))
     if matter is not None and matter not in snapshot.matters:
@@ -508,7 +508,7 @@ def _label(report: CheckReport, snapshot: Snapshot) -> None:
         street = next(
             (a for a in snapshot.ancestors(code) if snapshot.areas[a].level is Level.street), None
         )
-        for c in {code, street} - {None}:
+        for c in [code] if street in (None, code) else [code, street]:
             a = snapshot.areas[c]
             report.areas[c] = AreaLabel(
                 name=a.name, level=a.level.value, parent=a.parent, street=street

@@ -76,8 +76,9 @@ def history_hours(
         if leads and snapshot.matters[event.matter].hit_policy is HitPolicy.priority:
             top = max(d.priority for d in leads)
             leads = [d for d in leads if d.priority == top]  # the masked ones do not act
-        units = {event.owner if d.unit == OWNER_UNIT else d.unit for d in leads} - {None}
-        for unit in units:  # once per unit, however many of its rows match
+        units = {event.owner if d.unit == OWNER_UNIT else d.unit for d in leads}
+        for unit in units - {None}:
+            assert unit is not None  # once per unit, however many of its rows match
             counts[unit] += 1
             hours[unit] += per_case
 

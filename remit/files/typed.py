@@ -30,14 +30,14 @@ def schema_problems(
         if line_of is not None:
             where["line"] = line_of(loc)
         if error["type"] == "missing":
-            problems.append(Problem("schema.missing", **where))
+            problems.append(Problem.at(where, "schema.missing"))
         elif error["type"] == "extra_forbidden":
-            problems.append(Problem("schema.extra", {"kind": kind}, **where))
+            problems.append(Problem.at(where, "schema.extra", kind=kind))
         else:
             detail = error["msg"].removeprefix("Value error, ")
             if error["type"] not in {"value_error", "assertion_error"}:
                 detail += f" (got {error.get('input')!r})"
-            problems.append(Problem("schema.invalid", {"detail": detail}, **where))
+            problems.append(Problem.at(where, "schema.invalid", detail=detail))
     return problems
 
 

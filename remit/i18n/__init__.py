@@ -19,7 +19,7 @@ def default_lang() -> Lang:
     """``REMIT_LANG`` if set, else Chinese when the locale is Chinese, else English."""
     explicit = os.environ.get("REMIT_LANG", "").strip().lower()
     if explicit in LANGS:
-        return explicit  # type: ignore[return-value]
+        return explicit
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:

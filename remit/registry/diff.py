@@ -59,14 +59,14 @@ def _identity(row: dict[str, Any]) -> str:
     """Rows with the same identity are "the same row" changed: the same matter code in a
     catalogue; the same matter, unit, area and conditions in a list."""
     if "unit" not in row:
-        return row["code"]
+        return str(row["code"])
     return canonical_json([row["matter"], row["unit"], row["area"], row.get("when", {})])
 
 
 def _loose_identity(row: dict[str, Any]) -> str:
     """Second chance: the same matter, unit and role (its scope or conditions changed)."""
     if "unit" not in row:
-        return row["code"]
+        return str(row["code"])
     return canonical_json([row["matter"], row["unit"], row["role"]])
 
 

@@ -26,7 +26,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
@@ -167,11 +167,16 @@ def _storage(name: str, hint: Any) -> Storage:
     return Storage(name, "json", nullable, *_json_codecs(whole))
 
 
-@cache
+_STORAGE: dict[type, tuple[Storage, ...]] = {}
+
+
 def storage(cls: type) -> tuple[Storage, ...]:
     """How each stored field of the entity ``cls`` is stored, in field order."""
-    hints = typing.get_type_hints(cls)
-    return tuple(_storage(f.name, hints[f.name]) for f in stored_fields(cls))
+    found = _STORAGE.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _STORAGE[cls] = tuple(_storage(f.name, hints[f.name]) for f in stored_fields(cls))
+    return found
 
 
 def encode(entity: Any) -> dict[str, Any]:
@@ -183,7 +188,9 @@ def encode(entity: Any) -> dict[str, Any]:
     return row
 
 
-@cache
+_BUILDERS: dict[type, Callable[[tuple[Any, ...]], Any]] = {}
+
+
 def _builder(cls: type) -> Callable[[tuple[Any, ...]], Any]:
     """Builds ``cls`` from the values of its stored fields, in order (read by position: loading
     a city's duties is hot)."""
@@ -206,4 +213,7 @@ def _builder(cls: type) -> Callable[[tuple[Any, ...]], Any]:
 
 def decode(cls: type, values: tuple[Any, ...]) -> Any:
     """An entity ``cls`` from its stored fields' column values, in field order."""
-    return _builder(cls)(values)
+    build = _BUILDERS.get(cls)
+    if build is None:
+        build = _BUILDERS[cls] = _builder(cls)
+    return build(values)

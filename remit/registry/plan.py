@@ -15,7 +15,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol
 
-from remit.conditions import normalize
+from remit.conditions import Condition, normalize
 from remit.errors import Collector, InputError
 from remit.files.names import NameIndex, Unresolved, index_of, normalize_name
 from remit.hashing import canonical_json, content_hash
@@ -488,7 +488,7 @@ class DutyContext:
             except Unresolved as exc:
                 area = None
                 collector.add(exc.key, **exc.params, **locate("area"))
-        conditions = {}
+        conditions: Condition = {}
         if matter is not None:
             conditions, problems = normalize(spec.when, matter.attributes, matter.code)
             for p in problems:
@@ -650,13 +650,11 @@ def duty_context(state: RegistryState) -> DutyContext:
 def rows_as_written(duties: Sequence[Duty], source: str) -> list[tuple[DutySpec, Locate]]:
     """Resolved rows as rows written with codes, each located as ``row N`` of ``source``, to be
     checked again (a draft being published, the versions an admission enacts)."""
-    return [
-        (
-            DutySpec.of(duty),
-            lambda name, row=row: {"source": source, "row": row, "field": name},
-        )
-        for row, duty in enumerate(duties, 1)
-    ]
+
+    def at(row: int) -> Locate:
+        return lambda name: {"source": source, "row": row, "field": name}
+
+    return [(DutySpec.of(duty), at(row)) for row, duty in enumerate(duties, 1)]
 
 
 def recheck(state: RegistryState, source: str, duties: Sequence[Duty], on: dt.date | None) -> None:
@@ -735,6 +733,7 @@ def _plan_version(
         effective_to=None,
         author=author,
         note=note,
+        duties=[],
     )
     meta = _version_meta(list_id, spec, (d.content() for d in duties), len(duties))
     _merge_versions(

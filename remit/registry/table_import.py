@@ -84,7 +84,7 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
         if _clean(column) in header:
             columns[name] = header.index(_clean(column))
         elif mapping_path is not None:
-            params = {
+            params: dict[str, object] = {
                 "column": column,
                 "field": name,
                 "header": ", ".join(h for h in header if h) or "nothing",
@@ -150,7 +150,7 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
             except ValidationError as exc:
                 for problem in schema_problems(exc, source, "mapping", row=number):
                     where = row_locate(problem.field.split(".")[0] if problem.field else None)
-                    located = Problem(problem.key, problem.params, **where)  # type: ignore[arg-type]
+                    located = Problem.at(where, problem.key, **problem.params)
                     if located not in collector.problems:
                         collector.extend([located])
     collector.raise_if_any()
@@ -184,18 +184,14 @@ def _base_fields(
         try:
             fields["when"] = parse_condition_text(text)
         except ValueError as exc:
-            problems.append(
-                Problem("cond.syntax", {"text": text, "detail": str(exc)}, **locate("when"))
-            )  # type: ignore[arg-type]
+            problems.append(Problem.at(locate("when"), "cond.syntax", text=text, detail=str(exc)))
     if cell("time_limit"):
         fields["time_limit"] = cell("time_limit")
     if cell("legal_basis"):
         try:
             fields["legal_basis"] = split_legal_bases(cell("legal_basis"))
         except (ValueError, ValidationError) as exc:
-            problems.append(
-                Problem("schema.invalid", {"detail": str(exc)}, **locate("legal_basis"))
-            )  # type: ignore[arg-type]
+            problems.append(Problem.at(locate("legal_basis"), "schema.invalid", detail=str(exc)))
     for name in ("priority", "review_by", "note"):
         if cell(name):
             fields[name] = cell(name)

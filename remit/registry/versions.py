@@ -80,11 +80,7 @@ def check_sequence(
     wrong = next((n for i, n in enumerate(numbers, 1) if n != i), None)
     if wrong is not None:
         problems.append(
-            Problem(
-                "version.sequence",
-                {"found": ", ".join(map(str, numbers))},
-                **at(wrong, "version"),
-            )  # type: ignore[arg-type]
+            Problem.at(at(wrong, "version"), "version.sequence", found=", ".join(map(str, numbers)))
         )
     draft: VersionLike | None = None
     previous: VersionLike | None = None
@@ -94,29 +90,30 @@ def check_sequence(
             draft = draft or v
         elif draft is not None:
             problems.append(
-                Problem(
+                Problem.at(
+                    _loc(locate, draft.version),
                     "version.draft_not_last",
-                    {"version": draft.version, "later": v.version, "status": v.status.value},
-                    **_loc(locate, draft.version),  # type: ignore[arg-type]
+                    version=draft.version,
+                    later=v.version,
+                    status=v.status.value,
                 )
             )
         if v.status is VersionStatus.withdrawn and v.effective_from is None:
             continue
         if v.status is not VersionStatus.draft and v.effective_from is None:
             problems.append(
-                Problem(
-                    "version.published_needs_date",
-                    {"version": v.version, "status": v.status.value},
-                    **where,
-                )  # type: ignore[arg-type]
+                Problem.at(
+                    where, "version.published_needs_date", version=v.version, status=v.status.value
+                )
             )
             continue
         if v.effective_from and v.effective_to and v.effective_to < v.effective_from:
             problems.append(
-                Problem(
+                Problem.at(
+                    at(v.version, "effective_to"),
                     "version.end_before_start",
-                    {"end": v.effective_to, "start": v.effective_from},
-                    **at(v.version, "effective_to"),  # type: ignore[arg-type]
+                    end=v.effective_to,
+                    start=v.effective_from,
                 )
             )
         if v.status is not VersionStatus.published:
@@ -125,28 +122,24 @@ def check_sequence(
             assert v.effective_from is not None
             if v.effective_from <= previous.effective_from:
                 problems.append(
-                    Problem(
+                    Problem.at(
+                        at(v.version, "effective_from"),
                         "version.dates_order",
-                        {
-                            "version": v.version,
-                            "date": v.effective_from,
-                            "prev": previous.version,
-                            "prev_date": previous.effective_from,
-                        },
-                        **at(v.version, "effective_from"),  # type: ignore[arg-type]
+                        version=v.version,
+                        date=v.effective_from,
+                        prev=previous.version,
+                        prev_date=previous.effective_from,
                     )
                 )
             elif previous.effective_to is not None and previous.effective_to >= v.effective_from:
                 problems.append(
-                    Problem(
+                    Problem.at(
+                        at(previous.version, "effective_to"),
                         "version.ends_after_next",
-                        {
-                            "version": previous.version,
-                            "end": previous.effective_to,
-                            "next": v.version,
-                            "next_date": v.effective_from,
-                        },
-                        **at(previous.version, "effective_to"),  # type: ignore[arg-type]
+                        version=previous.version,
+                        end=previous.effective_to,
+                        next=v.version,
+                        next_date=v.effective_from,
                     )
                 )
         previous = v

@@ -78,7 +78,9 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str]]:
     for where, raw in chunk:
         if isinstance(raw, bytes):
             try:
-                where, item = parse_json_line(raw, str(where["source"]), int(where["line"]))  # type: ignore[arg-type]
+                line = where["line"]
+                assert isinstance(line, int)
+                where, item = parse_json_line(raw, str(where["source"]), line)
             except InputError as exc:  # an undecodable line: refuse it, go on
                 out.append(("rejected", _reject(where, [p.render() for p in exc.problems])))
                 continue

@@ -65,7 +65,7 @@ def renaming_safe(ruleset: RuleSet) -> bool:
         return ruleset.config.value(ref.group(2)) if ref and ref.group(1) == "config" else value
 
     kinds_of = {
-        rule.id: {item.alias: item.fact for item in rule.when if isinstance(item, Pattern)}
+        rule.id: {item.name: item.fact for item in rule.when if isinstance(item, Pattern)}
         for rule in ruleset.rules
     }
     grown = True
@@ -191,11 +191,7 @@ def _rename_outcome(outcome: PolicyOutcome, name: Any) -> PolicyOutcome:
             if commanders
             else commanders
         ),
-        dispatch=(
-            (name(outcome.dispatch[0]), *outcome.dispatch[1:])  # type: ignore[arg-type]
-            if outcome.dispatch
-            else None
-        ),
+        dispatch=((name(outcome.dispatch[0]), *outcome.dispatch[1:]) if outcome.dispatch else None),
         rules_fired=outcome.rules_fired,
     )
 

@@ -17,6 +17,7 @@ from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
     Dispatch,
     LostCandidate,
+    LostReason,
     RoutingDecision,
     Status,
 )
@@ -152,7 +153,7 @@ def _lost(
         by = next((f["duty"] for f in outcome.refusals if f["unit"] == unit), None)
     return LostCandidate(
         unit=refs.unit(unit),
-        reason=reason,
+        reason=LostReason(reason),
         duty=refs.duty(facts.duties[duty]),
         by=refs.duty(facts.duties[by]) if by else None,
     )

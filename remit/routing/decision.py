@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import Field
 
@@ -23,7 +22,13 @@ class Status(StrEnum):
     unroutable = "unroutable"  # nobody leads and no territorial unit
 
 
-LostReason = Literal["not_responsible", "masked", "duplicate", "no_owner"]
+class LostReason(StrEnum):
+    """Why a candidate duty did not lead."""
+
+    not_responsible = "not_responsible"  # the unit's list says it is not responsible
+    masked = "masked"  # a higher-priority lead beat it
+    duplicate = "duplicate"  # the unit leads by another row already
+    no_owner = "no_owner"  # an owner row, and the event names no owner
 
 
 class LostCandidate(Value):

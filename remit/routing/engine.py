@@ -37,7 +37,7 @@ class EngineError(RemitError):
     """The rule engine failed on one event (an action raised, or the engine did)."""
 
 
-class QuietHost(Host):
+class QuietHost(Host):  # type: ignore[misc]  # durable_rules has no type hints
     """A durable_rules host without its background timer threads (they race with posts)."""
 
     def _run(self) -> None:  # the base class starts the timer threads here
@@ -80,7 +80,7 @@ class RuleEngine:
         self.host.set_rulesets({self.name: rules})
 
     def _action(self, rule: Rule) -> Action:
-        aliases = [item.alias for item in rule.when if isinstance(item, Pattern)]
+        aliases = [item.name for item in rule.when if isinstance(item, Pattern)]
         config = self.ruleset.config
 
         def run(c: Any) -> None:

@@ -146,11 +146,8 @@ def expand(rule: Rule, config: RoutingConfig) -> list[list[dict[str, Any]]]:
             per_item.append([negations])
         else:
             per_item.append(
-                [
-                    [{item.alias: _pattern(item, config, choice)}]
-                    for choice in _choices(item, config)
-                ]
-            )  # type: ignore[dict-item]
+                [[{item.name: _pattern(item, config, choice)}] for choice in _choices(item, config)]
+            )
     return [
         [part for parts in combination for part in parts]
         for combination in itertools.product(*per_item)
@@ -180,10 +177,12 @@ def _config_problems(ruleset: RuleSet, where: dict[str, str]) -> list[Problem]:
                     ruleset.config.value(ref.group(2))
                 except KeyError:
                     problems.append(
-                        Problem(
+                        Problem.at(
+                            where,
                             "rules.unknown_config",
-                            {"rule": rule.id, "key": ref.group(2), "known": known},
-                            **where,  # type: ignore[arg-type]
+                            rule=rule.id,
+                            key=ref.group(2),
+                            known=known,
                         )
                     )
     return problems
@@ -197,7 +196,7 @@ def check_limits(ruleset: RuleSet) -> list[Problem]:
         return problems
     compiled = sum(len(expand(rule, ruleset.config)) for rule in ruleset.rules)
     if compiled > MAX_RULES:
-        problems.append(Problem("rules.too_many", {"count": compiled, "limit": MAX_RULES}, **where))  # type: ignore[arg-type]
+        problems.append(Problem.at(where, "rules.too_many", count=compiled, limit=MAX_RULES))
     conditions: dict[str, set[str]] = {}
     patterns: Counter[str] = Counter()
     for rule in ruleset.rules:
@@ -212,39 +211,41 @@ def check_limits(ruleset: RuleSet) -> list[Problem]:
         for action in rule.then:
             if isinstance(action, Assert) and len(action.assert_) + 2 > MAX_FIELDS_PER_FACT:
                 problems.append(
-                    Problem(
+                    Problem.at(
+                        where,
                         "rules.too_many_fields",
-                        {
-                            "rule": rule.id,
-                            "count": len(action.assert_),
-                            "limit": MAX_FIELDS_PER_FACT,
-                        },
-                        **where,
-                    )  # type: ignore[arg-type]
+                        rule=rule.id,
+                        count=len(action.assert_),
+                        limit=MAX_FIELDS_PER_FACT,
+                    )
                 )
     for fact, found in conditions.items():
         if len(found) > MAX_CONDITIONS_PER_FACT:
             problems.append(
-                Problem(
+                Problem.at(
+                    where,
                     "rules.too_many_conditions",
-                    {"fact": fact, "count": len(found), "limit": MAX_CONDITIONS_PER_FACT},
-                    **where,
-                )  # type: ignore[arg-type]
+                    fact=fact,
+                    count=len(found),
+                    limit=MAX_CONDITIONS_PER_FACT,
+                )
             )
     for fact, count in patterns.items():
         if count > MAX_PATTERNS_PER_FACT:
             problems.append(
-                Problem(
+                Problem.at(
+                    where,
                     "rules.too_many_patterns",
-                    {"fact": fact, "count": count, "limit": MAX_PATTERNS_PER_FACT},
-                    **where,
-                )  # type: ignore[arg-type]
+                    fact=fact,
+                    count=count,
+                    limit=MAX_PATTERNS_PER_FACT,
+                )
             )
     for rule in ruleset.rules:
         negated = any(isinstance(item, Negation) for item in rule.when)
         staged = any(isinstance(item, Pattern) and item.fact == "stage" for item in rule.when)
         if negated and not staged:
-            problems.append(Problem("rules.unstaged_negation", {"rule": rule.id}, **where))  # type: ignore[arg-type]
+            problems.append(Problem.at(where, "rules.unstaged_negation", rule=rule.id))
         for action in rule.then:
             if (
                 isinstance(action, Assert)
@@ -252,12 +253,8 @@ def check_limits(ruleset: RuleSet) -> list[Problem]:
                 and action.assert_["fact"] != "candidate"
             ):
                 problems.append(
-                    Problem(
-                        "rules.input_fact",
-                        {"rule": rule.id, "fact": action.assert_["fact"]},
-                        **where,
-                    )
-                )  # type: ignore[arg-type]
+                    Problem.at(where, "rules.input_fact", rule=rule.id, fact=action.assert_["fact"])
+                )
     return problems
 
 

@@ -73,6 +73,12 @@ class Pattern(Value):
     def tests(self) -> dict[str, list[Test]]:
         return _tests(self.where)
 
+    @property
+    def name(self) -> str:
+        """The match's name (``as``): a pattern of a rule always has one (checked on load)."""
+        assert self.alias is not None
+        return self.alias
+
 
 class Negation(Value):
     """Holds when no fact matches ``none``."""
