@@ -17,6 +17,7 @@ import datetime as dt
 from pathlib import Path
 
 from remit.admission import store
+from remit.admission.enact import Enactment
 from remit.admission.gates import evaluate
 from remit.admission.report import AdmissionReport, Outcome
 from remit.admission.request import AdmissionConfig, AdmissionRequest
@@ -70,8 +71,13 @@ class AdmissionGate:
         self, request: AdmissionRequest, history: Path | None = None, lang: Lang = "en"
     ) -> AdmissionReport:
         """Run every gate over ``request`` on the lists in force on its effective date."""
+        return self._evaluate(request, history, lang)[0]
+
+    def _evaluate(
+        self, request: AdmissionRequest, history: Path | None, lang: Lang
+    ) -> tuple[AdmissionReport, Enactment]:
         snapshot = self.registry.snapshot(request.effective_from)
-        report, _ = evaluate(
+        return evaluate(
             request,
             snapshot,
             self.registry.state(),
@@ -81,7 +87,6 @@ class AdmissionGate:
             history,
             lang,
         )
-        return report
 
     def submit(
         self,
@@ -147,17 +152,7 @@ class AdmissionGate:
         entry = self.show(request_id)
         self._decidable(entry, actor)
         request = entry.request
-        snapshot = self.registry.snapshot(request.effective_from)
-        report, enactment = evaluate(
-            request,
-            snapshot,
-            self.registry.state(),
-            self._rows,
-            self.config,
-            self.check_lists,
-            history,
-            lang,
-        )
+        report, enactment = self._evaluate(request, history, lang)
         if report.outcome is not Outcome.admit:
             store.record_refusal(self.registry, report, actor, note)
             raise GateRefused(report)

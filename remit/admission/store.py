@@ -7,8 +7,7 @@ they are read back as the admission gate's types, and every act is written throu
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+import dataclasses
 from typing import Any
 
 from remit.admission.report import AdmissionReport
@@ -16,42 +15,18 @@ from remit.admission.request import AdmissionRequest
 from remit.registry import Registry
 from remit.registry.entities import AdmissionRecord, AuditEntry, utcnow
 
+AdmissionEntry = AdmissionRecord[AdmissionRequest, AdmissionReport]
+"""A recorded request: what was asked, what the gate found, what was decided."""
 
-@dataclass(frozen=True)
-class AdmissionEntry:
-    """A recorded request: what was asked, what the gate found, what was decided."""
-
-    id: str
-    matter: str
-    department: str
-    status: str
-    request: AdmissionRequest
-    report: AdmissionReport
-    snapshot_hash: str
-    submitted_by: str
-    submitted_at: dt.datetime
-    decided_by: str | None
-    decided_at: dt.datetime | None
-    decision_note: str | None
-    enacted: list[Any]
+Stored = AdmissionRecord[dict[str, Any], dict[str, Any]]
+"""A record as the registry keeps it: the request and the report as plain data."""
 
 
-def _entry(r: AdmissionRecord) -> AdmissionEntry:
-    return AdmissionEntry(
-        id=r.id,
-        matter=r.matter,
-        department=r.department,
-        status=r.status,
-        request=AdmissionRequest.model_validate(r.request),
-        report=AdmissionReport.model_validate(r.report),
-        snapshot_hash=r.snapshot_hash,
-        submitted_by=r.submitted_by,
-        submitted_at=r.submitted_at,
-        decided_by=r.decided_by,
-        decided_at=r.decided_at,
-        decision_note=r.decision_note,
-        enacted=list(r.enacted),
-    )
+def _entry(r: Stored) -> AdmissionEntry:
+    fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(r)}
+    fields["request"] = AdmissionRequest.model_validate(r.request)
+    fields["report"] = AdmissionReport.model_validate(r.report)
+    return AdmissionEntry(**fields)
 
 
 def get(registry: Registry, request_id: str) -> AdmissionEntry | None:
@@ -92,7 +67,7 @@ def audit_entry(actor: str, action: str, report: AdmissionReport, note: str | No
 def record_submission(
     registry: Registry, request: AdmissionRequest, report: AdmissionReport, actor: str
 ) -> None:
-    record = AdmissionRecord(
+    record: Stored = AdmissionRecord(
         id=request.id,
         matter=report.matter or request.matter,
         department=report.department or request.department,
@@ -115,20 +90,15 @@ def decision(
     actor: str,
     note: str | None,
     enacted: list[Any],
-) -> tuple[AdmissionRecord, AuditEntry]:
+) -> tuple[Stored, AuditEntry]:
     """The record of a decision on a submitted request, and its audit entry."""
     found = registry.admission_record(request_id)
     assert found is not None
-    record = AdmissionRecord(
-        id=found.id,
-        matter=found.matter,
-        department=found.department,
+    record = dataclasses.replace(
+        found,
         status=status,
-        request=found.request,
         report=report.model_dump(mode="json"),
         snapshot_hash=report.snapshot_hash,
-        submitted_by=found.submitted_by,
-        submitted_at=found.submitted_at,
         decided_by=actor,
         decided_at=utcnow(),
         decision_note=note,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import ConfigDict, Field
 
@@ -275,18 +275,24 @@ class AuditEntry:
     details: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
-class AdmissionRecord:
-    """A request to devolve a matter to streets (事项准入) as the registry keeps it: the request
-    and the gates' report as plain data (the admission package reads them), and its decision."""
+Request = TypeVar("Request")
+Report = TypeVar("Report")
+
+
+@dataclass(frozen=True)  # no slots: a generic alias sets __orig_class__ on what it builds
+class AdmissionRecord(Generic[Request, Report]):
+    """A request to devolve a matter to streets (事项准入), the gates' report on it, and its
+    decision. The registry keeps the request and the report as plain data
+    (``AdmissionRecord[dict, dict]``); the admission package reads them back as its own types
+    (``AdmissionRecord[AdmissionRequest, AdmissionReport]``)."""
 
     id: str
     matter: str
     department: str
     status: str
     """submitted | approved | rejected"""
-    request: dict[str, Any] = field(hash=False)
-    report: dict[str, Any] = field(hash=False)
+    request: Request = field(hash=False)
+    report: Report = field(hash=False)
     snapshot_hash: str
     submitted_by: str
     submitted_at: dt.datetime

@@ -14,6 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
@@ -43,6 +44,9 @@ from remit.registry.snapshot import (
 from remit.registry.state import ImportPlan, RegistryState
 from remit.registry.table_import import read_table
 from remit.registry.versions import ListSummary, check_sequence, in_force
+
+StoredAdmission = AdmissionRecord[dict[str, Any], dict[str, Any]]
+"""An admission record as the registry keeps it: the request and the report as plain data."""
 
 
 def default_actor(by: str | None = None) -> str:
@@ -402,17 +406,17 @@ class Registry:
 
     # --- admission records (事项准入) ------------------------------------------------------------
 
-    def admission_records(self, status: str | None = None) -> list[AdmissionRecord]:
+    def admission_records(self, status: str | None = None) -> list[StoredAdmission]:
         """The recorded admission requests, oldest first, optionally of one status."""
         self._require()
         return store.admission_records(self.engine, status)
 
-    def admission_record(self, record_id: str) -> AdmissionRecord | None:
+    def admission_record(self, record_id: str) -> StoredAdmission | None:
         self._require()
         found = store.admission_records(self.engine, record_id=record_id)
         return found[0] if found else None
 
-    def record_admission(self, record: AdmissionRecord, entry: AuditEntry) -> None:
+    def record_admission(self, record: StoredAdmission, entry: AuditEntry) -> None:
         """Record a new admission request with its audit entry, in one transaction. A second
         request with the same id is refused, also when two arrive at once."""
         self._require()
@@ -423,7 +427,7 @@ class Registry:
         except IntegrityError:
             raise InputError.one("admission.duplicate", field="id", id=record.id) from None
 
-    def decide_admission(self, record: AdmissionRecord, entry: AuditEntry) -> None:
+    def decide_admission(self, record: StoredAdmission, entry: AuditEntry) -> None:
         """Record a decision that changes no list (a rejection) with its audit entry. Only a
         request still submitted can be decided: of two deciders at once, one wins."""
         self._require()
@@ -431,7 +435,7 @@ class Registry:
             self._decide(c, record)
             store.add_audit(c, entry)
 
-    def _decide(self, c: Connection, record: AdmissionRecord) -> None:
+    def _decide(self, c: Connection, record: StoredAdmission) -> None:
         status = store.decide_admission(c, record)
         if status is not None:
             raise InputError.one("admission.decided", id=record.id, status=status)
@@ -445,7 +449,7 @@ class Registry:
 
     def enact(
         self,
-        record: AdmissionRecord,
+        record: StoredAdmission,
         versions: Sequence[tuple[str, Sequence[Duty]]],
         effective_from: dt.date,
         entry: AuditEntry,

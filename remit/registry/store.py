@@ -164,7 +164,7 @@ def audit_entries(engine: Engine, list_id: str | None = None) -> list[AuditEntry
 
 def admission_records(
     engine: Engine, status: str | None = None, record_id: str | None = None
-) -> list[AdmissionRecord]:
+) -> list[AdmissionRecord[dict[str, Any], dict[str, Any]]]:
     """Admission records, oldest first; of one status, or the one with ``record_id``."""
     query = _query(admissions, AdmissionRecord).order_by(admissions.c.submitted_at, admissions.c.id)
     if status is not None:
@@ -330,11 +330,11 @@ def set_status(
         add_audit(c, entry)
 
 
-def add_admission(c: Connection, record: AdmissionRecord) -> None:
+def add_admission(c: Connection, record: AdmissionRecord[Any, Any]) -> None:
     c.execute(admissions.insert().values(**fields.encode(record)))
 
 
-def decide_admission(c: Connection, record: AdmissionRecord) -> str | None:
+def decide_admission(c: Connection, record: AdmissionRecord[Any, Any]) -> str | None:
     """Write the decision ``record`` on a request still submitted. If it was not (someone else
     decided it first), write nothing and return the status it has ("?" if there is none)."""
     row = fields.encode(record)
