@@ -1,4 +1,5 @@
-"""Shared fixtures: registries on SQLite and on PostgreSQL, the mini fixture tree, a CLI runner.
+"""Shared fixtures: registries on SQLite and on PostgreSQL, the mini fixture tree, the sample
+district, the admission gate on it, a CLI runner. The plain builders they use are in factories.py.
 
 PostgreSQL tests use the server at 127.0.0.1:5432 (database ``test``, or ``$REMIT_TEST_PG``),
 each test in a schema of its own. They skip when no server answers, unless
@@ -7,25 +8,27 @@ each test in a schema of its own. They skip when no server answers, unless
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
-from click.testing import CliRunner, Result
 
 from remit import Registry
-from remit.cli import main
-from remit.registry.entities import Area, Unit
+from remit.admission import AdmissionGate
+from tests.factories import (
+    ADMISSION_CONFIG,
+    MINI,
+    SAMPLE,
+    Cli,
+    admission_gate,
+    invoke,
+    sqlite_path,
+    sqlite_registry,
+)
 
-FIXTURES = Path(__file__).parent / "fixtures"
-MINI = FIXTURES / "mini"
-ROOT = Path(__file__).parent.parent
-SAMPLE = ROOT / "data" / "responsibility_lists"
 PG_BASE = os.environ.get("REMIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -111,63 +114,60 @@ def mini_tree(tmp_path: Path) -> Path:
     return target
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+@pytest.fixture
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terminal 200 columns wide, so that the commands' tables are not cut."""
+    monkeypatch.setenv("COLUMNS", "200")
 
 
 @pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch):
+def wide_messages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Error messages are printed by rich; keep each problem on one line."""
+    monkeypatch.setenv("COLUMNS", "10000")
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch) -> Cli:
     """Run the CLI in-process: ``cli("registry", "lists", db=url)`` → click Result."""
     monkeypatch.setenv("REMIT_USER", "tester")
     monkeypatch.delenv("REMIT_DB", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str, db: str | None = None, lang: str = "en") -> Result:
-        argv = [str(a) for a in args]
-        if db is not None:
-            argv += ["--db", db]
-        if lang and argv and argv[0] != "--version":
-            argv += ["--lang", lang]
-        return runner.invoke(main, argv, catch_exceptions=False)
-
-    return run
+    return invoke
 
 
-def dump_yaml(root: Path, name: str, data: object) -> None:
-    """Write ``data`` as the YAML file ``root/name`` (UTF-8, Chinese as it is)."""
-    (root / name).write_text(
-        yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+# --- the sample district (data/responsibility_lists) --------------------------------------------
 
 
-def write_areas_and_units(root: Path, areas: Iterable[Area], units: Iterable[Unit]) -> None:
-    """The ``areas.yaml`` and ``units.yaml`` files of generated areas and units."""
-    dump_yaml(
-        root,
-        "areas.yaml",
-        {
-            "file": "areas",
-            "areas": [
-                {"code": a.code, "name": a.name, "level": a.level.value}
-                | ({"parent": a.parent} if a.parent else {})
-                for a in areas
-            ],
-        },
-    )
-    dump_yaml(
-        root,
-        "units.yaml",
-        {
-            "file": "units",
-            "units": [
-                {
-                    "code": u.code,
-                    "name": u.name,
-                    "kind": u.kind.value,
-                    "level": u.level.value,
-                    "jurisdiction": u.jurisdiction,
-                }
-                for u in units
-            ],
-        },
-    )
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample district imported once into a SQLite file that no test writes: tests copy it."""
+    path = tmp_path_factory.mktemp("sample") / "sample.db"
+    sqlite_registry(path, SAMPLE, by="setup").close()
+    return path
+
+
+@pytest.fixture
+def sample_url(sample_db: Path, sqlite_url: str) -> str:
+    """A copy of the sample district for one test (SQLite)."""
+    shutil.copyfile(sample_db, sqlite_path(sqlite_url))
+    return sqlite_url
+
+
+@pytest.fixture
+def sample_registry(sample_url: str) -> Iterator[Registry]:
+    """A SQLite registry holding the sample district, for one test to change."""
+    with Registry(sample_url) as registry:
+        yield registry
+
+
+@pytest.fixture
+def any_sample_registry(db_url: str) -> Iterator[Registry]:
+    """The sample district on SQLite and on PostgreSQL."""
+    with Registry.create(db_url) as registry:
+        registry.import_files([SAMPLE], by="setup")
+        yield registry
+
+
+@pytest.fixture
+def gate(sample_registry: Registry) -> AdmissionGate:
+    """The admission gate on the sample district, with data/admission_requests/config.yaml."""
+    return admission_gate(sample_registry, ADMISSION_CONFIG)

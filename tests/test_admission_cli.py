@@ -2,34 +2,39 @@
 (data/admission_requests): check, submit, list, show, approve and reject; the exit codes (0 admit,
 1 reject or needs information, 2 bad input with nothing written); the text, Markdown and JSON
 reports in English and Chinese; the schemas; the gate's settings from --config or
-$REMIT_ADMISSION_CONFIG. The gates themselves are tested in test_admission.py."""
+$REMIT_ADMISSION_CONFIG. The gates themselves are tested in test_admission_gates.py and the
+other test_admission_*.py files."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import Result
 
-from remit import Registry
 from remit.admission import AdmissionReport, GateName, Outcome
-from tests.conftest import FIXTURES, ROOT, SAMPLE, file_digest
+from tests.factories import (
+    ADMITTED,
+    APPROVER,
+    OTHER_APPROVER,
+    REQUEST_ID,
+    REQUESTS,
+    SUBMITTER,
+    Cli,
+    exits,
+    file_digest,
+    refused_unchanged,
+    rewritten,
+    sqlite_path,
+)
+from tests.factories import REQUESTS_CONFIG as CONFIG
+from tests.factories import SJ0108_HISTORY as HISTORY
 
-Cli = Callable[..., Result]
-
-REQUESTS = ROOT / "data" / "admission_requests"
-ADMITTED = REQUESTS / "admitted.yaml"
-CONFIG = REQUESTS / "config.yaml"
-HISTORY = FIXTURES / "admission" / "sj0108-history.jsonl"
-SUBMITTER = "区绿化市容局经办人"
-APPROVER, OTHER_APPROVER = "区委编办审核人", "区司法局审核人"
-REQUEST_ID = "HP-ZR-2026-101"
 REJECTS = sorted(p.name for p in REQUESTS.glob("reject-*.yaml"))
+NO_LEGAL_BASIS = ("legal_basis: 《上海市市容环境卫生管理条例》\n", "")  # admitted.yaml without it
 
 
 @pytest.fixture(autouse=True)
@@ -38,29 +43,10 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REMIT_ADMISSION_CONFIG", raising=False)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("admission-cli") / "sample.db"
-    with Registry.create(f"sqlite:///{path}") as registry:
-        registry.import_files([SAMPLE], by="setup")
-    return path
-
-
 @pytest.fixture
-def url(template: Path, sqlite_url: str) -> str:
+def url(sample_url: str) -> str:
     """A copy of the sample district for one test."""
-    shutil.copyfile(template, sqlite_url.removeprefix("sqlite:///"))
-    return sqlite_url
-
-
-def db_file(url: str) -> Path:
-    return Path(url.removeprefix("sqlite:///"))
-
-
-def exits(result: Result, code: int) -> Result:
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.output
-    return result
+    return sample_url
 
 
 def admit(cli: Cli, url: str, *args: object, lang: str = "en") -> Result:
@@ -74,10 +60,8 @@ def submit(cli: Cli, url: str, path: Path = ADMITTED, by: str = SUBMITTER) -> Re
 def failing(cli: Cli, url: str, *args: object, lang: str = "en") -> str:
     """An ``admit`` command that must exit 2, print nothing on stdout and leave the registry
     file byte for byte as it was; its stderr."""
-    before = file_digest(db_file(url))
-    result = exits(admit(cli, url, *args, lang=lang), 2)
-    assert result.stdout == ""
-    assert file_digest(db_file(url)) == before
+    result = refused_unchanged(cli, url, "admit", *args, lang=lang)
+    assert "Traceback" not in result.output
     return result.stderr
 
 
@@ -108,7 +92,7 @@ def shown(cli: Cli, url: str, request_id: str = REQUEST_ID) -> dict[str, Any]:
 
 
 def test_check_exits_0_on_admit_and_1_on_reject(cli: Cli, url: str) -> None:
-    before = file_digest(db_file(url))
+    before = file_digest(sqlite_path(url))
     admitted = exits(admit(cli, url, "check", ADMITTED, "--config", CONFIG), 0).stdout
     assert (
         "Admission request HP-ZR-2026-101: SJ0108 废弃家具设施, from 区绿化和市容管理局" in admitted
@@ -123,13 +107,11 @@ def test_check_exits_0_on_admit_and_1_on_reject(cli: Cli, url: str) -> None:
     for name in REJECTS:
         rejected = exits(admit(cli, url, "check", REQUESTS / name, "--config", CONFIG), 1)
         assert "Outcome: reject" in rejected.stdout, name
-    assert file_digest(db_file(url)) == before
+    assert file_digest(sqlite_path(url)) == before
 
 
 def test_check_exits_1_when_information_is_missing(cli: Cli, url: str, tmp_path: Path) -> None:
-    path = tmp_path / "no-basis.yaml"
-    text = ADMITTED.read_text(encoding="utf-8")
-    path.write_text(text.replace("legal_basis: 《上海市市容环境卫生管理条例》\n", ""), "utf-8")
+    path = rewritten(ADMITTED, tmp_path / "no-basis.yaml", *NO_LEGAL_BASIS)
     result = exits(admit(cli, url, "check", path), 1)
     assert "Outcome: needs information" in result.stdout
     assert "needs info" in result.stdout
@@ -182,9 +164,7 @@ def test_chinese_reports(cli: Cli, url: str, tmp_path: Path) -> None:
     ).stdout
     assert "结论：不予准入" in rejected
     assert "瑞金二路街道办事处：负荷指数 1.26 → 1.16——超过阈值" in rejected
-    path = tmp_path / "no-basis.yaml"
-    text = ADMITTED.read_text(encoding="utf-8")
-    path.write_text(text.replace("legal_basis: 《上海市市容环境卫生管理条例》\n", ""), "utf-8")
+    path = rewritten(ADMITTED, tmp_path / "no-basis.yaml", *NO_LEGAL_BASIS)
     assert "结论：需补充材料" in exits(admit(cli, url, "check", path, lang="zh"), 1).stdout
     md = exits(admit(cli, url, "check", ADMITTED, "--format", "md", lang="zh"), 0).stdout
     assert "**结论：准予准入**" in md
@@ -561,8 +541,7 @@ BAD_REQUESTS: dict[str, tuple[str, str, int, str, tuple[str, ...]]] = {
 def test_a_bad_request_file(cli: Cli, url: str, tmp_path: Path, name: str, command: str) -> None:
     old, new, line, field, says = BAD_REQUESTS[name]
     assert TEXT.count(old) == 1, old
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(TEXT.replace(old, new), encoding="utf-8")
+    path = rewritten(ADMITTED, tmp_path / f"{name}.yaml", old, new)
     by = ("--by", SUBMITTER) if command == "submit" else ()
     stderr = failing(cli, url, command, path, *by, "--config", CONFIG)
     assert stderr.startswith("1 problem(s) found; nothing was written.")
@@ -577,8 +556,7 @@ def test_a_role_outside_lead_and_assist_is_named_plainly(
     ``role: Literal[Role.lead, Role.assist]`` (remit/engine/admission/request.py:65). Elsewhere
     (a list's duty row) the same mistake reads "'lead', 'assist', 'supervise' or
     'not_responsible'"."""
-    path = tmp_path / "role.yaml"
-    path.write_text(TEXT.replace("role: lead", "role: supervise"), encoding="utf-8")
+    path = rewritten(ADMITTED, tmp_path / "role.yaml", "role: lead", "role: supervise")
     stderr = failing(cli, url, "check", path)
     located(stderr, path, 8, "role", "'supervise'")
     assert "<Role." not in stderr
@@ -600,12 +578,8 @@ def test_a_duplicate_id_on_submit(cli: Cli, url: str, tmp_path: Path) -> None:
         "its own id"
     ) in stderr
     # the same id in another request file
-    other = tmp_path / "other.yaml"
-    other.write_text(
-        (REQUESTS / "reject-powers.yaml")
-        .read_text(encoding="utf-8")
-        .replace("HP-ZR-2026-107", REQUEST_ID),
-        encoding="utf-8",
+    other = rewritten(
+        REQUESTS / "reject-powers.yaml", tmp_path / "other.yaml", "HP-ZR-2026-107", REQUEST_ID
     )
     assert "is already recorded" in failing(cli, url, "submit", other)
     assert shown(cli, url)["report"]["matter"] == "SJ0108"

@@ -3,74 +3,16 @@ the field and what was expected, and a registry left byte-for-byte as it was."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from remit import Registry
-from tests.conftest import MINI, file_digest
+from tests.factories import MINI, Cli, assert_located, edit, failing, init, problem_line
 
 DEPT = "lists/dept-cgj.yaml"
 STREET = "lists/street-njdl.yaml"
-
-
-def db_path(sqlite_url: str) -> Path:
-    return Path(sqlite_url.removeprefix("sqlite:///"))
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace the one occurrence of ``old`` in ``path`` (the test is wrong if there is not one)."""
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def init(url: str, *paths: Path) -> None:
-    """An empty registry at ``url``, then each of ``paths`` imported in turn."""
-    with Registry.create(url) as registry:
-        for path in paths:
-            registry.import_files([path], by="setup")
-
-
-def failing(cli: Callable[..., Result], url: str, *args: object, lang: str = "en") -> str:
-    """Run a command that must fail with exit code 2 and leave the SQLite file unchanged;
-    return its stderr."""
-    db = db_path(url)
-    before = file_digest(db)
-    result = cli(*args, db=url, lang=lang)
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert file_digest(db) == before
-    assert result.stdout == ""
-    return result.stderr
-
-
-def problem_line(stderr: str, source: Path | str) -> str:
-    lines = [line for line in stderr.splitlines() if line.startswith(f"{source}")]
-    assert len(lines) == 1, stderr
-    return lines[0]
-
-
-def assert_located(
-    stderr: str,
-    source: Path | str,
-    line: int | None,
-    field: str | None,
-    *expected: str,
-) -> None:
-    """One problem of ``source`` at ``line`` / ``field`` whose message says ``expected``."""
-    text = problem_line(stderr, source)
-    head, _, message = text.partition(": ")
-    parts = head.split(", ")
-    assert parts[0] == str(source)
-    assert (f"line {line}" in parts) if line is not None else not any("line" in p for p in parts)
-    assert (
-        (f"field {field}" in parts) if field is not None else not any("field" in p for p in parts)
-    )
-    for phrase in expected:
-        assert phrase in message, f"{phrase!r} not in {text!r}"
 
 
 @dataclass(frozen=True)
@@ -348,9 +290,7 @@ CASES: dict[str, Case] = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_bad_file_in_tree(
-    name: str, cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
-) -> None:
+def test_bad_file_in_tree(name: str, cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     case = CASES[name]
     target = mini_tree / case.file
     edit(target, case.old, case.new)
@@ -363,9 +303,7 @@ def test_bad_file_in_tree(
 
 
 @pytest.mark.parametrize("name", ["unknown_unit", "version_gap"])
-def test_bad_file_on_both_databases(
-    name: str, cli: Callable[..., Result], db_url: str, mini_tree: Path
-) -> None:
+def test_bad_file_on_both_databases(name: str, cli: Cli, db_url: str, mini_tree: Path) -> None:
     case = CASES[name]
     target = mini_tree / case.file
     edit(target, case.old, case.new)
@@ -378,7 +316,7 @@ def test_bad_file_on_both_databases(
         assert registry.log() == []
 
 
-def test_message_in_chinese(cli: Callable[..., Result], sqlite_url: str, mini_tree: Path) -> None:
+def test_message_in_chinese(cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     case = CASES["unknown_unit"]
     target = mini_tree / case.file
     edit(target, case.old, case.new)
@@ -471,7 +409,7 @@ def test_bad_whole_file(
     line: int | None,
     field: str | None,
     expected: tuple[str, ...],
-    cli: Callable[..., Result],
+    cli: Cli,
     sqlite_url: str,
     tmp_path: Path,
 ) -> None:
@@ -482,7 +420,7 @@ def test_bad_whole_file(
     assert_located(stderr, path, line, field, *expected)
 
 
-def test_gb18030_file_is_read(cli: Callable[..., Result], sqlite_url: str, tmp_path: Path) -> None:
+def test_gb18030_file_is_read(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
     """The counterpart of the bad-encoding case: GBK text is decoded, not rejected."""
     path = tmp_path / "areas.yaml"
     path.write_bytes(
@@ -495,16 +433,14 @@ def test_gb18030_file_is_read(cli: Callable[..., Result], sqlite_url: str, tmp_p
         assert registry.state().areas["A1"].name == "上海市"
 
 
-def test_nonexistent_path(cli: Callable[..., Result], sqlite_url: str, tmp_path: Path) -> None:
+def test_nonexistent_path(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
     init(sqlite_url)
     missing = tmp_path / "nope" / "lists.yaml"
     stderr = failing(cli, sqlite_url, "registry", "import", missing)
     assert_located(stderr, missing, None, None, "no such file or directory")
 
 
-def test_directory_without_yaml(
-    cli: Callable[..., Result], sqlite_url: str, tmp_path: Path
-) -> None:
+def test_directory_without_yaml(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
     init(sqlite_url)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -513,7 +449,7 @@ def test_directory_without_yaml(
     assert_located(stderr, empty, None, None, "no YAML files found")
 
 
-def test_area_parent_cycle(cli: Callable[..., Result], sqlite_url: str, mini_tree: Path) -> None:
+def test_area_parent_cycle(cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     """Only the areas on the cycle are reported, each at its parent field."""
     areas = mini_tree / "areas.yaml"
     edit(areas, "name: 上海市, level: city}", 'name: 上海市, level: city, parent: "310101000000"}')
@@ -531,7 +467,7 @@ def test_area_parent_cycle(cli: Callable[..., Result], sqlite_url: str, mini_tre
 
 
 def test_changing_a_published_version_is_refused(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
+    cli: Cli, sqlite_url: str, mini_tree: Path
 ) -> None:
     init(sqlite_url, MINI)
     street = mini_tree / STREET
@@ -547,9 +483,7 @@ def test_changing_a_published_version_is_refused(
     )
 
 
-def test_changing_a_published_date_is_refused(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
-) -> None:
+def test_changing_a_published_date_is_refused(cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     init(sqlite_url, MINI)
     street = mini_tree / STREET
     edit(street, "    effective_from: 2024-01-01\n", "    effective_from: 2024-02-01\n")
@@ -557,9 +491,7 @@ def test_changing_a_published_date_is_refused(
     assert_located(stderr, street, 8, "versions[0]", "already published", "immutable")
 
 
-def test_immutable_in_chinese_names_the_status(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
-) -> None:
+def test_immutable_in_chinese_names_the_status(cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     init(sqlite_url, MINI)
     street = mini_tree / STREET
     edit(street, "        priority: 10\n", "        priority: 11\n")
@@ -570,7 +502,7 @@ def test_immutable_in_chinese_names_the_status(
 
 
 def test_bad_row_of_a_published_version_is_not_also_reported_as_a_change(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
+    cli: Cli, sqlite_url: str, mini_tree: Path
 ) -> None:
     """A row that fails validation makes the version's content incomplete; that is not a
     second problem ("already published with other content")."""
@@ -582,9 +514,7 @@ def test_bad_row_of_a_published_version_is_not_also_reported_as_a_change(
     assert_located(stderr, street, 17, "versions[0].duties[1].unit", "unknown unit")
 
 
-def test_second_catalogue_is_refused(
-    cli: Callable[..., Result], sqlite_url: str, tmp_path: Path
-) -> None:
+def test_second_catalogue_is_refused(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
     init(sqlite_url, MINI)
     path = tmp_path / "cat2.yaml"
     path.write_text(
@@ -603,9 +533,7 @@ def test_second_catalogue_is_refused(
     )
 
 
-def test_alias_clash_with_registry(
-    cli: Callable[..., Result], sqlite_url: str, tmp_path: Path
-) -> None:
+def test_alias_clash_with_registry(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
     init(sqlite_url, MINI)
     path = tmp_path / "units.yaml"
     path.write_text(
@@ -623,9 +551,7 @@ def test_alias_clash_with_registry(
     )
 
 
-def test_kind_of_a_list_cannot_change(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
-) -> None:
+def test_kind_of_a_list_cannot_change(cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     init(sqlite_url, MINI)
     street = mini_tree / STREET
     edit(street, "kind: street_basic\n", "kind: street_assist\n")
@@ -652,7 +578,7 @@ def draft_file(tmp_path: Path) -> Path:
     ],
 )
 def test_publishing_a_draft_before_the_last_published_is_refused(
-    date: str, message: str, cli: Callable[..., Result], db_url: str, tmp_path: Path
+    date: str, message: str, cli: Cli, db_url: str, tmp_path: Path
 ) -> None:
     init(db_url, MINI, draft_file(tmp_path))
     result = cli("registry", "publish", "JD-NJDL", "--effective-from", date, db=db_url)
@@ -664,7 +590,7 @@ def test_publishing_a_draft_before_the_last_published_is_refused(
 
 
 def test_publishing_a_draft_before_the_last_published_leaves_sqlite_unchanged(
-    cli: Callable[..., Result], sqlite_url: str, tmp_path: Path
+    cli: Cli, sqlite_url: str, tmp_path: Path
 ) -> None:
     init(sqlite_url, MINI, draft_file(tmp_path))
     stderr = failing(
@@ -676,9 +602,7 @@ def test_publishing_a_draft_before_the_last_published_leaves_sqlite_unchanged(
 # --- several files at once --------------------------------------------------------------------
 
 
-def test_one_bad_file_in_a_directory_writes_nothing(
-    cli: Callable[..., Result], db_url: str, mini_tree: Path
-) -> None:
+def test_one_bad_file_in_a_directory_writes_nothing(cli: Cli, db_url: str, mini_tree: Path) -> None:
     edit(mini_tree / STREET, "        unit: NJDL\n", "        unit: 不存在的单位\n")
     init(db_url)
     result = cli("registry", "import", mini_tree, db=db_url)
@@ -696,7 +620,7 @@ def test_one_bad_file_in_a_directory_writes_nothing(
 
 
 def test_problems_of_several_files_are_reported_together(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
+    cli: Cli, sqlite_url: str, mini_tree: Path
 ) -> None:
     dept, street = mini_tree / DEPT, mini_tree / STREET
     edit(dept, "    effective_from: 2025-07-01\n", "    effective_from: 2023-07-01\n")
@@ -709,7 +633,7 @@ def test_problems_of_several_files_are_reported_together(
 
 
 def test_file_level_problems_of_several_files_are_reported_together(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
+    cli: Cli, sqlite_url: str, mini_tree: Path
 ) -> None:
     (mini_tree / "broken.yaml").write_bytes(b"file: areas\nareas: [\n")
     (mini_tree / "latin1.yaml").write_bytes(b"\xff\xfe\x80")
@@ -722,9 +646,7 @@ def test_file_level_problems_of_several_files_are_reported_together(
     assert_located(stderr, mini_tree / STREET, 14, "versions[0].duties[0].priority", "integer")
 
 
-def test_same_list_id_in_two_files(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
-) -> None:
+def test_same_list_id_in_two_files(cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     copy = mini_tree / "lists" / "z-copy.yaml"
     copy.write_text((mini_tree / STREET).read_text(encoding="utf-8"), encoding="utf-8")
     init(sqlite_url)
@@ -734,9 +656,7 @@ def test_same_list_id_in_two_files(
     )
 
 
-def test_two_catalogues_in_one_import(
-    cli: Callable[..., Result], sqlite_url: str, mini_tree: Path
-) -> None:
+def test_two_catalogues_in_one_import(cli: Cli, sqlite_url: str, mini_tree: Path) -> None:
     other = mini_tree / "z-catalogue.yaml"
     other.write_text(
         (mini_tree / "catalogue.yaml").read_text(encoding="utf-8").replace("id: CAT", "id: CAT2"),
@@ -750,7 +670,7 @@ def test_two_catalogues_in_one_import(
 # --- the registry itself ----------------------------------------------------------------------
 
 
-def test_show_without_a_registry(cli: Callable[..., Result], tmp_path: Path) -> None:
+def test_show_without_a_registry(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "absent.db"
     result = cli("registry", "show", "X", db=f"sqlite:///{path}")
     assert result.exit_code == 2
@@ -758,7 +678,7 @@ def test_show_without_a_registry(cli: Callable[..., Result], tmp_path: Path) -> 
     assert not path.exists()
 
 
-def test_import_without_a_registry(cli: Callable[..., Result], tmp_path: Path) -> None:
+def test_import_without_a_registry(cli: Cli, tmp_path: Path) -> None:
     path = tmp_path / "absent.db"
     result = cli("registry", "import", MINI, db=str(path))
     assert result.exit_code == 2
@@ -766,7 +686,7 @@ def test_import_without_a_registry(cli: Callable[..., Result], tmp_path: Path) -
     assert not path.exists()
 
 
-def test_unknown_list_and_version(cli: Callable[..., Result], sqlite_url: str) -> None:
+def test_unknown_list_and_version(cli: Cli, sqlite_url: str) -> None:
     init(sqlite_url, MINI)
     stderr = failing(cli, sqlite_url, "registry", "show", "NOPE")
     assert "unknown list 'NOPE'; known lists: CAT, JD-NJDL, QZ-CGJ" in stderr
@@ -776,7 +696,7 @@ def test_unknown_list_and_version(cli: Callable[..., Result], sqlite_url: str) -
     assert "no version of list QZ-CGJ is in force on 2020-01-01" in stderr
 
 
-def test_bad_date_argument(cli: Callable[..., Result], sqlite_url: str) -> None:
+def test_bad_date_argument(cli: Cli, sqlite_url: str) -> None:
     init(sqlite_url, MINI)
     result = cli("registry", "snapshot", "--as-of", "01/02/2025", db=sqlite_url)
     assert result.exit_code == 2

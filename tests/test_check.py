@@ -34,11 +34,9 @@ from remit.checks.report import ClusterPair, ConflictCluster
 from remit.checks.run import parse_against
 from remit.errors import InputError
 from remit.findings import DutyRef
+from tests.factories import FIXTURES, SAMPLE, sqlite_registry
 
-# (paths as in conftest.py, computed here so the module runs under `pytest` and `python -m pytest`)
-ROOT = Path(__file__).parent.parent
-SAMPLE = ROOT / "data" / "responsibility_lists"
-CHECK = Path(__file__).parent / "fixtures" / "check"
+CHECK = FIXTURES / "check"
 REGISTRY = CHECK / "registry"
 HISTORY = CHECK / "history.jsonl"
 AS_OF = dt.date(2026, 7, 1)  # JZ-JB v2 in force; the review date of QZ-CGJ row 6 has passed
@@ -65,10 +63,8 @@ def build(url: str, *extra: Path) -> Registry:
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
     """The hand-made registry in SQLite, shared by the tests that only read it."""
-    path = tmp_path_factory.mktemp("check") / "registry.db"
-    registry = build(f"sqlite:///{path}")
-    yield registry
-    registry.close()
+    with sqlite_registry(tmp_path_factory.mktemp("check") / "registry.db", REGISTRY) as registry:
+        yield registry
 
 
 @pytest.fixture(scope="module")
@@ -893,19 +889,10 @@ def test_the_sample_registry_has_the_documented_findings(db_url: str) -> None:
     assert [(f.matter, f.units) for f in of(today, K.stale)] == [("SJ0601", ["HP-FGJ"])]
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    path = tmp_path_factory.mktemp("sample") / "registry.db"
-    registry = Registry.create(f"sqlite:///{path}")
-    registry.import_files([SAMPLE], by="fixture")
-    yield registry
-    registry.close()
-
-
-def test_the_sample_draft_resolves_the_group_renting_overlap(sample: Registry) -> None:
+def test_the_sample_draft_resolves_the_group_renting_overlap(sample_registry: Registry) -> None:
     # README: "The draft HP-QZ-FGJ v2 would resolve it but is not in force."
     today = dt.date(2026, 11, 28)
-    compared = check_registry(sample, today, against="HP-QZ-FGJ@2")
+    compared = check_registry(sample_registry, today, against="HP-QZ-FGJ@2")
     assert compared.comparison is not None
     # the draft's SJ0601 row is a supervise row reviewed by 2028-12-31: the stale finding goes too
     assert [(f.kind, f.matter) for f in compared.comparison.resolved] == [
@@ -917,7 +904,7 @@ def test_the_sample_draft_resolves_the_group_renting_overlap(sample: Registry) -
     assert compared.failing(Severity.error) == []
 
 
-def test_a_gap_that_only_narrows_is_not_introduced(sample: Registry) -> None:
+def test_a_gap_that_only_narrows_is_not_introduced(sample_registry: Registry) -> None:
     # README, Gaps 2: on 2025-01-01 RX0603 has no lead anywhere; HP-JZ-JB v2 gives it to nine
     # streets, leaving 瑞金二路街道 — "the same gap finding", narrower. Against 2025-01-01 the
     # only new error the README documents is the SJ0601 overlap.
@@ -925,5 +912,5 @@ def test_a_gap_that_only_narrows_is_not_introduced(sample: Registry) -> None:
     # `_finding_id(kind, raw.matter, areas, boxes, units)`), so the narrowed RX0603 gap is
     # "introduced" (and the wide one "resolved"): a change that only shrinks a gap fails
     # `remit check --against 2025-01-01`.
-    compared = check_registry(sample, dt.date(2026, 11, 28), against="2025-01-01")
+    compared = check_registry(sample_registry, dt.date(2026, 11, 28), against="2025-01-01")
     assert [(f.kind, f.matter) for f in compared.failing(Severity.error)] == [(K.overlap, "SJ0601")]

@@ -5,55 +5,44 @@ does, 2 bad input, with nothing written), the report formats, the languages and 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from remit import Registry
 from remit.checks import CheckReport, FindingKind
-from remit.cli import main
+from tests.factories import (
+    FIXTURES,
+    Cli,
+    exits,
+    file_digest,
+    schema_errors,
+    schema_of,
+    sqlite_path,
+    sqlite_registry_url,
+)
 
-Cli = Callable[..., Result]
+pytestmark = pytest.mark.usefixtures("wide_terminal")
 
-CHECK = Path(__file__).parent / "fixtures" / "check"
+CHECK = FIXTURES / "check"
 AS_OF = "2026-07-01"
 ERRORS_ON_AS_OF = 8  # 3 overlaps, 3 gaps, 1 out of jurisdiction, 1 referral cycle
 CONFIG_INFO = "file: check-config\nseverity: {devolved_without_admission: info}\n"
 
 
-@pytest.fixture(autouse=True)
-def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
-
-
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The hand-made registry in SQLite; the check only reads it."""
-    path = tmp_path_factory.mktemp("check-cli") / "registry.db"
-    with Registry.create(f"sqlite:///{path}") as registry:
-        registry.import_files([CHECK / "registry"], by="fixture")
-    return f"sqlite:///{path}"
+    return sqlite_registry_url(
+        tmp_path_factory.mktemp("check-cli") / "registry.db", CHECK / "registry"
+    )
 
 
 def check(cli: Cli, url: str, *args: object, lang: str = "en") -> Result:
     return cli("check", "--as-of", AS_OF, *args, db=url, lang=lang)
-
-
-def exits(result: Result, code: int) -> Result:
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.output
-    return result
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def tree(path: Path) -> list[Path]:
@@ -161,14 +150,14 @@ def test_bad_input_exits_2_and_writes_nothing(
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     if "-o" not in argv and "xlsx" not in argv:
         argv += ["--format", "json", "-o", str(tmp_path / "report.json")]
-    db = Path(url.removeprefix("sqlite:///"))
-    before, files = digest(db), tree(tmp_path)
+    db = sqlite_path(url)
+    before, files = file_digest(db), tree(tmp_path)
     result = exits(check(cli, url, *argv), 2)
     for text in says:
         assert text in result.stderr, result.stderr
     assert result.stdout == ""
     assert tree(tmp_path) == files  # no report, no temporary file
-    assert digest(db) == before
+    assert file_digest(db) == before
 
 
 def test_bad_input_in_chinese(cli: Cli, url: str, tmp_path: Path) -> None:
@@ -196,68 +185,8 @@ def test_output_into_a_directory_is_bad_input(cli: Cli, url: str, tmp_path: Path
 # --- formats ------------------------------------------------------------------------------------
 
 
-def schema_errors(
-    value: Any, schema: dict[str, Any], root: dict[str, Any], at: str = "$"
-) -> list[str]:
-    """``value`` against the JSON Schema that pydantic publishes (the parts it uses)."""
-    if "$ref" in schema:
-        return schema_errors(value, root["$defs"][schema["$ref"].rsplit("/", 1)[1]], root, at)
-    if "anyOf" in schema:
-        options = [schema_errors(value, option, root, at) for option in schema["anyOf"]]
-        return [] if any(not errors for errors in options) else [e for o in options for e in o]
-    if "const" in schema and value != schema["const"]:
-        return [f"{at}: {value!r} is not {schema['const']!r}"]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{at}: {value!r} is not one of {schema['enum']}"]
-    checks = {
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "null": lambda v: v is None,
-    }
-    kind = schema.get("type")
-    if kind is not None and not checks[kind](value):
-        return [f"{at}: {value!r} is not of type {kind}"]
-    errors: list[str] = []
-    if "exclusiveMinimum" in schema and not value > schema["exclusiveMinimum"]:
-        errors.append(f"{at}: {value!r} is not above {schema['exclusiveMinimum']}")
-    if kind == "string" and schema.get("format") in {"date", "date-time"}:
-        try:
-            (dt.date if schema["format"] == "date" else dt.datetime).fromisoformat(value)
-        except ValueError:
-            errors.append(f"{at}: {value!r} is not a {schema['format']}")
-    if kind == "object":
-        properties = schema.get("properties", {})
-        errors += [f"{at}: missing {key}" for key in schema.get("required", []) if key not in value]
-        extra = schema.get("additionalProperties", True)
-        for key, item in value.items():
-            if key in properties:
-                errors += schema_errors(item, properties[key], root, f"{at}.{key}")
-            elif extra is False:
-                errors.append(f"{at}: unexpected {key}")
-            elif isinstance(extra, dict):
-                errors += schema_errors(item, extra, root, f"{at}.{key}")
-    if kind == "array":
-        if not schema.get("minItems", 0) <= len(value) <= schema.get("maxItems", len(value)):
-            errors.append(f"{at}: {len(value)} items")
-        prefix = schema.get("prefixItems", [])
-        for i, item in enumerate(value):
-            sub = prefix[i] if i < len(prefix) else schema.get("items", {})
-            errors += schema_errors(item, sub, root, f"{at}[{i}]")
-    return errors
-
-
-def schema(kind: str) -> dict[str, Any]:
-    result = CliRunner().invoke(main, ["schema", "--kind", kind], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
 def test_the_schema_check_finds_errors() -> None:
-    report_schema = schema("check-report")
+    report_schema = schema_of("check-report")
     errors = "\n".join(
         schema_errors(
             {"as_of": "someday", "config": {"hours_per_staff_year": 0}, "extra": 1, "load": [{}]},
@@ -276,12 +205,12 @@ def test_the_schema_check_finds_errors() -> None:
 
 
 def test_schemas_of_the_report_and_the_config(cli: Cli) -> None:
-    report_schema = schema("check-report")
+    report_schema = schema_of("check-report")
     assert report_schema["title"] == "CheckReport"
     assert {"as_of", "snapshot_hash", "subject", "config"} <= set(report_schema["required"])
     assert {"findings", "load", "clusters", "comparison"} <= set(report_schema["properties"])
     assert report_schema["$defs"]["FindingKind"]["enum"] == [k.value for k in FindingKind]
-    config_schema = schema("check-config")
+    config_schema = schema_of("check-config")
     assert config_schema["title"] == "CheckConfig"
     assert config_schema["additionalProperties"] is False
     assert {"hours_per_staff_year", "overload_threshold", "severity"} <= set(
@@ -297,7 +226,7 @@ def test_json_follows_the_report_schema(cli: Cli, url: str, tmp_path: Path) -> N
     out = tmp_path / "report.json"
     exits(check(cli, url, "--format", "json", "-o", out, "--against", "QZ-FGJ@2"), 0)
     data = json.loads(out.read_text(encoding="utf-8"))
-    report_schema = schema("check-report")
+    report_schema = schema_of("check-report")
     assert schema_errors(data, report_schema, report_schema) == []
     report = CheckReport.model_validate(data)
     assert report.as_of == dt.date(2026, 7, 1)

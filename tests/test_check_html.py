@@ -31,10 +31,11 @@ from remit.checks.report import (
     MatterLabel,
     UnitLabel,
 )
-from remit.findings import CheckConfig, DutyRef, Finding, FindingKind, LoadIndex, Severity
+from remit.findings import Finding, FindingKind, LoadIndex, Severity
 from remit.present.check_html import render_html
+from remit.registry.refs import DutyRef
+from tests.factories import check_report, duty_ref, load_row
 
-SAMPLE = Path(__file__).parent.parent / "data" / "responsibility_lists"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -84,10 +85,6 @@ MATTERS = {
 }
 
 
-def _duty(list_id: str, row: int, unit: str, area: str, version: int = 1) -> DutyRef:
-    return DutyRef(list_id=list_id, version=version, row=row, unit=unit, role="lead", area=area)
-
-
 def _findings() -> list[Finding]:
     error, warning = Severity.error, Severity.warning
     return [
@@ -102,9 +99,9 @@ def _findings() -> list[Finding]:
             cells=2 * len(LEAVES),
             units=["HP-SCJ", "HP-NJDL", "HP-WT"],
             duties=[
-                _duty("HP-QZ-SCJ", 1, "HP-SCJ", "310101000000"),
-                _duty("HP-JZ-JB", 12, "HP-NJDL", NJDL, 2),
-                _duty("HP-JZ-JB", 13, "HP-WT", WT, 2),
+                duty_ref("HP-QZ-SCJ", 1, "HP-SCJ", "310101000000"),
+                duty_ref("HP-JZ-JB", 12, "HP-NJDL", NJDL, 2),
+                duty_ref("HP-JZ-JB", 13, "HP-WT", WT, 2),
             ],
             message="3 个单位对这些情形均为主办：区市场监督管理局、南京东路街道办事处、外滩街道办事处",
         ),
@@ -141,8 +138,8 @@ def _findings() -> list[Finding]:
             cells=3,
             units=["HP-CGJ", "HP-NJDL"],
             duties=[
-                _duty("HP-QZ-CGJ", 4, "HP-CGJ", "310101000000"),
-                _duty("HP-JZ-JB", 30, "HP-NJDL", NJDL),
+                duty_ref("HP-QZ-CGJ", 4, "HP-CGJ", "310101000000"),
+                duty_ref("HP-JZ-JB", 30, "HP-NJDL", NJDL),
             ],
             message="区城市管理行政执法局 在此为主办，但被优先级更高的 南京东路街道办事处 屏蔽",
         ),
@@ -152,7 +149,7 @@ def _findings() -> list[Finding]:
             severity=warning,
             matter="SJ0601",
             units=["HP-FGJ"],
-            duties=[_duty("HP-QZ-FGJ", 7, "HP-FGJ", "310101000000")],
+            duties=[duty_ref("HP-QZ-FGJ", 7, "HP-FGJ", "310101000000")],
             message="区房屋管理局：应于 2025-12-31 前复核（检查日 2026-11-28）",
         ),
         Finding(
@@ -190,49 +187,20 @@ def _cluster() -> ConflictCluster:
 
 def _load() -> list[LoadIndex]:
     return [
-        LoadIndex(
-            unit="HP-NJDL",
-            level="street",
-            kind="block",
-            staff=40,
-            capacity_hours=80000,
-            workload_hours=108000,
-            events_per_year=54000,
-            load_index=1.35,
-            overloaded=True,
+        load_row(
+            "HP-NJDL", "street", "block", staff=40, workload_hours=108000, events_per_year=54000
         ),
-        LoadIndex(
-            unit="HP-SCJ",
-            level="district",
-            kind="line",
-            staff=120,
-            capacity_hours=240000,
-            workload_hours=60000,
-            events_per_year=20000,
-            load_index=0.25,
-            overloaded=False,
+        load_row(
+            "HP-SCJ", "district", "line", staff=120, workload_hours=60000, events_per_year=20000
         ),
     ]
 
 
 def make_report(lang: str = "zh", **changes: Any) -> CheckReport:
-    findings = _findings()
-    counts: dict[str, int] = {}
-    severities: dict[str, int] = {}
-    for f in findings:
-        counts[f.kind.value] = counts.get(f.kind.value, 0) + 1
-        severities[f.severity.value] = severities.get(f.severity.value, 0) + 1
     fields: dict[str, Any] = {
-        "as_of": dt.date(2026, 11, 28),
+        "findings": _findings(),
         "snapshot_hash": "0123456789abcdef0123456789abcdef",
-        "subject": "2026-11-28",
         "filters": {"area": "310101000000", "list": "HP-JZ-JB"},
-        "config": CheckConfig(),
-        "lang": lang,
-        "counts": counts,
-        "severities": severities,
-        "checked": {"matters": 113, "leaf_areas": 15, "cells": 4321, "duties": 461},
-        "findings": findings,
         "load": _load(),
         "volume_source": "catalogue",
         "clusters": [_cluster()],
@@ -240,8 +208,7 @@ def make_report(lang: str = "zh", **changes: Any) -> CheckReport:
         "areas": AREAS,
         "units": UNITS,
     }
-    fields.update(changes)
-    return CheckReport(**fields)
+    return check_report(lang=lang, **(fields | changes))
 
 
 def make_compared(lang: str = "zh") -> CheckReport:
@@ -792,15 +759,6 @@ def test_browser_screenshot(opened: Any, tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- the sample's report
-
-
-@pytest.fixture(scope="module")
-def sample_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    """The sample lists (data/responsibility_lists) in a SQLite registry."""
-    registry = Registry.create(f"sqlite:///{tmp_path_factory.mktemp('sample') / 'registry.db'}")
-    registry.import_files([SAMPLE], by="fixture")
-    yield registry
-    registry.close()
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

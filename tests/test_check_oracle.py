@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from remit import Registry
@@ -48,17 +48,20 @@ from remit.registry.entities import (
     Duty,
     HitPolicy,
     Level,
-    ListInfo,
-    ListVersion,
     Matter,
     MatterKind,
     Role,
     Unit,
     UnitKind,
-    VersionStatus,
 )
-from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
-from tests.conftest import dump_yaml, write_areas_and_units
+from remit.registry.snapshot import DutyInForce, Snapshot
+from tests.factories import (
+    DETERMINISTIC,
+    catalogue_in_force,
+    domain_values,
+    dump_yaml,
+    write_areas_and_units,
+)
 
 ORACLE_EXAMPLES = int(os.environ.get("REMIT_ORACLE_EXAMPLES", 2000))
 FILL_EXAMPLES = 400
@@ -91,13 +94,6 @@ Cell = tuple[str, str, tuple[tuple[str, Any], ...]]
 """(matter, leaf area, ((attribute, value), …) sorted by attribute)."""
 Key = tuple[str, int, int]
 """A duty row: (list id, version, row)."""
-
-SETTINGS = {
-    "deadline": None,
-    "derandomize": True,
-    "database": None,
-    "suppress_health_check": list(HealthCheck),
-}
 
 
 # --- generated registries ---------------------------------------------------------------------
@@ -192,14 +188,6 @@ def _matters(draw: Any) -> dict[str, Matter]:
     return matters
 
 
-def _domain_values(domain: AttributeDomain) -> list[Any]:
-    if isinstance(domain, EnumDomain):
-        return list(domain.values)
-    if isinstance(domain, IntDomain):
-        return list(range(domain.min, domain.max + 1))
-    return [True, False]
-
-
 def raw_allows(spec: Any, value: Any) -> bool:
     """Does a raw (file-form) constraint allow ``value``? Labels are not used in ``spec``'s
     values (they are only put into the file by :func:`_labelled`)."""
@@ -230,7 +218,7 @@ def raw_allows(spec: Any, value: Any) -> bool:
 
 def _raw_constraint(draw: Any, domain: AttributeDomain) -> Any:
     """A constraint in one of the file forms, allowing at least one value of ``domain``."""
-    universe = _domain_values(domain)
+    universe = domain_values(domain)
     if isinstance(domain, BoolDomain):
         value = draw(st.booleans())
         return value if draw(st.booleans()) else {"eq": value}
@@ -311,25 +299,6 @@ def specs(draw: Any) -> Spec:
     return Spec(areas, units, matters, tuple(rows), with_catalogue=draw(st.integers(0, 4)) > 0)
 
 
-def _catalogue() -> ListInForce:
-    return ListInForce(
-        ListInfo("CAT", "事项目录", "catalogue"),
-        ListVersion(
-            list_id="CAT",
-            version=1,
-            status=VersionStatus.published,
-            effective_from=START,
-            effective_to=None,
-            author=None,
-            note=None,
-            content_hash="0" * 64,
-            parent_hash=None,
-            row_count=0,
-            created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        ),
-    )
-
-
 def snapshot_of(spec: Spec, extra: Iterable[DutyInForce] = ()) -> Snapshot:
     duties = [DutyInForce(r.list_id, 1, r.seq, r.duty) for r in spec.rows]
     return Snapshot(
@@ -337,7 +306,7 @@ def snapshot_of(spec: Spec, extra: Iterable[DutyInForce] = ()) -> Snapshot:
         hash="oracle",
         areas=spec.areas,
         units=spec.units,
-        catalogue=_catalogue() if spec.with_catalogue else None,
+        catalogue=catalogue_in_force(START) if spec.with_catalogue else None,
         matters=spec.matters,
         lists=(),
         duties=(*duties, *extra),
@@ -378,27 +347,19 @@ class Oracle:
         return {cell for cell, _ in self.masked}
 
 
-def _chain(areas: Mapping[str, Area], code: str) -> list[str]:
+def _chain(nodes: Mapping[str, Area] | Mapping[str, Matter], code: str) -> list[str]:
+    """``code`` and its parents (areas or matters), up to the first unknown or repeated one."""
     chain: list[str] = []
     current: str | None = code
-    while current is not None and current in areas and current not in chain:
+    while current is not None and current in nodes and current not in chain:
         chain.append(current)
-        current = areas[current].parent
-    return chain
-
-
-def _matter_chain(matters: Mapping[str, Matter], code: str) -> list[str]:
-    chain: list[str] = []
-    current: str | None = code
-    while current is not None and current in matters and current not in chain:
-        chain.append(current)
-        current = matters[current].parent
+        current = nodes[current].parent
     return chain
 
 
 def combinations(matter: Matter) -> list[tuple[tuple[str, Any], ...]]:
     names = sorted(matter.attributes)
-    domains = [_domain_values(matter.attributes[n]) for n in names]
+    domains = [domain_values(matter.attributes[n]) for n in names]
     return [tuple(zip(names, combo, strict=True)) for combo in itertools.product(*domains)]
 
 
@@ -413,7 +374,7 @@ def oracle(snapshot: Snapshot, area: str | None = None, matter: str | None = Non
     matter_parents = {m.parent for m in matters.values()}
     leaf_matters = [c for c in sorted(matters) if c not in matter_parents]
     if matter is not None:
-        leaf_matters = [c for c in leaf_matters if matter in _matter_chain(matters, c)]
+        leaf_matters = [c for c in leaf_matters if matter in _chain(matters, c)]
     result = Oracle(leaf_areas=len(leaves), matters=len(leaf_matters))
     for code in leaf_matters:
         info = matters[code]
@@ -467,7 +428,7 @@ def expand(finding: Finding, snapshot: Snapshot) -> list[Cell]:
         assert set(box) <= set(names), (finding.kind, box, names)
         axes = []
         for name in names:
-            universe = _domain_values(matter.attributes[name])
+            universe = domain_values(matter.attributes[name])
             values = box.get(name, universe)
             assert values and all(v in universe for v in values), (name, values, universe)
             assert all(type(v) is type(universe[0]) for v in values), (name, values)
@@ -579,7 +540,7 @@ def filtered_specs(draw: Any) -> tuple[Spec, str | None, str | None]:
 def test_check_matches_the_oracle_on_random_snapshots() -> None:
     seen: Counter[str] = Counter()
 
-    @settings(max_examples=ORACLE_EXAMPLES, **SETTINGS)
+    @settings(max_examples=ORACLE_EXAMPLES, **DETERMINISTIC)
     @given(case=filtered_specs())
     def run(case: tuple[Spec, str | None, str | None]) -> None:
         spec, area, matter = case
@@ -634,7 +595,7 @@ def _box_condition(box: Mapping[str, list[Any]], matter: Matter) -> dict[str, An
 def test_filling_the_gaps_closes_them_without_overlap() -> None:
     seen: Counter[str] = Counter()
 
-    @settings(max_examples=FILL_EXAMPLES, **SETTINGS)
+    @settings(max_examples=FILL_EXAMPLES, **DETERMINISTIC)
     @given(spec=specs(), data=st.data())
     def run(spec: Spec, data: st.DataObject) -> None:
         snapshot = snapshot_of(spec)
@@ -753,7 +714,7 @@ def write_registry(spec: Spec, root: Path, use_labels: bool) -> None:
 def test_check_matches_the_oracle_through_a_registry() -> None:
     seen: Counter[str] = Counter()
 
-    @settings(max_examples=REGISTRY_EXAMPLES, **SETTINGS)
+    @settings(max_examples=REGISTRY_EXAMPLES, **DETERMINISTIC)
     @given(spec=specs(), use_labels=st.booleans())
     def run(spec: Spec, use_labels: bool) -> None:
         spec = Spec(spec.areas, spec.units, spec.matters, spec.rows)  # a registry has a catalogue

@@ -6,9 +6,9 @@ README.md, "Deliberate overlaps and gaps"), so these tests need no registry.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -25,10 +25,11 @@ from remit.checks.report import (
     MatterLabel,
     UnitLabel,
 )
-from remit.findings import CheckConfig, DutyRef, Finding, FindingKind, LoadIndex, Severity
+from remit.findings import DutyRef, Finding, FindingKind, LoadIndex, Severity
 from remit.present.check_markdown import render_markdown
 from remit.present.check_text import Labels, render_text
 from remit.present.check_xlsx import sheet_title, write_xlsx
+from tests.factories import check_report, duty_ref, load_row
 
 STREETS = {  # street office → its street (area code, name)
     "HP-NJDL": ("310101002000", "南京东路街道"),
@@ -66,7 +67,7 @@ BRACKET_REGION = "location_type ∈ [pavement] ∧ is_shared = true"
 
 def _streets_rows(list_id: str, version: int, first: int) -> list[DutyRef]:
     return [
-        DutyRef(list_id=list_id, version=version, row=first + i, unit=unit, role="lead", area=area)
+        duty_ref(list_id, first + i, unit, area, version)
         for i, (unit, (area, _)) in enumerate(STREETS.items())
     ]
 
@@ -127,14 +128,7 @@ def _findings() -> list[Finding]:
             cells=15,
             units=["HP-JGW", *streets],
             duties=[
-                DutyRef(
-                    list_id="HP-QZ-JGW",
-                    version=1,
-                    row=12,
-                    unit="HP-JGW",
-                    role="lead",
-                    area="310101000000",
-                ),
+                duty_ref("HP-QZ-JGW", 12, "HP-JGW", "310101000000"),
                 *_streets_rows("HP-JZ-JB", 2, 101),
             ],
             message="区建设和管理委员会与各街道办事处均为主办",
@@ -149,14 +143,7 @@ def _findings() -> list[Finding]:
             cells=30,
             units=["HP-SCJ", *streets],
             duties=[
-                DutyRef(
-                    list_id="HP-QZ-SCJ",
-                    version=1,
-                    row=1,
-                    unit="HP-SCJ",
-                    role="lead",
-                    area="310101000000",
-                ),
+                duty_ref("HP-QZ-SCJ", 1, "HP-SCJ", "310101000000"),
                 *_streets_rows("HP-JZ-JB", 2, 201),
             ],
         ),
@@ -189,24 +176,8 @@ def _findings() -> list[Finding]:
             cells=2,
             units=["HP-NJDL", "HP-OWN-WY1"],
             duties=[
-                DutyRef(
-                    list_id="HP-JZ-JB",
-                    version=2,
-                    row=77,
-                    unit="HP-NJDL",
-                    role="lead",
-                    area="310101002000",
-                    priority=10,
-                ),
-                DutyRef(
-                    list_id="HP-QSDW",
-                    version=1,
-                    row=5,
-                    unit="HP-OWN-WY1",
-                    role="lead",
-                    area="310101002001",
-                    priority=20,
-                ),
+                duty_ref("HP-JZ-JB", 77, "HP-NJDL", "310101002000", 2, priority=10),
+                duty_ref("HP-QSDW", 5, "HP-OWN-WY1", "310101002001", priority=20),
             ],
         ),
         Finding(
@@ -215,16 +186,7 @@ def _findings() -> list[Finding]:
             severity=Severity.warning,
             matter="SJ0601",
             units=["HP-FGJ"],
-            duties=[
-                DutyRef(
-                    list_id="HP-QZ-FGJ",
-                    version=1,
-                    row=7,
-                    unit="HP-FGJ",
-                    role="lead",
-                    area="310101000000",
-                )
-            ],
+            duties=[duty_ref("HP-QZ-FGJ", 7, "HP-FGJ", "310101000000")],
             message="复核期限 2025-12-31 已过",
         ),
         Finding(
@@ -239,38 +201,14 @@ def _findings() -> list[Finding]:
 
 def _load() -> list[LoadIndex]:
     return [
-        LoadIndex(
-            unit="HP-CGJ",
-            level="district",
-            kind="line",
-            staff=40,
-            capacity_hours=80000,
-            workload_hours=72000,
-            events_per_year=36000,
-            load_index=0.9,
-            overloaded=False,
+        load_row(
+            "HP-CGJ", "district", "line", staff=40, workload_hours=72000, events_per_year=36000
         ),
-        LoadIndex(
-            unit="HP-NJDL",
-            level="street",
-            kind="block",
-            staff=12,
-            capacity_hours=24000,
-            workload_hours=12000,
-            events_per_year=6000,
-            load_index=0.5,
-            overloaded=False,
+        load_row(
+            "HP-NJDL", "street", "block", staff=12, workload_hours=12000, events_per_year=6000
         ),
-        LoadIndex(
-            unit="HP-WT",
-            level="street",
-            kind="block",
-            staff=8,
-            capacity_hours=16000,
-            workload_hours=21600,
-            events_per_year=10800.5,
-            load_index=1.35,
-            overloaded=True,
+        load_row(
+            "HP-WT", "street", "block", staff=8, workload_hours=21600, events_per_year=10800.5
         ),
     ]
 
@@ -289,29 +227,9 @@ def _cluster() -> ConflictCluster:
     )
 
 
-def _report(**changes) -> CheckReport:
-    findings = _findings()
-    counts: dict[str, int] = {}
-    severities: dict[str, int] = {}
-    for f in findings:
-        counts[f.kind.value] = counts.get(f.kind.value, 0) + 1
-        severities[f.severity.value] = severities.get(f.severity.value, 0) + 1
-    fields = {
-        "as_of": dt.date(2026, 11, 28),
-        "snapshot_hash": "0123456789abcdef" * 4,
-        "subject": "2026-11-28",
-        "config": CheckConfig(),
-        "lang": "zh",
-        "counts": counts,
-        "severities": severities,
-        "checked": {"matters": 113, "leaf_areas": 15, "cells": 4321, "duties": 461},
-        "findings": findings,
-        "load": _load(),
-        "clusters": [_cluster()],
-        **_labels(),
-    }
-    fields.update(changes)
-    return CheckReport(**fields)
+def _report(**changes: Any) -> CheckReport:
+    fields = {"findings": _findings(), "load": _load(), "clusters": [_cluster()], **_labels()}
+    return check_report(**(fields | changes))
 
 
 @pytest.fixture

@@ -5,19 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from click.testing import Result
 
 from remit import Registry
 from remit.registry.formats import DutySpec
-from tests.conftest import MINI
+from tests.factories import MINI, Cli, ok
 
-Cli = Callable[..., Result]
+pytestmark = pytest.mark.usefixtures("wide_terminal")
 
 DRAFT_V2 = """\
   - version: 2
@@ -30,16 +29,6 @@ DRAFT_V2 = """\
         unit: GAS
         role: supervise
 """
-
-
-@pytest.fixture(autouse=True)
-def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return result.stdout
 
 
 @pytest.fixture

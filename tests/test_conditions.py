@@ -17,6 +17,7 @@ from remit.conditions import (
     parse_condition_text,
     render_condition,
 )
+from tests.factories import domain_values
 
 Domain = EnumDomain | IntDomain | BoolDomain
 
@@ -309,11 +310,7 @@ def domain_sets(draw: st.DrawFn) -> dict[str, Domain]:
 
 
 def universe(domain: Domain) -> set[Any]:
-    if isinstance(domain, EnumDomain):
-        return set(domain.values)
-    if isinstance(domain, IntDomain):
-        return set(range(domain.min, domain.max + 1))
-    return {True, False}
+    return set(domain_values(domain))
 
 
 def allowed(constraint: dict[str, Any] | None, domain: Domain) -> set[Any]:

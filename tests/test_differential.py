@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from remit import Registry
@@ -44,21 +44,18 @@ from remit.registry.entities import (
     Duty,
     HitPolicy,
     Level,
-    ListInfo,
-    ListVersion,
     Matter,
     MatterKind,
     Role,
     Unit,
     UnitKind,
-    VersionStatus,
 )
-from remit.registry.snapshot import DutyInForce, ListInForce, Snapshot
+from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.router import Router
 from remit.routing.rules.compile import RuleSet, load_rules
 from remit.timelimit import parse_time_limit
-from tests.conftest import dump_yaml, write_areas_and_units
+from tests.factories import DETERMINISTIC, catalogue_in_force, dump_yaml, write_areas_and_units
 
 SNAPSHOT_EXAMPLES = int(os.environ.get("REMIT_DIFF_EXAMPLES", 420))
 EVENTS_PER_SNAPSHOT = 25
@@ -407,22 +404,7 @@ def events(
 
 def snapshot_of(spec: Spec) -> Snapshot:
     """The in-memory snapshot of ``spec`` (its version 1 rows)."""
-    catalogue = ListInForce(
-        ListInfo("CAT", "事项目录", "catalogue"),
-        ListVersion(
-            list_id="CAT",
-            version=1,
-            status=VersionStatus.published,
-            effective_from=START,
-            effective_to=None,
-            author=None,
-            note=None,
-            content_hash="0" * 64,
-            parent_hash=None,
-            row_count=len(spec.matters),
-            created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        ),
-    )
+    catalogue = catalogue_in_force(START, row_count=len(spec.matters))
     content = repr(
         (sorted(spec.areas.items()), sorted(spec.units.items()), spec.matters, spec.rows)
     )
@@ -576,13 +558,7 @@ def snapshot_cases(draw: Any) -> tuple[Spec, list[dict[str, Any]], bool]:
 def test_router_engines_agree_on_snapshots(rulesets: tuple[RuleSet, RuleSet]) -> None:
     checked: Counter[str] = Counter()
 
-    @settings(
-        max_examples=SNAPSHOT_EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @settings(max_examples=SNAPSHOT_EXAMPLES, **DETERMINISTIC)
     @given(case=snapshot_cases())
     def run(case: tuple[Spec, list[dict[str, Any]], bool]) -> None:
         spec, events_, variant = case
@@ -774,13 +750,7 @@ def registry_cases(draw: Any) -> tuple[DatedSpec, list[dict[str, Any]], bool]:
 def test_router_engines_agree_across_effective_dates(rulesets: tuple[RuleSet, RuleSet]) -> None:
     checked: Counter[str] = Counter()
 
-    @settings(
-        max_examples=REGISTRY_EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
+    @settings(max_examples=REGISTRY_EXAMPLES, **DETERMINISTIC)
     @given(case=registry_cases())
     def run(case: tuple[DatedSpec, list[dict[str, Any]], bool]) -> None:
         dated, events_, variant = case

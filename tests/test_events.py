@@ -20,7 +20,7 @@ from remit import InputError, Problem, Registry, Snapshot
 from remit.events.model import LOCAL_ZONE, Event, EventIn
 from remit.events.read import parse_json_line, read_events
 from remit.events.resolve import EventResolver, resolve_event, resolver_for
-from tests.conftest import MINI
+from tests.factories import MINI, sqlite_registry
 
 AS_OF = dt.date(2024, 6, 1)
 WHERE = {"source": "events.jsonl", "line": 7}
@@ -29,11 +29,8 @@ SHANGHAI = dt.timedelta(hours=8)
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
-    path = tmp_path_factory.mktemp("events") / "registry.db"
-    registry = Registry.create(f"sqlite:///{path}")
-    registry.import_files([MINI], by="fixture")
-    yield registry
-    registry.close()
+    with sqlite_registry(tmp_path_factory.mktemp("events") / "registry.db", MINI) as registry:
+        yield registry
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,20 @@ CSV (UTF-8 with BOM) or XLSX in the layout a table import reads back without a m
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import Result
 from openpyxl import load_workbook
 
-from remit import Duty, InputError, ListVersion, Registry
-from remit.hashing import canonical_json
+from remit import InputError, ListVersion, Registry
 from remit.legal import LegalBasisKind
 from remit.registry.entities import ProvenanceKind
 from remit.registry.table_import import EXPORT_COLUMNS
-from tests.conftest import MINI, file_digest
+from tests.factories import MINI, Cli, contents, file_digest, read_csv, sqlite_registry, write
+
+pytestmark = pytest.mark.usefixtures("wide_messages")
 
 D = dt.date
 HEADER = [
@@ -77,40 +75,13 @@ versions:
 """
 
 
-@pytest.fixture(autouse=True)
-def _wide_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Error messages are printed by rich; keep each problem on one line."""
-    monkeypatch.setenv("COLUMNS", "10000")
-
-
 def _versions(registry: Registry, list_id: str) -> tuple[ListVersion, ...]:
     return next(s for s in registry.lists() if s.info.id == list_id).versions
 
 
-def _write(path: Path, text: str) -> Path:
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def contents(duties: tuple[Duty, ...]) -> set[str]:
-    return {canonical_json(d.content()) for d in duties}
-
-
-def newest(registry: Registry, list_id: str) -> ListVersion:
-    summary = next(s for s in registry.lists() if s.info.id == list_id)
-    return registry.version(list_id, summary.versions[-1].version)
-
-
-def read_csv(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        return list(csv.reader(handle))
-
-
 def fresh_registry(path: Path, *files: Path) -> Registry:
-    """A new SQLite registry with the mini tree's areas, units and catalogue, and ``files``."""
-    registry = Registry.create(f"sqlite:///{path}")
-    registry.import_files([MINI / "areas.yaml", MINI / "units.yaml", *files])
-    return registry
+    """A new SQLite registry with the mini tree's areas and units, and ``files``."""
+    return sqlite_registry(path, MINI / "areas.yaml", MINI / "units.yaml", *files, by=None)
 
 
 def meta(version: ListVersion) -> tuple[object, ...]:
@@ -166,7 +137,7 @@ def test_csv_has_a_bom_and_the_import_layout(mini_registry: Registry, tmp_path: 
 
 
 def test_version_option_selects_the_version(
-    cli: Callable[..., Result], mini_registry: Registry, db_url: str, tmp_path: Path
+    cli: Cli, mini_registry: Registry, db_url: str, tmp_path: Path
 ) -> None:
     default, first = tmp_path / "default.csv", tmp_path / "v1.csv"
     result = cli("registry", "export", "QZ-CGJ", "--format", "csv", "-o", default, db=db_url)
@@ -185,7 +156,7 @@ def test_version_option_selects_the_version(
 def test_xlsx_header_row_is_the_chinese_column_names(
     mini_registry: Registry, tmp_path: Path
 ) -> None:
-    mini_registry.import_files([_write(tmp_path / "rt.yaml", ROUND_TRIP_LIST)])
+    mini_registry.import_files([write(tmp_path / "rt.yaml", ROUND_TRIP_LIST)])
     out = tmp_path / "rt.xlsx"
     assert mini_registry.export("QZ-RT", "xlsx", out) == 8
     book = load_workbook(out)
@@ -223,7 +194,7 @@ def test_table_export_reimports_as_an_equal_draft(
     part of the rows. Units are written by name, areas by code, matters by code and name;
     cells are stripped of surrounding blanks.
     """
-    mini_registry.import_files([_write(tmp_path / "rt.yaml", ROUND_TRIP_LIST)])
+    mini_registry.import_files([write(tmp_path / "rt.yaml", ROUND_TRIP_LIST)])
     original = mini_registry.version("QZ-RT", 1)
     out = tmp_path / f"rt.{fmt}"
     mini_registry.export("QZ-RT", fmt, out)
@@ -242,7 +213,7 @@ def test_what_a_table_does_not_carry(reg: Registry, tmp_path: Path) -> None:
     the kind its title implies."""
     reg.import_files(
         [
-            _write(
+            write(
                 tmp_path / "njdl.yaml",
                 (MINI / "lists" / "street-njdl.yaml").read_text(encoding="utf-8")
                 + "  - version: 2\n    status: draft\n    duties:\n"
@@ -269,7 +240,7 @@ def test_what_a_table_does_not_carry(reg: Registry, tmp_path: Path) -> None:
 
 
 def test_catalogue_is_not_exported_as_a_table(
-    cli: Callable[..., Result], mini_registry: Registry, db_url: str, tmp_path: Path
+    cli: Cli, mini_registry: Registry, db_url: str, tmp_path: Path
 ) -> None:
     for fmt in ("csv", "xlsx"):
         out = tmp_path / f"cat.{fmt}"
@@ -280,7 +251,7 @@ def test_catalogue_is_not_exported_as_a_table(
 
 
 def test_unknown_list_version_or_format(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, tmp_path: Path
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.csv"
     result = cli(
@@ -345,9 +316,7 @@ def test_yaml_export_reimports_with_identical_hashes(
     assert not mini_registry.import_files(list(exported.values())).changed
 
 
-def test_cli_yaml_export(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, tmp_path: Path
-) -> None:
+def test_cli_yaml_export(cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path) -> None:
     out = tmp_path / "cgj.yaml"
     before = file_digest(tmp_path / "registry.db")
     result = cli("registry", "export", "QZ-CGJ", "--format", "yaml", "-o", out, db=sqlite_url)

@@ -8,19 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import Result
 
 from remit import InputError, Registry
 from remit.registry.entities import Role
 from remit.registry.table_import import EXPORT_COLUMNS
-from tests.test_bad_input import assert_located, edit, failing, init, problem_line
-from tests.test_export import contents, read_csv
-from tests.test_tabular import csv_bytes, newest, refused, row, write
+from tests.factories import (
+    Cli,
+    assert_located,
+    contents,
+    csv_bytes,
+    edit,
+    failing,
+    import_refused,
+    init,
+    newest,
+    problem_line,
+    read_csv,
+    row,
+    write,
+)
+
+pytestmark = pytest.mark.usefixtures("wide_messages")
 
 D = dt.date
 HEADER = list(EXPORT_COLUMNS.values())
@@ -54,12 +66,6 @@ versions:
         role: not_responsible
 """
 REFUSAL_FILE = "lists/refusal-njdl.yaml"
-
-
-@pytest.fixture(autouse=True)
-def _wide_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Error messages are printed by rich; keep each problem on one line."""
-    monkeypatch.setenv("COLUMNS", "10000")
 
 
 @pytest.fixture
@@ -170,7 +176,7 @@ def test_refer_to_is_part_of_the_content(reg: Registry, tmp_path: Path) -> None:
 
 
 def test_diff_shows_the_changed_referral(
-    cli: Callable[..., Result], sqlite_url: str, tree: Path, tmp_path: Path
+    cli: Cli, sqlite_url: str, tree: Path, tmp_path: Path
 ) -> None:
     init(sqlite_url, tree)
     table = tmp_path / "v2.csv"
@@ -359,9 +365,7 @@ BAD_YAML: dict[str, tuple[str, str, int, str, tuple[str, ...]]] = {
 
 
 @pytest.mark.parametrize("case", list(BAD_YAML))
-def test_bad_refer_to_in_a_file(
-    case: str, cli: Callable[..., Result], sqlite_url: str, tree: Path
-) -> None:
+def test_bad_refer_to_in_a_file(case: str, cli: Cli, sqlite_url: str, tree: Path) -> None:
     old, new, line, field, expected = BAD_YAML[case]
     target = tree / REFUSAL_FILE
     edit(target, old, new)
@@ -373,9 +377,7 @@ def test_bad_refer_to_in_a_file(
         assert registry.lists() == []
 
 
-def test_bad_refer_to_on_both_databases(
-    cli: Callable[..., Result], db_url: str, tree: Path
-) -> None:
+def test_bad_refer_to_on_both_databases(cli: Cli, db_url: str, tree: Path) -> None:
     target = tree / REFUSAL_FILE
     edit(target, "refer_to: 区房管局\n", "refer_to: 不存在的单位\n")
     edit(target, "refer_to: CGJ\n", "refer_to: 区绿化市容局\n")
@@ -394,7 +396,7 @@ def test_bad_refer_to_on_both_databases(
         assert registry.log() == []
 
 
-def test_bad_refer_to_in_chinese(cli: Callable[..., Result], sqlite_url: str, tree: Path) -> None:
+def test_bad_refer_to_in_chinese(cli: Cli, sqlite_url: str, tree: Path) -> None:
     target = tree / REFUSAL_FILE
     edit(
         target,
@@ -411,7 +413,7 @@ def test_bad_refer_to_in_chinese(cli: Callable[..., Result], sqlite_url: str, tr
 
 
 def test_bad_refer_to_on_a_new_version_of_a_published_list(
-    cli: Callable[..., Result], sqlite_url: str, tree: Path
+    cli: Cli, sqlite_url: str, tree: Path
 ) -> None:
     """Against what the registry holds: the file's unchanged version 1 is fine, its new version
     2 is refused, and the registry keeps version 1 only."""
@@ -464,15 +466,14 @@ BAD_CSV: dict[str, tuple[list[list[str]], list[str]]] = {
 @pytest.mark.parametrize("case", list(BAD_CSV))
 def test_bad_refer_to_in_a_table(
     case: str,
-    cli: Callable[..., Result],
+    cli: Cli,
     reg: Registry,
     sqlite_url: str,
     tmp_path: Path,
 ) -> None:
     rows, expected = BAD_CSV[case]
     table = write(tmp_path / "t.csv", csv_bytes([HEADER, *rows]))
-    db_file = Path(sqlite_url.removeprefix("sqlite:///"))
-    problems = refused(cli, sqlite_url, db_file, table, "--list", "JD-NJDL")
+    problems = import_refused(cli, sqlite_url, table, "--list", "JD-NJDL")
     assert problems == [line.format(t=table) for line in expected]
     assert [v.version for v in next(s for s in reg.lists() if s.info.id == "JD-NJDL").versions] == [
         1
@@ -480,7 +481,7 @@ def test_bad_refer_to_in_a_table(
 
 
 def test_mapping_names_the_refer_to_column_in_problems(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, tmp_path: Path
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
 ) -> None:
     rows = [["事项", "不负责单位", "转交"], ["群租", "南京东路街道", "区房管"]]
     mapping = write(
@@ -489,8 +490,7 @@ def test_mapping_names_the_refer_to_column_in_problems(
         "  refer_to: 转交\n",
     )
     table = write(tmp_path / "t.csv", csv_bytes(rows))
-    db_file = Path(sqlite_url.removeprefix("sqlite:///"))
-    problems = refused(cli, sqlite_url, db_file, table, "--list", "JD-NJDL", "--mapping", mapping)
+    problems = import_refused(cli, sqlite_url, table, "--list", "JD-NJDL", "--mapping", mapping)
     assert problems == [
         f"{table}, row 2, field 转交 (refer_to): unknown unit '区房管'; expected a unit code, "
         "name or alias (did you mean '区房屋管理局'?)"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +18,28 @@ from click.testing import Result
 from remit import Registry
 from remit.routing import batch
 from remit.routing.rules.compile import load_rules
-from tests.conftest import FIXTURES, file_digest
+from tests.factories import (
+    FIXTURES,
+    Cli,
+    event,
+    exits,
+    file_digest,
+    invoke,
+    ok,
+    schema_errors,
+    sqlite_registry_url,
+)
 
-Cli = Callable[..., Result]
+pytestmark = pytest.mark.usefixtures("wide_terminal")
 
 ROUTING = FIXTURES / "routing"
 EMERGENCY_CONFIG = "file: rules\nid: emergency-config\nconfig: {emergency_matters: [SJ0107]}\n"
 
 
-@pytest.fixture(autouse=True)
-def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
-
-
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The routing fixture in a registry that the tests only read."""
-    path = tmp_path_factory.mktemp("routing") / "registry.db"
-    registry = Registry.create(f"sqlite:///{path}")
-    registry.import_files([ROUTING], by="fixture")
-    registry.close()
-    return f"sqlite:///{path}"
+    return sqlite_registry_url(tmp_path_factory.mktemp("routing") / "registry.db", ROUTING)
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +55,8 @@ def stamps(url: str) -> dict[str, str]:
         registry.close()
 
 
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.stdout, result.stderr)
-    return result.stdout
-
-
 def refused(result: Result, *says: str) -> str:
-    assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert "Traceback" not in result.output
+    exits(result, 2)
     for text in says:
         assert text in result.stderr, result.stderr
     return result.stderr
@@ -71,56 +65,9 @@ def refused(result: Result, *says: str) -> str:
 # --- a JSON Schema check of the published decision schema (required keys, types, enums) ---------
 
 
-def schema_errors(
-    value: Any, schema: dict[str, Any], root: dict[str, Any], at: str = "$"
-) -> list[str]:
-    if "$ref" in schema:
-        return schema_errors(value, root["$defs"][schema["$ref"].rsplit("/", 1)[1]], root, at)
-    if "anyOf" in schema:
-        options = [schema_errors(value, option, root, at) for option in schema["anyOf"]]
-        return [] if any(not errors for errors in options) else [e for o in options for e in o]
-    if "enum" in schema and value not in schema["enum"]:
-        return [f"{at}: {value!r} is not one of {schema['enum']}"]
-    kind = schema.get("type")
-    checks = {
-        "object": lambda v: isinstance(v, dict),
-        "array": lambda v: isinstance(v, list),
-        "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "boolean": lambda v: isinstance(v, bool),
-        "null": lambda v: v is None,
-    }
-    if kind is not None and not checks[kind](value):
-        return [f"{at}: {value!r} is not of type {kind}"]
-    errors: list[str] = []
-    if kind == "string" and schema.get("format") in {"date", "date-time"}:
-        try:
-            parse = dt.date if schema["format"] == "date" else dt.datetime
-            parse.fromisoformat(value)
-        except ValueError:
-            errors.append(f"{at}: {value!r} is not a {schema['format']}")
-    if kind == "object":
-        properties = schema.get("properties", {})
-        errors += [f"{at}: missing {key}" for key in schema.get("required", []) if key not in value]
-        if schema.get("additionalProperties") is False:
-            errors += [f"{at}: unexpected {key}" for key in value if key not in properties]
-        for key, item in value.items():
-            if key in properties:
-                errors += schema_errors(item, properties[key], root, f"{at}.{key}")
-    if kind == "array":
-        for i, item in enumerate(value):
-            errors += schema_errors(item, schema.get("items", {}), root, f"{at}[{i}]")
-    return errors
-
-
 @pytest.fixture(scope="module")
 def decision_schema() -> dict[str, Any]:
-    from click.testing import CliRunner
-
-    from remit.cli import main
-
-    result = CliRunner().invoke(main, ["schema", "--kind", "decision"], catch_exceptions=False)
-    schema = json.loads(result.stdout)
+    schema = json.loads(invoke("schema", "--kind", "decision", lang=None).stdout)
     assert schema["$defs"]["Status"]["enum"] == ["routed", "fallback", "conflict", "unroutable"]
     assert set(schema["required"]) >= {
         "decision_id",
@@ -336,8 +283,10 @@ def jsonl(*items: Any) -> bytes:
     return out
 
 
-def ev(id: str, matter: str, area: str, reported: str = "2025-09-30T10:00:00", **more: Any):
-    return {"id": id, "matter": matter, "area": area, "reported_at": reported, **more}
+def ev(
+    id: str, matter: str, area: str, reported: str = "2025-09-30T10:00:00", **more: Any
+) -> dict[str, Any]:
+    return event(matter, area, reported, id=id, **more)
 
 
 BATCH = jsonl(

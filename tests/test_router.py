@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import Result
 
 from remit import Registry
 from remit.errors import InputError
@@ -26,7 +24,8 @@ from remit.routing.decision import RoutingDecision
 from remit.routing.engine import EngineError
 from remit.routing.router import Router
 from remit.routing.rules.compile import load_rules
-from tests.conftest import FIXTURES
+from tests.factories import FIXTURES, Cli, sqlite_registry
+from tests.factories import event as make_event
 
 ROUTING = FIXTURES / "routing"
 SH = ZoneInfo("Asia/Shanghai")
@@ -34,8 +33,6 @@ CITY, DISTRICT = "990000000000", "990100000000"
 S1, S2 = "990100001000", "990100002000"
 COMMUNITY, GRID = "990100001001", "99010000100101"
 DEFAULT_RULES = 18
-
-Cli = Callable[..., Result]
 
 
 def at(*args: int) -> dt.datetime:
@@ -45,7 +42,8 @@ def at(*args: int) -> dt.datetime:
 def event(
     matter: str, area: str = S1, reported: str = "2025-09-30T10:00:00", **fields: Any
 ) -> dict[str, Any]:
-    return {"id": "E1", "matter": matter, "area": area, "reported_at": reported, **fields}
+    """An event on the routing fixture: in street S1, on 2025-09-30 at 10:00, unless told."""
+    return make_event(matter, area, reported, **fields)
 
 
 # Every case routed by the tests below; all of them also go through both engines, cached and
@@ -165,10 +163,7 @@ def rules_dir(root: Path, name: str, text: str) -> Path:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    path = tmp_path_factory.mktemp("routing") / "registry.db"
-    registry = Registry.create(f"sqlite:///{path}")
-    registry.import_files([ROUTING], by="fixture")
-    return registry
+    return sqlite_registry(tmp_path_factory.mktemp("routing") / "registry.db", ROUTING)
 
 
 @pytest.fixture(scope="module")

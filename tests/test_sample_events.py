@@ -9,7 +9,7 @@ import pytest
 
 from remit import Registry
 from remit.routing.batch import route_batch
-from tests.conftest import ROOT, SAMPLE
+from tests.factories import ROOT, SAMPLE, sqlite_registry
 
 EVENTS = ROOT / "data" / "events"
 
@@ -26,9 +26,7 @@ def documented() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], list[dict]]:
-    db = tmp_path_factory.mktemp("sample") / "sample.db"
-    registry = Registry.create(f"sqlite:///{db}")
-    registry.import_files([SAMPLE])
+    registry = sqlite_registry(tmp_path_factory.mktemp("sample") / "sample.db", SAMPLE, by=None)
     out, bad = io.StringIO(), io.StringIO()
     summary = route_batch(
         registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"

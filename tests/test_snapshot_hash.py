@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from remit import Registry
 from remit.hashing import canonical_json, content_hash
-from tests.conftest import MINI
+from tests.factories import MINI
 
 D = dt.date
 DATES = (D(2023, 6, 1), D(2024, 6, 1), D(2025, 6, 1), D(2025, 8, 1))

@@ -6,23 +6,22 @@ was expected, and a registry left byte-for-byte as it was."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from openpyxl import Workbook
 
-from remit import Duty, InputError, ListVersion, Registry
+from remit import Duty, InputError, Registry
 from remit.legal import LegalBasisKind
 from remit.registry.entities import Role, VersionStatus
 from remit.registry.table_import import EXPORT_COLUMNS
 from remit.timelimit import TimeUnit
-from tests.conftest import file_digest
+from tests.factories import Cli, csv_bytes, import_refused, newest, row, write
+
+pytestmark = pytest.mark.usefixtures("wide_messages")
 
 D = dt.date
 HEADER = list(EXPORT_COLUMNS.values())
@@ -30,41 +29,6 @@ HEADER = list(EXPORT_COLUMNS.values())
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def _wide_messages(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Error messages are printed by rich; keep each problem on one line."""
-    monkeypatch.setenv("COLUMNS", "10000")
-
-
-@pytest.fixture
-def db_file(sqlite_url: str) -> Path:
-    return Path(sqlite_url.removeprefix("sqlite:///"))
-
-
-def row(**cells: str) -> list[str]:
-    """A row in the default (export) layout: ``row(matter="SJ0501", unit="CGJ")``."""
-    return [cells.get(name, "") for name in EXPORT_COLUMNS]
-
-
-def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode(encoding)
-
-
-def write(path: Path, data: bytes | str) -> Path:
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
-
-
-def newest(registry: Registry, list_id: str) -> ListVersion:
-    summary = next(s for s in registry.lists() if s.info.id == list_id)
-    return registry.version(list_id, summary.versions[-1].version)
 
 
 def by_unit(duties: tuple[Duty, ...]) -> dict[tuple[str, str], Duty]:
@@ -158,7 +122,7 @@ def test_table_is_the_next_draft_and_is_in_force_once_published(
 
 
 def test_cli_imports_a_table_and_publishes_it(
-    cli: Callable[..., Result], mini_registry: Registry, db_url: str, tmp_path: Path
+    cli: Cli, mini_registry: Registry, db_url: str, tmp_path: Path
 ) -> None:
     table = write(tmp_path / "cgj.csv", csv_bytes(SAMPLE_ROWS, "gb18030"))
     result = cli("registry", "import", table, "--list", "QZ-CGJ", "--note", "表格导入", db=db_url)
@@ -691,29 +655,17 @@ BAD_CSV: dict[str, tuple[list[list[str]], list[str]]] = {
 }
 
 
-def refused(cli: Callable[..., Result], db: str, db_file: Path, *args: object) -> list[str]:
-    """Run an import that must be refused; return the problem lines."""
-    before = file_digest(db_file)
-    result = cli("registry", "import", *args, db=db)
-    assert result.exit_code == 2, result.output
-    assert file_digest(db_file) == before
-    header, *problems = result.stderr.strip().splitlines()
-    assert header == f"{len(problems)} problem(s) found; nothing was written."
-    return problems
-
-
 @pytest.mark.parametrize("case", list(BAD_CSV))
 def test_bad_rows_are_refused(
-    cli: Callable[..., Result],
+    cli: Cli,
     reg: Registry,
     sqlite_url: str,
-    db_file: Path,
     tmp_path: Path,
     case: str,
 ) -> None:
     rows, expected = BAD_CSV[case]
     table = write(tmp_path / "t.csv", csv_bytes([HEADER, *rows]))
-    problems = refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ")
+    problems = import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ")
     assert problems == [line.format(t=table) for line in expected]
 
 
@@ -735,7 +687,7 @@ def test_bad_rows_leave_postgres_and_sqlite_unchanged(
 
 
 def test_missing_column_named_by_the_mapping(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, db_file: Path, tmp_path: Path
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
 ) -> None:
     table = write(
         tmp_path / "t.csv", csv_bytes([["事项", "牵头单位", "时限"], ["游商", "CGJ", "2小时"]])
@@ -744,7 +696,7 @@ def test_missing_column_named_by_the_mapping(
         tmp_path / "m.yaml",
         "file: mapping\ncolumns: {matter_name: 事项, lead: 主办单位, assist: 协办单位, time_limit: 时限}\n",
     )
-    problems = refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ", "--mapping", mapping)
+    problems = import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ", "--mapping", mapping)
     assert problems == [
         f"{table}, row 1: the mapping names column '{column}' for {field}, but the header has "
         "事项, 牵头单位, 时限"
@@ -753,11 +705,11 @@ def test_missing_column_named_by_the_mapping(
 
 
 def test_missing_column_of_the_default_layout(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, db_file: Path, tmp_path: Path
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
 ) -> None:
     header = [("责任部门" if h == "责任单位" else h) for h in HEADER]
     table = write(tmp_path / "t.csv", csv_bytes([header, row(matter="SJ0501", unit="CGJ")]))
-    [problem] = refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ")
+    [problem] = import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ")
     assert problem == (
         f"{table}, row 1: the table has no column 责任单位; without --mapping a table is read in "
         "the export layout (" + "、".join(HEADER) + "), else give a mapping file"
@@ -779,19 +731,17 @@ def test_default_layout_needs_only_its_key_columns(reg: Registry, tmp_path: Path
     )
 
 
-def test_bad_mapping_file(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, db_file: Path, tmp_path: Path
-) -> None:
+def test_bad_mapping_file(cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path) -> None:
     table = write(tmp_path / "t.csv", csv_bytes([["事项", "单位"], ["游商", "CGJ"]]))
     mapping = write(
         tmp_path / "m.yaml",
         "file: mapping\nencoding: latin1\ncolumns: {matter_name: 事项, unit: 单位}\n",
     )
-    [problem] = refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ", "--mapping", mapping)
+    [problem] = import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ", "--mapping", mapping)
     assert problem.startswith(f"{mapping}, line 2, field encoding: Input should be 'auto', 'utf-8'")
 
     mapping.write_text("file: mapping\ncolumns: {事项: matter_name}\n", encoding="utf-8")
-    [problem] = refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ", "--mapping", mapping)
+    [problem] = import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ", "--mapping", mapping)
     assert f"{mapping}, line 1: " in problem and "unknown column field(s) ['事项']" in problem
 
 
@@ -806,10 +756,9 @@ GB_TRUNCATED = "事项编码,责任单位\r\nSJ0501,".encode("gb18030") + b"\x81
     ids=["utf16", "gb-bad-trail", "gb-truncated", "stray-bytes"],
 )
 def test_bytes_that_are_neither_utf8_nor_gb18030(
-    cli: Callable[..., Result],
+    cli: Cli,
     reg: Registry,
     sqlite_url: str,
-    db_file: Path,
     tmp_path: Path,
     data: bytes,
 ) -> None:
@@ -817,7 +766,7 @@ def test_bytes_that_are_neither_utf8_nor_gb18030(
         with pytest.raises(UnicodeDecodeError):
             data.decode(codec)
     table = write(tmp_path / "t.csv", data)
-    assert refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ") == [
+    assert import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ") == [
         f"{table}: cannot decode the file as utf-8-sig / gb18030; expected UTF-8 (with or "
         "without BOM) or GB18030/GBK"
     ]
@@ -836,16 +785,15 @@ def test_bytes_that_are_neither_utf8_nor_gb18030(
     ids=["empty", "blank-lines", "bom-only", "empty-cells", "header-only", "header-blank-rows"],
 )
 def test_empty_tables(
-    cli: Callable[..., Result],
+    cli: Cli,
     reg: Registry,
     sqlite_url: str,
-    db_file: Path,
     tmp_path: Path,
     data: bytes,
     expected: str,
 ) -> None:
     table = write(tmp_path / "t.csv", data)
-    assert refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ") == [f"{table}: {expected}"]
+    assert import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ") == [f"{table}: {expected}"]
 
 
 def _zip(parts: dict[str, bytes]) -> bytes:
@@ -880,30 +828,28 @@ def _corrupt_workbooks(tmp_path: Path) -> dict[str, bytes]:
     ["not a zip", "truncated", "zip without a workbook", "malformed sheet", "malformed workbook"],
 )
 def test_corrupt_xlsx(
-    cli: Callable[..., Result],
+    cli: Cli,
     reg: Registry,
     sqlite_url: str,
-    db_file: Path,
     tmp_path: Path,
     case: str,
 ) -> None:
     table = write(tmp_path / "t.xlsx", _corrupt_workbooks(tmp_path)[case])
-    [problem] = refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ")
+    [problem] = import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ")
     assert problem.startswith(f"{table}: cannot read the workbook: ")
     assert len(problem) > len(f"{table}: cannot read the workbook: ")
 
 
 @pytest.mark.parametrize("suffix", [".txt", ".xls", ".ods"])
 def test_unsupported_suffix(
-    cli: Callable[..., Result],
+    cli: Cli,
     reg: Registry,
     sqlite_url: str,
-    db_file: Path,
     tmp_path: Path,
     suffix: str,
 ) -> None:
     table = write(tmp_path / f"t{suffix}", csv_bytes([HEADER, row(matter="SJ0501", unit="CGJ")]))
-    assert refused(cli, sqlite_url, db_file, table, "--list", "QZ-CGJ") == [
+    assert import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ") == [
         f"{table}: unsupported file type '{suffix}'; expected .csv, .tsv, .xlsm, .xlsx, .yaml, .yml"
     ]
     with pytest.raises(InputError) as err:
@@ -914,18 +860,18 @@ def test_unsupported_suffix(
 
 
 def test_list_option_missing_or_unknown(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, db_file: Path, tmp_path: Path
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
 ) -> None:
     table = write(tmp_path / "t.csv", csv_bytes([HEADER, row(matter="SJ0501", unit="CGJ")]))
-    assert refused(cli, sqlite_url, db_file, table) == [
+    assert import_refused(cli, sqlite_url, table) == [
         f"{table}: a table import needs --list LIST-ID"
     ]
     for list_id in ("QZ-NOPE", "CAT"):  # the catalogue is not a list a table can feed
-        assert refused(cli, sqlite_url, db_file, table, "--list", list_id) == [
+        assert import_refused(cli, sqlite_url, table, "--list", list_id) == [
             f"unknown list '{list_id}'; known lists: JD-NJDL, QZ-CGJ"
         ]
     missing = tmp_path / "missing.csv"
-    assert refused(cli, sqlite_url, db_file, missing, "--list", "QZ-CGJ") == [
+    assert import_refused(cli, sqlite_url, missing, "--list", "QZ-CGJ") == [
         f"{missing}: no such file or directory"
     ]
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 
 from remit import InputError, Registry
+from tests.factories import MINI
 
 D = dt.date
 
@@ -48,8 +49,6 @@ def test_same_versions_in_force_share_a_hash(mini_registry: Registry) -> None:
 
 
 def test_reimport_is_idempotent(mini_registry: Registry) -> None:
-    from tests.conftest import MINI
-
     result = mini_registry.import_files([MINI])
     assert not result.changed
     assert result.plan.unchanged == 4
