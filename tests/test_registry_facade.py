@@ -16,7 +16,7 @@ from remit.registry import store
 from remit.registry.parse import collect_yaml, parse_files
 from remit.registry.plan import plan_import
 from remit.registry.state import RegistryState
-from tests.conftest import MINI, ROOT, SAMPLE
+from tests.factories import MINI, ROOT, SAMPLE
 
 Cli = Callable[..., Result]
 REQUESTS = ROOT / "data" / "admission_requests"
