@@ -1,18 +1,35 @@
 # remit — set-up commands. Needs only Python 3.11 or 3.12 on the machine.
+# Exit status 0 when the interpreter given is Python 3.11 or 3.12.
+GOOD_PYTHON := -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] <= (3,12)))'
 PYTHON ?= $(shell for p in python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(not ((3,11) <= sys.version_info[:2] <= (3,12)))' 2>/dev/null && { echo $$p; break; }; done)
+	command -v $$p >/dev/null 2>&1 && $$p $(GOOD_PYTHON) 2>/dev/null && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 REMIT := $(BIN)/remit
 DEMO_DB := sqlite:///remit.db
 export REMIT_USER ?= demo
 
+# A .venv made with another Python (say `make demo PYTHON=python3.13` before this check) or
+# whose Python no longer runs is made again: its activate script counts as out of date.
+VENV_BAD := $(shell test -e $(VENV) && ! $(BIN)/python $(GOOD_PYTHON) >/dev/null 2>&1 && echo yes)
+ifeq ($(VENV_BAD),yes)
+.PHONY: $(BIN)/activate
+endif
+
 .PHONY: demo test lint format clean check-python
 
 check-python:
-	@test -n "$(PYTHON)" || { echo "remit needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)"; exit 1; }
+	@test -n "$(PYTHON)" && $(PYTHON) $(GOOD_PYTHON) >/dev/null 2>&1 || { \
+		echo "remit needs Python 3.11 or 3.12 (durable-rules does not import on 3.13)$(if $(PYTHON),; PYTHON=$(PYTHON) is $$($(PYTHON) --version 2>/dev/null || echo 'not found'))"; \
+		exit 1; }
 
 $(BIN)/activate: | check-python
+	@if test -e $(VENV); then \
+		found=$$($(BIN)/python --version 2>/dev/null); \
+		if test -z "$$found"; then echo "$(VENV) has no working Python: making it again with $$($(PYTHON) --version)"; \
+		elif $(BIN)/python $(GOOD_PYTHON); then echo "$(VENV) is incomplete: making it again"; \
+		else echo "$(VENV) runs $$found, but remit needs Python 3.11 or 3.12: making it again with $$($(PYTHON) --version)"; fi; \
+		rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 

@@ -286,6 +286,49 @@ def test_text_to_a_file_has_no_colour(cli: Cli, url: str, tmp_path: Path) -> Non
     assert "\x1b[" not in text
 
 
+def test_the_format_follows_the_file_name(cli: Cli, url: str, tmp_path: Path) -> None:
+    html, md, plain = tmp_path / "report.html", tmp_path / "report.md", tmp_path / "report"
+    exits(check(cli, url, "--matter", "SJ0101", "-o", html), 1)
+    assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    exits(check(cli, url, "--matter", "SJ0101", "-o", md), 1)
+    assert md.read_text(encoding="utf-8").startswith("# ")
+    exits(check(cli, url, "--matter", "SJ0101", "-o", plain), 1)  # no suffix: text
+    assert "Summary" in plain.read_text(encoding="utf-8")
+    json_file = tmp_path / "report.JSON"
+    exits(check(cli, url, "--matter", "SJ0101", "-o", json_file), 1)
+    assert json.loads(json_file.read_text(encoding="utf-8"))["as_of"] == AS_OF
+
+
+CHECK_WRITES = "text (.txt), json (.json), md (.md), html (.html, .htm), xlsx (.xlsx)"
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "says"),
+    [
+        ("x.pdf", [], f"this command does not write .pdf files; it writes {CHECK_WRITES}"),
+        ("x.pdf", ["--format", "html"], "does not write .pdf files"),
+        ("x.csv", [], f"does not write .csv files; it writes {CHECK_WRITES}"),
+        ("x.html", ["--format", "json"], "the suffix .html is for html, not for --format json"),
+        ("x.xlsx", ["--format", "md"], "end the file name in .md or leave out --format"),
+    ],
+)
+def test_a_file_name_of_another_format_is_refused(
+    cli: Cli, url: str, tmp_path: Path, name: str, args: list[str], says: str
+) -> None:
+    out = tmp_path / name
+    result = exits(check(cli, url, "--matter", "SJ0101", *args, "-o", out), 2)
+    assert f"{out}: " in result.stderr and says in result.stderr, result.stderr
+    assert result.stdout == ""
+    assert tree(tmp_path) == []  # nothing written
+
+
+def test_a_refused_file_name_in_chinese(cli: Cli, url: str, tmp_path: Path) -> None:
+    out = tmp_path / "报告.pdf"
+    result = exits(check(cli, url, "-o", out, lang="zh"), 2)
+    assert "本命令不能写出 .pdf 文件；可写的格式：text (.txt)" in result.stderr
+    assert not out.exists()
+
+
 # --- languages ----------------------------------------------------------------------------------
 
 

@@ -278,6 +278,60 @@ def test_unknown_list_version_or_format(
     assert not out.exists()
 
 
+def test_the_file_name_gives_the_format(
+    cli: Callable[..., Result], reg: Registry, sqlite_url: str, tmp_path: Path
+) -> None:
+    for name in ("qz.csv", "qz.xlsx", "qz.yml", "QZ.YAML"):
+        out = tmp_path / name
+        result = cli("registry", "export", "QZ-CGJ", "-o", out, db=sqlite_url)
+        assert result.exit_code == 0, result.output
+        assert f"Wrote {out}" in result.output
+    assert read_csv(tmp_path / "qz.csv")[0] == HEADER
+    book = load_workbook(tmp_path / "qz.xlsx", read_only=True)
+    assert book.sheetnames
+    book.close()
+    assert yaml.safe_load((tmp_path / "qz.yml").read_text(encoding="utf-8"))["id"] == "QZ-CGJ"
+    assert (tmp_path / "QZ.YAML").read_bytes() == (tmp_path / "qz.yml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "says"),
+    [
+        ("qz.xlsx", ["--format", "csv"], "the suffix .xlsx is for xlsx, not for --format csv"),
+        ("qz.csv", ["--format", "yaml"], "end the file name in .yaml/.yml or leave out --format"),
+        ("qz.pdf", [], "does not write .pdf files; it writes yaml (.yaml, .yml), csv (.csv)"),
+        ("qz.json", [], "does not write .json files"),
+        ("qz", [], "the file name does not say which format to write; give --format"),
+    ],
+)
+def test_a_file_name_of_another_format_is_refused(
+    cli: Callable[..., Result],
+    reg: Registry,
+    sqlite_url: str,
+    tmp_path: Path,
+    name: str,
+    args: list[str],
+    says: str,
+) -> None:
+    out = tmp_path / name
+    before = sorted(tmp_path.iterdir())
+    result = cli("registry", "export", "QZ-CGJ", *args, "-o", out, db=sqlite_url)
+    assert result.exit_code == 2, result.output
+    assert f"{out}: " in result.stderr and says in result.stderr, result.stderr
+    assert not out.exists() and sorted(tmp_path.iterdir()) == before
+
+
+def test_a_refused_name_and_an_unknown_list_are_reported_at_once(
+    cli: Callable[..., Result], reg: Registry, sqlite_url: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "nope.pdf"
+    result = cli("registry", "export", "QZ-NOPE", "-o", out, db=sqlite_url, lang="zh")
+    assert result.exit_code == 2, result.output
+    assert "发现 2 个问题" in result.stderr
+    assert "QZ-NOPE" in result.stderr and "本命令不能写出 .pdf 文件" in result.stderr
+    assert not out.exists()
+
+
 # --- YAML ---------------------------------------------------------------------------------------
 
 

@@ -135,7 +135,7 @@ def test_route_from_options_in_chinese(cli: Cli, url: str, stamps: dict[str, str
     args = ["--matter", "马路摊点", "--area", "东街街道", "--attr", "地点类型=道路"]
     out = ok(cli("route", *args, "--reported-at", "2025-09-30T10:00:00", db=url, lang="zh"))
     assert out.splitlines() == [
-        "事件 cli — 职能重叠",
+        "事件 cli-20250930T100000-3f421c — 职能重叠",
         "职能重叠：区城市管理行政执法局、区市场监督管理局 均为现行清单中的主办单位；提交属地城运中心协调",
         "协办：区建设和管理委员会",
         "派遣平台：东街街道城运中心（街镇级）",
@@ -476,6 +476,105 @@ def test_route_batch_refuses_bad_setups(cli: Cli, url: str, tmp_path: Path) -> N
         cli("route-batch", events, "-o", out, "--rules", tmp_path / "bad-rules", db=url), "r.yaml"
     )
     assert not out.exists() and not (tmp_path / "none.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("output", "rejects", "says"),
+    [
+        ("decisions.xlsx", None, ["decisions.xlsx: this command does not write .xlsx files"]),
+        ("decisions.json", None, ["does not write .json files; it writes jsonl (.jsonl, .ndjson)"]),
+        ("decisions.txt", None, ["does not write .txt files"]),
+        ("decisions.jsonl", "rejects.csv", ["rejects.csv: this command does not write .csv"]),
+        ("decisions.pdf", "rejects.xlsx", ["decisions.pdf: ", "rejects.xlsx: "]),  # both at once
+    ],
+)
+def test_route_batch_writes_json_lines_only(
+    cli: Cli, url: str, tmp_path: Path, output: str, rejects: str | None, says: list[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(BATCH)
+    args = ["-o", tmp_path / output] + (["--rejects", tmp_path / rejects] if rejects else [])
+    refused(cli("route-batch", events, *args, db=url), *says)
+    assert [p.name for p in tmp_path.iterdir()] == ["events.jsonl"]  # nothing written
+
+
+def test_route_batch_json_lines_names(cli: Cli, url: str, tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(BATCH)
+    out, bad = tmp_path / "decisions.ndjson", tmp_path / "rejects"  # no suffix: JSON Lines
+    summary(cli("route-batch", events, "-o", out, "--rejects", bad, db=url))
+    assert [d["event_id"] for d in read_jsonl(out)] == GOOD
+    assert len(read_jsonl(bad)) == 4
+
+
+# --- --reported-at, and events given by options ---------------------------------------------------
+
+CONFLICT = ["--matter", "马路摊点", "--area", "东街街道", "--attr", "地点类型=道路"]
+
+
+@pytest.mark.parametrize(
+    "reported_at",
+    ["2025-09-30T10:00:00+08:00", "2025-09-30T02:00:00Z", "2025-09-30 10:00", "2025-09-30T10:00"],
+)
+def test_reported_at_is_read_as_event_files_read_it(cli: Cli, url: str, reported_at: str) -> None:
+    args = [*CONFLICT, "--format", "json", "--reported-at"]
+    plain = json.loads(ok(cli("route", *args, "2025-09-30T10:00:00", db=url)))
+    decision = json.loads(ok(cli("route", *args, reported_at, db=url)))
+    assert decision["reported_at"] == "2025-09-30T10:00:00+08:00"
+    assert decision == plain  # the same time, however written: the same event and decision
+
+
+def test_reported_at_in_another_zone_is_converted(cli: Cli, url: str) -> None:
+    # 2025-09-30 23:30 in Berlin is 2025-10-01 05:30 in Shanghai: the day after the list change
+    args = [*CONFLICT, "--format", "json", "--reported-at", "2025-09-30T23:30:00+02:00"]
+    decision = json.loads(ok(cli("route", *args, db=url)))
+    assert decision["reported_at"] == "2025-10-01T05:30:00+08:00"
+    assert decision["snapshot_date"] == "2025-10-01"
+
+
+@pytest.mark.parametrize(
+    ("value", "detail"),
+    [
+        ("2025-02-30 10:00", "Input should be a valid datetime or date, day value is outside"),
+        ("20250930", "a bare number is not a time"),
+        ("yesterday", "Input should be a valid datetime"),
+    ],
+)
+def test_a_bad_reported_at_is_refused(cli: Cli, url: str, value: str, detail: str) -> None:
+    result = cli("route", *CONFLICT, "--reported-at", value, db=url)
+    stderr = refused(result, "--reported-at", f"{value!r} is not a time ({detail}")
+    assert "expected ISO 8601 with or without an offset" in stderr
+    zh = refused(cli("route", *CONFLICT, "--reported-at", value, db=url, lang="zh"))
+    assert f"{value!r} 不是有效的时间" in zh and "不带偏移时按北京时间" in zh
+
+
+def test_an_event_from_options_has_a_meaningful_id(cli: Cli, url: str) -> None:
+    at = ["--reported-at", "2025-09-30T10:00:00"]
+    first = json.loads(ok(cli("route", *CONFLICT, *at, "--format", "json", db=url)))
+    assert re.fullmatch(r"cli-20250930T100000-[0-9a-f]{6}", first["event_id"])
+    again = json.loads(ok(cli("route", *CONFLICT, *at, "--format", "json", db=url)))
+    assert (again["event_id"], again["decision_id"]) == (first["event_id"], first["decision_id"])
+    # another event reported at the same time: another id, another decision id
+    other = ["--matter", "BJ0101", "--area", "西街街道"]
+    second = json.loads(ok(cli("route", *other, *at, "--format", "json", db=url)))
+    assert second["event_id"].startswith("cli-20250930T100000-")
+    assert second["event_id"] != first["event_id"]
+    assert second["decision_id"] != first["decision_id"]
+    zh = ok(cli("route", *CONFLICT, *at, db=url, lang="zh")).splitlines()[0]
+    assert zh == f"事件 {first['event_id']} — 职能重叠"
+
+
+def test_problems_of_an_event_from_options_say_where_in_the_language(cli: Cli, url: str) -> None:
+    args = ["--matter", "NOPE", "--area", "东街街道", "--reported-at", "2025-09-30T10:00:00"]
+    en = refused(cli("route", *args, db=url), "command line, field matter: ")
+    assert "NOPE" in en
+    zh = refused(cli("route", *args, db=url, lang="zh"), "命令行参数, 字段 matter: ")
+    assert "command line" not in zh
+    bad_attr = ["--matter", "马路摊点", "--area", "东街街道", "--attr", "颜色=红"]
+    refused(
+        cli("route", *bad_attr, "--reported-at", "2025-09-30T10:00:00", db=url, lang="zh"),
+        "命令行参数, 字段 attributes.颜色: ",
+    )
 
 
 # --- remit rules --------------------------------------------------------------------------------

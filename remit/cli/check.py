@@ -14,8 +14,9 @@ from remit.cli.common import DATE, atomic_write, common, open_registry
 from remit.errors import InputError
 from remit.i18n import current_lang, t
 from remit.present.console import console
+from remit.present.formats import formats, output_format
 
-CHECK_FORMATS = ("text", "json", "md", "html", "xlsx")
+CHECK_FORMATS = formats("text", "json", "md", "html", "xlsx")
 
 
 @click.command()
@@ -41,9 +42,19 @@ CHECK_FORMATS = ("text", "json", "md", "html", "xlsx")
     help="Check settings (file: check-config; see `remit schema --kind check-config`).",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(CHECK_FORMATS), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(CHECK_FORMATS),
+    help="Report format (default: the one -o's suffix names, e.g. .html, .md, .json, .xlsx, "
+    ".txt; else text).",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write the report here; its suffix gives the format unless --format does (a suffix of "
+    "another format, e.g. .pdf, is refused).",
+)
 @click.option(
     "--fail-on",
     type=click.Choice(["info", "warning", "error"]),
@@ -61,7 +72,7 @@ def check(
     against: str | None,
     history: Path | None,
     config_file: Path | None,
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     fail_on: str,
 ) -> None:
@@ -74,6 +85,7 @@ def check(
     from remit.files.typed import load_typed
 
     lang = current_lang.get()
+    fmt = output_format(fmt, output, CHECK_FORMATS, "text")
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx needs -o FILE")
     if output is not None and not output.parent.is_dir():

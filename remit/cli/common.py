@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from remit.errors import InputError
 from remit.i18n import LANGS, current_lang, default_lang, t
 from remit.present.console import console
+from remit.present.formats import formats
 from remit.registry import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,6 +37,32 @@ class DateType(click.ParamType):
 
 
 DATE = DateType()
+
+
+class ReportedAtType(click.ParamType):
+    """A time as event files write ``reported_at``: ISO 8601 with or without an offset (then
+    Asia/Shanghai time), ``2026-03-02 10:00`` too; read by the events' own parser
+    (:data:`remit.events.model.ReportedAt`), so an option and a file agree."""
+
+    name = "TIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.datetime:
+        from pydantic import TypeAdapter, ValidationError
+
+        from remit.events.model import ReportedAt
+
+        try:
+            return TypeAdapter(ReportedAt).validate_python(value)
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            # the parser's own words, without the "expected …" that the message says anyway
+            detail = error["msg"].removeprefix("Value error, ").split(";")[0]
+            self.fail(t("arg.bad_time", value=value, detail=detail), param, ctx)
+
+
+REPORTED_AT = ReportedAtType()
 
 
 def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
@@ -117,7 +144,7 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=json_default))
 
 
-FORMAT_TEXT_JSON = click.Choice(["text", "json"])
+FORMAT_TEXT_JSON = click.Choice(formats("text", "json"))
 
 
 RULES_OPTION = click.option(

@@ -10,11 +10,12 @@ from typing import Any
 import click
 
 from remit.cli.common import DATE, FORMAT_TEXT_JSON, RemitGroup, common, echo_json, open_registry
-from remit.errors import InputError
+from remit.errors import InputError, Problem
 from remit.files.tables import TABLE_SUFFIXES
 from remit.i18n import t
 from remit.present import registry as render
 from remit.present.console import console
+from remit.present.formats import formats, output_format
 from remit.registry.export import dump_yaml, list_document
 from remit.registry.versions import effective_until
 
@@ -135,7 +136,7 @@ def _version_json(v: Any, until: dt.date | None = None) -> dict[str, Any]:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "yaml"]),
+    type=click.Choice(formats("text", "json", "yaml")),
     default="text",
     show_default=True,
 )
@@ -254,19 +255,45 @@ def withdraw(
     click.echo(t("label.withdrawn", list_id=list_id, version=number))
 
 
+EXPORT_FORMATS = formats("yaml", "csv", "xlsx")
+
+
 @registry.command("export")
 @click.argument("list_id", metavar="LIST-ID")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "xlsx"]), required=True)
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="File to write."
+    "--format",
+    "fmt",
+    type=click.Choice(EXPORT_FORMATS),
+    help="yaml (every version), csv or xlsx (one version); default: the one -o's suffix names "
+    "(.yaml/.yml, .csv, .xlsx).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="File to write; its suffix gives the format unless --format does, and must not name "
+    "another one.",
 )
 @click.option(
     "--version", "number", type=int, help="For csv/xlsx: the version (default: in force today)."
 )
 @common
-def export_(db_url: str | None, list_id: str, fmt: str, output: Path, number: int | None) -> None:
+def export_(
+    db_url: str | None, list_id: str, fmt: str | None, output: Path, number: int | None
+) -> None:
     """Write a list to a file: YAML with every version, or one version as CSV/XLSX."""
-    rows = open_registry(db_url).export(list_id, fmt, output, number)
+    reg = open_registry(db_url)
+    try:
+        chosen = output_format(fmt, output, EXPORT_FORMATS, None)
+    except InputError as exc:
+        problems: list[Problem] = []
+        try:  # an unknown list or version too, all at once
+            reg.version(list_id, number)
+        except InputError as unknown:
+            problems += unknown.problems
+        raise InputError([*problems, *exc.problems]) from None
+    rows = reg.export(list_id, chosen, output, number)
     click.echo(t("label.exported", path=output, rows=rows))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -14,14 +15,20 @@ from remit.cli.common import (
     DATE,
     FORMAT_TEXT_JSON,
     HOURS_OPTION,
+    REPORTED_AT,
     RULES_OPTION,
     common,
     open_registry,
 )
-from remit.errors import InputError
+from remit.errors import InputError, Problem
+from remit.hashing import canonical_json
 from remit.i18n import t
 from remit.present.console import console
 from remit.present.decision import decision_lines
+from remit.present.formats import formats, output_format
+
+BATCH_WRITES = formats("jsonl")
+"""What route-batch writes: decisions and rejects as JSON Lines, one object a line."""
 
 
 def _attr_value(text: str) -> Any:
@@ -44,7 +51,13 @@ def _attr_value(text: str) -> Any:
 )
 @click.option("--owner", help="The owner (权属单位) named on the event.")
 @click.option("--repeat", "repeat_count", type=int, default=0, help="Times reported before.")
-@click.option("--reported-at", type=click.DateTime(), help="When it was reported (default now).")
+@click.option(
+    "--reported-at",
+    type=REPORTED_AT,
+    help="When it was reported, as in event files: ISO 8601 with or without an offset "
+    "(2026-03-02T10:00:00+08:00, 2026-03-02 10:00; without one, Asia/Shanghai time). "
+    "Default: now.",
+)
 @click.option("--as-of", type=DATE, help="Route on the lists in force on this date instead.")
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @RULES_OPTION
@@ -64,9 +77,12 @@ def route(
     rules_dir: Path | None,
     hours: Any,
 ) -> None:
-    """Route one event: from a JSON file, or from --matter/--area/--attr."""
+    """Route one event: from a JSON file, or from --matter/--area/--attr.
+
+    An event given by options gets the id cli-<reported time>-<digest of the options>
+    (e.g. cli-20260302T100000-1a2b3c): the same options give the same event and decision ids."""
     from remit.deadlines import WorkCalendar
-    from remit.events.model import EventIn
+    from remit.events.model import LOCAL_ZONE, EventIn
     from remit.events.read import read_events
     from remit.routing.router import Router
 
@@ -87,17 +103,17 @@ def route(
             if not sep:
                 raise click.BadParameter(f"{item!r}: expected NAME=VALUE", param_hint="--attr")
             attributes[name.strip()] = _attr_value(value)
-        event = EventIn(
-            id="cli",
-            matter=matter,
-            area=area,
-            reported_at=reported_at or dt.datetime.now().replace(microsecond=0),
-            attributes=attributes,
-            owner=owner,
-            repeat_count=repeat_count,
-            source="cli",
-        )
-        where = {"source": "command line"}
+        when = reported_at or dt.datetime.now(LOCAL_ZONE).replace(microsecond=0)
+        fields: dict[str, Any] = {
+            "matter": matter,
+            "area": area,
+            "reported_at": when,
+            "attributes": attributes,
+            "owner": owner,
+            "repeat_count": repeat_count,
+        }
+        event = EventIn(id=_event_id(fields), source="cli", **fields)
+        where = {"source": t("route.from_options")}
     decision = router.route(event, where)
     if fmt == "json":
         click.echo(decision.model_dump_json(indent=2))
@@ -107,13 +123,28 @@ def route(
         out.print(line, markup=False)
 
 
+def _event_id(fields: dict[str, Any]) -> str:
+    """``cli-20260302T100000-1a2b3c``: when it was reported (Asia/Shanghai) and a digest of
+    what was given, so two events given by options differ in id, and so in decision id."""
+    when = fields["reported_at"]
+    digest = hashlib.sha256(canonical_json({**fields, "reported_at": when.isoformat()}).encode())
+    return f"cli-{when:%Y%m%dT%H%M%S}-{digest.hexdigest()[:6]}"
+
+
 @click.command("route-batch")
 @click.argument("events", type=click.Path(path_type=Path))
 @click.option(
-    "-o", "--output", type=click.Path(path_type=Path), required=True, help="Decisions (JSONL)."
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Decisions, as JSON Lines: name the file .jsonl or .ndjson (a name without a suffix "
+    "is fine too); the suffix of another format (.json, .csv, .xlsx, .txt, …) is refused.",
 )
 @click.option(
-    "--rejects", type=click.Path(path_type=Path), help="Refused events, where and why (JSONL)."
+    "--rejects",
+    type=click.Path(path_type=Path),
+    help="Refused events, where and why, as JSON Lines (file names as for -o).",
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @click.option("--as-of", type=DATE, help="Route every event on this date's lists instead.")
@@ -132,13 +163,23 @@ def route_batch(
     rules_dir: Path | None,
     hours: Any,
 ) -> None:
-    """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions."""
+    """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions (JSON
+    Lines)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from remit.events.read import read_events
     from remit.routing.batch import route_batch as run_batch
     from remit.routing.rules.compile import load_rules
 
+    problems: list[Problem] = []
+    for path in (output, rejects):  # JSON Lines: a name that says otherwise is refused
+        try:
+            if path is not None:
+                output_format(None, path, BATCH_WRITES, "jsonl")
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
     registry = open_registry(db_url)
     registry.state()  # fails now, not in a worker, when there is no registry
     load_rules(rules_dir)  # likewise for bad rules

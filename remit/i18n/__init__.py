@@ -1131,6 +1131,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "内部错误：{error}。这是 remit 的缺陷；请设置 REMIT_DEBUG=1 重新运行以获得调用栈并报告。",
     ),
     "error.more": ("… and {count} more", "……另有 {count} 个"),
+    # newcomer fixes
+    "output.not_written": (
+        "this command does not write {suffix} files; it writes {formats}",
+        "本命令不能写出 {suffix} 文件；可写的格式：{formats}",
+    ),
+    "output.mismatch": (
+        "the suffix {suffix} is for {named}, not for --format {fmt}; end the file name in {suffixes} or leave out --format",
+        "后缀 {suffix} 对应 {named} 格式，与 --format {fmt} 不符；请让文件名以 {suffixes} 结尾，或省略 --format",
+    ),
+    "output.no_format": (
+        "the file name does not say which format to write; give --format, or end the file name in the suffix of one of {formats}",
+        "无法从文件名判断输出格式；请指定 --format，或让文件名以下列格式之一的后缀结尾：{formats}",
+    ),
+    "arg.bad_time": (
+        "{value!r} is not a time ({detail}); expected ISO 8601 with or without an offset, e.g. 2026-03-02T10:00:00+08:00 or 2026-03-02 10:00 (without an offset: Asia/Shanghai time)",
+        "{value!r} 不是有效的时间（{detail}）；应为 ISO 8601 格式，可带时区偏移，例如 2026-03-02T10:00:00+08:00 或 2026-03-02 10:00（不带偏移时按北京时间）",
+    ),
+    "route.from_options": ("command line", "命令行参数"),
 }
 
 

@@ -1,6 +1,6 @@
 """Loading policy rules and compiling them to durable_rules definitions, inside the engine's
-measured limits (see DESIGN.md): a rules file that would exceed them is refused with a message,
-never run into a hang or a crash."""
+measured limits (docs/routing.md, "The engine's envelope"): a rules file that would exceed them
+is refused with a message, never run into a hang or a crash."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from remit.files.typed import load_typed
 from remit.hashing import canonical_json
 from remit.routing.rules.model import REF, Assert, Negation, Pattern, RoutingConfig, Rule, RulesFile
 
-# The engine's limits, with a margin (DESIGN.md: measured on durable_rules 2.0.28).
+# The engine's limits, with a margin (measured on durable_rules 2.0.28; docs/routing.md).
 MAX_RULES = 200  # 256 rules ending on one identical condition segfault
 MAX_CONDITIONS_PER_FACT = 400  # > ~511 distinct conditions under one node hang define/post
 MAX_PATTERNS_PER_FACT = 48  # one fact matching > 64 conditions at once fails (error 303)
