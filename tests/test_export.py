@@ -279,7 +279,7 @@ def test_unknown_list_version_or_format(
 
 
 def test_the_file_name_gives_the_format(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, tmp_path: Path
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
 ) -> None:
     for name in ("qz.csv", "qz.xlsx", "qz.yml", "QZ.YAML"):
         out = tmp_path / name
@@ -305,7 +305,7 @@ def test_the_file_name_gives_the_format(
     ],
 )
 def test_a_file_name_of_another_format_is_refused(
-    cli: Callable[..., Result],
+    cli: Cli,
     reg: Registry,
     sqlite_url: str,
     tmp_path: Path,
@@ -322,7 +322,7 @@ def test_a_file_name_of_another_format_is_refused(
 
 
 def test_a_refused_name_and_an_unknown_list_are_reported_at_once(
-    cli: Callable[..., Result], reg: Registry, sqlite_url: str, tmp_path: Path
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "nope.pdf"
     result = cli("registry", "export", "QZ-NOPE", "-o", out, db=sqlite_url, lang="zh")
