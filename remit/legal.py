@@ -6,9 +6,9 @@ import re
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from remit.model import Value
+from remit.model import WrittenValue
 
 
 class LegalBasisKind(StrEnum):
@@ -38,7 +38,7 @@ _QUALIFIERS = re.compile(r"(?:\s*[（(][^（()）]*[)）])+\s*$")
 _TEXT = re.compile(r"^\s*《(?P<title>[^》]+)》\s*(?P<article>.*?)\s*$")
 
 
-class LegalBasis(Value):
+class LegalBasis(WrittenValue):
     """A legal basis, written in files either in full or as text like
     ``《上海市市容环境卫生管理条例》第二十二条`` (the kind is then read off the title)."""
 
@@ -46,12 +46,9 @@ class LegalBasis(Value):
     title: str = Field(min_length=1)
     article: str | None = None
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return parse_legal_basis_parts(data)
-        return data
+    def parse_text(cls, text: str) -> dict[str, Any]:
+        return parse_legal_basis_parts(text)
 
     @property
     def text(self) -> str:

@@ -18,9 +18,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from remit.model import Value
+from remit.model import WrittenValue
 
 
 class TimeUnit(StrEnum):
@@ -60,18 +60,15 @@ _UNIT_BY_SPELLING = {s.lower(): unit for unit, spellings in _SPELLINGS.items() f
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([^\d\s]+?)\s*(?:内|以内)?\s*$")
 
 
-class TimeLimit(Value):
+class TimeLimit(WrittenValue):
     """A time limit: ``value`` units of ``unit``. Written in files as text, e.g. ``"2工作日"``."""
 
     value: float = Field(gt=0, allow_inf_nan=False, description="how many units")
     unit: TimeUnit
 
-    @model_validator(mode="before")
     @classmethod
-    def _from_text(cls, data: Any) -> Any:
-        if isinstance(data, str):
-            return parse_time_limit_parts(data)
-        return data
+    def parse_text(cls, text: str) -> dict[str, Any]:
+        return parse_time_limit_parts(text)
 
     @property
     def text(self) -> str:

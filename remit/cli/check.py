@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from remit.cli.common import DATE, atomic_write, common, open_registry
+from remit.cli.common import DATE, atomic_write, common, open_registry, output_option
 from remit.errors import InputError
 from remit.i18n import current_lang, t
 from remit.present.console import console
@@ -48,11 +48,8 @@ CHECK_FORMATS = formats("text", "json", "md", "html", "xlsx")
     help="Report format (default: the one -o's suffix names, e.g. .html, .md, .json, .xlsx, "
     ".txt; else text).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Write the report here; its suffix gives the format unless --format does (a suffix of "
+@output_option(
+    "Write the report here; its suffix gives the format unless --format does (a suffix of "
     "another format, e.g. .pdf, is refused).",
 )
 @click.option(

@@ -187,3 +187,10 @@ def atomic_write(path: Path, text: str) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def output_option(help: str, required: bool = False) -> Callable[[F], F]:
+    """``-o/--output FILE``: where a command writes (its suffix names the format)."""
+    return click.option(
+        "-o", "--output", type=click.Path(path_type=Path), required=required, help=help
+    )

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from remit.cli.common import DATE, FORMAT_TEXT_JSON, RemitGroup, common, echo_json, open_registry
+from remit.cli.common import (
+    DATE,
+    FORMAT_TEXT_JSON,
+    RemitGroup,
+    common,
+    echo_json,
+    open_registry,
+    output_option,
+)
 from remit.errors import InputError, Problem
 from remit.files.tables import TABLE_SUFFIXES
 from remit.i18n import t
@@ -267,13 +275,10 @@ EXPORT_FORMATS = formats("yaml", "csv", "xlsx")
     help="yaml (every version), csv or xlsx (one version); default: the one -o's suffix names "
     "(.yaml/.yml, .csv, .xlsx).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="File to write; its suffix gives the format unless --format does, and must not name "
+@output_option(
+    "File to write; its suffix gives the format unless --format does, and must not name "
     "another one.",
+    required=True,
 )
 @click.option(
     "--version", "number", type=int, help="For csv/xlsx: the version (default: in force today)."

@@ -19,6 +19,7 @@ from remit.cli.common import (
     RULES_OPTION,
     common,
     open_registry,
+    output_option,
 )
 from remit.errors import InputError, Problem
 from remit.hashing import canonical_json
@@ -133,13 +134,10 @@ def _event_id(fields: dict[str, Any]) -> str:
 
 @click.command("route-batch")
 @click.argument("events", type=click.Path(path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Decisions, as JSON Lines: name the file .jsonl or .ndjson (a name without a suffix "
+@output_option(
+    "Decisions, as JSON Lines: name the file .jsonl or .ndjson (a name without a suffix "
     "is fine too); the suffix of another format (.json, .csv, .xlsx, .txt, …) is refused.",
+    required=True,
 )
 @click.option(
     "--rejects",

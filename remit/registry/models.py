@@ -26,16 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from remit.registry.entities import (
-    AdmissionRecord,
-    Area,
-    AuditEntry,
-    Duty,
-    ListInfo,
-    ListVersion,
-    Matter,
-    Unit,
-)
+from remit.registry import entities
 from remit.registry.fields import storage
 
 SCHEMA_VERSION = "3"  # 2: duty.refer_to; 3: matter.estimate and requires_powers, admission
@@ -50,6 +41,17 @@ _TYPES: dict[str, Any] = {
 }
 
 metadata = MetaData()
+
+
+def _surrogate() -> Column[int]:
+    return Column("pk", Integer, primary_key=True, autoincrement=True)
+
+
+def _of_version(*, indexed: bool) -> Column[int]:
+    """The version a row belongs to."""
+    return Column(
+        "version_pk", Integer, ForeignKey("list_version.pk"), nullable=False, index=indexed
+    )
 
 
 def _table(
@@ -86,40 +88,28 @@ meta = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
-areas = _table("area", Area, key="code", indexed=["parent"])
-units = _table("unit", Unit, key="code")
-lists = _table("responsibility_list", ListInfo, key="id")
+areas = _table("area", entities.Area, key="code", indexed=["parent"])
+units = _table("unit", entities.Unit, key="code")
+lists = _table("responsibility_list", entities.ListInfo, key="id")
 versions = _table(
     "list_version",
-    ListVersion,
-    before=[Column("pk", Integer, primary_key=True, autoincrement=True)],
+    entities.ListVersion,
+    before=[_surrogate()],
     indexed=["list_id"],
     references={"list_id": "responsibility_list.id"},
     extra=[UniqueConstraint("list_id", "version")],
 )
 matters = _table(
     "matter",
-    Matter,
-    before=[
-        Column("pk", Integer, primary_key=True, autoincrement=True),
-        Column("version_pk", Integer, ForeignKey("list_version.pk"), nullable=False, index=True),
-    ],
+    entities.Matter,
+    before=[_surrogate(), _of_version(indexed=True)],
     extra=[UniqueConstraint("version_pk", "code")],
 )
 duties = _table(
     "duty",
-    Duty,
-    before=[
-        Column("pk", Integer, primary_key=True, autoincrement=True),
-        Column("version_pk", Integer, ForeignKey("list_version.pk"), nullable=False),
-        Column("seq", Integer, nullable=False),
-    ],
+    entities.Duty,
+    before=[_surrogate(), _of_version(indexed=False), Column("seq", Integer, nullable=False)],
     extra=[Index("ix_duty_version_seq", "version_pk", "seq")],
 )
-audit = _table(
-    "audit_log",
-    AuditEntry,
-    before=[Column("pk", Integer, primary_key=True, autoincrement=True)],
-    indexed=["at", "list_id"],
-)
-admissions = _table("admission", AdmissionRecord, key="id", indexed=["status"])
+audit = _table("audit_log", entities.AuditEntry, before=[_surrogate()], indexed=["at", "list_id"])
+admissions = _table("admission", entities.AdmissionRecord, key="id", indexed=["status"])
