@@ -171,17 +171,20 @@ def _sources() -> Iterator[tuple[Path, ast.Module]]:
         yield path, ast.parse(path.read_text(encoding="utf-8"))
 
 
-def _is_message_call(node: ast.Call) -> bool:
-    """``t(...)``, ``has(...)`` and the renderers' shorthands ``page.t(...)``, ``ctx.t(...)``."""
+def _called(node: ast.Call) -> str:
     func = node.func
-    name = (
+    return (
         func.id
         if isinstance(func, ast.Name)
         else func.attr
         if isinstance(func, ast.Attribute)
         else ""
     )
-    return name in {"t", "has"} and bool(node.args)
+
+
+def _is_message_call(node: ast.Call) -> bool:
+    """``t(...)``, ``has(...)`` and the renderers' shorthands ``page.t(...)``, ``ctx.t(...)``."""
+    return _called(node) in {"t", "has"} and bool(node.args)
 
 
 def _literal_keys() -> dict[str, str]:
@@ -199,13 +202,19 @@ def _literal_keys() -> dict[str, str]:
 def _dynamic_prefixes() -> dict[str, str]:
     """Prefixes of keys the code builds at run time: the literal start of an f-string
     (``f"status.{value}"``), a literal joined to a value (``"gate." + gate``), or a literal
-    family handed to a helper that appends ``.<value>`` (``term(kind, "check.unit_kind")``)."""
+    family handed to a helper that appends ``.<value>`` (``term("field", name)``,
+    ``page.term(kind, "check.unit_kind")``)."""
     found: dict[str, str] = {}
     for path, tree in _sources():
         if path.parent.name == "i18n":
             continue
         for node in ast.walk(tree):
             text = ""
+            if isinstance(node, ast.Call) and _called(node).endswith("term"):
+                for arg in node.args:
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found[arg.value + "."] = f"{_rel(path)}:{node.lineno}"
+                continue
             if isinstance(node, ast.JoinedStr) and node.values:
                 head = node.values[0]
                 if isinstance(head, ast.Constant) and isinstance(head.value, str):
@@ -270,3 +279,13 @@ def test_no_key_is_unused() -> None:
         if key not in literals and not key.startswith(prefixes) and not key.startswith(families)
     )
     assert unused == []
+
+
+def test_a_time_limit_error_names_its_message() -> None:
+    """remit.timelimit imports nothing of remit: its error carries the key, and its English."""
+    from remit.timelimit import TimeLimitSyntaxError, parse_time_limit
+
+    with pytest.raises(TimeLimitSyntaxError) as caught:
+        parse_time_limit("两天")
+    assert str(caught.value) == t(caught.value.key, "en", **caught.value.params)
+    assert t(caught.value.key, "zh", **caught.value.params).startswith("无法解析时限 '两天'")
