@@ -4,6 +4,7 @@ the same placeholders in each, every key the code names defined, and no key left
 from __future__ import annotations
 
 import ast
+import pickle
 import re
 import string
 from collections import Counter
@@ -14,7 +15,19 @@ import pytest
 import yaml
 
 import remit.i18n as i18n
+from remit import Registry
+from remit.conditions import (
+    EnumDomain,
+    attribute_name,
+    normalize,
+    parse_condition_text,
+    render_condition,
+)
+from remit.errors import Problem
+from remit.files.names import NameIndex
 from remit.i18n import LANGS, has, t
+from remit.present.text import condition_text
+from tests.conftest import SAMPLE
 
 REMIT = Path(i18n.__file__).resolve().parent.parent
 CATALOGUES = sorted({*REMIT.glob("*/messages/*.yaml"), *REMIT.glob("*/*/messages/*.yaml")})
@@ -289,3 +302,66 @@ def test_a_time_limit_error_names_its_message() -> None:
         parse_time_limit("两天")
     assert str(caught.value) == t(caught.value.key, "en", **caught.value.params)
     assert t(caught.value.key, "zh", **caught.value.params).startswith("无法解析时限 '两天'")
+
+
+def test_an_empty_legal_basis_names_its_message() -> None:
+    from remit.legal import EmptyLegalBasisError, parse_legal_basis_parts
+
+    with pytest.raises(EmptyLegalBasisError) as caught:
+        parse_legal_basis_parts("  ")
+    assert str(caught.value) == t(caught.value.key, "en", **caught.value.params)
+
+
+# --- values that carry both languages ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    registry = Registry.create(f"sqlite:///{tmp_path_factory.mktemp('sample') / 'sample.db'}")
+    registry.import_files([SAMPLE], by="setup")
+    yield registry
+    registry.close()
+
+
+def test_a_condition_in_chinese_reads_back(sample: Registry) -> None:
+    """The Chinese form of a condition names attributes and values by their labels, and the
+    table import reads it back as the same condition; the English form is the table form."""
+    snapshot = sample.snapshot()
+    seen = 0
+    for entry in snapshot.lists:
+        for duty in sample.version(entry.info.id, entry.version.version).duties:
+            if not duty.conditions:
+                continue
+            attributes = snapshot.matters[duty.matter].attributes
+            assert condition_text(duty.conditions, attributes, "en") == render_condition(
+                duty.conditions
+            )
+            chinese = condition_text(duty.conditions, attributes, "zh")
+            assert not re.search(r"[A-Za-z]{2,}", chinese), chinese
+            back, problems = normalize(parse_condition_text(chinese), attributes, duty.matter)
+            assert (back, problems) == (duty.conditions, []), chinese
+            seen += 1
+    assert seen > 20
+
+
+def test_problems_keep_both_languages_through_a_pickle() -> None:
+    """route-batch renders problems in worker processes: what a problem carries for either
+    language survives pickling."""
+    domain = EnumDomain(values=["road", "park"], labels={"road": "道路"}, label="地点类型")
+    problem = Problem(
+        "cond.out_of_domain",
+        {
+            "attr": attribute_name("location_type", domain),
+            "value": "x",
+            "expected": domain.describe(),
+        },
+    )
+    hint = NameIndex([("SJ0501", "无照经营游商", [])], "matter").hint("无照经营游")
+    again = pickle.loads(pickle.dumps((problem, hint)))
+    assert again == (problem, hint)
+    assert again[0].render("zh") == "属性 地点类型 的取值 'x' 超出值域；应为 道路、park 之一"
+    assert again[0].render("en") == (
+        "value 'x' of location_type is outside its domain; expected one of road, park"
+    )
+    assert again[1].in_lang("zh") == "（是否指 '无照经营游商'？）"
+    assert str(again[1]) == " (did you mean '无照经营游商'?)"

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from remit.errors import MessageError
 from remit.legal import LegalBasis, LegalBasisKind
 from remit.registry.entities import Code
 from remit.timelimit import TimeLimit
@@ -30,7 +31,7 @@ class Receiving(_Strict):
     @model_validator(mode="after")
     def _one_of(self) -> Receiving:
         if bool(self.units) == bool(self.area):
-            raise ValueError("give either 'units' (a list of street units) or 'area', not both")
+            raise MessageError("admission.units_or_area")
         return self
 
 

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from remit.errors import Problem
+from remit.errors import MessageError, Problem
 from remit.i18n import Lang, t
 
 Condition = dict[str, dict[str, Any]]
@@ -117,10 +117,10 @@ class EnumDomain(_Domain):
     @model_validator(mode="after")
     def _check(self) -> EnumDomain:
         if len(set(self.values)) != len(self.values):
-            raise ValueError("enum values must be unique")
+            raise MessageError("cond.enum_unique")
         unknown = set(self.labels) - set(self.values)
         if unknown:
-            raise ValueError(f"labels for undeclared values: {sorted(unknown)}")
+            raise MessageError("cond.labels_undeclared", values=sorted(unknown))
         return self
 
     def describe(self) -> Phrase:
@@ -138,7 +138,7 @@ class IntDomain(_Domain):
     @model_validator(mode="after")
     def _check(self) -> IntDomain:
         if self.min > self.max:
-            raise ValueError(f"min {self.min} is greater than max {self.max}")
+            raise MessageError("cond.min_max", min=self.min, max=self.max)
         return self
 
     def describe(self) -> Phrase:
