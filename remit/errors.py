@@ -58,6 +58,16 @@ def location(where: Mapping[str, object]) -> dict[str, Any]:
     return found
 
 
+class MessageError(ValueError):
+    """A ``ValueError`` that names its message (``key``, ``params``), for the validators of a
+    file's schema: the problem then shows in the user's language (see
+    ``remit.files.typed.schema_problems``). ``str()`` is the English."""
+
+    def __init__(self, key: str, /, **params: object):
+        self.key, self.params = key, params
+        super().__init__(t(key, "en", **params))
+
+
 class RemitError(Exception):
     """Base of the errors remit raises on purpose."""
 

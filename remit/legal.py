@@ -76,8 +76,20 @@ def parse_legal_basis_parts(text: str) -> dict[str, Any]:
         }
     title = text.strip()
     if not title:
-        raise ValueError("empty legal basis")
+        raise EmptyLegalBasisError()
     return {"kind": kind_of_title(title), "title": title, "article": None}
+
+
+class EmptyLegalBasisError(ValueError):
+    """An empty legal basis. It names its message (``key``, ``params``), so that a schema
+    problem shows it in the user's language; ``str()`` is the English (remit.legal imports
+    nothing of remit)."""
+
+    key = "basis.empty"
+
+    def __init__(self) -> None:
+        self.params: dict[str, object] = {}
+        super().__init__("empty legal basis")
 
 
 def split_legal_bases(text: str) -> list[LegalBasis]:

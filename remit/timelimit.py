@@ -89,9 +89,20 @@ def parse_time_limit_parts(text: str) -> dict[str, object]:
         unit = _UNIT_BY_SPELLING.get(match.group(2).lower())
         if unit is not None:
             return {"value": float(match.group(1)), "unit": unit}
-    raise ValueError(
-        f"cannot read time limit {text!r}; expected e.g. 2小时, 4紧急工作时, 2工作日, 15天"
-    )
+    raise TimeLimitSyntaxError(text)
+
+
+class TimeLimitSyntaxError(ValueError):
+    """A time limit that cannot be read. It names its message (``key``, ``params``), so that a
+    schema problem shows it in the user's language; ``str()`` is the English."""
+
+    key = "time.syntax"
+
+    def __init__(self, text: str):
+        self.params: dict[str, object] = {"text": text}
+        super().__init__(
+            f"cannot read time limit {text!r}; expected e.g. 2小时, 4紧急工作时, 2工作日, 15天"
+        )
 
 
 def parse_time_limit(text: str) -> TimeLimit:

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
@@ -325,7 +326,9 @@ def test_log(cli: Cli, url: str) -> None:
         ("QZ-CGJ", 2, "游商全部由城管执法局主办"),
     ]
     text = ok(cli("registry", "log", "QZ-CGJ", db=url))
-    row = cells(row_of(text, only[0]["at"][:10] + " " + only[0]["at"][11:19], 0))
+    # stored in UTC, shown in Beijing time with its offset
+    shown = dt.datetime.fromisoformat(only[0]["at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    row = cells(row_of(text, shown.isoformat(sep=" "), 0))
     assert row[1:6] == ["tester", "import_create", "QZ-CGJ", "1", "首版"]
     result = cli("registry", "log", "NOPE", db=url)
     assert result.exit_code == 2 and "unknown list 'NOPE'" in result.stderr

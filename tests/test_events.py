@@ -335,9 +335,9 @@ def test_messages_in_chinese(resolver: EventResolver) -> None:
     found = problems(lambda: resolver.resolve(raw, WHERE))
     assert [p.render("zh") for p in found] == [
         "events.jsonl, 第 7 行, 字段 attributes.colour: 事项 SJ0501 没有属性 'colour'；"
-        "已声明：location_type (地点类型), severity (严重程度)",
-        "events.jsonl, 第 7 行, 字段 attributes.severity: 属性 severity 只能取一个值"
-        "（a whole number from 1 to 4），不能是 [1]",
+        "已声明：地点类型、严重程度",
+        "events.jsonl, 第 7 行, 字段 attributes.severity: 属性 严重程度 只能取一个值"
+        "（1 至 4 的整数），不能是 [1]",
     ]
 
 

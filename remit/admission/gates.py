@@ -189,7 +189,11 @@ def _well_formed(ctx: _Context) -> GateResult:
         found = snap.units[unit]
         if found.level is not Level.street or found.kind is not UnitKind.block:
             problems.append(
-                ctx.t("gate.well_formed.not_street", unit=found.name, level=found.level.value)
+                ctx.t(
+                    "gate.well_formed.not_street",
+                    unit=found.name,
+                    level=ctx.t(f"level.{found.level.value}"),
+                )
             )
         elif unit not in units:
             units.append(unit)

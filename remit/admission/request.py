@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from remit.errors import MessageError
 from remit.legal import LegalBasis, LegalBasisKind
 from remit.model import Model
 from remit.registry.entities import Code
@@ -27,7 +28,7 @@ class Receiving(Model):
     @model_validator(mode="after")
     def _one_of(self) -> Receiving:
         if bool(self.units) == bool(self.area):
-            raise ValueError("give either 'units' (a list of street units) or 'area', not both")
+            raise MessageError("admission.units_or_area")
         return self
 
 

@@ -13,6 +13,7 @@ from remit.checks import GraphCheck
 from remit.cli.common import RemitGroup, common, echo_json, open_registry
 from remit.i18n import current_lang, t
 from remit.present.console import console
+from remit.present.text import local_time
 
 ADMIT_CONFIG_OPTION = click.option(
     "--config",
@@ -133,8 +134,8 @@ def admit_list(db_url: str | None, status: str | None, config_file: Path | None)
             e.report.department_name or e.department,
             state,
             t(f"outcome.{e.report.outcome.value}"),
-            f"{e.submitted_at:%Y-%m-%d %H:%M} {e.submitted_by}",
-            f"{e.decided_at:%Y-%m-%d %H:%M} {e.decided_by}" if e.decided_at else "",
+            f"{local_time(e.submitted_at, seconds=False)} {e.submitted_by}",
+            f"{local_time(e.decided_at, seconds=False)} {e.decided_by}" if e.decided_at else "",
         )
     console().print(table)
 
@@ -169,10 +170,11 @@ def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path 
         f" ({t('admit.overdue')})" if gate.overdue(entry) else ""
     )
     click.echo(f"{entry.id}: {state}")
-    click.echo(f"{t('col.submitted')}: {entry.submitted_at:%Y-%m-%d %H:%M} {entry.submitted_by}")
+    submitted = local_time(entry.submitted_at, seconds=False)
+    click.echo(f"{t('col.submitted')}: {submitted} {entry.submitted_by}")
     if entry.decided_at:
         click.echo(
-            f"{t('col.decided')}: {entry.decided_at:%Y-%m-%d %H:%M} {entry.decided_by}"
+            f"{t('col.decided')}: {local_time(entry.decided_at, seconds=False)} {entry.decided_by}"
             + (f" — {entry.decision_note}" if entry.decision_note else "")
         )
     _print_admission(entry.report, fmt)

@@ -115,6 +115,10 @@ class RemitGroup(click.Group):
         except BrokenPipeError:  # output piped into `head` and the like
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except click.UsageError as exc:
+            if current_lang.get() != "zh":
+                raise  # click says it in English
+            _usage_error(exc)
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -126,6 +130,36 @@ class RemitGroup(click.Group):
                 soft_wrap=True,
             )
             sys.exit(1)
+
+
+def _usage_error(exc: click.UsageError) -> None:
+    """A bad option or argument, in the current language: click's own words are English."""
+    if isinstance(exc, click.MissingParameter):
+        message = t("arg.missing", param=_param_hint(exc))
+    elif isinstance(exc, click.BadParameter):
+        hint = _param_hint(exc)
+        message = t("arg.invalid", param=hint, message=exc.message) if hint else exc.message
+    elif isinstance(exc, click.NoSuchOption):
+        message = t("arg.no_such_option", option=exc.option_name)
+    else:
+        message = exc.format_message()
+    err = console(stderr=True)
+    err.print(t("arg.error", message=message), style="bold red", markup=False, soft_wrap=True)
+    if exc.ctx is not None:
+        err.print(t("arg.help", command=f"{exc.ctx.command_path} -h"), markup=False)
+    sys.exit(exc.exit_code)
+
+
+def _param_hint(exc: click.BadParameter) -> str:
+    """The option or argument a usage error is about, quoted: '--as-of', 'RULE_ID'."""
+    hint = exc.param_hint
+    if hint is None and exc.param is not None:
+        hint = exc.param.get_error_hint(exc.ctx)
+    if hint is None:
+        return ""
+    if isinstance(hint, str):
+        return hint if hint.startswith("'") else repr(hint)
+    return " / ".join(map(repr, hint))
 
 
 def open_registry(db_url: str | None) -> Registry:
@@ -166,7 +200,9 @@ class HoursType(click.ParamType):
         try:
             return WorkingHours.parse(value)
         except ValueError as exc:
-            self.fail(f"{value!r}: {exc}; expected e.g. 09:00-12:00,13:00-17:00", param, ctx)
+            # the reason is Python's or remit.deadlines' English: in Chinese, say it in general
+            detail = t("arg.hours_invalid") if current_lang.get() == "zh" else str(exc)
+            self.fail(t("arg.bad_hours", value=value, detail=detail), param, ctx)
 
 
 HOURS_OPTION = click.option(

@@ -24,7 +24,9 @@ from remit.i18n import t
 from remit.present import registry as render
 from remit.present.console import console
 from remit.present.formats import formats, output_format
+from remit.registry.entities import Matter
 from remit.registry.export import dump_yaml, list_document
+from remit.registry.state import RegistryState
 from remit.registry.versions import effective_until
 
 
@@ -175,14 +177,21 @@ def show(
     if info.is_catalogue:
         out.print(render.matters_table(version))
         return
-    snapshot_matters = {
-        m.code: m.name for v in state.versions.get(state.catalogue_id or "", []) for m in v.matters
-    }
+    matters = _matters(state)
     out.print(
         render.duties_table(
-            version.duties, snapshot_matters, {u.code: u.name for u in state.units.values()}
+            version.duties,
+            {code: m.name for code, m in matters.items()},
+            {u.code: u.name for u in state.units.values()},
+            {code: m.attributes for code, m in matters.items()},
+            {a.code: a.name for a in state.areas.values()},
         )
     )
+
+
+def _matters(state: RegistryState) -> dict[str, Matter]:
+    """Every matter of every version of the catalogue, by code (the newest version last)."""
+    return {m.code: m for v in state.versions.get(state.catalogue_id or "", []) for m in v.matters}
 
 
 @registry.command()
@@ -212,12 +221,12 @@ def diff(db_url: str | None, list_id: str, a: int, b: int, fmt: str) -> None:
         echo_json(result.to_dict())
         return
     state = reg.state()
-    names = {
-        m.code: m.name for v in state.versions.get(state.catalogue_id or "", []) for m in v.matters
-    }
+    matters = _matters(state)
+    names = {code: m.name for code, m in matters.items()}
     names |= {code: item.name for code, item in (*state.units.items(), *state.areas.items())}
     out = console()
-    for line in render.diff_lines(result, names):
+    attributes = {code: m.attributes for code, m in matters.items()}
+    for line in render.diff_lines(result, names, attributes):
         out.print(line, markup=False)
 
 

@@ -29,8 +29,8 @@ def rules_list(rules_dir: Path | None) -> None:
     ruleset = load_rules(rules_dir)
     lang = current_lang.get()
     table = Table()
-    for label in ("pri", "id", "title"):
-        table.add_column(label)
+    for label in ("rules.col.pri", "rules.col.id", "rules.col.title"):
+        table.add_column(t(label))
     for rule in ruleset.rules:
         table.add_row(str(rule.pri), rule.id, rule.title.get(lang) or rule.title.get("en", ""))
     console().print(table)
@@ -48,7 +48,9 @@ def rules_show(rule_id: str | None, rules_dir: Path | None) -> None:
     chosen = [r for r in ruleset.rules if rule_id in (None, r.id)]
     if rule_id and not chosen:
         known = ", ".join(r.id for r in ruleset.rules)
-        raise click.BadParameter(f"no rule {rule_id!r}; rules: {known}", param_hint="RULE_ID")
+        raise click.BadParameter(
+            t("rules.unknown", rule=rule_id, known=known), param_hint="RULE_ID"
+        )
     document = {
         "config": ruleset.config.model_dump(mode="json"),
         "rules": [r.model_dump(mode="json", by_alias=True, exclude_defaults=True) for r in chosen],

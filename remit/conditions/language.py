@@ -21,16 +21,86 @@ conditions are decidable.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from remit.errors import Problem
+from remit.errors import MessageError, Problem
+from remit.i18n import Lang, t
 from remit.model import Value
 
 Condition = dict[str, dict[str, Any]]
 """Canonical condition: attribute → ``{"in": [...]}`` | ``{"range": [lo, hi]}`` | ``{"eq": b}``."""
+
+
+# ---------------------------------------------------------------------------------------------
+# text that is made before the language is known (the parameters of a problem), shown in the
+# language asked for when the problem is rendered (see "in_lang" in remit.i18n)
+
+
+class Phrase(str):
+    """A message: its English text as a ``str`` (and in ``==``), either language by
+    :meth:`in_lang`. ``Phrase("cond.expected.int", min=1, max=4)`` is "a whole number from 1
+    to 4", and "1 至 4 的整数" in Chinese."""
+
+    key: str
+    params: dict[str, object]
+
+    def __new__(cls, key: str, /, **params: object) -> Phrase:
+        self = super().__new__(cls, t(key, "en", **params))
+        self.key, self.params = key, params
+        return self
+
+    def in_lang(self, lang: Lang) -> str:
+        return t(self.key, lang, **self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_phrase, (self.key, self.params))
+
+
+def _phrase(key: str, params: dict[str, object]) -> Phrase:
+    return Phrase(key, **params)
+
+
+class Named(str):
+    """A code with a display name (an attribute, an enum value): the code as a ``str`` and in
+    English, the label in Chinese when it has one."""
+
+    label: str | None
+
+    def __new__(cls, code: str, label: str | None = None) -> Named:
+        self = super().__new__(cls, code)
+        self.label = label
+        return self
+
+    def in_lang(self, lang: Lang) -> str:
+        return self.label if lang == "zh" and self.label else str(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Named, (str(self), self.label))
+
+
+class Listing(str):
+    """Items joined as a list: with ", " as a ``str`` and in English, with "、" in Chinese, each
+    item (a :class:`Named` or a :class:`Phrase`, or any value) in the language asked for."""
+
+    items: tuple[object, ...]
+
+    def __new__(cls, items: Iterable[object]) -> Listing:
+        items = tuple(items)
+        self = super().__new__(cls, ", ".join(map(str, items)))
+        self.items = items
+        return self
+
+    def in_lang(self, lang: Lang) -> str:
+        return t("list.separator", lang).join(
+            item.in_lang(lang) if isinstance(item, Phrase | Named | Listing) else str(item)
+            for item in self.items
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Listing, (self.items,))
 
 
 class _Domain(Value):
@@ -47,14 +117,15 @@ class EnumDomain(_Domain):
     @model_validator(mode="after")
     def _check(self) -> EnumDomain:
         if len(set(self.values)) != len(self.values):
-            raise ValueError("enum values must be unique")
+            raise MessageError("cond.enum_unique")
         unknown = set(self.labels) - set(self.values)
         if unknown:
-            raise ValueError(f"labels for undeclared values: {sorted(unknown)}")
+            raise MessageError("cond.labels_undeclared", values=sorted(unknown))
         return self
 
-    def describe(self) -> str:
-        return "one of " + ", ".join(self.values)
+    def describe(self) -> Phrase:
+        values = Listing(Named(v, self.labels.get(v)) for v in self.values)
+        return Phrase("cond.expected.enum", values=values)
 
 
 class IntDomain(_Domain):
@@ -67,11 +138,11 @@ class IntDomain(_Domain):
     @model_validator(mode="after")
     def _check(self) -> IntDomain:
         if self.min > self.max:
-            raise ValueError(f"min {self.min} is greater than max {self.max}")
+            raise MessageError("cond.min_max", min=self.min, max=self.max)
         return self
 
-    def describe(self) -> str:
-        return f"a whole number from {self.min} to {self.max}"
+    def describe(self) -> Phrase:
+        return Phrase("cond.expected.int", min=self.min, max=self.max)
 
 
 class BoolDomain(_Domain):
@@ -79,8 +150,8 @@ class BoolDomain(_Domain):
 
     type: Literal["bool"] = "bool"
 
-    def describe(self) -> str:
-        return "true or false"
+    def describe(self) -> Phrase:
+        return Phrase("cond.expected.bool")
 
 
 AttributeDomain = Annotated[EnumDomain | IntDomain | BoolDomain, Field(discriminator="type")]
@@ -117,7 +188,7 @@ def normalize(
                     "cond.unknown_attribute",
                     attr=given_name,
                     matter=matter,
-                    declared=", ".join(attributes) or "none",
+                    declared=declared_attributes(attributes),
                 )
             )
             continue
@@ -125,7 +196,7 @@ def normalize(
         try:
             constraint = _constraint(name, spec, domain)
         except ConstraintError as exc:
-            problems.append(_problem(where, exc.key, **exc.params))
+            problems.append(_problem(where, exc.key, **exc.labelled(name, domain).params))
             continue
         if constraint is not None:
             result[name] = constraint
@@ -135,6 +206,24 @@ def normalize(
 class ConstraintError(Exception):
     def __init__(self, key: str, **params: object):
         self.key, self.params = key, params
+
+    def labelled(self, name: str, domain: AttributeDomain) -> ConstraintError:
+        """The error with its attribute shown by the domain's label (in Chinese)."""
+        if "attr" in self.params:
+            self.params["attr"] = attribute_name(name, domain)
+        return self
+
+
+def attribute_name(name: str, domain: AttributeDomain | None) -> Named:
+    """An attribute as messages show it: its name, or in Chinese its label."""
+    return Named(name, domain.label if domain is not None else None)
+
+
+def declared_attributes(attributes: Mapping[str, AttributeDomain]) -> str:
+    """The attributes a matter declares, for a problem: by name, or in Chinese by label."""
+    if not attributes:
+        return Phrase("cond.no_attributes")
+    return Listing(attribute_name(name, domain) for name, domain in attributes.items())
 
 
 def resolve_attribute(name: str, attributes: Mapping[str, AttributeDomain]) -> str | None:
@@ -165,7 +254,11 @@ def enum_value(attr: str, value: Any, domain: EnumDomain) -> str:
 
 
 def _chosen(
-    attr: str, spec: Any, universe: list[Any], value_of: Callable[[Any], Any], usage: str
+    attr: str,
+    spec: Any,
+    universe: list[Any],
+    value_of: Callable[[Any], Any],
+    usage: tuple[str, str],
 ) -> set[Any]:
     """The values a set constraint allows: a value, a list, ``{in: [...]}`` or ``{not_in: [...]}``."""
     if isinstance(spec, Mapping):
@@ -180,15 +273,15 @@ def _chosen(
     return {value_of(spec)}
 
 
-_ENUM_USAGE = ("enum", "use a value, {in: [...]} or {not_in: [...]}")
-_INT_USAGE = (
-    "int",
-    "use a number, {in: [...]}, {not_in: [...]}, {gte/lte/gt/lt: n} or {between: [a, b]}",
-)
+def _usage(kind: Literal["enum", "int", "bool"]) -> tuple[str, str]:
+    """The type of an attribute and how a constraint on it is written, for ``cond.type``."""
+    return Phrase(f"cond.kind.{kind}"), Phrase(f"cond.usage.{kind}")
 
 
 def _enum_constraint(attr: str, spec: Any, domain: EnumDomain) -> dict[str, Any] | None:
-    chosen = _chosen(attr, spec, domain.values, lambda v: enum_value(attr, v, domain), _ENUM_USAGE)
+    chosen = _chosen(
+        attr, spec, domain.values, lambda v: enum_value(attr, v, domain), _usage("enum")
+    )
     if not chosen:
         raise ConstraintError("cond.empty", attr=attr, what="set")
     if chosen == set(domain.values):
@@ -221,7 +314,10 @@ def _int_constraint(attr: str, spec: Any, domain: IntDomain) -> dict[str, Any] |
             if op in {"between", "range"}:
                 if not isinstance(value, list | tuple) or len(value) != 2:
                     raise ConstraintError(
-                        "cond.type", attr=attr, type="int", detail="between takes [low, high]"
+                        "cond.type",
+                        attr=attr,
+                        type=Phrase("cond.kind.int"),
+                        detail=Phrase("cond.usage.between"),
                     )
                 lo = max(lo, _bounded_int(attr, value[0], domain))
                 hi = min(hi, _bounded_int(attr, value[1], domain))
@@ -239,7 +335,7 @@ def _int_constraint(attr: str, spec: Any, domain: IntDomain) -> dict[str, Any] |
             raise ConstraintError("cond.empty", attr=attr, what="range")
         return _int_set(set(range(lo, hi + 1)), domain)
     universe = list(range(domain.min, domain.max + 1))
-    chosen = _chosen(attr, spec, universe, lambda v: as_int(attr, v, domain), _INT_USAGE)
+    chosen = _chosen(attr, spec, universe, lambda v: as_int(attr, v, domain), _usage("int"))
     return _int_set(chosen, domain, attr)
 
 
@@ -277,9 +373,7 @@ def bool_constraint(attr: str, spec: Any) -> dict[str, Any] | None:
     if isinstance(spec, list | tuple) or (
         isinstance(spec, Mapping) and set(spec) <= {"in", "not_in"}
     ):
-        chosen = _chosen(
-            attr, spec, [True, False], lambda v: as_bool(attr, v), ("bool", "use true or false")
-        )
+        chosen = _chosen(attr, spec, [True, False], lambda v: as_bool(attr, v), _usage("bool"))
         if not chosen:
             raise ConstraintError("cond.empty", attr=attr, what="set")
         return None if len(chosen) == 2 else {"eq": chosen.pop()}
@@ -294,7 +388,9 @@ def as_bool(attr: str, spec: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ConstraintError("cond.out_of_domain", attr=attr, value=spec, expected="true or false")
+    raise ConstraintError(
+        "cond.out_of_domain", attr=attr, value=spec, expected=Phrase("cond.expected.bool")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,8 +408,18 @@ _CLAUSE = re.compile(
 _RANGE_TEXT = re.compile(r"^(-?\d+)\s*(?:\.\.|~|～|至|到)\s*(-?\d+)$")
 
 
+class ConditionTextError(ValueError):
+    """A condition in the table form that cannot be read; ``detail`` says why, in either
+    language (``str()`` of the error is the English)."""
+
+    def __init__(self, key: str, /, **params: object):
+        self.detail = Phrase(key, **params)
+        super().__init__(str(self.detail))
+
+
 def parse_condition_text(text: str) -> dict[str, Any]:
-    """Parse the table form into the file form (a mapping); raises ``ValueError`` with a reason.
+    """Parse the table form into the file form (a mapping); raises :class:`ConditionTextError`
+    (a ``ValueError``) with a reason.
 
     ``"location_type = road|park; severity >= 3"`` →
     ``{"location_type": {"in": ["road", "park"]}, "severity": {"gte": 3}}``.
@@ -326,7 +432,7 @@ def parse_condition_text(text: str) -> dict[str, Any]:
     for clause in filter(None, _CLAUSE_SPLIT.split(text)):
         match = _CLAUSE.match(clause.strip())
         if not match:
-            raise ValueError(f"clause {clause!r} has no operator")
+            raise ConditionTextError("cond.no_operator", clause=clause)
         attr, op, value = (
             match.group("attr").strip(),
             (match.group("word") or match.group("op")).lower(),
@@ -334,7 +440,7 @@ def parse_condition_text(text: str) -> dict[str, Any]:
         )
         value = value.strip().strip("{}[]（）()").strip()
         if attr in raw:
-            raise ValueError(f"attribute {attr!r} appears twice")
+            raise ConditionTextError("cond.attribute_twice", attr=attr)
         values = [v for v in _VALUE_SPLIT.split(value) if v]
         range_match = _RANGE_TEXT.match(value)
         if op in {">=", "≥"}:

@@ -16,6 +16,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from remit.errors import MessageError
 from remit.model import Model
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
@@ -33,10 +34,7 @@ def _no_bare_number(value: object) -> object:
     if (isinstance(value, int | float) and not isinstance(value, bool)) or (
         isinstance(value, str) and _NUMBER.fullmatch(value)
     ):
-        raise ValueError(
-            "a bare number is not a time; expected ISO 8601, e.g. 2025-03-01T09:30:00+08:00 "
-            "or 2025-03-01 09:30"
-        )
+        raise MessageError("event.bare_number")
     return value
 
 
@@ -46,7 +44,7 @@ def _local(value: dt.datetime) -> dt.datetime:
     try:
         return value.astimezone(LOCAL_ZONE)
     except OverflowError:
-        raise ValueError("the time is out of range") from None
+        raise MessageError("event.time_out_of_range") from None
 
 
 ReportedAt = Annotated[dt.datetime, BeforeValidator(_no_bare_number), AfterValidator(_local)]

@@ -9,8 +9,11 @@ from remit.conditions import (
     ConstraintError,
     EnumDomain,
     IntDomain,
+    Listing,
+    Named,
     as_bool,
     as_int,
+    attribute_name,
     enum_value,
     resolve_attribute,
 )
@@ -147,7 +150,7 @@ class EventResolver:
             if name in given_as:
                 collector.add(
                     "event.attribute_twice",
-                    attr=name,
+                    attr=attribute_name(name, matter.attributes.get(name)),
                     first=given_as[name],
                     second=given_name,
                     **where,
@@ -174,23 +177,28 @@ def _attribute(matter: Matter, given_name: str, value: object) -> tuple[str, Att
     if value is None:
         return name, None
     domain = matter.attributes[name]
-    if isinstance(value, Mapping | list | tuple):
-        raise ConstraintError(
-            "event.attribute_value", attr=name, value=value, expected=domain.describe()
-        )
-    if isinstance(domain, EnumDomain):
-        return name, enum_value(name, value, domain)
-    if isinstance(domain, IntDomain):
-        return name, as_int(name, value, domain)
-    return name, as_bool(name, value)
+    try:
+        if isinstance(value, Mapping | list | tuple):
+            raise ConstraintError(
+                "event.attribute_value", attr=name, value=value, expected=domain.describe()
+            )
+        if isinstance(domain, EnumDomain):
+            return name, enum_value(name, value, domain)
+        if isinstance(domain, IntDomain):
+            return name, as_int(name, value, domain)
+        return name, as_bool(name, value)
+    except ConstraintError as exc:
+        raise exc.labelled(name, domain) from None
 
 
 def _declared(matter: Matter) -> str:
-    names = [
-        f"{name} ({domain.label})" if domain.label else name
+    """The matter's attributes: ``name (label)``, or in Chinese the label."""
+    if not matter.attributes:
+        return "—"
+    return Listing(
+        Named(f"{name} ({domain.label})", domain.label) if domain.label else Named(name)
         for name, domain in matter.attributes.items()
-    ]
-    return ", ".join(names) or "—"
+    )
 
 
 _RESOLVERS: dict[int, EventResolver] = {}

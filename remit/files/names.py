@@ -9,7 +9,10 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cached_property
+
+from remit.i18n import Lang, t
 
 
 class Unresolved(Exception):
@@ -79,15 +82,34 @@ class NameIndex:
         parts = {wanted[i:j] for i in range(size) for j in range(i + 2, size + 1)}
         return sorted((s for s in parts if s in self._rank), key=self._rank.__getitem__)
 
-    def hint(self, text: str) -> str:
-        spellings = self._spellings
+    def suggestions(self, text: str) -> list[str]:
+        """The names and codes close to ``text``, as written, best first (at most six)."""
         wanted = normalize_name(text)
         close = self._close(wanted, n=3, cutoff=0.6)
         # a name written with a qualifier, e.g. 油烟污染（餐饮单位） for 油烟污染
         close += [s for s in self._inside(wanted) if s not in close][:3]
-        if not close:
+        return [self._spellings[c] for c in close]
+
+    def hint(self, text: str) -> Hint:
+        """The "did you mean" hint for ``text`` (empty when nothing is close)."""
+        return Hint(tuple(self.suggestions(text)))
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A "did you mean" hint: the spellings close to what was given. A message shows it in its
+    language (``in_lang``, see :mod:`remit.i18n`) as a sentence of its own, or as nothing."""
+
+    names: tuple[str, ...] = ()
+
+    def in_lang(self, lang: Lang) -> str:
+        if not self.names:
             return ""
-        return " (did you mean " + ", ".join(repr(spellings[c]) for c in close) + "?)"
+        names = t("list.separator", lang).join(map(repr, self.names))
+        return t("ref.did_you_mean", lang, names=names)
+
+    def __str__(self) -> str:
+        return self.in_lang("en")
 
 
 class _CloseMatches:

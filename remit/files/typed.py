@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from remit.errors import InputError, Problem
 from remit.files.yamlio import dotted, load_yaml
+from remit.i18n import Lang, t
 
 
 def schema_problems(
@@ -33,12 +34,96 @@ def schema_problems(
             problems.append(Problem.at(where, "schema.missing"))
         elif error["type"] == "extra_forbidden":
             problems.append(Problem.at(where, "schema.extra", kind=kind))
+        elif (keyed := _keyed(error)) is not None:
+            problems.append(Problem.at(where, keyed[0], **keyed[1]))
         else:
-            detail = error["msg"].removeprefix("Value error, ")
-            if error["type"] not in {"value_error", "assertion_error"}:
-                detail += f" (got {error.get('input')!r})"
-            problems.append(Problem.at(where, "schema.invalid", detail=detail))
+            problems.append(Problem.at(where, "schema.invalid", detail=_detail(error)))
     return problems
+
+
+# pydantic's error types → remit's words for them: pydantic speaks English only
+_PYDANTIC_KEYS = {
+    "int_type": "schema.int",
+    "int_parsing": "schema.int",
+    "int_from_float": "schema.int",
+    "float_type": "schema.number",
+    "float_parsing": "schema.number",
+    "finite_number": "schema.number",
+    "bool_type": "schema.bool",
+    "bool_parsing": "schema.bool",
+    "string_type": "schema.text",
+    "date_type": "schema.date",
+    "date_parsing": "schema.date",
+    "date_from_datetime_parsing": "schema.date",
+    "date_from_datetime_inexact": "schema.date",
+    "datetime_type": "schema.datetime",
+    "datetime_parsing": "schema.datetime",
+    "datetime_from_date_parsing": "schema.datetime",
+    "list_type": "schema.list",
+    "dict_type": "schema.mapping",
+    "model_type": "schema.mapping",
+    "model_attributes_type": "schema.mapping",
+    "literal_error": "schema.one_of",
+    "enum": "schema.one_of",
+    "greater_than": "schema.gt",
+    "greater_than_equal": "schema.ge",
+    "less_than": "schema.lt",
+    "less_than_equal": "schema.le",
+    "too_short": "schema.too_short",
+    "too_long": "schema.too_long",
+}
+
+
+class SchemaDetail(str):
+    """What pydantic found wrong with a value: pydantic's English as a ``str`` (and in English),
+    remit's words for the same in Chinese (``in_lang``) when it knows the error type."""
+
+    key: str | None
+    params: dict[str, object]
+    got: object
+
+    def __new__(
+        cls, english: str, key: str | None, params: dict[str, object], got: object = ...
+    ) -> SchemaDetail:
+        self = super().__new__(cls, english)
+        self.key, self.params, self.got = key, params, got
+        return self
+
+    def in_lang(self, lang: Lang) -> str:
+        if lang == "en" or self.key is None:
+            return str(self)
+        text = t(self.key, lang, **self.params)
+        return text if self.got is ... else text + t("schema.got", lang, value=self.got)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (SchemaDetail, (str(self), self.key, self.params, self.got))
+
+
+def _detail(error: Any) -> SchemaDetail:
+    english = error["msg"].removeprefix("Value error, ")
+    got = ...
+    if error["type"] not in {"value_error", "assertion_error"}:
+        got = error.get("input")
+        english += f" (got {got!r})"
+    ctx = error.get("ctx") or {}
+    params: dict[str, object] = {
+        name: ctx[name]
+        for name in ("gt", "ge", "lt", "le", "min_length", "max_length")
+        if name in ctx
+    }
+    if "expected" in ctx:  # "'lead', 'assist' or 'supervise'"
+        params["expected"] = str(ctx["expected"]).replace(" or ", ", ")
+    return SchemaDetail(english, _PYDANTIC_KEYS.get(error["type"]), params, got)
+
+
+def _keyed(error: Any) -> tuple[str, dict[str, object]] | None:
+    """The message of a validator's error that names one (a ``ValueError`` with ``key`` and
+    ``params``, e.g. a time limit that cannot be read), so it shows in the user's language."""
+    cause = (error.get("ctx") or {}).get("error")
+    key, params = getattr(cause, "key", None), getattr(cause, "params", None)
+    if isinstance(cause, ValueError) and isinstance(key, str) and isinstance(params, dict):
+        return key, dict(params)
+    return None
 
 
 M = TypeVar("M", bound=BaseModel)

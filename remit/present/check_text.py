@@ -18,6 +18,7 @@ from remit.checks.report import CheckReport, ConflictCluster
 from remit.findings import KIND_ORDER, Finding, FindingKind, LoadIndex, Severity
 from remit.i18n import Lang, has, t
 from remit.present.console import console
+from remit.present.text import term
 from remit.registry.refs import DutyRef
 
 SEVERITY_STYLE = {Severity.error: "bold red", Severity.warning: "yellow", Severity.info: "cyan"}
@@ -134,8 +135,7 @@ def header_lines(report: CheckReport, lang: Lang) -> list[str]:
         )
     ]
     if report.filters:
-        filters = ", ".join(f"{k}={v}" for k, v in report.filters.items())
-        lines.append(t("check.filters", lang, filters=filters))
+        lines.append(t("check.filters", lang, filters=_filters(report.filters, lang)))
     if report.checked:
         items = []
         for key, n in report.checked.items():
@@ -143,6 +143,13 @@ def header_lines(report: CheckReport, lang: Lang) -> list[str]:
             items.append(t(message, lang, n=f"{n:,}") if has(message) else f"{key} {n:,}")
         lines.append(t("check.checked", lang, items=("，" if lang == "zh" else ", ").join(items)))
     return lines
+
+
+def _filters(filters: dict[str, str], lang: Lang) -> str:
+    """``matter=SJ0601, list=HP-QZ-FGJ``: the filter's name in English, its term in Chinese."""
+    if lang != "zh":
+        return ", ".join(f"{k}={v}" for k, v in filters.items())
+    return "，".join(f"{term('html.filter_name', k, lang)}={v}" for k, v in filters.items())
 
 
 def by_kind(report: CheckReport) -> dict[FindingKind, list[Finding]]:

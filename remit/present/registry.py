@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rich.table import Table
 
-from remit.conditions import render_condition
-from remit.i18n import t
+from remit.conditions import AttributeDomain, Named
+from remit.i18n import current_lang, t
+from remit.present.text import condition_text, local_time, term
 from remit.registry.diff import VersionDiff
 from remit.registry.entities import AuditEntry, Duty, ListVersion
 from remit.registry.snapshot import Snapshot
 from remit.registry.versions import ListSummary
+
+Attributes = Mapping[str, Mapping[str, AttributeDomain]]
+"""Matter code → the attributes the matter declares (to show conditions by their labels)."""
 
 
 def _date(value: dt.date | None) -> str:
@@ -25,11 +29,14 @@ def _status(value: str) -> str:
 
 
 def _kind(value: str) -> str:
-    key = f"kind.{value}"
-    try:
-        return t(key)
-    except KeyError:
-        return value
+    return term("kind", value)
+
+
+def _area(code: str, names: Mapping[str, str] | None) -> str:
+    """An area: its code in English (as the files write it), its name in Chinese."""
+    if current_lang.get() == "zh" and names:
+        return names.get(code, code)
+    return code
 
 
 def lists_table(summaries: Iterable[ListSummary], on: dt.date) -> Table:
@@ -70,8 +77,15 @@ def version_header(v: ListVersion, name: str, until: dt.date | None) -> list[str
 
 
 def duties_table(
-    duties: Iterable[Duty], matter_names: dict[str, str], unit_names: dict[str, str]
+    duties: Iterable[Duty],
+    matter_names: dict[str, str],
+    unit_names: dict[str, str],
+    attributes: Attributes | None = None,
+    area_names: Mapping[str, str] | None = None,
 ) -> Table:
+    """The rows of a list version; ``attributes`` and ``area_names`` let Chinese output show
+    conditions by their labels and areas by their names."""
+    attributes = attributes or {}
     table = Table(show_lines=False)
     for label in (
         "label.matter",
@@ -90,8 +104,8 @@ def duties_table(
             t(f"role.{d.role.value}")
             + (f" → {unit_names.get(d.refer_to, d.refer_to)}" if d.refer_to else "")
             + (f" (p{d.priority})" if d.priority else ""),
-            d.area,
-            render_condition(d.conditions),
+            _area(d.area, area_names),
+            condition_text(d.conditions, attributes.get(d.matter)),
             d.time_limit.text if d.time_limit else "",
             "\n".join(b.text for b in d.legal_basis),
         )
@@ -114,11 +128,14 @@ def matters_table(version: ListVersion) -> Table:
         table.add_row(
             m.code,
             m.name,
-            m.kind.value,
+            t(f"matter_kind.{m.kind.value}"),
             m.parent or "",
-            m.hit_policy.value,
+            t(f"hit_policy.{m.hit_policy.value}"),
             m.default_time_limit.text if m.default_time_limit else "",
-            ", ".join(m.attributes),
+            t("list.separator").join(
+                Named(name, domain.label).in_lang(current_lang.get())
+                for name, domain in m.attributes.items()
+            ),
         )
     return table
 
@@ -137,9 +154,9 @@ def log_table(entries: Iterable[AuditEntry]) -> Table:
         table.add_column(t(label), overflow="fold")
     for e in entries:
         table.add_row(
-            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            local_time(e.at),
             e.actor,
-            e.action,
+            term("log.action", e.action),
             e.list_id or "",
             str(e.version or ""),
             e.note or "",
@@ -150,7 +167,15 @@ def log_table(entries: Iterable[AuditEntry]) -> Table:
 
 def _details(e: AuditEntry) -> str:
     details = {k: v for k, v in e.details.items() if k != "files" and v not in (None, [], "")}
-    return ", ".join(f"{k}={_short(v)}" for k, v in details.items())
+    return t("log.separator").join(
+        f"{term('log.detail', k)}={_detail_value(k, v)}" for k, v in details.items()
+    )
+
+
+def _detail_value(name: str, value: Any) -> str:
+    if name in {"status", "previous_status"} and isinstance(value, str):
+        return term("status", value)
+    return _short(value)
 
 
 def _admission_details(e: AuditEntry) -> str:
@@ -175,51 +200,74 @@ def _short(value: Any) -> str:
     if isinstance(value, str) and len(value) == 64:
         return value[:12]
     if isinstance(value, list) and len(value) > 6:
-        return f"{len(value)} items"
+        return t("log.items", count=len(value))
     return str(value)
 
 
-def diff_lines(diff: VersionDiff, names: dict[str, str] | None = None) -> list[str]:
-    """The diff as text; ``names`` (code → name of matters, units, areas) makes it readable."""
+def diff_lines(
+    diff: VersionDiff, names: dict[str, str] | None = None, attributes: Attributes | None = None
+) -> list[str]:
+    """The diff as text; ``names`` (code → name of matters, units, areas) makes it readable, and
+    ``attributes`` (of the matters) lets Chinese output show conditions by their labels."""
     names = names or {}
+    attributes = attributes or {}
     lines = [t("label.diff_title", list_id=diff.list_id, a=diff.a, b=diff.b)]
     for row in diff.removed:
-        lines.append(f"  - {t('label.removed')}: {_row_text(row, names)}")
+        lines.append(f"  - {t('label.removed')}: {_row_text(row, names, attributes)}")
     for row in diff.added:
-        lines.append(f"  + {t('label.added')}: {_row_text(row, names)}")
+        lines.append(f"  + {t('label.added')}: {_row_text(row, names, attributes)}")
     for change in diff.changed:
-        lines.append(f"  ~ {t('label.changed')}: {_row_text(change.after, names)}")
+        lines.append(f"  ~ {t('label.changed')}: {_row_text(change.after, names, attributes)}")
+        domains = attributes.get(change.after.get("matter", ""))
         for name in change.fields:
-            old, new = change.before.get(name), change.after.get(name)
+            old: Any = change.before.get(name)
+            new: Any = change.after.get(name)
             if name == "refer_to":  # a unit code: show the unit's name
                 old, new = names.get(old, old), names.get(new, new)
-            before, after = _value(name, old), _value(name, new)
-            lines.append(f"      {name}: {before} → {after}")
+            before, after = _value(name, old, domains), _value(name, new, domains)
+            lines.append(f"      {term('field', name)}: {before} → {after}")
     if diff.empty:
         lines.append(f"  {t('label.no_diff')}")
     lines.append(f"  {t('label.unchanged', count=diff.unchanged)}")
     return lines
 
 
-def _value(name: str, value: Any) -> str:
-    """A field of a duty row as a person reads it."""
+def _value(name: str, value: Any, domains: Mapping[str, AttributeDomain] | None = None) -> str:
+    """A field of a row (of a list or of the catalogue) as a person reads it."""
     if value is None or value == [] or value == {}:
         return "-"
     if name == "when":
-        return render_condition(value)
+        return condition_text(value, domains)
     if name == "legal_basis":
-        return "；".join(f"《{b['title']}》{b.get('article') or ''} ({b['kind']})" for b in value)
+        return "；".join(
+            f"《{b['title']}》{b.get('article') or ''} ({_legal(b['kind'])})" for b in value
+        )
     if name == "role":
         return t(f"role.{value}")
+    if name in {"kind", "hit_policy"}:  # of a matter
+        return term("matter_kind" if name == "kind" else "hit_policy", str(value))
+    if name == "attributes" and isinstance(value, dict) and current_lang.get() == "zh":
+        return t("list.separator").join(str(d.get("label") or a) for a, d in value.items())
     if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items())
+        return ", ".join(f"{term('field', k)}={_dict_value(k, v)}" for k, v in value.items())
     return str(value)
 
 
-def _row_text(row: dict[str, Any], names: dict[str, str]) -> str:
+def _legal(kind: str) -> str:
+    """A kind of legal basis: the code in English, the term in Chinese."""
+    return term("legal", kind) if current_lang.get() == "zh" else kind
+
+
+def _dict_value(name: str, value: Any) -> str:
+    if name == "kind" and current_lang.get() == "zh":  # of a provenance
+        return term("provenance", str(value))
+    return str(value)
+
+
+def _row_text(row: dict[str, Any], names: dict[str, str], attributes: Attributes) -> str:
     if "unit" not in row:
         return f"{row['code']} {row['name']}"
-    when = render_condition(row.get("when", {}))
+    when = condition_text(row.get("when", {}), attributes.get(row["matter"]))
     role = t(f"role.{row['role']}")
     matter = f"{row['matter']} {names.get(row['matter'], '')}".strip()
     unit, area = names.get(row["unit"], row["unit"]), names.get(row["area"], row["area"])

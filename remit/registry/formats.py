@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from remit.errors import MessageError
 from remit.legal import LegalBasis
 from remit.model import Model
 from remit.registry.entities import (
@@ -189,19 +190,19 @@ class MappingFile(Model):
     def _check_columns(self) -> MappingFile:
         unknown = sorted(set(self.columns) - set(TABLE_FIELDS))
         if unknown:
-            raise ValueError(
-                f"unknown column field(s) {unknown}; expected some of {list(TABLE_FIELDS)}"
+            raise MessageError(
+                "mapping.unknown_columns", fields=unknown, expected=list(TABLE_FIELDS)
             )
         unknown = sorted(set(self.defaults) - set(TABLE_FIELDS))
         if unknown:
-            raise ValueError(
-                f"unknown default field(s) {unknown}; expected some of {list(TABLE_FIELDS)}"
+            raise MessageError(
+                "mapping.unknown_defaults", fields=unknown, expected=list(TABLE_FIELDS)
             )
         if not ({"matter", "matter_name"} & set(self.columns)):
-            raise ValueError("columns must name 'matter' (code) or 'matter_name'")
+            raise MessageError("mapping.no_matter_column")
         unit_columns = {"unit", "lead", "assist", "supervise", "not_responsible"}
         if not (unit_columns & set(self.columns)):
-            raise ValueError("columns must name 'unit' or a role column (lead, assist, …)")
+            raise MessageError("mapping.no_unit_column")
         return self
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from remit.conditions import parse_condition_text
+from remit.conditions import ConditionTextError, Named, parse_condition_text
 from remit.errors import Collector, InputError, Problem
 from remit.files.tables import blank_row, read_rows
 from remit.files.typed import load_typed, schema_problems
@@ -184,7 +184,8 @@ def _base_fields(
         try:
             fields["when"] = parse_condition_text(text)
         except ValueError as exc:
-            problems.append(Problem.at(locate("when"), "cond.syntax", text=text, detail=str(exc)))
+            detail = exc.detail if isinstance(exc, ConditionTextError) else str(exc)
+            problems.append(Problem.at(locate("when"), "cond.syntax", text=text, detail=detail))  # type: ignore[arg-type]
     if cell("time_limit"):
         fields["time_limit"] = cell("time_limit")
     if cell("legal_basis"):
@@ -216,9 +217,14 @@ def _assignments(
         if role_text:
             role = roles.get(role_text) or roles.get(role_text.strip().lower())
             if role is None:
+                words = sorted(roles)
                 collector.add(
-                    "schema.invalid",
-                    detail=f"unknown role {role_text!r}; expected one of {', '.join(sorted(roles))}",
+                    "schema.unknown_role",
+                    role=role_text,
+                    # in Chinese, the Chinese words only
+                    expected=Named(
+                        ", ".join(words), "、".join(w for w in words if not w.isascii())
+                    ),
                     **locate("role"),
                 )
         if role is not None:
