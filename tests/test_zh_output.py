@@ -44,11 +44,6 @@ ALLOWED = {
     "CSV",
     "XLSX",
     "JSON",
-    # `remit route` names an event given by flags "cli" and locates its problems on the
-    # "command line": remit/cli/route.py is another change's, which gives them Chinese names
-    "cli",
-    "command",
-    "line",
 }
 
 LIST_HEAD = """\
@@ -135,9 +130,7 @@ def _strip(output: str, codes: set[str], text: set[str], paths: Iterable[str]) -
     output = re.sub(r"(sqlite|postgresql\S*)://\S+", " ", output)  # database URLs
     output = re.sub(r"[\w./-]*\.(yaml|yml|csv|xlsx|jsonl|json|md|html|db)\b", " ", output)  # files
     output = re.sub(r"<br>", " ", output)  # a line break in a cell of a Markdown table
-    # the note an approval gives the versions it writes is English ("admission <id>: <note>"):
-    # remit/admission/service.py writes it, which is another change's
-    output = re.sub(r"admission (?=HP-ZR-)", " ", output)
+    output = re.sub(r"\bcli-\d{8}T\d{6}-[0-9a-f]{6}\b", " ", output)  # an event given by flags
     # where a problem is: the field as the input spells it (a key path, a column and its field)
     output = re.sub(r"字段 [^\s:：,，]+( \([a-z_.\[\]0-9]+\))?", " ", output)
     # a value quoted as it is typed: what the input said ('moon', 'location_type') or may say

@@ -25,7 +25,7 @@ from remit.deadlines import WorkCalendar
 from remit.errors import InputError
 from remit.files.typed import load_typed
 from remit.findings import ListCheck
-from remit.i18n import Lang
+from remit.i18n import Lang, t
 from remit.registry.entities import Duty
 from remit.registry.facade import Registry, default_actor
 
@@ -164,6 +164,8 @@ class AdmissionGate:
             [(v.list_id, v.duties) for v in enactment.versions],
             request.effective_from,
             audit,
+            note=t("admission.version_note", lang, id=request.id)
+            + (t("admission.version_note_why", lang, note=note) if note else ""),
         )
         return report
 

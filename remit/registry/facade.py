@@ -453,12 +453,13 @@ class Registry:
         versions: Sequence[tuple[str, Sequence[Duty]]],
         effective_from: dt.date,
         entry: AuditEntry,
+        note: str,
     ) -> None:
         """Approve an admission request: write the new published versions of the lists it
         changes (``versions``: list id → all rows of its new version, checked again against the
-        registry as it is), the decision (``record``) and its audit entry, in one transaction."""
+        registry as it is; ``note``: the versions' note), the decision (``record``) and its
+        audit entry, in one transaction."""
         source = f"admission {record.id}"
-        note = source + (f": {record.decision_note}" if record.decision_note else "")
         plan, _ = plan_versions(versions, self.state(), source, entry.actor, note, effective_from)
 
         def decide(c: Connection, now: dt.datetime) -> None:
