@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import Field
 
-from remit.admission.request import GateName, Mode
+from remit.admission.request import AdmissionRequest, GateName, Mode
 from remit.findings import Finding
 from remit.i18n import Lang
 from remit.model import Model
+from remit.registry.entities import AdmissionRecord
 
 
 class GateStatus(StrEnum):
@@ -88,3 +89,7 @@ class AdmissionReport(Model):
     @property
     def exit_code(self) -> int:
         return 0 if self.outcome is Outcome.admit else 1
+
+
+AdmissionEntry = AdmissionRecord[AdmissionRequest, AdmissionReport]
+"""A recorded request: what was asked, what the gate found, what was decided."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from remit.admission import store
 from remit.admission.enact import Enactment
 from remit.admission.gates import evaluate
-from remit.admission.report import AdmissionReport, Outcome
+from remit.admission.report import AdmissionEntry, AdmissionReport, Outcome
 from remit.admission.request import AdmissionConfig, AdmissionRequest
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
@@ -102,18 +102,18 @@ class AdmissionGate:
         store.record_submission(self.registry, request, report, default_actor(by))
         return report
 
-    def requests(self, status: str | None = None) -> list[store.AdmissionEntry]:
+    def requests(self, status: str | None = None) -> list[AdmissionEntry]:
         """The recorded requests, oldest first, optionally of one status."""
         return store.entries(self.registry, status)
 
-    def show(self, request_id: str) -> store.AdmissionEntry:
+    def show(self, request_id: str) -> AdmissionEntry:
         found = store.get(self.registry, request_id)
         if found is None:
             known = ", ".join(e.id for e in store.entries(self.registry)) or "none"
             raise InputError.one("admission.unknown", id=request_id, known=known)
         return found
 
-    def overdue(self, entry: store.AdmissionEntry, today: dt.date | None = None) -> bool:
+    def overdue(self, entry: AdmissionEntry, today: dt.date | None = None) -> bool:
         """Undecided for more than the configured number of working days?"""
         if entry.status != "submitted":
             return False
@@ -125,7 +125,7 @@ class AdmissionGate:
             count += self.calendar.is_workday(day)
         return count > self.config.decision_working_days
 
-    def _decidable(self, entry: store.AdmissionEntry, actor: str) -> None:
+    def _decidable(self, entry: AdmissionEntry, actor: str) -> None:
         if entry.status != "submitted":
             raise InputError.one("admission.decided", id=entry.id, status=entry.status)
         if actor == entry.submitted_by:
@@ -169,9 +169,7 @@ class AdmissionGate:
         )
         return report
 
-    def reject(
-        self, request_id: str, by: str | None = None, reason: str = ""
-    ) -> store.AdmissionEntry:
+    def reject(self, request_id: str, by: str | None = None, reason: str = "") -> AdmissionEntry:
         """Reject a submitted request, with the reason, by someone other than its submitter."""
         actor = default_actor(by)
         entry = self.show(request_id)

@@ -10,13 +10,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from remit.admission.report import AdmissionReport
+from remit.admission.report import AdmissionEntry, AdmissionReport
 from remit.admission.request import AdmissionRequest
 from remit.registry import Registry
 from remit.registry.entities import AdmissionRecord, AuditEntry, utcnow
-
-AdmissionEntry = AdmissionRecord[AdmissionRequest, AdmissionReport]
-"""A recorded request: what was asked, what the gate found, what was decided."""
 
 Stored = AdmissionRecord[dict[str, Any], dict[str, Any]]
 """A record as the registry keeps it: the request and the report as plain data."""

@@ -12,8 +12,8 @@ from remit.admission import AdmissionGate, load_config
 from remit.checks import GraphCheck
 from remit.cli.common import RemitGroup, common, echo_json, open_registry
 from remit.i18n import current_lang, t
+from remit.present.admission import entry_lines, requests_table
 from remit.present.console import console
-from remit.present.text import local_time
 
 ADMIT_CONFIG_OPTION = click.option(
     "--config",
@@ -112,32 +112,8 @@ def admit_submit(
 @common
 def admit_list(db_url: str | None, status: str | None, config_file: Path | None) -> None:
     """The recorded requests, oldest first; undecided ones past the deadline are overdue."""
-    from rich.table import Table
-
     gate = _gate(db_url, config_file)
-    table = Table()
-    for key in (
-        "col.id",
-        "col.matter",
-        "col.department",
-        "col.status",
-        "col.outcome",
-        "col.submitted",
-        "col.decided",
-    ):
-        table.add_column(t(key))
-    for e in gate.requests(status):
-        state = t(f"status.{e.status}") + (f" ({t('admit.overdue')})" if gate.overdue(e) else "")
-        table.add_row(
-            e.id,
-            f"{e.matter} {e.report.matter_name or ''}".strip(),
-            e.report.department_name or e.department,
-            state,
-            t(f"outcome.{e.report.outcome.value}"),
-            f"{local_time(e.submitted_at, seconds=False)} {e.submitted_by}",
-            f"{local_time(e.decided_at, seconds=False)} {e.decided_by}" if e.decided_at else "",
-        )
-    console().print(table)
+    console().print(requests_table(gate.requests(status), gate.overdue))
 
 
 @admit.command("show")
@@ -166,17 +142,8 @@ def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path 
             }
         )
         return
-    state = t(f"status.{entry.status}") + (
-        f" ({t('admit.overdue')})" if gate.overdue(entry) else ""
-    )
-    click.echo(f"{entry.id}: {state}")
-    submitted = local_time(entry.submitted_at, seconds=False)
-    click.echo(f"{t('col.submitted')}: {submitted} {entry.submitted_by}")
-    if entry.decided_at:
-        click.echo(
-            f"{t('col.decided')}: {local_time(entry.decided_at, seconds=False)} {entry.decided_by}"
-            + (f" — {entry.decision_note}" if entry.decision_note else "")
-        )
+    for line in entry_lines(entry, gate.overdue(entry)):
+        click.echo(line)
     _print_admission(entry.report, fmt)
 
 

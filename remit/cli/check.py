@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
+from remit.checks.report import CheckReport
 from remit.cli.common import DATE, atomic_write, common, open_registry, output_option
 from remit.errors import InputError
-from remit.i18n import current_lang, t
+from remit.i18n import Lang, current_lang, t
 from remit.present.console import console
 from remit.present.formats import formats, output_format
 
@@ -110,32 +109,28 @@ def check(
         sys.exit(1)
 
 
-def _write_report(report: Any, fmt: str, output: Path | None, lang: str) -> None:
-    from rich.console import Console
-
+def _write_report(report: CheckReport, fmt: str, output: Path | None, lang: Lang) -> None:
     from remit.present.check_html import render_html
     from remit.present.check_markdown import render_markdown
-    from remit.present.check_text import print_text
+    from remit.present.check_text import print_text, text_of
     from remit.present.check_xlsx import write_xlsx
 
     if fmt == "xlsx":
         assert output is not None
-        write_xlsx(report, lang, output)  # type: ignore[arg-type]
+        write_xlsx(report, lang, output)
         click.echo(t("check.wrote", path=output))
         return
     if fmt == "text" and output is None:
-        print_text(report, lang)  # type: ignore[arg-type]
+        print_text(report, lang)
         return
     if fmt == "text":
-        buffer = io.StringIO()
-        print_text(report, lang, Console(file=buffer, width=200, no_color=True))  # type: ignore[arg-type]
-        text = buffer.getvalue()
+        text = text_of(report, lang)
     elif fmt == "json":
         text = report.model_dump_json(indent=2) + "\n"
     elif fmt == "md":
-        text = render_markdown(report, lang)  # type: ignore[arg-type]
+        text = render_markdown(report, lang)
     else:
-        text = render_html(report, lang)  # type: ignore[arg-type]
+        text = render_html(report, lang)
     if output is None:
         click.echo(text, nl=False)
         return

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy.exc import OperationalError
 
+from remit.deadlines import WorkingHours
 from remit.errors import InputError
-from remit.i18n import LANGS, current_lang, default_lang, t
+from remit.i18n import LANGS, Lang, current_lang, default_lang, t
 from remit.present.console import console
 from remit.present.formats import formats
 from remit.registry import Registry
@@ -22,7 +23,7 @@ from remit.registry import Registry
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType[dt.date]):
     name = "DATE"
 
     def convert(
@@ -39,7 +40,7 @@ class DateType(click.ParamType):
 DATE = DateType()
 
 
-class ReportedAtType(click.ParamType):
+class ReportedAtType(click.ParamType[dt.datetime]):
     """A time as event files write ``reported_at``: ISO 8601 with or without an offset (then
     Asia/Shanghai time), ``2026-03-02 10:00`` too; read by the events' own parser
     (:data:`remit.events.model.ReportedAt`), so an option and a file agree."""
@@ -66,8 +67,8 @@ REPORTED_AT = ReportedAtType()
 
 
 def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
-    lang = value or default_lang()
-    current_lang.set(lang)  # type: ignore[arg-type]
+    lang: Lang = "zh" if (value or default_lang()) == "zh" else "en"
+    current_lang.set(lang)
     return lang
 
 
@@ -189,13 +190,13 @@ RULES_OPTION = click.option(
 )
 
 
-class HoursType(click.ParamType):
+class HoursType(click.ParamType[WorkingHours]):
     name = "HH:MM-HH:MM,…"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from remit.deadlines import WorkingHours
-
-        if not isinstance(value, str):
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> WorkingHours:
+        if isinstance(value, WorkingHours):
             return value
         try:
             return WorkingHours.parse(value)

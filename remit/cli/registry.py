@@ -223,7 +223,8 @@ def diff(db_url: str | None, list_id: str, a: int, b: int, fmt: str) -> None:
     state = reg.state()
     matters = _matters(state)
     names = {code: m.name for code, m in matters.items()}
-    names |= {code: item.name for code, item in (*state.units.items(), *state.areas.items())}
+    names |= {code: unit.name for code, unit in state.units.items()}
+    names |= {code: area.name for code, area in state.areas.items()}
     out = console()
     attributes = {code: m.attributes for code, m in matters.items()}
     for line in render.diff_lines(result, names, attributes):

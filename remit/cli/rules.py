@@ -9,6 +9,7 @@ import click
 from remit.cli.common import RULES_OPTION, RemitGroup, lang_option
 from remit.i18n import current_lang, t
 from remit.present.console import console
+from remit.present.rules import rules_table
 from remit.registry.export import dump_yaml
 
 
@@ -22,18 +23,9 @@ def rules() -> None:
 @lang_option
 def rules_list(rules_dir: Path | None) -> None:
     """The rules in force, in the order they fire."""
-    from rich.table import Table
-
     from remit.routing.rules.compile import load_rules
 
-    ruleset = load_rules(rules_dir)
-    lang = current_lang.get()
-    table = Table()
-    for label in ("rules.col.pri", "rules.col.id", "rules.col.title"):
-        table.add_column(t(label))
-    for rule in ruleset.rules:
-        table.add_row(str(rule.pri), rule.id, rule.title.get(lang) or rule.title.get("en", ""))
-    console().print(table)
+    console().print(rules_table(load_rules(rules_dir).rules, current_lang.get()))
 
 
 @rules.command("show")

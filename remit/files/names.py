@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 from remit.i18n import Lang, t
 
@@ -148,9 +149,15 @@ class _CloseMatches:
         return [x for _, x in heapq.nlargest(n, result)]
 
 
-def index_of(items: Mapping[str, object], what: str) -> NameIndex:
-    """A :class:`NameIndex` over objects with ``code``, ``name`` and ``aliases``."""
-    return NameIndex(
-        ((code, item.name, item.aliases) for code, item in items.items()),  # type: ignore[attr-defined]
-        what,
-    )
+class HasNames(Protocol):
+    """What a name index reads of an area, a unit or a matter."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+
+
+def index_of(items: Mapping[str, HasNames], what: str) -> NameIndex:
+    """A :class:`NameIndex` over objects with a ``name`` and ``aliases``, by code."""
+    return NameIndex(((code, item.name, item.aliases) for code, item in items.items()), what)

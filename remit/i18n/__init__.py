@@ -50,8 +50,10 @@ LANGS: tuple[Lang, ...] = ("en", "zh")
 def default_lang() -> Lang:
     """``REMIT_LANG`` if set, else Chinese when the locale is Chinese, else English."""
     explicit = os.environ.get("REMIT_LANG", "").strip().lower()
-    if explicit in LANGS:
-        return explicit  # type: ignore[return-value]
+    if explicit == "zh":
+        return "zh"
+    if explicit == "en":
+        return "en"
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(var, "")
         if value:
@@ -136,7 +138,7 @@ class _Formatter(string.Formatter):
         if format_spec in _TERMS:
             key = f"{format_spec}.{value}"
             return t(key, self.lang) if key in _messages() else str(value)
-        return super().format_field(value, format_spec)
+        return str(super().format_field(value, format_spec))
 
 
 def has(key: str) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from remit.admission.report import AdmissionReport, GateStatus, Outcome
+from remit.admission.report import AdmissionEntry, AdmissionReport, GateStatus, Outcome
 from remit.i18n import Lang, t
+from remit.present.text import local_time
 
 _STYLE = {
     GateStatus.passed: "green",
@@ -147,3 +150,50 @@ def render_markdown(report: AdmissionReport, lang: Lang) -> str:
         parts += ["", f"## {t('admit.enactment', lang)}", ""]
         parts += [f"- {_md(t('admit.version', lang, **v))}" for v in report.enactment]
     return "\n".join(parts) + "\n"
+
+
+def _state(entry: AdmissionEntry, overdue: bool) -> str:
+    return t(f"status.{entry.status}") + (f" ({t('admit.overdue')})" if overdue else "")
+
+
+def requests_table(
+    entries: Iterable[AdmissionEntry], overdue: Callable[[AdmissionEntry], bool]
+) -> Table:
+    """The recorded requests, one a row; ``overdue`` says which wait past their deadline."""
+    table = Table()
+    for key in (
+        "col.id",
+        "col.matter",
+        "col.department",
+        "col.status",
+        "col.outcome",
+        "col.submitted",
+        "col.decided",
+    ):
+        table.add_column(t(key))
+    for e in entries:
+        table.add_row(
+            e.id,
+            f"{e.matter} {e.report.matter_name or ''}".strip(),
+            e.report.department_name or e.department,
+            _state(e, overdue(e)),
+            t(f"outcome.{e.report.outcome.value}"),
+            f"{local_time(e.submitted_at, seconds=False)} {e.submitted_by}",
+            f"{local_time(e.decided_at, seconds=False)} {e.decided_by}" if e.decided_at else "",
+        )
+    return table
+
+
+def entry_lines(entry: AdmissionEntry, overdue: bool) -> list[str]:
+    """A recorded request's status, submission and decision, above its report."""
+    submitted = local_time(entry.submitted_at, seconds=False)
+    lines = [
+        f"{entry.id}: {_state(entry, overdue)}",
+        f"{t('col.submitted')}: {submitted} {entry.submitted_by}",
+    ]
+    if entry.decided_at:
+        lines.append(
+            f"{t('col.decided')}: {local_time(entry.decided_at, seconds=False)} {entry.decided_by}"
+            + (f" — {entry.decision_note}" if entry.decision_note else "")
+        )
+    return lines

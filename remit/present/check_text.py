@@ -7,6 +7,7 @@ shared with the Markdown renderer, so both show the same content.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -501,3 +502,10 @@ def print_text(report: CheckReport, lang: Lang | None = None, out: Console | Non
     out = out or console()
     for part in render_text(report, lang):
         out.print(part)
+
+
+def text_of(report: CheckReport, lang: Lang | None = None, width: int = 200) -> str:
+    """The text report as plain text (no colours), for a file."""
+    buffer = io.StringIO()
+    print_text(report, lang, Console(file=buffer, width=width, no_color=True))
+    return buffer.getvalue()

@@ -206,6 +206,13 @@ class MappingFile(Model):
         return self
 
 
+ImportableFile = AreasFile | UnitsFile | CatalogueFile | ListFile
+"""A file that an import reads (a mapping file goes with a table import instead)."""
+
+IMPORTABLE_MODELS: dict[
+    str, type[AreasFile] | type[UnitsFile] | type[CatalogueFile] | type[ListFile]
+] = {"areas": AreasFile, "units": UnitsFile, "catalogue": CatalogueFile, "list": ListFile}
+
 FILE_MODELS: dict[str, type[BaseModel]] = {
     "areas": AreasFile,
     "units": UnitsFile,

@@ -6,12 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from remit.errors import Collector, InputError, Problem
 from remit.files.typed import schema_problems
 from remit.files.yamlio import LineMap, dotted, load_yaml
-from remit.registry.formats import FILE_MODELS
+from remit.registry.formats import (
+    IMPORTABLE_MODELS,
+    CatalogueFile,
+    ImportableFile,
+    ListFile,
+)
 
 IMPORTABLE = ("areas", "units", "catalogue", "list")
 
@@ -19,11 +24,16 @@ IMPORTABLE = ("areas", "units", "catalogue", "list")
 @dataclass
 class ParsedFile:
     path: str
-    model: BaseModel
+    model: ImportableFile
     lines: LineMap
 
     def locate(self, *loc: str | int) -> dict[str, object]:
         return {"source": self.path, "line": self.lines.line_of(loc), "field": dotted(loc) or None}
+
+    def versioned(self) -> CatalogueFile | ListFile:
+        """The file's model, which has an id and versions (the catalogue, a list)."""
+        assert isinstance(self.model, CatalogueFile | ListFile)
+        return self.model
 
 
 def collect_yaml(paths: Sequence[Path]) -> list[Path]:
@@ -91,7 +101,7 @@ def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
             )
             continue
         try:
-            model = FILE_MODELS[kind].model_validate(data)
+            model = IMPORTABLE_MODELS[kind].model_validate(data)
         except ValidationError as exc:
             collector.extend(schema_problems(exc, str(path), kind, lines.line_of))
             continue

@@ -66,7 +66,7 @@ def plan_import(
     plan = ImportPlan(files=[f.path for f in files])
     by_kind: dict[str, list[ParsedFile]] = {k: [] for k in IMPORTABLE}
     for f in files:
-        by_kind[f.model.file].append(f)  # type: ignore[attr-defined]
+        by_kind[f.model.file].append(f)
 
     areas = _plan_areas(by_kind["areas"], state, plan, collector)
     units = _plan_units(by_kind["units"], state, areas, plan, collector)
@@ -92,7 +92,7 @@ def _new_catalogue(plan: ImportPlan) -> str:
 def _check_unique_ids(files: list[ParsedFile], collector: Collector) -> None:
     seen: dict[str, ParsedFile] = {}
     for f in files:
-        list_id = f.model.id  # type: ignore[attr-defined]
+        list_id = f.versioned().id
         if list_id in seen:
             collector.add(
                 "ref.duplicate",
@@ -242,7 +242,7 @@ class VersionLocate(Protocol):
 
 
 def _file_versions_locator(f: ParsedFile) -> VersionLocate:
-    index_of_version = {v.version: i for i, v in enumerate(f.model.versions)}  # type: ignore[attr-defined]
+    index_of_version = {v.version: i for i, v in enumerate(f.versioned().versions)}
 
     def locate(number: int, name: str | None = None, /) -> dict[str, object]:
         if number in index_of_version:
@@ -255,7 +255,8 @@ def _file_versions_locator(f: ParsedFile) -> VersionLocate:
 def _duplicate_versions(f: ParsedFile, collector: Collector) -> bool:
     """Report version numbers given twice in one file; whether there were any."""
     first: dict[int, int] = {}
-    for i, spec in enumerate(f.model.versions):  # type: ignore[attr-defined]
+    versions = f.versioned().versions
+    for i, spec in enumerate(versions):
         if spec.version in first:
             collector.add(
                 "ref.duplicate",
@@ -265,7 +266,7 @@ def _duplicate_versions(f: ParsedFile, collector: Collector) -> bool:
                 **f.locate("versions", i, "version"),
             )
         first.setdefault(spec.version, i)
-    return len(first) < len(f.model.versions)  # type: ignore[attr-defined]
+    return len(first) < len(versions)
 
 
 def _merge_versions(
@@ -370,7 +371,8 @@ def _plan_catalogue(
 ) -> list[ListVersion]:
     catalogue_id = state.catalogue_id
     for f in files:
-        model: CatalogueFile = f.model  # type: ignore[assignment]
+        model = f.model
+        assert isinstance(model, CatalogueFile)
         if catalogue_id is not None and model.id != catalogue_id:
             collector.add(
                 "ref.second_catalogue", existing=catalogue_id, given=model.id, **f.locate("id")
@@ -585,7 +587,8 @@ def _plan_list(
     plan: ImportPlan,
     collector: Collector,
 ) -> None:
-    model: ListFile = f.model  # type: ignore[assignment]
+    model = f.model
+    assert isinstance(model, ListFile)
     existing = state.lists.get(model.id)
     if existing is not None and existing.kind != model.kind:
         collector.add(

@@ -185,7 +185,7 @@ def _base_fields(
             fields["when"] = parse_condition_text(text)
         except ValueError as exc:
             detail = exc.detail if isinstance(exc, ConditionTextError) else str(exc)
-            problems.append(Problem.at(locate("when"), "cond.syntax", text=text, detail=detail))  # type: ignore[arg-type]
+            problems.append(Problem.at(locate("when"), "cond.syntax", text=text, detail=detail))
     if cell("time_limit"):
         fields["time_limit"] = cell("time_limit")
     if cell("legal_basis"):

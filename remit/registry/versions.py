@@ -34,13 +34,13 @@ V = TypeVar("V", bound="VersionLike")
 def in_force(versions: Sequence[V], on: dt.date) -> V | None:
     """The published version in force on ``on``, if any."""
     current: V | None = None
+    start: dt.date | None = None
     for version in versions:
-        if version.status is not VersionStatus.published or version.effective_from is None:
+        begins = version.effective_from
+        if version.status is not VersionStatus.published or begins is None:
             continue
-        if version.effective_from <= on and (
-            current is None or version.effective_from > current.effective_from  # type: ignore[operator]
-        ):
-            current = version
+        if begins <= on and (start is None or begins > start):
+            current, start = version, begins
     if current is not None and current.effective_to is not None and current.effective_to < on:
         return None
     return current

@@ -11,7 +11,7 @@ import hashlib
 from typing import Any
 
 from remit.deadlines import WorkCalendar
-from remit.registry.entities import OWNER_UNIT
+from remit.registry.entities import OWNER_UNIT, Level
 from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
@@ -58,7 +58,7 @@ class Refs:
     def dispatch(self, unit: str, level: str, escalated: bool) -> Dispatch:
         found = self._dispatch.get((unit, level, escalated))
         if found is None:
-            found = Dispatch(platform=self.unit(unit), level=level, escalated=escalated)  # type: ignore[arg-type]
+            found = Dispatch(platform=self.unit(unit), level=Level(level), escalated=escalated)
             self._dispatch[(unit, level, escalated)] = found
         return found
 
