@@ -192,22 +192,35 @@ _BUILDERS: dict[type, Callable[[tuple[Any, ...]], Any]] = {}
 
 
 def _builder(cls: type) -> Callable[[tuple[Any, ...]], Any]:
-    """Builds ``cls`` from the values of its stored fields, in order (read by position: loading
-    a city's duties is hot)."""
+    """Builds ``cls`` from the values of its stored fields, in order. Loading a city's duties
+    is hot, so the builder is written out for the class once (as dataclasses writes its
+    ``__init__``): one expression per field, its decoder called only when it has one."""
     plan = storage(cls)
-    decoders = [s.decode for s in plan]
-    names = [s.name for s in plan]
     keyword = {f.name for f in dataclasses.fields(cls) if f.kw_only}
-    positional = [i for i, n in enumerate(names) if n not in keyword]
-    named = [(i, n) for i, n in enumerate(names) if n in keyword]
-
-    def build(values: tuple[Any, ...]) -> Any:
-        decoded = [
-            d(v) if d is not None and v is not None else v
-            for d, v in zip(decoders, values, strict=True)
-        ]
-        return cls(*[decoded[i] for i in positional], **{n: decoded[i] for i, n in named})
-
+    init = [f.name for f in dataclasses.fields(cls) if f.init and not f.kw_only]
+    stored = [s.name for s in plan if s.name not in keyword]
+    if init[: len(stored)] != stored:  # a field that is not stored stands among stored ones
+        raise TypeError(f"{cls.__name__}: the stored fields must come first in __init__")
+    scope: dict[str, Any] = {"cls": cls}
+    values = [f"v{i}" for i in range(len(plan))]
+    positional, named = [], []
+    for i, s in enumerate(plan):
+        expression = values[i]
+        if s.decode is not None:
+            scope[f"d{i}"] = s.decode
+            expression = f"None if v{i} is None else d{i}(v{i})"
+        if s.name in keyword:
+            named.append(f"{s.name}={expression}")
+        else:
+            positional.append(expression)
+    arguments = positional + named
+    # the stored fields come first in __init__ (the others, such as a version's rows, last)
+    source = (
+        f"def build(values):\n    {', '.join(values)}, = values\n"
+        f"    return cls({', '.join(arguments)})\n"
+    )
+    exec(source, scope)  # code made here, from the field list only
+    build: Callable[[tuple[Any, ...]], Any] = scope["build"]
     return build
 
 
