@@ -11,6 +11,7 @@ Each YAML file says what it is in its first key, ``file:`` — ``areas``, ``unit
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -94,21 +95,12 @@ class DutySpec(Model):
 
     @classmethod
     def of(cls, duty: Duty) -> DutySpec:
-        """A resolved duty as a row written with codes, to be resolved and checked again."""
-        return cls.model_construct(
-            matter=duty.matter,
-            unit=duty.unit,
-            role=duty.role,
-            refer_to=duty.refer_to,
-            area=duty.area,
-            when=dict(duty.conditions) or None,
-            time_limit=duty.time_limit,
-            legal_basis=list(duty.legal_basis),
-            priority=duty.priority,
-            review_by=duty.review_by,
-            provenance=duty.provenance,
-            note=duty.note,
-        )
+        """A resolved duty as a row written with codes, to be resolved and checked again (its
+        fields are the duty's, by the names its content gives them)."""
+        written = {
+            f.metadata.get("key", f.name): getattr(duty, f.name) for f in dataclasses.fields(duty)
+        }
+        return cls.model_construct(**{**written, "when": dict(duty.conditions) or None})
 
 
 class ListVersionSpec(VersionMeta):
