@@ -22,7 +22,6 @@ from remit.files.names import Unresolved, index_of
 from remit.findings import CheckConfig, Finding, FindingKind, ListCheck
 from remit.i18n import Lang, t
 from remit.registry.entities import Area, Level, ListKind, Matter, Role, Unit, UnitKind, utcnow
-from remit.registry.plan import catalogue_label
 from remit.registry.snapshot import Snapshot
 from remit.registry.state import RegistryState
 
@@ -161,7 +160,7 @@ def _well_formed(ctx: _Context) -> GateResult:
             problems.append(t(exc.key, ctx.lang, **exc.params))
             return None
 
-    label = catalogue_label(snap.catalogue.version) if snap.catalogue else "-"
+    label = snap.catalogue.version.label if snap.catalogue else "-"
     matter = code(snap.matters, "matter", request.matter, catalogue=label)
     if matter is not None and any(m.parent == matter for m in snap.matters.values()):
         problems.append(ctx.t("gate.well_formed.group_matter", matter=matter))

@@ -21,7 +21,6 @@ from remit.errors import Collector, InputError
 from remit.events.model import AttributeValue, Event, EventIn
 from remit.files.names import NameIndex, Unresolved, index_of
 from remit.registry.entities import Matter
-from remit.registry.plan import catalogue_label
 from remit.registry.snapshot import Snapshot
 
 _MEMO_LIMIT = 100_000
@@ -69,9 +68,7 @@ class EventResolver:
         self.snapshot = snapshot
         catalogue = snapshot.catalogue
         self._matters = (
-            _Names(
-                index_of(snapshot.matters, "matter"), catalogue=catalogue_label(catalogue.version)
-            )
+            _Names(index_of(snapshot.matters, "matter"), catalogue=catalogue.version.label)
             if catalogue is not None
             else None
         )

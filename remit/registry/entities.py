@@ -260,6 +260,11 @@ class ListVersion:
     duties: tuple[Duty, ...] = field(default=(), metadata={"stored": False})
     matters: tuple[Matter, ...] = field(default=(), metadata={"stored": False})
 
+    @property
+    def label(self) -> str:
+        """How people cite the version: ``HP-JZ-JB v2``."""
+        return f"{self.list_id} v{self.version}"
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:

@@ -464,9 +464,7 @@ class DutyContext:
         before = len(collector.problems)
         try:
             matter = matters[
-                matter_index.resolve(
-                    spec.matter, "ref.unknown_matter", catalogue=catalogue_label(catalogue)
-                )
+                matter_index.resolve(spec.matter, "ref.unknown_matter", catalogue=catalogue.label)
             ]
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **locate("matter"))
@@ -574,10 +572,6 @@ class DutyContext:
             seen[key] = locate(None)
             duties.append(duty)
         return duties
-
-
-def catalogue_label(catalogue: ListVersion) -> str:
-    return f"{catalogue.list_id} v{catalogue.version}"
 
 
 def _plan_list(
