@@ -119,3 +119,18 @@ class Event:
         if self.repeat_count:
             data["repeat_count"] = self.repeat_count
         return data
+
+    def as_reported(self) -> EventIn:
+        """The event as an :class:`EventIn` in codes (it resolves back to this event): what a
+        decision keeps of its input, so that it can be decided again."""
+        return EventIn.model_construct(
+            id=self.id,
+            matter=self.matter,
+            area=self.area,
+            areas=list(self.areas[1:]),
+            reported_at=self.reported_at,
+            source=self.source,
+            attributes=dict(self.attributes),
+            owner=self.owner,
+            repeat_count=self.repeat_count,
+        )

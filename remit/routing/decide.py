@@ -131,7 +131,9 @@ def build_decision(
         rules_fired=list(outcome.rules_fired),
         snapshot_hash=snapshot.hash,
         snapshot_date=snapshot_date,
+        registry_revision=snapshot.revision,
         rules_digest=rules_digest,
+        event=event.as_reported(),
     )
 
 

@@ -1,7 +1,7 @@
 """Routing decisions: who leads, who assists, who dispatches, by when, and why.
 
-A decision is stamped with the snapshot's hash and date and the rules' digest, so it can be
-reproduced. Its JSON Schema is published (``remit schema --kind decision``)."""
+A decision is stamped with the snapshot's date, the registry revision it was known at, its
+hash and the rules' digest, and keeps its event, so it can be decided again (``remit replay``). Its JSON Schema is published (``remit schema --kind decision``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from remit.events.model import EventIn
 from remit.model import Value
 from remit.registry.entities import Level
 from remit.registry.refs import DutyRef, UnitRef
@@ -68,4 +69,11 @@ class RoutingDecision(Value):
     rules_fired: list[str] = Field(default_factory=list)
     snapshot_hash: str
     snapshot_date: dt.date
+    registry_revision: int = Field(
+        description="the registry revision the snapshot was known at (with snapshot_date, "
+        "what replay decides it again on)"
+    )
     rules_digest: str
+    event: EventIn = Field(
+        description="the event as decided, in codes: what replay decides again"
+    )
