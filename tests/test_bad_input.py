@@ -616,7 +616,7 @@ def test_one_bad_file_in_a_directory_writes_nothing(cli: Cli, db_url: str, mini_
     edit(mini_tree / STREET, "        unit: 不存在的单位\n", "        unit: NJDL\n")
     assert cli("registry", "import", mini_tree, db=db_url).exit_code == 0
     with Registry(db_url) as registry:
-        assert {s.info.id for s in registry.lists()} == {"CAT", "QZ-CGJ", "JD-NJDL"}
+        assert {s.info.id for s in registry.lists()} == {"CAT", "AREAS", "UNITS", "QZ-CGJ", "JD-NJDL"}
 
 
 def test_problems_of_several_files_are_reported_together(
@@ -689,7 +689,7 @@ def test_import_without_a_registry(cli: Cli, tmp_path: Path) -> None:
 def test_unknown_list_and_version(cli: Cli, sqlite_url: str) -> None:
     init(sqlite_url, MINI)
     stderr = failing(cli, sqlite_url, "registry", "show", "NOPE")
-    assert "unknown list 'NOPE'; known lists: CAT, JD-NJDL, QZ-CGJ" in stderr
+    assert "unknown list 'NOPE'; known lists: AREAS, CAT, JD-NJDL, QZ-CGJ, UNITS" in stderr
     stderr = failing(cli, sqlite_url, "registry", "show", "QZ-CGJ", "--version", "9")
     assert "list QZ-CGJ has no version 9; versions: 1, 2" in stderr
     stderr = failing(cli, sqlite_url, "registry", "show", "QZ-CGJ", "--as-of", "2020-01-01")

@@ -76,7 +76,7 @@ def test_init_over_an_existing_registry(cli: Cli, url: str) -> None:
     result = cli("init", db=url)
     assert result.exit_code == 2
     assert f"a registry already exists at {url}; use --force to recreate it empty" in result.stderr
-    assert len(json.loads(ok(cli("registry", "lists", "--format", "json", db=url)))) == 3
+    assert len(json.loads(ok(cli("registry", "lists", "--format", "json", db=url)))) == 5
     assert ok(cli("init", "--force", db=url)) == f"Created an empty registry at {url}.\n"
     assert json.loads(ok(cli("registry", "lists", "--format", "json", db=url))) == []
     assert json.loads(ok(cli("registry", "log", "--format", "json", db=url))) == []
@@ -96,8 +96,10 @@ def test_import_reports_what_changed(cli: Cli, db_url: str) -> None:
     ok(cli("init", db=db_url))
     out = ok(cli("registry", "import", MINI, db=db_url))
     assert out.splitlines() == [
-        "Imported 5 file(s): 6 areas and 6 units added or changed, 3 lists added or changed, "
-        "4 version changes, 0 versions already up to date.",
+        "Imported 5 file(s): 6 areas and 6 units added or changed, 5 lists added or changed, "
+        "6 version changes, 0 versions already up to date.",
+        "  created: AREAS v1 (published, 6 rows)",
+        "  created: UNITS v1 (published, 6 rows)",
         "  created: CAT v1 (published, 5 rows)",
         "  created: QZ-CGJ v1 (published, 3 rows)",
         "  created: QZ-CGJ v2 (published, 3 rows)",
@@ -111,7 +113,7 @@ def test_import_reports_what_changed(cli: Cli, db_url: str) -> None:
     with Registry(db_url) as registry:
         entries = registry.log()
     assert {e.actor for e in entries} == {"tester"}
-    assert [e.action for e in entries].count("import_create") == 4
+    assert [e.action for e in entries].count("import_create") == 6
 
 
 def test_import_a_draft_then_replace_it(cli: Cli, url: str, draft: Path) -> None:
@@ -177,10 +179,12 @@ def test_lists_json(cli: Cli, url: str) -> None:
     )
     assert [(d["id"], d["kind"], d["in_force"]) for d in data] == [
         ("CAT", "catalogue", 1),
+        ("AREAS", "areas", 1),
+        ("UNITS", "units", 1),
         ("JD-NJDL", "street_basic", 1),
         ("QZ-CGJ", "department", 1),
     ]
-    cgj = data[2]
+    cgj = data[4]
     assert cgj["name"] == "区城管执法局权责清单"
     v1, v2 = cgj["versions"]
     assert (v1["version"], v1["status"], v1["effective_from"], v1["in_force_until"]) == (
@@ -315,10 +319,17 @@ def test_show_yaml_is_importable(cli: Cli, url: str, tmp_path: Path) -> None:
 
 def test_log(cli: Cli, url: str) -> None:
     entries = json.loads(ok(cli("registry", "log", "--format", "json", db=url)))
-    assert entries[0]["action"] == "import_reference"
-    assert entries[0]["details"]["units"] == ["LRJ", "CGJ", "FGJ", "NJDL", "WLQ", "GAS"]
+    assert (entries[0]["action"], entries[0]["list_id"]) == ("import_create", "AREAS")
+    assert entries[1]["details"]["units"] == ["LRJ", "CGJ", "FGJ", "NJDL", "WLQ", "GAS"]
     creates = [(e["list_id"], e["version"]) for e in entries if e["action"] == "import_create"]
-    assert creates == [("CAT", 1), ("QZ-CGJ", 1), ("QZ-CGJ", 2), ("JD-NJDL", 1)]
+    assert creates == [
+        ("AREAS", 1),
+        ("UNITS", 1),
+        ("CAT", 1),
+        ("QZ-CGJ", 1),
+        ("QZ-CGJ", 2),
+        ("JD-NJDL", 1),
+    ]
     assert {e["actor"] for e in entries} == {"tester"}
     only = json.loads(ok(cli("registry", "log", "QZ-CGJ", "--format", "json", db=url)))
     assert [(e["list_id"], e["version"], e["note"]) for e in only] == [
@@ -377,10 +388,13 @@ def test_publish_and_withdraw(cli: Cli, db_url: str, draft: Path) -> None:
             "第二版",
             "--by",
             "bob",
+            "--retroactive",
             db=db_url,
         )
     )
-    assert out == "Published JD-NJDL version 2, in force from 2026-01-01.\n"
+    assert out.startswith("Published JD-NJDL version 2, in force from 2026-01-01.\n")
+    # retroactive: the dates whose snapshots changed are said
+    assert "2026-01-01 → open:" in out
     last = json.loads(ok(cli("registry", "log", "JD-NJDL", "--format", "json", db=db_url)))[-1]
     assert (last["action"], last["actor"], last["version"], last["note"]) == (
         "publish",
@@ -402,8 +416,20 @@ def test_publish_and_withdraw(cli: Cli, db_url: str, draft: Path) -> None:
     )
     assert (shown["status"], shown["published_by"], shown["note"]) == ("published", "bob", "第二版")
 
-    out = ok(cli("registry", "withdraw", "JD-NJDL", "--version", "2", "--note", "有误", db=db_url))
-    assert out == "Withdrew JD-NJDL version 2.\n"
+    out = ok(
+        cli(
+            "registry",
+            "withdraw",
+            "JD-NJDL",
+            "--version",
+            "2",
+            "--note",
+            "有误",
+            "--retroactive",
+            db=db_url,
+        )
+    )
+    assert out.startswith("Withdrew JD-NJDL version 2.\n")
     data = json.loads(
         ok(cli("registry", "lists", "--format", "json", "--as-of", "2026-02-01", db=db_url))
     )
@@ -457,9 +483,9 @@ def test_export_yaml_round_trips(cli: Cli, url: str, tmp_path: Path) -> None:
         )
     )
     with Registry(url) as a, Registry(fresh) as b:
-        assert [v.content_hash for v in a.lists()[2].versions] == [
-            v.content_hash for v in b.lists()[1].versions
-        ]
+        (old,) = [s for s in a.lists() if s.info.id == "QZ-CGJ"]
+        (new,) = [s for s in b.lists() if s.info.id == "QZ-CGJ"]
+        assert [v.content_hash for v in old.versions] == [v.content_hash for v in new.versions]
 
 
 def test_export_csv(cli: Cli, url: str, tmp_path: Path) -> None:
@@ -672,9 +698,20 @@ def test_chinese_output(cli: Cli, url: str, draft: Path) -> None:
     imported = ok(cli("registry", "import", draft, db=url, lang="zh"))
     assert imported.startswith("已导入 1 个文件：")
     published = ok(
-        cli("registry", "publish", "JD-NJDL", "--effective-from", "2026-01-01", db=url, lang="zh")
+        cli(
+            "registry",
+            "publish",
+            "JD-NJDL",
+            "--effective-from",
+            "2026-01-01",
+            "--retroactive",
+            "--note",
+            "补登",
+            db=url,
+            lang="zh",
+        )
     )
-    assert published == "已发布 JD-NJDL 第 2 版，自 2026-01-01 起生效。\n"
+    assert published.startswith("已发布 JD-NJDL 第 2 版，自 2026-01-01 起生效。\n")
 
 
 def test_language_from_the_environment(cli: Cli, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -691,7 +728,7 @@ def test_registry_from_the_environment(
     assert ok(cli("init")) == f"Created an empty registry at {sqlite_url}.\n"
     ok(cli("registry", "import", MINI))
     data = json.loads(ok(cli("registry", "lists", "--format", "json")))
-    assert [d["id"] for d in data] == ["CAT", "JD-NJDL", "QZ-CGJ"]
+    assert [d["id"] for d in data] == ["CAT", "AREAS", "UNITS", "JD-NJDL", "QZ-CGJ"]
     assert not (tmp_path / "remit.db").exists()
     # --db wins over the environment
     other = tmp_path / "other.db"

@@ -200,7 +200,15 @@ def test_diff_shows_the_changed_referral(
     assert change["fields"] == ["refer_to"]
     # the draft is checked again, and published, with its referral
     result = cli(
-        "registry", "publish", "JD-NJDL-BY", "--effective-from", "2026-01-01", db=sqlite_url
+        "registry",
+        "publish",
+        "JD-NJDL-BY",
+        "--effective-from",
+        "2026-01-01",
+        "--retroactive",
+        "--note",
+        "补登",
+        db=sqlite_url,
     )
     assert result.exit_code == 0, result.output
     with Registry(sqlite_url) as registry:

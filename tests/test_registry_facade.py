@@ -44,9 +44,9 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     seen: list[str] = []
     real = store.load_state
 
-    def counted(engine):  # type: ignore[no-untyped-def]
+    def counted(engine, known_at=None):  # type: ignore[no-untyped-def]
         seen.append(str(engine.url))
-        return real(engine)
+        return real(engine, known_at)
 
     monkeypatch.setattr(store, "load_state", counted)
     yield seen
@@ -113,7 +113,7 @@ def test_the_state_is_reloaded_after_a_write_by_another_registry(
     reader, writer = Registry(url), Registry(url)
     before = reader.state()
     assert reader.state() is before and len(loads) == 1
-    writer.withdraw("HP-JZ-JB", 2, note="test", by="someone")
+    writer.withdraw("HP-JZ-JB", 2, note="test", by="someone", retroactive=True)
     after = reader.state()
     assert after is not before
     assert [v.status.value for v in after.versions["HP-JZ-JB"]][-1] == "withdrawn"
@@ -154,7 +154,7 @@ def test_publishing_and_withdrawing_plan_on_a_copy(url: str) -> None:
     state = registry.state()
     before = _copy(state)
     registry.publish("HP-QZ-SCJ", dt.date(2027, 1, 1), by="t")
-    registry.withdraw("HP-JZ-JB", 1, by="t")
+    registry.withdraw("HP-JZ-JB", 1, by="t", retroactive=True, note="test")
     assert _copy(state) == before
     statuses = {i: [v.status.value for v in vs] for i, vs in registry.state().versions.items()}
     assert statuses["HP-QZ-SCJ"][-1] == "published"

@@ -109,7 +109,9 @@ def test_table_is_the_next_draft_and_is_in_force_once_published(
     # a draft is never in force
     assert mini_registry.version("QZ-CGJ", as_of=D(2030, 1, 1)).version == 2
 
-    published = mini_registry.publish("QZ-CGJ", D(2026, 1, 1), by="李科长")
+    published = mini_registry.publish(
+        "QZ-CGJ", D(2026, 1, 1), by="李科长", retroactive=True, note="补登"
+    )
     assert (published.version, published.status) == (3, VersionStatus.published)
     assert mini_registry.version("QZ-CGJ", as_of=D(2025, 12, 31)).version == 2
     assert mini_registry.version("QZ-CGJ", as_of=D(2026, 1, 1)).version == 3
@@ -129,7 +131,17 @@ def test_cli_imports_a_table_and_publishes_it(
     assert result.exit_code == 0, result.output
     assert "created: QZ-CGJ v3 (draft, 5 rows)" in result.output
 
-    result = cli("registry", "publish", "QZ-CGJ", "--effective-from", "2026-01-01", db=db_url)
+    result = cli(
+        "registry",
+        "publish",
+        "QZ-CGJ",
+        "--effective-from",
+        "2026-01-01",
+        "--retroactive",
+        "--note",
+        "表格导入",
+        db=db_url,
+    )
     assert result.exit_code == 0, result.output
     assert "Published QZ-CGJ version 3, in force from 2026-01-01." in result.output
     version = mini_registry.version("QZ-CGJ", as_of=D(2026, 1, 1))

@@ -15,7 +15,7 @@ D = dt.date
 
 def test_import_creates_every_version(mini_registry: Registry) -> None:
     summaries = {s.info.id: s for s in mini_registry.lists(D(2026, 1, 1))}
-    assert set(summaries) == {"CAT", "QZ-CGJ", "JD-NJDL"}
+    assert set(summaries) == {"CAT", "AREAS", "UNITS", "QZ-CGJ", "JD-NJDL"}
     cgj = summaries["QZ-CGJ"]
     assert [v.version for v in cgj.versions] == [1, 2]
     assert cgj.in_force is not None and cgj.in_force.version == 2
@@ -75,7 +75,7 @@ def test_diff_between_versions(mini_registry: Registry) -> None:
 
 
 def test_withdraw_restores_previous_version(mini_registry: Registry) -> None:
-    mini_registry.withdraw("QZ-CGJ", 2, note="error in v2", by="auditor")
+    mini_registry.withdraw("QZ-CGJ", 2, note="error in v2", by="auditor", retroactive=True)
     snap = mini_registry.snapshot(D(2026, 1, 1))
     assert ("QZ-CGJ", 1) in {(e.info.id, e.version.version) for e in snap.lists}
     entry = mini_registry.log("QZ-CGJ")[-1]

@@ -66,6 +66,45 @@ class ReportedAtType(click.ParamType[dt.datetime]):
 REPORTED_AT = ReportedAtType()
 
 
+class KnownAtType(click.ParamType[int | dt.datetime | None]):
+    """A registry revision: its number, ``latest``, or a time (ISO 8601, as ``--reported-at``
+    reads it: the registry as it stood then)."""
+
+    name = "REVISION|TIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int | dt.datetime | None:
+        if value is None or isinstance(value, int | dt.datetime):
+            return value
+        text = str(value).strip()
+        if text.lower() == "latest":
+            return None
+        if text.isdigit():
+            return int(text)
+        return REPORTED_AT.convert(text, param, ctx)
+
+
+KNOWN_AT = KnownAtType()
+KNOWN_AT_OPTION = click.option(
+    "--known-at",
+    type=KNOWN_AT,
+    help="Read the registry as it stood at this revision (a number, a time, or latest; "
+    "default latest).",
+)
+DECISIONS_OPTION = click.option(
+    "--decisions",
+    type=click.Path(path_type=Path),
+    help="Decisions (JSON Lines, as route-batch writes them): say how many the change would "
+    "now decide differently.",
+)
+RETROACTIVE_OPTION = click.option(
+    "--retroactive",
+    is_flag=True,
+    help="Allow a change that alters what was in force on past dates (needs --note).",
+)
+
+
 def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
     lang: Lang = "zh" if (value or default_lang()) == "zh" else "en"
     current_lang.set(lang)

@@ -11,7 +11,9 @@ import click
 
 from remit.cli.common import (
     DATE,
+    DECISIONS_OPTION,
     FORMAT_TEXT_JSON,
+    RETROACTIVE_OPTION,
     RemitGroup,
     common,
     echo_json,
@@ -24,6 +26,7 @@ from remit.i18n import t
 from remit.present import registry as render
 from remit.present.console import console
 from remit.present.formats import formats, output_format
+from remit.registry import Registry
 from remit.registry.entities import Matter
 from remit.registry.export import dump_yaml, list_document
 from remit.registry.state import RegistryState
@@ -44,7 +47,14 @@ def registry() -> None:
     "--list", "list_id", metavar="LIST-ID", help="The list a CSV/XLSX table is a new draft of."
 )
 @click.option("--by", metavar="NAME", help="Who imports (default: $REMIT_USER or the login name).")
-@click.option("--note", help="Note of the draft made from a table.")
+@click.option("--note", help="Note of the draft made from a table, or why a change is made.")
+@click.option(
+    "--effective-from",
+    type=DATE,
+    help="The day areas or units files (without versions) change the ones in force: a new "
+    "version of the areas or units from that day.",
+)
+@RETROACTIVE_OPTION
 @common
 def import_(
     db_url: str | None,
@@ -53,10 +63,14 @@ def import_(
     list_id: str | None,
     by: str | None,
     note: str | None,
+    effective_from: dt.date | None,
+    retroactive: bool,
 ) -> None:
     """Import YAML files or directories, or a CSV/XLSX table as a draft of --list.
 
-    An import is one transaction: all of it is written, or nothing.
+    An import is one transaction: all of it is written, or nothing. Areas and units are
+    versioned: once there are any, a file without versions that changes them needs
+    --effective-from (a date before today, --retroactive with --note).
     """
     reg = open_registry(db_url)
     for path in paths:
@@ -75,7 +89,9 @@ def import_(
     else:
         if mapping is not None or list_id is not None:
             raise InputError.one("arg.not_tabular", path=", ".join(map(str, paths)))
-        result = reg.import_files(paths, by=by)
+        result = reg.import_files(
+            paths, by=by, effective_from=effective_from, retroactive=retroactive, note=note
+        )
     plan = result.plan
     click.echo(
         t(
@@ -131,7 +147,8 @@ def lists_(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
 
 
 def _version_json(v: Any, until: dt.date | None = None) -> dict[str, Any]:
-    data = {k: val for k, val in asdict(v).items() if k not in {"duties", "matters"}}
+    rows = {"duties", "matters", "areas", "units"}
+    data = {k: val for k, val in asdict(v).items() if k not in rows}
     data["status"] = v.status.value
     data["in_force_until"] = until
     return data
@@ -241,6 +258,8 @@ def diff(db_url: str | None, list_id: str, a: int, b: int, fmt: str) -> None:
 @click.option(
     "--by", metavar="NAME", help="Who publishes (default: $REMIT_USER or the login name)."
 )
+@RETROACTIVE_OPTION
+@DECISIONS_OPTION
 @common
 def publish(
     db_url: str | None,
@@ -249,12 +268,27 @@ def publish(
     effective_to: dt.date | None,
     note: str | None,
     by: str | None,
+    retroactive: bool,
+    decisions: Path | None,
 ) -> None:
-    """Publish the draft of a list; it supersedes the previous version from its date."""
-    version = open_registry(db_url).publish(
-        list_id, effective_from, note=note, by=by, effective_to=effective_to
+    """Publish the draft of a list; it supersedes the previous version from its date.
+
+    A date before today changes what was in force then: refused unless --retroactive with
+    --note; then the dates whose snapshots change are shown, and with --decisions FILE how many
+    of those decisions would now be decided differently."""
+    registry = open_registry(db_url)
+    before = registry.state()
+    version = registry.publish(
+        list_id,
+        effective_from,
+        note=note,
+        by=by,
+        effective_to=effective_to,
+        retroactive=retroactive,
     )
     click.echo(t("label.published", list_id=list_id, version=version.version, date=effective_from))
+    if retroactive:
+        _report_change(registry, before, decisions)
 
 
 @registry.command()
@@ -264,13 +298,41 @@ def publish(
 @click.option(
     "--by", metavar="NAME", help="Who withdraws (default: $REMIT_USER or the login name)."
 )
+@RETROACTIVE_OPTION
+@DECISIONS_OPTION
 @common
 def withdraw(
-    db_url: str | None, list_id: str, number: int, note: str | None, by: str | None
+    db_url: str | None,
+    list_id: str,
+    number: int,
+    note: str | None,
+    by: str | None,
+    retroactive: bool,
+    decisions: Path | None,
 ) -> None:
-    """Withdraw a version: it is never in force again."""
-    open_registry(db_url).withdraw(list_id, number, note=note, by=by)
+    """Withdraw a version: it is never in force again.
+
+    A version that has been in force changes what was in force then: refused unless
+    --retroactive with --note (see `publish`)."""
+    registry = open_registry(db_url)
+    before = registry.state()
+    registry.withdraw(list_id, number, note=note, by=by, retroactive=retroactive)
     click.echo(t("label.withdrawn", list_id=list_id, version=number))
+    if retroactive:
+        _report_change(registry, before, decisions)
+
+
+def _report_change(registry: Registry, before: RegistryState, decisions: Path | None) -> None:
+    """The dates whose snapshot a retroactive change altered, and how many stored decisions
+    would now be decided differently."""
+    changes = registry.changes(before, registry.state())
+    for line in render.change_lines(changes):
+        click.echo(line)
+    if decisions is not None:
+        from remit.routing.replay import count_changed
+
+        changed, total = count_changed(registry, decisions)
+        click.echo(t("label.decisions_changed", changed=changed, total=total, path=decisions))
 
 
 EXPORT_FORMATS = formats("yaml", "csv", "xlsx")

@@ -13,7 +13,7 @@ from remit.i18n import current_lang, t
 from remit.present.text import condition_text, local_time, term
 from remit.registry.diff import VersionDiff
 from remit.registry.entities import AuditEntry, Duty, ListVersion
-from remit.registry.snapshot import Snapshot
+from remit.registry.snapshot import Snapshot, SnapshotChange
 from remit.registry.versions import ListSummary
 
 Attributes = Mapping[str, Mapping[str, AttributeDomain]]
@@ -313,3 +313,15 @@ def snapshot_lines(snap: Snapshot) -> tuple[list[str], Table]:
             e.version.content_hash[:12],
         )
     return lines, table
+
+
+def change_lines(changes: Iterable[SnapshotChange]) -> list[str]:
+    """The dates whose snapshot a change altered, with the hashes before and after."""
+    changes = list(changes)
+    if not changes:
+        return [t("label.no_snapshot_change")]
+    lines = [t("label.snapshot_changes", count=len(changes))]
+    for c in changes:
+        until = c.last.isoformat() if c.last else t("label.open_ended")
+        lines.append(f"  {c.first.isoformat()} → {until}: {c.before[:12]} → {c.after[:12]}")
+    return lines

@@ -107,6 +107,15 @@ class ListKind(StrEnum):
 
 
 CATALOGUE_KIND = "catalogue"
+AREAS_KIND = "areas"
+UNITS_KIND = "units"
+REFERENCE_KINDS = frozenset({CATALOGUE_KIND, AREAS_KIND, UNITS_KIND})
+"""The kinds of the registry's versioned reference data: one list of each in a registry."""
+DEFAULT_IDS = {AREAS_KIND: "AREAS", UNITS_KIND: "UNITS"}
+"""The list ids of the areas and the units when their files name none."""
+SINCE = "since"
+"""Field metadata: a field added after schema 3 that counts in a snapshot hash only when it
+holds a value, so that the hashes of registries that never set it stay what they were."""
 OWNER_UNIT = "@owner"
 """The unit of a duty row that says "the owner (权属单位) named on the event"."""
 OWNER_SPELLINGS = frozenset({OWNER_UNIT, "权属单位"})
@@ -137,6 +146,13 @@ class Area:
         Code | None, Field(description="code of the parent area; none for the root")
     ] = None
     aliases: Aliases = ()
+    replaces: Annotated[
+        tuple[str, ...],
+        Field(
+            description="codes of the areas this one takes the place of from its version's date "
+            "(a merger: several codes; a split: the same code in each part)"
+        ),
+    ] = field(default=(), metadata={SINCE: 4})
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +179,13 @@ class Unit:
         tuple[str, ...],
         Field(description="powers held, e.g. administrative_enforcement, administrative_licensing"),
     ] = ()
+    budget: Annotated[float | None, Field(ge=0, description="yuan a year available for events")] = (
+        field(default=None, metadata={SINCE: 4})
+    )
+    replaces: Annotated[
+        tuple[str, ...],
+        Field(description="codes of the units this one takes the place of (a merger)"),
+    ] = field(default=(), metadata={SINCE: 4})
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +260,11 @@ class ListInfo:
     def is_catalogue(self) -> bool:
         return self.kind == CATALOGUE_KIND
 
+    @property
+    def is_reference(self) -> bool:
+        """The catalogue, the areas or the units (not a responsibility list)."""
+        return self.kind in REFERENCE_KINDS
+
 
 @dataclass(frozen=True, slots=True)
 class ListVersion:
@@ -257,8 +285,12 @@ class ListVersion:
     published_by: str | None = None
     withdrawn_at: dt.datetime | None = None
     withdrawn_by: str | None = None
+    revision: int = 0
+    """The registry revision that recorded the version as it is here."""
     duties: tuple[Duty, ...] = field(default=(), metadata={"stored": False})
     matters: tuple[Matter, ...] = field(default=(), metadata={"stored": False})
+    areas: tuple[Area, ...] = field(default=(), metadata={"stored": False})
+    units: tuple[Unit, ...] = field(default=(), metadata={"stored": False})
 
     @property
     def label(self) -> str:
@@ -278,6 +310,12 @@ class AuditEntry:
     note: str | None
     snapshot_hash: str | None
     details: dict[str, Any] = field(default_factory=dict, hash=False)
+    revision: int = 0
+    """The registry revision the entry was written in."""
+    previous_hash: str = ""
+    """The hash of the entry before it in the log ("" for the first): the log is a chain."""
+    entry_hash: str = ""
+    """The hash of this entry's fields and ``previous_hash``."""
 
 
 Request = TypeVar("Request")
@@ -305,3 +343,16 @@ class AdmissionRecord(Generic[Request, Report]):
     decided_at: dt.datetime | None = None
     decision_note: str | None = None
     enacted: list[Any] = field(default_factory=list, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One change of the registry: the number revisions count by, when it was recorded, who
+    made it and why. Nothing recorded is changed later; the registry as it stood at a revision
+    is what had been recorded up to it."""
+
+    number: int
+    recorded_at: dt.datetime
+    author: str
+    action: str
+    note: str | None = None

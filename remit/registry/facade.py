@@ -4,6 +4,11 @@
 >>> registry = Registry.create("sqlite:///remit.db")          # doctest: +SKIP
 >>> registry.import_files(["data/responsibility_lists"])       # doctest: +SKIP
 >>> snapshot = registry.snapshot(datetime.date(2026, 1, 1))    # doctest: +SKIP
+
+Two times. Every change is a new *revision* (a number, when it was recorded, by whom, why) and
+nothing recorded is ever changed: :meth:`Registry.snapshot` answers "what was in force on date
+D" (effective time) "as the registry stood at revision R" (recorded time, ``known_at``; by
+default the last). A decision stamps both, so it can be decided again on exactly what was known.
 """
 
 from __future__ import annotations
@@ -16,37 +21,52 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from remit.errors import InputError
 from remit.registry import db, export, store
 from remit.registry.diff import VersionDiff, diff_versions
 from remit.registry.entities import (
+    AREAS_KIND,
+    CATALOGUE_KIND,
+    UNITS_KIND,
     AdmissionRecord,
+    Area,
     AuditEntry,
     Duty,
     ListInfo,
     ListVersion,
+    Revision,
+    Unit,
     VersionStatus,
-    utcnow,
 )
 from remit.registry.parse import collect_yaml, parse_files
-from remit.registry.plan import duty_context, plan_import, plan_version, plan_versions, recheck
+from remit.registry.plan import (
+    duty_context,
+    plan_import,
+    plan_version,
+    plan_versions,
+    recheck,
+)
 from remit.registry.snapshot import (
     DutyInForce,
     ListInForce,
     Snapshot,
+    SnapshotChange,
     in_force_versions,
     snapshot_hash,
     state_hash,
 )
-from remit.registry.state import ImportPlan, RegistryState
+from remit.registry.state import ImportPlan, RegistryState, VersionChange
 from remit.registry.table_import import read_table
 from remit.registry.versions import ListSummary, check_sequence, in_force
 
 StoredAdmission = AdmissionRecord[dict[str, Any], dict[str, Any]]
 """An admission record as the registry keeps it: the request and the report as plain data."""
+
+KnownAt = int | dt.datetime | None
+"""A registry revision: its number, or the time (the last revision recorded by then); None:
+the last revision."""
 
 
 def default_actor(by: str | None = None) -> str:
@@ -65,6 +85,8 @@ class ImportResult:
 
     plan: ImportPlan
     snapshot_hash: str
+    revision: int = 0
+    """The revision the import recorded (0: it changed nothing)."""
 
     @property
     def changed(self) -> bool:
@@ -82,7 +104,7 @@ class Registry:
         self.url = db.resolve_url(url)
         self.engine = db.make_engine(self.url)
         self._state: RegistryState | None = None
-        self._revision: store.Revision | None = None
+        self._past: dict[int, RegistryState] = {}
 
     @classmethod
     def create(cls, url: str | None = None, force: bool = False) -> Registry:
@@ -105,25 +127,87 @@ class Registry:
             raise InputError.one("db.missing", url=self.url)
         db.check_schema(self.engine, self.url)
 
-    def state(self) -> RegistryState:
-        """Areas, units, lists and version metadata (catalogue versions with their matters).
+    # --- revisions ----------------------------------------------------------------------------
 
-        Loaded once and kept while the registry is unchanged: every write adds to the audit
-        log, so a write by anyone (another process too) is seen at the next call. Plan on a
-        :meth:`RegistryState.copy`; the state handed out is shared."""
+    def revision(self, known_at: KnownAt = None) -> int:
+        """The number of the revision ``known_at`` names (default: the last). A number after the
+        last is refused; a time before the first revision is revision 0 (nothing)."""
         self._require()
-        revision = store.revision(self.engine)
-        if self._state is None or revision != self._revision:
-            self._state, self._revision = store.load_state(self.engine), revision
-        return self._state
+        latest = store.latest_revision(self.engine)
+        if known_at is None:
+            return latest
+        if isinstance(known_at, dt.datetime):
+            return store.revision_at(self.engine, known_at)
+        if not 0 <= known_at <= latest:
+            raise InputError.one("revision.unknown", revision=known_at, latest=latest)
+        return known_at
+
+    def revisions(self) -> list[Revision]:
+        """Every revision, oldest first: the registry's history of changes."""
+        self._require()
+        return store.all_revisions(self.engine)
+
+    def state(self, known_at: KnownAt = None) -> RegistryState:
+        """Lists and version metadata (reference versions with their rows) as the registry stood
+        at ``known_at`` (default: the last revision).
+
+        The last state is loaded once and kept while no one writes (every write adds a
+        revision, so a write by another process too is seen at the next call); past states are
+        kept as they are, since they never change. The state handed out is shared: plan on a
+        :meth:`RegistryState.copy`."""
+        self._require()
+        latest = store.latest_revision(self.engine)
+        wanted = latest if known_at is None else self.revision(known_at)
+        if wanted == latest:
+            if self._state is None or self._state.revision != latest:
+                self._state = store.load_state(self.engine, latest)
+            return self._state
+        found = self._past.get(wanted)
+        if found is None:
+            found = self._past[wanted] = store.load_state(self.engine, wanted)
+        return found
+
+    def _write(
+        self,
+        plan: ImportPlan,
+        after: RegistryState,
+        base: RegistryState,
+        by: str | None,
+        note: str | None = None,
+    ) -> ImportResult:
+        """Write ``plan`` (planned on ``base``; ``after`` is the state it leads to: its hash of
+        today is logged) as one revision."""
+        today_hash = state_hash(after, dt.date.today())
+        if plan.empty:
+            return ImportResult(plan, today_hash)
+        actor = default_actor(by)
+        with store.transaction(self.engine, base.revision, actor, "import", note) as w:
+            w.plan(plan, after, actor, today_hash)
+            number = w.revision.number
+        return ImportResult(plan, today_hash, number)
 
     # --- imports ------------------------------------------------------------------------------
 
-    def import_files(self, paths: Sequence[str | Path], by: str | None = None) -> ImportResult:
-        """Import YAML files or directory trees (areas, units, catalogue, lists) atomically."""
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        by: str | None = None,
+        *,
+        effective_from: dt.date | None = None,
+        retroactive: bool = False,
+        note: str | None = None,
+    ) -> ImportResult:
+        """Import YAML files or directory trees (areas, units, catalogue, lists) atomically.
+
+        Areas and units are versioned: files without versions add to or change the ones in
+        force, which takes a date — ``effective_from`` — once there are any (a past date is a
+        retroactive change: ``retroactive`` and a ``note`` say so)."""
         files = parse_files(collect_yaml([Path(p) for p in paths]))
-        plan, after = plan_import(files, self.state())
-        return self._write(plan, after, by)
+        state = self.state()
+        plan, after = plan_import(files, state, effective_from=effective_from)
+        if effective_from is not None and plan.changes:
+            self._allow_past(effective_from, retroactive, note, "reference")
+        return self._write(plan, after, state, by, note)
 
     def import_table(
         self,
@@ -137,21 +221,15 @@ class Registry:
         self._require()
         specs = read_table(Path(path), Path(mapping) if mapping else None)
         actor = default_actor(by)
-        plan, after = plan_version(list_id, specs, self.state(), str(path), actor, note)
-        return self._write(plan, after, actor)
-
-    def _write(self, plan: ImportPlan, after: RegistryState, by: str | None) -> ImportResult:
-        """Write ``plan``; ``after`` is the state it leads to (its hash of today is logged)."""
-        today_hash = state_hash(after, dt.date.today())
-        if not plan.empty:
-            store.write_plan(self.engine, plan, default_actor(by), today_hash)
-        return ImportResult(plan, today_hash)
+        state = self.state()
+        plan, after = plan_version(list_id, specs, state, str(path), actor, note)
+        return self._write(plan, after, state, actor)
 
     # --- reading ------------------------------------------------------------------------------
 
-    def lists(self, on: dt.date | None = None) -> list[ListSummary]:
+    def lists(self, on: dt.date | None = None, known_at: KnownAt = None) -> list[ListSummary]:
         """Every list (the catalogue first) with its versions and the one in force on ``on``."""
-        state = self.state()
+        state = self.state(known_at)
         on = on or dt.date.today()
         out = [
             ListSummary(
@@ -161,7 +239,9 @@ class Registry:
             )
             for list_id, info in state.lists.items()
         ]
-        return sorted(out, key=lambda s: (not s.info.is_catalogue, s.info.id))
+        # the reference data first (the catalogue, the areas, the units), then the lists
+        order = {CATALOGUE_KIND: 0, AREAS_KIND: 1, UNITS_KIND: 2}
+        return sorted(out, key=lambda s: (order.get(str(s.info.kind), 3), s.info.id))
 
     def _info(self, state: RegistryState, list_id: str) -> ListInfo:
         if list_id not in state.lists:
@@ -170,12 +250,16 @@ class Registry:
         return state.lists[list_id]
 
     def version(
-        self, list_id: str, version: int | None = None, as_of: dt.date | None = None
+        self,
+        list_id: str,
+        version: int | None = None,
+        as_of: dt.date | None = None,
+        known_at: KnownAt = None,
     ) -> ListVersion:
         """One version with its rows: number ``version``, else the one in force on ``as_of``,
-        else the one in force today, else the newest."""
-        state = self.state()
-        self._info(state, list_id)
+        else the one in force today, else the newest (as the registry stood at ``known_at``)."""
+        state = self.state(known_at)
+        info = self._info(state, list_id)
         versions = state.versions.get(list_id, [])
         chosen: ListVersion | None
         if version is not None:
@@ -193,9 +277,7 @@ class Registry:
                 raise InputError.one("ref.not_in_force", list_id=list_id, date=as_of)
         else:
             chosen = in_force(versions, dt.date.today()) or versions[-1]
-        loaded = store.version_with_rows(self.engine, list_id, chosen.version)
-        assert loaded is not None
-        return loaded
+        return store.version_with_rows(self.engine, chosen, str(info.kind), state.revision)
 
     def log(self, list_id: str | None = None) -> list[AuditEntry]:
         """The audit log: who imported, published or withdrew what, when, with which note."""
@@ -209,19 +291,28 @@ class Registry:
         return diff_versions(self.version(list_id, a), self.version(list_id, b))
 
     def snapshot(
-        self, as_of: dt.date | None = None, versions: Mapping[str, int] | None = None
+        self,
+        as_of: dt.date | None = None,
+        versions: Mapping[str, int] | None = None,
+        known_at: KnownAt = None,
     ) -> Snapshot:
-        """What is in force on ``as_of`` (default today): immutable, indexed, hashed.
+        """What was in force on ``as_of`` (default today) as the registry stood at ``known_at``
+        (default: the last revision): immutable, indexed, hashed.
 
         ``versions`` (list id → version number) makes a hypothetical snapshot: each named
         version — a draft too — stands in for whatever version of its list is in force, as if
         it were published and in force on ``as_of``. Its hash differs from any real one."""
         as_of = as_of or dt.date.today()
-        state = self.state()
+        state = self.state(known_at)
         catalogue, lists = in_force_versions(state, as_of)
+        areas, units = state.areas_on(as_of), state.units_on(as_of)
         for list_id, number in (versions or {}).items():
             chosen = self._chosen(state, list_id, number)
-            if chosen.info.is_catalogue:
+            if chosen.info.kind == AREAS_KIND:
+                areas = {a.code: a for a in chosen.version.areas}
+            elif chosen.info.kind == UNITS_KIND:
+                units = {u.code: u for u in chosen.version.units}
+            elif chosen.info.is_catalogue:
                 catalogue = chosen
             else:
                 lists = sorted(
@@ -231,23 +322,26 @@ class Registry:
         in_force_duties: list[DutyInForce] = []
         dangling: list[DutyInForce] = []
         rows = store.duties_of_versions(
-            self.engine, [(e.info.id, e.version.version) for e in lists]
+            self.engine, [(e.info.id, e.version.version) for e in lists], state.revision
         )
+        successors = _successors(areas.values()), _successors(units.values())
         for list_id, number, seq, duty in rows:
-            entry = DutyInForce(list_id, number, seq, duty)
-            (in_force_duties if duty.matter in matters else dangling).append(entry)
+            for moved in _moved(duty, areas, units, *successors):
+                entry = DutyInForce(list_id, number, seq, moved)
+                (in_force_duties if duty.matter in matters else dangling).append(entry)
         if catalogue is not None:
             catalogue = replace(catalogue, version=replace(catalogue.version, matters=()))
         return Snapshot(
             as_of=as_of,
-            hash=snapshot_hash(state.areas, state.units, catalogue, lists),
-            areas=state.areas,
-            units=state.units,
+            hash=snapshot_hash(areas, units, catalogue, lists),
+            areas=areas,
+            units=units,
             catalogue=catalogue,
             matters=matters,
             lists=tuple(lists),
             duties=tuple(in_force_duties),
             dangling=tuple(dangling),
+            revision=state.revision,
         )
 
     def _chosen(self, state: RegistryState, list_id: str, number: int) -> ListInForce:
@@ -271,22 +365,63 @@ class Registry:
             raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
         if fmt == "yaml":
             versions = [
-                store.version_with_rows(self.engine, list_id, v.version)
+                store.version_with_rows(self.engine, v, str(info.kind), state.revision)
                 for v in state.versions.get(list_id, [])
             ]
-            document = export.list_document(info, [v for v in versions if v is not None])
+            document = export.list_document(info, versions)
             path.write_text(export.dump_yaml(document), encoding="utf-8")
-            return sum(v.row_count for v in versions if v is not None)
-        if info.is_catalogue:
+            return sum(v.row_count for v in versions)
+        if info.is_reference:
             raise InputError.one("arg.catalogue_table", list_id=list_id)
         chosen = self.version(list_id, version)
         catalogue = duty_context(state).catalogue_for(chosen.effective_from)
         matters = {m.code: m for m in catalogue.matters} if catalogue else {}
-        rows = export.table_rows(chosen, matters, state.units)
+        rows = export.table_rows(chosen, matters, state.units_on(chosen.effective_from))
         export.write_table(rows, path, fmt, f"{list_id} v{chosen.version}")
         return len(rows) - 1
 
     # --- lifecycle ----------------------------------------------------------------------------
+
+    def _allow_past(
+        self, effective_from: dt.date, retroactive: bool, note: str | None, what: str
+    ) -> None:
+        """A change that takes effect before today rewrites what was in force: refused unless
+        it says it is retroactive, with a note saying why."""
+        today = dt.date.today()
+        if effective_from < today and not retroactive:
+            raise InputError.one("version.retroactive", what=what, date=effective_from, today=today)
+        if retroactive and not (note or "").strip():
+            raise InputError.one("version.retroactive_note", field="--note")
+
+    def changes(self, before: RegistryState, after: RegistryState) -> list[SnapshotChange]:
+        """The dates whose snapshot differs between two states of the registry, as runs of
+        days with the hash before and after (a state hash needs no duty loaded)."""
+        bounds: set[dt.date] = set()
+        for state in (before, after):
+            for versions in state.versions.values():
+                for v in versions:
+                    if v.effective_from is not None:
+                        bounds.add(v.effective_from)
+                    if v.effective_to is not None:
+                        bounds.add(v.effective_to + dt.timedelta(days=1))
+        starts = sorted(bounds)
+        out: list[SnapshotChange] = []
+        for i, day in enumerate(starts):
+            old, new = state_hash(before, day), state_hash(after, day)
+            if old == new:
+                continue
+            last = starts[i + 1] - dt.timedelta(days=1) if i + 1 < len(starts) else None
+            previous = out[-1] if out else None
+            if (
+                previous is not None
+                and previous.last is not None
+                and previous.last + dt.timedelta(days=1) == day
+                and (previous.before, previous.after) == (old, new)
+            ):
+                out[-1] = replace(previous, last=last)
+                continue
+            out.append(SnapshotChange(day, last, old, new))
+        return out
 
     def publish(
         self,
@@ -295,9 +430,13 @@ class Registry:
         note: str | None = None,
         by: str | None = None,
         effective_to: dt.date | None = None,
+        *,
+        retroactive: bool = False,
     ) -> ListVersion:
         """Publish the draft of ``list_id``: it takes effect on ``effective_from`` and is
-        immutable from now on. Its rows are checked again against the catalogue in force then."""
+        immutable from now on. Its rows are checked again against the catalogue in force then.
+        A date before today changes what was in force: ``retroactive`` and a ``note`` must
+        say so."""
         state = self.state()
         info = self._info(state, list_id)
         versions = state.versions.get(list_id, [])
@@ -313,53 +452,57 @@ class Registry:
         )
         history = [*versions[:-1], published]
         where = {"source": list_id}
-        problems = check_sequence(history, lambda n: {**where, "field": f"version {n}"})
+        problems = check_sequence(
+            history,
+            lambda n: {**where, "field": f"version {n}"},
+            open_start=info.kind in (AREAS_KIND, UNITS_KIND),
+        )
         if problems:
             raise InputError(problems)
-        if not info.is_catalogue:
-            loaded = store.version_with_rows(self.engine, list_id, draft.version)
-            assert loaded is not None
+        if not info.is_reference:
+            loaded = store.version_with_rows(self.engine, draft, str(info.kind), state.revision)
             recheck(state, f"{list_id} v{draft.version}", loaded.duties, effective_from)
+        self._allow_past(effective_from, retroactive, note, list_id)
         actor = default_actor(by)
         after = state.copy()
         after.versions[list_id] = history
-        now = utcnow()
-        store.set_status(
-            self.engine,
-            list_id,
-            draft.version,
-            {
-                "status": VersionStatus.published.value,
-                "effective_from": effective_from,
-                "effective_to": effective_to,
-                "note": published.note,
-                "published_at": now,
-                "published_by": actor,
-            },
-            AuditEntry(
-                now,
-                actor,
-                "publish",
-                list_id,
-                draft.version,
-                published.note,
-                state_hash(after, effective_from),
-                {
-                    "effective_from": effective_from.isoformat(),
-                    "effective_to": effective_to.isoformat() if effective_to else None,
-                    "content_hash": draft.content_hash,
-                    "rows": draft.row_count,
-                },
-            ),
-        )
+        change = VersionChange(list_id, "publish", published, False)
+        with store.transaction(self.engine, state.revision, actor, "publish", note) as w:
+            w.version(change, str(info.kind), actor)
+            w.audit(
+                AuditEntry(
+                    w.now,
+                    actor,
+                    "publish",
+                    list_id,
+                    draft.version,
+                    published.note,
+                    state_hash(after, effective_from),
+                    {
+                        "effective_from": effective_from.isoformat(),
+                        "effective_to": effective_to.isoformat() if effective_to else None,
+                        "content_hash": draft.content_hash,
+                        "rows": draft.row_count,
+                        **({"retroactive": True} if retroactive else {}),
+                    },
+                )
+            )
         return replace(published, published_by=actor)
 
     def withdraw(
-        self, list_id: str, version: int, note: str | None = None, by: str | None = None
+        self,
+        list_id: str,
+        version: int,
+        note: str | None = None,
+        by: str | None = None,
+        *,
+        retroactive: bool = False,
     ) -> ListVersion:
-        """Withdraw a published or draft version: it is never in force again."""
+        """Withdraw a published or draft version: it is never in force again. A version that
+        has been in force changes what was in force then: ``retroactive`` and a ``note`` must
+        say so."""
         state = self.state()
-        self._info(state, list_id)
+        info = self._info(state, list_id)
         chosen = next((v for v in state.versions.get(list_id, []) if v.version == version), None)
         if chosen is None:
             raise InputError.one(
@@ -375,33 +518,32 @@ class Registry:
                 version=version,
                 status=chosen.status.value,
             )
+        if chosen.status is VersionStatus.published:
+            self._allow_past(chosen.effective_from or dt.date.min, retroactive, note, list_id)
         actor = default_actor(by)
         withdrawn = replace(chosen, status=VersionStatus.withdrawn, withdrawn_by=actor)
         after = state.copy()
         after.versions[list_id] = [
             withdrawn if v.version == version else v for v in state.versions[list_id]
         ]
-        now = utcnow()
-        store.set_status(
-            self.engine,
-            list_id,
-            version,
-            {
-                "status": VersionStatus.withdrawn.value,
-                "withdrawn_at": now,
-                "withdrawn_by": actor,
-            },
-            AuditEntry(
-                now,
-                actor,
-                "withdraw",
-                list_id,
-                version,
-                note,
-                state_hash(after, dt.date.today()),
-                {"previous_status": chosen.status.value},
-            ),
-        )
+        change = VersionChange(list_id, "withdraw", withdrawn, False)
+        with store.transaction(self.engine, state.revision, actor, "withdraw", note) as w:
+            w.version(change, str(info.kind), actor)
+            w.audit(
+                AuditEntry(
+                    w.now,
+                    actor,
+                    "withdraw",
+                    list_id,
+                    version,
+                    note,
+                    state_hash(after, dt.date.today()),
+                    {
+                        "previous_status": chosen.status.value,
+                        **({"retroactive": True} if retroactive else {}),
+                    },
+                )
+            )
         return withdrawn
 
     # --- admission records (事项准入) ------------------------------------------------------------
@@ -421,9 +563,9 @@ class Registry:
         request with the same id is refused, also when two arrive at once."""
         self._require()
         try:
-            with self.engine.begin() as c:
-                store.add_admission(c, record)
-                store.add_audit(c, entry)
+            with store.transaction(self.engine, None, entry.actor, entry.action, entry.note) as w:
+                w.admission(record)
+                w.audit(entry)
         except IntegrityError:
             raise InputError.one("admission.duplicate", field="id", id=record.id) from None
 
@@ -431,12 +573,12 @@ class Registry:
         """Record a decision that changes no list (a rejection) with its audit entry. Only a
         request still submitted can be decided: of two deciders at once, one wins."""
         self._require()
-        with self.engine.begin() as c:
-            self._decide(c, record)
-            store.add_audit(c, entry)
+        with store.transaction(self.engine, None, entry.actor, entry.action, entry.note) as w:
+            self._decide(w, replace(record, decided_at=w.now))
+            w.audit(entry)
 
-    def _decide(self, c: Connection, record: StoredAdmission) -> None:
-        status = store.decide_admission(c, record)
+    def _decide(self, w: store.Writer, record: StoredAdmission) -> None:
+        status = w.decide_admission(record)
         if status is not None:
             raise InputError.one("admission.decided", id=record.id, status=status)
 
@@ -444,8 +586,8 @@ class Registry:
         """Add an entry to the audit log on its own (an act that writes nothing else, such as
         an approval the gates refused)."""
         self._require()
-        with self.engine.begin() as c:
-            store.add_audit(c, entry)
+        with store.transaction(self.engine, None, entry.actor, entry.action, entry.note) as w:
+            w.audit(entry)
 
     def enact(
         self,
@@ -454,16 +596,48 @@ class Registry:
         effective_from: dt.date,
         entry: AuditEntry,
         note: str,
+        units: Sequence[Unit] = (),
     ) -> None:
         """Approve an admission request: write the new published versions of the lists it
         changes (``versions``: list id → all rows of its new version, checked again against the
-        registry as it is; ``note``: the versions' note), the decision (``record``) and its
-        audit entry, in one transaction."""
+        registry as it is; ``note``: the versions' note), the units it gives staff and money to
+        (``units``: a new version of the units from the same day), the decision (``record``) and
+        its audit entry, in one transaction."""
         source = f"admission {record.id}"
-        plan, _ = plan_versions(versions, self.state(), source, entry.actor, note, effective_from)
+        state = self.state()
+        plan, after = plan_versions(
+            versions, state, source, entry.actor, note, effective_from, units=units
+        )
+        today_hash = state_hash(after, dt.date.today())
+        with store.transaction(self.engine, state.revision, entry.actor, "enact", note) as w:
+            w.plan(plan, after, entry.actor, entry.snapshot_hash)
+            self._decide(w, replace(record, decided_at=w.now))
+            w.audit(replace(entry, details={**entry.details, "today_hash": today_hash}))
 
-        def decide(c: Connection, now: dt.datetime) -> None:
-            self._decide(c, replace(record, decided_at=now))
-            store.add_audit(c, replace(entry, at=now))
 
-        store.write_plan(self.engine, plan, entry.actor, entry.snapshot_hash, also=decide)
+def _successors(entities: Sequence[Area] | Any) -> dict[str, list[str]]:
+    """old code → the codes of the areas (units) in force that replace it."""
+    found: dict[str, list[str]] = {}
+    for entity in entities:
+        for old in entity.replaces:
+            found.setdefault(old, []).append(entity.code)
+    return found
+
+
+def _moved(
+    duty: Duty,
+    areas: Mapping[str, Area],
+    units: Mapping[str, Unit],
+    area_successors: dict[str, list[str]],
+    unit_successors: dict[str, list[str]],
+) -> list[Duty]:
+    """``duty`` as it applies among the areas and units in force: a row scoped to an area that
+    was merged or split applies to what replaced it; a row of a merged unit, to the unit that
+    replaced it. Other rows are as they are."""
+    if duty.area not in areas and duty.area in area_successors:
+        moved = [replace(duty, area=code) for code in area_successors[duty.area]]
+    else:
+        moved = [duty]
+    if duty.unit not in units and len(unit_successors.get(duty.unit, ())) == 1:
+        moved = [replace(d, unit=unit_successors[duty.unit][0]) for d in moved]
+    return moved

@@ -73,11 +73,20 @@ def content(entity: Any) -> dict[str, Any]:
 
 def hash_row(entity: Any) -> list[Any]:
     """The entity's fields in order, as plain data, sets (tuples) sorted: its part of a snapshot
-    hash (None stays, so a value set later changes the hash)."""
+    hash (None stays, so a value set later changes the hash). A field added since (metadata
+    ``since``) counts only when it holds a value, by name at the end, so that the hashes of
+    registries that never set it stay what they were."""
     row: list[Any] = []
+    added: dict[str, Any] = {}
     for f in dataclasses.fields(entity):
         value = getattr(entity, f.name)
-        row.append(sorted(plain(value)) if isinstance(value, tuple) else plain(value))
+        value = sorted(plain(value)) if isinstance(value, tuple) else plain(value)
+        if "since" not in f.metadata:
+            row.append(value)
+        elif not _empty(value):
+            added[f.name] = value
+    if added:
+        row.append(added)
     return row
 
 
@@ -97,6 +106,14 @@ class Storage:
     """Value → column value (None: as it is)."""
     decode: Callable[[Any], Any] | None
     """Column value → value (None: as it is). JSON columns are read as text."""
+
+
+def utc_naive(moment: dt.datetime) -> dt.datetime:
+    """A time as stored: in UTC, without its zone (a naive time is taken to be UTC already).
+    Stored so, it reads back the same from SQLite and PostgreSQL whatever their time zone."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -161,7 +178,7 @@ def _storage(name: str, hint: Any) -> Storage:
         if issubclass(hint, str):
             return Storage(name, "text", nullable, None, None)
         if issubclass(hint, dt.datetime):
-            return Storage(name, "datetime", nullable, None, _as_utc)
+            return Storage(name, "datetime", nullable, utc_naive, _as_utc)
         if issubclass(hint, dt.date):
             return Storage(name, "date", nullable, None, None)
     return Storage(name, "json", nullable, *_json_codecs(whole))

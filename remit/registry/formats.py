@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -34,16 +34,6 @@ from remit.registry.entities import (
 from remit.timelimit import TimeLimit
 
 
-class AreasFile(Model):
-    file: Literal["areas"]
-    areas: list[Area] = Field(min_length=1)
-
-
-class UnitsFile(Model):
-    file: Literal["units"]
-    units: list[Unit] = Field(min_length=1)
-
-
 class VersionMeta(Model):
     version: int = Field(ge=1)
     status: VersionStatus = VersionStatus.draft
@@ -51,6 +41,47 @@ class VersionMeta(Model):
     effective_to: dt.date | None = Field(None, description="last day in force, if it ends")
     author: str | None = None
     note: str | None = None
+
+
+class AreasVersionSpec(VersionMeta):
+    areas: list[Area] = Field(min_length=1)
+
+
+class UnitsVersionSpec(VersionMeta):
+    units: list[Unit] = Field(min_length=1)
+
+
+class _ReferenceFile(Model):
+    """Areas or units: either the entries themselves (``areas:``/``units:``, the form of a
+    registry's first import: they add to or change the ones in force, on a date once there are
+    any — ``import --effective-from``), or versions, each the whole set from its date, like a
+    list's (``versions:``; the first version may have no date: in force from the beginning)."""
+
+    id: Code | None = Field(None, description="the list id (default AREAS, UNITS)")
+    name: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> _ReferenceFile:
+        entries, versions = getattr(self, self._entries), getattr(self, "versions")  # noqa: B009
+        if (entries is None) == (versions is None):
+            raise MessageError("schema.reference_form", entries=self._entries)
+        return self
+
+    _entries: ClassVar[str]
+
+
+class AreasFile(_ReferenceFile):
+    _entries: ClassVar[str] = "areas"
+    file: Literal["areas"]
+    areas: list[Area] | None = Field(None, min_length=1)
+    versions: list[AreasVersionSpec] | None = Field(None, min_length=1)
+
+
+class UnitsFile(_ReferenceFile):
+    _entries: ClassVar[str] = "units"
+    file: Literal["units"]
+    units: list[Unit] | None = Field(None, min_length=1)
+    versions: list[UnitsVersionSpec] | None = Field(None, min_length=1)
 
 
 class CatalogueVersionSpec(VersionMeta):

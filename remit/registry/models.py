@@ -3,7 +3,9 @@ by URL.
 
 Each entity's table has a column per stored field (:func:`remit.registry.fields.storage` says
 its kind), plus what only storage needs: a surrogate key, the version a row belongs to and its
-position there. Rows are storage; the Python API hands out the entities instead.
+position there, the revision that recorded it. Rows are only ever added: the registry as it
+stood at revision R is made of the rows recorded up to R (for each list and version, the last
+record). Rows are storage; the Python API hands out the entities instead.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from sqlalchemy import (
 from remit.registry import entities
 from remit.registry.fields import storage
 
-SCHEMA_VERSION = "3"  # 2: duty.refer_to; 3: matter.estimate and requires_powers, admission
+SCHEMA_VERSION = "4"
+"""2: duty.refer_to; 3: matter.estimate and requires_powers, admission; 4: revisions (nothing
+is updated or deleted), areas and units versioned, the audit log a hash chain."""
 
 _TYPES: dict[str, Any] = {
     "text": String,
@@ -47,6 +51,11 @@ def _surrogate() -> Column[int]:
     return Column("pk", Integer, primary_key=True, autoincrement=True)
 
 
+def _at_revision() -> Column[int]:
+    """The revision that recorded a row (for entities whose fields do not hold it)."""
+    return Column("revision", Integer, ForeignKey(revisions.c.number), nullable=False)
+
+
 def _of_version(*, indexed: bool) -> Column[int]:
     """The version a row belongs to."""
     return Column(
@@ -61,12 +70,12 @@ def _table(
     key: str | None = None,
     before: Iterable[Column[Any]] = (),
     indexed: Iterable[str] = (),
-    references: dict[str, str] | None = None,
+    references: dict[str, Any] | None = None,
     extra: Iterable[Any] = (),
 ) -> Table:
     """The table of ``entity``: ``before`` (storage-only columns), then a column per stored
     field; ``key`` names the field that is the primary key (else ``before`` holds one),
-    ``references`` the fields that are foreign keys (field → ``table.column``)."""
+    ``references`` the fields that are foreign keys (field → the column, or ``table.column``)."""
     wanted, references = set(indexed), references or {}
     columns = [
         Column(
@@ -88,17 +97,29 @@ meta = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
-areas = _table("area", entities.Area, key="code", indexed=["parent"])
-units = _table("unit", entities.Unit, key="code")
-lists = _table("responsibility_list", entities.ListInfo, key="id")
+revisions = _table("revision", entities.Revision, key="number")
+lists = _table(
+    "responsibility_list",
+    entities.ListInfo,
+    before=[_surrogate(), _at_revision()],
+    indexed=["id"],
+    extra=[UniqueConstraint("id", "revision")],
+)
+"""A list's name, kind, issuer and scope as recorded at each revision that changed them."""
 versions = _table(
     "list_version",
     entities.ListVersion,
-    before=[_surrogate()],
+    before=[
+        _surrogate(),
+        Column("content_pk", Integer, ForeignKey("list_version.pk"), nullable=True),
+    ],
     indexed=["list_id"],
-    references={"list_id": "responsibility_list.id"},
-    extra=[UniqueConstraint("list_id", "version")],
+    references={"revision": revisions.c.number},
+    extra=[UniqueConstraint("list_id", "version", "revision")],
 )
+"""A version as recorded at each revision that changed it (made, replaced, published,
+withdrawn); ``content_pk`` names the record whose rows (duties, matters, areas or units) are its
+content: its own when it brought new rows, an earlier one's when only its status changed."""
 matters = _table(
     "matter",
     entities.Matter,
@@ -111,5 +132,31 @@ duties = _table(
     before=[_surrogate(), _of_version(indexed=False), Column("seq", Integer, nullable=False)],
     extra=[Index("ix_duty_version_seq", "version_pk", "seq")],
 )
-audit = _table("audit_log", entities.AuditEntry, before=[_surrogate()], indexed=["at", "list_id"])
-admissions = _table("admission", entities.AdmissionRecord, key="id", indexed=["status"])
+areas = _table(
+    "area",
+    entities.Area,
+    before=[_surrogate(), _of_version(indexed=True)],
+    extra=[UniqueConstraint("version_pk", "code")],
+)
+units = _table(
+    "unit",
+    entities.Unit,
+    before=[_surrogate(), _of_version(indexed=True)],
+    extra=[UniqueConstraint("version_pk", "code")],
+)
+audit = _table(
+    "audit_log",
+    entities.AuditEntry,
+    before=[_surrogate()],
+    indexed=["at", "list_id"],
+    references={"revision": revisions.c.number},
+)
+admissions = _table(
+    "admission",
+    entities.AdmissionRecord,
+    before=[_surrogate(), _at_revision(), Column("seq", Integer, nullable=False)],
+    indexed=["id", "status"],
+    extra=[UniqueConstraint("id", "seq")],
+)
+"""An admission request as recorded at each step (submitted, then decided): ``seq`` counts
+the records of one request, so of two deciders at once only one can write the second."""

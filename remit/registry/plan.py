@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Protocol
 
@@ -19,10 +19,14 @@ from remit.conditions import Condition, normalize
 from remit.errors import Collector, InputError
 from remit.files.names import NameIndex, Unresolved, index_of, normalize_name
 from remit.hashing import canonical_json, content_hash
+from remit.registry import fields
 from remit.registry.entities import (
+    AREAS_KIND,
     CATALOGUE_KIND,
+    DEFAULT_IDS,
     OWNER_SPELLINGS,
     OWNER_UNIT,
+    UNITS_KIND,
     Area,
     Duty,
     ListInfo,
@@ -34,15 +38,18 @@ from remit.registry.entities import (
     utcnow,
 )
 from remit.registry.formats import (
+    AreasFile,
     CatalogueFile,
     CatalogueVersionSpec,
     DutySpec,
     ListFile,
     ListVersionSpec,
+    UnitsFile,
+    VersionMeta,
 )
 from remit.registry.parse import IMPORTABLE, ParsedFile
 from remit.registry.state import ImportPlan, RegistryState, VersionAction, VersionChange
-from remit.registry.versions import check_sequence, in_force
+from remit.registry.versions import check_sequence
 
 Locate = Callable[[str | None], dict[str, object]]
 """Where a field of the thing being validated is: ``locate("unit")`` → source, line/row, field."""
@@ -57,10 +64,15 @@ Locate = Callable[[str | None], dict[str, object]]
 
 
 def plan_import(
-    files: Sequence[ParsedFile], state: RegistryState
+    files: Sequence[ParsedFile],
+    state: RegistryState,
+    effective_from: dt.date | None = None,
 ) -> tuple[ImportPlan, RegistryState]:
     """Validate parsed files against each other and the registry (``state``, left as it is);
-    return what to write and the state the registry will be in once it is written."""
+    return what to write and the state the registry will be in once it is written.
+
+    ``effective_from`` dates a change that area or unit files without versions make to the ones
+    in force (see :class:`remit.registry.formats.AreasFile`)."""
     state = state.copy()
     collector = Collector()
     plan = ImportPlan(files=[f.path for f in files])
@@ -68,25 +80,19 @@ def plan_import(
     for f in files:
         by_kind[f.model.file].append(f)
 
-    areas = _plan_areas(by_kind["areas"], state, plan, collector)
-    units = _plan_units(by_kind["units"], state, areas, plan, collector)
+    _plan_reference(by_kind["areas"], AREAS_KIND, state, plan, collector, effective_from)
     collector.raise_if_any()
-    catalogue_versions = _plan_catalogue(by_kind["catalogue"], state, plan, collector)
+    _plan_reference(by_kind["units"], UNITS_KIND, state, plan, collector, effective_from)
     collector.raise_if_any()
-    context = DutyContext(
-        areas, units, catalogue_versions, state.catalogue_id or _new_catalogue(plan)
-    )
+    _plan_catalogue(by_kind["catalogue"], state, plan, collector)
+    collector.raise_if_any()
+    context = DutyContext(state)
     for f in by_kind["list"]:
         _plan_list(f, state, context, plan, collector)
     _check_unique_ids(by_kind["list"] + by_kind["catalogue"], collector)
     collector.raise_if_any()
-    state.areas, state.units = areas, units
     state.lists.update({info.id: info for info in plan.lists})
     return plan, state
-
-
-def _new_catalogue(plan: ImportPlan) -> str:
-    return next((i.id for i in plan.lists if i.is_catalogue), "")
 
 
 def _check_unique_ids(files: list[ParsedFile], collector: Collector) -> None:
@@ -105,76 +111,218 @@ def _check_unique_ids(files: list[ParsedFile], collector: Collector) -> None:
 
 
 def _unique_codes(
-    files: list[ParsedFile],
-    section: str,
+    f: ParsedFile,
+    prefix: tuple[str | int, ...],
+    specs: Sequence[Any],
     what: str,
-    where: dict[str, Callable[..., dict[str, object]]],
+    where: dict[str, Where],
     collector: Collector,
 ) -> Iterator[Any]:
-    """Each entry of ``section`` in ``files`` whose code was not seen before (a repeated code is
-    reported); ``where[code]`` records how to locate the entry's fields."""
-    for f in files:
-        for i, spec in enumerate(getattr(f.model, section)):
-            if spec.code in where:
-                collector.add(
-                    "ref.duplicate",
-                    what=what,
-                    key=spec.code,
-                    other=_at(where[spec.code]("code")),
-                    **f.locate(section, i, "code"),
-                )
-                continue
-            where[spec.code] = partial(f.locate, section, i)
-            yield spec
+    """Each entry of ``specs`` (at ``prefix`` in ``f``) whose code was not seen before (a
+    repeated code is reported); ``where[code]`` records how to locate the entry's fields."""
+    for i, spec in enumerate(specs):
+        if spec.code in where:
+            collector.add(
+                "ref.duplicate",
+                what=what.rstrip("s"),
+                key=spec.code,
+                other=_at(where[spec.code]("code")),
+                **f.locate(*prefix, i, "code"),
+            )
+            continue
+        where[spec.code] = partial(f.locate, *prefix, i)
+        yield spec
 
 
-def _plan_areas(
-    files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
-) -> dict[str, Area]:
-    areas = dict(state.areas)
-    where: dict[str, Callable[..., dict[str, object]]] = {}
-    incoming: dict[str, Area] = {}
-    for spec in _unique_codes(files, "areas", "area", where, collector):
-        incoming[spec.code] = spec
-    areas.update(incoming)
-    for code, area in incoming.items():
-        if area.parent is not None and area.parent not in areas:
-            collector.add("ref.unknown_parent_area", code=area.parent, **where[code]("parent"))
-        elif _has_cycle(code, lambda c: areas[c].parent if c in areas else None):
-            collector.add("ref.area_cycle", code=code, **where[code]("parent"))
-        if state.areas.get(code) != area:
-            plan.areas.append(area)
-    return areas
+Entity = Area | Unit
+Where = Callable[..., dict[str, object]]
+"""How to locate the fields of one entry: ``where("parent")``."""
+
+_DEFAULT_NAMES = {AREAS_KIND: "区划", UNITS_KIND: "单位"}
 
 
-def _plan_units(
+def _plan_reference(
     files: list[ParsedFile],
+    kind: str,
     state: RegistryState,
-    areas: dict[str, Area],
     plan: ImportPlan,
     collector: Collector,
-) -> dict[str, Unit]:
-    units = dict(state.units)
-    where: dict[str, Callable[..., dict[str, object]]] = {}
-    incoming: dict[str, Unit] = {}
-    area_index = index_of(areas, "area")
-    for spec in _unique_codes(files, "units", "unit", where, collector):
+    effective_from: dt.date | None,
+) -> None:
+    """The areas or the units of ``files``: versions as written, or entries that add to or
+    change the ones in force (the first version; else a new one from ``effective_from``)."""
+    if not files:
+        return
+    list_id = state._id_of(kind)
+    name: str | None = None
+    for f in files:
+        model = f.model
+        assert isinstance(model, AreasFile | UnitsFile)
+        given = model.id
+        if given is not None and list_id is not None and given != list_id:
+            collector.add("ref.second_catalogue", existing=list_id, given=given, **f.locate("id"))
+            return
+        list_id = given or list_id
+        name = model.name or name
+    list_id = list_id or DEFAULT_IDS[kind]
+    existing = state.lists.get(list_id)
+    info = ListInfo(list_id, name or (existing.name if existing else _DEFAULT_NAMES[kind]), kind)
+    if existing is not None and existing.kind != kind:
+        collector.add(
+            "ref.kind_mismatch",
+            list_id=list_id,
+            existing=existing.kind,
+            given=kind,
+            **files[0].locate("file"),
+        )
+        return
+    if existing != info:
+        plan.lists.append(info)
+        state.lists[info.id] = info
+    history = list(state.versions.get(list_id, []))
+    incoming: list[ListVersion] = []
+    invalid: set[int] = set()
+    locators: dict[int, VersionLocate] = {}
+    entries: dict[str, Entity] = {}
+    where: dict[str, Where] = {}
+    for f in files:
+        model = f.model
+        assert isinstance(model, AreasFile | UnitsFile)
+        if model.versions is None:
+            for spec in _unique_codes(
+                f, (kind,), getattr(model, kind) or [], kind, where, collector
+            ):
+                entries[spec.code] = spec
+            continue
+        if _duplicate_versions(f, collector):
+            continue
+        locate = _file_versions_locator(f)
+        for i, version_spec in enumerate(model.versions):
+            found: dict[str, Entity] = {}
+            at: dict[str, Where] = {}
+            rows = getattr(version_spec, kind)
+            for spec in _unique_codes(f, ("versions", i, kind), rows, kind, at, collector):
+                found[spec.code] = spec
+            before = len(collector.problems)
+            checked = _reference_rows(
+                kind, found, at, state, version_spec.effective_from, collector
+            )
+            if len(collector.problems) > before:
+                invalid.add(version_spec.version)
+            meta = _version_meta(
+                list_id, version_spec, (fields.content(e) for e in checked), len(checked)
+            )
+            incoming.append(_with_rows(meta, kind, checked))
+            locators[version_spec.version] = locate
+    if entries:
+        version = _merged_version(
+            list_id, kind, entries, where, history, state, plan, collector, effective_from
+        )
+        if version is not None:
+            incoming.append(version)
+            locators[version.version] = lambda _n, name=None, f=files[0]: {
+                "source": f.path,
+                "field": name,
+            }
+    incoming = [_aliased(v, kind, history + incoming) for v in incoming]
+    _note_changed(kind, incoming, history, plan)
+
+    def locate_any(number: int, name: str | None = None, /) -> dict[str, object]:
+        if number in locators:
+            return locators[number](number, name)
+        return {"source": files[0].path, "field": f"versions (version {number} in the registry)"}
+
+    _merge_versions(locate_any, info, incoming, state, plan, collector, frozenset(invalid))
+
+
+def _merged_version(
+    list_id: str,
+    kind: str,
+    entries: dict[str, Entity],
+    where: dict[str, Where],
+    history: list[ListVersion],
+    state: RegistryState,
+    plan: ImportPlan,
+    collector: Collector,
+    effective_from: dt.date | None,
+) -> ListVersion | None:
+    """Entries of files without versions as a version: the first one (in force from
+    ``effective_from``, else from the beginning); else the newest one with the entries added or
+    changed, from ``effective_from`` (None if that changes nothing)."""
+    latest = state.reference(kind)
+    current: dict[str, Entity] = {e.code: e for e in getattr(latest, kind)} if latest else {}
+    merged = {**current, **entries}
+    number = max((v.version for v in history), default=0) + 1
+    if latest is not None:
+        before = len(collector.problems)
+        checked = _reference_rows(kind, merged, where, state, effective_from, collector)
+        if {e.code: e for e in checked} == current or len(collector.problems) > before:
+            return None
+        if effective_from is None:
+            changed = sorted(c for c, e in merged.items() if current.get(c) != e)
+            collector.add(
+                "reference.needs_date",
+                what=kind,
+                count=len(changed),
+                codes=", ".join(changed[:5]) + (" …" if len(changed) > 5 else ""),
+                source=plan.files[0] if plan.files else None,
+            )
+            return None
+    else:
+        checked = _reference_rows(kind, merged, where, state, effective_from, collector)
+    spec = VersionMeta(
+        version=number, status=VersionStatus.published, effective_from=effective_from
+    )
+    meta = _version_meta(list_id, spec, (fields.content(e) for e in checked), len(checked))
+    return _with_rows(meta, kind, checked)
+
+
+def _reference_rows(
+    kind: str,
+    entries: dict[str, Entity],
+    where: dict[str, Where],
+    state: RegistryState,
+    on: dt.date | None,
+    collector: Collector,
+) -> list[Entity]:
+    """One version's areas (parents known, no cycles) or units (jurisdictions resolved against
+    the areas in force on ``on``, parents known, no cycles, no alias of another's name)."""
+
+    def at(code: str, *field: str | int) -> dict[str, object]:
+        return where[code](*field) if code in where else {"field": f"{kind}[{code}]"}
+
+    if kind == AREAS_KIND:
+        areas = dict(entries)
+        for code, area in areas.items():
+            if code not in where:  # already checked when it was recorded
+                continue
+            if area.parent is not None and area.parent not in areas:
+                collector.add("ref.unknown_parent_area", code=area.parent, **at(code, "parent"))
+            elif _has_cycle(code, lambda c: areas[c].parent if c in areas else None):
+                collector.add("ref.area_cycle", code=code, **at(code, "parent"))
+        return list(areas.values())
+    area_index = index_of(state.areas_on(on) if on else state.areas_on(None), "area")
+    units: dict[str, Entity] = {}
+    for code, spec in entries.items():
+        assert isinstance(spec, Unit)
         try:
             jurisdiction = area_index.resolve(spec.jurisdiction, "ref.unknown_area")
         except Unresolved as exc:
-            collector.add(exc.key, **exc.params, **where[spec.code]("jurisdiction"))
+            collector.add(exc.key, **exc.params, **at(code, "jurisdiction"))
             continue
-        incoming[spec.code] = replace(spec, jurisdiction=jurisdiction)
-    units.update(incoming)
+        units[code] = replace(spec, jurisdiction=jurisdiction)
     spelled: dict[str, set[str]] = {}
     for code, unit in units.items():
         for spelling in (unit.name, *unit.aliases):
             spelled.setdefault(normalize_name(spelling), set()).add(code)
-    for code, unit in incoming.items():
+    for code, unit in units.items():
+        assert isinstance(unit, Unit)
+        if code not in where:  # already checked when it was recorded
+            continue
         if unit.parent is not None and unit.parent not in units:
-            collector.add("ref.unknown_parent_unit", code=unit.parent, **where[code]("parent"))
+            collector.add("ref.unknown_parent_unit", code=unit.parent, **at(code, "parent"))
         elif _has_cycle(code, lambda c: units[c].parent if c in units else None):
-            collector.add("ref.unit_cycle", code=code, **where[code]("parent"))
+            collector.add("ref.unit_cycle", code=code, **at(code, "parent"))
         for k, alias in enumerate(unit.aliases):
             others = spelled[normalize_name(alias)] - {code}
             if others:
@@ -183,11 +331,51 @@ def _plan_units(
                     alias=alias,
                     unit=code,
                     other=", ".join(sorted(others)),
-                    **where[code]("aliases", k),
+                    **at(code, "aliases", k),
                 )
-        if state.units.get(code) != unit:
-            plan.units.append(unit)
-    return units
+    return list(units.values())
+
+
+def _aliased(version: ListVersion, kind: str, versions: list[ListVersion]) -> ListVersion:
+    """``version`` with the names its entries had before kept as aliases: the name an area or
+    unit had in the version before it, and the names and codes of those it replaces."""
+    earlier = [v for v in versions if v.version < version.version and getattr(v, kind)]
+    if not earlier:
+        return version
+    before = {e.code: e for e in getattr(max(earlier, key=lambda v: v.version), kind)}
+    rows = []
+    for entry in getattr(version, kind):
+        kept = list(entry.aliases)
+        names = [before[entry.code].name] if entry.code in before else []
+        for old in entry.replaces:
+            names += [old] + ([before[old].name] if old in before else [])
+        for name in names:
+            if name != entry.name and name not in kept:
+                kept.append(name)
+        rows.append(
+            replace(entry, aliases=tuple(kept)) if len(kept) > len(entry.aliases) else entry
+        )
+    if rows == list(getattr(version, kind)):
+        return version
+    content = content_hash([fields.content(e) for e in rows])
+    return replace(_with_rows(version, kind, rows), content_hash=content)
+
+
+def _note_changed(
+    kind: str, incoming: list[ListVersion], history: list[ListVersion], plan: ImportPlan
+) -> None:
+    """Record in ``plan`` the areas or units the new versions add or change (for people)."""
+    known = {v.version: v for v in history}
+    for version in incoming:
+        if known.get(version.version) is not None and (
+            known[version.version].content_hash == version.content_hash
+        ):
+            continue
+        earlier = [v for v in history if v.version < version.version]
+        before = {e.code: e for e in getattr(earlier[-1], kind)} if earlier else {}
+        changed = [e for e in getattr(version, kind) if before.get(e.code) != e]
+        plan.areas.extend(e for e in changed if isinstance(e, Area))
+        plan.units.extend(e for e in changed if isinstance(e, Unit))
 
 
 def _has_cycle(start: str, parent_of: Callable[[str], str | None]) -> bool:
@@ -212,9 +400,16 @@ def _at(where: dict[str, object]) -> str:
 # --- versions (shared by the catalogue and lists) --------------------------------------------
 
 
+def _with_rows(version: ListVersion, kind: str, rows: Sequence[Area | Unit]) -> ListVersion:
+    """``version`` holding ``rows``: its areas or its units."""
+    if kind == AREAS_KIND:
+        return replace(version, areas=tuple(r for r in rows if isinstance(r, Area)))
+    return replace(version, units=tuple(r for r in rows if isinstance(r, Unit)))
+
+
 def _version_meta(
     list_id: str,
-    spec: ListVersionSpec | CatalogueVersionSpec,
+    spec: VersionMeta,
     rows: Iterable[dict[str, Any]],
     count: int,
 ) -> ListVersion:
@@ -344,7 +539,8 @@ def _merge_versions(
                 **{**where, "field": "status"},
             )
     history = [merged[n] for n in sorted(merged)]
-    collector.extend(check_sequence(history, locate, locate))
+    open_start = info.kind in (AREAS_KIND, UNITS_KIND)
+    collector.extend(check_sequence(history, locate, locate, open_start=open_start))
     # parent hashes chain each version to the one before it
     chained: dict[int, ListVersion] = {}
     for i, version in enumerate(history):
@@ -355,11 +551,11 @@ def _merge_versions(
             chained[change.version.version],
             duties=change.version.duties,
             matters=change.version.matters,
+            areas=change.version.areas,
+            units=change.version.units,
         )
     plan.changes.extend(changes)
-    state.versions[info.id] = [
-        replace(v, duties=(), matters=v.matters) for v in (chained[n] for n in sorted(chained))
-    ]
+    state.versions[info.id] = [replace(v, duties=()) for v in (chained[n] for n in sorted(chained))]
     return state.versions[info.id]
 
 
@@ -368,7 +564,7 @@ def _merge_versions(
 
 def _plan_catalogue(
     files: list[ParsedFile], state: RegistryState, plan: ImportPlan, collector: Collector
-) -> list[ListVersion]:
+) -> None:
     catalogue_id = state.catalogue_id
     for f in files:
         model = f.model
@@ -382,6 +578,7 @@ def _plan_catalogue(
         info = ListInfo(model.id, model.name, CATALOGUE_KIND)
         if state.lists.get(info.id) != info:
             plan.lists.append(info)
+        state.lists[info.id] = info
         if _duplicate_versions(f, collector):
             continue
         versions = []
@@ -397,7 +594,6 @@ def _plan_catalogue(
         _merge_versions(
             _file_versions_locator(f), info, versions, state, plan, collector, frozenset(invalid)
         )
-    return list(state.versions.get(catalogue_id or "", []))
 
 
 def _catalogue_matters(
@@ -425,46 +621,63 @@ def _catalogue_matters(
 # --- lists and duties -------------------------------------------------------------------------
 
 
-class DutyContext:
-    """Resolves and validates duty rows against areas, units and the catalogue in force."""
+@dataclass
+class _Reference:
+    """What a version's rows are checked against: the catalogue, areas and units in force on
+    its date, with their name indexes."""
 
-    def __init__(
-        self,
-        areas: dict[str, Area],
-        units: dict[str, Unit],
-        catalogue_versions: list[ListVersion],
-        catalogue_id: str,
-    ):
+    catalogue: ListVersion
+    matters: dict[str, Matter]
+    matter_index: NameIndex
+    areas: dict[str, Area]
+    area_index: NameIndex
+    units: dict[str, Unit]
+    unit_index: NameIndex
+
+
+class DutyContext:
+    """Resolves and validates duty rows against the areas, units and catalogue in force."""
+
+    def __init__(self, state: RegistryState):
+        self.state = state
+        self.catalogue_id = state.catalogue_id or ""
+        self.catalogue_versions = state.versions.get(self.catalogue_id, [])
+        self._indexes: dict[tuple[str, int], Any] = {}
+        areas, units = state.areas_on(None), state.units_on(None)
         self.areas, self.units = areas, units
-        self.area_index = index_of(areas, "area")
-        self.unit_index = index_of(units, "unit")
-        self.catalogue_versions = catalogue_versions
-        self.catalogue_id = catalogue_id
-        self._matter_indexes: dict[int, tuple[dict[str, Matter], NameIndex]] = {}
+        self.area_index, self.unit_index = index_of(areas, "area"), index_of(units, "unit")
 
     def catalogue_for(self, effective_from: dt.date | None) -> ListVersion | None:
         """The catalogue version a list version is checked against: the one in force on its
         effective date, or for a draft the newest one not withdrawn."""
-        if effective_from is not None:
-            return in_force(self.catalogue_versions, effective_from)
-        live = [v for v in self.catalogue_versions if v.status is not VersionStatus.withdrawn]
-        return live[-1] if live else None
+        return self.state.reference(CATALOGUE_KIND, effective_from)
 
-    def matters_of(self, catalogue: ListVersion) -> tuple[dict[str, Matter], NameIndex]:
-        if catalogue.version not in self._matter_indexes:
-            matters = {m.code: m for m in catalogue.matters}
-            self._matter_indexes[catalogue.version] = (matters, index_of(matters, "matter"))
-        return self._matter_indexes[catalogue.version]
+    def _indexed(self, version: ListVersion | None, kind: str) -> tuple[dict[str, Any], NameIndex]:
+        if version is None:
+            return {}, index_of({}, kind.rstrip("s"))
+        key = (version.list_id, version.version)
+        if key not in self._indexes:
+            rows = {e.code: e for e in getattr(version, kind)}
+            self._indexes[key] = (rows, index_of(rows, kind.rstrip("s")))
+        found: tuple[dict[str, Any], NameIndex] = self._indexes[key]
+        return found
+
+    def reference(self, catalogue: ListVersion, on: dt.date | None) -> _Reference:
+        matters, matter_index = self._indexed(catalogue, "matters")
+        areas, area_index = self._indexed(self.state.reference(AREAS_KIND, on), "areas")
+        units, unit_index = self._indexed(self.state.reference(UNITS_KIND, on), "units")
+        return _Reference(catalogue, matters, matter_index, areas, area_index, units, unit_index)
 
     def duty(
-        self, spec: DutySpec, catalogue: ListVersion, locate: Locate, collector: Collector
+        self, spec: DutySpec, ref: _Reference, locate: Locate, collector: Collector
     ) -> Duty | None:
         """A validated :class:`Duty`, or ``None`` with the problems added to ``collector``."""
-        matters, matter_index = self.matters_of(catalogue)
         before = len(collector.problems)
         try:
-            matter = matters[
-                matter_index.resolve(spec.matter, "ref.unknown_matter", catalogue=catalogue.label)
+            matter = ref.matters[
+                ref.matter_index.resolve(
+                    spec.matter, "ref.unknown_matter", catalogue=ref.catalogue.label
+                )
             ]
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **locate("matter"))
@@ -477,14 +690,14 @@ class DutyContext:
                 collector.add("ref.owner_needs_area", **locate("area"))
         else:
             try:
-                unit = self.units[self.unit_index.resolve(spec.unit, "ref.unknown_unit")]
+                unit = ref.units[ref.unit_index.resolve(spec.unit, "ref.unknown_unit")]
                 unit_code, area = unit.code, unit.jurisdiction
             except Unresolved as exc:
                 collector.add(exc.key, **exc.params, **locate("unit"))
-        refer_to = self._refer_to(spec, unit_code, locate, collector)
+        refer_to = self._refer_to(spec, ref, unit_code, locate, collector)
         if spec.area is not None:
             try:
-                area = self.area_index.resolve(spec.area, "ref.unknown_area")
+                area = ref.area_index.resolve(spec.area, "ref.unknown_area")
             except Unresolved as exc:
                 area = None
                 collector.add(exc.key, **exc.params, **locate("area"))
@@ -511,7 +724,12 @@ class DutyContext:
         )
 
     def _refer_to(
-        self, spec: DutySpec, unit_code: str | None, locate: Locate, collector: Collector
+        self,
+        spec: DutySpec,
+        ref: _Reference,
+        unit_code: str | None,
+        locate: Locate,
+        collector: Collector,
     ) -> str | None:
         """The code of the unit a ``not_responsible`` row hands the matter on to, if any."""
         if spec.refer_to is None:
@@ -524,7 +742,7 @@ class DutyContext:
             collector.add("duty.refer_to_owner", name=spec.refer_to.strip(), **where)
             return None
         try:
-            code = self.unit_index.resolve(spec.refer_to, "ref.unknown_unit")
+            code = ref.unit_index.resolve(spec.refer_to, "ref.unknown_unit")
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **where)
             return None
@@ -553,10 +771,11 @@ class DutyContext:
                     **where,
                 )
             return []
+        ref = self.reference(catalogue, effective_from)
         duties: list[Duty] = []
         seen: dict[str, dict[str, object]] = {}
         for spec, locate in specs:
-            duty = self.duty(spec, catalogue, locate, collector)
+            duty = self.duty(spec, ref, locate, collector)
             if duty is None:
                 continue
             key = canonical_json(duty.content())
@@ -602,6 +821,7 @@ def _plan_list(
     info = ListInfo(model.id, model.name, model.kind, issuer, scope)
     if existing != info:
         plan.lists.append(info)
+        state.lists[info.id] = info
     if _duplicate_versions(f, collector):
         return
     versions = []
@@ -640,8 +860,7 @@ def _resolve_or_report(
 
 
 def duty_context(state: RegistryState) -> DutyContext:
-    catalogue_id = state.catalogue_id or ""
-    return DutyContext(state.areas, state.units, state.versions.get(catalogue_id, []), catalogue_id)
+    return DutyContext(state)
 
 
 def rows_as_written(duties: Sequence[Duty], source: str) -> list[tuple[DutySpec, Locate]]:
@@ -688,11 +907,42 @@ def plan_versions(
     author: str | None,
     note: str | None,
     effective_from: dt.date,
+    units: Sequence[Unit] = (),
 ) -> tuple[ImportPlan, RegistryState]:
     """New versions of several lists, published from ``effective_from``, made of resolved rows
-    (checked again against the registry as it is): what an admission enacts."""
+    (checked again against the registry as it is), and ``units`` changed from the same day (a
+    new version of the units): what an admission enacts."""
     state = state.copy()
     plan = ImportPlan(files=[source])
+    collector = Collector()
+    if units:
+        list_id = state.units_id
+        info = state.lists.get(list_id or "")
+        history = list(state.versions.get(list_id or "", []))
+        if info is None or list_id is None:
+            raise InputError.one("ref.no_units", source=source)
+        current = dict(state.units_on(effective_from))
+        merged = {**current, **{u.code: u for u in units}}
+        rows = list(merged.values())
+        spec = VersionMeta(
+            version=max((v.version for v in history), default=0) + 1,
+            status=VersionStatus.published,
+            effective_from=effective_from,
+            author=author,
+            note=note,
+        )
+        meta = _version_meta(list_id, spec, (fields.content(u) for u in rows), len(rows))
+        version = replace(meta, units=tuple(rows))
+        plan.units.extend(u for u in rows if current.get(u.code) != u)
+        _merge_versions(
+            lambda _n, name=None: {"source": source, "field": name},
+            info,
+            [version],
+            state,
+            plan,
+            collector,
+        )
+        collector.raise_if_any()
     for list_id, duties in versions:
         located = rows_as_written(duties, f"{list_id} ({source})")
         _plan_version(list_id, located, state, plan, source, author, note, effective_from)
@@ -711,8 +961,8 @@ def _plan_version(
 ) -> None:
     collector = Collector()
     info = state.lists.get(list_id)
-    if info is None or info.is_catalogue:
-        known = ", ".join(sorted(i for i, v in state.lists.items() if not v.is_catalogue)) or "none"
+    if info is None or info.is_reference:
+        known = ", ".join(sorted(i for i, v in state.lists.items() if not v.is_reference)) or "none"
         raise InputError.one("ref.unknown_list", list_id=list_id, known=known)
     duties = duty_context(state).duties(specs, effective_from, collector, {"source": source})
     collector.raise_if_any()

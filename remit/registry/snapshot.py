@@ -41,7 +41,8 @@ class ListInForce:
 def in_force_versions(
     state: RegistryState, as_of: dt.date
 ) -> tuple[ListInForce | None, list[ListInForce]]:
-    """The catalogue version and the list versions in force on ``as_of``."""
+    """The catalogue version and the responsibility list versions in force on ``as_of`` (the
+    areas and the units in force are :meth:`RegistryState.areas_on` and ``units_on``)."""
     catalogue: ListInForce | None = None
     lists: list[ListInForce] = []
     for list_id, versions in sorted(state.versions.items()):
@@ -51,7 +52,7 @@ def in_force_versions(
         entry = ListInForce(state.lists[list_id], current)
         if entry.info.is_catalogue:
             catalogue = entry
-        else:
+        elif not entry.info.is_reference:
             lists.append(entry)
     return catalogue, lists
 
@@ -62,7 +63,8 @@ def snapshot_hash(
     catalogue: ListInForce | None,
     lists: list[ListInForce],
 ) -> str:
-    """SHA-256 over the canonical content of what is in force."""
+    """SHA-256 over the canonical content of what is in force: the areas and the units in force
+    row by row, the catalogue and the lists by their versions' content hashes."""
     content = {
         "areas": sorted(hash_row(a) for a in areas.values()),
         "units": sorted(hash_row(u) for u in units.values()),
@@ -79,7 +81,7 @@ def snapshot_hash(
 def state_hash(state: RegistryState, as_of: dt.date) -> str:
     """The hash of the snapshot on ``as_of`` without loading any duty."""
     catalogue, lists = in_force_versions(state, as_of)
-    return snapshot_hash(state.areas, state.units, catalogue, lists)
+    return snapshot_hash(state.areas_on(as_of), state.units_on(as_of), catalogue, lists)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class Snapshot:
     duties: tuple[DutyInForce, ...]
     dangling: tuple[DutyInForce, ...] = ()
     """Duties whose matter is not in the catalogue version in force (left out of ``duties``)."""
+    revision: int = 0
+    """The registry revision the snapshot was known at: (as_of, revision) is what it is of."""
     _by_matter_area: dict[tuple[str, str], list[DutyInForce]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -131,6 +135,7 @@ class Snapshot:
         return {
             "as_of": self.as_of.isoformat(),
             "hash": self.hash,
+            "revision": self.revision,
             "catalogue": _entry(self.catalogue) if self.catalogue else None,
             "lists": [_entry(e) for e in self.lists],
             "counts": {
@@ -156,3 +161,14 @@ def _entry(e: ListInForce) -> dict[str, Any]:
         "content_hash": e.version.content_hash,
         "rows": e.version.row_count,
     }
+
+
+@dataclass(frozen=True)
+class SnapshotChange:
+    """Dates whose snapshot a change alters: from ``first`` to ``last`` (None: onwards), the
+    hash before and after."""
+
+    first: dt.date
+    last: dt.date | None
+    before: str
+    after: str

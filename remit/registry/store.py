@@ -1,21 +1,34 @@
 """Reading and writing the registry's tables: entities in, entities out.
 
-Rows map to entities by their field lists (:mod:`remit.registry.fields`), never by hand. Every
-write is one transaction; a failure rolls it back and leaves the registry as it was.
+Rows map to entities by their field lists (:mod:`remit.registry.fields`), never by hand. Rows
+are only ever added. Every write is one transaction that records a new revision: it checks the
+registry is still at the revision it was planned on (else it is refused: someone else wrote
+first), then adds its rows and its audit entries, each chained to the one before it. A failure
+rolls it back and leaves the registry as it was.
+
+Reading at revision R takes the rows recorded up to R; of the records of one list or one
+version, the last.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, Table, Text, cast, func, select
+from sqlalchemy.exc import IntegrityError
 
+from remit.errors import InputError
+from remit.hashing import canonical_json
 from remit.registry import fields
 from remit.registry.entities import (
+    AREAS_KIND,
     CATALOGUE_KIND,
+    UNITS_KIND,
     AdmissionRecord,
     Area,
     AuditEntry,
@@ -23,12 +36,30 @@ from remit.registry.entities import (
     ListInfo,
     ListVersion,
     Matter,
+    Revision,
     Unit,
     VersionStatus,
     utcnow,
 )
-from remit.registry.models import admissions, areas, audit, duties, lists, matters, units, versions
-from remit.registry.state import ImportPlan, RegistryState
+from remit.registry.models import (
+    admissions,
+    areas,
+    audit,
+    duties,
+    lists,
+    matters,
+    revisions,
+    units,
+    versions,
+)
+from remit.registry.state import ImportPlan, RegistryState, VersionChange
+
+_CONTENT: dict[str, tuple[Table, type, str]] = {
+    CATALOGUE_KIND: (matters, Matter, "matters"),
+    AREAS_KIND: (areas, Area, "areas"),
+    UNITS_KIND: (units, Unit, "units"),
+}
+"""The rows of a reference version: their table, their entity, the version's field."""
 
 
 def _columns(table: Table, entity: type) -> list[Any]:
@@ -49,61 +80,136 @@ def _all(connection: Connection, query: Select[Any], entity: type, skip: int = 0
     return [fields.decode(entity, tuple(row)[skip:]) for row in connection.execute(query)]
 
 
+def _upto(table: Table, known_at: int | None) -> Any:
+    return table.c.revision <= known_at if known_at is not None else table.c.revision >= 0
+
+
+# ---------------------------------------------------------------------------------------------
+# revisions
+
+
+def latest_revision(engine: Engine) -> int:
+    """The number of the last revision (0 for a registry nothing was written to)."""
+    with engine.connect() as c:
+        return int(c.execute(select(func.max(revisions.c.number))).scalar_one() or 0)
+
+
+def revision_at(engine: Engine, moment: dt.datetime) -> int:
+    """The last revision recorded at or before ``moment`` (0: none)."""
+    instant = fields.utc_naive(moment)
+    with engine.connect() as c:
+        found = c.execute(
+            select(func.max(revisions.c.number)).where(revisions.c.recorded_at <= instant)
+        ).scalar_one()
+    return int(found or 0)
+
+
+def all_revisions(engine: Engine) -> list[Revision]:
+    with engine.connect() as c:
+        return _all(c, _query(revisions, Revision).order_by(revisions.c.number), Revision)
+
+
 # ---------------------------------------------------------------------------------------------
 # reading
 
 
-@dataclass(frozen=True)
-class Revision:
-    """How far the registry has been written: the audit log's length and last entry. Every
-    write adds an audit entry, so an unchanged revision means an unchanged registry."""
+def _latest(records: Sequence[tuple[Any, ...]], key_width: int) -> list[tuple[Any, ...]]:
+    """Of records sorted by key then revision, the last of each key (its first columns)."""
+    latest: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for record in records:
+        latest[tuple(record[:key_width])] = record
+    return list(latest.values())
 
-    entries: int
-    last: int | None
 
-
-def revision(engine: Engine) -> Revision:
+def load_state(engine: Engine, known_at: int | None = None) -> RegistryState:
+    """The lists and version metadata as the registry stood at revision ``known_at`` (default:
+    the last); reference versions with their rows."""
     with engine.connect() as c:
-        count, last = c.execute(select(func.count(), func.max(audit.c.pk))).one()
-    return Revision(int(count), last)
-
-
-def load_state(engine: Engine) -> RegistryState:
-    """Areas, units, lists and version metadata; catalogue versions with their matters."""
-    with engine.connect() as c:
-        state = RegistryState(
-            areas={a.code: a for a in _all(c, _query(areas, Area), Area)},
-            units={u.code: u for u in _all(c, _query(units, Unit), Unit)},
-            lists={i.id: i for i in _all(c, _query(lists, ListInfo), ListInfo)},
-        )
-        rows = c.execute(
-            _query(versions, ListVersion, versions.c.pk).order_by(
-                versions.c.list_id, versions.c.version
+        latest = select(func.max(revisions.c.number))
+        if known_at is not None:
+            latest = latest.where(revisions.c.number <= known_at)
+        revision = int(c.execute(latest).scalar_one() or 0)
+        info_rows = c.execute(
+            _query(lists, ListInfo, lists.c.id, lists.c.revision)
+            .where(_upto(lists, revision))
+            .order_by(lists.c.id, lists.c.revision)
+        ).all()
+        state = RegistryState(revision=revision)
+        for row in _latest(info_rows, 1):
+            info: ListInfo = fields.decode(ListInfo, tuple(row)[2:])
+            state.lists[info.id] = info
+        version_rows = c.execute(
+            _query(
+                versions,
+                ListVersion,
+                versions.c.list_id,
+                versions.c.version,
+                versions.c.pk,
+                versions.c.content_pk,
             )
-        )
-        records = [(row[0], fields.decode(ListVersion, tuple(row)[1:])) for row in rows]
-        by_version = _matters_of(
-            c, [pk for pk, v in records if state.lists[v.list_id].is_catalogue]
-        )
-        for pk, version in records:
-            if pk in by_version:
-                version = replace(version, matters=by_version[pk])
+            .where(_upto(versions, revision))
+            .order_by(versions.c.list_id, versions.c.version, versions.c.revision)
+        ).all()
+        records = [
+            (row[2] if row[3] is None else row[3], fields.decode(ListVersion, tuple(row)[4:]))
+            for row in _latest(version_rows, 2)
+        ]
+        for kind, (table, entity, name) in _CONTENT.items():
+            wanted = [
+                pk
+                for pk, v in records
+                if v.list_id in state.lists and state.lists[v.list_id].kind == kind
+            ]
+            rows = _rows_of(c, table, entity, wanted)
+            records = [
+                (pk, replace(v, **{name: rows.get(pk, ())}) if pk in rows else v)
+                for pk, v in records
+            ]
+        for _, version in records:
             state.versions.setdefault(version.list_id, []).append(version)
     return state
 
 
-def _matters_of(c: Connection, version_pks: Sequence[int]) -> dict[int, tuple[Matter, ...]]:
+def _rows_of(
+    c: Connection, table: Table, entity: type, version_pks: Sequence[int]
+) -> dict[int, tuple[Any, ...]]:
+    """The rows of ``table`` (matters, areas, units) of each of the versions ``version_pks``."""
     if not version_pks:
         return {}
     query = (
-        _query(matters, Matter, matters.c.version_pk)
-        .where(matters.c.version_pk.in_(list(version_pks)))
-        .order_by(matters.c.pk)
+        _query(table, entity, table.c.version_pk)
+        .where(table.c.version_pk.in_(list(version_pks)))
+        .order_by(table.c.pk)
     )
-    found: dict[int, list[Matter]] = {}
+    found: dict[int, list[Any]] = {}
     for row in c.execute(query):
-        found.setdefault(row[0], []).append(fields.decode(Matter, tuple(row)[1:]))
+        found.setdefault(row[0], []).append(fields.decode(entity, tuple(row)[1:]))
     return {pk: tuple(items) for pk, items in found.items()}
+
+
+def _content_pks(
+    c: Connection, keys: Sequence[tuple[str, int]], known_at: int | None
+) -> dict[int, tuple[str, int]]:
+    """content record → (list id, version) of each of the given versions at ``known_at``."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    rows = c.execute(
+        select(
+            versions.c.list_id,
+            versions.c.version,
+            versions.c.revision,
+            versions.c.pk,
+            versions.c.content_pk,
+        )
+        .where(versions.c.list_id.in_({k[0] for k in wanted}), _upto(versions, known_at))
+        .order_by(versions.c.list_id, versions.c.version, versions.c.revision)
+    ).all()
+    return {
+        (pk if content is None else content): (list_id, number)
+        for list_id, number, _, pk, content in _latest(rows, 2)
+        if (list_id, number) in wanted
+    }
 
 
 def _duties_query(version_pks: Sequence[int]) -> Select[Any]:
@@ -114,39 +220,15 @@ def _duties_query(version_pks: Sequence[int]) -> Select[Any]:
     )
 
 
-def version_with_rows(engine: Engine, list_id: str, number: int) -> ListVersion | None:
-    with engine.connect() as c:
-        row = c.execute(
-            _query(versions, ListVersion, versions.c.pk).where(
-                versions.c.list_id == list_id, versions.c.version == number
-            )
-        ).one_or_none()
-        if row is None:
-            return None
-        version: ListVersion = fields.decode(ListVersion, tuple(row)[1:])
-        kind = c.execute(select(lists.c.kind).where(lists.c.id == list_id)).scalar_one()
-        if kind == CATALOGUE_KIND:
-            return replace(version, matters=_matters_of(c, [row[0]]).get(row[0], ()))
-        rows = _all(c, _duties_query([row[0]]), Duty, skip=2)
-        return replace(version, duties=tuple(rows))
-
-
 def duties_of_versions(
-    engine: Engine, keys: Sequence[tuple[str, int]]
+    engine: Engine, keys: Sequence[tuple[str, int]], known_at: int | None = None
 ) -> list[tuple[str, int, int, Duty]]:
-    """``(list id, version, seq, duty)`` for every duty of the given versions, in one query."""
-    wanted = set(keys)
-    if not wanted:
-        return []
+    """``(list id, version, seq, duty)`` for every duty of the given versions as they stood at
+    ``known_at`` (default: the last revision)."""
     with engine.connect() as c:
-        found = c.execute(
-            select(versions.c.pk, versions.c.list_id, versions.c.version).where(
-                versions.c.list_id.in_({k[0] for k in wanted})
-            )
-        ).all()
-        pks = {
-            pk: (list_id, number) for pk, list_id, number in found if (list_id, number) in wanted
-        }
+        pks = _content_pks(c, keys, known_at)
+        if not pks:
+            return []
         build = fields.decode
         return [
             (*pks[row[0]], row[1], build(Duty, tuple(row)[2:]))
@@ -154,8 +236,18 @@ def duties_of_versions(
         ]
 
 
+def version_with_rows(
+    engine: Engine, version: ListVersion, kind: str, known_at: int | None = None
+) -> ListVersion:
+    """``version`` with its rows (duties, or the rows of a reference version)."""
+    if kind in _CONTENT:
+        return version  # the state carries the rows of reference versions
+    rows = duties_of_versions(engine, [(version.list_id, version.version)], known_at)
+    return replace(version, duties=tuple(d for _, _, _, d in rows))
+
+
 def audit_entries(engine: Engine, list_id: str | None = None) -> list[AuditEntry]:
-    query = _query(audit, AuditEntry).order_by(audit.c.at, audit.c.pk)
+    query = _query(audit, AuditEntry).order_by(audit.c.pk)
     if list_id is not None:
         query = query.where(audit.c.list_id == list_id)
     with engine.connect() as c:
@@ -165,185 +257,198 @@ def audit_entries(engine: Engine, list_id: str | None = None) -> list[AuditEntry
 def admission_records(
     engine: Engine, status: str | None = None, record_id: str | None = None
 ) -> list[AdmissionRecord[dict[str, Any], dict[str, Any]]]:
-    """Admission records, oldest first; of one status, or the one with ``record_id``."""
-    query = _query(admissions, AdmissionRecord).order_by(admissions.c.submitted_at, admissions.c.id)
-    if status is not None:
-        query = query.where(admissions.c.status == status)
+    """Admission records as they stand (each request's last record), oldest first; of one
+    status, or the one with ``record_id``."""
+    query = _query(admissions, AdmissionRecord, admissions.c.id, admissions.c.seq).order_by(
+        admissions.c.id, admissions.c.seq
+    )
     if record_id is not None:
         query = query.where(admissions.c.id == record_id)
     with engine.connect() as c:
-        return _all(c, query, AdmissionRecord)
+        latest = [
+            fields.decode(AdmissionRecord, tuple(row)[2:])
+            for row in _latest(c.execute(query).all(), 1)
+        ]
+    if status is not None:
+        latest = [r for r in latest if r.status == status]
+    return sorted(latest, key=lambda r: (r.submitted_at, r.id))
 
 
 # ---------------------------------------------------------------------------------------------
 # writing
 
-Also = Callable[[Connection, dt.datetime], None]
-"""More to write in the same transaction (given the connection and the time of the write)."""
+
+def entry_hash(entry: AuditEntry, previous: str) -> str:
+    """The hash that chains ``entry`` to the entry before it (whose hash is ``previous``)."""
+    content = {
+        "previous": previous,
+        "at": fields.plain(entry.at),
+        "actor": entry.actor,
+        "action": entry.action,
+        "list": entry.list_id,
+        "version": entry.version,
+        "note": entry.note,
+        "snapshot": entry.snapshot_hash,
+        "details": entry.details,
+        "revision": entry.revision,
+    }
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
-def write_plan(
-    engine: Engine,
-    plan: ImportPlan,
-    actor: str,
-    snapshot_hash: str | None,
-    also: Also | None = None,
-) -> None:
-    """Write a validated plan in one transaction, with its audit entries; ``also`` writes
-    more in the same transaction (an admission's decision with the versions it enacts)."""
-    now = utcnow()
-    with engine.begin() as c:
-        _write_plan(c, plan, actor, snapshot_hash, now)
-        if also is not None:
-            also(c, now)
+class Writer:
+    """The rows one write adds, all at its revision (use :func:`transaction`)."""
 
+    def __init__(self, c: Connection, revision: Revision):
+        self.c, self.revision = c, revision
+        self.now = revision.recorded_at
 
-def _upsert(c: Connection, table: Table, key: str, entity: Any) -> None:
-    row = fields.encode(entity)
-    exists = c.execute(select(table.c[key]).where(table.c[key] == row[key])).first()
-    if exists is None:
-        c.execute(table.insert().values(**row))
-    else:
-        c.execute(table.update().where(table.c[key] == row[key]).values(**row))
+    def list_info(self, info: ListInfo) -> None:
+        self.c.execute(lists.insert().values(revision=self.revision.number, **fields.encode(info)))
 
-
-def _write_plan(
-    c: Connection, plan: ImportPlan, actor: str, snapshot_hash: str | None, now: dt.datetime
-) -> None:
-    for area in plan.areas:
-        _upsert(c, areas, "code", area)
-    for unit in plan.units:
-        _upsert(c, units, "code", unit)
-    for info in plan.lists:
-        _upsert(c, lists, "id", info)
-    if plan.areas or plan.units:
-        add_audit(
-            c,
-            AuditEntry(
-                now,
-                actor,
-                "import_reference",
-                None,
-                None,
-                None,
-                snapshot_hash,
-                {
-                    "files": plan.files,
-                    "areas": [a.code for a in plan.areas],
-                    "units": [u.code for u in plan.units],
-                },
-            ),
-        )
-    for change in plan.changes:
+    def version(self, change: VersionChange, kind: str, actor: str) -> None:
+        """Record the version of ``change`` as it is now (made, replaced, published, withdrawn)."""
         v = change.version
-        if change.action == "create":
-            stamped = replace(v, created_at=now, **_lifecycle(v, actor, now))
-            pk = c.execute(
-                versions.insert().values(**fields.encode(stamped)).returning(versions.c.pk)
-            ).scalar_one()
-            _insert_rows(c, pk, v)
-        else:
-            pk = c.execute(
-                select(versions.c.pk).where(
-                    versions.c.list_id == change.list_id, versions.c.version == v.version
+        previous = self.c.execute(
+            select(versions.c.pk, versions.c.content_pk)
+            .where(versions.c.list_id == change.list_id, versions.c.version == v.version)
+            .order_by(versions.c.revision.desc())
+            .limit(1)
+        ).first()
+        stamped = replace(v, revision=self.revision.number, **_lifecycle(change, actor, self.now))
+        content = (
+            None
+            if previous is None or change.content_changed
+            else (previous[0] if previous[1] is None else previous[1])
+        )
+        pk = self.c.execute(
+            versions.insert()
+            .values(content_pk=content, **fields.encode(stamped))
+            .returning(versions.c.pk)
+        ).scalar_one()
+        if content is None:
+            self._rows(pk, v, kind)
+
+    def _rows(self, pk: int, v: ListVersion, kind: str) -> None:
+        if kind in _CONTENT:
+            table, _, name = _CONTENT[kind]
+            rows = getattr(v, name)
+            if rows:
+                self.c.execute(
+                    table.insert(), [{"version_pk": pk, **fields.encode(r)} for r in rows]
                 )
-            ).scalar_one()
-            row = fields.encode(v)
-            values = {
-                k: row[k]
-                for k in (
-                    "status",
-                    "effective_from",
-                    "effective_to",
-                    "author",
-                    "note",
-                    "content_hash",
-                    "parent_hash",
-                    "row_count",
-                )
-            }
-            if change.action == "publish":
-                values.update(_lifecycle(v, actor, now))
-            elif change.action == "withdraw":
-                values.update(withdrawn_at=now, withdrawn_by=actor)
-            c.execute(versions.update().where(versions.c.pk == pk).values(**values))
-            if change.content_changed:
-                c.execute(duties.delete().where(duties.c.version_pk == pk))
-                c.execute(matters.delete().where(matters.c.version_pk == pk))
-                _insert_rows(c, pk, v)
-        add_audit(
-            c,
-            AuditEntry(
-                now,
-                actor,
+        elif v.duties:
+            self.c.execute(
+                duties.insert(),
+                [
+                    {"version_pk": pk, "seq": i, **fields.encode(d)}
+                    for i, d in enumerate(v.duties, 1)
+                ],
+            )
+
+    def audit(self, entry: AuditEntry) -> None:
+        """Add ``entry`` to the log, chained to the last entry."""
+        previous = self.c.execute(
+            select(audit.c.entry_hash).order_by(audit.c.pk.desc()).limit(1)
+        ).scalar_one_or_none()
+        entry = replace(entry, at=self.now, revision=self.revision.number)
+        chained = replace(entry, previous_hash=previous or "")
+        chained = replace(chained, entry_hash=entry_hash(chained, chained.previous_hash))
+        self.c.execute(audit.insert().values(**fields.encode(chained)))
+
+    def admission(self, record: AdmissionRecord[Any, Any]) -> None:
+        """Record a new admission request (a second with the same id is refused)."""
+        self.c.execute(
+            admissions.insert().values(
+                revision=self.revision.number, seq=1, **fields.encode(record)
+            )
+        )
+
+    def decide_admission(self, record: AdmissionRecord[Any, Any]) -> str | None:
+        """Record the decision ``record`` on a request still submitted. If it was not (someone
+        else decided first), record nothing and return the status it has ("?": none)."""
+        last = self.c.execute(
+            select(admissions.c.seq, admissions.c.status)
+            .where(admissions.c.id == record.id)
+            .order_by(admissions.c.seq.desc())
+            .limit(1)
+        ).first()
+        if last is None or last[1] != "submitted":
+            return "?" if last is None else str(last[1])
+        self.c.execute(
+            admissions.insert().values(
+                revision=self.revision.number, seq=last[0] + 1, **fields.encode(record)
+            )
+        )
+        return None
+
+    def plan(
+        self, plan: ImportPlan, state: RegistryState, actor: str, snapshot: str | None
+    ) -> None:
+        """The lists and versions of an import plan, with their audit entries (``state``: the
+        registry after the plan, for the kinds of the lists)."""
+        for info in plan.lists:
+            self.list_info(info)
+        for change in plan.changes:
+            v = change.version
+            kind = str(state.lists[change.list_id].kind)
+            self.version(change, kind, actor)
+            action = (
                 change.action
                 if change.action in {"publish", "withdraw"}
-                else f"import_{change.action}",
-                change.list_id,
-                v.version,
-                v.note,
-                snapshot_hash,
-                {
-                    "files": plan.files,
-                    "status": v.status.value,
-                    "effective_from": v.effective_from.isoformat() if v.effective_from else None,
-                    "content_hash": v.content_hash,
-                    "rows": v.row_count,
-                },
-            ),
-        )
+                else f"import_{change.action}"
+            )
+            details: dict[str, Any] = {
+                "files": plan.files,
+                "status": v.status.value,
+                "effective_from": v.effective_from.isoformat() if v.effective_from else None,
+                "content_hash": v.content_hash,
+                "rows": v.row_count,
+            }
+            if kind == AREAS_KIND:
+                details["areas"] = [a.code for a in plan.areas]
+            elif kind == UNITS_KIND:
+                details["units"] = [u.code for u in plan.units]
+            self.audit(
+                AuditEntry(
+                    self.now, actor, action, change.list_id, v.version, v.note, snapshot, details
+                )
+            )
 
 
-def _lifecycle(v: ListVersion, actor: str, now: dt.datetime) -> dict[str, Any]:
-    """Who published or withdrew a version written with that status, and when."""
-    if v.status is VersionStatus.published:
-        return {"published_at": now, "published_by": actor}
-    if v.status is VersionStatus.withdrawn:
+def _lifecycle(change: VersionChange, actor: str, now: dt.datetime) -> dict[str, Any]:
+    """Who published or withdrew a version, and when, as this change records it."""
+    v = change.version
+    if change.action == "withdraw":
         return {"withdrawn_at": now, "withdrawn_by": actor}
+    if change.action == "create":
+        created = {"created_at": now}
+        if v.status is VersionStatus.published:
+            return {**created, "published_at": now, "published_by": actor}
+        if v.status is VersionStatus.withdrawn:
+            return {**created, "withdrawn_at": now, "withdrawn_by": actor}
+        return created
+    if change.action == "publish":
+        return {"published_at": now, "published_by": actor}
     return {}
 
 
-def _insert_rows(c: Connection, pk: int, v: ListVersion) -> None:
-    if v.matters:
-        c.execute(matters.insert(), [{"version_pk": pk, **fields.encode(m)} for m in v.matters])
-    if v.duties:
-        c.execute(
-            duties.insert(),
-            [{"version_pk": pk, "seq": i, **fields.encode(d)} for i, d in enumerate(v.duties, 1)],
-        )
+@contextmanager
+def transaction(
+    engine: Engine, base: int | None, author: str, action: str, note: str | None
+) -> Iterator[Writer]:
+    """One write: a new revision after ``base`` (the revision it was planned on; None: any).
 
-
-def add_audit(c: Connection, entry: AuditEntry) -> None:
-    c.execute(audit.insert().values(**fields.encode(entry)))
-
-
-def set_status(
-    engine: Engine, list_id: str, number: int, values: dict[str, Any], entry: AuditEntry
-) -> None:
-    """Update one version's lifecycle fields and log it, in one transaction."""
+    If the registry has moved on since ``base`` — another writer came first — nothing is
+    written and :class:`InputError` says so."""
     with engine.begin() as c:
-        c.execute(
-            versions.update()
-            .where(versions.c.list_id == list_id, versions.c.version == number)
-            .values(**values)
-        )
-        add_audit(c, entry)
-
-
-def add_admission(c: Connection, record: AdmissionRecord[Any, Any]) -> None:
-    c.execute(admissions.insert().values(**fields.encode(record)))
-
-
-def decide_admission(c: Connection, record: AdmissionRecord[Any, Any]) -> str | None:
-    """Write the decision ``record`` on a request still submitted. If it was not (someone else
-    decided it first), write nothing and return the status it has ("?" if there is none)."""
-    row = fields.encode(record)
-    result = c.execute(
-        admissions.update()
-        .where(admissions.c.id == record.id, admissions.c.status == "submitted")
-        .values(**row)
-    )
-    if result.rowcount == 1:
-        return None
-    status = c.execute(select(admissions.c.status).where(admissions.c.id == record.id))
-    return status.scalar_one_or_none() or "?"
+        if c.dialect.name == "postgresql":  # one writer at a time (SQLite has its own lock)
+            c.exec_driver_sql("LOCK TABLE revision IN SHARE ROW EXCLUSIVE MODE")
+        head = int(c.execute(select(func.max(revisions.c.number))).scalar_one() or 0)
+        if base is not None and head != base:
+            raise InputError.one("db.changed", planned=base, now=head)
+        revision = Revision(head + 1, utcnow(), author, action, note)
+        try:  # the first write: on SQLite it waits for another writer to finish
+            c.execute(revisions.insert().values(**fields.encode(revision)))
+        except IntegrityError:  # … who took this revision's number: refused, nothing written
+            raise InputError.one("db.changed", planned=base, now=head + 1) from None
+        yield Writer(c, revision)

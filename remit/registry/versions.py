@@ -32,13 +32,15 @@ V = TypeVar("V", bound="VersionLike")
 
 
 def in_force(versions: Sequence[V], on: dt.date) -> V | None:
-    """The published version in force on ``on``, if any."""
+    """The published version in force on ``on``, if any. A published version without a date
+    (the first version of the areas or the units, as imported without one) is in force from
+    the beginning."""
     current: V | None = None
     start: dt.date | None = None
     for version in versions:
-        begins = version.effective_from
-        if version.status is not VersionStatus.published or begins is None:
+        if version.status is not VersionStatus.published:
             continue
+        begins = version.effective_from or dt.date.min
         if begins <= on and (start is None or begins > start):
             current, start = version, begins
     if current is not None and current.effective_to is not None and current.effective_to < on:
@@ -49,13 +51,14 @@ def in_force(versions: Sequence[V], on: dt.date) -> V | None:
 def effective_until(versions: Sequence[VersionLike], version: VersionLike) -> dt.date | None:
     """The last day ``version`` is in force: its own end, or the day before its successor."""
     ends = [version.effective_to] if version.effective_to else []
-    if version.status is VersionStatus.published and version.effective_from is not None:
+    if version.status is VersionStatus.published:
+        begins = version.effective_from or dt.date.min
         later = [
             v.effective_from
             for v in versions
             if v.status is VersionStatus.published
             and v.effective_from is not None
-            and v.effective_from > version.effective_from
+            and v.effective_from > begins
         ]
         if later:
             ends.append(min(later) - dt.timedelta(days=1))
@@ -66,9 +69,12 @@ def check_sequence(
     versions: Sequence[VersionLike],
     locate: Callable[[int], dict[str, object]],
     locate_field: Callable[[int, str], dict[str, object]] | None = None,
+    open_start: bool = False,
 ) -> list[Problem]:
     """Problems with a list's whole version history; ``locate(n)`` says where version n is,
-    ``locate_field(n, name)`` where its field ``name`` is (default: ``name`` alone)."""
+    ``locate_field(n, name)`` where its field ``name`` is (default: ``name`` alone). With
+    ``open_start`` (the areas, the units) the first version may have no date: it is in force
+    from the beginning."""
 
     def at(number: int, name: str) -> dict[str, object]:
         if locate_field is not None:
@@ -101,6 +107,9 @@ def check_sequence(
         if v.status is VersionStatus.withdrawn and v.effective_from is None:
             continue
         if v.status is not VersionStatus.draft and v.effective_from is None:
+            if open_start and v.version == 1:
+                previous = v
+                continue
             problems.append(
                 Problem.at(
                     where, "version.published_needs_date", version=v.version, status=v.status.value

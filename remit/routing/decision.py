@@ -74,6 +74,4 @@ class RoutingDecision(Value):
         "what replay decides it again on)"
     )
     rules_digest: str
-    event: EventIn = Field(
-        description="the event as decided, in codes: what replay decides again"
-    )
+    event: EventIn = Field(description="the event as decided, in codes: what replay decides again")

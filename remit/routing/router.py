@@ -19,6 +19,8 @@ from remit.deadlines import WorkCalendar
 from remit.events.model import Event, EventIn
 from remit.events.resolve import EventResolver
 from remit.registry import Registry, Snapshot
+from remit.registry.entities import AREAS_KIND, UNITS_KIND
+from remit.registry.facade import KnownAt
 from remit.registry.snapshot import in_force_versions, state_hash
 from remit.routing.cache import OutcomeCache, by_shape
 from remit.routing.decide import Refs, build_decision
@@ -48,7 +50,10 @@ class Router:
     ``rules`` (or ``rules_dir``, added to the defaults) are the policies; ``engine`` is
     ``"rules"`` (durable_rules) or ``"reference"`` (the plain-Python oracle of the default
     policies); ``cache`` keeps outcomes keyed on the facts, which is sound because snapshots are
-    immutable; ``as_of`` routes every event on that date's snapshot instead of its own.
+    immutable; ``as_of`` routes every event on that date's snapshot instead of its own;
+    ``known_at`` routes on the registry as it stood at that revision (default: the last);
+    ``versions`` (list id → version) puts those versions, drafts too, in force instead (a
+    proposed change, as :meth:`remit.Registry.snapshot` does).
     """
 
     def __init__(
@@ -62,6 +67,8 @@ class Router:
         cache: bool = True,
         calendar: WorkCalendar | None = None,
         as_of: dt.date | None = None,
+        known_at: KnownAt = None,
+        versions: Mapping[str, int] | None = None,
     ):
         if registry is None and snapshot is None:
             raise ValueError("a Router needs a registry or a snapshot")
@@ -81,7 +88,11 @@ class Router:
         self._engine = RuleEngine(self.ruleset) if engine == "rules" else None
         # by the facts' shape (codes renamed) for the default policies only: see engine/cache.py
         self._cache = OutcomeCache(by_shape=by_shape(self.ruleset)) if cache else None
-        self._state = registry.state() if registry is not None else None
+        self._state = registry.state(known_at) if registry is not None else None
+        self.versions = dict(versions or {})
+        if registry is not None and self._state is not None:
+            for list_id, number in self.versions.items():  # refused now, not at the first event
+                registry.snapshot(dt.date.today(), {list_id: number}, self._state.revision)
         self._by_hash: dict[str, _Loaded] = {}
         self._hash_of: dict[tuple[tuple[str, int, str], ...], str] = {}
         self._by_day: dict[dt.date, _Loaded] = {}
@@ -108,16 +119,18 @@ class Router:
             # the hash is a function of the versions in force (the state is fixed): hash each
             # set of versions once, not each day (a year of events has 365 days, 2 snapshots)
             catalogue, lists = in_force_versions(self._state, day)
+            references = [self._state.reference(kind, day) for kind in (AREAS_KIND, UNITS_KIND)]
             versions = tuple(
                 (e.info.id, e.version.version, e.version.content_hash)
                 for e in (*([catalogue] if catalogue else []), *lists)
-            )
+            ) + tuple((v.list_id, v.version, v.content_hash) for v in references if v)
             key = self._hash_of.get(versions)
             if key is None:
                 key = self._hash_of[versions] = state_hash(self._state, day)
             found = self._by_hash.get(key)
             if found is None:
-                found = self._by_hash[key] = _Loaded(self.registry.snapshot(day))
+                snapshot = self.registry.snapshot(day, self.versions, self._state.revision)
+                found = self._by_hash[key] = _Loaded(snapshot)
             self._by_day[day] = found
         return found
 
