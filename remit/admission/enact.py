@@ -25,6 +25,7 @@ from remit.registry.entities import (
     Provenance,
     ProvenanceKind,
     Role,
+    Unit,
     VersionStatus,
 )
 from remit.registry.snapshot import DutyInForce, Snapshot
@@ -58,6 +59,9 @@ class PlannedVersion:
 @dataclass
 class Enactment:
     versions: list[PlannedVersion] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    """The receiving units with the staff, money and powers the request gives them (权随责走、
+    费随事转): a new version of the units from the request's date."""
     problems: list[str] = field(default_factory=list)
 
     def summary(self) -> list[dict[str, object]]:
@@ -71,6 +75,9 @@ class Enactment:
                 "changed": v.changed,
             }
             for v in self.versions
+        ] + [
+            {"units": u.code, "capacity": u.capacity, "budget": u.budget, "powers": list(u.powers)}
+            for u in self.units
         ]
 
     def snapshot(self, base: Snapshot) -> Snapshot:
@@ -84,9 +91,11 @@ class Enactment:
                 [base.hash, [(v.list_id, v.number, len(v.duties)) for v in self.versions]]
             ).encode()
         ).hexdigest()
+        units = {**base.units, **{u.code: u for u in self.units}}
         return replace(
             base,
             hash=digest,
+            units=units,
             duties=tuple(d for d in duties if d.duty.matter in base.matters),
         )
 
@@ -191,7 +200,57 @@ def plan(
                 changed=changed,
             )
         )
+    result.units = _resourced(request, resolved, snapshot, state, lang, result)
     return result
+
+
+def _resourced(
+    request: AdmissionRequest,
+    resolved: Resolved,
+    snapshot: Snapshot,
+    state: RegistryState,
+    lang: Lang,
+    result: Enactment,
+) -> list[Unit]:
+    """The receiving units with what the request transfers to each: staff (whole members of
+    staff, counted in capacity), money (budget a year) and powers. None when it transfers
+    nothing, or when the units cannot take a new version on the request's date."""
+    resources = request.resources
+    staff = int(resources.staff or 0)
+    money = resources.yearly_budget or 0.0
+    if not (staff or money or resources.powers):
+        return []
+    history = state.versions.get(state.units_id or "", [])
+    later = [
+        v
+        for v in history
+        if v.status is VersionStatus.published
+        and v.effective_from is not None
+        and v.effective_from >= request.effective_from
+    ]
+    if later:
+        result.problems.append(
+            t(
+                "admission.later_version",
+                lang,
+                list=later[0].list_id,
+                version=later[0].version,
+                date=later[0].effective_from,
+            )
+        )
+        return []
+    units = []
+    for code in resolved.units:
+        unit = snapshot.units[code]
+        units.append(
+            replace(
+                unit,
+                capacity=(unit.capacity or 0) + staff,
+                budget=(unit.budget or 0.0) + money if money else unit.budget,
+                powers=tuple(sorted({*unit.powers, *resources.powers})),
+            )
+        )
+    return units
 
 
 def _target_list(

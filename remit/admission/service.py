@@ -166,6 +166,7 @@ class AdmissionGate:
             audit,
             note=t("admission.version_note", lang, id=request.id)
             + (t("admission.version_note_why", lang, note=note) if note else ""),
+            units=enactment.units,
         )
         return report
 

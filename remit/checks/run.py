@@ -36,7 +36,7 @@ from remit.findings import KIND_ORDER, CheckConfig, Finding, FindingKind, LoadIn
 from remit.hashing import canonical_json
 from remit.i18n import Lang, t
 from remit.registry.entities import OWNER_UNIT, Level, ProvenanceKind, Role
-from remit.registry.facade import Registry
+from remit.registry.facade import KnownAt, Registry
 from remit.registry.refs import DutyRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 
@@ -548,6 +548,7 @@ def check_registry(
     list_id: str | None = None,
     history: Path | None = None,
     lang: Lang = "en",
+    known_at: KnownAt = None,
 ) -> CheckReport:
     """Check the lists of ``registry`` in force on ``as_of`` (default today).
 
@@ -564,15 +565,19 @@ def check_registry(
         "lang": lang,
     }
     if against is None:
-        return run_check(registry.snapshot(as_of), **options)
+        return run_check(registry.snapshot(as_of, known_at=known_at), **options)
     target = parse_against(against)
     if isinstance(target, dt.date):
-        report = run_check(registry.snapshot(as_of), **options)
-        baseline = run_check(registry.snapshot(target), strict_filters=False, **options)
+        report = run_check(registry.snapshot(as_of, known_at=known_at), **options)
+        baseline = run_check(
+            registry.snapshot(target, known_at=known_at), strict_filters=False, **options
+        )
     else:
-        changed = registry.snapshot(as_of, versions={target[0]: target[1]})
+        changed = registry.snapshot(as_of, versions={target[0]: target[1]}, known_at=known_at)
         report = run_check(changed, subject=f"{against} @ {as_of.isoformat()}", **options)
-        baseline = run_check(registry.snapshot(as_of), strict_filters=False, **options)
+        baseline = run_check(
+            registry.snapshot(as_of, known_at=known_at), strict_filters=False, **options
+        )
         return compare(report, baseline, as_of.isoformat())
     return compare(report, baseline, against)
 

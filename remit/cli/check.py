@@ -9,7 +9,14 @@ from pathlib import Path
 import click
 
 from remit.checks.report import CheckReport
-from remit.cli.common import DATE, atomic_write, common, open_registry, output_option
+from remit.cli.common import (
+    DATE,
+    KNOWN_AT_OPTION,
+    atomic_write,
+    common,
+    open_registry,
+    output_option,
+)
 from remit.errors import InputError
 from remit.i18n import Lang, current_lang, t
 from remit.present.console import console
@@ -58,6 +65,7 @@ CHECK_FORMATS = formats("text", "json", "md", "html", "xlsx")
     show_default=True,
     help="Exit 1 when a finding reaches this severity (with --against: a new finding).",
 )
+@KNOWN_AT_OPTION
 @common
 def check(
     db_url: str | None,
@@ -71,6 +79,7 @@ def check(
     fmt: str | None,
     output: Path | None,
     fail_on: str,
+    known_at: int | dt.datetime | None,
 ) -> None:
     """Check the lists in force for overlaps (职能重叠), gaps (遗漏), masked leads, assists
     without a lead, rows outside their unit's jurisdiction, referral cycles, stale rows,
@@ -99,6 +108,7 @@ def check(
         list_id=list_id,
         history=history,
         lang=lang,
+        known_at=known_at,
     )
     _write_report(report, fmt, output, lang)
     failing = report.failing(Severity(fail_on))

@@ -13,6 +13,7 @@ from remit.cli.common import (
     DATE,
     DECISIONS_OPTION,
     FORMAT_TEXT_JSON,
+    KNOWN_AT_OPTION,
     RETROACTIVE_OPTION,
     RemitGroup,
     common,
@@ -124,11 +125,15 @@ def import_(
     "--as-of", type=DATE, help="Show which version is in force on this date (default today)."
 )
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@KNOWN_AT_OPTION
 @common
-def lists_(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
-    """Lists and the catalogue: their versions, statuses, dates and row counts."""
+def lists_(
+    db_url: str | None, as_of: dt.date | None, fmt: str, known_at: int | dt.datetime | None
+) -> None:
+    """Lists, the catalogue, the areas and the units: their versions, statuses, dates and row
+    counts (as the registry stood at --known-at)."""
     on = as_of or dt.date.today()
-    summaries = open_registry(db_url).lists(on)
+    summaries = open_registry(db_url).lists(on, known_at)
     if fmt == "json":
         echo_json(
             [
@@ -167,14 +172,21 @@ def _version_json(v: Any, until: dt.date | None = None) -> dict[str, Any]:
     default="text",
     show_default=True,
 )
+@KNOWN_AT_OPTION
 @common
 def show(
-    db_url: str | None, list_id: str, number: int | None, as_of: dt.date | None, fmt: str
+    db_url: str | None,
+    list_id: str,
+    number: int | None,
+    as_of: dt.date | None,
+    fmt: str,
+    known_at: int | dt.datetime | None,
 ) -> None:
-    """One version of a list (or of the catalogue) with its rows."""
+    """One version of a list (or of the catalogue, the areas, the units) with its rows, as the
+    registry stood at --known-at."""
     reg = open_registry(db_url)
-    version = reg.version(list_id, number, as_of)
-    state = reg.state()
+    version = reg.version(list_id, number, as_of, known_at)
+    state = reg.state(known_at)
     info = state.lists[list_id]
     if fmt == "yaml":
         click.echo(dump_yaml(list_document(info, [version])), nl=False)
@@ -377,10 +389,13 @@ def export_(
 @registry.command()
 @click.option("--as-of", type=DATE, help="Date (default today).")
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@KNOWN_AT_OPTION
 @common
-def snapshot(db_url: str | None, as_of: dt.date | None, fmt: str) -> None:
-    """What is in force on a date, and its content hash."""
-    snap = open_registry(db_url).snapshot(as_of)
+def snapshot(
+    db_url: str | None, as_of: dt.date | None, fmt: str, known_at: int | dt.datetime | None
+) -> None:
+    """What was in force on a date (as the registry stood at --known-at), and its hash."""
+    snap = open_registry(db_url).snapshot(as_of, known_at=known_at)
     if fmt == "json":
         echo_json(snap.summary())
         return

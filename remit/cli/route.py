@@ -15,6 +15,7 @@ from remit.cli.common import (
     DATE,
     FORMAT_TEXT_JSON,
     HOURS_OPTION,
+    KNOWN_AT_OPTION,
     REPORTED_AT,
     RULES_OPTION,
     common,
@@ -63,6 +64,7 @@ def _attr_value(text: str) -> Any:
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @RULES_OPTION
 @HOURS_OPTION
+@KNOWN_AT_OPTION
 @common
 def route(
     db_url: str | None,
@@ -77,6 +79,7 @@ def route(
     fmt: str,
     rules_dir: Path | None,
     hours: Any,
+    known_at: int | dt.datetime | None,
 ) -> None:
     """Route one event: from a JSON file, or from --matter/--area/--attr.
 
@@ -88,7 +91,11 @@ def route(
     from remit.routing.router import Router
 
     router = Router(
-        open_registry(db_url), rules_dir=rules_dir, as_of=as_of, calendar=WorkCalendar(hours)
+        open_registry(db_url),
+        rules_dir=rules_dir,
+        as_of=as_of,
+        calendar=WorkCalendar(hours),
+        known_at=known_at,
     )
     where: dict[str, object]
     if event_file is not None:

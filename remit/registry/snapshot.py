@@ -100,10 +100,14 @@ class Snapshot:
     """Duties whose matter is not in the catalogue version in force (left out of ``duties``)."""
     revision: int = 0
     """The registry revision the snapshot was known at: (as_of, revision) is what it is of."""
+    # built from the fields above; not copied by dataclasses.replace (a changed copy of a
+    # snapshot builds its own, and never adds to the original's)
     _by_matter_area: dict[tuple[str, str], list[DutyInForce]] = field(
-        default_factory=dict, repr=False, compare=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
-    _ancestors: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _ancestors: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for entry in self.duties:

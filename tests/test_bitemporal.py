@@ -1,0 +1,279 @@
+"""Two times: what was in force on a date (effective time), as the registry stood at a revision
+(recorded time). Whatever happens later — imports, publications (retroactive ones too),
+withdrawals, changes of units and areas, admissions — the snapshot of date D known at revision
+R stays what it was right after R was made."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from remit import InputError, Registry
+from remit.hashing import canonical_json
+from remit.registry.entities import VersionStatus
+from tests.factories import (
+    ADMISSION_CONFIG,
+    ADMITTED,
+    APPROVER,
+    REQUEST_ID,
+    SAMPLE,
+    SUBMITTER,
+    admission_gate,
+    file_digest,
+    load_of,
+)
+
+DATES = (
+    dt.date(2024, 3, 1),
+    dt.date(2025, 8, 1),
+    dt.date(2026, 3, 2),
+    dt.date(2027, 2, 1),
+    dt.date(2028, 6, 1),
+)
+"""Dates to compare: before and after the sample's own changes, today's year, the future."""
+TODAY = dt.date.today()
+START_DATES = (dt.date(2026, 1, 1), dt.date(2027, 1, 1), dt.date(2027, 7, 1), dt.date(2028, 1, 1))
+"""Dates changes take effect on: one past (retroactive), three to come."""
+LISTS = ("HP-QZ-SCJ", "HP-QZ-CGJ", "HP-JZ-PH")
+UNITS_FILE = SAMPLE / "units.yaml"
+AREAS_FILE = SAMPLE / "areas.yaml"
+
+
+def fingerprint(registry: Registry, day: dt.date, known_at: int | None = None) -> Any:
+    """A snapshot's hash and its whole content: duties (where each is written and what it
+    says), areas and units."""
+    s = registry.snapshot(day, known_at=known_at)
+    return (
+        s.hash,
+        sorted((e.list_id, e.version, e.seq, canonical_json(e.duty.content())) for e in s.duties),
+        sorted(
+            canonical_json([a.code, a.name, a.parent, list(a.aliases)]) for a in s.areas.values()
+        ),
+        sorted(
+            canonical_json([u.code, u.name, u.capacity, u.budget, list(u.powers)])
+            for u in s.units.values()
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bitemporal") / "sample.db"
+    with Registry.create(f"sqlite:///{path}") as registry:
+        registry.import_files([SAMPLE], by="setup")
+    return path
+
+
+class History(RuleBasedStateMachine):
+    """Random changes of the sample district; after each, every earlier revision still reads
+    as it did when it was made."""
+
+    template: Path
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tmp = Path(tempfile.mkdtemp())
+        shutil.copyfile(self.template, self.tmp / "registry.db")
+        self.registry = Registry(f"sqlite:///{self.tmp / 'registry.db'}")
+        self.seen: dict[int, dict[dt.date, Any]] = {}
+        self.submitted = self.approved = False
+        self._record()
+
+    def teardown(self) -> None:
+        self.registry.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _record(self) -> None:
+        revision = self.registry.revision()
+        if revision not in self.seen:
+            self.seen[revision] = {day: fingerprint(self.registry, day) for day in DATES}
+
+    def _attempt(self, change: Any) -> None:
+        """Make a change; a refused one (exit 2 on the command line) changes nothing, one that
+        changes something is one revision, one that changes nothing (the same rows again) none."""
+        before = self.registry.revision()
+        try:
+            change()
+        except InputError:
+            assert self.registry.revision() == before
+            return
+        assert self.registry.revision() in (before, before + 1)
+        self._record()
+
+    # --- changes ---------------------------------------------------------------------------
+
+    @rule(
+        list_id=st.sampled_from(LISTS), drop=st.integers(0, 5), note=st.text("改订正", max_size=3)
+    )
+    def draft(self, list_id: str, drop: int, note: str) -> None:
+        """A new draft of a list: its rows in force (or newest), one left out, a note changed."""
+        current = self.registry.version(list_id)
+        path = self.tmp / f"{list_id}.csv"
+        self.registry.export(list_id, "csv", path, current.version)
+        lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+        if len(lines) > 2:
+            del lines[1 + drop % (len(lines) - 1)]
+        path.write_text("".join(lines), encoding="utf-8-sig")
+        self._attempt(lambda: self.registry.import_table(path, list_id, by="t", note=note or None))
+
+    @rule(list_id=st.sampled_from(LISTS), start=st.sampled_from(START_DATES))
+    def publish(self, list_id: str, start: dt.date) -> None:
+        past = start < TODAY
+        self._attempt(
+            lambda: self.registry.publish(
+                list_id, start, by="t", retroactive=past, note="补登" if past else None
+            )
+        )
+
+    @rule(list_id=st.sampled_from(LISTS), pick=st.integers(0, 3))
+    def withdraw(self, list_id: str, pick: int) -> None:
+        versions = self.registry.version(list_id, None).version
+        number = 1 + pick % versions if versions else 1
+        self._attempt(
+            lambda: self.registry.withdraw(list_id, number, by="t", retroactive=True, note="撤回")
+        )
+
+    @rule(pick=st.integers(0, 34), staff=st.integers(-3, 5), start=st.sampled_from(START_DATES))
+    def change_capacity(self, pick: int, staff: int, start: dt.date) -> None:
+        """A unit's staff changes from a date (units are versioned)."""
+        document = yaml.safe_load(UNITS_FILE.read_text(encoding="utf-8"))
+        unit = document["units"][pick % len(document["units"])]
+        unit["capacity"] = max(0, (unit.get("capacity") or 0) + staff)
+        path = self.tmp / "units.yaml"
+        path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        past = start < TODAY
+        self._attempt(
+            lambda: self.registry.import_files(
+                [path], by="t", effective_from=start, retroactive=past, note="编制调整"
+            )
+        )
+
+    @rule(pick=st.integers(0, 21), start=st.sampled_from(START_DATES))
+    def rename_area(self, pick: int, start: dt.date) -> None:
+        """An area is renamed from a date (its old name stays an alias)."""
+        document = yaml.safe_load(AREAS_FILE.read_text(encoding="utf-8"))
+        area = document["areas"][pick % len(document["areas"])]
+        area["name"] = area["name"] + "（新）"
+        path = self.tmp / "areas.yaml"
+        path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+        past = start < TODAY
+        self._attempt(
+            lambda: self.registry.import_files(
+                [path], by="t", effective_from=start, retroactive=past, note="更名"
+            )
+        )
+
+    @precondition(lambda self: not self.submitted)
+    @rule()
+    def submit_admission(self) -> None:
+        from remit.admission import load_request
+
+        gate = admission_gate(self.registry, ADMISSION_CONFIG)
+        self._attempt(lambda: gate.submit(load_request(ADMITTED), by=SUBMITTER))
+        self.submitted = True
+
+    @precondition(lambda self: self.submitted and not self.approved)
+    @rule()
+    def approve_admission(self) -> None:
+        from remit.admission import GateRefused
+
+        gate = admission_gate(self.registry, ADMISSION_CONFIG)
+        before = self.registry.revision()
+        try:
+            gate.approve(REQUEST_ID, by=APPROVER)
+        except (GateRefused, InputError):
+            assert self.registry.revision() in (before, before + 1)  # a refusal is logged
+        self.approved = True
+        self._record()
+
+    # --- the promise -----------------------------------------------------------------------
+
+    @invariant()
+    def every_revision_reads_as_it_did(self) -> None:
+        for revision, days in self.seen.items():
+            for day, expected in days.items():
+                assert fingerprint(self.registry, day, revision) == expected, (revision, day)
+
+
+def test_what_was_known_stays_what_it_was(sample_template: Path) -> None:
+    History.template = sample_template
+    machine = History.TestCase
+    machine.settings = settings(
+        max_examples=6,
+        stateful_step_count=6,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    machine().runTest()
+
+
+def test_a_retroactive_publication_keeps_the_earlier_knowledge(sample_template: Path) -> None:
+    """The issue's example: publishing HP-QZ-SCJ's draft from a past date changes the snapshot
+    of 2026-03-02; known at the revision before, it is what it was."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.db"
+        shutil.copyfile(sample_template, path)
+        with Registry(f"sqlite:///{path}") as registry:
+            registry.import_table(
+                SAMPLE.parent / "tables" / "hp-qz-scj-2027.csv",
+                "HP-QZ-SCJ",
+                SAMPLE.parent / "tables" / "scj-mapping.yaml",
+                by="t",
+            )
+            day = dt.date(2026, 3, 2)
+            before, known = registry.snapshot(day).hash, registry.revision()
+            digest = file_digest(path)
+            with pytest.raises(InputError) as refused:
+                registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), by="t")
+            assert "--retroactive" in str(refused.value)
+            assert file_digest(path) == digest  # nothing written
+            with pytest.raises(InputError):  # the flag needs a note saying why
+                registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), by="t", retroactive=True)
+            state = registry.state()
+            registry.publish(
+                "HP-QZ-SCJ", dt.date(2026, 1, 1), by="t", retroactive=True, note="更正"
+            )
+            assert registry.snapshot(day).hash != before
+            assert registry.snapshot(day, known_at=known).hash == before
+            changes = registry.changes(state, registry.state())
+            assert changes and changes[0].first == dt.date(2026, 1, 1)
+            assert all(c.before != c.after for c in changes)
+
+
+def test_approval_gives_the_receiving_streets_staff_and_money(sample_template: Path) -> None:
+    """权随责走、费随事转: approval raises the receiving streets' staff and budget from the
+    request's date, in the same revision, and the graph check then agrees with the report."""
+    from remit.admission import load_request
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.db"
+        shutil.copyfile(sample_template, path)
+        with Registry(f"sqlite:///{path}") as registry:
+            gate = admission_gate(registry, ADMISSION_CONFIG)
+            request = load_request(ADMITTED)
+            gate.submit(request, by=SUBMITTER)
+            before = registry.revision()
+            report = gate.approve(REQUEST_ID, by=APPROVER)
+            assert registry.revision() == before + 1  # versions, units and decision: one
+            start = request.effective_from
+            loads = load_of(registry, start)
+            for effect in report.effect:
+                assert effect.staff_after is not None and effect.load_after is not None
+                unit = registry.snapshot(start).units[effect.unit]
+                assert unit.capacity == effect.staff_after
+                assert unit.budget == request.resources.yearly_budget
+                assert loads[effect.unit].load_index == pytest.approx(effect.load_after)
+                earlier = registry.snapshot(start - dt.timedelta(days=1)).units[effect.unit]
+                assert earlier.capacity == effect.staff_before
+            units = [s for s in registry.lists() if s.info.id == "UNITS"][0]
+            assert [v.status for v in units.versions][-1] is VersionStatus.published
+            assert units.versions[-1].effective_from == start
