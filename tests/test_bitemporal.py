@@ -274,6 +274,6 @@ def test_approval_gives_the_receiving_streets_staff_and_money(sample_template: P
                 assert loads[effect.unit].load_index == pytest.approx(effect.load_after)
                 earlier = registry.snapshot(start - dt.timedelta(days=1)).units[effect.unit]
                 assert earlier.capacity == effect.staff_before
-            units = [s for s in registry.lists() if s.info.id == "UNITS"][0]
+            units = next(s for s in registry.lists() if s.info.id == "UNITS")
             assert [v.status for v in units.versions][-1] is VersionStatus.published
             assert units.versions[-1].effective_from == start
