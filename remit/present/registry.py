@@ -49,10 +49,13 @@ def lists_table(summaries: Iterable[ListSummary], on: dt.date) -> Table:
         versions = []
         for v in summary.versions:
             end = summary.until(v)
-            if v.status.value == "withdrawn" or not v.effective_from:
+            if v.status.value == "withdrawn" or (
+                not v.effective_from and v.status.value == "draft"
+            ):
                 span = f"({_date(v.effective_from)})" if v.effective_from else ""
             else:
-                span = f"{_date(v.effective_from)}→{_date(end) or t('label.open_ended')}"
+                start = _date(v.effective_from) or t("label.since_ever")
+                span = f"{start}→{_date(end) or t('label.open_ended')}"
             versions.append(f"v{v.version} {_status(v.status.value)} {span}".strip())
         current = summary.in_force
         table.add_row(
@@ -291,6 +294,7 @@ def snapshot_lines(snap: Snapshot) -> tuple[list[str], Table]:
         )
     if snap.dangling:
         lines.append(t("label.dangling", count=len(snap.dangling)))
+    lines.append(t("label.known_at", revision=snap.revision))
     table = Table()
     for label in (
         "label.list",
