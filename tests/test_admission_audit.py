@@ -39,12 +39,13 @@ def test_the_audit_log_keeps_submissions_and_decisions(
         ("admission_submit", SUBMITTER, None, None),
         ("import_create", APPROVER, "HP-JZ-JB", 3),
         ("import_create", APPROVER, "HP-QZ-LRJ", 2),
+        ("import_create", APPROVER, "UNITS", 2),
         ("admission_approve", APPROVER, None, None),
         ("admission_reject", OTHER_APPROVER, None, None),
     ]
     assert all(t0 <= e.at <= t1 for e in entries)
     assert [e.at for e in entries] == sorted(e.at for e in entries)
-    submit, submit_rejected, jb, lrj, approve, reject = entries
+    submit, submit_rejected, jb, lrj, units, approve, reject = entries
 
     # submission: the justification as note, every gate's verdict, the snapshot hash
     assert submit.note == load_request(ADMITTED).justification
@@ -65,7 +66,7 @@ def test_the_audit_log_keeps_submissions_and_decisions(
     assert approve.note == "同意试点"
     assert approve.details["outcome"] == "admit"
     assert approve.details["enactment"] == approved.enactment
-    assert jb.at == lrj.at
+    assert jb.at == lrj.at == units.at == approve.at  # one revision
     for version in (jb, lrj):
         assert version.note == f"admission {REQUEST_ID}: 同意试点"
         assert version.snapshot_hash == approved.snapshot_hash

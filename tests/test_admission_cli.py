@@ -306,12 +306,13 @@ def test_submit_list_show_approve(cli: Cli, url: str) -> None:
     versions = json.loads(exits(cli("registry", "lists", "--format", "json", db=url), 0).stdout)
     assert versions  # readable after the approval
     entries = log(cli, url)
-    tail = [(e["action"], e["actor"], e["list_id"], e["version"]) for e in entries[-5:]]
+    tail = [(e["action"], e["actor"], e["list_id"], e["version"]) for e in entries[-6:]]
     assert tail == [
         ("admission_submit", SUBMITTER, None, None),
         ("admission_submit", SUBMITTER, None, None),
         ("import_create", APPROVER, "HP-JZ-JB", 3),
         ("import_create", APPROVER, "HP-QZ-LRJ", 2),
+        ("import_create", APPROVER, "UNITS", 2),
         ("admission_approve", APPROVER, None, None),
     ]
     approve_entry = entries[-1]

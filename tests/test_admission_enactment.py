@@ -77,7 +77,8 @@ def test_enacting_the_admitted_sample(any_sample_registry: Registry) -> None:
         if s.versions[-1].status is VersionStatus.published
         and s.versions[-1].effective_from == EFFECTIVE
     ]
-    assert sorted(changed) == ["HP-JZ-JB", "HP-QZ-LRJ"]
+    # the two lists, and the units: the streets get the staff and money transferred
+    assert sorted(changed) == ["HP-JZ-JB", "HP-QZ-LRJ", "UNITS"]
 
     # the street list: v2's rows, then one lead row per receiving street with its provenance
     v2 = registry.version("HP-JZ-JB", 2).duties

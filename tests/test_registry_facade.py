@@ -160,3 +160,24 @@ def test_publishing_and_withdrawing_plan_on_a_copy(url: str) -> None:
     assert statuses["HP-QZ-SCJ"][-1] == "published"
     assert statuses["HP-JZ-JB"][0] == "withdrawn"
     registry.close()
+
+
+def test_a_write_planned_on_an_old_revision_is_refused(db_url: str) -> None:
+    """Two writers at once: the one that planned on a revision the registry has left behind is
+    refused, and nothing of it is written."""
+    from remit import InputError
+    from remit.registry.entities import AuditEntry, utcnow
+
+    with Registry.create(db_url) as first, Registry(db_url) as second:
+        first.import_files([MINI], by="t")
+        planned = second.state().revision
+        first.add_to_log(AuditEntry(utcnow(), "t", "note", None, None, "先写", None))
+        assert first.revision() == planned + 1
+        with (
+            pytest.raises(InputError) as refused,
+            store.transaction(second.engine, planned, "t", "late", None) as w,
+        ):
+            w.audit(AuditEntry(utcnow(), "t", "late", None, None, "后写", None))
+        assert "registry changed" in str(refused.value)
+        assert second.revision() == planned + 1
+        assert [e.note for e in second.log()][-1] == "先写"

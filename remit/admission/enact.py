@@ -75,9 +75,6 @@ class Enactment:
                 "changed": v.changed,
             }
             for v in self.versions
-        ] + [
-            {"units": u.code, "capacity": u.capacity, "budget": u.budget, "powers": list(u.powers)}
-            for u in self.units
         ]
 
     def snapshot(self, base: Snapshot) -> Snapshot:
@@ -226,7 +223,7 @@ def _resourced(
         for v in history
         if v.status is VersionStatus.published
         and v.effective_from is not None
-        and v.effective_from >= request.effective_from
+        and v.effective_from > request.effective_from
     ]
     if later:
         result.problems.append(

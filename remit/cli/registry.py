@@ -130,8 +130,8 @@ def import_(
 def lists_(
     db_url: str | None, as_of: dt.date | None, fmt: str, known_at: int | dt.datetime | None
 ) -> None:
-    """Lists, the catalogue, the areas and the units: their versions, statuses, dates and row
-    counts (as the registry stood at --known-at)."""
+    """Lists and the catalogue, the areas and the units: their versions, statuses, dates and
+    row counts (as the registry stood at --known-at)."""
     on = as_of or dt.date.today()
     summaries = open_registry(db_url).lists(on, known_at)
     if fmt == "json":
@@ -394,7 +394,8 @@ def export_(
 def snapshot(
     db_url: str | None, as_of: dt.date | None, fmt: str, known_at: int | dt.datetime | None
 ) -> None:
-    """What was in force on a date (as the registry stood at --known-at), and its hash."""
+    """What is in force on a date, and its content hash. With --known-at: as the registry stood
+    at that revision."""
     snap = open_registry(db_url).snapshot(as_of, known_at=known_at)
     if fmt == "json":
         echo_json(snap.summary())

@@ -915,12 +915,15 @@ def plan_versions(
     state = state.copy()
     plan = ImportPlan(files=[source])
     collector = Collector()
+    for list_id, duties in versions:
+        located = rows_as_written(duties, f"{list_id} ({source})")
+        _plan_version(list_id, located, state, plan, source, author, note, effective_from)
     if units:
-        list_id = state.units_id
-        info = state.lists.get(list_id or "")
-        history = list(state.versions.get(list_id or "", []))
-        if info is None or list_id is None:
+        units_id = state.units_id
+        info = state.lists.get(units_id or "")
+        if info is None:
             raise InputError.one("ref.no_units", source=source)
+        history = list(state.versions.get(info.id, []))
         current = dict(state.units_on(effective_from))
         merged = {**current, **{u.code: u for u in units}}
         rows = list(merged.values())
@@ -931,7 +934,7 @@ def plan_versions(
             author=author,
             note=note,
         )
-        meta = _version_meta(list_id, spec, (fields.content(u) for u in rows), len(rows))
+        meta = _version_meta(info.id, spec, (fields.content(u) for u in rows), len(rows))
         version = replace(meta, units=tuple(rows))
         plan.units.extend(u for u in rows if current.get(u.code) != u)
         _merge_versions(
@@ -943,9 +946,6 @@ def plan_versions(
             collector,
         )
         collector.raise_if_any()
-    for list_id, duties in versions:
-        located = rows_as_written(duties, f"{list_id} ({source})")
-        _plan_version(list_id, located, state, plan, source, author, note, effective_from)
     return plan, state
 
 

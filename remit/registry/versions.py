@@ -41,7 +41,8 @@ def in_force(versions: Sequence[V], on: dt.date) -> V | None:
         if version.status is not VersionStatus.published:
             continue
         begins = version.effective_from or dt.date.min
-        if begins <= on and (start is None or begins > start):
+        # of versions from one day (the areas, the units: changed twice a day), the later
+        if begins <= on and (start is None or begins >= start):
             current, start = version, begins
     if current is not None and current.effective_to is not None and current.effective_to < on:
         return None
@@ -129,7 +130,8 @@ def check_sequence(
             continue
         if previous is not None and previous.effective_from is not None:
             assert v.effective_from is not None
-            if v.effective_from <= previous.effective_from:
+            same_day = open_start and v.effective_from == previous.effective_from
+            if v.effective_from <= previous.effective_from and not same_day:
                 problems.append(
                     Problem.at(
                         at(v.version, "effective_from"),
