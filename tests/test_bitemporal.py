@@ -277,3 +277,121 @@ def test_approval_gives_the_receiving_streets_staff_and_money(sample_template: P
             units = next(s for s in registry.lists() if s.info.id == "UNITS")
             assert [v.status for v in units.versions][-1] is VersionStatus.published
             assert units.versions[-1].effective_from == start
+
+
+def _write(path: Path, document: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    return path
+
+
+def test_streets_merged_from_a_date(db_url: str, tmp_path: Path) -> None:
+    """From 2027-01-01 南京东路 and 五里桥 are one street, 南外滩街道 (a new code), with one
+    street office: before that date the snapshot has the two streets, after it the one; rows
+    scoped to either street apply to the merged one, rows of either office to its successor,
+    and the old names and codes still resolve."""
+    from tests.factories import MINI
+
+    merged_street = "310101099000"
+    areas = yaml.safe_load((MINI / "areas.yaml").read_text("utf-8"))["areas"]
+    areas = [a for a in areas if a["code"] not in ("310101002000", "310101020000")]
+    areas.append(
+        {
+            "code": merged_street,
+            "name": "南外滩街道",
+            "level": "street",
+            "parent": "310101000000",
+            "replaces": ["310101002000", "310101020000"],
+        }
+    )
+    for area in areas:
+        if area.get("parent") == "310101002000":
+            area["parent"] = merged_street
+    units = yaml.safe_load((MINI / "units.yaml").read_text("utf-8"))["units"]
+    units = [u for u in units if u["code"] not in ("NJDL", "WLQ")]
+    units.append(
+        {
+            "code": "NWT",
+            "name": "南外滩街道办事处",
+            "kind": "block",
+            "level": "street",
+            "jurisdiction": merged_street,
+            "capacity": 40,
+            "replaces": ["NJDL", "WLQ"],
+        }
+    )
+    with Registry.create(db_url) as registry:
+        registry.import_files([MINI], by="t")
+        start = dt.date(2027, 1, 1)
+        registry.import_files(
+            [_write(tmp_path / "areas.yaml", {"file": "areas", "areas": areas})],
+            by="t",
+            effective_from=start,
+        )
+        registry.import_files(
+            [_write(tmp_path / "units.yaml", {"file": "units", "units": units})],
+            by="t",
+            effective_from=start,
+        )
+        before, after = registry.snapshot(start - dt.timedelta(days=1)), registry.snapshot(start)
+        assert {"310101002000", "310101020000"} <= set(before.areas)
+        assert merged_street in after.areas and "310101002000" not in after.areas
+        assert "NJDL" in before.units and "NWT" in after.units and "NJDL" not in after.units
+        # the old names and codes are aliases of the merged street
+        assert {"南京东路街道", "五里桥街道", "310101002000"} <= set(
+            after.areas[merged_street].aliases
+        )
+        # the street list's rows (南京东路's) apply to the merged street, led by its office
+        rows = [e.duty for e in after.duties if e.list_id == "JD-NJDL"]
+        assert rows and all(d.area == merged_street and d.unit == "NWT" for d in rows)
+        assert next(e.duty.area for e in before.duties if e.list_id == "JD-NJDL") == "310101002000"
+        # an event spelled the old way is routed on the merged street
+        from remit import Router
+
+        decision = Router(registry).route(
+            {
+                "id": "E1",
+                "matter": "RX0101",
+                "area": "南京东路街道",
+                "reported_at": "2027-03-02T10:00:00",
+            }
+        )
+        assert decision.area == merged_street
+        assert decision.lead is not None and decision.lead.code == "NWT"
+
+
+def test_a_street_split_from_a_date(tmp_path: Path) -> None:
+    """A street split in two: the rows scoped to it apply to both parts."""
+    from tests.factories import MINI
+
+    areas = yaml.safe_load((MINI / "areas.yaml").read_text("utf-8"))["areas"]
+    areas = [a for a in areas if a["code"] != "310101020000"]
+    for code, name in (("310101021000", "五里桥东街道"), ("310101022000", "五里桥西街道")):
+        areas.append(
+            {
+                "code": code,
+                "name": name,
+                "level": "street",
+                "parent": "310101000000",
+                "replaces": ["310101020000"],
+            }
+        )
+    with Registry.create(f"sqlite:///{tmp_path / 'r.db'}") as registry:
+        registry.import_files([MINI], by="t")
+        old_rows = [
+            e
+            for e in registry.snapshot(dt.date(2026, 12, 31)).duties
+            if e.duty.area == "310101020000"
+        ]
+        registry.import_files(
+            [_write(tmp_path / "areas.yaml", {"file": "areas", "areas": areas})],
+            by="t",
+            effective_from=dt.date(2027, 1, 1),
+        )
+        after = registry.snapshot(dt.date(2027, 1, 1))
+        for entry in old_rows:
+            parts = {
+                e.duty.area
+                for e in after.duties
+                if (e.list_id, e.version, e.seq) == (entry.list_id, entry.version, entry.seq)
+            }
+            assert parts == {"310101021000", "310101022000"}

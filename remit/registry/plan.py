@@ -248,10 +248,14 @@ def _merged_version(
 ) -> ListVersion | None:
     """Entries of files without versions as a version: the first one (in force from
     ``effective_from``, else from the beginning); else the newest one with the entries added or
-    changed, from ``effective_from`` (None if that changes nothing)."""
+    changed — and those they replace gone — from ``effective_from`` (None if that changes
+    nothing)."""
     latest = state.reference(kind)
     current: dict[str, Entity] = {e.code: e for e in getattr(latest, kind)} if latest else {}
     merged = {**current, **entries}
+    # what an entry replaces (a merger, a split) leaves, unless the files give it again
+    replaced = {old for e in entries.values() for old in e.replaces} - set(entries)
+    merged = {code: e for code, e in merged.items() if code not in replaced}
     number = max((v.version for v in history), default=0) + 1
     if latest is not None:
         before = len(collector.problems)
