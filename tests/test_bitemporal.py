@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ from tests.factories import (
     SAMPLE,
     SUBMITTER,
     admission_gate,
-    file_digest,
     load_of,
 )
 
@@ -216,67 +216,73 @@ def test_what_was_known_stays_what_it_was(sample_template: Path) -> None:
     machine().runTest()
 
 
-def test_a_retroactive_publication_keeps_the_earlier_knowledge(sample_template: Path) -> None:
+@pytest.fixture
+def sample_registry(db_url: str, sample_template: Path) -> Iterator[Registry]:
+    """The sample district, in SQLite (a copy of the template) and in PostgreSQL (imported)."""
+    if db_url.startswith("sqlite"):
+        shutil.copyfile(sample_template, db_url.removeprefix("sqlite:///"))
+        registry = Registry(db_url)
+    else:
+        registry = Registry.create(db_url)
+        registry.import_files([SAMPLE], by="setup")
+    yield registry
+    registry.close()
+
+
+def test_a_retroactive_publication_keeps_the_earlier_knowledge(sample_registry: Registry) -> None:
     """The issue's example: publishing HP-QZ-SCJ's draft from a past date changes the snapshot
     of 2026-03-02; known at the revision before, it is what it was."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "registry.db"
-        shutil.copyfile(sample_template, path)
-        with Registry(f"sqlite:///{path}") as registry:
-            registry.import_table(
-                SAMPLE.parent / "tables" / "hp-qz-scj-2027.csv",
-                "HP-QZ-SCJ",
-                SAMPLE.parent / "tables" / "scj-mapping.yaml",
-                by="t",
-            )
-            day = dt.date(2026, 3, 2)
-            before, known = registry.snapshot(day).hash, registry.revision()
-            digest = file_digest(path)
-            with pytest.raises(InputError) as refused:
-                registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), by="t")
-            assert "--retroactive" in str(refused.value)
-            assert file_digest(path) == digest  # nothing written
-            with pytest.raises(InputError):  # the flag needs a note saying why
-                registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), by="t", retroactive=True)
-            state = registry.state()
-            registry.publish(
-                "HP-QZ-SCJ", dt.date(2026, 1, 1), by="t", retroactive=True, note="更正"
-            )
-            assert registry.snapshot(day).hash != before
-            assert registry.snapshot(day, known_at=known).hash == before
-            changes = registry.changes(state, registry.state())
-            assert changes and changes[0].first == dt.date(2026, 1, 1)
-            assert all(c.before != c.after for c in changes)
+    registry = sample_registry
+    registry.import_table(
+        SAMPLE.parent / "tables" / "hp-qz-scj-2027.csv",
+        "HP-QZ-SCJ",
+        SAMPLE.parent / "tables" / "scj-mapping.yaml",
+        by="t",
+    )
+    day = dt.date(2026, 3, 2)
+    before, known = registry.snapshot(day).hash, registry.revision()
+    audit = len(registry.log())
+    with pytest.raises(InputError) as refused:
+        registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), by="t")
+    assert "--retroactive" in str(refused.value)
+    with pytest.raises(InputError):  # the flag needs a note saying why
+        registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), by="t", retroactive=True)
+    # nothing written: no revision, no audit entry, the draft still a draft
+    assert registry.revision() == known and len(registry.log()) == audit
+    state = registry.state()
+    registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), by="t", retroactive=True, note="更正")
+    assert registry.snapshot(day).hash != before
+    assert registry.snapshot(day, known_at=known).hash == before
+    changes = registry.changes(state, registry.state())
+    assert changes and changes[0].first == dt.date(2026, 1, 1)
+    assert all(c.before != c.after for c in changes)
 
 
-def test_approval_gives_the_receiving_streets_staff_and_money(sample_template: Path) -> None:
+def test_approval_gives_the_receiving_streets_staff_and_money(sample_registry: Registry) -> None:
     """权随责走、费随事转: approval raises the receiving streets' staff and budget from the
     request's date, in the same revision, and the graph check then agrees with the report."""
     from remit.admission import load_request
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "registry.db"
-        shutil.copyfile(sample_template, path)
-        with Registry(f"sqlite:///{path}") as registry:
-            gate = admission_gate(registry, ADMISSION_CONFIG)
-            request = load_request(ADMITTED)
-            gate.submit(request, by=SUBMITTER)
-            before = registry.revision()
-            report = gate.approve(REQUEST_ID, by=APPROVER)
-            assert registry.revision() == before + 1  # versions, units and decision: one
-            start = request.effective_from
-            loads = load_of(registry, start)
-            for effect in report.effect:
-                assert effect.staff_after is not None and effect.load_after is not None
-                unit = registry.snapshot(start).units[effect.unit]
-                assert unit.capacity == effect.staff_after
-                assert unit.budget == request.resources.yearly_budget
-                assert loads[effect.unit].load_index == pytest.approx(effect.load_after)
-                earlier = registry.snapshot(start - dt.timedelta(days=1)).units[effect.unit]
-                assert earlier.capacity == effect.staff_before
-            units = next(s for s in registry.lists() if s.info.id == "UNITS")
-            assert [v.status for v in units.versions][-1] is VersionStatus.published
-            assert units.versions[-1].effective_from == start
+    registry = sample_registry
+    gate = admission_gate(registry, ADMISSION_CONFIG)
+    request = load_request(ADMITTED)
+    gate.submit(request, by=SUBMITTER)
+    before = registry.revision()
+    report = gate.approve(REQUEST_ID, by=APPROVER)
+    assert registry.revision() == before + 1  # versions, units and decision: one
+    start = request.effective_from
+    loads = load_of(registry, start)
+    for effect in report.effect:
+        assert effect.staff_after is not None and effect.load_after is not None
+        unit = registry.snapshot(start).units[effect.unit]
+        assert unit.capacity == effect.staff_after
+        assert unit.budget == request.resources.yearly_budget
+        assert loads[effect.unit].load_index == pytest.approx(effect.load_after)
+        earlier = registry.snapshot(start - dt.timedelta(days=1)).units[effect.unit]
+        assert earlier.capacity == effect.staff_before
+    units = next(s for s in registry.lists() if s.info.id == "UNITS")
+    assert [v.status for v in units.versions][-1] is VersionStatus.published
+    assert units.versions[-1].effective_from == start
 
 
 def _write(path: Path, document: dict[str, Any]) -> Path:
@@ -359,7 +365,7 @@ def test_streets_merged_from_a_date(db_url: str, tmp_path: Path) -> None:
         assert decision.lead is not None and decision.lead.code == "NWT"
 
 
-def test_a_street_split_from_a_date(tmp_path: Path) -> None:
+def test_a_street_split_from_a_date(db_url: str, tmp_path: Path) -> None:
     """A street split in two: the rows scoped to it apply to both parts."""
     from tests.factories import MINI
 
@@ -375,7 +381,7 @@ def test_a_street_split_from_a_date(tmp_path: Path) -> None:
                 "replaces": ["310101020000"],
             }
         )
-    with Registry.create(f"sqlite:///{tmp_path / 'r.db'}") as registry:
+    with Registry.create(db_url) as registry:
         registry.import_files([MINI], by="t")
         old_rows = [
             e
