@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,7 @@ from click.testing import CliRunner
 from remit import Registry
 from remit.cli import main
 from remit.routing.rules.compile import load_rules
-from tests.factories import ROOT, SAMPLE
+from tests.factories import FIXTURES, ROOT, SAMPLE
 
 DATA = ROOT / "data"
 REQUESTS = DATA / "admission_requests"
@@ -31,6 +34,7 @@ EVENTS = DATA / "events" / "huangpu-2026.jsonl"
 RULES = DATA / "rules"
 TABLE = DATA / "tables" / "hp-qz-scj-2027.csv"
 MAPPING = DATA / "tables" / "scj-mapping.yaml"
+SCHEMA3 = FIXTURES / "schema3" / "sample.db"  # a registry of table layout 3
 ACTOR = "区绿化市容局经办人"
 APPROVER, OTHER_APPROVER = (
     "区委编办审核人",
@@ -128,6 +132,7 @@ def _strip(output: str, codes: set[str], text: set[str], paths: Iterable[str]) -
     for path in sorted(paths, key=len, reverse=True):
         output = output.replace(path, " ")
     output = re.sub(r"(sqlite|postgresql\S*)://\S+", " ", output)  # database URLs
+    output = re.sub(r"\.schema\d+-backup-\d{8}T\d{6}Z(-\d+)?", " ", output)  # a backup's name
     output = re.sub(r"[\w./-]*\.(yaml|yml|csv|xlsx|jsonl|json|md|html|db)\b", " ", output)  # files
     output = re.sub(r"<br>", " ", output)  # a line break in a cell of a Markdown table
     output = re.sub(r"\bcli-\d{8}T\d{6}-[0-9a-f]{6}\b", " ", output)  # an event given by flags
@@ -253,6 +258,20 @@ def outputs(
     run("registry publish", "registry", "publish", "HP-QZ-FGJ", "--effective-from", "2027-01-01")
     run("registry withdraw", "registry", "withdraw", "HP-QZ-FGJ", "--version", "2")
     run("registry log", "registry", "log")
+    run("registry verify", "registry", "verify")
+    run("registry migrate (up to date)", "registry", "migrate")
+    tampered = tmp / "tampered.db"
+    shutil.copyfile(tmp / "sample.db", tampered)
+    with closing(sqlite3.connect(tampered)) as c, c:
+        c.execute("UPDATE duty SET note = '改过' WHERE pk = 1")
+        c.execute("UPDATE area SET name = '改过' WHERE pk = 1")
+        c.execute("DELETE FROM audit_log WHERE pk = 3")
+        c.execute("UPDATE audit_log SET note = '改过' WHERE pk = 5")
+    run("registry verify (tampered)", "registry", "verify", "--db", tampered, db=False, codes=(1,))
+    layout3 = tmp / "layout3.db"
+    shutil.copyfile(SCHEMA3, layout3)
+    run("registry lists (layout 3)", "registry", "lists", "--db", layout3, db=False, codes=(2,))
+    run("registry migrate", "registry", "migrate", "--db", layout3, "--by", "迁移人", db=False)
     run("rules list", "rules", "list", "--rules", RULES, db=False)
     run("rules check", "rules", "check", "--rules", RULES, db=False)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -405,3 +406,48 @@ def snapshot(
     for line in lines:
         out.print(line, markup=False)
     out.print(table)
+
+
+@registry.command()
+@click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
+@common
+def verify(db_url: str | None, fmt: str) -> None:
+    """Check the whole recorded history against itself.
+
+    Every version's content hash is recomputed from its rows, its row count counted, its parent
+    hash compared with the version before it as recorded then; the audit log's hash chain is
+    recomputed entry by entry; the revisions must be numbered without gaps, and the log must
+    name every record each revision made (and every record an entry names must be there). Exit
+    code 0: all of it matches; 1: what does not is named (list, version, record, revision, rows,
+    log entry); 2: bad input. Changes nothing."""
+    report = open_registry(db_url).verify()
+    if fmt == "json":
+        echo_json(render.verify_json(report))
+    else:
+        for line in render.verify_lines(report):
+            click.echo(line)
+    if not report.ok:
+        sys.exit(1)
+
+
+@registry.command()
+@click.option("--by", metavar="NAME", help="Who migrates (default: $REMIT_USER or the login name).")
+@common
+def migrate(db_url: str | None, by: str | None) -> None:
+    """Bring a registry made by the previous release (table layout 3) to this one, in place.
+
+    Nothing is re-imported: a SQLite file is copied beside itself first
+    (FILE.schema3-backup-TIME); then, in one transaction, everything the registry knew becomes
+    revision 1 of its history, recorded now (by --by), with every hash as it was, and the
+    history is verified. PostgreSQL gets no copy: make one with pg_dump first if you want it.
+    A registry of this release's layout is left as it is (exit code 0)."""
+    reg = open_registry(db_url)
+    result = reg.migrate(by=by)
+    for line in render.migration_lines(result, reg.url):
+        click.echo(line)
+    if result.migrated:
+        report = reg.verify()
+        for line in render.verify_lines(report):
+            click.echo(line)
+        if not report.ok:
+            sys.exit(1)

@@ -13,6 +13,7 @@ from remit.i18n import current_lang, t
 from remit.present.text import condition_text, local_time, term
 from remit.registry.diff import VersionDiff
 from remit.registry.entities import AuditEntry, Duty, ListVersion
+from remit.registry.reports import MigrationResult, Mismatch, VerifyReport
 from remit.registry.snapshot import Snapshot, SnapshotChange
 from remit.registry.versions import ListSummary
 
@@ -202,9 +203,98 @@ def _admission_details(e: AuditEntry) -> str:
 def _short(value: Any) -> str:
     if isinstance(value, str) and len(value) == 64:
         return value[:12]
-    if isinstance(value, list) and len(value) > 6:
+    if isinstance(value, list) and (len(value) > 6 or any(isinstance(v, dict) for v in value)):
         return t("log.items", count=len(value))
     return str(value)
+
+
+# --- verifying and migrating the history -----------------------------------------------------
+
+
+def mismatch_text(m: Mismatch) -> str:
+    """A problem verifying (or migrating) found, in the current language: times in Beijing
+    time, log actions, tables and kinds by their names, hashes as the log shows them."""
+    shown: dict[str, Any] = {}
+    for name, value in m.params.items():
+        if isinstance(value, dt.datetime):
+            value = local_time(value)
+        elif name == "action":
+            value = term("log.action", str(value))
+        elif name == "table":
+            value = term("table", str(value))
+        elif name == "kind":
+            value = _kind(str(value))
+        shown[name] = _short(value) if isinstance(value, str) else value
+    return t(m.key, **shown)
+
+
+def verify_lines(report: VerifyReport) -> list[str]:
+    """Whether the history verifies (or what does not match), what was checked, the log's head."""
+    c = report.counts
+    lines = [
+        t("label.verify_ok")
+        if report.ok
+        else t("label.verify_problems", count=len(report.problems))
+    ]
+    lines += [f"  {mismatch_text(m)}" for m in report.problems]
+    tables = {"duties": "duty", "matters": "matter", "areas": "area", "units": "unit"}
+    rows = {name: c.get(table, 0) for name, table in tables.items()}
+    lines.append(
+        t(
+            "label.verify_checked",
+            revisions=c.get("revisions", 0),
+            lists=c.get("lists", 0),
+            versions=c.get("versions", 0),
+            records=c.get("version_records", 0),
+            rows=sum(rows.values()),
+            **rows,
+            entries=c.get("audit_entries", 0),
+            admissions=c.get("admissions", 0),
+        )
+    )
+    if report.head:
+        lines.append(t("label.verify_head", hash=report.head))
+    return lines
+
+
+def verify_json(report: VerifyReport) -> dict[str, Any]:
+    """The report as data: every problem with what it names (times in UTC) and its message."""
+    return {
+        "ok": report.ok,
+        "counts": report.counts,
+        "head": report.head,
+        "problems": [
+            {"check": m.check, **m.params, "message": mismatch_text(m)} for m in report.problems
+        ],
+    }
+
+
+def migration_lines(result: MigrationResult, url: str) -> list[str]:
+    """What a migration did: what it carried over, where the old registry is kept."""
+    if not result.migrated:
+        return [t("label.migrate_up_to_date", url=url, current=result.current)]
+    c = result.counts
+    lines = [
+        t(
+            "label.migrated",
+            url=url,
+            found=result.found,
+            current=result.current,
+            revision=result.revision,
+            lists=c.get("lists", 0),
+            versions=c.get("versions", 0),
+            rows=c.get("rows", 0),
+            entries=c.get("entries", 0),
+            admissions=c.get("admissions", 0),
+        )
+    ]
+    if result.backup is not None:
+        lines.append(t("label.migrate_backup", path=result.backup))
+    else:
+        lines.append(t("label.migrate_no_backup"))
+    if c.get("unrecorded"):
+        lines.append(t("label.migrate_unrecorded", count=c["unrecorded"], found=result.found))
+    return lines
 
 
 def diff_lines(

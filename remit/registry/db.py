@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, inspect, select
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -65,12 +66,41 @@ def create(engine: Engine, url: str, force: bool = False) -> None:
         connection.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
 
 
+MIGRATES_FROM = "3"
+"""The table layout `remit registry migrate` brings to :data:`SCHEMA_VERSION`."""
+
+
+def schema_version(connection: Connection) -> str:
+    """The table layout the registry says it has ("?": it does not say)."""
+    found = connection.execute(
+        select(meta.c.value).where(meta.c.key == "schema_version")
+    ).scalar_one_or_none()
+    return str(found) if found is not None else "?"
+
+
 def check_schema(engine: Engine, url: str) -> None:
     """Refuse a registry written by a remit with another table layout, with what to do."""
     with engine.connect() as connection:
-        found = connection.execute(
-            select(meta.c.value).where(meta.c.key == "schema_version")
-        ).scalar_one_or_none()
-    version = found if found is not None else "?"
+        version = schema_version(connection)
+    if version == MIGRATES_FROM:
+        raise InputError.one("db.schema_migrate", url=url, found=version, expected=SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise InputError.one("db.schema", url=url, found=version, expected=SCHEMA_VERSION)
+
+
+def one_transaction(url: str) -> Engine:
+    """An engine whose transactions hold everything, table changes too. (SQLite's Python driver
+    runs CREATE, ALTER and DROP outside the transaction it opens before INSERT: here every
+    transaction begins with BEGIN IMMEDIATE, which also takes the write lock at once.)"""
+    engine = make_engine(url)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _connect(connection: Any, _record: Any) -> None:
+            connection.isolation_level = None  # the driver opens no transaction by itself
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -25,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 
 from remit.errors import InputError
 from remit.registry import db, export, store
+from remit.registry import migrate as migration
+from remit.registry import verify as verification
 from remit.registry.diff import VersionDiff, diff_versions
 from remit.registry.entities import (
     AREAS_KIND,
@@ -48,6 +50,7 @@ from remit.registry.plan import (
     plan_versions,
     recheck,
 )
+from remit.registry.reports import MigrationResult, VerifyReport
 from remit.registry.snapshot import (
     DutyInForce,
     ListInForce,
@@ -146,6 +149,25 @@ class Registry:
         """Every revision, oldest first: the registry's history of changes."""
         self._require()
         return store.all_revisions(self.engine)
+
+    def verify(self) -> VerifyReport:
+        """Check the whole recorded history against itself: every version's content hash from
+        its rows, its row count and its parent hash, the audit log's hash chain, the revision
+        numbers, and that the log names every record each revision made (and the records
+        every entry names). Changes nothing; what does not match is in the report."""
+        self._require()
+        return verification.verify(self.engine)
+
+    def migrate(self, by: str | None = None) -> MigrationResult:
+        """Bring a registry of table layout 3 to this remit's in place, with no re-import: a
+        SQLite file is copied first; then, in one transaction, everything it knew becomes
+        revision 1 (recorded now, by ``by``). A registry of this layout is left as it is."""
+        if not db.exists(self.engine, self.url):
+            raise InputError.one("db.missing", url=self.url)
+        self.engine.dispose()  # no connection of ours stays open on the tables it renames
+        result = migration.migrate(self.url, default_actor(by))
+        self._state, self._past = None, {}
+        return result
 
     def state(self, known_at: KnownAt = None) -> RegistryState:
         """Lists and version metadata (reference versions with their rows) as the registry stood

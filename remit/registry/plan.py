@@ -138,7 +138,8 @@ Entity = Area | Unit
 Where = Callable[..., dict[str, object]]
 """How to locate the fields of one entry: ``where("parent")``."""
 
-_DEFAULT_NAMES = {AREAS_KIND: "区划", UNITS_KIND: "单位"}
+REFERENCE_NAMES = {AREAS_KIND: "区划", UNITS_KIND: "单位"}
+"""The names of the versioned lists of the areas and the units when their files name none."""
 
 
 def _plan_reference(
@@ -166,7 +167,7 @@ def _plan_reference(
         name = model.name or name
     list_id = list_id or DEFAULT_IDS[kind]
     existing = state.lists.get(list_id)
-    info = ListInfo(list_id, name or (existing.name if existing else _DEFAULT_NAMES[kind]), kind)
+    info = ListInfo(list_id, name or (existing.name if existing else REFERENCE_NAMES[kind]), kind)
     if existing is not None and existing.kind != kind:
         collector.add(
             "ref.kind_mismatch",

@@ -62,6 +62,14 @@ _CONTENT: dict[str, tuple[Table, type, str]] = {
 """The rows of a reference version: their table, their entity, the version's field."""
 
 
+def content_table(kind: str) -> tuple[Table, type]:
+    """The table of the rows of a version of a list of ``kind``, and their entity."""
+    if kind in _CONTENT:
+        table, entity, _ = _CONTENT[kind]
+        return table, entity
+    return duties, Duty
+
+
 def _columns(table: Table, entity: type) -> list[Any]:
     """The columns of ``entity``'s stored fields, in field order; JSON ones read as text (each
     distinct text is decoded once: many rows share their conditions, legal bases …)."""
@@ -71,7 +79,8 @@ def _columns(table: Table, entity: type) -> list[Any]:
     ]
 
 
-def _query(table: Table, entity: type, *before: Any) -> Select[Any]:
+def entity_query(table: Table, entity: type, *before: Any) -> Select[Any]:
+    """The columns ``before``, then those of ``entity``'s stored fields (see :func:`fields.decode`)."""
     return select(*before, *_columns(table, entity))
 
 
@@ -106,7 +115,7 @@ def revision_at(engine: Engine, moment: dt.datetime) -> int:
 
 def all_revisions(engine: Engine) -> list[Revision]:
     with engine.connect() as c:
-        return _all(c, _query(revisions, Revision).order_by(revisions.c.number), Revision)
+        return _all(c, entity_query(revisions, Revision).order_by(revisions.c.number), Revision)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,7 +139,7 @@ def load_state(engine: Engine, known_at: int | None = None) -> RegistryState:
             latest = latest.where(revisions.c.number <= known_at)
         revision = int(c.execute(latest).scalar_one() or 0)
         info_rows = c.execute(
-            _query(lists, ListInfo, lists.c.id, lists.c.revision)
+            entity_query(lists, ListInfo, lists.c.id, lists.c.revision)
             .where(_upto(lists, revision))
             .order_by(lists.c.id, lists.c.revision)
         ).all()
@@ -139,7 +148,7 @@ def load_state(engine: Engine, known_at: int | None = None) -> RegistryState:
             info: ListInfo = fields.decode(ListInfo, tuple(row)[2:])
             state.lists[info.id] = info
         version_rows = c.execute(
-            _query(
+            entity_query(
                 versions,
                 ListVersion,
                 versions.c.list_id,
@@ -177,7 +186,7 @@ def _rows_of(
     if not version_pks:
         return {}
     query = (
-        _query(table, entity, table.c.version_pk)
+        entity_query(table, entity, table.c.version_pk)
         .where(table.c.version_pk.in_(list(version_pks)))
         .order_by(table.c.pk)
     )
@@ -214,7 +223,7 @@ def _content_pks(
 
 def _duties_query(version_pks: Sequence[int]) -> Select[Any]:
     return (
-        _query(duties, Duty, duties.c.version_pk, duties.c.seq)
+        entity_query(duties, Duty, duties.c.version_pk, duties.c.seq)
         .where(duties.c.version_pk.in_(list(version_pks)))
         .order_by(duties.c.version_pk, duties.c.seq)
     )
@@ -247,7 +256,7 @@ def version_with_rows(
 
 
 def audit_entries(engine: Engine, list_id: str | None = None) -> list[AuditEntry]:
-    query = _query(audit, AuditEntry).order_by(audit.c.pk)
+    query = entity_query(audit, AuditEntry).order_by(audit.c.pk)
     if list_id is not None:
         query = query.where(audit.c.list_id == list_id)
     with engine.connect() as c:
@@ -259,7 +268,7 @@ def admission_records(
 ) -> list[AdmissionRecord[dict[str, Any], dict[str, Any]]]:
     """Admission records as they stand (each request's last record), oldest first; of one
     status, or the one with ``record_id``."""
-    query = _query(admissions, AdmissionRecord, admissions.c.id, admissions.c.seq).order_by(
+    query = entity_query(admissions, AdmissionRecord, admissions.c.id, admissions.c.seq).order_by(
         admissions.c.id, admissions.c.seq
     )
     if record_id is not None:
@@ -314,15 +323,25 @@ class Writer:
             .order_by(versions.c.revision.desc())
             .limit(1)
         ).first()
-        stamped = replace(v, revision=self.revision.number, **_lifecycle(change, actor, self.now))
+        stamped = replace(v, **_lifecycle(change, actor, self.now))
         content = (
             None
             if previous is None or change.content_changed
             else (previous[0] if previous[1] is None else previous[1])
         )
+        self._record(stamped, kind, content)
+
+    def carry_version(self, v: ListVersion, kind: str) -> None:
+        """Record ``v`` as it is — its times and authors kept — with its rows: a version
+        carried over from an earlier table layout."""
+        self._record(v, kind, None)
+
+    def _record(self, v: ListVersion, kind: str, content: int | None) -> None:
+        """A record of ``v`` at this revision: with its rows, or (``content``) sharing those of
+        an earlier record."""
         pk = self.c.execute(
             versions.insert()
-            .values(content_pk=content, **fields.encode(stamped))
+            .values(content_pk=content, **fields.encode(replace(v, revision=self.revision.number)))
             .returning(versions.c.pk)
         ).scalar_one()
         if content is None:
@@ -345,12 +364,16 @@ class Writer:
                 ],
             )
 
-    def audit(self, entry: AuditEntry) -> None:
-        """Add ``entry`` to the log, chained to the last entry."""
+    def audit(self, entry: AuditEntry, *, keep_time: bool = False) -> None:
+        """Add ``entry`` to the log, chained to the last entry, at this revision's time (with
+        ``keep_time``, at its own: an entry carried over from an earlier table layout)."""
         previous = self.c.execute(
             select(audit.c.entry_hash).order_by(audit.c.pk.desc()).limit(1)
         ).scalar_one_or_none()
-        entry = replace(entry, at=self.now, revision=self.revision.number)
+        at = entry.at if keep_time else self.now
+        # hashed as it will be read back: the details as JSON stores them (a date as text …)
+        details = fields.encode(entry)["details"]
+        entry = replace(entry, at=at, revision=self.revision.number, details=details)
         chained = replace(entry, previous_hash=previous or "")
         chained = replace(chained, entry_hash=entry_hash(chained, chained.previous_hash))
         self.c.execute(audit.insert().values(**fields.encode(chained)))
@@ -386,8 +409,19 @@ class Writer:
     ) -> None:
         """The lists and versions of an import plan, with their audit entries (``state``: the
         registry after the plan, for the kinds of the lists)."""
+        changed = {change.list_id for change in plan.changes}
         for info in plan.lists:
             self.list_info(info)
+            if info.id not in changed:  # its name, issuer or scope alone: logged on its own
+                about: dict[str, Any] = {
+                    "files": plan.files,
+                    "name": info.name,
+                    "kind": str(info.kind),
+                }
+                about |= {"issuer": info.issuer, "scope": info.scope}
+                self.audit(
+                    AuditEntry(self.now, actor, "import_list", info.id, None, None, snapshot, about)
+                )
         for change in plan.changes:
             v = change.version
             kind = str(state.lists[change.list_id].kind)
