@@ -89,6 +89,9 @@ class History(RuleBasedStateMachine):
         self._record()
 
     def teardown(self) -> None:
+        # the history the steps wrote verifies: hashes, parents, the log's chain and records
+        report = self.registry.verify()
+        assert report.ok, report.problems
         self.registry.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -226,7 +229,9 @@ def sample_registry(db_url: str, sample_template: Path) -> Iterator[Registry]:
         registry = Registry.create(db_url)
         registry.import_files([SAMPLE], by="setup")
     yield registry
+    report = registry.verify()  # what the test wrote verifies
     registry.close()
+    assert report.ok, report.problems
 
 
 def test_a_retroactive_publication_keeps_the_earlier_knowledge(sample_registry: Registry) -> None:
@@ -363,6 +368,7 @@ def test_streets_merged_from_a_date(db_url: str, tmp_path: Path) -> None:
         )
         assert decision.area == merged_street
         assert decision.lead is not None and decision.lead.code == "NWT"
+        assert registry.verify().ok
 
 
 def test_a_street_split_from_a_date(db_url: str, tmp_path: Path) -> None:
@@ -401,3 +407,4 @@ def test_a_street_split_from_a_date(db_url: str, tmp_path: Path) -> None:
                 if (e.list_id, e.version, e.seq) == (entry.list_id, entry.version, entry.seq)
             }
             assert parts == {"310101021000", "310101022000"}
+        assert registry.verify().ok
