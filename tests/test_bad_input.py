@@ -616,7 +616,13 @@ def test_one_bad_file_in_a_directory_writes_nothing(cli: Cli, db_url: str, mini_
     edit(mini_tree / STREET, "        unit: 不存在的单位\n", "        unit: NJDL\n")
     assert cli("registry", "import", mini_tree, db=db_url).exit_code == 0
     with Registry(db_url) as registry:
-        assert {s.info.id for s in registry.lists()} == {"CAT", "AREAS", "UNITS", "QZ-CGJ", "JD-NJDL"}
+        assert {s.info.id for s in registry.lists()} == {
+            "CAT",
+            "AREAS",
+            "UNITS",
+            "QZ-CGJ",
+            "JD-NJDL",
+        }
 
 
 def test_problems_of_several_files_are_reported_together(

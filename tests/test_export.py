@@ -270,7 +270,9 @@ def test_unknown_list_version_or_format(
     assert "list QZ-CGJ has no version 9; versions: 1, 2" in result.stderr
     result = cli("registry", "export", "QZ-NOPE", "--format", "xlsx", "-o", out, db=sqlite_url)
     assert result.exit_code == 2
-    assert "unknown list 'QZ-NOPE'; known lists: AREAS, CAT, JD-NJDL, QZ-CGJ, UNITS" in result.stderr
+    assert (
+        "unknown list 'QZ-NOPE'; known lists: AREAS, CAT, JD-NJDL, QZ-CGJ, UNITS" in result.stderr
+    )
     result = cli("registry", "export", "QZ-CGJ", "--format", "json", "-o", out, db=sqlite_url)
     assert result.exit_code == 2  # click refuses the choice
     with pytest.raises(ValueError, match="unknown table format 'json'; expected csv or xlsx"):
