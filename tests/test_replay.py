@@ -410,7 +410,7 @@ def test_the_report_in_every_format(cli: Cli, sample_url: str, tmp_path: Path) -
 
     text = exits(run(cli, sample_url, decisions, *against), 1).stdout
     assert text.startswith("Replay of routing decisions\nDecisions: ")
-    assert "Decided again on registry revision 1 (the last is 1), with HP-QZ-FGJ@2 in force" in text
+    assert "Decided again on registry revision 1 (the last: 1), with HP-QZ-FGJ@2 in force" in text
     assert "32 lines: 32 decisions, 30 decided the same, 2 differently" in text
     assert re.search(r"│ conflict +│ routed +│ +1 │", text)
     assert re.search(r"│ HP-FGJ 区房屋管理局 +│ +0 │ +2 │ +-2 │", text)

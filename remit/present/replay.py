@@ -45,6 +45,8 @@ CHANGE_COLUMNS = (
     ("fields", False),
 )
 BAD_COLUMNS = (("line", True), ("problem", False))
+UNBROKEN = frozenset({"event", "date", "old_status", "new_status", "rules"})
+"""Columns of short values that a narrow terminal must not break (the others fold)."""
 OTHER_COLUMNS = (("rules", False), ("decisions", True), ("first_line", True))
 CHANGE_SHEET_COLUMNS = (
     "line",
@@ -214,8 +216,13 @@ def render_text(report: ReplayReport, lang: Lang) -> list[RenderableType]:
     for title, columns, rows in sections(report, lang):
         out.append(Text(f"\n{title}", style="bold underline"))
         grid = Table(show_lines=len(columns) > 4)
-        for header, (_, numeric) in zip(_headers(columns, lang), columns, strict=True):
-            grid.add_column(Text(header), justify="right" if numeric else "left", overflow="fold")
+        for header, (key, numeric) in zip(_headers(columns, lang), columns, strict=True):
+            grid.add_column(
+                Text(header),
+                justify="right" if numeric else "left",
+                overflow="fold",
+                no_wrap=numeric or key in UNBROKEN,
+            )
         for row in rows:
             grid.add_row(*(Text(cell) for cell in row))
         out.append(grid)
