@@ -550,3 +550,17 @@ def test_the_replay_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert "every decision replayed identically: yes" in result.stdout
     table = result.stdout.split("result")[-1]
     assert len([line for line in table.splitlines() if line.strip()[:1] in {"1", "2"}]) == 2
+
+
+def test_a_bad_decisions_file_is_refused_before_a_publication(
+    cli: Cli, sample_url: str, tmp_path: Path
+) -> None:
+    ok(cli("registry", "import", TABLE, "--mapping", MAPPING, "--list", "HP-QZ-SCJ", db=sample_url))
+    result = cli(
+        *("registry", "publish", "HP-QZ-SCJ", "--effective-from", "2026-01-01", "--retroactive"),
+        *("--note", "补录", "--decisions", tmp_path / "nowhere.jsonl"),
+        db=sample_url,
+    )
+    assert "no such file or directory" in exits(result, 2).stderr
+    with Registry(sample_url) as registry:
+        assert registry.version("HP-QZ-SCJ", 2).status.value == "draft"

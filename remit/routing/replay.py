@@ -71,12 +71,18 @@ RECORDED: Literal["recorded"] = "recorded"
 ROUTERS = 4
 """Routers (one per revision) a worker keeps; the least recently used goes first."""
 
+STAMPS = 4096
+"""Stamps (date, revision, rules) a worker keeps read (a year of dates of a few revisions)."""
+
 NOT_DECISIONS = frozenset({".json", ".csv", ".xlsx", ".xls", ".yaml", ".yml", ".md", ".html"})
 """Suffixes of files that are no decisions file (JSON Lines, as route-batch writes them)."""
 
 _STAMP, _EVENT = b',"snapshot_hash":', b',"event":'
 """Where the fields replay needs begin in a decision as route-batch writes it (the snapshot's
 stamp, then the event, last)."""
+
+_SERIALIZER = RoutingDecision.__pydantic_serializer__
+"""What ``model_dump_json`` calls: its bytes, before they are decoded to text."""
 
 
 Target = tuple[int, tuple[tuple[str, int], ...]]
@@ -170,6 +176,7 @@ class _Replayer:
         self.proposed = setup.rules_dir is not None
         self.recorded = setup.revision is None and not setup.versions
         self._routers: OrderedDict[Target, Router] = OrderedDict()
+        self._stamps: dict[bytes, tuple[Router, dt.date] | None] = {}
 
     def router(self, target: Target) -> Router:
         """The router of a revision with versions in force (made once)."""
@@ -185,6 +192,7 @@ class _Replayer:
             )
             while len(self._routers) > ROUTERS:
                 self._routers.popitem(last=False)[1].close()
+                self._stamps.clear()  # they may name the router closed
         self._routers.move_to_end(target)
         return found
 
@@ -210,16 +218,33 @@ class _Replayer:
         if not 0 < at < event_at or not line.endswith(b"}"):
             return None
         try:
-            stamp = json.loads(b"{" + line[at + 1 : event_at] + b"}")
-            revision = stamp["registry_revision"]
-            if stamp["rules_digest"] != self.rules.digest or not self.known(revision):
+            stamp = self.stamp(line[at + 1 : event_at])
+            if stamp is None:
                 return None
+            router, day = stamp
             event = EventIn.model_validate_json(line[event_at + len(_EVENT) : -1])
-            day = dt.date.fromisoformat(stamp["snapshot_date"])
-            new = self.router((revision, ())).route(event, as_of=day)
+            new = router.route(event, as_of=day)
         except (ValueError, KeyError, TypeError, InputError, EngineError):
             return None  # the slow path says what is wrong
-        return new if new.model_dump_json().encode() == line else None
+        # the bytes model_dump_json() would decode: no copy to text and back
+        return new if _SERIALIZER.to_json(new) == line else None
+
+    def stamp(self, text: bytes) -> tuple[Router, dt.date] | None:
+        """The router and the date of a decision's stamp (``"snapshot_hash":…,"rules_digest":…``),
+        or None when it is another rules' or names an unknown revision. The lines of one (date,
+        revision) share a stamp: each is read once (while its router is kept)."""
+        if text in self._stamps:
+            return self._stamps[text]
+        stamp = json.loads(b"{" + text + b"}")
+        revision = stamp["registry_revision"]
+        found = None
+        if stamp["rules_digest"] == self.rules.digest and self.known(revision):
+            day = dt.date.fromisoformat(stamp["snapshot_date"])
+            found = (self.router((revision, ())), day)
+        if len(self._stamps) >= STAMPS:
+            self._stamps.clear()
+        self._stamps[text] = found
+        return found
 
     # --- the slow path -----------------------------------------------------------------------
 
