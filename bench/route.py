@@ -174,27 +174,12 @@ class TreeMemory(threading.Thread):
                 self.peak_kib, self.peak_processes = total, len(pids)
 
 
-def run_batch(out: Path, url: str, workers: int) -> dict[str, Any]:
-    """``remit route-batch`` on OUT/events.jsonl as a subprocess: wall time, summary, memory."""
-    remit = BIN / "remit"
-    decisions, rejects = out / f"decisions-w{workers}.jsonl", out / f"rejects-w{workers}.jsonl"
-    command = [
-        str(remit),
-        "route-batch",
-        str(out / "events.jsonl"),
-        "-o",
-        str(decisions),
-        "--rejects",
-        str(rejects),
-        "--workers",
-        str(workers),
-        "--db",
-        url,
-        "--lang",
-        "en",
-    ]
+def timed(command: list[str], log: Path) -> dict[str, Any]:
+    """Run ``command`` (output to ``log``) and measure it: wall time, CPU time of it and the
+    children it waited for, its largest process (``/usr/bin/time -v``) and the sum over its
+    processes (from /proc, sampled every 0.2 s). Exits when the command fails."""
     print(f"$ {' '.join(command)}", flush=True)
-    log, timing = out / f"route-batch-w{workers}.log", out / f"route-batch-w{workers}.time"
+    timing = log.with_suffix(".time")
     # /usr/bin/time -v: the max RSS of remit and of the workers it waited for, counted from its
     # own exec (a child's own rusage would count the pages it shared with this process at fork)
     timed = TIME.is_file()
@@ -218,37 +203,88 @@ def run_batch(out: Path, url: str, workers: int) -> dict[str, Any]:
         found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing.read_text())
         max_rss = int(found.group(1)) if found else max_rss
     if process.returncode != 0:
-        raise SystemExit(f"route-batch failed ({process.returncode}):\n{text}")
-    summary = re.search(r"^\d+ events: .*$", text, re.M)
-    numbers = [int(n) for n in re.findall(r"\d+", summary.group(0))] if summary else []
-    result = {
-        "workers": workers,
+        raise SystemExit(f"{command[1]} failed ({process.returncode}):\n{text}")
+    return {
         "wall": wall,
-        "summary": summary.group(0) if summary else text.strip(),
-        "total": numbers[0] if numbers else 0,
+        "text": text,
         "max_rss_kib": max_rss,  # the largest single process of the tree
         "tree_peak_kib": memory.peak_kib,
         "tree_processes": memory.peak_processes,
         "cpu": usage.ru_utime + usage.ru_stime,
-        "output_mb": decisions.stat().st_size / 2**20,
     }
+
+
+def memory_text(result: dict[str, Any]) -> str:
+    return (
+        f"max RSS of one process {mb(result['max_rss_kib']):,.0f} MB, "
+        f"sum over {result['tree_processes']} processes {mb(result['tree_peak_kib']):,.0f} MB"
+    )
+
+
+def run_batch(
+    out: Path,
+    url: str,
+    workers: int,
+    events: Path | None = None,
+    rules: Path | None = None,
+    keep: bool = False,
+) -> dict[str, Any]:
+    """``remit route-batch`` on ``events`` (default OUT/events.jsonl) as a subprocess: wall
+    time, summary, memory. The decisions are OUT/decisions-w{workers}.jsonl, deleted unless
+    ``keep`` (~1.5 GB for 1M decisions)."""
+    remit = BIN / "remit"
+    decisions, rejects = out / f"decisions-w{workers}.jsonl", out / f"rejects-w{workers}.jsonl"
+    command = [
+        str(remit),
+        "route-batch",
+        str(events or out / "events.jsonl"),
+        "-o",
+        str(decisions),
+        "--rejects",
+        str(rejects),
+        "--workers",
+        str(workers),
+        *(["--rules", str(rules)] if rules else []),
+        "--db",
+        url,
+        "--lang",
+        "en",
+    ]
+    result = timed(command, out / f"route-batch-w{workers}.log")
+    text = result.pop("text")
+    summary = re.search(r"^\d+ events: .*$", text, re.M)
+    numbers = [int(n) for n in re.findall(r"\d+", summary.group(0))] if summary else []
+    result |= {
+        "workers": workers,
+        "summary": summary.group(0) if summary else text.strip(),
+        "total": numbers[0] if numbers else 0,
+        "output_mb": decisions.stat().st_size / 2**20,
+        "decisions": decisions,
+    }
+    wall = result["wall"]
     print(
         f"  --workers {workers}: {wall:.1f} s wall ({result['total'] / wall:,.0f} events/s), "
         f"{result['cpu']:.0f} s CPU; {result['summary']}; decisions {result['output_mb']:,.0f} MB; "
-        f"max RSS of one process {mb(max_rss):,.0f} MB, "
-        f"sum over {memory.peak_processes} processes {mb(memory.peak_kib):,.0f} MB",
+        f"{memory_text(result)}",
         flush=True,
     )
-    decisions.unlink(missing_ok=True)  # ~1.5 GB for 1M decisions
+    if not keep:
+        decisions.unlink(missing_ok=True)
     return result
 
 
-def main() -> None:
+def city_parser(description: str | None) -> argparse.ArgumentParser:
+    """The options of a benchmark on gen_city's city: --out, --seed."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "city")
     parser.add_argument("--seed", type=int, default=7, help="gen_city's seed, when it builds OUT")
+    return parser
+
+
+def main() -> None:
+    parser = city_parser(__doc__)
     parser.add_argument(
         "--sample", type=int, default=200_000, help="events routed in-process (default 200,000)"
     )
@@ -276,7 +312,7 @@ def main() -> None:
         loads[day] = time.perf_counter() - started
         print(
             f"  snapshot {day}: {loads[day]:.2f} s ({len(snapshot.duties):,} duties in force, "
-            f"{len(snapshot.areas):,} areas, {len(snapshot.units):,} units; hash {snapshot.short_hash})"
+            f"{len(snapshot.areas):,} areas, {len(snapshot.units):,} units; hash {snapshot.hash[:12]})"
         )
     del snapshot, state
     gc.collect()

@@ -625,6 +625,7 @@ def test_schema_of_every_kind(cli: Cli) -> None:
         *files,
         "event",
         "decision",
+        "replay-report",
         "rules",
         "check-config",
         "check-report",
@@ -638,6 +639,9 @@ def test_schema_of_every_kind(cli: Cli) -> None:
             assert schema["properties"]["file"]["const"] == kind
     assert {"id", "matter", "area", "reported_at"} <= set(every["event"]["required"])
     assert "status" in every["decision"]["required"]
+    assert {"changes", "units", "by_status", "bad_lines"} <= set(
+        every["replay-report"]["properties"]
+    )
     assert "findings" in every["check-report"]["properties"]
     assert "overload_threshold" in every["check-config"]["properties"]
     result = cli("schema", "--kind", "widgets")
@@ -659,6 +663,7 @@ COMMANDS = {
     ("registry", "withdraw"): "Withdraw a version",
     ("registry", "export"): "Write a list to a file",
     ("registry", "snapshot"): "What is in force on a date, and its content hash.",
+    ("replay",): "Decide stored decisions (JSON Lines, as route-batch writes them) again",
 }
 
 

@@ -3,8 +3,9 @@ codes, hashes, paths, dates, numbers and the data's own words taken out, holds n
 
 The commands run in order on one registry (data/responsibility_lists/), as the Makefile's demo
 does: init, import, lists, show, diff, log, snapshot, export, route (flags and an event file),
-route-batch, check (text, Markdown, against a draft), admit check (every sample request, text
-and Markdown), admit submit/list/show, rules list/check, and a few bad inputs. JSON and YAML
+route-batch, replay (as recorded, against a draft, Markdown, bad lines), check (text, Markdown,
+against a draft), admit check (every sample request, text and Markdown), admit
+submit/list/show, rules list/check, and a few bad inputs. JSON and YAML
 outputs are left out: their keys are structure, not words.
 """
 
@@ -218,6 +219,25 @@ def outputs(
         *("route-batch", EVENTS, "--rules", RULES, "-o", tmp / "d.jsonl"),
         *("--rejects", tmp / "r.jsonl"),
     )
+    run("replay", "replay", tmp / "d.jsonl", "--rules", RULES)
+    run(
+        "replay (against a draft)",
+        *("replay", tmp / "d.jsonl", "--rules", RULES, "--against", "HP-QZ-FGJ@2"),
+        codes=(1,),
+    )
+    run(
+        "replay (md, other rules)",
+        *("replay", tmp / "d.jsonl", "--known-at", "latest", "--format", "md"),
+        codes=(0, 1),
+    )
+    bad_lines = tmp / "bad-d.jsonl"
+    decided = (tmp / "d.jsonl").read_text(encoding="utf-8").splitlines()
+    bad_lines.write_text(
+        "\n".join([decided[0], "{不是 JSON", EVENTS.read_text(encoding="utf-8").splitlines()[0]]),
+        encoding="utf-8",
+    )
+    run("replay (bad lines)", "replay", bad_lines, "--rules", RULES, codes=(1,))
+    run("replay (bad list version)", "replay", bad_lines, "--against", "HP-QZ-FGJ", codes=(2,))
     run("check", "check", codes=(0, 1))
     run("check (md)", "check", "--format", "md", codes=(0, 1))
     run("check (against a draft)", "check", "--against", "HP-QZ-FGJ@2", codes=(0, 1))

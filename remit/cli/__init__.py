@@ -13,6 +13,7 @@ from remit.cli.check import check
 from remit.cli.common import RemitGroup
 from remit.cli.init import init
 from remit.cli.registry import registry
+from remit.cli.replay import replay
 from remit.cli.route import route, route_batch
 from remit.cli.rules import rules
 from remit.cli.schema import schema
@@ -27,7 +28,7 @@ def main() -> None:
     """
 
 
-for _command in (init, registry, schema, route, route_batch, check, admit, rules):
+for _command in (init, registry, schema, route, route_batch, replay, check, admit, rules):
     main.add_command(_command)
 
 __all__ = ["main"]

@@ -12,15 +12,15 @@ from remit.checks.report import CheckReport
 from remit.cli.common import (
     DATE,
     KNOWN_AT_OPTION,
-    atomic_write,
     common,
     open_registry,
     output_option,
+    report_format,
+    write_report,
 )
-from remit.errors import InputError
 from remit.i18n import Lang, current_lang, t
 from remit.present.console import console
-from remit.present.formats import formats, output_format
+from remit.present.formats import formats
 
 CHECK_FORMATS = formats("text", "json", "md", "html", "xlsx")
 
@@ -90,13 +90,7 @@ def check(
     from remit.files.typed import load_typed
 
     lang = current_lang.get()
-    fmt = output_format(fmt, output, CHECK_FORMATS, "text")
-    if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx needs -o FILE")
-    if output is not None and not output.parent.is_dir():
-        raise InputError.one("file.no_directory", source=str(output), directory=str(output.parent))
-    if output is not None and output.is_dir():
-        raise InputError.one("file.is_directory", source=str(output))
+    fmt = report_format(fmt, output, CHECK_FORMATS)
     config = load_typed(config_file, "check-config", CheckConfig) if config_file else None
     report = check_registry(
         open_registry(db_url),
@@ -125,24 +119,14 @@ def _write_report(report: CheckReport, fmt: str, output: Path | None, lang: Lang
     from remit.present.check_text import print_text, text_of
     from remit.present.check_xlsx import write_xlsx
 
-    if fmt == "xlsx":
-        assert output is not None
-        write_xlsx(report, lang, output)
-        click.echo(t("check.wrote", path=output))
-        return
-    if fmt == "text" and output is None:
-        print_text(report, lang)
-        return
-    if fmt == "text":
-        text = text_of(report, lang)
-    elif fmt == "json":
-        text = report.model_dump_json(indent=2) + "\n"
-    elif fmt == "md":
-        text = render_markdown(report, lang)
-    else:
-        text = render_html(report, lang)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    atomic_write(output, text)
-    click.echo(t("check.wrote", path=output))
+    write_report(
+        report,
+        lang,
+        fmt,
+        output,
+        print_text,
+        write_xlsx,
+        text=text_of,
+        md=render_markdown,
+        html=render_html,
+    )

@@ -6,21 +6,26 @@ import datetime as dt
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from pydantic import BaseModel
 from sqlalchemy.exc import OperationalError
 
 from remit.deadlines import WorkingHours
 from remit.errors import InputError
 from remit.i18n import LANGS, Lang, current_lang, default_lang, t
 from remit.present.console import console
-from remit.present.formats import formats
+from remit.present.formats import formats, output_format
 from remit.registry import Registry
 
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R", bound=BaseModel)
 
 
 class DateType(click.ParamType[dt.date]):
@@ -270,3 +275,64 @@ def output_option(help: str, required: bool = False) -> Callable[[F], F]:
     return click.option(
         "-o", "--output", type=click.Path(path_type=Path), required=required, help=help
     )
+
+
+def report_format(fmt: str | None, output: Path | None, writes: Sequence[str]) -> str:
+    """The format of a report (``--format``, else the ``-o`` file's suffix, else text), with
+    ``output`` checked: XLSX needs a file; its directory must exist, and it is no directory."""
+    fmt = output_format(fmt, output, writes, "text")
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx needs -o FILE")
+    if output is not None and not output.parent.is_dir():
+        raise InputError.one("file.no_directory", source=str(output), directory=str(output.parent))
+    if output is not None and output.is_dir():
+        raise InputError.one("file.is_directory", source=str(output))
+    return fmt
+
+
+def write_report(
+    report: R,
+    lang: Lang,
+    fmt: str,
+    output: Path | None,
+    show: Callable[[R, Lang], None],
+    xlsx: Callable[[R, Lang, Path], object],
+    **texts: Callable[[R, Lang], str],
+) -> None:
+    """Write ``report`` in ``fmt``: as XLSX to ``output``; as text to the terminal (``show``)
+    when there is no ``output``; else as JSON (the model's dump) or the text ``texts[fmt]``
+    makes, to ``output`` (atomically) or standard output."""
+    if fmt == "xlsx":
+        assert output is not None
+        xlsx(report, lang, output)
+    elif fmt == "text" and output is None:
+        show(report, lang)
+        return
+    else:
+        text = (
+            report.model_dump_json(indent=2) + "\n" if fmt == "json" else texts[fmt](report, lang)
+        )
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        atomic_write(output, text)
+    click.echo(t("check.wrote", path=output))
+
+
+def progress_bar() -> Progress:
+    """A progress bar on standard error, shown on a terminal only: ``add_task``, ``advance``."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    return Progress(*columns, disable=not sys.stderr.isatty(), console=console(stderr=True))

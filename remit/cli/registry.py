@@ -290,6 +290,7 @@ def publish(
     --note; then the dates whose snapshots change are shown, and with --decisions FILE how many
     of those decisions would now be decided differently."""
     registry = open_registry(db_url)
+    _check_decisions(decisions)
     before = registry.state()
     version = registry.publish(
         list_id,
@@ -328,11 +329,20 @@ def withdraw(
     A version that has been in force changes what was in force then: refused unless
     --retroactive with --note (see `publish`)."""
     registry = open_registry(db_url)
+    _check_decisions(decisions)
     before = registry.state()
     registry.withdraw(list_id, number, note=note, by=by, retroactive=retroactive)
     click.echo(t("label.withdrawn", list_id=list_id, version=number))
     if retroactive:
         _report_change(registry, before, decisions)
+
+
+def _check_decisions(decisions: Path | None) -> None:
+    """A missing or empty decisions file is refused before anything is written."""
+    if decisions is not None:
+        from remit.routing.replay import check_decisions_file
+
+        check_decisions_file(decisions)
 
 
 def _report_change(registry: Registry, before: RegistryState, decisions: Path | None) -> None:

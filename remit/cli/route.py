@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from remit.cli.common import (
     common,
     open_registry,
     output_option,
+    progress_bar,
 )
 from remit.errors import InputError, Problem
 from remit.hashing import canonical_json
@@ -170,8 +170,6 @@ def route_batch(
 ) -> None:
     """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions (JSON
     Lines)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from remit.events.read import read_events
     from remit.routing.batch import route_batch as run_batch
     from remit.routing.rules.compile import load_rules
@@ -192,13 +190,7 @@ def route_batch(
     for path in (output, rejects):
         if path is not None and not path.parent.is_dir():
             raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    progress = Progress(*columns, disable=not sys.stderr.isatty(), console=console(stderr=True))
+    progress = progress_bar()
     with (
         output.open("w", encoding="utf-8") as out,
         (rejects or Path(os.devnull)).open("w", encoding="utf-8") as bad,

@@ -13,12 +13,14 @@ from remit.events.model import EventIn
 from remit.findings import CheckConfig
 from remit.registry.formats import FILE_MODELS
 from remit.routing.decision import RoutingDecision
+from remit.routing.replay_report import ReplayReport
 from remit.routing.rules.model import RulesFile
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     **FILE_MODELS,
     "event": EventIn,
     "decision": RoutingDecision,
+    "replay-report": ReplayReport,
     "rules": RulesFile,
     "check-config": CheckConfig,
     "check-report": CheckReport,
@@ -38,7 +40,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
 @lang_option
 def schema(kind: str | None) -> None:
     """JSON Schema of the file formats: registry files, mappings, events, decisions, rules,
-    the check's settings and its JSON report."""
+    the check's settings and its JSON report, the replay's JSON report."""
     if kind:
         echo_json(SCHEMAS[kind].model_json_schema())
     else:

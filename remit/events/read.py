@@ -16,9 +16,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import (
+    BaseModel,
     ValidationError,
 )
 
@@ -26,7 +27,7 @@ from remit.errors import Collector, InputError, Problem
 from remit.events.model import EventIn
 from remit.files.names import normalize_name
 from remit.files.tables import TABLE_SUFFIXES, blank_row, read_rows
-from remit.files.typed import schema_problems
+from remit.files.typed import json_detail, schema_problems
 from remit.files.yamlio import decode, read_text
 
 # ---------------------------------------------------------------------------------------------
@@ -59,6 +60,8 @@ _ATTRIBUTE_PREFIXES = {"attributes", "attr", "属性"}
 _REQUIRED = [name for name, info in EventIn.model_fields.items() if info.is_required()]
 _AREA_SEPARATORS = re.compile(r"\s*[、，,;；|/]\s*")
 
+M = TypeVar("M", bound=BaseModel)
+
 
 def read_events(path: Path) -> Iterator[Located]:
     """Each event of the file at ``path`` with its location and the parsed :class:`EventIn` or
@@ -88,14 +91,20 @@ def read_events(path: Path) -> Iterator[Located]:
 
 
 def _parsed(
-    data: object, source: str, line: int | None = None, row: int | None = None
-) -> EventIn | list[Problem]:
-    """``data`` as an :class:`EventIn`, or its schema problems at ``line`` or ``row``."""
+    data: object,
+    source: str,
+    model: type[M],
+    kind: str,
+    line: int | None = None,
+    row: int | None = None,
+) -> M | list[Problem]:
+    """``data`` as a ``model`` (an :class:`EventIn`), or its schema problems at ``line`` or
+    ``row``."""
     try:
-        return EventIn.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         return schema_problems(
-            exc, source, "event", line_of=(lambda _: line) if line else None, row=row
+            exc, source, kind, line_of=(lambda _: line) if line else None, row=row
         )
 
 
@@ -108,7 +117,11 @@ def _json_events(path: Path) -> Iterator[Located]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError.one(
-            "event.bad_json", source=source, line=exc.lineno, detail=exc.msg, column=exc.colno
+            "event.bad_json",
+            source=source,
+            line=exc.lineno,
+            detail=json_detail(exc),
+            column=exc.colno,
         ) from None
     if isinstance(data, dict):
         data = [data]
@@ -116,7 +129,7 @@ def _json_events(path: Path) -> Iterator[Located]:
         found = json.dumps(data, ensure_ascii=False)[:40]
         raise InputError.one("event.json_shape", source=source, found=found)
     return (
-        ({"source": source, "row": row}, _parsed(item, source, row=row))
+        ({"source": source, "row": row}, _parsed(item, source, EventIn, "event", row=row))
         for row, item in enumerate(data, 1)
     )
 
@@ -136,16 +149,29 @@ def _jsonl_events(path: Path) -> Iterator[Located]:
 def parse_json_line(line: str | bytes, source: str, number: int) -> Located:
     """Line ``number`` of a JSON Lines file as :func:`read_events` yields it, for a worker that
     parses lines read elsewhere. Pass bytes to have any encoding read (BOM, GB18030); an
-    undecodable line raises :class:`InputError`, as a problem of the whole file.
+    undecodable line raises :class:`InputError`, as a problem of the whole file."""
+    where: dict[str, object] = {"source": source, "line": number}
+    return where, parse_json_model(line, source, number, EventIn, "event")
+
+
+def parse_json_model(
+    line: str | bytes,
+    source: str,
+    number: int,
+    model: type[M],
+    kind: str,
+) -> M | list[Problem]:
+    """Line ``number`` of a JSON Lines file as a ``model`` (an :class:`EventIn`; a routing
+    decision for ``remit replay``), or its problems; ``kind`` names what is expected in them.
+    An undecodable line raises :class:`InputError`, as a problem of the whole file.
 
     UTF-8 JSON is parsed by pydantic at once (about twice as fast); any other line is decoded
     and parsed apart, to say what is wrong with it."""
-    where: dict[str, object] = {"source": source, "line": number}
     try:
-        return where, EventIn.model_validate_json(line)
+        return model.model_validate_json(line)
     except ValidationError as exc:
         if exc.errors()[0]["type"] != "json_invalid":
-            return where, schema_problems(exc, source, "event", line_of=lambda _: number)
+            return schema_problems(exc, source, kind, line_of=lambda _: number)
     try:
         text = (decode(line, source) if isinstance(line, bytes) else line).rstrip()
     except InputError as exc:
@@ -153,9 +179,9 @@ def parse_json_line(line: str | bytes, source: str, number: int) -> Located:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        params = {"detail": exc.msg, "column": exc.colno}
-        return where, [Problem("event.bad_json", params, source=source, line=number)]
-    return where, _parsed(data, source, line=number)
+        params = {"detail": json_detail(exc), "column": exc.colno}
+        return [Problem("event.bad_json", params, source=source, line=number)]
+    return _parsed(data, source, model, kind, line=number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +271,7 @@ def _table_event(
             try:
                 data["attributes"] = json.loads(text)
             except json.JSONDecodeError as exc:
-                params = {"detail": exc.msg, "column": exc.colno}
+                params = {"detail": json_detail(exc), "column": exc.colno}
                 problems.append(
                     Problem("event.bad_json", params, source=source, row=number, field="attributes")
                 )
@@ -253,7 +279,7 @@ def _table_event(
             data["areas"] = [a for a in _AREA_SEPARATORS.split(text) if a]
         else:
             data[column.field] = text
-    parsed = _parsed(data, source, row=number)
+    parsed = _parsed(data, source, EventIn, "event", row=number)
     if not problems:
         return parsed
     return [*problems, *(parsed if isinstance(parsed, list) else [])]

@@ -24,6 +24,14 @@ class Unresolved(Exception):
         self.key, self.params = key, params
 
 
+def list_version(text: str) -> tuple[str, int] | None:
+    """``HP-QZ-FGJ@2`` as (list id, version number); None when ``text`` is not of that form."""
+    list_id, sep, number = text.strip().rpartition("@")
+    if sep and list_id and number.isdigit():
+        return list_id, int(number)
+    return None
+
+
 def normalize_name(text: str) -> str:
     """Fold width (（）→()), case and spaces so that spellings of one name compare equal."""
     folded = unicodedata.normalize("NFKC", str(text)).casefold()

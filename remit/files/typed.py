@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -97,6 +98,25 @@ class SchemaDetail(str):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (SchemaDetail, (str(self), self.key, self.params, self.got))
+
+
+_JSON_ERRORS = {
+    "Expecting value": "json.expecting_value",
+    "Expecting property name": "json.expecting_name",
+    "Expecting ',' delimiter": "json.expecting_comma",
+    "Expecting ':' delimiter": "json.expecting_colon",
+    "Extra data": "json.extra_data",
+    "Unterminated string": "json.unterminated_string",
+    "Invalid control character": "json.control_character",
+    "Invalid \\": "json.bad_escape",
+}
+"""The json module's errors (English only) by how they start → remit's words for them."""
+
+
+def json_detail(error: json.JSONDecodeError) -> SchemaDetail:
+    """What the json module found wrong (its English), in Chinese too (``in_lang``)."""
+    key = next((k for start, k in _JSON_ERRORS.items() if error.msg.startswith(start)), None)
+    return SchemaDetail(error.msg, key or "json.invalid", {})
 
 
 def _detail(error: Any) -> SchemaDetail:

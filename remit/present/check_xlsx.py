@@ -113,7 +113,7 @@ def _display_width(value: Any) -> int:
     )
 
 
-def _append(sheet: Worksheet, values: Sequence[Any]) -> None:
+def append_row(sheet: Worksheet, values: Sequence[Any]) -> None:
     sheet.append([_clean(v) for v in values])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
@@ -122,7 +122,7 @@ def _append(sheet: Worksheet, values: Sequence[Any]) -> None:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _table_sheet(
+def table_sheet(
     book: Workbook,
     title: str,
     headers: Sequence[str],
@@ -131,9 +131,9 @@ def _table_sheet(
 ) -> Worksheet:
     """A sheet holding one table: bold header row, frozen below it, autofilter over it all."""
     sheet = book.create_sheet(sheet_title(title, book.sheetnames))
-    _append(sheet, headers)
+    append_row(sheet, headers)
     for row in rows:
-        _append(sheet, row)
+        append_row(sheet, row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -192,7 +192,7 @@ def build_workbook(report: CheckReport, lang: Lang | None = None) -> Workbook:
     _summary_sheet(summary, report, lang)
 
     for kind, findings in by_kind(report).items():
-        _table_sheet(
+        table_sheet(
             book,
             labels.kind(kind),
             _headers(FINDING_COLUMNS, lang),
@@ -200,7 +200,7 @@ def build_workbook(report: CheckReport, lang: Lang | None = None) -> Workbook:
         )
 
     sep = _names_sep(lang)
-    _table_sheet(
+    table_sheet(
         book,
         t("check.sheet.load", lang),
         _headers(LOAD_COLUMNS, lang),
@@ -221,7 +221,7 @@ def build_workbook(report: CheckReport, lang: Lang | None = None) -> Workbook:
         ),
         number_formats={5: "#,##0", 6: "#,##0", 7: "#,##0.0", 8: "0.00"},
     )
-    _table_sheet(
+    table_sheet(
         book,
         t("check.sheet.clusters", lang),
         _headers(CLUSTER_COLUMNS, lang),
@@ -268,7 +268,7 @@ def build_workbook(report: CheckReport, lang: Lang | None = None) -> Workbook:
                 for f in report.comparison.resolved
             ]
         )
-        _table_sheet(
+        table_sheet(
             book,
             t("check.sheet.changes", lang),
             _headers(("change", "kind", *FINDING_COLUMNS), lang),
@@ -279,16 +279,16 @@ def build_workbook(report: CheckReport, lang: Lang | None = None) -> Workbook:
 
 def _summary_sheet(sheet: Worksheet, report: CheckReport, lang: Lang) -> None:
     """The title and header lines, then the table of kinds (kind, severity, count, cells)."""
-    _append(sheet, [t("check.report_title", lang)])
+    append_row(sheet, [t("check.report_title", lang)])
     sheet["A1"].font = Font(bold=True, size=14)
     for line in header_lines(report, lang):
-        _append(sheet, [line])
+        append_row(sheet, [line])
     if report.load:
-        _append(sheet, [load_note(report, lang)])
+        append_row(sheet, [load_note(report, lang)])
     if report.comparison is not None:
-        _append(sheet, [comparison_title(report, lang)])
-    _append(sheet, [])
-    _append(sheet, summary_header(lang))
+        append_row(sheet, [comparison_title(report, lang)])
+    append_row(sheet, [])
+    append_row(sheet, summary_header(lang))
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
@@ -296,9 +296,9 @@ def _summary_sheet(sheet: Worksheet, report: CheckReport, lang: Lang) -> None:
     for kind, _severity, row in summary_rows(report, lang):
         found = groups.get(kind, [])
         cells = sum(f.cells for f in found)
-        _append(sheet, [row[0], row[1], kind_count(report, kind, found), cells or None])
+        append_row(sheet, [row[0], row[1], kind_count(report, kind, found), cells or None])
     total = summary_total(report, lang)
-    _append(
+    append_row(
         sheet,
         [
             total[0],
@@ -319,13 +319,18 @@ def _summary_sheet(sheet: Worksheet, report: CheckReport, lang: Lang) -> None:
 
 
 def write_xlsx(report: CheckReport, lang: Lang | None, path: str | os.PathLike[str]) -> Path:
-    """Write the report to ``path`` as XLSX and return the path.
+    """Write the report to ``path`` as XLSX and return the path (atomically: see
+    :func:`save_workbook`)."""
+    return save_workbook(build_workbook(report, lang), path)
+
+
+def save_workbook(book: Workbook, path: str | os.PathLike[str]) -> Path:
+    """Save ``book`` to ``path`` and return the path.
 
     The workbook goes to a temporary file in the same directory first and replaces ``path`` only
     when complete, so an error (a full disk, a bad value) leaves no half-written file behind.
     """
     path = Path(path)
-    book = build_workbook(report, lang)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     # os.open applies the umask, as an ordinary open would (tempfile would make it 0600)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
@@ -29,6 +29,10 @@ from remit.routing.engine import EngineError
 
 CHUNK = 2000
 STATUSES = ("routed", "fallback", "conflict", "unroutable")
+
+T = TypeVar("T")
+R = TypeVar("R")
+S = TypeVar("S")
 
 # one raw item: (location, JSON line) or (location, parsed event or its problems)
 Item = tuple[dict[str, object], "bytes | EventIn | list[Problem]"]
@@ -106,21 +110,57 @@ def _reject(where: dict[str, object], reasons: list[str], event_id: str | None =
     )
 
 
+def json_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """The lines of a JSON Lines file that are not blank, raw, with their numbers (from 1):
+    what workers are handed to parse."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                yield number, line
+
+
 def _items(path: Path) -> Iterator[Item]:
     if path.suffix.lower() in {".jsonl", ".ndjson"}:
         read_events(path)  # checks the file at once: missing, empty, unsupported
-        with path.open("rb") as handle:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    yield {"source": str(path), "line": number}, line
+        source = str(path)
+        for number, line in json_lines(path):
+            yield {"source": source, "line": number}, line
         return
     yield from read_events(path)
 
 
-def _chunks(items: Iterable[Item]) -> Iterator[list[Item]]:
+def chunks(items: Iterable[T]) -> Iterator[list[T]]:
+    """``items`` in lists of :data:`CHUNK`: what one worker is handed at a time."""
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, CHUNK)):
         yield chunk
+
+
+def in_workers(
+    work: Callable[[list[T]], R],
+    items: Iterable[T],
+    start: Callable[[S], None],
+    setup: S,
+    workers: int,
+) -> Iterator[R]:
+    """``work`` on each chunk of ``items``, the results in order: in this process when
+    ``workers`` is 1, else in that many worker processes (the rule engine holds the GIL). Each
+    process is first set up by ``start(setup)``; ``work`` reads what it made (a global of the
+    worker: ``work`` and ``start`` are module functions, so a forked worker has them)."""
+    if workers <= 1:
+        start(setup)
+        yield from map(work, chunks(items))
+        return
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=start, initargs=(setup,))
+    try:
+        yield from pool.imap(work, chunks(items))
+    except BaseException:
+        pool.terminate()  # an error, or the caller stopped: no need to finish the file
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
 
 
 def route_batch(
@@ -141,34 +181,19 @@ def route_batch(
     setup = _Setup(
         registry_url, rules_dir, as_of, cache, current_lang.get(), hours or WorkingHours()
     )
-    chunks = _chunks(_items(events))
     counts: Counter[str] = Counter()
     total = 0
-    if workers <= 1:
-        _start(setup)
-        results: Iterable[list[tuple[str, str]]] = map(_route_chunk, chunks)
-        pool = None
-    else:
-        pool = multiprocessing.get_context("fork").Pool(
-            workers, initializer=_start, initargs=(setup,)
-        )
-        results = pool.imap(_route_chunk, chunks)
-    try:
-        for result in results:
-            for status, line in result:
-                counts[status] += 1
-                if status == "rejected":
-                    if rejects is not None:
-                        rejects.write(line + "\n")
-                else:
-                    output.write(line + "\n")
-            total += len(result)
-            if progress is not None:
-                progress(len(result))
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
+    for result in in_workers(_route_chunk, _items(events), _start, setup, workers):
+        for status, line in result:
+            counts[status] += 1
+            if status == "rejected":
+                if rejects is not None:
+                    rejects.write(line + "\n")
+            else:
+                output.write(line + "\n")
+        total += len(result)
+        if progress is not None:
+            progress(len(result))
     return BatchSummary(
         total, {status: counts.get(status, 0) for status in (*STATUSES, "rejected")}
     )

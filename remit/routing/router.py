@@ -160,20 +160,28 @@ class Router:
         return result
 
     def resolve_event(
-        self, event: EventIn | Mapping[str, Any], where: dict[str, object] | None = None
+        self,
+        event: EventIn | Mapping[str, Any],
+        where: dict[str, object] | None = None,
+        as_of: dt.date | None = None,
     ) -> tuple[Event, _Loaded]:
         raw = event if isinstance(event, EventIn) else EventIn.model_validate(event)
-        day = self.as_of or self._local_day(raw.reported_at)
+        day = as_of or self.as_of or self._local_day(raw.reported_at)
         loaded = self.loaded(day)
         return loaded.resolver.resolve(raw, where or {"source": f"event {raw.id}"}), loaded
 
     def route(
-        self, event: EventIn | Mapping[str, Any], where: dict[str, object] | None = None
+        self,
+        event: EventIn | Mapping[str, Any],
+        where: dict[str, object] | None = None,
+        as_of: dt.date | None = None,
     ) -> RoutingDecision:
-        """Route one event. Bad events raise :class:`remit.InputError`; engine failures raise
+        """Route one event: on the snapshot of ``as_of`` if given (as ``remit replay`` decides
+        a decision again on the date it names), else of the router's ``as_of``, else of the day
+        it was reported. Bad events raise :class:`remit.InputError`; engine failures raise
         :class:`remit.engine.ruleengine.EngineError`."""
-        resolved, loaded = self.resolve_event(event, where)
-        day = self.as_of or self._local_day(resolved.reported_at)
+        resolved, loaded = self.resolve_event(event, where, as_of)
+        day = as_of or self.as_of or self._local_day(resolved.reported_at)
         facts = policy_input(resolved, loaded.snapshot, loaded.topology, self.ruleset.config)
         outcome = self.outcome(facts)
         return build_decision(
