@@ -72,6 +72,19 @@ demo: $(VENV)/.installed
 	$(REMIT) check --db $(DEMO_DB) --format html -o out/check-report.html || test $$? -eq 1
 	@echo "== the check report of the lists in force today (exit 1: errors found, as documented)"
 	$(REMIT) check --db $(DEMO_DB) --lang zh || test $$? -eq 1
+	@echo "== a retroactive correction: HP-QZ-SCJ's draft in force from 2026-01-01 would change"
+	@echo "   past snapshots and cases already decided, so it is refused (exit 2) …"
+	$(REMIT) registry publish --db $(DEMO_DB) HP-QZ-SCJ --effective-from 2026-01-01 || test $$? -eq 2
+	@echo "== … and made on purpose, with a note: the dates whose snapshots change, the decisions it touches"
+	$(REMIT) registry publish --db $(DEMO_DB) HP-QZ-SCJ --effective-from 2026-01-01 \
+		--retroactive --note "更正：2027年修订自2026年1月1日起施行" --decisions out/decisions.jsonl
+	@echo "== the sample decisions decided again on the snapshots they name: all the same"
+	$(REMIT) replay --db $(DEMO_DB) out/decisions.jsonl --rules data/rules/
+	@echo "== … and on the corrected registry: what the correction does to them (exit 1: some change)"
+	$(REMIT) replay --db $(DEMO_DB) out/decisions.jsonl --rules data/rules/ --known-at latest \
+		|| test $$? -eq 1
+	@echo "== the history verifies: every hash, parent and the audit chain"
+	$(REMIT) registry verify --db $(DEMO_DB)
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q

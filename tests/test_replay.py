@@ -564,3 +564,39 @@ def test_a_bad_decisions_file_is_refused_before_a_publication(
     assert "no such file or directory" in exits(result, 2).stderr
     with Registry(sample_url) as registry:
         assert registry.version("HP-QZ-SCJ", 2).status.value == "draft"
+
+
+def test_route_batch_known_at_routes_on_the_registry_as_it_stood(
+    cli: Cli, sample_url: str, tmp_path: Path
+) -> None:
+    """route-batch --known-at R after a retroactive correction writes, line for line, the
+    decisions it wrote at R; without it, the corrected registry's (and the lines say which
+    revision they were decided at)."""
+    before = route_sample(cli, sample_url, tmp_path / "before.jsonl")
+    with Registry(sample_url) as registry:
+        known = registry.revision()
+    ok(cli("registry", "import", TABLE, "--mapping", MAPPING, "--list", "HP-QZ-SCJ", db=sample_url))
+    ok(
+        cli(
+            "registry", "publish", "HP-QZ-SCJ", "--effective-from", "2026-01-01",
+            "--retroactive", "--note", "更正", db=sample_url,
+        )
+    )  # fmt: skip
+    then = tmp_path / "then.jsonl"
+    ok(cli("route-batch", EVENTS, "--rules", RULES, "-o", then, "--known-at", known, db=sample_url))
+    assert then.read_bytes() == before.read_bytes()
+    now = tmp_path / "now.jsonl"
+    out = ok(cli("route-batch", EVENTS, "--rules", RULES, "-o", now, db=sample_url))
+    assert out.startswith("34 events: 25 routed, 4 fallback, 2 conflict, 1 unroutable")
+    lines = [json.loads(line) for line in now.read_text("utf-8").splitlines()]
+    assert {d["registry_revision"] for d in lines} == {known + 2}
+    changed = {
+        d["event"]["id"]
+        for d, old in zip(lines, before.read_text("utf-8").splitlines(), strict=True)
+        if d["status"] != json.loads(old)["status"]
+    }
+    assert changed == set(SCJ_RETROACTIVE)
+    refused = exits(
+        cli("route-batch", EVENTS, "-o", tmp_path / "x.jsonl", "--known-at", "99", db=sample_url), 2
+    )
+    assert "99" in refused.output and not (tmp_path / "x.jsonl").exists()

@@ -156,6 +156,7 @@ def _event_id(fields: dict[str, Any]) -> str:
 @click.option("--no-cache", is_flag=True, help="Send every event through the rule engine.")
 @RULES_OPTION
 @HOURS_OPTION
+@KNOWN_AT_OPTION
 @common
 def route_batch(
     db_url: str | None,
@@ -164,6 +165,7 @@ def route_batch(
     rejects: Path | None,
     workers: int,
     as_of: dt.date | None,
+    known_at: int | dt.datetime | None,
     no_cache: bool,
     rules_dir: Path | None,
     hours: Any,
@@ -184,7 +186,7 @@ def route_batch(
     if problems:
         raise InputError(problems)
     registry = open_registry(db_url)
-    registry.state()  # fails now, not in a worker, when there is no registry
+    registry.state(known_at)  # fails now, not in a worker: no registry, an unknown revision
     load_rules(rules_dir)  # likewise for bad rules
     read_events(events)  # and for a missing, empty or unreadable events file: before -o is opened
     for path in (output, rejects):
@@ -205,6 +207,7 @@ def route_batch(
             workers=workers,
             rules_dir=rules_dir,
             as_of=as_of,
+            known_at=known_at,
             cache=not no_cache,
             hours=hours,
             progress=lambda n: progress.advance(task, n),

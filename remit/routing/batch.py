@@ -53,6 +53,7 @@ class _Setup:
     url: str
     rules_dir: Path | None
     as_of: dt.date | None
+    known_at: int
     cache: bool
     lang: Lang
     hours: WorkingHours
@@ -71,6 +72,7 @@ def _start(setup: _Setup) -> None:
         Registry(setup.url),
         rules_dir=setup.rules_dir,
         as_of=setup.as_of,
+        known_at=setup.known_at,
         cache=setup.cache,
         calendar=WorkCalendar(setup.hours),
     )
@@ -172,14 +174,25 @@ def route_batch(
     workers: int = 1,
     rules_dir: Path | None = None,
     as_of: dt.date | None = None,
+    known_at: int | dt.datetime | None = None,
     cache: bool = True,
     hours: WorkingHours | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Route every event of ``events`` into ``output`` (JSON Lines of decisions) and
-    ``rejects`` (JSON Lines of the events refused, with where and why)."""
+    ``rejects`` (JSON Lines of the events refused, with where and why), on the registry as it
+    stood at ``known_at`` (default: its last revision when the batch starts — every worker
+    routes on that one revision, whatever is written meanwhile)."""
+    with Registry(registry_url) as registry:
+        revision = registry.revision(known_at)
     setup = _Setup(
-        registry_url, rules_dir, as_of, cache, current_lang.get(), hours or WorkingHours()
+        registry_url,
+        rules_dir,
+        as_of,
+        revision,
+        cache,
+        current_lang.get(),
+        hours or WorkingHours(),
     )
     counts: Counter[str] = Counter()
     total = 0
