@@ -65,14 +65,6 @@ def fingerprint(registry: Registry, day: dt.date, known_at: int | None = None) -
     )
 
 
-@pytest.fixture(scope="module")
-def sample_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bitemporal") / "sample.db"
-    with Registry.create(f"sqlite:///{path}") as registry:
-        registry.import_files([SAMPLE], by="setup")
-    return path
-
-
 class History(RuleBasedStateMachine):
     """Random changes of the sample district; after each, every earlier revision still reads
     as it did when it was made."""
@@ -145,35 +137,39 @@ class History(RuleBasedStateMachine):
             lambda: self.registry.withdraw(list_id, number, by="t", retroactive=True, note="撤回")
         )
 
-    @rule(pick=st.integers(0, 34), staff=st.integers(-3, 5), start=st.sampled_from(START_DATES))
-    def change_capacity(self, pick: int, staff: int, start: dt.date) -> None:
-        """A unit's staff changes from a date (units are versioned)."""
-        document = yaml.safe_load(UNITS_FILE.read_text(encoding="utf-8"))
-        unit = document["units"][pick % len(document["units"])]
-        unit["capacity"] = max(0, (unit.get("capacity") or 0) + staff)
-        path = self.tmp / "units.yaml"
+    def _change_reference(
+        self, source: Path, key: str, pick: int, change: Any, start: dt.date, note: str
+    ) -> None:
+        """Entry ``pick`` of the areas or units file changed by ``change``, from ``start``."""
+        document = yaml.safe_load(source.read_text(encoding="utf-8"))
+        entries = document[key]
+        change(entries[pick % len(entries)])
+        path = self.tmp / source.name
         path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
         past = start < TODAY
         self._attempt(
             lambda: self.registry.import_files(
-                [path], by="t", effective_from=start, retroactive=past, note="编制调整"
+                [path], by="t", effective_from=start, retroactive=past, note=note
             )
         )
+
+    @rule(pick=st.integers(0, 34), staff=st.integers(-3, 5), start=st.sampled_from(START_DATES))
+    def change_capacity(self, pick: int, staff: int, start: dt.date) -> None:
+        """A unit's staff changes from a date (units are versioned)."""
+
+        def change(unit: dict[str, Any]) -> None:
+            unit["capacity"] = max(0, (unit.get("capacity") or 0) + staff)
+
+        self._change_reference(UNITS_FILE, "units", pick, change, start, "编制调整")
 
     @rule(pick=st.integers(0, 21), start=st.sampled_from(START_DATES))
     def rename_area(self, pick: int, start: dt.date) -> None:
         """An area is renamed from a date (its old name stays an alias)."""
-        document = yaml.safe_load(AREAS_FILE.read_text(encoding="utf-8"))
-        area = document["areas"][pick % len(document["areas"])]
-        area["name"] = area["name"] + "（新）"
-        path = self.tmp / "areas.yaml"
-        path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-        past = start < TODAY
-        self._attempt(
-            lambda: self.registry.import_files(
-                [path], by="t", effective_from=start, retroactive=past, note="更名"
-            )
-        )
+
+        def change(area: dict[str, Any]) -> None:
+            area["name"] = area["name"] + "（新）"
+
+        self._change_reference(AREAS_FILE, "areas", pick, change, start, "更名")
 
     @precondition(lambda self: not self.submitted)
     @rule()
@@ -207,8 +203,8 @@ class History(RuleBasedStateMachine):
                 assert fingerprint(self.registry, day, revision) == expected, (revision, day)
 
 
-def test_what_was_known_stays_what_it_was(sample_template: Path) -> None:
-    History.template = sample_template
+def test_what_was_known_stays_what_it_was(sample_db: Path) -> None:
+    History.template = sample_db
     machine = History.TestCase
     machine.settings = settings(
         max_examples=6,
@@ -220,10 +216,10 @@ def test_what_was_known_stays_what_it_was(sample_template: Path) -> None:
 
 
 @pytest.fixture
-def sample_registry(db_url: str, sample_template: Path) -> Iterator[Registry]:
+def sample_registry(db_url: str, sample_db: Path) -> Iterator[Registry]:
     """The sample district, in SQLite (a copy of the template) and in PostgreSQL (imported)."""
     if db_url.startswith("sqlite"):
-        shutil.copyfile(sample_template, db_url.removeprefix("sqlite:///"))
+        shutil.copyfile(sample_db, db_url.removeprefix("sqlite:///"))
         registry = Registry(db_url)
     else:
         registry = Registry.create(db_url)

@@ -4,9 +4,7 @@ nothing, and admission decisions that go through the facade in one transaction."
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -16,26 +14,17 @@ from remit.registry import store
 from remit.registry.parse import collect_yaml, parse_files
 from remit.registry.plan import plan_import
 from remit.registry.state import RegistryState
-from tests.factories import MINI, ROOT, SAMPLE
+from tests.factories import MINI, ROOT
 
 Cli = Callable[..., Result]
 REQUESTS = ROOT / "data" / "admission_requests"
 SUBMITTER, APPROVER = "区绿化市容局经办人", "区委编办审核人"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("facade") / "sample.db"
-    with Registry.create(f"sqlite:///{path}") as registry:
-        registry.import_files([SAMPLE], by="setup")
-    return path
-
-
 @pytest.fixture
-def url(template: Path, tmp_path: Path) -> str:
-    target = tmp_path / "sample.db"
-    shutil.copyfile(template, target)
-    return f"sqlite:///{target}"
+def url(sample_url: str) -> str:
+    """A copy of the sample district (SQLite)."""
+    return sample_url
 
 
 @pytest.fixture

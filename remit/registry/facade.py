@@ -486,29 +486,21 @@ class Registry:
             recheck(state, f"{list_id} v{draft.version}", loaded.duties, effective_from)
         self._allow_past(effective_from, retroactive, note, list_id)
         actor = default_actor(by)
-        after = state.copy()
-        after.versions[list_id] = history
-        change = VersionChange(list_id, "publish", published, False)
-        with store.transaction(self.engine, state.revision, actor, "publish", note) as w:
-            w.version(change, str(info.kind), actor)
-            w.audit(
-                AuditEntry(
-                    w.now,
-                    actor,
-                    "publish",
-                    list_id,
-                    draft.version,
-                    published.note,
-                    state_hash(after, effective_from),
-                    {
-                        "effective_from": effective_from.isoformat(),
-                        "effective_to": effective_to.isoformat() if effective_to else None,
-                        "content_hash": draft.content_hash,
-                        "rows": draft.row_count,
-                        **({"retroactive": True} if retroactive else {}),
-                    },
-                )
-            )
+        self._status_change(
+            state,
+            VersionChange(list_id, "publish", published, False),
+            actor,
+            note,
+            published.note,
+            effective_from,
+            {
+                "effective_from": effective_from.isoformat(),
+                "effective_to": effective_to.isoformat() if effective_to else None,
+                "content_hash": draft.content_hash,
+                "rows": draft.row_count,
+                **({"retroactive": True} if retroactive else {}),
+            },
+        )
         return replace(published, published_by=actor)
 
     def withdraw(
@@ -524,7 +516,7 @@ class Registry:
         has been in force changes what was in force then: ``retroactive`` and a ``note`` must
         say so."""
         state = self.state()
-        info = self._info(state, list_id)
+        self._info(state, list_id)  # refuses an unknown list
         chosen = next((v for v in state.versions.get(list_id, []) if v.version == version), None)
         if chosen is None:
             raise InputError.one(
@@ -544,29 +536,52 @@ class Registry:
             self._allow_past(chosen.effective_from or dt.date.min, retroactive, note, list_id)
         actor = default_actor(by)
         withdrawn = replace(chosen, status=VersionStatus.withdrawn, withdrawn_by=actor)
+        self._status_change(
+            state,
+            VersionChange(list_id, "withdraw", withdrawn, False),
+            actor,
+            note,
+            note,
+            dt.date.today(),
+            {
+                "previous_status": chosen.status.value,
+                **({"retroactive": True} if retroactive else {}),
+            },
+        )
+        return withdrawn
+
+    def _status_change(
+        self,
+        state: RegistryState,
+        change: VersionChange,
+        actor: str,
+        note: str | None,
+        entry_note: str | None,
+        on: dt.date,
+        details: dict[str, Any],
+    ) -> None:
+        """A version published or withdrawn, as one revision: its record and its log entry
+        (with the hash of the snapshot of ``on`` after the change)."""
+        v = change.version
         after = state.copy()
-        after.versions[list_id] = [
-            withdrawn if v.version == version else v for v in state.versions[list_id]
+        after.versions[change.list_id] = [
+            v if old.version == v.version else old for old in state.versions[change.list_id]
         ]
-        change = VersionChange(list_id, "withdraw", withdrawn, False)
-        with store.transaction(self.engine, state.revision, actor, "withdraw", note) as w:
-            w.version(change, str(info.kind), actor)
+        kind = str(state.lists[change.list_id].kind)
+        with store.transaction(self.engine, state.revision, actor, change.action, note) as w:
+            w.version(change, kind, actor)
             w.audit(
                 AuditEntry(
                     w.now,
                     actor,
-                    "withdraw",
-                    list_id,
-                    version,
-                    note,
-                    state_hash(after, dt.date.today()),
-                    {
-                        "previous_status": chosen.status.value,
-                        **({"retroactive": True} if retroactive else {}),
-                    },
+                    change.action,
+                    change.list_id,
+                    v.version,
+                    entry_note,
+                    state_hash(after, on),
+                    details,
                 )
             )
-        return withdrawn
 
     # --- admission records (事项准入) ------------------------------------------------------------
 

@@ -120,30 +120,27 @@ versions = _table(
 """A version as recorded at each revision that changed it (made, replaced, published,
 withdrawn); ``content_pk`` names the record whose rows (duties, matters, areas or units) are its
 content: its own when it brought new rows, an earlier one's when only its status changed."""
-matters = _table(
-    "matter",
-    entities.Matter,
-    before=[_surrogate(), _of_version(indexed=True)],
-    extra=[UniqueConstraint("version_pk", "code")],
-)
+
+
+def _coded_rows(name: str, entity: type) -> Table:
+    """The rows of a version of a reference list (matters, areas, units): one per code."""
+    return _table(
+        name,
+        entity,
+        before=[_surrogate(), _of_version(indexed=True)],
+        extra=[UniqueConstraint("version_pk", "code")],
+    )
+
+
+matters = _coded_rows("matter", entities.Matter)
 duties = _table(
     "duty",
     entities.Duty,
     before=[_surrogate(), _of_version(indexed=False), Column("seq", Integer, nullable=False)],
     extra=[Index("ix_duty_version_seq", "version_pk", "seq")],
 )
-areas = _table(
-    "area",
-    entities.Area,
-    before=[_surrogate(), _of_version(indexed=True)],
-    extra=[UniqueConstraint("version_pk", "code")],
-)
-units = _table(
-    "unit",
-    entities.Unit,
-    before=[_surrogate(), _of_version(indexed=True)],
-    extra=[UniqueConstraint("version_pk", "code")],
-)
+areas = _coded_rows("area", entities.Area)
+units = _coded_rows("unit", entities.Unit)
 audit = _table(
     "audit_log",
     entities.AuditEntry,

@@ -298,13 +298,10 @@ def _reference_rows(
 
     if kind == AREAS_KIND:
         areas = dict(entries)
-        for code, area in areas.items():
+        for code in areas:
             if code not in where:  # already checked when it was recorded
                 continue
-            if area.parent is not None and area.parent not in areas:
-                collector.add("ref.unknown_parent_area", code=area.parent, **at(code, "parent"))
-            elif _has_cycle(code, lambda c: areas[c].parent if c in areas else None):
-                collector.add("ref.area_cycle", code=code, **at(code, "parent"))
+            _check_parent(collector, code, areas, at(code, "parent"), _AREA_TREE)
         return list(areas.values())
     area_index = index_of(state.areas_on(on) if on else state.areas_on(None), "area")
     units: dict[str, Entity] = {}
@@ -324,10 +321,7 @@ def _reference_rows(
         assert isinstance(unit, Unit)
         if code not in where:  # already checked when it was recorded
             continue
-        if unit.parent is not None and unit.parent not in units:
-            collector.add("ref.unknown_parent_unit", code=unit.parent, **at(code, "parent"))
-        elif _has_cycle(code, lambda c: units[c].parent if c in units else None):
-            collector.add("ref.unit_cycle", code=code, **at(code, "parent"))
+        _check_parent(collector, code, units, at(code, "parent"), _UNIT_TREE)
         for k, alias in enumerate(unit.aliases):
             others = spelled[normalize_name(alias)] - {code}
             if others:
@@ -381,6 +375,26 @@ def _note_changed(
         changed = [e for e in getattr(version, kind) if before.get(e.code) != e]
         plan.areas.extend(e for e in changed if isinstance(e, Area))
         plan.units.extend(e for e in changed if isinstance(e, Unit))
+
+
+_AREA_TREE = ("ref.unknown_parent_area", "ref.area_cycle")
+_UNIT_TREE = ("ref.unknown_parent_unit", "ref.unit_cycle")
+"""The problems of a tree of areas or units: a parent unknown, a code its own ancestor."""
+
+
+def _check_parent(
+    collector: Collector,
+    code: str,
+    tree: dict[str, Entity],
+    where: dict[str, object],
+    problems: tuple[str, str],
+) -> None:
+    """``code``'s parent is in ``tree``, and ``code`` is not its own ancestor."""
+    parent = tree[code].parent
+    if parent is not None and parent not in tree:
+        collector.add(problems[0], code=parent, **where)
+    elif _has_cycle(code, lambda c: tree[c].parent if c in tree else None):
+        collector.add(problems[1], code=code, **where)
 
 
 def _has_cycle(start: str, parent_of: Callable[[str], str | None]) -> bool:
