@@ -756,3 +756,27 @@ def test_a_registry_of_another_table_layout_is_refused_with_what_to_do(
     assert result.exit_code == 2
     assert "has table layout 1" in result.stderr and "remit init --force" in result.stderr
     assert Path(path).read_bytes() == before
+
+
+def test_every_command_with_as_of_takes_known_at() -> None:
+    """Wherever a date in force can be given, so can the revision the registry is read at."""
+    import click
+
+    from remit.cli import main
+
+    def commands(group: click.Group, path: str) -> Iterator[tuple[str, click.Command]]:
+        for name, command in group.commands.items():
+            if isinstance(command, click.Group):
+                yield from commands(command, f"{path} {name}")
+            else:
+                yield f"{path} {name}", command
+
+    with_as_of = {
+        name: {option for p in command.params for option in p.opts}
+        for name, command in commands(main, "remit")
+        if any("--as-of" in p.opts for p in command.params)
+    }
+    assert {"remit route", "remit route-batch", "remit check", "remit registry snapshot"} <= set(
+        with_as_of
+    )
+    assert [name for name, options in with_as_of.items() if "--known-at" not in options] == []
