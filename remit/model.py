@@ -1,21 +1,38 @@
 """The one base of remit's pydantic models.
 
 Files, requests, reports and decisions are all pydantic models built on :class:`Model`: an
-unknown field is refused (a misspelt key in a file is an error, not silently ignored).
+unknown field is refused (a misspelt key in a file is an error, not silently ignored), and so is
+a number that is not finite (``.inf``, ``.nan``: no count, amount or setting is infinite).
 :class:`Value` is an immutable one — hashable, safe to share between the objects that cite it.
+The entities that are also file entries (areas, units, matters: dataclasses) validate with the
+same :data:`CONFIG`.
+
+:data:`Int` is a whole number as remit reads it: within SQL ``INTEGER``, the column type of every
+whole number the registry stores (``remit/registry/models.py``) — 32 bits on PostgreSQL (SQLite's
+holds 64), so a number that one database would store and the other refuse is refused on both,
+when it is read, with its field named.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
+"""What every model refuses: unknown fields, and numbers that are not finite."""
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+"""The range of SQL ``INTEGER`` on PostgreSQL, the narrower of the two databases."""
+
+Int = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
+"""A whole number a file may give (its own bounds, if any, narrow this range)."""
 
 
 class Model(BaseModel):
-    """A pydantic model that refuses unknown fields."""
+    """A pydantic model that refuses unknown fields and numbers that are not finite."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = CONFIG
 
 
 class Value(Model):

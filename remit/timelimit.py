@@ -63,7 +63,7 @@ _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([^\d\s]+?)\s*(?:内|以内)?\s*$"
 class TimeLimit(WrittenValue):
     """A time limit: ``value`` units of ``unit``. Written in files as text, e.g. ``"2工作日"``."""
 
-    value: float = Field(gt=0, allow_inf_nan=False, description="how many units")
+    value: float = Field(gt=0, description="how many units")
     unit: TimeUnit
 
     @classmethod

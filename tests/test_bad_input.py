@@ -268,7 +268,7 @@ CASES: dict[str, Case] = {
         "    aliases: [区绿化市容局, 区房屋管理局]\n",
         5,
         "units[0].aliases[1]",
-        ("alias '区房屋管理局' of unit LRJ is already a name or alias of unit FGJ",),
+        ("alias '区房屋管理局' of unit LRJ already names unit FGJ",),
     ),
     "unknown_parent_area": Case(
         "areas.yaml",
@@ -547,7 +547,7 @@ def test_alias_clash_with_registry(cli: Cli, sqlite_url: str, tmp_path: Path) ->
         path,
         5,
         "units[0].aliases[1]",
-        "alias '区城管执法局' of unit ZZ is already a name or alias of unit CGJ",
+        "alias '区城管执法局' of unit ZZ already names unit CGJ",
     )
 
 

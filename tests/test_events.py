@@ -735,7 +735,9 @@ def raw_events(draw: st.DrawFn) -> EventIn:
     chosen = draw(st.lists(st.sampled_from(declared), unique=True)) if declared else []
     attributes = dict(draw(SPELLINGS[name]) for name in chosen)
     spell_area = st.sampled_from(sorted(AREAS)).flatmap(lambda code: st.sampled_from(AREAS[code]))
-    text = st.text(min_size=1).filter(str.strip)
+    # one line of visible text (remit.files.text): no control, format or separator character
+    visible = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zl", "Zp"))
+    text = st.text(visible, min_size=1).filter(str.strip)
     zones = st.none() | st.integers(-14 * 60, 14 * 60).map(
         lambda m: dt.timezone(dt.timedelta(minutes=m))
     )

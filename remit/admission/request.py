@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from remit.errors import MessageError
+from remit.files.text import Line, Text
 from remit.legal import LegalBasis, LegalBasisKind
-from remit.model import Model
+from remit.model import INT_MAX, Int, Model
 from remit.registry.entities import Code
 from remit.timelimit import TimeLimit
 
@@ -20,8 +21,10 @@ from remit.timelimit import TimeLimit
 class Receiving(Model):
     """Who receives the task: named street units, or every street unit of an area."""
 
-    units: list[str] = Field(default_factory=list, description="street units (code, name or alias)")
-    area: str | None = Field(
+    units: list[Line] = Field(
+        default_factory=list, description="street units (code, name or alias)"
+    )
+    area: Line | None = Field(
         None, description="an area (code, name or alias): every street unit within it"
     )
 
@@ -35,11 +38,13 @@ class Receiving(Model):
 class Resources(Model):
     """What follows the duty down (权随责走、费随事转), for each receiving unit."""
 
-    staff: float | None = Field(None, ge=0, description="staff transferred to each receiving unit")
+    staff: float | None = Field(
+        None, ge=0, le=INT_MAX, description="staff transferred to each receiving unit"
+    )
     yearly_budget: float | None = Field(
         None, ge=0, description="yuan a year transferred to each receiving unit"
     )
-    powers: list[str] = Field(
+    powers: list[Line] = Field(
         default_factory=list, description="powers transferred, e.g. administrative_enforcement"
     )
 
@@ -57,8 +62,8 @@ class AdmissionRequest(Model):
 
     file: Literal["admission"]
     id: Code = Field(description="the request's id, e.g. HP-ZR-2026-003")
-    matter: str = Field(min_length=1, description="matter code, name or alias")
-    department: str = Field(min_length=1, description="the requesting department (unit)")
+    matter: Line = Field(min_length=1, description="matter code, name or alias")
+    department: Line = Field(min_length=1, description="the requesting department (unit)")
     receiving: Receiving
     role: Literal["lead", "assist"] = Field("lead", description="lead 主办 or assist 协办")
     when: dict[str, Any] | None = Field(None, description="conditions, as on a duty row")
@@ -77,11 +82,11 @@ class AdmissionRequest(Model):
     )
     effective_from: dt.date
     department_after: DepartmentAfter = DepartmentAfter.supervise
-    target_list: str | None = Field(
+    target_list: Line | None = Field(
         None,
         description="the street list that gets the new rows (default: the street basic list in force)",
     )
-    justification: str | None = None
+    justification: Text | None = None
 
     @field_validator("legal_basis", mode="before")
     @classmethod
@@ -136,12 +141,12 @@ class AdmissionConfig(Model):
     modes: dict[GateName, Mode] = Field(
         default_factory=dict, description="gate → dryrun | warn | deny (default deny)"
     )
-    approvers: list[str] = Field(
+    approvers: list[Line] = Field(
         default_factory=list, description="who holds the approving role (names, as given by --by)"
     )
-    decision_working_days: int = Field(
-        10, ge=1, description="working days after which an undecided request is overdue"
-    )
+    decision_working_days: Annotated[
+        Int, Field(ge=1, description="working days after which an undecided request is overdue")
+    ] = 10
 
     def mode(self, gate: GateName) -> Mode:
         return self.modes.get(gate, Mode.deny)

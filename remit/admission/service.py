@@ -23,6 +23,7 @@ from remit.admission.report import AdmissionEntry, AdmissionReport, Outcome
 from remit.admission.request import AdmissionConfig, AdmissionRequest
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
+from remit.files.names import same_name
 from remit.files.typed import load_typed
 from remit.findings import ListCheck
 from remit.i18n import Lang, t
@@ -128,9 +129,10 @@ class AdmissionGate:
     def _decidable(self, entry: AdmissionEntry, actor: str) -> None:
         if entry.status != "submitted":
             raise InputError.one("admission.decided", id=entry.id, status=entry.status)
-        if actor == entry.submitted_by:
-            raise InputError.one("admission.four_eyes", id=entry.id, actor=actor)
-        if actor not in self.config.approvers:
+        # people's names compared as the registry compares names: width, case and spaces folded
+        if same_name(actor, entry.submitted_by):
+            raise InputError.one("admission.four_eyes", id=entry.id, submitter=entry.submitted_by)
+        if not any(same_name(actor, approver) for approver in self.config.approvers):
             raise InputError.one(
                 "admission.not_approver",
                 actor=actor,

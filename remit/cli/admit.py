@@ -13,7 +13,7 @@ from remit.checks import GraphCheck
 from remit.cli.common import RemitGroup, common, echo_json, open_registry
 from remit.i18n import current_lang, t
 from remit.present.admission import entry_lines, requests_table
-from remit.present.console import console
+from remit.present.console import console, echo
 
 ADMIT_CONFIG_OPTION = click.option(
     "--config",
@@ -45,7 +45,7 @@ def _print_admission(report: Any, fmt: str) -> None:
     if fmt == "json":
         click.echo(report.model_dump_json(indent=2))
     elif fmt == "md":
-        click.echo(render_markdown(report, lang), nl=False)
+        echo(render_markdown(report, lang), nl=False)
     else:
         out = console()
         for part in render_text(report, lang):
@@ -101,7 +101,7 @@ def admit_submit(
     request = load_request(request_file)
     report = _gate(db_url, config_file).submit(request, by, history, current_lang.get())
     _print_admission(report, fmt)
-    click.echo(t("admit.submitted", id=request.id, outcome=t(f"outcome.{report.outcome.value}")))
+    echo(t("admit.submitted", id=request.id, outcome=t(f"outcome.{report.outcome.value}")))
 
 
 @admit.command("list")
@@ -143,7 +143,7 @@ def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path 
         )
         return
     for line in entry_lines(entry, gate.overdue(entry)):
-        click.echo(line)
+        echo(line)
     _print_admission(entry.report, fmt)
 
 
@@ -172,13 +172,13 @@ def admit_approve(
         )
     except GateRefused as refused:
         _print_admission(refused.report, "text")
-        click.echo(
+        echo(
             t("admit.refused", id=request_id, outcome=t(f"outcome.{refused.report.outcome.value}")),
             err=True,
         )
         sys.exit(1)
     versions = ", ".join(f"{v['list']} v{v['version']}" for v in report.enactment)
-    click.echo(t("admit.approved", id=request_id, versions=versions))
+    echo(t("admit.approved", id=request_id, versions=versions))
 
 
 @admit.command("reject")
@@ -192,4 +192,4 @@ def admit_reject(
 ) -> None:
     """Reject a submitted request, with the reason."""
     _gate(db_url, config_file).reject(request_id, by, reason)
-    click.echo(t("admit.rejected", id=request_id))
+    echo(t("admit.rejected", id=request_id))

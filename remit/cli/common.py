@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from remit.deadlines import WorkingHours
 from remit.errors import InputError
 from remit.i18n import LANGS, Lang, current_lang, default_lang, t
-from remit.present.console import console
+from remit.present.console import console, echo
 from remit.present.formats import formats, output_format
 from remit.registry import Registry
 
@@ -313,10 +313,10 @@ def write_report(
             report.model_dump_json(indent=2) + "\n" if fmt == "json" else texts[fmt](report, lang)
         )
         if output is None:
-            click.echo(text, nl=False)
+            echo(text, nl=False)
             return
         atomic_write(output, text)
-    click.echo(t("check.wrote", path=output))
+    echo(t("check.wrote", path=output))
 
 
 def progress_bar() -> Progress:

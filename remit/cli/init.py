@@ -6,6 +6,7 @@ import click
 
 from remit.cli.common import common
 from remit.i18n import t
+from remit.present.console import echo
 from remit.registry import Registry
 
 
@@ -15,4 +16,4 @@ from remit.registry import Registry
 def init(db_url: str | None, force: bool) -> None:
     """Create an empty registry."""
     registry = Registry.create(db_url, force=force)
-    click.echo(t("label.initialised", url=registry.url))
+    echo(t("label.initialised", url=registry.url))

@@ -26,7 +26,7 @@ from remit.errors import InputError, Problem
 from remit.files.tables import TABLE_SUFFIXES
 from remit.i18n import t
 from remit.present import registry as render
-from remit.present.console import console
+from remit.present.console import console, echo
 from remit.present.formats import formats, output_format
 from remit.registry import Registry
 from remit.registry.entities import Matter
@@ -95,7 +95,7 @@ def import_(
             paths, by=by, effective_from=effective_from, retroactive=retroactive, note=note
         )
     plan = result.plan
-    click.echo(
+    echo(
         t(
             "label.import_done",
             files=len(plan.files),
@@ -108,7 +108,7 @@ def import_(
     )
     for change in plan.changes:
         v = change.version
-        click.echo(
+        echo(
             "  "
             + t(
                 "label.import_change",
@@ -300,7 +300,7 @@ def publish(
         effective_to=effective_to,
         retroactive=retroactive,
     )
-    click.echo(t("label.published", list_id=list_id, version=version.version, date=effective_from))
+    echo(t("label.published", list_id=list_id, version=version.version, date=effective_from))
     if retroactive:
         _report_change(registry, before, decisions)
 
@@ -332,7 +332,7 @@ def withdraw(
     _check_decisions(decisions)
     before = registry.state()
     registry.withdraw(list_id, number, note=note, by=by, retroactive=retroactive)
-    click.echo(t("label.withdrawn", list_id=list_id, version=number))
+    echo(t("label.withdrawn", list_id=list_id, version=number))
     if retroactive:
         _report_change(registry, before, decisions)
 
@@ -350,12 +350,12 @@ def _report_change(registry: Registry, before: RegistryState, decisions: Path | 
     would now be decided differently."""
     changes = registry.changes(before, registry.state())
     for line in render.change_lines(changes):
-        click.echo(line)
+        echo(line)
     if decisions is not None:
         from remit.routing.replay import count_changed
 
         changed, total = count_changed(registry, decisions)
-        click.echo(t("label.decisions_changed", changed=changed, total=total, path=decisions))
+        echo(t("label.decisions_changed", changed=changed, total=total, path=decisions))
 
 
 EXPORT_FORMATS = formats("yaml", "csv", "xlsx")
@@ -394,7 +394,7 @@ def export_(
             problems += unknown.problems
         raise InputError([*problems, *exc.problems]) from None
     rows = reg.export(list_id, chosen, output, number)
-    click.echo(t("label.exported", path=output, rows=rows))
+    echo(t("label.exported", path=output, rows=rows))
 
 
 @registry.command()
@@ -435,7 +435,7 @@ def verify(db_url: str | None, fmt: str) -> None:
         echo_json(render.verify_json(report))
     else:
         for line in render.verify_lines(report):
-            click.echo(line)
+            echo(line)
     if not report.ok:
         sys.exit(1)
 
@@ -454,10 +454,10 @@ def migrate(db_url: str | None, by: str | None) -> None:
     reg = open_registry(db_url)
     result = reg.migrate(by=by)
     for line in render.migration_lines(result, reg.url):
-        click.echo(line)
+        echo(line)
     if result.migrated:
         report = reg.verify()
         for line in render.verify_lines(report):
-            click.echo(line)
+            echo(line)
         if not report.ok:
             sys.exit(1)

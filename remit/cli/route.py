@@ -25,7 +25,7 @@ from remit.cli.common import (
 from remit.errors import InputError, Problem
 from remit.hashing import canonical_json
 from remit.i18n import t
-from remit.present.console import console
+from remit.present.console import console, echo
 from remit.present.decision import decision_lines
 from remit.present.formats import formats, output_format
 
@@ -212,5 +212,5 @@ def route_batch(
             hours=hours,
             progress=lambda n: progress.advance(task, n),
         )
-    click.echo(t("batch.summary", total=summary.total, **summary.counts))
-    click.echo(t("batch.wrote", path=output, rejects=rejects or "-"))
+    echo(t("batch.summary", total=summary.total, **summary.counts))
+    echo(t("batch.wrote", path=output, rejects=rejects or "-"))

@@ -8,7 +8,7 @@ import click
 
 from remit.cli.common import RULES_OPTION, RemitGroup, lang_option
 from remit.i18n import current_lang, t
-from remit.present.console import console
+from remit.present.console import console, echo
 from remit.present.rules import rules_table
 from remit.registry.export import dump_yaml
 
@@ -60,4 +60,4 @@ def rules_check(rules_dir: Path | None) -> None:
     ruleset = load_rules(rules_dir)
     compiled = sum(len(expand(rule, ruleset.config)) for rule in ruleset.rules)
     sources = ", ".join(ruleset.sources)
-    click.echo(t("rules.checked", count=len(ruleset.rules), compiled=compiled, sources=sources))
+    echo(t("rules.checked", count=len(ruleset.rules), compiled=compiled, sources=sources))

@@ -28,7 +28,7 @@ from pydantic import Field, model_validator
 
 from remit.errors import MessageError, Problem
 from remit.i18n import Lang, t
-from remit.model import Value
+from remit.model import Int, Value
 
 Condition = dict[str, dict[str, Any]]
 """Canonical condition: attribute → ``{"in": [...]}`` | ``{"range": [lo, hi]}`` | ``{"eq": b}``."""
@@ -132,8 +132,8 @@ class IntDomain(_Domain):
     """Whole numbers from ``min`` to ``max`` inclusive, e.g. severity 1..4."""
 
     type: Literal["int"] = "int"
-    min: int
-    max: int
+    min: Int
+    max: Int
 
     @model_validator(mode="after")
     def _check(self) -> IntDomain:

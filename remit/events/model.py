@@ -17,13 +17,15 @@ from pydantic import (
 )
 
 from remit.errors import MessageError
-from remit.model import Model
+from remit.files.text import ONE_LINE
+from remit.model import Int, Model
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 """The zone of reported times: a time written without an offset is in it, others are converted."""
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), ONE_LINE]
+"""A code, name or id as given: one line (:mod:`remit.files.text`), spaces around it dropped."""
 
 
 _NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
@@ -77,7 +79,9 @@ class EventIn(Model):
     owner: Text | None = Field(
         None, description="权属单位 named on the event: unit code, name or alias"
     )
-    repeat_count: int = Field(0, ge=0, description="how often the event was reported again")
+    repeat_count: Annotated[
+        Int, Field(ge=0, description="how often the event was reported again")
+    ] = 0
 
 
 AttributeValue = str | int | bool

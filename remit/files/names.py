@@ -38,6 +38,12 @@ def normalize_name(text: str) -> str:
     return re.sub(r"\s+", "", folded)
 
 
+def same_name(a: str, b: str) -> bool:
+    """Do ``a`` and ``b`` spell one name (as :func:`normalize_name` folds them)? How people
+    acting are told apart too: four eyes refuses ``ＡＢ`` approving what ``ab`` submitted."""
+    return normalize_name(a) == normalize_name(b)
+
+
 class NameIndex:
     """Finds a code by code, name or alias. Names shared by several entries are ambiguous."""
 

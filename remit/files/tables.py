@@ -1,5 +1,12 @@
 """Reading tables as offices keep them: CSV (UTF-8, BOM, GB18030/GBK) and XLSX, row by row as
-text cells, numbered as a spreadsheet shows them."""
+text cells, numbered as a spreadsheet shows them.
+
+A CSV file is opened in a spreadsheet, which reads a cell that starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return as a formula (``=HYPERLINK(…)``, ``=cmd|' /C calc'!A0``: CSV
+injection). remit writes such a cell with a single quote before it, as OWASP advises
+(:func:`csv_cell`), and reads a quote before one back off (:func:`read_rows`), so an exported
+table imports as it was. (XLSX cells are written as text, which needs no quote.)
+"""
 
 from __future__ import annotations
 
@@ -21,6 +28,37 @@ def blank_row(cells: list[str]) -> bool:
     return not any(c.strip() for c in cells)
 
 
+FORMULA_STARTS = frozenset("=+-@\t\r")
+"""What a spreadsheet reads a cell that starts with as a formula."""
+
+
+def _quoted_formula(text: str) -> bool:
+    """Does ``text`` start with quotes (any) and then a formula's first character?"""
+    rest = text.lstrip("'")
+    return rest[:1] in FORMULA_STARTS and rest != ""
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as a CSV cell: one quote more before a cell a spreadsheet would read as a
+    formula, or that starts with quotes and then such a character (so that reading takes
+    exactly one off, and any text comes back as it was)."""
+    return "'" + text if _quoted_formula(text) else text
+
+
+def _csv_text(cell: str) -> str:
+    """A CSV cell as the text written (:func:`csv_cell` undone)."""
+    return cell[1:] if cell.startswith("'") and _quoted_formula(cell) else cell
+
+
+def column_label(index: int) -> str:
+    """Column ``index`` (0 = the first) as a spreadsheet names it, with its number: ``C (3)``."""
+    letters, n = "", index + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return f"{letters} ({index + 1})"
+
+
 def read_rows(
     path: Path, encoding: str = "auto", sheet: str | None = None
 ) -> Iterator[tuple[int, list[str]]]:
@@ -40,7 +78,8 @@ def read_rows(
             io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","
         )
         try:  # numbered as a spreadsheet shows them: line breaks inside a cell do not count
-            yield from enumerate(reader, 1)
+            for number, cells in enumerate(reader, 1):
+                yield number, [_csv_text(cell) for cell in cells]
         except csv.Error as exc:
             raise InputError.one(
                 "file.bad_xlsx", source=str(path), line=reader.line_num, detail=str(exc)

@@ -49,7 +49,7 @@ _PYDANTIC_KEYS = {
     "int_from_float": "schema.int",
     "float_type": "schema.number",
     "float_parsing": "schema.number",
-    "finite_number": "schema.number",
+    "finite_number": "schema.finite",
     "bool_type": "schema.bool",
     "bool_parsing": "schema.bool",
     "string_type": "schema.text",

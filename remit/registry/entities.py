@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from remit.conditions import AttributeDomain, Condition
+from remit.files.text import ONE_LINE, Line, Text
 from remit.hashing import canonical_json
 from remit.legal import LegalBasis
-from remit.model import Model
+from remit.model import CONFIG, Int, Model
 from remit.registry import fields as entity_fields
 from remit.timelimit import TimeLimit
 
@@ -94,8 +95,8 @@ class ProvenanceKind(StrEnum):
 
 class Provenance(Model):
     kind: ProvenanceKind = ProvenanceKind.original
-    source: str | None = Field(None, description="where it came from, e.g. a department list id")
-    record: str | None = Field(None, description="id of the admission record, if any")
+    source: Line | None = Field(None, description="where it came from, e.g. a department list id")
+    record: Line | None = Field(None, description="id of the admission record, if any")
 
 
 class ListKind(StrEnum):
@@ -126,18 +127,16 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-_FILE = ConfigDict(extra="forbid")
-"""Validation settings of the entities that are also file entries (areas, units, matters)."""
-
-Name = Annotated[str, Field(min_length=1)]
-Aliases = Annotated[tuple[str, ...], Field(description="other spellings of the name")]
+Name = Annotated[str, Field(min_length=1), ONE_LINE]
+Aliases = Annotated[tuple[Line, ...], Field(description="other spellings of the name")]
+Codes = tuple[Line, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Area:
     """An area: administrative division code (12 digits; grids longer), name, level, parent."""
 
-    __pydantic_config__ = _FILE
+    __pydantic_config__ = CONFIG  # as every model's
 
     code: Code
     name: Name
@@ -147,7 +146,7 @@ class Area:
     ] = None
     aliases: Aliases = ()
     replaces: Annotated[
-        tuple[str, ...],
+        Codes,
         Field(
             description="codes of the areas this one takes the place of from its version's date "
             "(a merger: several codes; a split: the same code in each part)"
@@ -159,7 +158,7 @@ class Area:
 class Unit:
     """A unit that can be accountable for events."""
 
-    __pydantic_config__ = _FILE
+    __pydantic_config__ = CONFIG  # as every model's
 
     code: Code
     name: Name
@@ -171,19 +170,20 @@ class Unit:
             min_length=1,
             description="the area the unit serves (code; in a file, a code or name)",
         ),
+        ONE_LINE,
     ]
     parent: Annotated[Code | None, Field(description="code of the unit above it")] = None
-    capacity: Annotated[int | None, Field(ge=0, description="staff available for events")] = None
+    capacity: Annotated[Int | None, Field(ge=0, description="staff available for events")] = None
     aliases: Aliases = ()
     powers: Annotated[
-        tuple[str, ...],
+        Codes,
         Field(description="powers held, e.g. administrative_enforcement, administrative_licensing"),
     ] = ()
     budget: Annotated[float | None, Field(ge=0, description="yuan a year available for events")] = (
         field(default=None, metadata={SINCE: 4})
     )
     replaces: Annotated[
-        tuple[str, ...],
+        Codes,
         Field(description="codes of the units this one takes the place of (a merger)"),
     ] = field(default=(), metadata={SINCE: 4})
 
@@ -192,7 +192,7 @@ class Unit:
 class Matter:
     """A matter (事项) of the catalogue."""
 
-    __pydantic_config__ = _FILE
+    __pydantic_config__ = CONFIG  # as every model's
 
     code: Code
     name: Name
@@ -206,13 +206,13 @@ class Matter:
     hit_policy: HitPolicy = HitPolicy.unique
     default_time_limit: TimeLimit | None = None
     requires_powers: Annotated[
-        tuple[str, ...],
+        Codes,
         Field(description="powers a unit needs to lead it, e.g. administrative_enforcement"),
     ] = ()
     estimate: Annotated[Estimate | None, Field(description="expected yearly volume and effort")] = (
         None
     )
-    description: str | None = None
+    description: Text | None = None
 
     def content(self) -> dict[str, Any]:
         """The matter as plain JSON-able data, the form that is hashed and exported."""

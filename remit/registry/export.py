@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from remit.conditions import render_condition
+from remit.files.tables import csv_cell
 from remit.registry.entities import ListInfo, ListVersion, Matter, Unit
 from remit.registry.table_import import EXPORT_COLUMNS, ROLE_LABELS
 
@@ -77,9 +78,9 @@ def table_rows(
 
 
 def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None:
-    if fmt == "csv":
+    if fmt == "csv":  # a cell a spreadsheet would read as a formula is quoted (csv_cell)
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
-            csv.writer(handle).writerows(rows)
+            csv.writer(handle).writerows([csv_cell(value) for value in row] for row in rows)
         return
     if fmt != "xlsx":
         raise ValueError(f"unknown table format {fmt!r}; expected csv or xlsx")

@@ -31,6 +31,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter
 
+from remit.errors import InputError
+from remit.model import INT_MAX, INT_MIN
 from remit.timelimit import TimeLimit, parse_time_limit
 
 ColumnKind = Literal["text", "int", "bool", "date", "datetime", "json"]
@@ -197,10 +199,23 @@ def storage(cls: type) -> tuple[Storage, ...]:
 
 
 def encode(entity: Any) -> dict[str, Any]:
-    """The entity as a table row (column → value)."""
+    """The entity as a table row (column → value). A whole number out of the range of an
+    ``int`` column (SQL ``INTEGER``: :data:`remit.model.INT_MIN` … ``INT_MAX``) raises
+    :class:`InputError`: files are held to it when read (:data:`remit.model.Int`), this is what
+    is worked out from them (a unit's staff after an admission), refused alike on both
+    databases rather than stored by one and refused by the other."""
     row: dict[str, Any] = {}
     for s in storage(type(entity)):
         value = getattr(entity, s.name)
+        if s.kind == "int" and value is not None and not INT_MIN <= value <= INT_MAX:
+            raise InputError.one(
+                "db.int_range",
+                what=type(entity).__name__,
+                name=s.name,
+                value=value,
+                min=INT_MIN,
+                max=INT_MAX,
+            )
         row[s.name] = s.encode(value) if s.encode is not None and value is not None else value
     return row
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from remit.errors import MessageError
+from remit.files.text import Line, Text
 from remit.legal import LegalBasis
-from remit.model import Model
+from remit.model import Int, Model
 from remit.registry.entities import (
     Area,
     Code,
@@ -35,12 +36,12 @@ from remit.timelimit import TimeLimit
 
 
 class VersionMeta(Model):
-    version: int = Field(ge=1)
+    version: Annotated[Int, Field(ge=1)]
     status: VersionStatus = VersionStatus.draft
     effective_from: dt.date | None = None
     effective_to: dt.date | None = Field(None, description="last day in force, if it ends")
-    author: str | None = None
-    note: str | None = None
+    author: Line | None = None
+    note: Text | None = None
 
 
 class AreasVersionSpec(VersionMeta):
@@ -58,7 +59,7 @@ class _ReferenceFile(Model):
     list's (``versions:``; the first version may have no date: in force from the beginning)."""
 
     id: Code | None = Field(None, description="the list id (default AREAS, UNITS)")
-    name: str | None = Field(None, min_length=1)
+    name: Line | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
     def _one_form(self) -> _ReferenceFile:
@@ -93,31 +94,31 @@ class CatalogueFile(Model):
 
     file: Literal["catalogue"]
     id: Code
-    name: str = Field(min_length=1)
+    name: Line = Field(min_length=1)
     versions: list[CatalogueVersionSpec] = Field(min_length=1)
 
 
 class DutySpec(Model):
     """One row of a responsibility list."""
 
-    matter: str = Field(min_length=1, description="matter code or name")
-    unit: str = Field(min_length=1, description="unit code, name or alias")
+    matter: Line = Field(min_length=1, description="matter code or name")
+    unit: Line = Field(min_length=1, description="unit code, name or alias")
     role: Role = Role.lead
-    refer_to: str | None = Field(
+    refer_to: Line | None = Field(
         None,
         description="on a not_responsible row: the unit the matter is handed on to "
         "(code, name or alias)",
     )
-    area: str | None = Field(
+    area: Line | None = Field(
         None, description="area scope (code or name); default: the unit's jurisdiction"
     )
     when: dict[str, Any] | None = Field(None, description="conditions on event attributes")
     time_limit: TimeLimit | None = None
     legal_basis: list[LegalBasis] = Field(default_factory=list)
-    priority: int = 0
+    priority: Int = 0
     review_by: dt.date | None = None
     provenance: Provenance | None = None
-    note: str | None = None
+    note: Text | None = None
 
     @field_validator("legal_basis", mode="before")
     @classmethod
@@ -143,10 +144,10 @@ class ListFile(Model):
 
     file: Literal["list"]
     id: Code
-    name: str = Field(min_length=1)
+    name: Line = Field(min_length=1)
     kind: ListKind
-    issuer: str | None = Field(None, description="unit that issued the list")
-    scope: str | None = Field(None, description="area the list covers")
+    issuer: Line | None = Field(None, description="unit that issued the list")
+    scope: Line | None = Field(None, description="area the list covers")
     versions: list[ListVersionSpec] = Field(min_length=1)
 
 
@@ -197,7 +198,9 @@ class MappingFile(Model):
 
     file: Literal["mapping"]
     sheet: str | None = Field(None, description="XLSX sheet name; default: the first sheet")
-    header_row: int = Field(1, ge=1, description="row number of the header (1 = first row)")
+    header_row: Annotated[
+        Int, Field(ge=1, description="row number of the header (1 = first row)")
+    ] = 1
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = "auto"
     columns: dict[str, str] = Field(description="duty field → column header")
     role_values: dict[str, Role] = Field(

@@ -291,7 +291,8 @@ def _reference_rows(
     collector: Collector,
 ) -> list[Entity]:
     """One version's areas (parents known, no cycles) or units (jurisdictions resolved against
-    the areas in force on ``on``, parents known, no cycles, no alias of another's name)."""
+    the areas in force on ``on``, parents known, no cycles); of either, no name or alias that
+    is another's code, name or alias."""
 
     def at(code: str, *field: str | int) -> dict[str, object]:
         return where[code](*field) if code in where else {"field": f"{kind}[{code}]"}
@@ -302,6 +303,7 @@ def _reference_rows(
             if code not in where:  # already checked when it was recorded
                 continue
             _check_parent(collector, code, areas, at(code, "parent"), _AREA_TREE)
+        _check_spellings(kind, areas, where, at, collector)
         return list(areas.values())
     area_index = index_of(state.areas_on(on) if on else state.areas_on(None), "area")
     units: dict[str, Entity] = {}
@@ -313,26 +315,45 @@ def _reference_rows(
             collector.add(exc.key, **exc.params, **at(code, "jurisdiction"))
             continue
         units[code] = replace(spec, jurisdiction=jurisdiction)
+    for code in units:
+        if code in where:  # else already checked when it was recorded
+            _check_parent(collector, code, units, at(code, "parent"), _UNIT_TREE)
+    _check_spellings(kind, units, where, at, collector)
+    return list(units.values())
+
+
+def _check_spellings(
+    kind: str,
+    entries: dict[str, Entity],
+    where: dict[str, Where],
+    at: Callable[..., dict[str, object]],
+    collector: Collector,
+) -> None:
+    """No name or alias of an entry given here (in ``where``) is, as the name index compares
+    them (:func:`normalize_name`), the code, name or alias of another entry of the version:
+    else a reference by it would be ambiguous. Entries already recorded were checked then, but
+    count as the others of those given now, whichever came first."""
     spelled: dict[str, set[str]] = {}
-    for code, unit in units.items():
-        for spelling in (unit.name, *unit.aliases):
+    for code, entry in entries.items():
+        for spelling in (code, entry.name, *entry.aliases):
             spelled.setdefault(normalize_name(spelling), set()).add(code)
-    for code, unit in units.items():
-        assert isinstance(unit, Unit)
-        if code not in where:  # already checked when it was recorded
+    for code, entry in entries.items():
+        if code not in where:
             continue
-        _check_parent(collector, code, units, at(code, "parent"), _UNIT_TREE)
-        for k, alias in enumerate(unit.aliases):
-            others = spelled[normalize_name(alias)] - {code}
+        given = [("name", entry.name, at(code, "name"))]
+        given += [("alias", a, at(code, "aliases", k)) for k, a in enumerate(entry.aliases)]
+        for what, spelling, located in given:
+            others = spelled[normalize_name(spelling)] - {code}
             if others:
                 collector.add(
-                    "ref.alias_clash",
-                    alias=alias,
-                    unit=code,
+                    "ref.spelling_clash",
+                    what=what,
+                    spelling=spelling,
+                    kind=kind.rstrip("s"),
+                    code=code,
                     other=", ".join(sorted(others)),
-                    **at(code, "aliases", k),
+                    **located,
                 )
-    return list(units.values())
 
 
 def _aliased(version: ListVersion, kind: str, versions: list[ListVersion]) -> ListVersion:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, Select, Table, Text, cast, func, sele
 from sqlalchemy.exc import IntegrityError
 
 from remit.errors import InputError
+from remit.files.text import refuse
 from remit.hashing import canonical_json
 from remit.registry import fields
 from remit.registry.entities import (
@@ -473,7 +474,10 @@ def transaction(
     """One write: a new revision after ``base`` (the revision it was planned on; None: any).
 
     If the registry has moved on since ``base`` — another writer came first — nothing is
-    written and :class:`InputError` says so."""
+    written and :class:`InputError` says so, as it does when the author or the note holds a
+    character they may not (:mod:`remit.files.text`)."""
+    refuse(author, "by")
+    refuse(note, "note", lines=True)
     with engine.begin() as c:
         if c.dialect.name == "postgresql":  # one writer at a time (SQLite has its own lock)
             c.exec_driver_sql("LOCK TABLE revision IN SHARE ROW EXCLUSIVE MODE")

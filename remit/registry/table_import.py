@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from remit.conditions import ConditionTextError, Named, parse_condition_text
 from remit.errors import Collector, InputError, Problem
-from remit.files.tables import blank_row, read_rows
+from remit.files.tables import blank_row, column_label, read_rows
 from remit.files.typed import load_typed, schema_problems
 from remit.legal import split_legal_bases
 from remit.registry.entities import Role
@@ -80,6 +80,7 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
     header = [_clean(h) for h in rows[header_index][1]]
     columns: dict[str, int] = {}
     collector = Collector()
+    _check_one_column_each(mapping, mapping_path, header, source, rows[header_index][0], collector)
     for name, column in mapping.columns.items():
         if _clean(column) in header:
             columns[name] = header.index(_clean(column))
@@ -155,6 +156,39 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
                         collector.extend([located])
     collector.raise_if_any()
     return out
+
+
+def _check_one_column_each(
+    mapping: MappingFile,
+    mapping_path: Path | None,
+    header: list[str],
+    source: str,
+    header_row: int,
+    collector: Collector,
+) -> None:
+    """Each field is read from a column of its own, and the header holds each column that is
+    read once: else the cells of one of them would be dropped, or read twice."""
+    fields_of: dict[str, list[str]] = {}
+    for name, column in mapping.columns.items():
+        fields_of.setdefault(_clean(column), []).append(name)
+    for column, names in fields_of.items():
+        if len(names) > 1:
+            collector.add(
+                "mapping.same_column",
+                column=column,
+                fields=", ".join(names),
+                source=str(mapping_path),
+                field=f"columns.{names[1]}",
+            )
+        positions = [i for i, heading in enumerate(header) if heading == column]
+        if len(positions) > 1:
+            collector.add(
+                "file.duplicate_column",
+                column=column,
+                columns=", ".join(column_label(i) for i in positions),
+                source=source,
+                row=header_row,
+            )
 
 
 def _refer_to_roles(text: str, assignments: list[tuple[str, Role, str]]) -> set[Role]:

@@ -94,6 +94,15 @@ def check_sequence(
     for v in versions:
         where = _loc(locate, v.version)
         if v.status is VersionStatus.draft:
+            if draft is not None:
+                problems.append(
+                    Problem.at(
+                        at(v.version, "status"),
+                        "version.second_draft",
+                        version=v.version,
+                        draft=draft.version,
+                    )
+                )
             draft = draft or v
         elif draft is not None:
             problems.append(
