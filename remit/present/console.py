@@ -14,17 +14,24 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 import click
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
+from rich.text import Text
 
 from remit.files.text import visible
 
 
 class _Terminal(Console):
-    """A console whose text segments are shown by :func:`visible` (rich's own control segments,
-    such as a progress bar's cursor moves, are left alone)."""
+    """A console whose text is shown by :func:`visible`: a string as it is made into rich text
+    (so that a table measures its cells as shown), and every text segment as it is rendered
+    (rich text made elsewhere; rich's own control segments, such as a progress bar's cursor
+    moves, are left alone)."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(visible(text), **options)
 
     def render(
         self, renderable: RenderableType, options: ConsoleOptions | None = None
