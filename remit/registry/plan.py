@@ -332,18 +332,35 @@ def _check_spellings(
     """No name or alias of an entry given here (in ``where``) is, as the name index compares
     them (:func:`normalize_name`), the code, name or alias of another entry of the version:
     else a reference by it would be ambiguous. Entries already recorded were checked then, but
-    count as the others of those given now, whichever came first."""
-    spelled: dict[str, set[str]] = {}
+    count as the others of those given now, whichever came first. A clash is reported once: at
+    the alias when an alias meets a name or a code, else at the entry given later."""
+    order = {code: i for i, code in enumerate(where)}
+    spelled: dict[str, list[tuple[str, str]]] = {}
     for code, entry in entries.items():
-        for spelling in (code, entry.name, *entry.aliases):
-            spelled.setdefault(normalize_name(spelling), set()).add(code)
+        for what, spelling in [("code", code), ("name", entry.name)] + [
+            ("alias", a) for a in entry.aliases
+        ]:
+            spelled.setdefault(normalize_name(spelling), []).append((code, what))
+
+    def blamed(code: str, what: str, other: str, other_what: str) -> bool:
+        """Is the clash of ``code``'s ``what`` with ``other``'s ``other_what`` reported here?"""
+        if other not in order or other_what == "code":
+            return True
+        if (what == "alias") != (other_what == "alias"):
+            return what == "alias"
+        return order[other] < order[code]
+
     for code, entry in entries.items():
         if code not in where:
             continue
         given = [("name", entry.name, at(code, "name"))]
         given += [("alias", a, at(code, "aliases", k)) for k, a in enumerate(entry.aliases)]
         for what, spelling, located in given:
-            others = spelled[normalize_name(spelling)] - {code}
+            others = {
+                other
+                for other, other_what in spelled[normalize_name(spelling)]
+                if other != code and blamed(code, what, other, other_what)
+            }
             if others:
                 collector.add(
                     "ref.spelling_clash",
