@@ -93,27 +93,19 @@ def check_sequence(
     previous: VersionLike | None = None
     for v in versions:
         where = _loc(locate, v.version)
-        if v.status is VersionStatus.draft:
-            if draft is not None:
-                problems.append(
-                    Problem.at(
-                        at(v.version, "status"),
-                        "version.second_draft",
-                        version=v.version,
-                        draft=draft.version,
-                    )
-                )
-            draft = draft or v
-        elif draft is not None:
+        if draft is not None:  # one draft at most, and it is the newest version
+            second = v.status is VersionStatus.draft
             problems.append(
                 Problem.at(
-                    _loc(locate, draft.version),
-                    "version.draft_not_last",
+                    at(v.version, "status") if second else _loc(locate, draft.version),
+                    "version.second_draft" if second else "version.draft_not_last",
                     version=draft.version,
                     later=v.version,
                     status=v.status.value,
                 )
             )
+        elif v.status is VersionStatus.draft:
+            draft = v
         if v.status is VersionStatus.withdrawn and v.effective_from is None:
             continue
         if v.status is not VersionStatus.draft and v.effective_from is None:
