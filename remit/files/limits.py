@@ -1,0 +1,99 @@
+"""The bounds on what remit reads, so that a hostile or broken file is refused quickly (exit 2,
+the file and the limit named) instead of exhausting memory or time.
+
+Each limit has a default and a reason, and can be changed by an environment variable
+``REMIT_MAX_<NAME>`` (a whole number), read each time the limit is used. docs/registry.md
+("Limits") has the table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from remit.errors import InputError
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One bound: its name (``REMIT_MAX_<name>``), default and why it is there."""
+
+    name: str
+    default: int
+    reason: str
+
+    @property
+    def env(self) -> str:
+        return f"REMIT_MAX_{self.name}"
+
+    def value(self) -> int:
+        """The bound in force: ``$REMIT_MAX_<name>`` when set, else the default."""
+        text = os.environ.get(self.env, "").strip().replace("_", "")
+        if not text:
+            return self.default
+        if not text.isdigit() or int(text) < 1:
+            raise InputError.one("limit.bad_env", env=self.env, value=text, default=self.default)
+        return int(text)
+
+
+FILE_BYTES = Limit(
+    "FILE_BYTES",
+    100_000_000,
+    "a YAML, JSON or CSV file is read whole into memory; the largest real list is under 5 MB",
+)
+YAML_NODES = Limit(
+    "YAML_NODES",
+    1_000_000,
+    "YAML aliases can repeat a part many times over (a 500-byte 'billion laughs' expands to 10⁹ "
+    "values); the sample district's largest file has under 20,000",
+)
+YAML_DEPTH = Limit(
+    "YAML_DEPTH",
+    64,
+    "registry files nest at most 6 levels; a deeper document is a mistake or an attack",
+)
+JSON_DEPTH = Limit(
+    "JSON_DEPTH",
+    64,
+    "an event nests at most 3 levels (attributes); deep nesting exhausts the parser's stack",
+)
+JSON_LINE_BYTES = Limit(
+    "JSON_LINE_BYTES",
+    1_000_000,
+    "one event of a JSON Lines file is under 2 KB; a longer line is refused on its own",
+)
+CSV_CELL_CHARS = Limit(
+    "CSV_CELL_CHARS",
+    1_000_000,
+    "a cell holds a name, a condition or a legal basis: a few KB at most",
+)
+XLSX_BYTES = Limit(
+    "XLSX_BYTES",
+    300_000_000,
+    "the uncompressed XML of a workbook is parsed in memory; 1,000,000 rows of 12 short cells "
+    "is about 250 MB",
+)
+XLSX_RATIO = Limit(
+    "XLSX_RATIO",
+    200,
+    "spreadsheet XML compresses 5 to 30 times; far more is a decompression bomb",
+)
+XLSX_CELLS = Limit(
+    "XLSX_CELLS",
+    20_000_000,
+    "a sheet's declared or read size, in cells; the largest real table has under 100,000",
+)
+
+
+ALL = (
+    FILE_BYTES,
+    YAML_NODES,
+    YAML_DEPTH,
+    JSON_DEPTH,
+    JSON_LINE_BYTES,
+    CSV_CELL_CHARS,
+    XLSX_BYTES,
+    XLSX_RATIO,
+    XLSX_CELLS,
+)
+"""Every limit, in the order docs/registry.md lists them."""
