@@ -75,8 +75,9 @@ XLSX_BYTES = Limit(
 )
 XLSX_RATIO = Limit(
     "XLSX_RATIO",
-    200,
-    "spreadsheet XML compresses 5 to 30 times; far more is a decompression bomb",
+    100,
+    "spreadsheet XML compresses 5 to 30 times; far more is a decompression bomb (checked for "
+    "parts over 10 MB unpacked)",
 )
 XLSX_CELLS = Limit(
     "XLSX_CELLS",
