@@ -25,6 +25,8 @@ from pydantic import (
 
 from remit.errors import Collector, InputError, Problem
 from remit.events.model import EventIn
+from remit.files import limits
+from remit.files.limits import json_too_deep
 from remit.files.names import normalize_name
 from remit.files.tables import TABLE_SUFFIXES, blank_row, read_rows
 from remit.files.typed import json_detail, schema_problems
@@ -113,8 +115,15 @@ def _json_events(path: Path) -> Iterator[Located]:
     text = read_text(path)
     if not text.strip():
         raise InputError.one("event.empty", source=source)
+    limit = limits.JSON_DEPTH.value()
     try:
+        if json_too_deep(text, limit):
+            raise RecursionError
         data = json.loads(text)
+    except RecursionError:
+        raise InputError.one(
+            "limit.json_depth", source=source, limit=limit, env=limits.JSON_DEPTH.env
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError.one(
             "event.bad_json",
@@ -166,7 +175,12 @@ def parse_json_model(
     An undecodable line raises :class:`InputError`, as a problem of the whole file.
 
     UTF-8 JSON is parsed by pydantic at once (about twice as fast); any other line is decoded
-    and parsed apart, to say what is wrong with it."""
+    and parsed apart, to say what is wrong with it. A line nested deeper than
+    :data:`~remit.files.limits.JSON_DEPTH` is refused before it is parsed."""
+    limit = limits.JSON_DEPTH.value()
+    if json_too_deep(line, limit):
+        params = {"limit": limit, "env": limits.JSON_DEPTH.env}
+        return [Problem("limit.json_depth", params, source=source, line=number)]
     try:
         return model.model_validate_json(line)
     except ValidationError as exc:
@@ -268,8 +282,16 @@ def _table_event(
         if column.attribute is not None:
             data.setdefault("attributes", {})[column.attribute] = text
         elif column.field == "attributes":
+            limit = limits.JSON_DEPTH.value()
             try:
+                if json_too_deep(text, limit):
+                    raise RecursionError
                 data["attributes"] = json.loads(text)
+            except RecursionError:
+                params = {"limit": limit, "env": limits.JSON_DEPTH.env}
+                problems.append(
+                    Problem("limit.json_depth", params, source=source, row=number, field="attributes")
+                )
             except json.JSONDecodeError as exc:
                 params = {"detail": json_detail(exc), "column": exc.colno}
                 problems.append(

@@ -224,7 +224,7 @@ class _Replayer:
             router, day = stamp
             event = EventIn.model_validate_json(line[event_at + len(_EVENT) : -1])
             new = router.route(event, as_of=day)
-        except (ValueError, KeyError, TypeError, InputError, EngineError):
+        except (ValueError, KeyError, TypeError, RecursionError, InputError, EngineError):
             return None  # the slow path says what is wrong
         # the bytes model_dump_json() would decode: no copy to text and back
         return new if _SERIALIZER.to_json(new) == line else None
