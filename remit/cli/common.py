@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from remit.deadlines import WorkingHours
 from remit.errors import InputError
@@ -157,6 +157,17 @@ class RemitGroup(click.Group):
                 soft_wrap=True,
             )
             sys.exit(2)
+        except DatabaseError as exc:
+            from remit.registry.db import not_a_database
+
+            if not not_a_database(exc) or os.environ.get("REMIT_DEBUG"):
+                _internal_error(exc)
+            console(stderr=True).print(
+                t("db.not_a_registry", url=ctx.meta.get("remit.url", "?"), detail=str(exc.orig)),
+                markup=False,
+                soft_wrap=True,
+            )
+            sys.exit(2)
         except BrokenPipeError:  # output piped into `head` and the like
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
@@ -167,14 +178,19 @@ class RemitGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
-            if os.environ.get("REMIT_DEBUG"):
-                raise
-            console(stderr=True).print(
-                t("error.internal", error=f"{type(exc).__name__}: {exc}"),
-                markup=False,
-                soft_wrap=True,
-            )
-            sys.exit(1)
+            _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> None:
+    """A bug in remit: said so, with how to see the traceback (which REMIT_DEBUG=1 shows)."""
+    if os.environ.get("REMIT_DEBUG"):
+        raise exc
+    console(stderr=True).print(
+        t("error.internal", error=f"{type(exc).__name__}: {exc}"),
+        markup=False,
+        soft_wrap=True,
+    )
+    sys.exit(1)
 
 
 def _usage_error(exc: click.UsageError) -> None:
