@@ -16,6 +16,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from remit.deadlines import WorkingHours
 from remit.errors import InputError
+from remit.files.writing import check_writable, write_text
 from remit.i18n import LANGS, Lang, current_lang, default_lang, t
 from remit.present.console import console, echo
 from remit.present.formats import formats, output_format
@@ -276,16 +277,6 @@ HOURS_OPTION = click.option(
 )
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file: never a half-written report."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def output_option(help: str, required: bool = False) -> Callable[[F], F]:
     """``-o/--output FILE``: where a command writes (its suffix names the format)."""
     return click.option(
@@ -299,10 +290,8 @@ def report_format(fmt: str | None, output: Path | None, writes: Sequence[str]) -
     fmt = output_format(fmt, output, writes, "text")
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx needs -o FILE")
-    if output is not None and not output.parent.is_dir():
-        raise InputError.one("file.no_directory", source=str(output), directory=str(output.parent))
-    if output is not None and output.is_dir():
-        raise InputError.one("file.is_directory", source=str(output))
+    if output is not None:
+        check_writable(output)
     return fmt
 
 
@@ -331,7 +320,7 @@ def write_report(
         if output is None:
             echo(text, nl=False)
             return
-        atomic_write(output, text)
+        write_text(output, text)
     echo(t("check.wrote", path=output))
 
 

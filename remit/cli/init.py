@@ -15,5 +15,8 @@ from remit.registry import Registry
 @common
 def init(db_url: str | None, force: bool) -> None:
     """Create an empty registry."""
+    from remit.registry.db import resolve_url
+
+    click.get_current_context().meta["remit.url"] = resolve_url(db_url)  # for its errors
     registry = Registry.create(db_url, force=force)
     echo(t("label.initialised", url=registry.url))

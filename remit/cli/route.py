@@ -23,6 +23,7 @@ from remit.cli.common import (
     progress_bar,
 )
 from remit.errors import InputError, Problem
+from remit.files.writing import check_writable, output_file
 from remit.hashing import canonical_json
 from remit.i18n import t
 from remit.present.console import console, echo
@@ -190,12 +191,12 @@ def route_batch(
     load_rules(rules_dir)  # likewise for bad rules
     read_events(events)  # and for a missing, empty or unreadable events file: before -o is opened
     for path in (output, rejects):
-        if path is not None and not path.parent.is_dir():
-            raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
+        if path is not None:
+            check_writable(path)
     progress = progress_bar()
-    with (
-        output.open("w", encoding="utf-8") as out,
-        (rejects or Path(os.devnull)).open("w", encoding="utf-8") as bad,
+    with (  # each file is written whole or not at all
+        output_file(output) as out,
+        output_file(rejects or Path(os.devnull)) as bad,
         progress,
     ):
         task = progress.add_task(str(events), total=None)

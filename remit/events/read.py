@@ -290,7 +290,9 @@ def _table_event(
             except RecursionError:
                 params = {"limit": limit, "env": limits.JSON_DEPTH.env}
                 problems.append(
-                    Problem("limit.json_depth", params, source=source, row=number, field="attributes")
+                    Problem(
+                        "limit.json_depth", params, source=source, row=number, field="attributes"
+                    )
                 )
             except json.JSONDecodeError as exc:
                 params = {"detail": json_detail(exc), "column": exc.colno}
