@@ -28,6 +28,14 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 Int = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
 """A whole number a file may give (its own bounds, if any, narrow this range)."""
 
+LARGEST = 1e12
+"""The largest amount a file may give (a yearly budget in yuan, a volume of cases, hours): far
+above any real one, and small enough that the gates' sums and products of a few stay finite
+(1e308 is finite, and times ten is infinite)."""
+
+Amount = Annotated[float, Field(ge=-LARGEST, le=LARGEST)]
+"""A number a file may give (its own bounds, if any, narrow this range)."""
+
 
 class Model(BaseModel):
     """A pydantic model that refuses unknown fields and numbers that are not finite."""

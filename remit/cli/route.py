@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from remit.cli.common import (
     DATE,
@@ -23,6 +25,7 @@ from remit.cli.common import (
     progress_bar,
 )
 from remit.errors import InputError, Problem
+from remit.files.typed import schema_problems
 from remit.files.writing import check_writable, output_file
 from remit.hashing import canonical_json
 from remit.i18n import t
@@ -121,8 +124,13 @@ def route(
             "owner": owner,
             "repeat_count": repeat_count,
         }
-        event = EventIn(id=_event_id(fields), source="cli", **fields)
         where = {"source": t("route.from_options")}
+        try:
+            event = EventIn(id=_event_id(fields), source="cli", **fields)
+        except ValidationError as exc:  # a --matter with a control character, a --repeat of -1
+            raise InputError(
+                schema_problems(exc, str(where["source"]), "event", field_names=_option_name)
+            ) from None
     decision = router.route(event, where)
     if fmt == "json":
         click.echo(decision.model_dump_json(indent=2))
@@ -130,6 +138,18 @@ def route(
     out = console()
     for line in decision_lines(decision):
         out.print(line, markup=False)
+
+
+_OPTIONS = {"repeat_count": "--repeat", "attributes": "--attr", "reported_at": "--reported-at"}
+
+
+def _option_name(loc: Sequence[str | int]) -> str:
+    """The option that gave the field at ``loc``: ``--repeat``, ``--attr 地点类型``."""
+    if not loc:
+        return ""
+    head = str(loc[0])
+    option = _OPTIONS.get(head, f"--{head}")
+    return " ".join([option, *map(str, loc[1:])])
 
 
 def _event_id(fields: dict[str, Any]) -> str:

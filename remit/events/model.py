@@ -40,7 +40,15 @@ def _no_bare_number(value: object) -> object:
     return value
 
 
+LATEST_YEAR = 8999
+"""The last year a time may be reported in: its deadline (a time limit is at most ten years,
+:data:`remit.timelimit.LONGEST`, counted on a calendar at most a century on) stays within the
+year 9999, the last a date can hold."""
+
+
 def _local(value: dt.datetime) -> dt.datetime:
+    if value.year > LATEST_YEAR:
+        raise MessageError("event.time_too_late", year=LATEST_YEAR + 1)
     if value.tzinfo is None:
         return value.replace(tzinfo=LOCAL_ZONE)
     try:

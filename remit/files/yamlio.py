@@ -55,16 +55,16 @@ _BOMS = {
 
 
 def wide_encoding(data: bytes) -> str | None:
-    """The UTF-16 or UTF-32 encoding ``data`` looks written in (by its BOM, else by the NUL
-    bytes that such text of mostly ASCII holds), or None. Neither is read: the message says to
-    save the file as UTF-8 or GB18030."""
-    for bom, name in _BOMS.items():
-        if data.startswith(bom):
-            return name
+    """The UTF-16 or UTF-32 encoding ``data`` looks written in, by the NUL bytes that such
+    text holds (its keys, codes and line breaks are ASCII), named by its BOM if it has one; or
+    None. Neither is read: the message says to save the file as UTF-8 or GB18030."""
     sample = data[:4096]
     nuls = sample.count(0)
     if len(sample) < 2 or nuls * 5 < len(sample):  # under 20% NUL: not a wide encoding
         return None
+    for bom, name in _BOMS.items():
+        if data.startswith(bom):
+            return name
     endian = "big-endian" if sample[0] == 0 else "little-endian"
     return f"UTF-{32 if nuls * 5 > len(sample) * 3 else 16} ({endian})"
 
