@@ -140,6 +140,13 @@ def route(
         out.print(line, markup=False)
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Do ``a`` and ``b`` name one file (which need not exist yet)?"""
+    if a.exists() and b.exists():
+        return a.samefile(b)
+    return a.resolve() == b.resolve()
+
+
 _OPTIONS = {"repeat_count": "--repeat", "attributes": "--attr", "reported_at": "--reported-at"}
 
 
@@ -213,6 +220,10 @@ def route_batch(
     for path in (output, rejects):
         if path is not None:
             check_writable(path)
+            if _same_file(path, events):
+                raise InputError.one("arg.same_file", source=str(path), events=str(events))
+    if rejects is not None and _same_file(rejects, output):
+        raise InputError.one("arg.same_file", source=str(rejects), events=str(output))
     progress = progress_bar()
     with (  # each file is written whole or not at all
         output_file(output) as out,

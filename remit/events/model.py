@@ -40,15 +40,18 @@ def _no_bare_number(value: object) -> object:
     return value
 
 
-LATEST_YEAR = 8999
-"""The last year a time may be reported in: its deadline (a time limit is at most ten years,
-:data:`remit.timelimit.LONGEST`, counted on a calendar at most a century on) stays within the
-year 9999, the last a date can hold."""
+EARLIEST_YEAR, LATEST_YEAR = 1900, 8999
+"""The years a time may be reported in (or a registry read as of): before 1900 is a typing
+mistake (and the year 1 in Shanghai is the year 0 in UTC, which no date holds); after 8999 a
+deadline (a time limit is at most ten years, :data:`remit.timelimit.LONGEST`, counted on a
+calendar at most a century on) could pass the year 9999, the last a date can hold."""
 
 
 def _local(value: dt.datetime) -> dt.datetime:
     if value.year > LATEST_YEAR:
         raise MessageError("event.time_too_late", year=LATEST_YEAR + 1)
+    if value.year < EARLIEST_YEAR:
+        raise MessageError("event.time_too_early", year=EARLIEST_YEAR)
     if value.tzinfo is None:
         return value.replace(tzinfo=LOCAL_ZONE)
     try:

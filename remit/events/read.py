@@ -30,7 +30,7 @@ from remit.files.limits import json_too_deep
 from remit.files.names import normalize_name
 from remit.files.tables import TABLE_SUFFIXES, blank_row, read_rows
 from remit.files.typed import json_detail, schema_problems
-from remit.files.yamlio import decode, read_text
+from remit.files.yamlio import decode, read_text, wide_encoding
 
 # ---------------------------------------------------------------------------------------------
 # resolution
@@ -85,6 +85,10 @@ def read_events(path: Path) -> Iterator[Located]:
         )
     if path.stat().st_size == 0:
         raise InputError.one("event.empty", source=source)
+    with path.open("rb") as handle:
+        wide = wide_encoding(handle.read(4096))
+    if wide is not None:
+        raise InputError.one("file.wide_encoding", source=source, encoding=wide)
     if suffix == ".json":
         return _json_events(path)
     if suffix in TABLE_SUFFIXES:
