@@ -125,8 +125,12 @@ def _items(path: Path) -> Iterator[Item]:
     if path.suffix.lower() in {".jsonl", ".ndjson"}:
         read_events(path)  # checks the file at once: missing, empty, unsupported
         source = str(path)
+        seen = False
         for number, line in json_lines(path):
+            seen = True
             yield {"source": source, "line": number}, line
+        if not seen:  # blank lines only
+            raise InputError.one("event.empty", source=source)
         return
     yield from read_events(path)
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from remit.files.yamlio import wide_encoding
 from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
 from remit.events.model import EventIn
@@ -385,6 +386,10 @@ def check_decisions_file(path: Path) -> None:
         raise InputError.one(
             "file.unsupported", source=source, suffix=path.suffix, expected=".jsonl, .ndjson"
         )
+    with path.open("rb") as handle:
+        wide = wide_encoding(handle.read(4096))
+    if wide is not None:
+        raise InputError.one("file.wide_encoding", source=source, encoding=wide)
     if next(json_lines(path), None) is None:
         raise InputError.one("replay.no_decisions", source=source)
 
