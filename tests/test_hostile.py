@@ -26,7 +26,7 @@ import pytest
 
 from remit import Registry
 from remit.files import limits
-from tests.factories import ROOT, Cli, sqlite_path, write
+from tests.factories import ROOT, Cli, write
 
 DATA = ROOT / "data"
 EVENTS = DATA / "events" / "huangpu-2026.jsonl"

@@ -159,9 +159,7 @@ class RemitGroup(click.Group):
             )
             sys.exit(2)
         except DatabaseError as exc:
-            from remit.registry.db import not_a_database
-
-            if not not_a_database(exc) or os.environ.get("REMIT_DEBUG"):
+            if not Registry.not_a_database(exc) or os.environ.get("REMIT_DEBUG"):
                 _internal_error(exc)
             console(stderr=True).print(
                 t("db.not_a_registry", url=ctx.meta.get("remit.url", "?"), detail=str(exc.orig)),

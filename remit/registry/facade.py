@@ -117,6 +117,9 @@ class Registry:
         db.create(registry.engine, registry.url, force=force)
         return registry
 
+    resolve_url = staticmethod(db.resolve_url)
+    not_a_database = staticmethod(db.not_a_database)
+
     def close(self) -> None:
         self.engine.dispose()
 

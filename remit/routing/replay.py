@@ -40,11 +40,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from remit.files.yamlio import wide_encoding
 from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
 from remit.events.model import EventIn
 from remit.events.read import parse_json_model
+from remit.files.yamlio import wide_encoding
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.registry.facade import KnownAt
