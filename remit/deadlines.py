@@ -46,6 +46,13 @@ class WorkingHours:
             previous = end
         if not self.periods:
             raise ValueError("at least one working period is needed")
+        minutes = sum(
+            (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+            for start, end in self.periods
+        )
+        if minutes < 60:
+            # the longest time limit, 20,000 工作时, must end within the century counted
+            raise ValueError(f"the working periods give {minutes} minutes a day; at least 60")
 
     @classmethod
     def parse(cls, text: str, timezone: str = "Asia/Shanghai") -> WorkingHours:

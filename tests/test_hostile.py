@@ -743,6 +743,29 @@ def _(tmp: Path) -> Sequence[object]:
     return (*ROUTE, "--working-hours", "17:00-09:00")
 
 
+@hostile("route-working-hours-one-minute-a-day", "'--working-hours'", "at least 60")
+def _(tmp: Path) -> Sequence[object]:
+    return (*ROUTE, "--working-hours", "09:00-09:01")
+
+
+@hostile("route-event-file-integer-of-5000-digits", "big.json", "more than 4300 digits")
+def _(tmp: Path) -> Sequence[object]:
+    return (
+        "route",
+        put(tmp, "big.json", json.dumps(an_event())[:-1] + ', "repeat_count": ' + "9" * 5000 + "}"),
+    )
+
+
+@hostile("batch-json-file-integer-of-5000-digits", "big.json", "more than 4300 digits")
+def _(tmp: Path) -> Sequence[object]:
+    return batch(put(tmp, "big.json", "[" + "9" * 5000 + "]"), tmp)
+
+
+@hostile("route-event-file-not-an-object", "list.json")
+def _(tmp: Path) -> Sequence[object]:
+    return ("route", put(tmp, "list.json", "42"))
+
+
 @hostile("route-attr-without-equals", "--attr", "expected NAME=VALUE")
 def _(tmp: Path) -> Sequence[object]:
     return (*ROUTE, "--attr", "x")
@@ -1347,6 +1370,11 @@ def test_the_corpus_is_broad() -> None:
         ),
         pytest.param(an_event(id="many", repeat_count=2**70), "2147483647", id="repeat-2**70"),
         pytest.param("\x00\x01\xff{", "", id="binary"),
+        pytest.param(
+            json.dumps(an_event(id="big"))[:-1] + ', "repeat_count": ' + "9" * 5000 + "}",
+            "more than 4300 digits",
+            id="integer-of-5000-digits",
+        ),
     ],
 )
 def test_one_bad_line_of_a_batch_is_rejected_and_the_batch_goes_on(

@@ -136,6 +136,8 @@ def _json_events(path: Path) -> Iterator[Located]:
             detail=json_detail(exc),
             column=exc.colno,
         ) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InputError.one("event.json_number", source=source) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -199,6 +201,8 @@ def parse_json_model(
     except json.JSONDecodeError as exc:
         params = {"detail": json_detail(exc), "column": exc.colno}
         return [Problem("event.bad_json", params, source=source, line=number)]
+    except ValueError:  # an integer of more than 4,300 digits
+        return [Problem("event.json_number", source=source, line=number)]
     return _parsed(data, source, model, kind, line=number)
 
 
@@ -302,6 +306,10 @@ def _table_event(
                 params = {"detail": json_detail(exc), "column": exc.colno}
                 problems.append(
                     Problem("event.bad_json", params, source=source, row=number, field="attributes")
+                )
+            except ValueError:  # an integer of more than 4,300 digits
+                problems.append(
+                    Problem("event.json_number", source=source, row=number, field="attributes")
                 )
         elif column.field == "areas":
             data["areas"] = [a for a in _AREA_SEPARATORS.split(text) if a]
