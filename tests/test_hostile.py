@@ -1481,3 +1481,17 @@ def test_the_sample_data_is_well_within_the_limits() -> None:
         load_yaml(path)
     for line in EVENTS.read_bytes().splitlines():
         assert not limits.json_too_deep(line, 8)
+
+
+def test_a_file_name_that_is_not_utf8_is_kept_in_the_rejects(
+    cli: Cli, sample_url: str, tmp_path: Path
+) -> None:
+    name = os.fsdecode(b"events-\xff.jsonl")  # "events-\udcff.jsonl"
+    events = put(tmp_path, name, jsonl(an_event(id="1"), "{}"))
+    rejects = tmp_path / "rejects.jsonl"
+    result = cli(
+        "route-batch", events, "-o", tmp_path / "o.jsonl", "--rejects", rejects, db=sample_url
+    )
+    assert result.exit_code == 0, result.output
+    [reject] = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+    assert reject["where"] == {"source": str(events), "line": 2}

@@ -107,9 +107,14 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str]]:
 
 
 def _reject(where: dict[str, object], reasons: list[str], event_id: str | None = None) -> str:
-    return json.dumps(
-        {"where": where, "event_id": event_id, "reasons": reasons}, ensure_ascii=False
-    )
+    data = {"where": where, "event_id": event_id, "reasons": reasons}
+    line = json.dumps(data, ensure_ascii=False)
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a file name that is not UTF-8: its bytes as escapes
+            return json.dumps(data)
+    return line
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, bytes]]:
