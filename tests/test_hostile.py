@@ -1108,6 +1108,16 @@ def _(tmp: Path) -> Sequence[object]:
     return ("admit", "check", REQUEST, "--config", config)
 
 
+@hostile("admit-100000-receiving-units", "many.yaml, line", "receiving.units", "at most 1000 items")
+def _(tmp: Path) -> Sequence[object]:
+    units = "receiving:\n  units: [" + ", ".join(["南京东路街道办事处"] * 100_000) + "]\n"
+    request = REQUEST.read_text(encoding="utf-8")
+    start = request.index("receiving:")
+    end = request.index("role:")
+    many = put(tmp, "many.yaml", request[:start] + units + request[end:])
+    return ("admit", "check", many, "--config", GATE_CONFIG)
+
+
 @hostile("admit-request-billion-laughs", "req.yaml", "expands to more than")
 def _(tmp: Path) -> Sequence[object]:
     return (
@@ -1371,6 +1381,16 @@ def test_the_corpus_is_broad() -> None:
         pytest.param(an_event(id="many", repeat_count=2**70), "2147483647", id="repeat-2**70"),
         pytest.param("\x00\x01\xff{", "", id="binary"),
         pytest.param(
+            an_event(id="wide", areas=["310101018001"] * 100_000),
+            "at most 100 items",
+            id="100000-areas",
+        ),
+        pytest.param(
+            an_event(id="attrs", attributes={f"k{i}": i for i in range(100_000)}),
+            "at most 100 items",
+            id="100000-attributes",
+        ),
+        pytest.param(
             json.dumps(an_event(id="big"))[:-1] + ', "repeat_count": ' + "9" * 5000 + "}",
             "more than 4300 digits",
             id="integer-of-5000-digits",
@@ -1390,6 +1410,7 @@ def test_one_bad_line_of_a_batch_is_rejected_and_the_batch_goes_on(
     assert reject["where"] == {"source": str(events), "line": 2}
     assert reject["reasons"][0].startswith(f"{events}, line 2")
     assert reason in " ".join(reject["reasons"])
+    assert len(rejects.read_bytes()) < 2000  # a value is shown abridged, not repeated whole
 
 
 def test_a_deep_attributes_cell_of_a_table_rejects_that_row(

@@ -22,7 +22,9 @@ class Receiving(Model):
     """Who receives the task: named street units, or every street unit of an area."""
 
     units: list[Line] = Field(
-        default_factory=list, description="street units (code, name or alias)"
+        default_factory=list,
+        max_length=1000,  # Shanghai has some 220 streets and towns; each name is looked up
+        description="street units (code, name or alias)",
     )
     area: Line | None = Field(
         None, description="an area (code, name or alias): every street unit within it"

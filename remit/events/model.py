@@ -77,6 +77,7 @@ class EventIn(Model):
     )
     areas: list[Text] = Field(
         default_factory=list,
+        max_length=100,  # each is looked up by name; a road crosses a few streets
         description="further areas the event spans, e.g. a road across two streets",
     )
     reported_at: ReportedAt = Field(
@@ -85,6 +86,7 @@ class EventIn(Model):
     source: Text | None = Field(None, description="where it came from: 12345, grid, sensor …")
     attributes: dict[str, Any] = Field(
         default_factory=dict,
+        max_length=100,  # each is checked against the matter's few declared attributes
         description="attribute → value, as the matter declares them (name or label; value code or label)",
     )
     owner: Text | None = Field(
