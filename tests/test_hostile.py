@@ -1012,6 +1012,46 @@ def _(tmp: Path) -> Sequence[object]:
     return ("replay", decisions, "--format", "md", "-o", "/dev/full")
 
 
+LONG = "x" * 300  # a file name longer than the system takes (255 bytes)
+
+
+@hostile("export-name-too-long", "File name too long")
+def _(tmp: Path) -> Sequence[object]:
+    return ("registry", "export", "HP-JZ-JB", "-o", tmp / f"{LONG}.csv")
+
+
+@hostile("export-into-a-symlink-loop", "loop/list.csv")
+def _(tmp: Path) -> Sequence[object]:
+    (tmp / "loop").symlink_to(tmp / "loop2")
+    (tmp / "loop2").symlink_to(tmp / "loop")
+    return ("registry", "export", "HP-JZ-JB", "-o", tmp / "loop" / "list.csv")
+
+
+@hostile("batch-events-name-too-long", "File name too long")
+def _(tmp: Path) -> Sequence[object]:
+    return batch(tmp / f"{LONG}.jsonl", tmp)
+
+
+@hostile("route-event-name-too-long", "File name too long")
+def _(tmp: Path) -> Sequence[object]:
+    return ("route", tmp / f"{LONG}.json")
+
+
+@hostile("replay-decisions-name-too-long", "File name too long")
+def _(tmp: Path) -> Sequence[object]:
+    return ("replay", tmp / f"{LONG}.jsonl")
+
+
+@hostile("check-config-name-too-long", "File name too long")
+def _(tmp: Path) -> Sequence[object]:
+    return ("check", "--config", tmp / f"{LONG}.yaml")
+
+
+@hostile("check-output-name-too-long", "File name too long")
+def _(tmp: Path) -> Sequence[object]:
+    return ("check", "--format", "md", "-o", tmp / f"{LONG}.md")
+
+
 # --- admission requests and the gate's settings ---
 
 

@@ -170,6 +170,17 @@ class RemitGroup(click.Group):
         except BrokenPipeError:  # output piped into `head` and the like
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except OSError as exc:
+            # the system refused a file the user named (a name too long, a symlink loop, no
+            # permission, a full disk) where no reader or writer said so in its own words
+            if exc.filename is None or os.environ.get("REMIT_DEBUG"):
+                _internal_error(exc)
+            console(stderr=True).print(
+                t("file.refused", path=os.fsdecode(exc.filename), detail=exc.strerror or exc),
+                markup=False,
+                soft_wrap=True,
+            )
+            sys.exit(2)
         except click.UsageError as exc:
             if current_lang.get() != "zh":
                 raise  # click says it in English

@@ -138,7 +138,7 @@ def abridged(value: object) -> object:
 
 def _detail(error: Any) -> SchemaDetail:
     english = error["msg"].removeprefix("Value error, ")
-    got = ...
+    got: object = ...
     if error["type"] not in {"value_error", "assertion_error"}:
         got = abridged(error.get("input"))
         english += f" (got {got!r})"

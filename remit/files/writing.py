@@ -22,11 +22,15 @@ from remit.errors import InputError
 
 
 def check_writable(path: Path) -> None:
-    """Refuse ``path`` as a file to write: a directory, or in a directory that does not exist."""
-    if path.is_dir():
-        raise InputError.one("file.is_directory", source=str(path))
-    if not path.parent.is_dir():
-        raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
+    """Refuse ``path`` as a file to write: a directory, or in a directory that does not exist,
+    or a name the system refuses (too long, a symlink loop)."""
+    try:
+        if path.is_dir():
+            raise InputError.one("file.is_directory", source=str(path))
+        if not path.parent.is_dir():
+            raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
 
 
 def cannot_write(path: Path, exc: OSError) -> InputError:
@@ -101,7 +105,8 @@ def _output_file(
         except OSError as exc:  # opening or closing (a buffered write fails only then)
             raise cannot_write(path, exc) from None
         return
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    # the name cut so that the temporary one is not too long where the name given is not
+    tmp = path.with_name(f".{path.name[:100]}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         try:
             # os.open applies the umask, as an ordinary open would (tempfile would make it 0600)
