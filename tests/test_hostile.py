@@ -425,6 +425,20 @@ def _(tmp: Path) -> Sequence[object]:
     return ("registry", "import", put(tmp, "ok.yaml", "file: units\nunits: []\n"))
 
 
+@importing("yaml-name-too-long", "File name too long")
+def _(tmp: Path) -> Sequence[object]:
+    return ("registry", "import", tmp / f"{'y' * 300}.yaml")
+
+
+@importing("yaml-integer-of-5000-digits", "digits.yaml, line 2", "more than 4000 digits")
+def _(tmp: Path) -> Sequence[object]:
+    return (
+        "registry",
+        "import",
+        put(tmp, "digits.yaml", "file: units\nunits: [" + "9" * 5000 + "]\n"),
+    )
+
+
 # --- tables (CSV, XLSX) imported as a list's draft (the database matters) ---
 
 
