@@ -1570,3 +1570,26 @@ def test_a_file_name_that_is_not_utf8_is_kept_in_the_rejects(
     assert result.exit_code == 0, result.output
     [reject] = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
     assert reject["where"] == {"source": str(events), "line": 2}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("registry", "lists"), ("registry", "show", "HP-JZ-JB", "--format", "json")],
+    ids=["table", "json"],
+)
+def test_standard_output_on_a_full_disk(args: tuple[str, ...], sample_url: str) -> None:
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "remit", *args, "--db", sample_url, "--lang", "en"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "cannot write the standard output: No space left on device; its output is incomplete\n"
+    )

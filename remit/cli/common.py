@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -173,6 +174,13 @@ class RemitGroup(click.Group):
         except OSError as exc:
             # the system refused a file the user named (a name too long, a symlink loop, no
             # permission, a full disk) where no reader or writer said so in its own words
+            if exc.filename is None and exc.errno in _FULL and not os.environ.get("REMIT_DEBUG"):
+                # no file named: standard output (the files named are written by files.writing)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                console(stderr=True).print(
+                    t("file.stdout_full", detail=exc.strerror or exc), markup=False, soft_wrap=True
+                )
+                sys.exit(2)
             if exc.filename is None or os.environ.get("REMIT_DEBUG"):
                 _internal_error(exc)
             console(stderr=True).print(
@@ -189,6 +197,10 @@ class RemitGroup(click.Group):
             raise
         except Exception as exc:
             _internal_error(exc)
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+"""What writing standard output may fail with: the disk or the quota is full, an I/O error."""
 
 
 def _internal_error(exc: Exception) -> None:
