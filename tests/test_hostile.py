@@ -1583,7 +1583,16 @@ def test_standard_output_on_a_full_disk(args: tuple[str, ...], sample_url: str) 
 
     with open("/dev/full", "w") as full:
         done = subprocess.run(
-            [sys.executable, "-m", "remit", *args, "--db", sample_url, "--lang", "en"],
+            [
+                sys.executable,
+                "-c",
+                "from remit.cli import main; main()",
+                *args,
+                "--db",
+                sample_url,
+                "--lang",
+                "en",
+            ],
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
