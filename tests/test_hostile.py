@@ -1467,6 +1467,35 @@ def test_one_bad_line_of_a_batch_is_rejected_and_the_batch_goes_on(
     assert len(rejects.read_bytes()) < 2000  # a value is shown abridged, not repeated whole
 
 
+def test_an_overlong_line_of_a_batch_is_rejected_unread(
+    cli: Cli, sample_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REMIT_MAX_JSON_LINE_BYTES", "100000")
+    long_one = json.dumps(an_event(id="y" * 300_000))
+    events = put(tmp_path, "events.jsonl", jsonl(an_event(id="1"), long_one, an_event(id="3")))
+    out, rejects = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl"
+    for workers in ("1", "2"):
+        result = cli(
+            "route-batch",
+            events,
+            "-o",
+            out,
+            "--rejects",
+            rejects,
+            "--workers",
+            workers,
+            db=sample_url,
+        )
+        assert result.exit_code == 0, result.output
+        decided = [json.loads(line)["event"]["id"] for line in out.read_text("utf-8").splitlines()]
+        assert decided == ["1", "3"]
+        [reject] = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+        assert reject["reasons"] == [
+            f"{events}, line 2: the line is {len(long_one) + 1} bytes, longer than 100000; an event "
+            "is under 1 KB, a decision a few KB (raise REMIT_MAX_JSON_LINE_BYTES if needed)"
+        ]
+
+
 def test_a_deep_attributes_cell_of_a_table_rejects_that_row(
     cli: Cli, sample_url: str, tmp_path: Path
 ) -> None:

@@ -153,10 +153,9 @@ def _jsonl_events(path: Path) -> Iterator[Located]:
     source = str(path)
     seen = False
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, 1):
-            if raw.strip():
-                seen = True
-                yield parse_json_line(raw, source, number)
+        for number, raw in limits.json_lines(lines):
+            seen = True
+            yield parse_json_line(raw, source, number)
     if not seen:
         raise InputError.one("event.empty", source=source)
 
@@ -183,6 +182,10 @@ def parse_json_model(
     UTF-8 JSON is parsed by pydantic at once (about twice as fast); any other line is decoded
     and parsed apart, to say what is wrong with it. A line nested deeper than
     :data:`~remit.files.limits.JSON_DEPTH` is refused before it is parsed."""
+    if isinstance(line, limits.LongLine):
+        limit = limits.JSON_LINE_BYTES.value()
+        params = {"size": line.size, "limit": limit, "env": limits.JSON_LINE_BYTES.env}
+        return [Problem("limit.json_line", params, source=source, line=number)]
     limit = limits.JSON_DEPTH.value()
     if json_too_deep(line, limit):
         params = {"limit": limit, "env": limits.JSON_DEPTH.env}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from remit.errors import InputError
 
@@ -58,6 +60,11 @@ JSON_DEPTH = Limit(
     64,
     "an event nests at most 3 levels (attributes); deep nesting exhausts the parser's stack",
 )
+JSON_LINE_BYTES = Limit(
+    "JSON_LINE_BYTES",
+    10_000_000,
+    "a line of JSON Lines is read into memory; an event is under 1 KB, a decision a few KB",
+)
 CSV_CELL_CHARS = Limit(
     "CSV_CELL_CHARS",
     1_000_000,
@@ -87,12 +94,46 @@ ALL = (
     YAML_NODES,
     YAML_DEPTH,
     JSON_DEPTH,
+    JSON_LINE_BYTES,
     CSV_CELL_CHARS,
     XLSX_BYTES,
     XLSX_RATIO,
     XLSX_CELLS,
 )
 """Every limit, in the order docs/registry.md lists them."""
+
+
+class LongLine(bytes):
+    """A line longer than :data:`JSON_LINE_BYTES`, in place of its bytes (which are skipped,
+    never held): ``size`` is its length."""
+
+    size: int
+
+    def __new__(cls, size: int) -> LongLine:
+        line = super().__new__(cls, b"")
+        line.size = size
+        return line
+
+    def __reduce__(self) -> tuple[object, ...]:  # handed to worker processes
+        return (LongLine, (self.size,))
+
+
+def json_lines(handle: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """The lines of a JSON Lines file that are not blank, with their numbers (from 1); a line
+    longer than :data:`JSON_LINE_BYTES` as a :class:`LongLine`, read past in pieces."""
+    limit = JSON_LINE_BYTES.value()
+    number = 0
+    while line := handle.readline(limit + 1):
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            size = len(line)
+            while rest := handle.readline(1 << 20):
+                size += len(rest)
+                if rest.endswith(b"\n"):
+                    break
+            yield number, LongLine(size)
+        elif line.strip():
+            yield number, line
 
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)

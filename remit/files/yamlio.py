@@ -171,9 +171,9 @@ def _measure(root: yaml.Node, source: str) -> None:
         node, done = stack.pop()
         key = id(node)
         line = node.start_mark.line + 1
-        if isinstance(node, yaml.ScalarNode) and len(node.value) > 4000:
-            if node.tag == "tag:yaml.org,2002:int":  # Python reads at most 4,300 digits
-                raise InputError.one("file.yaml_long_number", source=source, line=line)
+        long_number = isinstance(node, yaml.ScalarNode) and len(node.value) > 4000
+        if long_number and node.tag == "tag:yaml.org,2002:int":  # Python reads 4,300 digits
+            raise InputError.one("file.yaml_long_number", source=source, line=line)
         if done:
             open_nodes.discard(key)
             kids = [measured[id(kid)] for kid in _children(node)]

@@ -23,6 +23,7 @@ from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
 from remit.events.model import EventIn
 from remit.events.read import parse_json_line, read_events
+from remit.files import limits
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.routing.engine import EngineError
@@ -121,9 +122,7 @@ def json_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """The lines of a JSON Lines file that are not blank, raw, with their numbers (from 1):
     what workers are handed to parse."""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                yield number, line
+        yield from limits.json_lines(handle)
 
 
 def _items(path: Path) -> Iterator[Item]:
