@@ -283,7 +283,7 @@ def _(tmp: Path) -> Sequence[object]:
 @importing(
     "yaml-utf16-le-no-bom",
     "u16.yaml",
-    "looks UTF-16 (little-endian) encoded",
+    "looks UTF-16LE encoded",
     "save it as UTF-8 or GB18030",
 )
 def _(tmp: Path) -> Sequence[object]:
@@ -294,7 +294,7 @@ def _(tmp: Path) -> Sequence[object]:
     )
 
 
-@importing("yaml-utf16-be-no-bom", "u16be.yaml", "looks UTF-16 (big-endian) encoded")
+@importing("yaml-utf16-be-no-bom", "u16be.yaml", "looks UTF-16BE encoded")
 def _(tmp: Path) -> Sequence[object]:
     return (
         "registry",
@@ -303,7 +303,7 @@ def _(tmp: Path) -> Sequence[object]:
     )
 
 
-@importing("yaml-utf16-with-bom", "bom16.yaml", "looks UTF-16 (little-endian) encoded")
+@importing("yaml-utf16-with-bom", "bom16.yaml", "looks UTF-16LE encoded")
 def _(tmp: Path) -> Sequence[object]:
     return (
         "registry",
@@ -312,7 +312,7 @@ def _(tmp: Path) -> Sequence[object]:
     )
 
 
-@importing("yaml-utf32", "u32.yaml", "looks UTF-32 (little-endian) encoded")
+@importing("yaml-utf32", "u32.yaml", "looks UTF-32LE encoded")
 def _(tmp: Path) -> Sequence[object]:
     return (
         "registry",
@@ -468,7 +468,7 @@ def _(tmp: Path) -> Sequence[object]:
     return table_import(put(tmp, "open.csv", text))
 
 
-@importing("csv-utf16", "u16.csv", "looks UTF-16 (little-endian)")
+@importing("csv-utf16", "u16.csv", "looks UTF-16LE")
 def _(tmp: Path) -> Sequence[object]:
     return table_import(put(tmp, "u16.csv", "事项编码,责任单位\nSJ0501,CGJ\n".encode("utf-16-le")))
 

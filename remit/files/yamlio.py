@@ -47,10 +47,10 @@ def decode(data: bytes, source: str, encoding: str = "auto") -> str:
 
 
 _BOMS = {
-    b"\xff\xfe\x00\x00": "UTF-32 (little-endian)",
-    b"\x00\x00\xfe\xff": "UTF-32 (big-endian)",
-    b"\xff\xfe": "UTF-16 (little-endian)",
-    b"\xfe\xff": "UTF-16 (big-endian)",
+    b"\xff\xfe\x00\x00": "UTF-32LE",
+    b"\x00\x00\xfe\xff": "UTF-32BE",
+    b"\xff\xfe": "UTF-16LE",
+    b"\xfe\xff": "UTF-16BE",
 }
 
 
@@ -65,8 +65,8 @@ def wide_encoding(data: bytes) -> str | None:
     for bom, name in _BOMS.items():
         if data.startswith(bom):
             return name
-    endian = "big-endian" if sample[0] == 0 else "little-endian"
-    return f"UTF-{32 if nuls * 5 > len(sample) * 3 else 16} ({endian})"
+    endian = "BE" if sample[0] == 0 else "LE"
+    return f"UTF-{32 if nuls * 5 > len(sample) * 3 else 16}{endian}"
 
 
 def read_bytes(path: Path) -> bytes:
