@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from remit.errors import MessageError
+from remit.i18n import Lang, has, t
 
 from remit.model import Value
 
@@ -89,7 +90,7 @@ def _tests(where: dict[str, Any]) -> dict[str, list[Test]]:
             specs = [("eq", spec)]
         for op, value in specs:
             if not (_is_scalar(value) or isinstance(value, list) and all(map(_is_scalar, value))):
-                got = "list" if not isinstance(value, list) else next(
+                got = _kind(value) if not isinstance(value, list) else next(
                     _kind(v) for v in value if not _is_scalar(v)
                 )
                 raise MessageError("rules.test_value", field=name, op=op, got=got)
@@ -97,13 +98,20 @@ def _tests(where: dict[str, Any]) -> dict[str, list[Test]]:
     return out
 
 
-def _kind(value: Any) -> str:
-    """What a value is, in a word of the file format."""
+class _Kind(str):
+    """What a value is, in a word of the file format, in the reader's language."""
+
+    def in_lang(self, lang: Lang) -> str:
+        key = f"rules.kind.{self}"
+        return t(key, lang) if has(key) else str(self)
+
+
+def _kind(value: Any) -> _Kind:
     if isinstance(value, dict):
-        return "mapping"
+        return _Kind("mapping")
     if isinstance(value, list):
-        return "list"
-    return "null" if value is None else type(value).__name__
+        return _Kind("list")
+    return _Kind("null" if value is None else type(value).__name__)
 
 
 class Pattern(Value):
