@@ -19,15 +19,17 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException
 
-from remit.errors import InputError, Problem, RemitError
+from remit.errors import InputError, Problem, RemitError, location
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome, read_memory
 from remit.routing.rules.compile import Action, RuleSet, assert_values, definition
@@ -41,6 +43,13 @@ class EngineError(RemitError):
 class FiringLimitError(InputError, EngineError):
     """The rules fired more often on one event than the bound allows: that event is refused
     (exit 2 for ``remit route``, a reject line in ``remit route-batch``), never a hang."""
+
+    def at(self, where: Mapping[str, object]) -> FiringLimitError:
+        """The same refusal, located at the event (``source``, ``line``): the engine sees only
+        its facts."""
+        return FiringLimitError(
+            dataclasses.replace(problem, **location(where)) for problem in self.problems
+        )
 
 
 DEFAULT_MAX_FIRINGS = 1000
@@ -201,7 +210,6 @@ class RuleEngine:
                     Problem(
                         "rules.firing_limit",
                         {
-                            "event": facts.event.get("id", "?"),
                             "limit": self.max_firings,
                             "shown": min(CHAIN_SHOWN, len(working.trace)),
                             "chain": " → ".join(working.trace[-CHAIN_SHOWN:]),

@@ -215,7 +215,7 @@ def _shortest_cycle(graph: Any, start: str, order: dict[str, int]) -> list[str]:
     best: list[str] | None = None
     for succ in sorted(graph.successors(start), key=order.__getitem__):
         path: list[str] = nx.shortest_path(graph, succ, start)
-        if best is None or len(path) < len(best) - 1:
+        if best is None or len(path) < len(best):
             best = [start, *path[:-1]]
     assert best is not None  # a strongly connected part of more than one rule
     return best
