@@ -121,9 +121,7 @@ def test_a_chain_that_keeps_asserting_new_facts_is_refused(tmp_path: Path) -> No
     assert "rule r1 asserts a fact that its own pattern matches" in refused(tmp_path, text)
 
 
-def test_a_ping_pong_is_refused_before_routing(
-    cli: Cli, tmp_path: Path, sample_url: str
-) -> None:
+def test_a_ping_pong_is_refused_before_routing(cli: Cli, tmp_path: Path, sample_url: str) -> None:
     folder = rules_dir(tmp_path, PING_PONG)
     says = "rules r2 → r3 → r2 trigger each other"
     assert says in exits(cli("rules", "check", "--rules", folder), 2).stderr
@@ -218,7 +216,9 @@ def test_every_cycle_is_named_once(tmp_path: Path) -> None:
 def test_rules_that_stop_are_accepted(cli: Cli, tmp_path: Path, text: str) -> None:
     loaded = load_rules(rules_dir(tmp_path, text))
     assert cycles(loaded.rules, loaded.config) == []
-    assert "no rules trigger one another" in ok(cli("rules", "check", "--rules", tmp_path / "rules"))
+    assert "no rules trigger one another" in ok(
+        cli("rules", "check", "--rules", tmp_path / "rules")
+    )
 
 
 def test_a_retraction_that_reopens_a_negation_is_an_edge(tmp_path: Path) -> None:
@@ -250,7 +250,9 @@ def _unchecked(folder: Path) -> RuleSet:
         compile_module.termination_problems = real
 
 
-def _run(script: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    script: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``script`` in a fresh Python with remit from this tree; a hang fails the test."""
     environment = {
         **os.environ,
@@ -296,7 +298,9 @@ def test_the_engine_stops_a_cycle_it_was_given(tmp_path: Path) -> None:
     lines = done.stdout.splitlines()
     assert len(lines) == 4 and lines[0] == lines[1] == lines[2]
     assert lines[0].startswith("the rules fired 300 times on this event without settling")
-    assert "the last 12 fired: r3 → r2 → r3 → r2 → r3 → r2 → r3 → r2 → r3 → r2 → r3 → r2." in lines[0]
+    assert (
+        "the last 12 fired: r3 → r2 → r3 → r2 → r3 → r2 → r3 → r2 → r3 → r2 → r3 → r2." in lines[0]
+    )
     assert "`REMIT_MAX_RULE_FIRINGS`" in lines[0]
     assert lines[3] == "quiet: ()"
 
@@ -343,7 +347,10 @@ def _sample_events_firing_three() -> list[str]:
 
 
 def test_the_bound_refuses_one_event_in_route_and_route_batch(
-    cli: Cli, any_sample_registry: Registry, db_url: str, tmp_path: Path,
+    cli: Cli,
+    any_sample_registry: Registry,
+    db_url: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The default rules on the sample stop after 3 firings at most: a bound of 2 refuses the
@@ -385,8 +392,9 @@ def test_the_sample_needs_three_firings_at_most(
     assert sorted(e for e, n in fired.items() if n == 3) == _sample_events_firing_three()
 
 
-def test_a_cycle_past_the_check_is_refused_per_event(tmp_path: Path, db_url: str,
-                                                      any_sample_registry: Registry) -> None:
+def test_a_cycle_past_the_check_is_refused_per_event(
+    tmp_path: Path, db_url: str, any_sample_registry: Registry
+) -> None:
     """The CLI with the static check switched off: the events that loop are refused, one by
     one, the others decided; ``remit route`` on one that loops exits 2 naming the chain."""
     folder = rules_dir(tmp_path, PING_PONG)
@@ -450,7 +458,9 @@ def test_a_rule_of_another_file_with_the_same_id_replaces_it(tmp_path: Path) -> 
 
 
 def test_an_unknown_removal_is_refused(cli: Cli, tmp_path: Path) -> None:
-    folder = rules_dir(tmp_path, "file: rules\nid: t\nremove:\n  - owner-repairs\n  - no-such-rule\n")
+    folder = rules_dir(
+        tmp_path, "file: rules\nid: t\nremove:\n  - owner-repairs\n  - no-such-rule\n"
+    )
     result = exits(cli("rules", "check", "--rules", folder), 2)
     assert (
         f"{folder / 'r.yaml'}, line 5, field remove[1]: `remove` names rule no-such-rule, which no "
@@ -515,9 +525,7 @@ def test_a_deeply_nested_condition_is_refused_plainly(cli: Cli, tmp_path: Path, 
     ],
     ids=["list-of-lists", "mapping", "null", "list", "operator", "negation", "fact"],
 )  # fmt: skip
-def test_a_bad_pattern_is_one_plain_problem(
-    cli: Cli, tmp_path: Path, when: str, says: str
-) -> None:
+def test_a_bad_pattern_is_one_plain_problem(cli: Cli, tmp_path: Path, when: str, says: str) -> None:
     folder = rules_dir(tmp_path, ruleset(rule("r1", when, "assert: {fact: note}")))
     stderr = exits(cli("rules", "check", "--rules", folder), 2).stderr
     assert says in stderr

@@ -17,8 +17,8 @@ from remit.errors import InputError, Problem
 from remit.files.typed import load_typed_lines
 from remit.files.yamlio import LineMap
 from remit.hashing import canonical_json
-from remit.routing.rules.termination import cycles
 from remit.routing.rules.model import REF, Assert, Negation, Pattern, RoutingConfig, Rule, RulesFile
+from remit.routing.rules.termination import cycles
 
 # The engine's limits, with a margin (measured on durable_rules 2.0.28; docs/routing.md).
 MAX_RULES = 200  # 256 rules ending on one identical condition segfault
@@ -121,7 +121,11 @@ def _unknown_removal(
 ) -> Problem:
     """``remove: [rule_id]`` where no rule loaded before this file has that id."""
     return Problem.at(
-        {"source": str(path), "line": lines.line_of(("remove", index)), "field": f"remove[{index}]"},
+        {
+            "source": str(path),
+            "line": lines.line_of(("remove", index)),
+            "field": f"remove[{index}]",
+        },
         "rules.unknown_remove",
         rule=rule_id,
         known=", ".join(sorted(rules)) or "-",
@@ -307,9 +311,7 @@ def termination_problems(ruleset: RuleSet, where: dict[str, str]) -> list[Proble
         if len(cycle) == 1:
             problems.append(Problem.at(at, "rules.cycle_self", rule=cycle[0]))
         else:
-            problems.append(
-                Problem.at(at, "rules.cycle", cycle=" → ".join([*cycle, cycle[0]]))
-            )
+            problems.append(Problem.at(at, "rules.cycle", cycle=" → ".join([*cycle, cycle[0]])))
     return problems
 
 

@@ -28,7 +28,6 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from remit.errors import MessageError
 from remit.i18n import Lang, has, t
-
 from remit.model import Value
 
 FACT_NAME = r"^[a-z][a-z0-9_]*$"
@@ -89,9 +88,11 @@ def _tests(where: dict[str, Any]) -> dict[str, list[Test]]:
         else:
             specs = [("eq", spec)]
         for op, value in specs:
-            if not (_is_scalar(value) or isinstance(value, list) and all(map(_is_scalar, value))):
-                got = _kind(value) if not isinstance(value, list) else next(
-                    _kind(v) for v in value if not _is_scalar(v)
+            if not (_is_scalar(value) or (isinstance(value, list) and all(map(_is_scalar, value)))):
+                got = (
+                    _kind(value)
+                    if not isinstance(value, list)
+                    else next(_kind(v) for v in value if not _is_scalar(v))
                 )
                 raise MessageError("rules.test_value", field=name, op=op, got=got)
         out[name] = [Test(op=op, value=value) for op, value in specs]
@@ -176,9 +177,11 @@ class Assert(Value):
 
 
 def _pattern_or_negation(value: Any) -> str:
-    return "function-negation" if isinstance(value, Negation) or (
-        isinstance(value, dict) and "none" in value
-    ) else "function-pattern"
+    return (
+        "function-negation"
+        if isinstance(value, Negation) or (isinstance(value, dict) and "none" in value)
+        else "function-pattern"
+    )
 
 
 # One item of ``when``: a mapping with ``none`` is a negation, any other item a pattern, so a

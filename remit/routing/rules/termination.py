@@ -147,10 +147,10 @@ def could_match(shape: _Shape, pattern: Pattern, config: RoutingConfig) -> bool:
         return False
     for name, tests in pattern.tests().items():
         if name not in shape.fields:
-            if shape.closed and name not in ("id", "sid", "t"):
-                # a missing field fails every test but ``ne``
-                if any(test.op != "ne" for test in tests):
-                    return False
+            # a field an asserted fact lacks fails every test but ``ne``
+            missing = shape.closed and name not in ("id", "sid", "t")
+            if missing and any(test.op != "ne" for test in tests):
+                return False
             continue
         values = shape.fields[name]
         if values is _ANY:
@@ -165,9 +165,9 @@ def could_match(shape: _Shape, pattern: Pattern, config: RoutingConfig) -> bool:
     return True
 
 
-def trigger_graph(rules: tuple[Rule, ...], config: RoutingConfig) -> nx.DiGraph:
+def trigger_graph(rules: tuple[Rule, ...], config: RoutingConfig) -> nx.DiGraph[str]:
     """Rule ids, with an edge A → B when an action of A could make B match (module notes)."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(rule.id for rule in rules)
     for rule in rules:
         for action in rule.then:
