@@ -1,0 +1,498 @@
+"""Two writers at once (issue 11, "Races"): two real processes write to one registry at the same
+moment, 20 rounds per pair, on SQLite and on PostgreSQL.
+
+Each round starts from a copy of one base registry (SQLite: the file copied; PostgreSQL: a
+database made from a template). Both processes plan their change on the same revision, then
+meet at a barrier just before their write transaction opens, so every round is the worst case:
+two writes planned on one revision, committed at once. Of the two, exactly one must win (its
+change written as one revision) and the other must be refused cleanly (an InputError saying the
+registry was "changed by someone else", or the request "already approved") — never an internal
+error, a lost update or a published version rewritten; and the registry must be consistent
+afterwards (:func:`consistency`).
+
+A few rounds run the real command line in two processes started by one go-signal, and one test
+without any timing: planned on revision N, another write lands, then the commit is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import traceback
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remit import InputError, Registry
+from remit.admission import AdmissionGate
+from remit.hashing import content_hash
+from remit.registry import fields, store
+from remit.registry.entities import VersionStatus
+from tests.conftest import PG_BASE
+from tests.factories import (
+    ADMISSION_CONFIG,
+    ADMITTED,
+    APPROVER,
+    OTHER_APPROVER,
+    REQUEST_ID,
+    ROOT,
+    SAMPLE,
+    SUBMITTER,
+    admission_gate,
+    sqlite_path,
+)
+
+ROUNDS = 20
+CLI_ROUNDS = 3
+CTX = multiprocessing.get_context("fork")
+TABLE = ROOT / "data" / "tables" / "hp-qz-scj-2027.csv"
+MAPPING = ROOT / "data" / "tables" / "scj-mapping.yaml"
+LIST = "HP-QZ-SCJ"
+NEW_LIST = "HP-QZ-NEW"
+FIRST_DAY, SECOND_DAY = dt.date(2027, 1, 1), dt.date(2027, 2, 1)
+LOSER_SAYS = ("changed by someone else", "already approved")
+WAIT = 120  # seconds a round may take at most: a hang fails the test instead of stopping it
+
+
+# --- what a process does ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "ok", "refused" (InputError: exit 2), "other" (any other exception: exit 1)
+    text: str = ""
+
+
+Op = Callable[[Registry], object]
+
+
+def _synchronised(barrier: Any) -> None:
+    """Make every write transaction of this process wait for the other process's first."""
+    original = store.transaction
+
+    @contextmanager
+    def transaction(*args: Any, **kwargs: Any) -> Iterator[store.Writer]:
+        try:
+            barrier.wait(timeout=WAIT)
+        except threading.BrokenBarrierError:  # the other one stopped before writing
+            pass
+        with original(*args, **kwargs) as writer:
+            yield writer
+
+    store.transaction = transaction  # type: ignore[assignment]
+
+
+def _process(url: str, op: Op, barrier: Any, queue: Any, index: int) -> None:
+    outcome = Outcome("other", "no outcome")
+    try:
+        _synchronised(barrier)
+        with Registry(url) as registry:
+            op(registry)
+        outcome = Outcome("ok")
+    except InputError as exc:
+        outcome = Outcome("refused", exc.render("en"))
+    except BaseException as exc:  # what a user would see as "internal error"
+        outcome = Outcome("other", f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+    finally:
+        barrier.abort()  # the other process never waits for one that is done
+        queue.put((index, outcome))
+
+
+def race(url: str, first: Op, second: Op) -> tuple[Outcome, Outcome]:
+    """Run ``first`` and ``second`` in two processes at once on the registry at ``url``."""
+    barrier, queue = CTX.Barrier(2), CTX.Queue()
+    processes = [
+        CTX.Process(target=_process, args=(url, op, barrier, queue, i))
+        for i, op in enumerate((first, second))
+    ]
+    for p in processes:
+        p.start()
+    found = dict(queue.get(timeout=WAIT) for _ in processes)
+    for p in processes:
+        p.join(timeout=WAIT)
+        assert p.exitcode == 0, f"process {p.pid} ended with {p.exitcode}"
+    return found[0], found[1]
+
+
+# --- the operations raced --------------------------------------------------------------------
+
+
+def publish(day: dt.date, by: str) -> Op:
+    return lambda r: r.publish(LIST, day, by=by, note=f"published by {by}")
+
+
+def import_table(table: Path, by: str) -> Op:
+    return lambda r: r.import_table(table, LIST, MAPPING, by=by, note=f"imported by {by}")
+
+
+def import_yaml(path: Path, by: str) -> Op:
+    return lambda r: r.import_files([path], by=by)
+
+
+def approve(by: str) -> Op:
+    def op(registry: Registry) -> object:
+        return admission_gate(registry, ADMISSION_CONFIG).approve(REQUEST_ID, by=by)
+
+    return op
+
+
+# --- base registries and their copies --------------------------------------------------------
+
+
+class Bases:
+    """Base registries, built once, and a fresh copy of one for each round."""
+
+    def __init__(self, kind: str, tmp: Path, pg_dsn: str | None):
+        self.kind, self.tmp, self.pg_dsn = kind, tmp, pg_dsn
+        self.made: list[str] = []  # PostgreSQL databases to drop
+
+    def _pg_url(self, name: str) -> str:
+        assert self.pg_dsn is not None
+        return PG_BASE.rsplit("/", 1)[0] + "/" + name
+
+    def _pg(self, sql: str) -> None:
+        import psycopg
+
+        assert self.pg_dsn is not None
+        with psycopg.connect(self.pg_dsn, autocommit=True) as conn:
+            conn.execute(sql)
+
+    def build(self, name: str, setup: Callable[[Registry], None]) -> str:
+        """A base registry: the sample district, then ``setup``; its URL."""
+        if self.kind == "sqlite":
+            url = f"sqlite:///{self.tmp / (name + '.db')}"
+        else:
+            db = f"remit_race_{uuid.uuid4().hex[:10]}"
+            self._pg(f'CREATE DATABASE "{db}"')
+            self.made.append(db)
+            url = self._pg_url(db)
+        with Registry.create(url) as registry:
+            registry.import_files([SAMPLE], by="setup")
+            setup(registry)
+        return url
+
+    def copy(self, base: str) -> str:
+        """A fresh copy of the base registry at ``base``, for one round."""
+        if self.kind == "sqlite":
+            target = self.tmp / f"round-{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(sqlite_path(base), target)
+            return f"sqlite:///{target}"
+        db = f"remit_race_{uuid.uuid4().hex[:10]}"
+        self._pg(f'CREATE DATABASE "{db}" TEMPLATE "{base.rsplit("/", 1)[1]}" STRATEGY WAL_LOG')
+        self.made.append(db)
+        return self._pg_url(db)
+
+    def drop(self, url: str) -> None:
+        if self.kind == "sqlite":
+            sqlite_path(url).unlink()
+            return
+        db = url.rsplit("/", 1)[1]
+        self._pg(f'DROP DATABASE "{db}"')
+        self.made.remove(db)
+
+    def close(self) -> None:
+        for db in list(self.made):
+            self._pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def bases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bases]:
+    dsn = None
+    if request.param == "postgresql":
+        reason = request.getfixturevalue("pg_reason")
+        if reason is not None:
+            if os.environ.get("REMIT_REQUIRE_PG") == "1":
+                pytest.fail(f"REMIT_REQUIRE_PG=1 but PostgreSQL is not reachable: {reason}")
+            pytest.skip(f"PostgreSQL not reachable at {PG_BASE}: {reason}")
+        dsn = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
+    found = Bases(request.param, tmp_path, dsn)
+    yield found
+    found.close()
+
+
+def with_draft(registry: Registry) -> None:
+    """The sample district with a draft of HP-QZ-SCJ (v2, from the office's table)."""
+    registry.import_table(TABLE, LIST, MAPPING, by="setup")
+
+
+def submitted(registry: Registry) -> None:
+    """The sample district with the sample request submitted."""
+    gate = admission_gate(registry, ADMISSION_CONFIG)
+    from remit.admission import load_request
+
+    gate.submit(load_request(ADMITTED), by=SUBMITTER)
+
+
+def shorter_table(tmp: Path) -> Path:
+    """The office's table without its last row: other rows, so another draft."""
+    lines = TABLE.read_bytes().splitlines(keepends=True)
+    target = tmp / "shorter.csv"
+    target.write_bytes(b"".join(lines[:-1]))
+    return target
+
+
+def new_list(tmp: Path, who: str) -> Path:
+    """A file of a new list (HP-QZ-NEW, its first version a draft), its note saying ``who``."""
+    text = (SAMPLE / "lists" / "departments" / "xiaofang.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: HP-QZ-XF", f"id: {NEW_LIST}")
+    text = text.replace("name: 黄浦区消防救援支队权责清单", "name: 黄浦区新清单")
+    text = text.replace("status: published", "status: draft")
+    text = text.replace("note: 消防设施", f"note: {who}：消防设施")
+    target = tmp / f"new-{who}.yaml"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+# --- what must hold after every round --------------------------------------------------------
+
+
+def consistency(url: str) -> list[str]:
+    """What is wrong with the registry at ``url``: `verify`'s mismatches; a version published
+    twice in the log; a published version whose rows do not hash to its publish entry's hash
+    (at that revision or now); a published version made a draft again, or written by an import
+    after its publication."""
+    problems: list[str] = []
+    with Registry(url) as registry:
+        report = registry.verify()
+        problems += [f"verify: {m.key} {m.params}" for m in report.problems]
+        published: dict[tuple[str, int], int] = {}
+        for entry in registry.log():
+            if entry.list_id is None or entry.version is None:
+                continue
+            key = (entry.list_id, entry.version)
+            if entry.action == "publish":
+                if key in published:
+                    problems.append(f"{key} has two publish entries")
+                published[key] = entry.revision
+                for known_at in (entry.revision, None):
+                    rows = registry.version(*key, known_at=known_at).duties
+                    computed = content_hash([fields.content(d) for d in rows])
+                    if computed != entry.details.get("content_hash"):
+                        problems.append(f"{key} at {known_at}: rows hash {computed}, log says"
+                                        f" {entry.details.get('content_hash')}")
+            elif entry.action.startswith("import") and key in published:
+                problems.append(f"{key} written by {entry.action} after it was published")
+        for key in published:
+            status = registry.version(*key).status
+            if status is VersionStatus.draft:
+                problems.append(f"{key} was published and is a draft now")
+    return problems
+
+
+@dataclass
+class Tally:
+    """What the rounds of one pair gave."""
+
+    rounds: int = 0
+    wins: int = 0
+    refusals: int = 0
+    internal: int = 0
+    inconsistent: int = 0
+    unexpected: list[str] | None = None
+
+    def add(self, outcomes: tuple[Outcome, Outcome], problems: list[str], writes: int) -> None:
+        self.rounds += 1
+        kinds = Counter(o.kind for o in outcomes)
+        self.wins += kinds["ok"]
+        self.refusals += kinds["refused"]
+        self.internal += kinds["other"]
+        self.inconsistent += bool(problems)
+        wrong = list(problems)
+        if kinds["ok"] != 1 or kinds["refused"] != 1:
+            wrong += [f"{o.kind}: {o.text}" for o in outcomes]
+        else:
+            (loser,) = [o for o in outcomes if o.kind == "refused"]
+            if not any(says in loser.text for says in LOSER_SAYS):
+                wrong.append(f"loser says: {loser.text}")
+            if "Traceback" in loser.text or "internal error" in loser.text:
+                wrong.append(f"loser says: {loser.text}")
+        if writes != 1:
+            wrong.append(f"{writes} revisions written, not 1")
+        if wrong:
+            self.unexpected = (self.unexpected or []) + [f"round {self.rounds}: {w}" for w in wrong]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rounds} rounds: {self.wins} wins, {self.refusals} refusals,"
+            f" {self.internal} internal errors, {self.inconsistent} inconsistent"
+        )
+
+
+def rounds(
+    bases: Bases,
+    base: str,
+    first: Op,
+    second: Op,
+    check: Callable[[Registry, tuple[Outcome, Outcome]], list[str]] | None = None,
+) -> Tally:
+    tally = Tally()
+    for _ in range(ROUNDS):
+        url = bases.copy(base)
+        with Registry(url) as registry:
+            before = registry.revision()
+        outcomes = race(url, first, second)
+        problems = consistency(url)
+        with Registry(url) as registry:
+            writes = registry.revision() - before
+            if check is not None:
+                problems += check(registry, outcomes)
+        tally.add(outcomes, problems, writes)
+        bases.drop(url)
+    print(f"\n[{bases.kind}] {tally}")
+    return tally
+
+
+def expect(tally: Tally) -> None:
+    assert tally.unexpected is None, f"{tally}\n" + "\n".join(tally.unexpected[:12])
+
+
+# --- the pairs -------------------------------------------------------------------------------
+
+
+def test_publish_publish(bases: Bases) -> None:
+    """The same draft published twice at once, from two dates: the winner's date is the one
+    recorded, and the version has one publish entry."""
+    base = bases.build("draft", with_draft)
+
+    def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
+        winner = [day for day, o in zip((FIRST_DAY, SECOND_DAY), outcomes) if o.kind == "ok"]
+        v2 = registry.version(LIST, 2)
+        if v2.status is not VersionStatus.published or [v2.effective_from] != winner[:1]:
+            return [f"v2 is {v2.status.value} from {v2.effective_from}, the winner said {winner}"]
+        return []
+
+    expect(
+        rounds(bases, base, publish(FIRST_DAY, "甲"), publish(SECOND_DAY, "乙"), check)
+    )
+
+
+def test_import_import(bases: Bases, tmp_path: Path) -> None:
+    """One table imported into one list twice at once: one draft, the winner's."""
+    base = bases.build("sample", lambda r: None)
+    other = shorter_table(tmp_path)
+
+    def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
+        v2 = registry.version(LIST, 2)
+        winner = ["甲", "乙"][[o.kind for o in outcomes].index("ok")] if any(
+            o.kind == "ok" for o in outcomes
+        ) else None
+        if v2.status is not VersionStatus.draft or v2.author != winner:
+            return [f"v2 is {v2.status.value} by {v2.author}, the winner is {winner}"]
+        return []
+
+    expect(rounds(bases, base, import_table(TABLE, "甲"), import_table(other, "乙"), check))
+
+
+def test_publish_import(bases: Bases, tmp_path: Path) -> None:
+    """A draft published while another table is imported into the same list: the version
+    published holds the rows it was published with, and stays published."""
+    base = bases.build("draft", with_draft)
+    other = shorter_table(tmp_path)
+
+    def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
+        v2 = registry.version(LIST, 2)
+        want = VersionStatus.published if outcomes[0].kind == "ok" else VersionStatus.draft
+        return [] if v2.status is want else [f"v2 is {v2.status.value}, not {want.value}"]
+
+    expect(rounds(bases, base, publish(FIRST_DAY, "甲"), import_table(other, "乙"), check))
+
+
+def test_new_list_twice(bases: Bases, tmp_path: Path) -> None:
+    """The same new list from two YAML files at once: one list, the winner's."""
+    base = bases.build("sample", lambda r: None)
+    files = new_list(tmp_path, "甲"), new_list(tmp_path, "乙")
+
+    def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
+        winners = [who for who, o in zip("甲乙", outcomes) if o.kind == "ok"]
+        note = registry.version(NEW_LIST, 1).note or ""
+        return [] if winners and note.startswith(winners[0]) else [f"v1 note {note!r}"]
+
+    expect(rounds(bases, base, import_yaml(files[0], "甲"), import_yaml(files[1], "乙"), check))
+
+
+def test_two_approvers(bases: Bases) -> None:
+    """Two approvers approve one request at once: one approval, one set of versions."""
+    base = bases.build("submitted", submitted)
+
+    def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
+        entry = admission_gate(registry, ADMISSION_CONFIG).show(REQUEST_ID)
+        winners = [who for who, o in zip((APPROVER, OTHER_APPROVER), outcomes) if o.kind == "ok"]
+        approvals = [e for e in registry.log() if e.action == "admission_approve"]
+        if entry.status != "approved" or [entry.decided_by] != winners[:1] or len(approvals) != 1:
+            return [f"{entry.status} by {entry.decided_by}, {len(approvals)} approvals"]
+        return []
+
+    expect(rounds(bases, base, approve(APPROVER), approve(OTHER_APPROVER), check))
+
+
+# --- without timing --------------------------------------------------------------------------
+
+
+def test_planned_on_an_old_revision(bases: Bases) -> None:
+    """Planned on revision N; another write lands; the commit is refused, naming the revision
+    that came first, its time and its author; nothing is written."""
+    url = bases.build("draft", with_draft)
+    with Registry(url) as registry, Registry(url) as other:
+        planned = registry.revision()
+        other.withdraw(LIST, 2, by="乙")
+        with pytest.raises(InputError) as refused:
+            with store.transaction(registry.engine, planned, "甲", "publish", None):
+                raise AssertionError("not reached")
+        text = refused.value.render("en")
+        won = registry.revisions()[-1]
+        assert won.number == planned + 1 and registry.revision() == planned + 1
+        assert f"changed by someone else (revision {won.number} at" in text, text
+        assert "by 乙" in text and "nothing written" in text, text
+        assert "乙" in refused.value.render("zh")
+
+
+# --- the command line ------------------------------------------------------------------------
+
+GO = """
+import sys
+import remit.cli
+sys.stdin.read(1)  # the go-signal
+sys.argv = ["remit", *sys.argv[1:]]
+remit.cli.main()
+"""
+
+
+def test_cli_publish_publish(bases: Bases) -> None:
+    """`remit registry publish` twice at once, two processes started by one go-signal:
+    one publishes, the other exits 2 with a message and no traceback."""
+    base = bases.build("draft", with_draft)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "10000"}
+    for _ in range(CLI_ROUNDS):
+        url = bases.copy(base)
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", GO, "registry", "publish", LIST,
+                 "--effective-from", day.isoformat(), "--by", who, "--db", url],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=env, text=True,
+            )
+            for day, who in ((FIRST_DAY, "甲"), (SECOND_DAY, "乙"))
+        ]
+        for p in processes:
+            assert p.stdin is not None
+            p.stdin.write("g")
+            p.stdin.flush()
+        results = [(p.communicate(timeout=WAIT), p.returncode) for p in processes]
+        codes = sorted(code for _, code in results)
+        assert codes == [0, 2], results
+        ((_, stderr),) = [out for out, code in results if code == 2]
+        assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+        assert consistency(url) == []
+        bases.drop(url)
+
