@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, Table, Text, cast, func, select
 from sqlalchemy.exc import IntegrityError
 
+from remit.deadlines import local_time
 from remit.errors import InputError
 from remit.files.text import refuse
 from remit.hashing import canonical_json
@@ -467,26 +468,63 @@ def _lifecycle(change: VersionChange, actor: str, now: dt.datetime) -> dict[str,
     return {}
 
 
+def _changed(c: Connection, planned: int) -> InputError:
+    """The refusal of a write planned on revision ``planned``: which revision came first, when
+    and by whom (read in the writer's transaction, so it is the one that won)."""
+    first = c.execute(
+        select(revisions.c.number, revisions.c.recorded_at, revisions.c.author)
+        .where(revisions.c.number > planned)
+        .order_by(revisions.c.number)
+        .limit(1)
+    ).first()
+    head = int(c.execute(select(func.max(revisions.c.number))).scalar_one() or 0)
+    if first is None:  # the revision that took this one's number is not visible yet
+        return InputError.one("db.changed_unseen", planned=planned, now=head)
+    number, at, author = first
+    return InputError.one(
+        "db.changed",
+        planned=planned,
+        revision=number,
+        at=local_time(at, seconds=False),
+        author=author,
+        now=head,
+    )
+
+
+def _begin_writing(c: Connection) -> None:
+    """Take the registry's write lock at once, before anything is read: the head revision
+    checked, the records re-read and the rows added are then one atomic step, and a second
+    writer waits for this one to finish (SQLite: up to the engine's busy timeout).
+
+    PostgreSQL: a lock on the revision table that only one holder at a time may have (readers
+    are not blocked). SQLite: ``BEGIN IMMEDIATE`` (its driver would begin only at the first
+    INSERT, after the head was read without the lock)."""
+    if c.dialect.name == "postgresql":
+        c.exec_driver_sql("LOCK TABLE revision IN SHARE ROW EXCLUSIVE MODE")
+    elif c.dialect.name == "sqlite" and not c.connection.driver_connection.in_transaction:
+        c.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def transaction(
     engine: Engine, base: int | None, author: str, action: str, note: str | None
 ) -> Iterator[Writer]:
     """One write: a new revision after ``base`` (the revision it was planned on; None: any).
 
-    If the registry has moved on since ``base`` — another writer came first — nothing is
-    written and :class:`InputError` says so, as it does when the author or the note holds a
-    character they may not (:mod:`remit.files.text`)."""
+    The write lock is taken first (one writer at a time, on both databases). If the registry
+    has moved on since ``base`` — another writer came first — nothing is written and
+    :class:`InputError` says which revision came first, when and by whom; it also refuses an
+    author or a note that holds a character they may not (:mod:`remit.files.text`)."""
     refuse(author, "by")
     refuse(note, "note", lines=True)
     with engine.begin() as c:
-        if c.dialect.name == "postgresql":  # one writer at a time (SQLite has its own lock)
-            c.exec_driver_sql("LOCK TABLE revision IN SHARE ROW EXCLUSIVE MODE")
+        _begin_writing(c)
         head = int(c.execute(select(func.max(revisions.c.number))).scalar_one() or 0)
         if base is not None and head != base:
-            raise InputError.one("db.changed", planned=base, now=head)
+            raise _changed(c, base)
         revision = Revision(head + 1, utcnow(), author, action, note)
-        try:  # the first write: on SQLite it waits for another writer to finish
+        try:
             c.execute(revisions.insert().values(**fields.encode(revision)))
-        except IntegrityError:  # … who took this revision's number: refused, nothing written
-            raise InputError.one("db.changed", planned=base, now=head + 1) from None
+        except IntegrityError:  # someone took this revision's number: refused, nothing written
+            raise InputError.one("db.changed_unseen", planned=head, now=head + 1) from None
         yield Writer(c, revision)
