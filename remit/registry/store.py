@@ -388,23 +388,24 @@ class Writer:
             )
         )
 
-    def decide_admission(self, record: AdmissionRecord[Any, Any]) -> str | None:
+    def decide_admission(self, record: AdmissionRecord[Any, Any]) -> None:
         """Record the decision ``record`` on a request still submitted. If it was not (someone
-        else decided first), record nothing and return the status it has ("?": none)."""
+        else decided first), record nothing: :class:`InputError` says who decided, and when."""
         last = self.c.execute(
-            select(admissions.c.seq, admissions.c.status)
+            select(admissions.c.seq, admissions.c.status, admissions.c.decided_by,
+                   admissions.c.decided_at)
             .where(admissions.c.id == record.id)
             .order_by(admissions.c.seq.desc())
             .limit(1)
         ).first()
         if last is None or last[1] != "submitted":
-            return "?" if last is None else str(last[1])
+            status, by, at = ("?", None, None) if last is None else last[1:]
+            raise decided(record.id, str(status), by, at)
         self.c.execute(
             admissions.insert().values(
                 revision=self.revision.number, seq=last[0] + 1, **fields.encode(record)
             )
         )
-        return None
 
     def plan(
         self, plan: ImportPlan, state: RegistryState, actor: str, snapshot: str | None
@@ -449,6 +450,14 @@ class Writer:
                     self.now, actor, action, change.list_id, v.version, v.note, snapshot, details
                 )
             )
+
+
+def decided(
+    request_id: str, status: str, by: str | None, at: dt.datetime | None
+) -> InputError:
+    """The refusal to decide a request someone else decided: who, and when."""
+    when = local_time(at, seconds=False) if at is not None else "?"
+    return InputError.one("admission.decided", id=request_id, status=status, by=by or "?", at=when)
 
 
 def _lifecycle(change: VersionChange, actor: str, now: dt.datetime) -> dict[str, Any]:
