@@ -573,7 +573,10 @@ class Registry:
         ]
         kind = str(state.lists[change.list_id].kind)
         with store.transaction(self.engine, state.revision, actor, change.action, note) as w:
-            w.version(change, kind, actor)
+            # the rows the version holds, read under the write lock: what the entry logs
+            content, rows = w.version(change, kind, actor)
+            if "content_hash" in details:
+                details = {**details, "content_hash": content, "rows": rows}
             w.audit(
                 AuditEntry(
                     w.now,

@@ -316,22 +316,38 @@ class Writer:
     def list_info(self, info: ListInfo) -> None:
         self.c.execute(lists.insert().values(revision=self.revision.number, **fields.encode(info)))
 
-    def version(self, change: VersionChange, kind: str, actor: str) -> None:
-        """Record the version of ``change`` as it is now (made, replaced, published, withdrawn)."""
+    def version(self, change: VersionChange, kind: str, actor: str) -> tuple[str, int]:
+        """Record the version of ``change`` as it is now (made, replaced, published, withdrawn);
+        the content hash and row count of the rows it holds.
+
+        The version's last record is read again here, under the write lock: only a draft may
+        be replaced or published, and a version published or withdrawn shares exactly the rows
+        it was planned with; else nothing is written (the registry changed since the plan)."""
         v = change.version
         previous = self.c.execute(
-            select(versions.c.pk, versions.c.content_pk)
+            select(
+                versions.c.pk,
+                versions.c.content_pk,
+                versions.c.status,
+                versions.c.content_hash,
+                versions.c.row_count,
+            )
             .where(versions.c.list_id == change.list_id, versions.c.version == v.version)
             .order_by(versions.c.revision.desc())
             .limit(1)
         ).first()
         stamped = replace(v, **_lifecycle(change, actor, self.now))
-        content = (
-            None
-            if previous is None or change.content_changed
-            else (previous[0] if previous[1] is None else previous[1])
-        )
-        self._record(stamped, kind, content)
+        if previous is None or change.content_changed:
+            if previous is not None and previous[2] != VersionStatus.draft.value:
+                raise _not_as_planned(change, str(previous[2]), str(previous[3]))
+            self._record(stamped, kind, None)
+            return v.content_hash, v.row_count
+        shared = previous[0] if previous[1] is None else previous[1]
+        wanted = VersionStatus.draft.value if change.action == "publish" else None
+        if previous[3] != v.content_hash or (wanted and previous[2] != wanted):
+            raise _not_as_planned(change, str(previous[2]), str(previous[3]))
+        self._record(stamped, kind, shared)
+        return str(previous[3]), int(previous[4])
 
     def carry_version(self, v: ListVersion, kind: str) -> None:
         """Record ``v`` as it is — its times and authors kept — with its rows: a version
@@ -450,6 +466,16 @@ class Writer:
                     self.now, actor, action, change.list_id, v.version, v.note, snapshot, details
                 )
             )
+
+
+def _not_as_planned(change: VersionChange, status: str, content: str) -> InputError:
+    return InputError.one(
+        "version.changed",
+        list_id=change.list_id,
+        version=change.version.version,
+        status=status,
+        content=content[:12],
+    )
 
 
 def decided(
