@@ -95,11 +95,14 @@ def _synchronised(barrier: Any) -> None:
     store.transaction = transaction  # type: ignore[assignment]
 
 
-def _process(url: str, op: Op, barrier: Any, queue: Any, index: int) -> None:
+def _process(url: str, op: Op, barrier: Any, queue: Any, index: int, planned: bool) -> None:
     outcome = Outcome("other", "no outcome")
     try:
-        _synchronised(barrier)
+        if planned:
+            _synchronised(barrier)
         with Registry(url) as registry:
+            if not planned:  # both start at once, each at its own pace
+                barrier.wait(timeout=WAIT)
             op(registry)
         outcome = Outcome("ok")
     except InputError as exc:
@@ -111,11 +114,12 @@ def _process(url: str, op: Op, barrier: Any, queue: Any, index: int) -> None:
         queue.put((index, outcome))
 
 
-def race(url: str, first: Op, second: Op) -> tuple[Outcome, Outcome]:
-    """Run ``first`` and ``second`` in two processes at once on the registry at ``url``."""
+def race(url: str, first: Op, second: Op, planned: bool = True) -> tuple[Outcome, Outcome]:
+    """Run ``first`` and ``second`` in two processes at once on the registry at ``url``: with
+    ``planned``, both plan, then both write at once; else both start at once."""
     barrier, queue = CTX.Barrier(2), CTX.Queue()
     processes = [
-        CTX.Process(target=_process, args=(url, op, barrier, queue, i))
+        CTX.Process(target=_process, args=(url, op, barrier, queue, i, planned))
         for i, op in enumerate((first, second))
     ]
     for p in processes:
