@@ -27,8 +27,8 @@ import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +36,12 @@ import pytest
 from sqlalchemy import create_engine, delete, select
 
 from remit import InputError, Registry
-from remit.admission import AdmissionGate
+from remit.admission import load_request
 from remit.hashing import content_hash
 from remit.registry import fields, store
 from remit.registry.entities import VersionStatus
 from remit.registry.models import metadata, revisions, versions
+from remit.registry.state import VersionChange
 from tests.conftest import PG_BASE
 from tests.factories import (
     ADMISSION_CONFIG,
@@ -56,6 +57,7 @@ from tests.factories import (
 )
 
 ROUNDS = 20
+FREE_ROUNDS = 5
 CLI_ROUNDS = 3
 CTX = multiprocessing.get_context("fork")
 TABLE = ROOT / "data" / "tables" / "hp-qz-scj-2027.csv"
@@ -64,6 +66,7 @@ LIST = "HP-QZ-SCJ"
 NEW_LIST = "HP-QZ-NEW"
 FIRST_DAY, SECOND_DAY = dt.date(2027, 1, 1), dt.date(2027, 2, 1)
 LOSER_SAYS = ("changed by someone else", "already approved")
+NO_DRAFT = ("has no draft version to publish",)  # a second publish after the first
 WAIT = 120  # seconds a round may take at most: a hang fails the test instead of stopping it
 
 
@@ -85,10 +88,8 @@ def _synchronised(barrier: Any) -> None:
 
     @contextmanager
     def transaction(*args: Any, **kwargs: Any) -> Iterator[store.Writer]:
-        try:
+        with suppress(threading.BrokenBarrierError):  # the other one stopped before writing
             barrier.wait(timeout=WAIT)
-        except threading.BrokenBarrierError:  # the other one stopped before writing
-            pass
         with original(*args, **kwargs) as writer:
             yield writer
 
@@ -243,8 +244,6 @@ def with_draft(registry: Registry) -> None:
 def submitted(registry: Registry) -> None:
     """The sample district with the sample request submitted."""
     gate = admission_gate(registry, ADMISSION_CONFIG)
-    from remit.admission import load_request
-
     gate.submit(load_request(ADMITTED), by=SUBMITTER)
 
 
@@ -293,8 +292,10 @@ def consistency(url: str) -> list[str]:
                     rows = registry.version(*key, known_at=known_at).duties
                     computed = content_hash([fields.content(d) for d in rows])
                     if computed != entry.details.get("content_hash"):
-                        problems.append(f"{key} at {known_at}: rows hash {computed}, log says"
-                                        f" {entry.details.get('content_hash')}")
+                        problems.append(
+                            f"{key} at {known_at}: rows hash {computed}, log says"
+                            f" {entry.details.get('content_hash')}"
+                        )
             elif entry.action.startswith("import") and key in published:
                 problems.append(f"{key} written by {entry.action} after it was published")
         for key in published:
@@ -315,7 +316,18 @@ class Tally:
     inconsistent: int = 0
     unexpected: list[str] | None = None
 
-    def add(self, outcomes: tuple[Outcome, Outcome], problems: list[str], writes: int) -> None:
+    def add(
+        self,
+        outcomes: tuple[Outcome, Outcome],
+        problems: list[str],
+        writes: int,
+        serial: tuple[str, ...] | None = None,
+        both_may_win: bool = False,
+    ) -> None:
+        """One round: one winner, a clean refusal, one revision written. ``serial`` (a round
+        whose two started at once, each at its own pace): one may also have finished before
+        the other planned; then the second may be refused for what the first did (one of
+        ``serial``'s phrases), or, ``both_may_win``, both win, one after the other."""
         self.rounds += 1
         kinds = Counter(o.kind for o in outcomes)
         self.wins += kinds["ok"]
@@ -323,16 +335,16 @@ class Tally:
         self.internal += kinds["other"]
         self.inconsistent += bool(problems)
         wrong = list(problems)
-        if kinds["ok"] != 1 or kinds["refused"] != 1:
+        both = serial is not None and both_may_win and kinds["ok"] == 2
+        if not both and (kinds["ok"] != 1 or kinds["refused"] != 1):
             wrong += [f"{o.kind}: {o.text}" for o in outcomes]
-        else:
-            (loser,) = [o for o in outcomes if o.kind == "refused"]
-            if not any(says in loser.text for says in LOSER_SAYS):
+        for loser in (o for o in outcomes if o.kind == "refused"):
+            if not any(says in loser.text for says in LOSER_SAYS + (serial or ())):
                 wrong.append(f"loser says: {loser.text}")
             if "Traceback" in loser.text or "internal error" in loser.text:
                 wrong.append(f"loser says: {loser.text}")
-        if writes != 1:
-            wrong.append(f"{writes} revisions written, not 1")
+        if writes != kinds["ok"]:
+            wrong.append(f"{writes} revisions written, {kinds['ok']} writers won")
         if wrong:
             self.unexpected = (self.unexpected or []) + [f"round {self.rounds}: {w}" for w in wrong]
 
@@ -348,20 +360,24 @@ def rounds(
     base: str,
     first: Op,
     second: Op,
-    check: Callable[[Registry, tuple[Outcome, Outcome]], list[str]] | None = None,
+    check: Callable[[Registry, tuple[Outcome, Outcome]], list[str]],
+    serial: tuple[str, ...] = (),
+    both_may_win: bool = False,
 ) -> Tally:
+    """:data:`ROUNDS` rounds planned on one revision (``check``: what the winner must have
+    left), then :data:`FREE_ROUNDS` rounds started at once (``serial``, ``both_may_win``: see :meth:`Tally.add`)."""
     tally = Tally()
-    for _ in range(ROUNDS):
+    for planned in [True] * ROUNDS + [False] * FREE_ROUNDS:
         url = bases.copy(base)
         with Registry(url) as registry:
             before = registry.revision()
-        outcomes = race(url, first, second)
+        outcomes = race(url, first, second, planned)
         problems = consistency(url)
         with Registry(url) as registry:
             writes = registry.revision() - before
-            if check is not None:
+            if planned:
                 problems += check(registry, outcomes)
-        tally.add(outcomes, problems, writes)
+        tally.add(outcomes, problems, writes, None if planned else serial, both_may_win)
         bases.drop(url)
     print(f"\n[{bases.kind}] {tally}")
     return tally
@@ -380,14 +396,16 @@ def test_publish_publish(bases: Bases) -> None:
     base = bases.build("draft", with_draft)
 
     def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
-        winner = [day for day, o in zip((FIRST_DAY, SECOND_DAY), outcomes) if o.kind == "ok"]
+        winner = [
+            day for day, o in zip((FIRST_DAY, SECOND_DAY), outcomes, strict=True) if o.kind == "ok"
+        ]
         v2 = registry.version(LIST, 2)
         if v2.status is not VersionStatus.published or [v2.effective_from] != winner[:1]:
             return [f"v2 is {v2.status.value} from {v2.effective_from}, the winner said {winner}"]
         return []
 
     expect(
-        rounds(bases, base, publish(FIRST_DAY, "甲"), publish(SECOND_DAY, "乙"), check)
+        rounds(bases, base, publish(FIRST_DAY, "甲"), publish(SECOND_DAY, "乙"), check, NO_DRAFT)
     )
 
 
@@ -398,14 +416,19 @@ def test_import_import(bases: Bases, tmp_path: Path) -> None:
 
     def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
         v2 = registry.version(LIST, 2)
-        winner = ["甲", "乙"][[o.kind for o in outcomes].index("ok")] if any(
-            o.kind == "ok" for o in outcomes
-        ) else None
+        winner = (
+            ["甲", "乙"][[o.kind for o in outcomes].index("ok")]
+            if any(o.kind == "ok" for o in outcomes)
+            else None
+        )
         if v2.status is not VersionStatus.draft or v2.author != winner:
             return [f"v2 is {v2.status.value} by {v2.author}, the winner is {winner}"]
         return []
 
-    expect(rounds(bases, base, import_table(TABLE, "甲"), import_table(other, "乙"), check))
+    # one after the other, the second replaces the first one's draft
+    expect(
+        rounds(bases, base, import_table(TABLE, "甲"), import_table(other, "乙"), check, (), True)
+    )
 
 
 def test_publish_import(bases: Bases, tmp_path: Path) -> None:
@@ -419,7 +442,10 @@ def test_publish_import(bases: Bases, tmp_path: Path) -> None:
         want = VersionStatus.published if outcomes[0].kind == "ok" else VersionStatus.draft
         return [] if v2.status is want else [f"v2 is {v2.status.value}, not {want.value}"]
 
-    expect(rounds(bases, base, publish(FIRST_DAY, "甲"), import_table(other, "乙"), check))
+    # one after the other: the import makes a new draft (v3), or the publish publishes the
+    # imported draft
+    pair = publish(FIRST_DAY, "甲"), import_table(other, "乙")
+    expect(rounds(bases, base, *pair, check, (), True))
 
 
 def test_new_list_twice(bases: Bases, tmp_path: Path) -> None:
@@ -428,11 +454,13 @@ def test_new_list_twice(bases: Bases, tmp_path: Path) -> None:
     files = new_list(tmp_path, "甲"), new_list(tmp_path, "乙")
 
     def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
-        winners = [who for who, o in zip("甲乙", outcomes) if o.kind == "ok"]
+        winners = [who for who, o in zip("甲乙", outcomes, strict=True) if o.kind == "ok"]
         note = registry.version(NEW_LIST, 1).note or ""
         return [] if winners and note.startswith(winners[0]) else [f"v1 note {note!r}"]
 
-    expect(rounds(bases, base, import_yaml(files[0], "甲"), import_yaml(files[1], "乙"), check))
+    # one after the other, the second replaces the first one's draft
+    pair = import_yaml(files[0], "甲"), import_yaml(files[1], "乙")
+    expect(rounds(bases, base, *pair, check, (), True))
 
 
 def test_two_approvers(bases: Bases) -> None:
@@ -441,7 +469,11 @@ def test_two_approvers(bases: Bases) -> None:
 
     def check(registry: Registry, outcomes: tuple[Outcome, Outcome]) -> list[str]:
         entry = admission_gate(registry, ADMISSION_CONFIG).show(REQUEST_ID)
-        winners = [who for who, o in zip((APPROVER, OTHER_APPROVER), outcomes) if o.kind == "ok"]
+        winners = [
+            who
+            for who, o in zip((APPROVER, OTHER_APPROVER), outcomes, strict=True)
+            if o.kind == "ok"
+        ]
         approvals = [e for e in registry.log() if e.action == "admission_approve"]
         if entry.status != "approved" or [entry.decided_by] != winners[:1] or len(approvals) != 1:
             return [f"{entry.status} by {entry.decided_by}, {len(approvals)} approvals"]
@@ -453,22 +485,60 @@ def test_two_approvers(bases: Bases) -> None:
 # --- without timing --------------------------------------------------------------------------
 
 
-def test_planned_on_an_old_revision(bases: Bases) -> None:
-    """Planned on revision N; another write lands; the commit is refused, naming the revision
-    that came first, its time and its author; nothing is written."""
+def test_planned_on_an_old_revision(bases: Bases, tmp_path: Path, monkeypatch: Any) -> None:
+    """A publish planned on revision N; another import lands before it writes: the publish is
+    refused, naming the revision that came first, its time and its author; nothing of it is
+    written, and the draft stays the other importer's."""
     url = bases.build("draft", with_draft)
-    with Registry(url) as registry, Registry(url) as other:
+    other_table = shorter_table(tmp_path)
+    original = store.transaction
+
+    def transaction(*args: Any, **kwargs: Any) -> Any:
+        monkeypatch.setattr(store, "transaction", original)
+        with Registry(url) as other:
+            other.import_table(other_table, LIST, MAPPING, by="乙")
+        return original(*args, **kwargs)
+
+    with Registry(url) as registry:
         planned = registry.revision()
-        other.withdraw(LIST, 2, by="乙")
+        monkeypatch.setattr(store, "transaction", transaction)
         with pytest.raises(InputError) as refused:
-            with store.transaction(registry.engine, planned, "甲", "publish", None):
-                raise AssertionError("not reached")
-        text = refused.value.render("en")
+            registry.publish(LIST, FIRST_DAY, by="甲")
         won = registry.revisions()[-1]
-        assert won.number == planned + 1 and registry.revision() == planned + 1
-        assert f"changed by someone else (revision {won.number} at" in text, text
-        assert "by 乙" in text and "nothing written" in text, text
-        assert "乙" in refused.value.render("zh")
+        assert (won.number, won.author) == (planned + 1, "乙")
+        assert registry.revision() == planned + 1
+        v2 = registry.version(LIST, 2)
+        assert (v2.status, v2.author) == (VersionStatus.draft, "乙")
+    text = refused.value.render("en")
+    assert f"changed by someone else (revision {won.number} at " in text, text
+    assert "by 乙); nothing written" in text, text
+    assert f"planned on revision {planned}" in text, text
+    assert "乙" in refused.value.render("zh")
+
+
+def test_a_version_is_read_again_when_written(bases: Bases, tmp_path: Path) -> None:
+    """The writer reads a version's last record again under the write lock: a publish of a
+    draft whose rows were replaced since, or of a version no longer a draft, writes nothing."""
+    url = bases.build("draft", with_draft)
+    with Registry(url) as registry:
+        draft = registry.version(LIST, 2)
+        change = VersionChange(
+            LIST, "publish", replace(draft, status=VersionStatus.published), False
+        )
+        registry.import_table(shorter_table(tmp_path), LIST, MAPPING, by="乙")
+        head = registry.revision()
+        for stale in (change, replace(change, version=registry.version(LIST, 2))):
+            if stale is not change:
+                registry.publish(LIST, FIRST_DAY, by="乙")
+                head = registry.revision()
+            with (
+                pytest.raises(InputError) as refused,
+                store.transaction(registry.engine, None, "甲", "publish", None) as w,
+            ):
+                w.version(stale, "department", "甲")
+            assert [p.key for p in refused.value.problems] == ["version.changed"]
+            assert registry.revision() == head
+        assert "is published now" in refused.value.render("en")
 
 
 # --- the command line ------------------------------------------------------------------------
@@ -491,10 +561,25 @@ def test_cli_publish_publish(bases: Bases) -> None:
         url = bases.copy(base)
         processes = [
             subprocess.Popen(
-                [sys.executable, "-c", GO, "registry", "publish", LIST,
-                 "--effective-from", day.isoformat(), "--by", who, "--db", url],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                env=env, text=True,
+                [
+                    sys.executable,
+                    "-c",
+                    GO,
+                    "registry",
+                    "publish",
+                    LIST,
+                    "--effective-from",
+                    day.isoformat(),
+                    "--by",
+                    who,
+                    "--db",
+                    url,
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                text=True,
             )
             for day, who in ((FIRST_DAY, "甲"), (SECOND_DAY, "乙"))
         ]
@@ -509,4 +594,3 @@ def test_cli_publish_publish(bases: Bases) -> None:
         assert "Traceback" not in stderr and "internal error" not in stderr, stderr
         assert consistency(url) == []
         bases.drop(url)
-
