@@ -38,7 +38,6 @@ def local_time(at: dt.datetime, *, seconds: bool = True) -> str:
     )
 
 
-
 DEFAULT_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(9, 0), dt.time(12, 0)),
     (dt.time(13, 0), dt.time(17, 0)),

@@ -9,11 +9,11 @@ catalogues (``地点类型 = 道路``, ``部件``). Exports keep the file form
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 
 from remit.conditions import AttributeDomain, Condition, EnumDomain, Named
 from remit.i18n import Lang, current_lang, has, t
+
 
 def condition_text(
     condition: Condition,

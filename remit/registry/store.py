@@ -408,8 +408,12 @@ class Writer:
         """Record the decision ``record`` on a request still submitted. If it was not (someone
         else decided first), record nothing: :class:`InputError` says who decided, and when."""
         last = self.c.execute(
-            select(admissions.c.seq, admissions.c.status, admissions.c.decided_by,
-                   admissions.c.decided_at)
+            select(
+                admissions.c.seq,
+                admissions.c.status,
+                admissions.c.decided_by,
+                admissions.c.decided_at,
+            )
             .where(admissions.c.id == record.id)
             .order_by(admissions.c.seq.desc())
             .limit(1)
@@ -478,9 +482,7 @@ def _not_as_planned(change: VersionChange, status: str, content: str) -> InputEr
     )
 
 
-def decided(
-    request_id: str, status: str, by: str | None, at: dt.datetime | None
-) -> InputError:
+def decided(request_id: str, status: str, by: str | None, at: dt.datetime | None) -> InputError:
     """The refusal to decide a request someone else decided: who, and when."""
     when = local_time(at, seconds=False) if at is not None else "?"
     return InputError.one("admission.decided", id=request_id, status=status, by=by or "?", at=when)
@@ -536,8 +538,10 @@ def _begin_writing(c: Connection) -> None:
     INSERT, after the head was read without the lock)."""
     if c.dialect.name == "postgresql":
         c.exec_driver_sql("LOCK TABLE revision IN SHARE ROW EXCLUSIVE MODE")
-    elif c.dialect.name == "sqlite" and not c.connection.driver_connection.in_transaction:
-        c.exec_driver_sql("BEGIN IMMEDIATE")
+    elif c.dialect.name == "sqlite":
+        driver = c.connection.driver_connection
+        if driver is None or not driver.in_transaction:  # (db.one_transaction began already)
+            c.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
