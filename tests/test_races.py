@@ -20,6 +20,7 @@ import datetime as dt
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -539,6 +540,27 @@ def test_a_version_is_read_again_when_written(bases: Bases, tmp_path: Path) -> N
             assert [p.key for p in refused.value.problems] == ["version.changed"]
             assert registry.revision() == head
         assert "is published now" in refused.value.render("en")
+
+
+def test_sqlite_busy_past_the_timeout(tmp_path: Path) -> None:
+    """A SQLite writer that waits longer than its busy timeout for another one is refused
+    cleanly (the registry's engine waits 30 s; this one, a tenth of a second)."""
+    url = f"sqlite:///{tmp_path / 'busy.db'}"
+    with Registry.create(url) as registry:
+        registry.import_files([SAMPLE], by="setup")
+        head = registry.revision()
+    holder = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    impatient = create_engine(url, connect_args={"timeout": 0.1})
+    with pytest.raises(InputError) as refused, store.transaction(impatient, head, "甲", "x", None):
+        raise AssertionError("not reached")
+    holder.execute("ROLLBACK")
+    holder.close()
+    impatient.dispose()
+    assert [p.key for p in refused.value.problems] == ["db.busy"]
+    assert "nothing written" in refused.value.render("en")
+    with Registry(url) as registry:
+        assert registry.revision() == head
 
 
 # --- the command line ------------------------------------------------------------------------

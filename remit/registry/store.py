@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, Table, Text, cast, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from remit.deadlines import local_time
 from remit.errors import InputError
@@ -541,7 +541,10 @@ def _begin_writing(c: Connection) -> None:
     elif c.dialect.name == "sqlite":
         driver = c.connection.driver_connection
         if driver is None or not driver.in_transaction:  # (db.one_transaction began already)
-            c.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                c.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError as exc:  # the other writer held the lock past the timeout
+                raise InputError.one("db.busy", detail=str(exc.orig)) from None
 
 
 @contextmanager
