@@ -1,8 +1,8 @@
 """Two writers at once (issue 11, "Races"): two real processes write to one registry at the same
 moment, 20 rounds per pair, on SQLite and on PostgreSQL.
 
-Each round starts from a copy of one base registry (SQLite: the file copied; PostgreSQL: a
-database made from a template). Both processes plan their change on the same revision, then
+Each round starts from one base registry as it was built (SQLite: the file copied; PostgreSQL,
+in a schema of its own as in conftest.py: the rows of every later revision deleted). Both processes plan their change on the same revision, then
 meet at a barrier just before their write transaction opens, so every round is the worst case:
 two writes planned on one revision, committed at once. Of the two, exactly one must win (its
 change written as one revision) and the other must be refused cleanly (an InputError saying the
@@ -165,12 +165,12 @@ class Bases:
 
     def __init__(self, kind: str, tmp: Path, pg_dsn: str | None):
         self.kind, self.tmp, self.pg_dsn = kind, tmp, pg_dsn
-        self.made: list[str] = []  # PostgreSQL databases to drop
+        self.made: list[str] = []  # PostgreSQL schemas to drop
         self.heads: dict[str, int] = {}  # base → its last revision
 
-    def _pg_url(self, name: str) -> str:
-        assert self.pg_dsn is not None
-        return PG_BASE.rsplit("/", 1)[0] + "/" + name
+    def _pg_url(self, schema: str) -> str:
+        sep = "&" if "?" in PG_BASE else "?"
+        return f"{PG_BASE}{sep}options=-csearch_path%3D{schema}"
 
     def _pg(self, sql: str) -> None:
         import psycopg
@@ -185,7 +185,7 @@ class Bases:
             url = f"sqlite:///{self.tmp / (name + '.db')}"
         else:
             db = f"remit_race_{uuid.uuid4().hex[:10]}"
-            self._pg(f'CREATE DATABASE "{db}"')
+            self._pg(f'CREATE SCHEMA "{db}"')
             self.made.append(db)
             url = self._pg_url(db)
         with Registry.create(url) as registry:
@@ -219,7 +219,7 @@ class Bases:
 
     def close(self) -> None:
         for db in list(self.made):
-            self._pg(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            self._pg(f'DROP SCHEMA IF EXISTS "{db}" CASCADE')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
