@@ -25,6 +25,19 @@ import chinese_calendar
 
 from remit.timelimit import TimeLimit, TimeUnit
 
+CITY_ZONE = ZoneInfo("Asia/Shanghai")
+"""The city's zone: the registry stores UTC, people read Beijing time."""
+
+
+def local_time(at: dt.datetime, *, seconds: bool = True) -> str:
+    """A stored time (UTC; a naive one is taken as UTC) in Beijing time, with its offset:
+    ``2026-12-05 17:14:02+08:00``. The same in every language."""
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+    return aware.astimezone(CITY_ZONE).isoformat(
+        sep=" ", timespec="seconds" if seconds else "minutes"
+    )
+
+
 DEFAULT_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
     (dt.time(9, 0), dt.time(12, 0)),
     (dt.time(13, 0), dt.time(17, 0)),

@@ -94,7 +94,9 @@ def test_a_decided_request_cannot_be_decided_again(
             with pytest.raises(InputError) as decided:
                 action(gate)
             assert problem_key(decided) == "admission.decided"
-            assert str(decided.value) == f"request {request_id} is already {status}"
+            text = str(decided.value)
+            assert text.startswith(f"request {request_id} is already {status} (by {APPROVER} at ")
+            assert text.endswith("); nothing written"), text
     assert recorded(sample_registry) == before
     assert [len(s.versions) for s in sample_registry.lists() if s.info.id == "HP-JZ-JB"] == [3]
 

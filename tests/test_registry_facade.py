@@ -167,6 +167,6 @@ def test_a_write_planned_on_an_old_revision_is_refused(db_url: str) -> None:
             store.transaction(second.engine, planned, "t", "late", None) as w,
         ):
             w.audit(AuditEntry(utcnow(), "t", "late", None, None, "后写", None))
-        assert "registry changed" in str(refused.value)
+        assert "changed by someone else (revision 2 at " in str(refused.value)
         assert second.revision() == planned + 1
         assert [e.note for e in second.log()][-1] == "先写"

@@ -51,6 +51,27 @@ ALLOWED = {
     "JSON",
 }
 
+_RULES_HEAD = "file: rules\nid: t\nrules:\n"
+BAD_RULES = {  # rule ids that look like codes: the check strips codes, not English words
+    "cycle": _RULES_HEAD
+    + "  - {id: r1, when: [{as: a, fact: xa}], then: [{assert: {fact: xb}}]}\n"
+    + "  - {id: r2, when: [{as: b, fact: xb}], then: [{assert: {fact: xa}}]}\n"
+    + "  - {id: r3, when: [{as: c, fact: xc}], then: [{assert: {fact: xc, k: 1}}]}\n",
+    "duplicate-and-removal": _RULES_HEAD
+    + "  - {id: r1, when: [{as: a, fact: xa}], then: [{assert: {fact: xb}}]}\n"
+    + "  - {id: r1, when: [{as: a, fact: xa}], then: [{assert: {fact: xc}}]}\n"
+    + "remove: [r9]\n",
+    "nesting": _RULES_HEAD
+    + "  - id: r1\n    when: [{as: a, fact: xa, where: {k: "
+    + "{eq: " * 40
+    + "1"
+    + "}" * 40
+    + "}}]\n    then: [{assert: {fact: xb}}]\n",
+    "patterns": _RULES_HEAD
+    + "  - id: r1\n    when: [[1], {as: a, fact: xa, where: {k: {in: [[1]]}, j: {eq: {}}}},"
+    + " {none: {fact: xb, where: {k: {about: 1}}}}]\n    then: [{assert: {fact: xb}}]\n",
+}
+
 LIST_HEAD = """\
 file: list
 id: HP-QZ-XX
@@ -313,6 +334,20 @@ def outputs(
     run("missing file", "registry", "import", tmp / "nowhere.yaml", codes=(2,))
     run("missing event file", "route", tmp / "nowhere.json", codes=(2,))
     run("unknown rule", "rules", "show", "no-such-rule", db=False, codes=(2,))
+    for name, content in BAD_RULES.items():
+        (tmp / name).mkdir()
+        (tmp / name / "r.yaml").write_text(content, encoding="utf-8")
+        run(f"bad rules: {name}", "rules", "check", "--rules", tmp / name, db=False, codes=(2,))
+    env["REMIT_MAX_RULE_FIRINGS"] = "2"
+    run(
+        "rules fired too often",
+        *("route", "--matter", "BJ0120", "--area", "南京东路街道", "--rules", RULES),
+        *("--reported-at", "2026-05-03T20:35:00"),
+        codes=(2,),
+    )
+    env["REMIT_MAX_RULE_FIRINGS"] = "很多"
+    run("bad firing bound", "route", "--matter", "SJ0106", "--area", "南京东路街道", codes=(2,))
+    del env["REMIT_MAX_RULE_FIRINGS"]
     run("bad date", "check", "--as-of", "2025-13-01", codes=(2,))
     run(
         "bad working hours",

@@ -28,7 +28,7 @@ from remit.files.typed import load_typed
 from remit.findings import ListCheck
 from remit.i18n import Lang, t
 from remit.registry.entities import Duty
-from remit.registry.facade import Registry, default_actor
+from remit.registry.facade import Registry, decided, default_actor
 
 
 def load_request(path: str | Path) -> AdmissionRequest:
@@ -128,7 +128,7 @@ class AdmissionGate:
 
     def _decidable(self, entry: AdmissionEntry, actor: str) -> None:
         if entry.status != "submitted":
-            raise InputError.one("admission.decided", id=entry.id, status=entry.status)
+            raise decided(entry.id, entry.status, entry.decided_by, entry.decided_at)
         # people's names compared as the registry compares names: width, case and spaces folded
         if same_name(actor, entry.submitted_by):
             raise InputError.one("admission.four_eyes", id=entry.id, submitter=entry.submitted_by)
@@ -156,6 +156,9 @@ class AdmissionGate:
         request = entry.request
         report, enactment = self._evaluate(request, history, lang)
         if report.outcome is not Outcome.admit:
+            # gates run on lists another approver changed meanwhile refuse for that reason:
+            # say that the request was decided instead (and log no refusal)
+            self._decidable(self.show(request_id), actor)
             store.record_refusal(self.registry, report, actor, note)
             raise GateRefused(report)
         record, audit = store.decision(

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from remit.errors import InputError, Problem
-from remit.files.yamlio import dotted, load_yaml
+from remit.files.yamlio import LineMap, dotted, load_yaml
 from remit.i18n import Lang, t
 
 
@@ -168,6 +168,12 @@ M = TypeVar("M", bound=BaseModel)
 
 def load_typed(path: Path, kind: str, model: type[M]) -> M:
     """A YAML file that must say ``file: <kind>``, validated as ``model``, with located problems."""
+    return load_typed_lines(path, kind, model)[0]
+
+
+def load_typed_lines(path: Path, kind: str, model: type[M]) -> tuple[M, LineMap]:
+    """:func:`load_typed`, and the line of every key and item, for checks the model cannot make
+    alone (across files, say)."""
     data, lines = load_yaml(path)
     if not isinstance(data, dict) or data.get("file") != kind:
         raise InputError.one(
@@ -179,6 +185,6 @@ def load_typed(path: Path, kind: str, model: type[M]) -> M:
             expected=kind,
         )
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), lines
     except ValidationError as exc:
         raise InputError(schema_problems(exc, str(path), kind, lines.line_of)) from None

@@ -209,30 +209,37 @@ def _measure(root: yaml.Node, source: str) -> None:
 
 
 def _walk(node: yaml.Node, loc: Loc, lines: LineMap, problems: list[Problem], source: str) -> None:
-    lines.set(loc, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                problems.append(
-                    Problem(
-                        "ref.duplicate",
-                        {"what": "key", "key": key, "other": f"line {seen[key]}"},
-                        source=source,
-                        line=line,
-                        field=dotted((*loc, key)),
+    """Record the line of every key and item under ``node``; duplicate keys are problems.
+    Without recursion: a document nested deeper than Python's stack is reported by the
+    schema that reads it, not by a RecursionError here."""
+    stack: list[tuple[yaml.Node, Loc]] = [(node, loc)]
+    while stack:
+        node, loc = stack.pop()
+        lines.set(loc, node.start_mark.line + 1)
+        children: list[tuple[yaml.Node, Loc]] = []
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = str(key_node.value)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    problems.append(
+                        Problem(
+                            "ref.duplicate",
+                            {"what": "key", "key": key, "other": f"line {seen[key]}"},
+                            source=source,
+                            line=line,
+                            field=dotted((*loc, key)),
+                        )
                     )
-                )
-            seen[key] = line
-            lines.set((*loc, key), line)
-            _walk(value_node, (*loc, key), lines, problems, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _walk(item, (*loc, index), lines, problems, source)
+                seen[key] = line
+                lines.set((*loc, key), line)
+                children.append((value_node, (*loc, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(item, (*loc, index)) for index, item in enumerate(node.value)]
+        stack.extend(reversed(children))  # in document order: the first line seen is kept
 
 
 def dotted(loc: Sequence[str | int]) -> str:

@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from remit.admission.report import AdmissionEntry, AdmissionReport, GateStatus, Outcome
+from remit.deadlines import local_time
 from remit.i18n import Lang, t
-from remit.present.text import local_time
 
 _STYLE = {
     GateStatus.passed: "green",

@@ -9,8 +9,9 @@ from typing import Any
 from rich.table import Table
 
 from remit.conditions import AttributeDomain, Named
+from remit.deadlines import local_time
 from remit.i18n import current_lang, t
-from remit.present.text import condition_text, local_time, term
+from remit.present.text import condition_text, term
 from remit.registry.diff import VersionDiff
 from remit.registry.entities import AuditEntry, Duty, ListVersion
 from remit.registry.reports import MigrationResult, Mismatch, VerifyReport

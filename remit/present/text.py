@@ -1,5 +1,5 @@
 """Display forms shared by the text outputs: a duty's condition as a person reads it, a code as
-a term, a stored time in the city's time.
+a term (a stored time in the city's time: :func:`remit.deadlines.local_time`).
 
 English output shows codes as the files spell them (``location_type = road``, ``component``);
 Chinese output shows the labels the catalogue gives them and the terms of the message
@@ -9,15 +9,10 @@ catalogues (``地点类型 = 道路``, ``部件``). Exports keep the file form
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo
 
 from remit.conditions import AttributeDomain, Condition, EnumDomain, Named
 from remit.i18n import Lang, current_lang, has, t
-
-CITY_ZONE = ZoneInfo("Asia/Shanghai")
-"""The zone of the times shown: the registry stores UTC, people read Beijing time."""
 
 
 def condition_text(
@@ -53,12 +48,3 @@ def term(family: str, code: str, lang: Lang | None = None) -> str:
     """The message ``family.code``, or the code as it is when there is no such message."""
     key = f"{family}.{code}"
     return t(key, lang) if has(key) else code
-
-
-def local_time(at: dt.datetime, *, seconds: bool = True) -> str:
-    """A stored time (UTC; a naive one is taken as UTC) in Beijing time, with its offset:
-    ``2026-12-05 17:14:02+08:00``. The same in every language."""
-    aware = at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
-    return aware.astimezone(CITY_ZONE).isoformat(
-        sep=" ", timespec="seconds" if seconds else "minutes"
-    )

@@ -97,6 +97,10 @@ class ImportResult:
         return not self.plan.empty
 
 
+decided = store.decided
+"""The refusal to decide an admission request that someone else decided: who, and when."""
+
+
 class Registry:
     """A registry of areas, units, the matter catalogue and responsibility lists.
 
@@ -572,7 +576,10 @@ class Registry:
         ]
         kind = str(state.lists[change.list_id].kind)
         with store.transaction(self.engine, state.revision, actor, change.action, note) as w:
-            w.version(change, kind, actor)
+            # the rows the version holds, read under the write lock: what the entry logs
+            content, rows = w.version(change, kind, actor)
+            if "content_hash" in details:
+                details = {**details, "content_hash": content, "rows": rows}
             w.audit(
                 AuditEntry(
                     w.now,
@@ -614,13 +621,14 @@ class Registry:
         request still submitted can be decided: of two deciders at once, one wins."""
         self._require()
         with store.transaction(self.engine, None, entry.actor, entry.action, entry.note) as w:
-            self._decide(w, replace(record, decided_at=w.now))
+            w.decide_admission(replace(record, decided_at=w.now))
             w.audit(entry)
 
-    def _decide(self, w: store.Writer, record: StoredAdmission) -> None:
-        status = w.decide_admission(record)
-        if status is not None:
-            raise InputError.one("admission.decided", id=record.id, status=status)
+    def _not_decided(self, record_id: str) -> None:
+        """Refuse to decide a request that is no longer submitted, saying who decided it."""
+        found = self.admission_record(record_id)
+        if found is not None and found.status != "submitted":
+            raise store.decided(record_id, found.status, found.decided_by, found.decided_at)
 
     def add_to_log(self, entry: AuditEntry) -> None:
         """Add an entry to the audit log on its own (an act that writes nothing else, such as
@@ -645,14 +653,22 @@ class Registry:
         its audit entry, in one transaction."""
         source = f"admission {record.id}"
         state = self.state()
+        # read after the state: a decision recorded since the approver read the request is
+        # seen here, or else it came after the state and the write below is refused
+        self._not_decided(record.id)
         plan, after = plan_versions(
             versions, state, source, entry.actor, note, effective_from, units=units
         )
         today_hash = state_hash(after, dt.date.today())
-        with store.transaction(self.engine, state.revision, entry.actor, "enact", note) as w:
-            w.plan(plan, after, entry.actor, entry.snapshot_hash)
-            self._decide(w, replace(record, decided_at=w.now))
-            w.audit(replace(entry, details={**entry.details, "today_hash": today_hash}))
+        try:
+            with store.transaction(self.engine, state.revision, entry.actor, "enact", note) as w:
+                w.plan(plan, after, entry.actor, entry.snapshot_hash)
+                w.decide_admission(replace(record, decided_at=w.now))
+                w.audit(replace(entry, details={**entry.details, "today_hash": today_hash}))
+        except InputError as refused:
+            if any(p.key.startswith("db.changed") for p in refused.problems):
+                self._not_decided(record.id)  # another approver came first: say so
+            raise
 
 
 def _successors(entities: Sequence[Area] | Any) -> dict[str, list[str]]:

@@ -20,8 +20,9 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, Table, Text, cast, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from remit.deadlines import local_time
 from remit.errors import InputError
 from remit.files.text import refuse
 from remit.hashing import canonical_json
@@ -315,22 +316,38 @@ class Writer:
     def list_info(self, info: ListInfo) -> None:
         self.c.execute(lists.insert().values(revision=self.revision.number, **fields.encode(info)))
 
-    def version(self, change: VersionChange, kind: str, actor: str) -> None:
-        """Record the version of ``change`` as it is now (made, replaced, published, withdrawn)."""
+    def version(self, change: VersionChange, kind: str, actor: str) -> tuple[str, int]:
+        """Record the version of ``change`` as it is now (made, replaced, published, withdrawn);
+        the content hash and row count of the rows it holds.
+
+        The version's last record is read again here, under the write lock: only a draft may
+        be replaced or published, and a version published or withdrawn shares exactly the rows
+        it was planned with; else nothing is written (the registry changed since the plan)."""
         v = change.version
         previous = self.c.execute(
-            select(versions.c.pk, versions.c.content_pk)
+            select(
+                versions.c.pk,
+                versions.c.content_pk,
+                versions.c.status,
+                versions.c.content_hash,
+                versions.c.row_count,
+            )
             .where(versions.c.list_id == change.list_id, versions.c.version == v.version)
             .order_by(versions.c.revision.desc())
             .limit(1)
         ).first()
         stamped = replace(v, **_lifecycle(change, actor, self.now))
-        content = (
-            None
-            if previous is None or change.content_changed
-            else (previous[0] if previous[1] is None else previous[1])
-        )
-        self._record(stamped, kind, content)
+        if previous is None or change.content_changed:
+            if previous is not None and previous[2] != VersionStatus.draft.value:
+                raise _not_as_planned(change, str(previous[2]), str(previous[3]))
+            self._record(stamped, kind, None)
+            return v.content_hash, v.row_count
+        shared = previous[0] if previous[1] is None else previous[1]
+        wanted = VersionStatus.draft.value if change.action == "publish" else None
+        if previous[3] != v.content_hash or (wanted and previous[2] != wanted):
+            raise _not_as_planned(change, str(previous[2]), str(previous[3]))
+        self._record(stamped, kind, shared)
+        return str(previous[3]), int(previous[4])
 
     def carry_version(self, v: ListVersion, kind: str) -> None:
         """Record ``v`` as it is — its times and authors kept — with its rows: a version
@@ -387,23 +404,28 @@ class Writer:
             )
         )
 
-    def decide_admission(self, record: AdmissionRecord[Any, Any]) -> str | None:
+    def decide_admission(self, record: AdmissionRecord[Any, Any]) -> None:
         """Record the decision ``record`` on a request still submitted. If it was not (someone
-        else decided first), record nothing and return the status it has ("?": none)."""
+        else decided first), record nothing: :class:`InputError` says who decided, and when."""
         last = self.c.execute(
-            select(admissions.c.seq, admissions.c.status)
+            select(
+                admissions.c.seq,
+                admissions.c.status,
+                admissions.c.decided_by,
+                admissions.c.decided_at,
+            )
             .where(admissions.c.id == record.id)
             .order_by(admissions.c.seq.desc())
             .limit(1)
         ).first()
         if last is None or last[1] != "submitted":
-            return "?" if last is None else str(last[1])
+            status, by, at = ("?", None, None) if last is None else last[1:]
+            raise decided(record.id, str(status), by, at)
         self.c.execute(
             admissions.insert().values(
                 revision=self.revision.number, seq=last[0] + 1, **fields.encode(record)
             )
         )
-        return None
 
     def plan(
         self, plan: ImportPlan, state: RegistryState, actor: str, snapshot: str | None
@@ -450,6 +472,22 @@ class Writer:
             )
 
 
+def _not_as_planned(change: VersionChange, status: str, content: str) -> InputError:
+    return InputError.one(
+        "version.changed",
+        list_id=change.list_id,
+        version=change.version.version,
+        status=status,
+        content=content[:12],
+    )
+
+
+def decided(request_id: str, status: str, by: str | None, at: dt.datetime | None) -> InputError:
+    """The refusal to decide a request someone else decided: who, and when."""
+    when = local_time(at, seconds=False) if at is not None else "?"
+    return InputError.one("admission.decided", id=request_id, status=status, by=by or "?", at=when)
+
+
 def _lifecycle(change: VersionChange, actor: str, now: dt.datetime) -> dict[str, Any]:
     """Who published or withdrew a version, and when, as this change records it."""
     v = change.version
@@ -467,26 +505,68 @@ def _lifecycle(change: VersionChange, actor: str, now: dt.datetime) -> dict[str,
     return {}
 
 
+def _changed(c: Connection, planned: int) -> InputError:
+    """The refusal of a write planned on revision ``planned``: which revision came first, when
+    and by whom (read in the writer's transaction, so it is the one that won)."""
+    first = c.execute(
+        select(revisions.c.number, revisions.c.recorded_at, revisions.c.author)
+        .where(revisions.c.number > planned)
+        .order_by(revisions.c.number)
+        .limit(1)
+    ).first()
+    head = int(c.execute(select(func.max(revisions.c.number))).scalar_one() or 0)
+    if first is None:  # the revision that took this one's number is not visible yet
+        return InputError.one("db.changed_unseen", planned=planned, now=head)
+    number, at, author = first
+    return InputError.one(
+        "db.changed",
+        planned=planned,
+        revision=number,
+        at=local_time(at, seconds=False),
+        author=author,
+        now=head,
+    )
+
+
+def _begin_writing(c: Connection) -> None:
+    """Take the registry's write lock at once, before anything is read: the head revision
+    checked, the records re-read and the rows added are then one atomic step, and a second
+    writer waits for this one to finish (SQLite: up to the engine's busy timeout).
+
+    PostgreSQL: a lock on the revision table that only one holder at a time may have (readers
+    are not blocked). SQLite: ``BEGIN IMMEDIATE`` (its driver would begin only at the first
+    INSERT, after the head was read without the lock)."""
+    if c.dialect.name == "postgresql":
+        c.exec_driver_sql("LOCK TABLE revision IN SHARE ROW EXCLUSIVE MODE")
+    elif c.dialect.name == "sqlite":
+        driver = c.connection.driver_connection
+        if driver is None or not driver.in_transaction:  # (db.one_transaction began already)
+            try:
+                c.exec_driver_sql("BEGIN IMMEDIATE")
+            except OperationalError as exc:  # the other writer held the lock past the timeout
+                raise InputError.one("db.busy", detail=str(exc.orig)) from None
+
+
 @contextmanager
 def transaction(
     engine: Engine, base: int | None, author: str, action: str, note: str | None
 ) -> Iterator[Writer]:
     """One write: a new revision after ``base`` (the revision it was planned on; None: any).
 
-    If the registry has moved on since ``base`` — another writer came first — nothing is
-    written and :class:`InputError` says so, as it does when the author or the note holds a
-    character they may not (:mod:`remit.files.text`)."""
+    The write lock is taken first (one writer at a time, on both databases). If the registry
+    has moved on since ``base`` — another writer came first — nothing is written and
+    :class:`InputError` says which revision came first, when and by whom; it also refuses an
+    author or a note that holds a character they may not (:mod:`remit.files.text`)."""
     refuse(author, "by")
     refuse(note, "note", lines=True)
     with engine.begin() as c:
-        if c.dialect.name == "postgresql":  # one writer at a time (SQLite has its own lock)
-            c.exec_driver_sql("LOCK TABLE revision IN SHARE ROW EXCLUSIVE MODE")
+        _begin_writing(c)
         head = int(c.execute(select(func.max(revisions.c.number))).scalar_one() or 0)
         if base is not None and head != base:
-            raise InputError.one("db.changed", planned=base, now=head)
+            raise _changed(c, base)
         revision = Revision(head + 1, utcnow(), author, action, note)
-        try:  # the first write: on SQLite it waits for another writer to finish
+        try:
             c.execute(revisions.insert().values(**fields.encode(revision)))
-        except IntegrityError:  # … who took this revision's number: refused, nothing written
-            raise InputError.one("db.changed", planned=base, now=head + 1) from None
+        except IntegrityError:  # someone took this revision's number: refused, nothing written
+            raise InputError.one("db.changed_unseen", planned=head, now=head + 1) from None
         yield Writer(c, revision)

@@ -19,14 +19,17 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import durable_rules_engine
 from durable.engine import Host, MessageNotHandledException
 
-from remit.errors import RemitError
+from remit.errors import InputError, Problem, RemitError, location
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome, read_memory
 from remit.routing.rules.compile import Action, RuleSet, assert_values, definition
@@ -35,6 +38,44 @@ from remit.routing.rules.model import Assert, Pattern, Retract, Rule
 
 class EngineError(RemitError):
     """The rule engine failed on one event (an action raised, or the engine did)."""
+
+
+class FiringLimitError(InputError, EngineError):
+    """The rules fired more often on one event than the bound allows: that event is refused
+    (exit 2 for ``remit route``, a reject line in ``remit route-batch``), never a hang."""
+
+    def at(self, where: Mapping[str, object]) -> FiringLimitError:
+        """The same refusal, located at the event (``source``, ``line``): the engine sees only
+        its facts."""
+        return FiringLimitError(
+            dataclasses.replace(problem, **location(where)) for problem in self.problems
+        )
+
+
+DEFAULT_MAX_FIRINGS = 1000
+"""Rule firings allowed per event (docs/routing.md, "Rules that terminate"): the sample's
+events need at most a handful; a set of rules that passes the termination check fires at most
+a number bounded by its facts, so this is a safety net for what the check cannot see."""
+
+MAX_FIRINGS_ENV = "REMIT_MAX_RULE_FIRINGS"
+CHAIN_SHOWN = 12
+"""How many of the last rules fired a refused event's message names."""
+
+
+def max_firings_setting() -> int:
+    """The bound on rule firings per event: ``$REMIT_MAX_RULE_FIRINGS``, else the default."""
+    given = os.environ.get(MAX_FIRINGS_ENV, "").strip()
+    if not given:
+        return DEFAULT_MAX_FIRINGS
+    try:
+        value = int(given)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise InputError.one(
+            "rules.bad_max_firings", name=MAX_FIRINGS_ENV, value=given, default=DEFAULT_MAX_FIRINGS
+        )
+    return value
 
 
 class QuietHost(Host):  # type: ignore[misc]  # durable_rules has no type hints
@@ -51,6 +92,8 @@ class _Working:
     trace: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     made: int = 0
+    stopped: bool = False
+    """The bound on firings was reached: actions do nothing more, so chaining ends."""
 
 
 _names = itertools.count()
@@ -66,8 +109,9 @@ def _settle(c: Any) -> None:
 class RuleEngine:
     """Evaluates a :class:`RuleSet` on the facts of one event at a time."""
 
-    def __init__(self, ruleset: RuleSet):
+    def __init__(self, ruleset: RuleSet, max_firings: int | None = None):
         self.ruleset = ruleset
+        self.max_firings = max_firings_setting() if max_firings is None else max_firings
         self.name = f"remit_{ruleset.digest[:12]}_{next(_names)}"
         self._consumed = ruleset.consumed
         self._staged = "stage" in self._consumed
@@ -86,6 +130,12 @@ class RuleEngine:
         def run(c: Any) -> None:
             working = self._current
             assert working is not None
+            if working.stopped:
+                return
+            if len(working.trace) >= self.max_firings:
+                # no new fact, no new match: the engine drains what is pending and returns
+                working.stopped = True
+                return
             try:
                 working.trace.append(rule.id)
                 bound = {alias: getattr(c, alias)._d for alias in aliases}
@@ -138,7 +188,15 @@ class RuleEngine:
             working.memory[fact["id"]] = fact
         self._current = working
         try:
-            self._post([{**fact, "sid": working.sid} for fact in initial])
+            # a kind no rule matches would make the engine refuse the whole post (and then no
+            # action has run before delete_state: see the module's notes); events always match
+            self._post(
+                [
+                    {**fact, "sid": working.sid}
+                    for fact in initial
+                    if fact["t"] == "event" or fact["t"] in self._consumed
+                ]
+            )
             if self._staged:
                 self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": working.sid}])
         except Exception as exc:
@@ -146,6 +204,20 @@ class RuleEngine:
         finally:
             self._current = None
             self.host.delete_state(self.name, working.sid)
+        if working.stopped:
+            raise FiringLimitError(
+                [
+                    Problem(
+                        "rules.firing_limit",
+                        {
+                            "limit": self.max_firings,
+                            "shown": min(CHAIN_SHOWN, len(working.trace)),
+                            "chain": " → ".join(working.trace[-CHAIN_SHOWN:]),
+                            "name": MAX_FIRINGS_ENV,
+                        },
+                    )
+                ]
+            )
         if working.errors:
             raise EngineError("; ".join(working.errors))
         return read_memory(working.memory.values(), working.trace)

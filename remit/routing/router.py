@@ -25,7 +25,7 @@ from remit.registry.snapshot import in_force_versions, state_hash
 from remit.routing.cache import OutcomeCache, by_shape
 from remit.routing.decide import Refs, build_decision
 from remit.routing.decision import RoutingDecision
-from remit.routing.engine import RuleEngine
+from remit.routing.engine import FiringLimitError, RuleEngine
 from remit.routing.facts import PolicyInput, Topology, policy_input
 from remit.routing.outcome import PolicyOutcome
 from remit.routing.reference import resolve
@@ -183,7 +183,10 @@ class Router:
         resolved, loaded = self.resolve_event(event, where, as_of)
         day = as_of or self.as_of or self._local_day(resolved.reported_at)
         facts = policy_input(resolved, loaded.snapshot, loaded.topology, self.ruleset.config)
-        outcome = self.outcome(facts)
+        try:
+            outcome = self.outcome(facts)
+        except FiringLimitError as exc:  # the engine does not know which event it was
+            raise exc.at(where or {"source": f"event {resolved.id}"}) from None
         return build_decision(
             resolved,
             loaded.snapshot,

@@ -7,16 +7,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from remit.errors import InputError, Problem
-from remit.files.typed import load_typed
+from remit.files.typed import load_typed_lines
+from remit.files.yamlio import LineMap
 from remit.hashing import canonical_json
 from remit.routing.rules.model import REF, Assert, Negation, Pattern, RoutingConfig, Rule, RulesFile
+from remit.routing.rules.termination import cycles
 
 # The engine's limits, with a margin (measured on durable_rules 2.0.28; docs/routing.md).
 MAX_RULES = 200  # 256 rules ending on one identical condition segfault
@@ -36,6 +38,10 @@ class RuleSet:
     config: RoutingConfig
     sources: tuple[str, ...]
     digest: str = field(default="")
+    origins: Mapping[str, tuple[str, int | None]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+    """rule id → (file, line) of the rule in force: where problems with a rule are reported."""
 
     @property
     def consumed(self) -> frozenset[str]:
@@ -64,13 +70,31 @@ def load_rules(extra: Path | None = None, replace_defaults: bool = False) -> Rul
         else:
             raise InputError.one("file.not_found", source=str(extra))
     rules: dict[str, Rule] = {}
+    origins: dict[str, tuple[str, int | None]] = {}
     config = RoutingConfig()
+    problems: list[Problem] = []
     for path in paths:
-        parsed = load_typed(path, "rules", RulesFile)
-        for rule_id in parsed.remove:
-            rules.pop(rule_id, None)
-        for rule in parsed.rules:
+        parsed, lines = load_typed_lines(path, "rules", RulesFile)
+        for index, rule_id in enumerate(parsed.remove):
+            if rules.pop(rule_id, None) is None:
+                problems.append(_unknown_removal(path, lines, index, rule_id, rules))
+            origins.pop(rule_id, None)
+        seen: dict[str, int | None] = {}
+        for index, rule in enumerate(parsed.rules):
+            line = lines.line_of(("rules", index, "id"))
+            if rule.id in seen:
+                problems.append(
+                    Problem.at(
+                        {"source": str(path), "line": line, "field": f"rules[{index}].id"},
+                        "rules.duplicate_id",
+                        rule=rule.id,
+                        first=seen[rule.id] if seen[rule.id] is not None else "?",
+                    )
+                )
+                continue
+            seen[rule.id] = line
             rules[rule.id] = rule
+            origins[rule.id] = (str(path), line)
         if parsed.config is not None:  # the keys a file sets override, the others stay
             given = parsed.config.model_dump(include=parsed.config.model_fields_set)
             config = config.model_validate({**config.model_dump(), **given})
@@ -83,11 +107,29 @@ def load_rules(extra: Path | None = None, replace_defaults: bool = False) -> Rul
             ]
         ).encode()
     ).hexdigest()
-    ruleset = RuleSet(ordered, config, tuple(str(p) for p in paths), digest)
+    if problems:  # the rules in force are not the ones the files meant
+        raise InputError(problems)
+    ruleset = RuleSet(ordered, config, tuple(str(p) for p in paths), digest, origins)
     problems = check_limits(ruleset)
     if problems:
         raise InputError(problems)
     return ruleset
+
+
+def _unknown_removal(
+    path: Path, lines: LineMap, index: int, rule_id: str, rules: Mapping[str, Rule]
+) -> Problem:
+    """``remove: [rule_id]`` where no rule loaded before this file has that id."""
+    return Problem.at(
+        {
+            "source": str(path),
+            "line": lines.line_of(("remove", index)),
+            "field": f"remove[{index}]",
+        },
+        "rules.unknown_remove",
+        rule=rule_id,
+        known=", ".join(sorted(rules)) or "-",
+    )
 
 
 def _resolve(value: Any, config: RoutingConfig) -> Any:
@@ -241,6 +283,7 @@ def check_limits(ruleset: RuleSet) -> list[Problem]:
                     limit=MAX_PATTERNS_PER_FACT,
                 )
             )
+    problems += termination_problems(ruleset, where)
     for rule in ruleset.rules:
         negated = any(isinstance(item, Negation) for item in rule.when)
         staged = any(isinstance(item, Pattern) and item.fact == "stage" for item in rule.when)
@@ -255,6 +298,20 @@ def check_limits(ruleset: RuleSet) -> list[Problem]:
                 problems.append(
                     Problem.at(where, "rules.input_fact", rule=rule.id, fact=action.assert_["fact"])
                 )
+    return problems
+
+
+def termination_problems(ruleset: RuleSet, where: dict[str, str]) -> list[Problem]:
+    """Rules that could fire one another for ever (:mod:`remit.routing.rules.termination`):
+    each cycle named in firing order, at the file and line of its first rule."""
+    problems = []
+    for cycle in cycles(ruleset.rules, ruleset.config):
+        source, line = ruleset.origins.get(cycle[0], (where["source"], None))
+        at = {"source": source, "line": line}
+        if len(cycle) == 1:
+            problems.append(Problem.at(at, "rules.cycle_self", rule=cycle[0]))
+        else:
+            problems.append(Problem.at(at, "rules.cycle", cycle=" → ".join([*cycle, cycle[0]])))
     return problems
 
 

@@ -22,10 +22,12 @@ removes a matched one.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from remit.errors import MessageError
+from remit.i18n import Lang, has, t
 from remit.model import Value
 
 FACT_NAME = r"^[a-z][a-z0-9_]*$"
@@ -41,6 +43,34 @@ class Test(Value):
     value: Scalar | list[Scalar]
 
 
+MAX_NESTING = 32
+"""How deep a rule's condition (``where``) or assertion may nest mappings and lists. A right
+one nests 3 deep at most (``where: {role: {in: [lead]}}``); the bound stops a deeply nested
+file before anything walks it, with a plain message."""
+
+
+def nesting(value: Any) -> int:
+    """How many mappings and lists ``value`` nests (a scalar: 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _check_nesting(value: Any) -> None:
+    depth = nesting(value)
+    if depth > MAX_NESTING:
+        raise MessageError("rules.too_deep", depth=depth, limit=MAX_NESTING)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool)
+
+
 def _tests(where: dict[str, Any]) -> dict[str, list[Test]]:
     """``{role: lead, priority: {gt: 3, lte: 9}}`` → field → tests."""
     out: dict[str, list[Test]] = {}
@@ -48,13 +78,41 @@ def _tests(where: dict[str, Any]) -> dict[str, list[Test]]:
         if isinstance(spec, dict):
             unknown = set(spec) - set(OPS)
             if unknown:
-                raise ValueError(
-                    f"{name}: unknown operator(s) {sorted(unknown)}; expected {list(OPS)}"
+                raise MessageError(
+                    "rules.unknown_op",
+                    field=name,
+                    unknown=", ".join(map(str, sorted(unknown, key=str))),
+                    known=", ".join(OPS),
                 )
-            out[name] = [Test(op=op, value=value) for op, value in spec.items()]
+            specs = list(spec.items())
         else:
-            out[name] = [Test(op="eq", value=spec)]
+            specs = [("eq", spec)]
+        for op, value in specs:
+            if not (_is_scalar(value) or (isinstance(value, list) and all(map(_is_scalar, value)))):
+                got = (
+                    _kind(value)
+                    if not isinstance(value, list)
+                    else next(_kind(v) for v in value if not _is_scalar(v))
+                )
+                raise MessageError("rules.test_value", field=name, op=op, got=got)
+        out[name] = [Test(op=op, value=value) for op, value in specs]
     return out
+
+
+class _Kind(str):
+    """What a value is, in a word of the file format, in the reader's language."""
+
+    def in_lang(self, lang: Lang) -> str:
+        key = f"rules.kind.{self}"
+        return t(key, lang) if has(key) else str(self)
+
+
+def _kind(value: Any) -> _Kind:
+    if isinstance(value, dict):
+        return _Kind("mapping")
+    if isinstance(value, list):
+        return _Kind("list")
+    return _Kind("null" if value is None else type(value).__name__)
 
 
 class Pattern(Value):
@@ -63,6 +121,19 @@ class Pattern(Value):
     alias: str | None = Field(None, alias="as", pattern=FACT_NAME)
     fact: str = Field(pattern=FACT_NAME)
     where: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_mapping(cls, value: Any) -> Any:
+        if not isinstance(value, dict | Pattern):
+            raise MessageError("rules.when_item", got=_kind(value))
+        return value
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _not_too_deep(cls, value: Any) -> Any:
+        _check_nesting(value)
+        return value
 
     @field_validator("where")
     @classmethod
@@ -89,6 +160,12 @@ class Negation(Value):
 class Assert(Value):
     assert_: dict[str, Any] = Field(alias="assert")
 
+    @field_validator("assert_", mode="before")
+    @classmethod
+    def _not_too_deep(cls, value: Any) -> Any:
+        _check_nesting(value)
+        return value
+
     @field_validator("assert_")
     @classmethod
     def _needs_fact(cls, value: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +176,24 @@ class Assert(Value):
         return value
 
 
+def _pattern_or_negation(value: Any) -> str:
+    return (
+        "function-negation"
+        if isinstance(value, Negation) or (isinstance(value, dict) and "none" in value)
+        else "function-pattern"
+    )
+
+
+# One item of ``when``: a mapping with ``none`` is a negation, any other item a pattern, so a
+# mistake is reported once, against what the item was meant to be, and not once per kind. The
+# tags start with "function-" so that the field named in a problem leaves them out, as it leaves
+# out pydantic's names for validators (remit.files.typed.schema_problems).
+WhenItem = Annotated[
+    Annotated[Pattern, Tag("function-pattern")] | Annotated[Negation, Tag("function-negation")],
+    Discriminator(_pattern_or_negation),
+]
+
+
 class Retract(Value):
     retract: str = Field(pattern=FACT_NAME)
 
@@ -107,7 +202,7 @@ class Rule(Value):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     title: dict[Literal["en", "zh"], str] = Field(default_factory=dict)
     pri: int = Field(50, ge=0, le=1000, description="lower fires first")
-    when: list[Pattern | Negation] = Field(min_length=1)
+    when: list[WhenItem] = Field(min_length=1)
     then: list[Assert | Retract] = Field(min_length=1)
 
     @model_validator(mode="after")
