@@ -244,7 +244,11 @@ def _(tmp: Path) -> Sequence[object]:
 
 
 @importing(
-    "yaml-nested-100-deep", "deep.yaml", "nests deeper than 64 levels", "REMIT_MAX_YAML_DEPTH"
+    "yaml-nested-100-deep-over-a-lowered-limit",
+    "deep.yaml",
+    "nests deeper than 64 levels",
+    "REMIT_MAX_YAML_DEPTH",
+    env={"REMIT_MAX_YAML_DEPTH": "64"},
 )
 def _(tmp: Path) -> Sequence[object]:
     return (
@@ -252,6 +256,16 @@ def _(tmp: Path) -> Sequence[object]:
         "import",
         put(tmp, "deep.yaml", "file: units\nunits: " + nested_json(100) + "\n"),
     )
+
+
+@importing("yaml-aliases-nested-3000-deep", "chain.yaml, line", "nests deeper than 1000 levels")
+def _(tmp: Path) -> Sequence[object]:
+    """Each anchor one level deeper than the one before: shallow as written (the parser's own
+    bound does not see it), 3000 levels as read."""
+    lines = ["file: units", "a0: &a0 [x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 3000)]
+    text = "\n".join(lines) + "\nunits: *a2999\n"
+    return ("registry", "import", put(tmp, "chain.yaml", text))
 
 
 @importing("yaml-nested-100000-deep", "deeper.yaml, line 2", "YAML syntax error")
@@ -263,7 +277,12 @@ def _(tmp: Path) -> Sequence[object]:
     )
 
 
-@importing("yaml-block-nested-80-deep", "block.yaml", "nests deeper than 64 levels")
+@importing(
+    "yaml-block-nested-80-deep",
+    "block.yaml",
+    "nests deeper than 64 levels",
+    env={"REMIT_MAX_YAML_DEPTH": "64"},
+)
 def _(tmp: Path) -> Sequence[object]:
     text = "file: units\nunits:\n" + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(80))
     return ("registry", "import", put(tmp, "block.yaml", text + "  " * 81 + "x\n"))
