@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from pydantic import Field, model_validator
 
@@ -136,6 +136,15 @@ class TimeLimitTooLongError(ValueError):
         super().__init__(
             f"time limit {text!r} is longer than ten years; the longest is {longest_text}"
         )
+
+
+def stored_time_limit(text: str) -> TimeLimit:
+    """A time limit as the registry stored it, not held to :data:`LONGEST` (one stored before
+    that bound still loads; routing refuses the events it would time)."""
+    parts = parse_time_limit_parts(text)
+    return TimeLimit.model_construct(
+        value=cast(float, parts["value"]), unit=cast(TimeUnit, parts["unit"])
+    )
 
 
 def parse_time_limit(text: str) -> TimeLimit:

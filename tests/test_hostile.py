@@ -1650,3 +1650,37 @@ def test_standard_output_on_a_full_disk(args: tuple[str, ...], sample_url: str) 
     assert done.stderr == (
         "cannot write the standard output: No space left on device; its output is incomplete\n"
     )
+
+
+def test_a_time_limit_stored_before_the_bound_refuses_the_events_it_would_time(
+    cli: Cli, sample_url: str, tmp_path: Path
+) -> None:
+    """A registry written before time limits were bounded may hold 99999999999天: it still
+    loads, verifies and shows; an event that limit would time is refused with the list to
+    correct (it was an OverflowError, or a loop without end for 工作日)."""
+    from remit.timelimit import LONGEST, TimeUnit
+
+    table = SCJ_TABLE.read_bytes().decode("gb18030").replace(",2工作日,", ",99999999999天,")
+    with pytest.MonkeyPatch.context() as patch:  # as before the bound
+        patch.setitem(LONGEST, TimeUnit.days, 10**12)
+        args = ("registry", "import", put(tmp_path, "t.csv", table), "--mapping", MAPPING)
+        assert cli(*args, "--list", "HP-QZ-SCJ", db=sample_url).exit_code == 0
+        publish = ("registry", "publish", "HP-QZ-SCJ", "--effective-from", "2026-01-01")
+        assert cli(*publish, "--retroactive", "--note", "x", db=sample_url).exit_code == 0
+    assert "99999999999天" in cli("registry", "show", "HP-QZ-SCJ", db=sample_url).stdout
+    assert cli("registry", "verify", db=sample_url).exit_code == 0
+    route = (
+        "route",
+        "--matter",
+        "无照经营游商",
+        "--area",
+        "南京东路街道",
+        "--attr",
+        "地点类型=park",
+    )
+    result = cli(*route, "--reported-at", "2026-03-02T10:00:00", db=sample_url)
+    assert result.exit_code == 2, result.output
+    assert (
+        "the time limit 99999999999天 (HP-QZ-SCJ v2) is longer than ten years (at most 3650天)"
+        in result.stderr
+    )
