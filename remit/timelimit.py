@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
-from remit.model import WrittenValue
+from remit.model import STORED, WrittenValue, stored
 
 
 class TimeUnit(StrEnum):
@@ -84,8 +84,8 @@ class TimeLimit(WrittenValue):
         return parse_time_limit_parts(text)
 
     @model_validator(mode="after")
-    def _at_most_ten_years(self) -> TimeLimit:
-        if self.value > LONGEST[self.unit]:
+    def _at_most_ten_years(self, info: ValidationInfo) -> TimeLimit:
+        if self.value > LONGEST[self.unit] and not stored(info):
             raise TimeLimitTooLongError(self.text, LONGEST[self.unit], self.unit)
         return self
 
@@ -141,10 +141,7 @@ class TimeLimitTooLongError(ValueError):
 def stored_time_limit(text: str) -> TimeLimit:
     """A time limit as the registry stored it, not held to :data:`LONGEST` (one stored before
     that bound still loads; routing refuses the events it would time)."""
-    parts = parse_time_limit_parts(text)
-    return TimeLimit.model_construct(
-        value=cast(float, parts["value"]), unit=cast(TimeUnit, parts["unit"])
-    )
+    return TimeLimit.model_validate(parse_time_limit_parts(text), context=STORED)
 
 
 def parse_time_limit(text: str) -> TimeLimit:

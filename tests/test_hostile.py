@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from remit import Registry
+from remit import InputError, Registry
 from remit.files import limits
 from tests.factories import ROOT, Cli, write
 
@@ -1684,3 +1684,31 @@ def test_a_time_limit_stored_before_the_bound_refuses_the_events_it_would_time(
         "the time limit 99999999999天 (HP-QZ-SCJ v2) is longer than ten years (at most 3650天)"
         in result.stderr
     )
+
+
+def test_an_amount_stored_before_the_bound_still_loads(tmp_path: Path) -> None:
+    """A catalogue estimate of 1e300 events a year, stored before amounts were bounded: the
+    registry loads, checks and verifies; the same file imported now is refused."""
+    import shutil
+
+    import remit.model
+
+    tree = tmp_path / "tree"
+    shutil.copytree(ROOT / "data" / "responsibility_lists", tree)
+    catalogue = tree / "catalogue.yaml"
+    text = catalogue.read_text("utf-8")
+    catalogue.write_text(
+        text.replace("yearly_volume: 120,", "yearly_volume: 1.0e+300,", 1), "utf-8"
+    )
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    with pytest.MonkeyPatch.context() as patch:  # as before the bound
+        patch.setattr(remit.model, "LARGEST", 1e308)
+        with Registry.create(url) as registry:
+            registry.import_files([tree], by="before")
+    with Registry(url) as registry:
+        snapshot = registry.snapshot()
+        assert snapshot.matters["BJ0104"].estimate is not None
+        assert snapshot.matters["BJ0104"].estimate.yearly_volume == 1e300
+        assert registry.verify().ok
+    with Registry(url) as registry, pytest.raises(InputError, match="less than or equal to 1000"):
+        registry.import_files([tree], by="now")

@@ -32,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, TypeAdapter
 
 from remit.errors import InputError
-from remit.model import INT_MAX, INT_MIN
+from remit.model import INT_MAX, INT_MIN, STORED
 from remit.timelimit import TimeLimit, stored_time_limit
 
 ColumnKind = Literal["text", "int", "bool", "date", "datetime", "json"]
@@ -150,7 +150,7 @@ def _json_codecs(hint: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]
 
     @lru_cache(maxsize=65536)  # many rows share a value: each distinct text is decoded once
     def decode(text: str | None) -> Any:
-        return None if text is None else adapter.validate_json(text)
+        return None if text is None else adapter.validate_json(text, context=STORED)
 
     return encode, decode
 
