@@ -92,7 +92,7 @@ def build(seed: int) -> dict[str, Any]:
         code = f"{community}{g // len(communities) + 1:02d}"
         grids.append((code, community))
         areas.append(
-            {"code": code, "name": f"网格{code[-7:]}", "level": "grid", "parent": community}
+            {"code": code, "name": f"网格{code[4:]}", "level": "grid", "parent": community}
         )
 
     units: list[dict[str, Any]] = []

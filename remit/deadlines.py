@@ -59,6 +59,13 @@ class WorkingHours:
             previous = end
         if not self.periods:
             raise ValueError("at least one working period is needed")
+        minutes = sum(
+            (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+            for start, end in self.periods
+        )
+        if minutes < 60:
+            # the longest time limit, 20,000 工作时, must end within the century counted
+            raise ValueError(f"the working periods give {minutes} minutes a day; at least 60")
 
     @classmethod
     def parse(cls, text: str, timezone: str = "Asia/Shanghai") -> WorkingHours:
@@ -140,7 +147,7 @@ class WorkCalendar:
     def _after_work_time(self, start: dt.datetime, needed: dt.timedelta) -> dt.datetime:
         day = start.date()
         moment = start
-        for _ in range(3660):  # ten years of days: a bound, never reached in practice
+        for _ in range(40_000):  # a bound never reached: a time limit is at most 20,000 工作时
             if self.is_workday(day):
                 for begin, end in self.hours.periods:
                     period_start = max(dt.datetime.combine(day, begin, self.zone), moment)
@@ -153,7 +160,7 @@ class WorkCalendar:
                     needed -= available
             day += dt.timedelta(days=1)
             moment = dt.datetime.combine(day, dt.time.min, self.zone)
-        raise ValueError(f"no working time found within ten years of {start}")
+        raise ValueError(f"no working time found within 100 years of {start}")
 
 
 def _add_months(moment: dt.datetime, months: int) -> dt.datetime:

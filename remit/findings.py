@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 from pydantic import Field
 
 from remit.i18n import Lang
-from remit.model import Model
+from remit.model import Model, Positive
 from remit.registry.refs import DutyRef
 from remit.registry.snapshot import Snapshot
 
@@ -64,14 +64,14 @@ class CheckConfig(Model):
     """Settings of the graph check (``remit check --config FILE``; ``file: check-config``)."""
 
     file: Literal["check-config"] | None = Field(None, description="'check-config' in a file")
-    hours_per_staff_year: float = Field(
-        2000.0, gt=0, description="working hours one member of staff gives to events in a year"
+    hours_per_staff_year: Positive = Field(
+        2000.0, description="working hours one member of staff gives to events in a year"
     )
-    default_hours_per_case: float = Field(
-        2.0, gt=0, description="hours per case for matters whose estimate gives none"
+    default_hours_per_case: Positive = Field(
+        2.0, description="hours per case for matters whose estimate gives none"
     )
-    overload_threshold: float = Field(
-        1.0, gt=0, description="a unit is overloaded when its load index exceeds this"
+    overload_threshold: Positive = Field(
+        1.0, description="a unit is overloaded when its load index exceeds this"
     )
     severity: dict[FindingKind, Severity] = Field(
         default_factory=dict, description="finding kind → severity, overriding the defaults"

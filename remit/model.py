@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 CONFIG = ConfigDict(extra="forbid", allow_inf_nan=False)
 """What every model refuses: unknown fields, and numbers that are not finite."""
@@ -27,6 +27,49 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 Int = Annotated[int, Field(ge=INT_MIN, le=INT_MAX)]
 """A whole number a file may give (its own bounds, if any, narrow this range)."""
+
+LARGEST = 1e12
+"""The largest amount a file may give (a yearly budget in yuan, a volume of cases, hours): far
+above any real one, and small enough that the gates' sums and products of a few stay finite
+(1e308 is finite, and times ten is infinite)."""
+
+STORED = {"stored": True}
+"""The validation context of what the registry stored: bounds added after it was written (an
+amount's, a time limit's) are not applied to it, so that a registry written before them still
+loads. Pass it as ``context=`` when validating stored values."""
+
+
+def stored(info: ValidationInfo) -> bool:
+    """Is the value validated one the registry stored (:data:`STORED`)?"""
+    return bool(info.context and info.context.get("stored"))
+
+
+class AmountOutOfRange(ValueError):
+    """An amount beyond :data:`LARGEST`; names its message (``key``, ``params``) as
+    ``remit.errors.MessageError`` does (which this module, below it, cannot import)."""
+
+    def __init__(self, value: float):
+        self.key = "schema.le" if value > 0 else "schema.ge"
+        bound = int(LARGEST) if value > 0 else -int(LARGEST)
+        self.params: dict[str, object] = {"le" if value > 0 else "ge": bound}
+        relation = "less" if value > 0 else "greater"
+        super().__init__(f"Input should be {relation} than or equal to {bound}")
+
+
+def _within_largest(value: float, info: ValidationInfo) -> float:
+    if abs(value) > LARGEST and not stored(info):
+        raise AmountOutOfRange(value)
+    return value
+
+
+_LARGEST_SCHEMA = Field(json_schema_extra={"maximum": LARGEST})
+
+NonNegative = Annotated[float, Field(ge=0), AfterValidator(_within_largest), _LARGEST_SCHEMA]
+"""An amount a file may give (a budget, a volume, a setting): from 0 to :data:`LARGEST`. (The
+lower bound stands before the check, so that the JSON Schema shows both.)"""
+
+Positive = Annotated[float, Field(gt=0), AfterValidator(_within_largest), _LARGEST_SCHEMA]
+"""An amount above 0, at most :data:`LARGEST` (hours a case takes, a threshold)."""
 
 
 class Model(BaseModel):

@@ -18,9 +18,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, model_validator
 
-from remit.model import WrittenValue
+from remit.model import STORED, WrittenValue, stored
 
 
 class TimeUnit(StrEnum):
@@ -56,6 +56,19 @@ _SPELLINGS: dict[TimeUnit, tuple[str, ...]] = {
     TimeUnit.days: ("天", "日", "自然日", "个自然日", "d", "day", "days", "calendar_days"),
     TimeUnit.months: ("个月", "月", "month", "months"),
 }
+LONGEST: dict[TimeUnit, int] = {
+    TimeUnit.minutes: 3650 * 24 * 60,
+    TimeUnit.hours: 3650 * 24,
+    TimeUnit.urgent_work_hours: 3650 * 24,
+    TimeUnit.work_hours: 2500 * 8,
+    TimeUnit.work_days: 2500,
+    TimeUnit.days: 3650,
+    TimeUnit.months: 120,
+}
+"""The longest time limit in each unit: about ten years (2,500 working days of 8 hours). No
+duty takes longer; a longer one is a typing mistake, and its deadline would be computed day by
+day (or pass the year 9999)."""
+
 _UNIT_BY_SPELLING = {s.lower(): unit for unit, spellings in _SPELLINGS.items() for s in spellings}
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([^\d\s]+?)\s*(?:内|以内)?\s*$")
 
@@ -69,6 +82,12 @@ class TimeLimit(WrittenValue):
     @classmethod
     def parse_text(cls, text: str) -> dict[str, Any]:
         return parse_time_limit_parts(text)
+
+    @model_validator(mode="after")
+    def _at_most_ten_years(self, info: ValidationInfo) -> TimeLimit:
+        if self.value > LONGEST[self.unit] and not stored(info):
+            raise TimeLimitTooLongError(self.text, LONGEST[self.unit], self.unit)
+        return self
 
     @property
     def text(self) -> str:
@@ -103,6 +122,26 @@ class TimeLimitSyntaxError(ValueError):
         super().__init__(
             f"cannot read time limit {text!r}; expected e.g. 2小时, 4紧急工作时, 2工作日, 15天"
         )
+
+
+class TimeLimitTooLongError(ValueError):
+    """A time limit longer than :data:`LONGEST`; names its message as
+    :class:`TimeLimitSyntaxError` does."""
+
+    key = "time.too_long"
+
+    def __init__(self, text: str, longest: int, unit: TimeUnit):
+        longest_text = f"{longest}{_SPELLINGS[unit][0]}"
+        self.params: dict[str, object] = {"text": text, "longest": longest_text}
+        super().__init__(
+            f"time limit {text!r} is longer than ten years; the longest is {longest_text}"
+        )
+
+
+def stored_time_limit(text: str) -> TimeLimit:
+    """A time limit as the registry stored it, not held to :data:`LONGEST` (one stored before
+    that bound still loads; routing refuses the events it would time)."""
+    return TimeLimit.model_validate(parse_time_limit_parts(text), context=STORED)
 
 
 def parse_time_limit(text: str) -> TimeLimit:

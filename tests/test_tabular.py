@@ -778,10 +778,14 @@ def test_bytes_that_are_neither_utf8_nor_gb18030(
         with pytest.raises(UnicodeDecodeError):
             data.decode(codec)
     table = write(tmp_path / "t.csv", data)
-    assert import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ") == [
-        f"{table}: cannot decode the file as utf-8-sig / gb18030; expected UTF-8 (with or "
+    expected = (
+        "this file looks UTF-16LE encoded; save it as UTF-8 or GB18030 (in Excel "
+        '"CSV UTF-8", in an editor "UTF-8") and try again'
+        if data is UTF16
+        else "cannot decode the file as utf-8-sig / gb18030; expected UTF-8 (with or "
         "without BOM) or GB18030/GBK"
-    ]
+    )
+    assert import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ") == [f"{table}: {expected}"]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pydantic import Field, field_validator, model_validator
 from remit.errors import MessageError
 from remit.files.text import Line, Text
 from remit.legal import LegalBasis, LegalBasisKind
-from remit.model import INT_MAX, Int, Model
+from remit.model import INT_MAX, Int, Model, NonNegative, Positive
 from remit.registry.entities import Code
 from remit.timelimit import TimeLimit
 
@@ -22,7 +22,9 @@ class Receiving(Model):
     """Who receives the task: named street units, or every street unit of an area."""
 
     units: list[Line] = Field(
-        default_factory=list, description="street units (code, name or alias)"
+        default_factory=list,
+        max_length=1000,  # Shanghai has some 220 streets and towns; each name is looked up
+        description="street units (code, name or alias)",
     )
     area: Line | None = Field(
         None, description="an area (code, name or alias): every street unit within it"
@@ -41,8 +43,8 @@ class Resources(Model):
     staff: float | None = Field(
         None, ge=0, le=INT_MAX, description="staff transferred to each receiving unit"
     )
-    yearly_budget: float | None = Field(
-        None, ge=0, description="yuan a year transferred to each receiving unit"
+    yearly_budget: NonNegative | None = Field(
+        None, description="yuan a year transferred to each receiving unit"
     )
     powers: list[Line] = Field(
         default_factory=list, description="powers transferred, e.g. administrative_enforcement"
@@ -70,14 +72,12 @@ class AdmissionRequest(Model):
     time_limit: TimeLimit | None = None
     legal_basis: list[LegalBasis] = Field(default_factory=list)
     resources: Resources = Field(default_factory=Resources)
-    expected_yearly_volume: float | None = Field(
+    expected_yearly_volume: NonNegative | None = Field(
         None,
-        ge=0,
         description="events a year in each receiving street (default: the catalogue's estimate)",
     )
-    hours_per_case: float | None = Field(
+    hours_per_case: Positive | None = Field(
         None,
-        gt=0,
         description="hours a case takes (default: the catalogue's estimate, else the norm)",
     )
     effective_from: dt.date
@@ -117,9 +117,9 @@ class Mode(StrEnum):
 class Norms(Model):
     """What a case costs, for the resources and capacity gates."""
 
-    hours_per_case: float = Field(2.0, gt=0, description="when the matter's estimate names none")
-    hours_per_staff_year: float = Field(2000.0, gt=0)
-    cost_per_case: float = Field(150.0, ge=0, description="yuan a case")
+    hours_per_case: Positive = Field(2.0, description="when the matter's estimate names none")
+    hours_per_staff_year: Positive = Field(2000.0)
+    cost_per_case: NonNegative = Field(150.0, description="yuan a case")
 
 
 class AdmissionConfig(Model):
@@ -135,8 +135,8 @@ class AdmissionConfig(Model):
         description="kinds of instrument a devolution may rest on (依法下放)",
     )
     norms: Norms = Field(default_factory=Norms)
-    capacity_threshold: float = Field(
-        1.0, gt=0, description="a street's load index must stay at or under this"
+    capacity_threshold: Positive = Field(
+        1.0, description="a street's load index must stay at or under this"
     )
     modes: dict[GateName, Mode] = Field(
         default_factory=dict, description="gate → dryrun | warn | deny (default deny)"

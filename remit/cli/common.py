@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -12,10 +13,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from remit.deadlines import WorkingHours
 from remit.errors import InputError
+from remit.files.writing import check_writable, write_text
 from remit.i18n import LANGS, Lang, current_lang, default_lang, t
 from remit.present.console import console, echo
 from remit.present.formats import formats, output_format
@@ -157,9 +159,36 @@ class RemitGroup(click.Group):
                 soft_wrap=True,
             )
             sys.exit(2)
+        except DatabaseError as exc:
+            if not Registry.not_a_database(exc) or os.environ.get("REMIT_DEBUG"):
+                _internal_error(exc)
+            console(stderr=True).print(
+                t("db.not_a_registry", url=ctx.meta.get("remit.url", "?"), detail=str(exc.orig)),
+                markup=False,
+                soft_wrap=True,
+            )
+            sys.exit(2)
         except BrokenPipeError:  # output piped into `head` and the like
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(1)
+        except OSError as exc:
+            # the system refused a file the user named (a name too long, a symlink loop, no
+            # permission, a full disk) where no reader or writer said so in its own words
+            if exc.filename is None and exc.errno in _FULL and not os.environ.get("REMIT_DEBUG"):
+                # no file named: standard output (the files named are written by files.writing)
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                console(stderr=True).print(
+                    t("file.stdout_full", detail=exc.strerror or exc), markup=False, soft_wrap=True
+                )
+                sys.exit(2)
+            if exc.filename is None or os.environ.get("REMIT_DEBUG"):
+                _internal_error(exc)
+            console(stderr=True).print(
+                t("file.refused", path=os.fsdecode(exc.filename), detail=exc.strerror or exc),
+                markup=False,
+                soft_wrap=True,
+            )
+            sys.exit(2)
         except click.UsageError as exc:
             if current_lang.get() != "zh":
                 raise  # click says it in English
@@ -167,14 +196,23 @@ class RemitGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
-            if os.environ.get("REMIT_DEBUG"):
-                raise
-            console(stderr=True).print(
-                t("error.internal", error=f"{type(exc).__name__}: {exc}"),
-                markup=False,
-                soft_wrap=True,
-            )
-            sys.exit(1)
+            _internal_error(exc)
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+"""What writing standard output may fail with: the disk or the quota is full, an I/O error."""
+
+
+def _internal_error(exc: Exception) -> None:
+    """A bug in remit: said so, with how to see the traceback (which REMIT_DEBUG=1 shows)."""
+    if os.environ.get("REMIT_DEBUG"):
+        raise exc
+    console(stderr=True).print(
+        t("error.internal", error=f"{type(exc).__name__}: {exc}"),
+        markup=False,
+        soft_wrap=True,
+    )
+    sys.exit(1)
 
 
 def _usage_error(exc: click.UsageError) -> None:
@@ -260,16 +298,6 @@ HOURS_OPTION = click.option(
 )
 
 
-def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file: never a half-written report."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def output_option(help: str, required: bool = False) -> Callable[[F], F]:
     """``-o/--output FILE``: where a command writes (its suffix names the format)."""
     return click.option(
@@ -283,10 +311,8 @@ def report_format(fmt: str | None, output: Path | None, writes: Sequence[str]) -
     fmt = output_format(fmt, output, writes, "text")
     if fmt == "xlsx" and output is None:
         raise click.UsageError("--format xlsx needs -o FILE")
-    if output is not None and not output.parent.is_dir():
-        raise InputError.one("file.no_directory", source=str(output), directory=str(output.parent))
-    if output is not None and output.is_dir():
-        raise InputError.one("file.is_directory", source=str(output))
+    if output is not None:
+        check_writable(output)
     return fmt
 
 
@@ -315,7 +341,7 @@ def write_report(
         if output is None:
             echo(text, nl=False)
             return
-        atomic_write(output, text)
+        write_text(output, text)
     echo(t("check.wrote", path=output))
 
 

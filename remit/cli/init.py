@@ -15,5 +15,6 @@ from remit.registry import Registry
 @common
 def init(db_url: str | None, force: bool) -> None:
     """Create an empty registry."""
+    click.get_current_context().meta["remit.url"] = Registry.resolve_url(db_url)  # for errors
     registry = Registry.create(db_url, force=force)
     echo(t("label.initialised", url=registry.url))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from remit.cli.common import (
     DATE,
@@ -23,6 +25,8 @@ from remit.cli.common import (
     progress_bar,
 )
 from remit.errors import InputError, Problem
+from remit.files.typed import schema_problems
+from remit.files.writing import check_writable, output_file
 from remit.hashing import canonical_json
 from remit.i18n import t
 from remit.present.console import console, echo
@@ -120,8 +124,13 @@ def route(
             "owner": owner,
             "repeat_count": repeat_count,
         }
-        event = EventIn(id=_event_id(fields), source="cli", **fields)
         where = {"source": t("route.from_options")}
+        try:
+            event = EventIn(id=_event_id(fields), source="cli", **fields)
+        except ValidationError as exc:  # a --matter with a control character, a --repeat of -1
+            raise InputError(
+                schema_problems(exc, str(where["source"]), "event", field_names=_option_name)
+            ) from None
     decision = router.route(event, where)
     if fmt == "json":
         click.echo(decision.model_dump_json(indent=2))
@@ -129,6 +138,25 @@ def route(
     out = console()
     for line in decision_lines(decision):
         out.print(line, markup=False)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Do ``a`` and ``b`` name one file (which need not exist yet)?"""
+    if a.exists() and b.exists():
+        return a.samefile(b)
+    return a.resolve() == b.resolve()
+
+
+_OPTIONS = {"repeat_count": "--repeat", "attributes": "--attr", "reported_at": "--reported-at"}
+
+
+def _option_name(loc: Sequence[str | int]) -> str:
+    """The option that gave the field at ``loc``: ``--repeat``, ``--attr 地点类型``."""
+    if not loc:
+        return ""
+    head = str(loc[0])
+    option = _OPTIONS.get(head, f"--{head}")
+    return " ".join([option, *map(str, loc[1:])])
 
 
 def _event_id(fields: dict[str, Any]) -> str:
@@ -190,12 +218,16 @@ def route_batch(
     load_rules(rules_dir)  # likewise for bad rules
     read_events(events)  # and for a missing, empty or unreadable events file: before -o is opened
     for path in (output, rejects):
-        if path is not None and not path.parent.is_dir():
-            raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
+        if path is not None:
+            check_writable(path)
+            if _same_file(path, events):
+                raise InputError.one("arg.same_file", source=str(path), events=str(events))
+    if rejects is not None and _same_file(rejects, output):
+        raise InputError.one("arg.same_file", source=str(rejects), events=str(output))
     progress = progress_bar()
-    with (
-        output.open("w", encoding="utf-8") as out,
-        (rejects or Path(os.devnull)).open("w", encoding="utf-8") as bad,
+    with (  # each file is written whole or not at all
+        output_file(output) as out,
+        output_file(rejects or Path(os.devnull)) as bad,
         progress,
     ):
         task = progress.add_task(str(events), total=None)

@@ -40,7 +40,18 @@ def _no_bare_number(value: object) -> object:
     return value
 
 
+EARLIEST_YEAR, LATEST_YEAR = 1900, 8999
+"""The years a time may be reported in (or a registry read as of): before 1900 is a typing
+mistake (and the year 1 in Shanghai is the year 0 in UTC, which no date holds); after 8999 a
+deadline (a time limit is at most ten years, :data:`remit.timelimit.LONGEST`, counted on a
+calendar at most a century on) could pass the year 9999, the last a date can hold."""
+
+
 def _local(value: dt.datetime) -> dt.datetime:
+    if value.year > LATEST_YEAR:
+        raise MessageError("event.time_too_late", year=LATEST_YEAR + 1)
+    if value.year < EARLIEST_YEAR:
+        raise MessageError("event.time_too_early", year=EARLIEST_YEAR)
     if value.tzinfo is None:
         return value.replace(tzinfo=LOCAL_ZONE)
     try:
@@ -66,6 +77,7 @@ class EventIn(Model):
     )
     areas: list[Text] = Field(
         default_factory=list,
+        max_length=100,  # each is looked up by name; a road crosses a few streets
         description="further areas the event spans, e.g. a road across two streets",
     )
     reported_at: ReportedAt = Field(
@@ -74,6 +86,7 @@ class EventIn(Model):
     source: Text | None = Field(None, description="where it came from: 12345, grid, sensor …")
     attributes: dict[str, Any] = Field(
         default_factory=dict,
+        max_length=100,  # each is checked against the matter's few declared attributes
         description="attribute → value, as the matter declares them (name or label; value code or label)",
     )
     owner: Text | None = Field(

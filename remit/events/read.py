@@ -25,10 +25,12 @@ from pydantic import (
 
 from remit.errors import Collector, InputError, Problem
 from remit.events.model import EventIn
+from remit.files import limits
+from remit.files.limits import json_too_deep
 from remit.files.names import normalize_name
 from remit.files.tables import TABLE_SUFFIXES, blank_row, read_rows
 from remit.files.typed import json_detail, schema_problems
-from remit.files.yamlio import decode, read_text
+from remit.files.yamlio import decode, read_text, wide_encoding
 
 # ---------------------------------------------------------------------------------------------
 # resolution
@@ -83,6 +85,10 @@ def read_events(path: Path) -> Iterator[Located]:
         )
     if path.stat().st_size == 0:
         raise InputError.one("event.empty", source=source)
+    with path.open("rb") as handle:
+        wide = wide_encoding(handle.read(4096))
+    if wide is not None:
+        raise InputError.one("file.wide_encoding", source=source, encoding=wide)
     if suffix == ".json":
         return _json_events(path)
     if suffix in TABLE_SUFFIXES:
@@ -113,8 +119,15 @@ def _json_events(path: Path) -> Iterator[Located]:
     text = read_text(path)
     if not text.strip():
         raise InputError.one("event.empty", source=source)
+    limit = limits.JSON_DEPTH.value()
     try:
+        if json_too_deep(text, limit):
+            raise RecursionError
         data = json.loads(text)
+    except RecursionError:
+        raise InputError.one(
+            "limit.json_depth", source=source, limit=limit, env=limits.JSON_DEPTH.env
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError.one(
             "event.bad_json",
@@ -123,6 +136,8 @@ def _json_events(path: Path) -> Iterator[Located]:
             detail=json_detail(exc),
             column=exc.colno,
         ) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InputError.one("event.json_number", source=source) from None
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -138,10 +153,9 @@ def _jsonl_events(path: Path) -> Iterator[Located]:
     source = str(path)
     seen = False
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, 1):
-            if raw.strip():
-                seen = True
-                yield parse_json_line(raw, source, number)
+        for number, raw in limits.json_lines(lines):
+            seen = True
+            yield parse_json_line(raw, source, number)
     if not seen:
         raise InputError.one("event.empty", source=source)
 
@@ -166,7 +180,16 @@ def parse_json_model(
     An undecodable line raises :class:`InputError`, as a problem of the whole file.
 
     UTF-8 JSON is parsed by pydantic at once (about twice as fast); any other line is decoded
-    and parsed apart, to say what is wrong with it."""
+    and parsed apart, to say what is wrong with it. A line nested deeper than
+    :data:`~remit.files.limits.JSON_DEPTH` is refused before it is parsed."""
+    if isinstance(line, limits.LongLine):
+        limit = limits.JSON_LINE_BYTES.value()
+        params = {"size": line.size, "limit": limit, "env": limits.JSON_LINE_BYTES.env}
+        return [Problem("limit.json_line", params, source=source, line=number)]
+    limit = limits.JSON_DEPTH.value()
+    if json_too_deep(line, limit):
+        params = {"limit": limit, "env": limits.JSON_DEPTH.env}
+        return [Problem("limit.json_depth", params, source=source, line=number)]
     try:
         return model.model_validate_json(line)
     except ValidationError as exc:
@@ -181,6 +204,8 @@ def parse_json_model(
     except json.JSONDecodeError as exc:
         params = {"detail": json_detail(exc), "column": exc.colno}
         return [Problem("event.bad_json", params, source=source, line=number)]
+    except ValueError:  # an integer of more than 4,300 digits
+        return [Problem("event.json_number", source=source, line=number)]
     return _parsed(data, source, model, kind, line=number)
 
 
@@ -268,12 +293,26 @@ def _table_event(
         if column.attribute is not None:
             data.setdefault("attributes", {})[column.attribute] = text
         elif column.field == "attributes":
+            limit = limits.JSON_DEPTH.value()
             try:
+                if json_too_deep(text, limit):
+                    raise RecursionError
                 data["attributes"] = json.loads(text)
+            except RecursionError:
+                params = {"limit": limit, "env": limits.JSON_DEPTH.env}
+                problems.append(
+                    Problem(
+                        "limit.json_depth", params, source=source, row=number, field="attributes"
+                    )
+                )
             except json.JSONDecodeError as exc:
                 params = {"detail": json_detail(exc), "column": exc.colno}
                 problems.append(
                     Problem("event.bad_json", params, source=source, row=number, field="attributes")
+                )
+            except ValueError:  # an integer of more than 4,300 digits
+                problems.append(
+                    Problem("event.json_number", source=source, row=number, field="attributes")
                 )
         elif column.field == "areas":
             data["areas"] = [a for a in _AREA_SEPARATORS.split(text) if a]

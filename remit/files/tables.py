@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from remit.errors import InputError
-from remit.files.yamlio import decode
+from remit.files import limits
+from remit.files.yamlio import decode, os_detail, read_bytes
 
 TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm"}
 
@@ -68,22 +69,7 @@ def read_rows(
     if not path.exists():
         raise InputError.one("file.not_found", source=str(path))
     if suffix in {".csv", ".tsv"}:
-        data = path.read_bytes()
-        if not data.strip():
-            raise InputError.one(
-                "file.empty", source=str(path), expected="a header row and duty rows"
-            )
-        text = decode(data, str(path), encoding)
-        reader = csv.reader(
-            io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","
-        )
-        try:  # numbered as a spreadsheet shows them: line breaks inside a cell do not count
-            for number, cells in enumerate(reader, 1):
-                yield number, [_csv_text(cell) for cell in cells]
-        except csv.Error as exc:
-            raise InputError.one(
-                "file.bad_xlsx", source=str(path), line=reader.line_num, detail=str(exc)
-            ) from None
+        yield from _csv_rows(path, encoding, "\t" if suffix == ".tsv" else ",")
         return
     if suffix in {".xlsx", ".xlsm"}:
         yield from _xlsx_rows(path, sheet)
@@ -96,13 +82,91 @@ def read_rows(
     )
 
 
+def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """The rows of a CSV file, a cell at most :data:`~remit.files.limits.CSV_CELL_CHARS` long."""
+    source = str(path)
+    data = read_bytes(path)
+    if not data.strip():
+        raise InputError.one("file.empty", source=source, expected="a header row and duty rows")
+    text = decode(data, source, encoding)
+    limit = limits.CSV_CELL_CHARS.value()
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    previous = csv.field_size_limit(limit)  # the module's default is 131,072 characters
+    try:  # numbered as a spreadsheet shows them: line breaks inside a cell do not count
+        for number, cells in enumerate(reader, 1):
+            yield number, [_csv_text(cell) for cell in cells]
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise InputError.one(
+                "limit.csv_cell",
+                source=source,
+                row=number + 1,
+                limit=limit,
+                env=limits.CSV_CELL_CHARS.env,
+            ) from None
+        raise InputError.one(
+            "file.csv_row", source=source, row=number + 1, detail=str(exc)
+        ) from None
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _check_xlsx(path: Path) -> None:
+    """Refuse a workbook whose parts unpack beyond :data:`~remit.files.limits.XLSX_BYTES` in
+    all, or one of which unpacks beyond :data:`~remit.files.limits.XLSX_RATIO` times its packed
+    size (a decompression bomb), before any of it is parsed. (The sizes are the archive's
+    own, and the archive reader never unpacks more than they say.)"""
+    source = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise _bad_xlsx(path, exc) from None
+    except OSError as exc:
+        raise InputError.one("file.unreadable", source=source, detail=os_detail(exc)) from None
+    max_bytes, max_ratio = limits.XLSX_BYTES.value(), limits.XLSX_RATIO.value()
+    total = 0
+    for part in parts:
+        total += part.file_size
+        if total > max_bytes:
+            raise InputError.one(
+                "limit.xlsx_bytes",
+                source=source,
+                part=part.filename,
+                size=total,
+                limit=max_bytes,
+                env=limits.XLSX_BYTES.env,
+            )
+        ratio = part.file_size // max(part.compress_size, 1)
+        if part.file_size > 10_000_000 and ratio > max_ratio:
+            raise InputError.one(
+                "limit.xlsx_ratio",
+                source=source,
+                part=part.filename,
+                ratio=ratio,
+                limit=max_ratio,
+                env=limits.XLSX_RATIO.env,
+            )
+
+
 def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_xlsx(path)
     # a damaged workbook fails when opened (not a zip, no [Content_Types].xml) or only when its
     # sheet is read (malformed XML raises ParseError, a SyntaxError; corrupt data, zlib.error)
-    damaged = (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, SyntaxError, zlib.error)
+    damaged = (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        SyntaxError,
+        zlib.error,
+        ValueError,
+        TypeError,
+    )
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except damaged as exc:
@@ -112,16 +176,37 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]
             raise InputError.one(
                 "file.no_sheet", source=str(path), sheet=sheet, sheets=", ".join(book.sheetnames)
             )
+        if not book.worksheets:
+            raise _bad_xlsx(path, ValueError("no worksheet"))
         worksheet = book[sheet] if sheet else book.worksheets[0]
+        max_cells = limits.XLSX_CELLS.value()
+        declared = (worksheet.max_row or 0) * (worksheet.max_column or 0)
+        if declared > max_cells:
+            raise _too_many_cells(path, worksheet.title, declared, max_cells)
         # read-only mode trusts the used range the file declares, which some producers get
         # wrong (e.g. "A1"): forget it and read every row and cell there is
         worksheet.reset_dimensions()
+        cells = 0
         for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
+            cells += len(values)
+            if cells > max_cells:
+                raise _too_many_cells(path, worksheet.title, cells, max_cells)
             yield number, [_cell_text(v) for v in values]
     except damaged as exc:
         raise _bad_xlsx(path, exc) from None
     finally:
         book.close()
+
+
+def _too_many_cells(path: Path, sheet: str, size: int, limit: int) -> InputError:
+    return InputError.one(
+        "limit.xlsx_cells",
+        source=str(path),
+        sheet=sheet,
+        size=size,
+        limit=limit,
+        env=limits.XLSX_CELLS.env,
+    )
 
 
 def _bad_xlsx(path: Path, exc: Exception) -> InputError:

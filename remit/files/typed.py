@@ -119,11 +119,28 @@ def json_detail(error: json.JSONDecodeError) -> SchemaDetail:
     return SchemaDetail(error.msg, key or "json.invalid", {})
 
 
+class Abridged(str):
+    """A value's ``repr`` cut to :data:`SHOWN` characters: what a message shows of a value
+    (a list of 100,000 areas is not repeated in full). Its own ``repr`` is itself."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+SHOWN = 200
+
+
+def abridged(value: object) -> object:
+    """``value`` itself if its ``repr`` is short, else the start of its ``repr``, with "…"."""
+    text = repr(value)
+    return value if len(text) <= SHOWN else Abridged(text[:SHOWN] + "…")
+
+
 def _detail(error: Any) -> SchemaDetail:
     english = error["msg"].removeprefix("Value error, ")
-    got = ...
+    got: object = ...
     if error["type"] not in {"value_error", "assertion_error"}:
-        got = error.get("input")
+        got = abridged(error.get("input"))
         english += f" (got {got!r})"
     ctx = error.get("ctx") or {}
     params: dict[str, object] = {

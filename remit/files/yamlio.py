@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from remit.errors import InputError, Problem
+from remit.files import limits
 
 Loc = tuple[str | int, ...]
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed: much faster
@@ -33,6 +34,9 @@ def decode(data: bytes, source: str, encoding: str = "auto") -> str:
 
     ``encoding`` forces one codec instead of guessing.
     """
+    wide = wide_encoding(data)
+    if wide is not None:
+        raise InputError.one("file.wide_encoding", source=source, encoding=wide)
     codecs = ["utf-8-sig", "gb18030"] if encoding == "auto" else [encoding]
     for codec in codecs:
         try:
@@ -42,12 +46,59 @@ def decode(data: bytes, source: str, encoding: str = "auto") -> str:
     raise InputError.one("file.encoding", source=source, tried=" / ".join(codecs))
 
 
-def read_text(path: Path, encoding: str = "auto") -> str:
+_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32LE",
+    b"\x00\x00\xfe\xff": "UTF-32BE",
+    b"\xff\xfe": "UTF-16LE",
+    b"\xfe\xff": "UTF-16BE",
+}
+
+
+def wide_encoding(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding ``data`` looks written in, by the NUL bytes that such
+    text holds (its keys, codes and line breaks are ASCII), named by its BOM if it has one; or
+    None. Neither is read: the message says to save the file as UTF-8 or GB18030."""
+    sample = data[:4096]
+    nuls = sample.count(0)
+    if len(sample) < 2 or nuls * 5 < len(sample):  # under 20% NUL: not a wide encoding
+        return None
+    for bom, name in _BOMS.items():
+        if data.startswith(bom):
+            return name
+    endian = "BE" if sample[0] == 0 else "LE"
+    return f"UTF-{32 if nuls * 5 > len(sample) * 3 else 16}{endian}"
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of the file at ``path``, read whole: refused when missing, not a file,
+    unreadable or over :data:`remit.files.limits.FILE_BYTES`."""
+    source = str(path)
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if path.is_dir():
+            raise InputError.one("file.is_directory", source=source)
+        if size > limits.FILE_BYTES.value():
+            raise InputError.one(
+                "limit.file_bytes",
+                source=source,
+                size=size,
+                limit=limits.FILE_BYTES.value(),
+                env=limits.FILE_BYTES.env,
+            )
+        return path.read_bytes()
     except FileNotFoundError:
-        raise InputError.one("file.not_found", source=str(path)) from None
-    return decode(data, str(path), encoding)
+        raise InputError.one("file.not_found", source=source) from None
+    except OSError as exc:  # a symlink loop, a name too long, permission denied, an I/O error
+        raise InputError.one("file.unreadable", source=source, detail=os_detail(exc)) from None
+
+
+def os_detail(exc: OSError) -> str:
+    """What the operating system said, without the file name it repeats."""
+    return exc.strerror or type(exc).__name__
+
+
+def read_text(path: Path, encoding: str = "auto") -> str:
+    return decode(read_bytes(path), str(path), encoding)
 
 
 class LineMap:
@@ -80,6 +131,7 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
             raise InputError.one(
                 "file.empty", source=source, expected="a YAML mapping with a 'file:' key"
             )
+        _measure(node, source)
         lines = LineMap()
         problems: list[Problem] = []
         _walk(node, (), lines, problems, source)
@@ -96,6 +148,64 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
     finally:
         loader.dispose()
     return data, lines
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(root: yaml.Node, source: str) -> None:
+    """Refuse a document that its aliases expand beyond :data:`~remit.files.limits.YAML_NODES`
+    values ("billion laughs"), that nests deeper than :data:`~remit.files.limits.YAML_DEPTH`, or
+    whose alias refers to a value that contains it. Each distinct node is measured once, so
+    this takes time in proportion to the file, not to what it expands to."""
+    max_nodes, max_depth = limits.YAML_NODES.value(), limits.YAML_DEPTH.value()
+    measured: dict[int, tuple[int, int]] = {}  # id(node) → (values expanded, depth)
+    open_nodes: set[int] = set()  # the nodes on the path from the root to the current one
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        line = node.start_mark.line + 1
+        long_number = isinstance(node, yaml.ScalarNode) and len(node.value) > 4000
+        if long_number and node.tag == "tag:yaml.org,2002:int":  # Python reads 4,300 digits
+            raise InputError.one("file.yaml_long_number", source=source, line=line)
+        if done:
+            open_nodes.discard(key)
+            kids = [measured[id(kid)] for kid in _children(node)]
+            size = 1 + sum(k[0] for k in kids)
+            depth = 1 + max((k[1] for k in kids), default=0)
+            measured[key] = (size, depth)
+            if size > max_nodes:
+                raise InputError.one(
+                    "limit.yaml_nodes",
+                    source=source,
+                    line=line,
+                    limit=max_nodes,
+                    env=limits.YAML_NODES.env,
+                )
+            if depth > max_depth:
+                raise InputError.one(
+                    "limit.yaml_depth",
+                    source=source,
+                    line=line,
+                    limit=max_depth,
+                    env=limits.YAML_DEPTH.env,
+                )
+            continue
+        if key in measured:
+            continue
+        open_nodes.add(key)
+        stack.append((node, True))
+        for kid in _children(node):
+            if id(kid) in open_nodes:
+                raise InputError.one("file.yaml_recursive", source=source, line=line)
+            if id(kid) not in measured:
+                stack.append((kid, False))
 
 
 def _walk(node: yaml.Node, loc: Loc, lines: LineMap, problems: list[Problem], source: str) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from remit.checks.report import CheckReport
+from remit.files.writing import write_with
 from remit.findings import Finding
 from remit.i18n import Lang, t
 from remit.present.check_text import (
@@ -330,17 +330,4 @@ def save_workbook(book: Workbook, path: str | os.PathLike[str]) -> Path:
     The workbook goes to a temporary file in the same directory first and replaces ``path`` only
     when complete, so an error (a full disk, a bad value) leaves no half-written file behind.
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    # os.open applies the umask, as an ordinary open would (tempfile would make it 0600)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            book.save(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_with(Path(path), book.save)

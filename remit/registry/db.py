@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from remit.errors import InputError
 from remit.registry.models import SCHEMA_VERSION, meta, metadata
@@ -53,6 +53,18 @@ def exists(engine: Engine, url: str) -> bool:
         return inspect(engine).has_table(meta.name)
     except OperationalError as exc:
         raise InputError.one("db.unreachable", url=url, detail=str(exc.orig)) from None
+    except DatabaseError as exc:
+        if not_a_database(exc):
+            raise InputError.one("db.not_a_registry", url=url, detail=str(exc.orig)) from None
+        raise
+
+
+def not_a_database(exc: DatabaseError) -> bool:
+    """Is ``exc`` SQLite saying the file is no database, or a damaged one ("file is not a
+    database", "database disk image is malformed")? (Its other errors are subclasses.)"""
+    import sqlite3
+
+    return type(exc.orig) is sqlite3.DatabaseError
 
 
 def create(engine: Engine, url: str, force: bool = False) -> None:

@@ -22,7 +22,7 @@ from remit.conditions import AttributeDomain, Condition
 from remit.files.text import ONE_LINE, Line, Text
 from remit.hashing import canonical_json
 from remit.legal import LegalBasis
-from remit.model import CONFIG, Int, Model
+from remit.model import CONFIG, Int, Model, NonNegative, Positive
 from remit.registry import fields as entity_fields
 from remit.timelimit import TimeLimit
 
@@ -67,9 +67,9 @@ class Estimate(Model):
     """What a matter costs a street in a year: the graph check's and the admission gate's
     workload figures come from here unless an event history is given."""
 
-    yearly_volume: float = Field(ge=0, description="expected events a year in one street (街道)")
-    hours_per_case: float | None = Field(
-        None, gt=0, description="working hours one case takes; default: the check's setting"
+    yearly_volume: NonNegative = Field(description="expected events a year in one street (街道)")
+    hours_per_case: Positive | None = Field(
+        None, description="working hours one case takes; default: the check's setting"
     )
 
 

@@ -11,6 +11,7 @@ import yaml
 
 from remit.conditions import render_condition
 from remit.files.tables import csv_cell
+from remit.files.writing import output_file, write_with
 from remit.registry.entities import ListInfo, ListVersion, Matter, Unit
 from remit.registry.table_import import EXPORT_COLUMNS, ROLE_LABELS
 
@@ -79,7 +80,7 @@ def table_rows(
 
 def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None:
     if fmt == "csv":  # a cell a spreadsheet would read as a formula is quoted (csv_cell)
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with output_file(path, encoding="utf-8-sig", newline="") as handle:
             csv.writer(handle).writerows([csv_cell(value) for value in row] for row in rows)
         return
     if fmt != "xlsx":
@@ -102,4 +103,4 @@ def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None
     for column in sheet.columns:
         width = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(c.value or "")) for c in column)
         sheet.column_dimensions[column[0].column_letter].width = min(60, max(8, width + 2))
-    book.save(path)
+    write_with(path, book.save)

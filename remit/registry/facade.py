@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from remit.errors import InputError
+from remit.files.writing import check_writable, write_text
 from remit.registry import db, export, store
 from remit.registry import migrate as migration
 from remit.registry import verify as verification
@@ -119,6 +120,9 @@ class Registry:
         registry = cls(url)
         db.create(registry.engine, registry.url, force=force)
         return registry
+
+    resolve_url = staticmethod(db.resolve_url)
+    not_a_database = staticmethod(db.not_a_database)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -387,15 +391,14 @@ class Registry:
         state = self.state()
         info = self._info(state, list_id)
         path = Path(path)
-        if not path.parent.is_dir():
-            raise InputError.one("file.no_directory", source=str(path), directory=str(path.parent))
+        check_writable(path)
         if fmt == "yaml":
             versions = [
                 store.version_with_rows(self.engine, v, str(info.kind), state.revision)
                 for v in state.versions.get(list_id, [])
             ]
             document = export.list_document(info, versions)
-            path.write_text(export.dump_yaml(document), encoding="utf-8")
+            write_text(path, export.dump_yaml(document))
             return sum(v.row_count for v in versions)
         if info.is_reference:
             raise InputError.one("arg.catalogue_table", list_id=list_id)

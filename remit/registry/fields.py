@@ -32,8 +32,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, TypeAdapter
 
 from remit.errors import InputError
-from remit.model import INT_MAX, INT_MIN
-from remit.timelimit import TimeLimit, parse_time_limit
+from remit.model import INT_MAX, INT_MIN, STORED
+from remit.timelimit import TimeLimit, stored_time_limit
 
 ColumnKind = Literal["text", "int", "bool", "date", "datetime", "json"]
 
@@ -127,7 +127,9 @@ def _as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 @lru_cache(maxsize=4096)
 def _time_limit(text: str | None) -> TimeLimit | None:
-    return parse_time_limit(text) if text else None
+    """A stored time limit, read as stored: one longer than :data:`remit.timelimit.LONGEST`,
+    written before that bound, still loads (and routing refuses the events it would time)."""
+    return stored_time_limit(text) if text else None
 
 
 def _enum_codecs(
@@ -148,7 +150,7 @@ def _json_codecs(hint: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]
 
     @lru_cache(maxsize=65536)  # many rows share a value: each distinct text is decoded once
     def decode(text: str | None) -> Any:
-        return None if text is None else adapter.validate_json(text)
+        return None if text is None else adapter.validate_json(text, context=STORED)
 
     return encode, decode
 

@@ -23,6 +23,7 @@ from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
 from remit.events.model import EventIn
 from remit.events.read import parse_json_line, read_events
+from remit.files import limits
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.routing.engine import EngineError
@@ -107,26 +108,33 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str]]:
 
 
 def _reject(where: dict[str, object], reasons: list[str], event_id: str | None = None) -> str:
-    return json.dumps(
-        {"where": where, "event_id": event_id, "reasons": reasons}, ensure_ascii=False
-    )
+    data = {"where": where, "event_id": event_id, "reasons": reasons}
+    line = json.dumps(data, ensure_ascii=False)
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:  # a file name that is not UTF-8: its bytes as escapes
+            return json.dumps(data)
+    return line
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, bytes]]:
     """The lines of a JSON Lines file that are not blank, raw, with their numbers (from 1):
     what workers are handed to parse."""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                yield number, line
+        yield from limits.json_lines(handle)
 
 
 def _items(path: Path) -> Iterator[Item]:
     if path.suffix.lower() in {".jsonl", ".ndjson"}:
         read_events(path)  # checks the file at once: missing, empty, unsupported
         source = str(path)
+        seen = False
         for number, line in json_lines(path):
+            seen = True
             yield {"source": source, "line": number}, line
+        if not seen:  # blank lines only
+            raise InputError.one("event.empty", source=source)
         return
     yield from read_events(path)
 

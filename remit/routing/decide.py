@@ -11,6 +11,7 @@ import hashlib
 from typing import Any
 
 from remit.deadlines import WorkCalendar
+from remit.errors import InputError
 from remit.registry.entities import OWNER_UNIT, Level
 from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
@@ -23,6 +24,7 @@ from remit.routing.decision import (
 )
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome
+from remit.timelimit import LONGEST
 
 
 def _unit(snapshot: Snapshot, code: str) -> UnitRef:
@@ -98,6 +100,17 @@ def build_decision(
     lead_duty = duties[leads[0]["duty"]] if status is Status.routed else None
     matter = snapshot.matters[event.matter]
     limit = (lead_duty.duty.time_limit if lead_duty else None) or matter.default_time_limit
+    if limit is not None and limit.value > LONGEST[limit.unit]:  # stored before the bound
+        raise InputError.one(
+            "route.time_limit_too_long",
+            limit=limit.text,
+            longest=f"{LONGEST[limit.unit]}{limit.text.lstrip('0123456789.')}",
+            where=(
+                f"{lead_duty.list_id} v{lead_duty.version}"
+                if lead_duty
+                else f"{event.matter} (default_time_limit)"
+            ),
+        )
     deadline = (
         calendar.deadline(event.reported_at, limit)
         if limit and status is not Status.unroutable

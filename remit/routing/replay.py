@@ -44,6 +44,7 @@ from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
 from remit.events.model import EventIn
 from remit.events.read import parse_json_model
+from remit.files.yamlio import wide_encoding
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.registry.facade import KnownAt
@@ -224,7 +225,7 @@ class _Replayer:
             router, day = stamp
             event = EventIn.model_validate_json(line[event_at + len(_EVENT) : -1])
             new = router.route(event, as_of=day)
-        except (ValueError, KeyError, TypeError, InputError, EngineError):
+        except (ValueError, KeyError, TypeError, RecursionError, InputError, EngineError):
             return None  # the slow path says what is wrong
         # the bytes model_dump_json() would decode: no copy to text and back
         return new if _SERIALIZER.to_json(new) == line else None
@@ -385,6 +386,10 @@ def check_decisions_file(path: Path) -> None:
         raise InputError.one(
             "file.unsupported", source=source, suffix=path.suffix, expected=".jsonl, .ndjson"
         )
+    with path.open("rb") as handle:
+        wide = wide_encoding(handle.read(4096))
+    if wide is not None:
+        raise InputError.one("file.wide_encoding", source=source, encoding=wide)
     if next(json_lines(path), None) is None:
         raise InputError.one("replay.no_decisions", source=source)
 
