@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from remit.legal import LegalBasis, LegalBasisKind, kind_of_title, split_legal_bases
-from remit.registry.formats import DutySpec
 from remit.registry.fields import plain
+from remit.registry.formats import DutySpec
 from remit.timelimit import (
     HANDLING_WORDS,
     LONGEST,
