@@ -297,7 +297,7 @@ class TimeLimitSyntaxError(ValueError):
     def __init__(self, text: str):
         self.params: dict[str, object] = {"text": text}
         super().__init__(
-            f"cannot read time limit {text!r}; expected e.g. 2小时, 4紧急工作时, 2工作日, 1紧急工作日, 15天"
+            f"cannot read time limit {text!r}; expected e.g. 2小时, 4紧急工作时, 2工作日, 15天"
         )
 
 
