@@ -5,20 +5,30 @@ yet, working days fall back to Monday–Friday and the deadline says it is appro
 
 How each time-limit unit counts from the moment an event was reported:
 
-- ``minutes``, ``hours``, ``urgent_work_hours`` (紧急工作时): clock time, around the clock;
+- ``minutes``, ``hours``, ``urgent_work_hours`` (紧急工作时): clock time, around the clock
+  (1 紧急工作时 = 1 hour, nights and holidays included);
 - ``days`` (天): calendar days; ``months`` (个月): calendar months (the day is clamped);
 - ``work_hours`` (工作时): only time inside working hours on working days;
-- ``work_days`` (工作日): the report day is not counted; the deadline is the close of working
-  hours on the Nth working day after it.
+- ``work_days`` (工作日): by default (:attr:`WorkDays.next_day`) the report day is not
+  counted; the deadline is the close of working hours on the Nth working day after it. A city
+  that counts a working day as a day's working hours from the report (``work_time``) may say so;
+- ``urgent_work_days`` (紧急工作日): by default (:attr:`UrgentWorkDays.clock`) 24 hours each
+  around the clock from the report, holidays included; a city that ends them at midnight of the
+  Nth day after the report day (``day_end``) may say so.
 
-Working hours default to 09:00–12:00 and 13:00–17:00 in Asia/Shanghai and are configurable.
+Working hours default to 09:00–12:00 and 13:00–17:00 in Asia/Shanghai and are configurable;
+so is how days count (:class:`Counting`, carried by :class:`WorkingHours`). Asia/Shanghai has
+kept no daylight saving time since 1991: clock arithmetic in it is plain.
+docs/registry.md, "Time limits", cites the sources of these conventions.
 """
 
 from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -44,12 +54,75 @@ DEFAULT_PERIODS: tuple[tuple[dt.time, dt.time], ...] = (
 )
 
 
+class WorkDays(StrEnum):
+    """How a city counts N 工作日 (working days)."""
+
+    next_day = "next_day"
+    """The report day is not counted: the close of working hours on the Nth working day after
+    it (the default; tables' "N个工作日内" read so)."""
+    work_time = "work_time"
+    """N days' working hours (8 by default) of 工作时, counted from the report."""
+
+
+class UrgentWorkDays(StrEnum):
+    """How a city counts N 紧急工作日 (urgent working days)."""
+
+    clock = "clock"
+    """N × 24 hours around the clock from the report, holidays included (the default, as
+    紧急工作时 are hours around the clock)."""
+    day_end = "day_end"
+    """The report day is not counted: midnight at the end of the Nth calendar day after it,
+    holidays included."""
+
+
+@dataclass(frozen=True)
+class Counting:
+    """How the day units count where cities differ; the defaults are documented in
+    docs/registry.md ("Time limits")."""
+
+    work_days: WorkDays = WorkDays.next_day
+    urgent_work_days: UrgentWorkDays = UrgentWorkDays.clock
+
+    @classmethod
+    def parse(cls, text: str) -> Counting:
+        """``"work_days=work_time,urgent_work_days=day_end"`` → :class:`Counting` (either part
+        may be left out; an empty text is the defaults). Raises ``ValueError``."""
+        found: dict[str, str] = {}
+        for part in text.split(","):
+            if not part.strip():
+                continue
+            name, sep, value = part.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or name not in ("work_days", "urgent_work_days") or name in found:
+                raise ValueError(
+                    f"cannot read {part.strip()!r}; expected work_days=next_day|work_time "
+                    "and/or urgent_work_days=clock|day_end"
+                )
+            found[name] = value
+        try:
+            return cls(
+                WorkDays(found.get("work_days", WorkDays.next_day)),
+                UrgentWorkDays(found.get("urgent_work_days", UrgentWorkDays.clock)),
+            )
+        except ValueError:
+            raise ValueError(
+                f"cannot read {text!r}; expected work_days=next_day|work_time "
+                "and/or urgent_work_days=clock|day_end"
+            ) from None
+
+    @property
+    def text(self) -> str:
+        return f"work_days={self.work_days},urgent_work_days={self.urgent_work_days}"
+
+
 @dataclass(frozen=True)
 class WorkingHours:
-    """Working periods of a working day, in ``timezone``."""
+    """Working periods of a working day, in ``timezone``, and how days count (``counting``):
+    the city's calendar settings."""
 
     periods: tuple[tuple[dt.time, dt.time], ...] = DEFAULT_PERIODS
     timezone: str = "Asia/Shanghai"
+    counting: Counting = Counting()
 
     def __post_init__(self) -> None:
         previous = dt.time.min
@@ -68,7 +141,9 @@ class WorkingHours:
             raise ValueError(f"the working periods give {minutes} minutes a day; at least 60")
 
     @classmethod
-    def parse(cls, text: str, timezone: str = "Asia/Shanghai") -> WorkingHours:
+    def parse(
+        cls, text: str, timezone: str = "Asia/Shanghai", counting: Counting = Counting()
+    ) -> WorkingHours:
         """``"09:00-12:00,13:00-17:00"`` → :class:`WorkingHours`."""
         periods = []
         for part in text.split(","):
@@ -76,7 +151,18 @@ class WorkingHours:
             periods.append(
                 (dt.time.fromisoformat(start.strip()), dt.time.fromisoformat(end.strip()))
             )
-        return cls(tuple(periods), timezone)
+        return cls(tuple(periods), timezone, counting)
+
+    @property
+    def day(self) -> dt.timedelta:
+        """The working time of one working day."""
+        return sum(
+            (
+                dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, start)
+                for start, end in self.periods
+            ),
+            dt.timedelta(),
+        )
 
 
 @dataclass(frozen=True)
@@ -125,9 +211,20 @@ class WorkCalendar:
         elif unit is TimeUnit.months:
             at = _add_months(start, int(value))
         elif unit is TimeUnit.work_days:
-            at = self._after_work_days(start, int(value))
-        else:
+            if self.hours.counting.work_days is WorkDays.work_time:
+                at = self._after_work_time(start, self.hours.day * value)
+            else:
+                at = self._after_work_days(start, int(value))
+        elif unit is TimeUnit.urgent_work_days:
+            if self.hours.counting.urgent_work_days is UrgentWorkDays.day_end:
+                last = start.date() + dt.timedelta(days=math.ceil(value) + 1)
+                at = dt.datetime.combine(last, dt.time.min, self.zone)
+            else:
+                at = start + dt.timedelta(days=value)
+        elif unit is TimeUnit.work_hours:
             at = self._after_work_time(start, dt.timedelta(hours=value))
+        else:  # pragma: no cover - every unit is handled above
+            raise ValueError(f"no deadline rule for {unit}")
         return Deadline(at, tuple(sorted(self._uncovered)))
 
     def _local(self, moment: dt.datetime) -> dt.datetime:

@@ -4,13 +4,23 @@ and legal bases (《…条例》第二十二条, the kind of instrument read off
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from remit.legal import LegalBasis, LegalBasisKind, kind_of_title, split_legal_bases
+from remit.registry.fields import plain
 from remit.registry.formats import DutySpec
-from remit.timelimit import LONGEST, TimeLimit, TimeUnit, parse_time_limit
+from remit.timelimit import (
+    HANDLING_WORDS,
+    LONGEST,
+    TimeLimit,
+    TimeLimitImmediateError,
+    TimeLimitSeveralError,
+    TimeUnit,
+    parse_time_limit,
+    stored_time_limit,
+)
 
 U = TimeUnit
 
@@ -45,6 +55,10 @@ U = TimeUnit
         ("2H", 2, U.hours, "2小时"),
         ("3 Days", 3, U.days, "3天"),
         ("4 urgent_work_hours", 4, U.urgent_work_hours, "4紧急工作时"),
+        ("1紧急工作日", 1, U.urgent_work_days, "1紧急工作日"),
+        ("2个紧急工作日", 2, U.urgent_work_days, "2紧急工作日"),
+        ("3紧急工作日内", 3, U.urgent_work_days, "3紧急工作日"),
+        ("24小时以内", 24, U.hours, "24小时"),
         ("2 working_days", 2, U.work_days, "2工作日"),
     ],
 )
@@ -138,6 +152,7 @@ UNIT_WORDS = {
     U.work_hours: ["工作时", "个工作小时", "work_hours"],
     U.urgent_work_hours: ["紧急工作时", "个紧急工作时", "紧急工作小时"],
     U.work_days: ["工作日", "个工作日", "work_day"],
+    U.urgent_work_days: ["紧急工作日", "个紧急工作日", "urgent_work_days"],
     U.days: ["天", "日", "自然日", "个自然日", "days", "calendar_days"],
     U.months: ["个月", "月", "month"],
 }
@@ -163,6 +178,161 @@ def test_number_and_unit_word(
 def test_text_without_a_number_is_rejected(text: str) -> None:
     with pytest.raises(ValueError):
         parse_time_limit(text)
+
+
+# --- words around a limit, as 处置责任分解表 write them ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "qualifier", "note"),
+    [
+        # the limit to stop it, the action kept as its note
+        ("1紧急工作时制止", 1, U.urgent_work_hours, None, "制止"),
+        ("2工作时清除", 2, U.work_hours, None, "清除"),
+        ("1紧急工作日恢复", 1, U.urgent_work_days, None, "恢复"),
+        ("2小时内处置", 2, U.hours, None, "内处置"),
+        ("5工作日内修复完毕", 5, U.work_days, None, "内修复完毕"),
+        # a limit qualified by a season, kept as its qualifier
+        ("种植季节15工作日", 15, U.work_days, "种植季节", None),
+        ("（汛期）2紧急工作时", 2, U.urgent_work_hours, "（汛期）", None),
+        ("每年3月至5月15工作日", 15, U.work_days, "每年3月至5月", None),
+        # two limits: the one for handling is the limit, the other stays in the words
+        ("30分钟到场，2小时处置", 2, U.hours, "30分钟到场，", "处置"),
+        ("2小时内处置，24小时内回复", 2, U.hours, None, "内处置，24小时内回复"),
+        ("立即制止，2工作日内整改", 2, U.work_days, "立即制止，", "内整改"),
+    ],
+)
+def test_words_around_a_limit_are_kept(
+    text: str, value: float, unit: TimeUnit, qualifier: str | None, note: str | None
+) -> None:
+    limit = parse_time_limit(text)
+    assert (limit.value, limit.unit, limit.qualifier, limit.note) == (value, unit, qualifier, note)
+    assert limit.text == text  # as written, the unit in its canonical spelling
+    assert parse_time_limit(limit.text) == stored_time_limit(limit.text) == limit
+    assert plain(limit) == text
+
+
+def test_spelling_is_canonical_and_words_stay() -> None:
+    limit = parse_time_limit(" 种植季节 15 个工作日 ")
+    assert limit.text == "种植季节15工作日"
+    assert parse_time_limit("1个紧急工作时制止").text == "1紧急工作时制止"
+
+
+@pytest.mark.parametrize("text", ["立即", "即时", "立即制止", "马上处理", "随到随办"])
+def test_immediately_is_refused_plainly(text: str) -> None:
+    with pytest.raises(TimeLimitImmediateError, match="'immediately' is no time a deadline"):
+        parse_time_limit(text)
+    with pytest.raises(ValidationError, match="'immediately'"):
+        DutySpec.model_validate({"matter": "M", "unit": "U", "time_limit": text})
+
+
+@pytest.mark.parametrize(
+    ("text", "limits"),
+    [
+        ("种植季节15工作日，非种植季节30工作日", "15工作日, 30工作日"),
+        ("2小时30分", "2小时, 30分"),
+        ("2小时内处理，24小时内办结", "2小时, 24小时"),  # two marked for handling
+        ("30分钟到场，2小时处置，4小时修复", "30分钟, 2小时, 4小时"),
+    ],
+)
+def test_several_limits_without_one_marked_are_refused(text: str, limits: str) -> None:
+    with pytest.raises(TimeLimitSeveralError, match="several limits") as caught:
+        parse_time_limit(text)
+    assert caught.value.params == {"text": text, "limits": limits}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2天半",  # two and a half days is no note
+        "2小时以后",
+        "2小时左右",
+        "2小时/次",
+        "每2小时",  # a frequency
+        "超过2小时",  # a threshold
+        "3月15日前完成",  # a date
+        "2 hours to fix",
+        "-1天制止",
+    ],
+)
+def test_words_that_change_the_limit_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="cannot read time limit"):
+        parse_time_limit(text)
+
+
+def test_words_given_apart_must_read_back() -> None:
+    assert TimeLimit(value=1, unit=U.urgent_work_hours, note="制止").text == "1紧急工作时制止"
+    assert TimeLimit.model_validate(
+        {"value": 15, "unit": "work_days", "qualifier": "种植季节"}
+    ) == parse_time_limit("种植季节15工作日")
+    for bad in ({"note": "半"}, {"note": "3小时处置"}, {"qualifier": "每"}, {"note": ""}):
+        with pytest.raises(ValidationError):
+            TimeLimit.model_validate({"value": 2, "unit": "hours", **bad})
+
+
+def test_a_limit_without_words_is_stored_as_before() -> None:
+    """Stored, hashed and exported forms of a limit without words are what they were."""
+    limit = parse_time_limit("2小时内")
+    assert limit.model_dump(mode="json") == {"value": 2.0, "unit": "hours"}
+    assert limit.model_dump_json() == '{"value":2.0,"unit":"hours"}'
+    assert plain(limit) == limit.text == "2小时"
+    noted = parse_time_limit("1紧急工作时制止")
+    assert noted.model_dump(mode="json") == {
+        "value": 1.0,
+        "unit": "urgent_work_hours",
+        "note": "制止",
+    }
+
+
+def test_in_a_duty_with_words() -> None:
+    spec = DutySpec.model_validate({"matter": "M", "unit": "U", "time_limit": "1紧急工作时制止"})
+    assert spec.time_limit == TimeLimit(value=1, unit=U.urgent_work_hours, note="制止")
+
+
+CJK_WORDS = st.text(
+    alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=8
+)
+SEPARATORS = st.sampled_from(["", "，", "、", "（", "："])
+
+
+@st.composite
+def limits_with_words(draw: st.DrawFn) -> TimeLimit:
+    unit = draw(st.sampled_from(TimeUnit))
+    value = draw(st.integers(1, int(LONGEST[unit])))
+    qualifier = draw(st.none() | st.builds(lambda w, s: w + s, CJK_WORDS, SEPARATORS))
+    note = draw(st.none() | st.builds(lambda s, w: s + w, SEPARATORS, CJK_WORDS))
+    limit = {"value": value, "unit": unit, "qualifier": qualifier, "note": note}
+    try:
+        return TimeLimit.model_validate(limit)
+    except ValidationError:
+        # words that change what the limit means ("半", "以后", "月" after a number …)
+        assume(False)
+        raise
+
+
+@settings(max_examples=500)
+@given(limit=limits_with_words())
+def test_parse_of_format_is_the_limit(limit: TimeLimit) -> None:
+    assert parse_time_limit(limit.text) == limit
+    assert parse_time_limit(limit.text).text == limit.text
+    assert TimeLimit.model_validate(limit.model_dump(mode="json")) == limit
+
+
+@settings(max_examples=300)
+@given(
+    words=CJK_WORDS,
+    handling=st.sampled_from(HANDLING_WORDS),
+    first=st.integers(1, 60),
+    second=st.integers(1, 60),
+)
+def test_the_limit_marked_for_handling_is_chosen(
+    words: str, handling: str, first: int, second: int
+) -> None:
+    text = f"{first}分钟{words}，{second}小时{handling}"
+    assume(not any(text.startswith(f"{first}分钟{h}") for h in HANDLING_WORDS))
+    limit = parse_time_limit(text)
+    assert (limit.value, limit.unit, limit.note) == (second, U.hours, handling)
+    assert limit.text == text
 
 
 # --- legal bases ------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
+import functools
 import json
 import os
 import sys
@@ -15,7 +17,7 @@ import click
 from pydantic import BaseModel
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from remit.deadlines import WorkingHours
+from remit.deadlines import Counting, WorkingHours
 from remit.errors import InputError
 from remit.files.writing import check_writable, write_text
 from remit.i18n import LANGS, Lang, current_lang, default_lang, t
@@ -288,7 +290,7 @@ class HoursType(click.ParamType[WorkingHours]):
             self.fail(t("arg.bad_hours", value=value, detail=detail), param, ctx)
 
 
-HOURS_OPTION = click.option(
+_WORKING_HOURS = click.option(
     "--working-hours",
     "hours",
     type=HoursType(),
@@ -296,6 +298,43 @@ HOURS_OPTION = click.option(
     show_default=True,
     help="Working periods of a working day (Asia/Shanghai), for 工作时 and 工作日 deadlines.",
 )
+
+
+class CountingType(click.ParamType[Counting]):
+    name = "work_days=…,urgent_work_days=…"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Counting:
+        if isinstance(value, Counting):
+            return value
+        try:
+            return Counting.parse(value)
+        except ValueError:
+            self.fail(t("arg.bad_counting", value=value), param, ctx)
+
+
+_COUNTING = click.option(
+    "--counting",
+    type=CountingType(),
+    metavar="work_days=…,urgent_work_days=…",
+    default="work_days=next_day,urgent_work_days=clock",
+    show_default=True,
+    help="How the city counts days: 工作日 from the next day (next_day) or as a day's working "
+    "hours from the report (work_time); 紧急工作日 as 24 hours around the clock (clock) or "
+    "to midnight of the Nth day after the report day (day_end). See docs/registry.md.",
+)
+
+
+def HOURS_OPTION(f: F) -> F:
+    """``--working-hours`` and ``--counting``: the command receives one ``hours``
+    (:class:`WorkingHours` carrying its :class:`Counting`)."""
+
+    @functools.wraps(f)
+    def with_counting(*args: Any, hours: WorkingHours, counting: Counting, **kwargs: Any) -> Any:
+        return f(*args, hours=dataclasses.replace(hours, counting=counting), **kwargs)
+
+    return _WORKING_HOURS(_COUNTING(with_counting))  # type: ignore[return-value]
 
 
 def output_option(help: str, required: bool = False) -> Callable[[F], F]:
