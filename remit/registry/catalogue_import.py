@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -428,58 +427,57 @@ def _refuse(*_: object) -> None:
 
 
 def _xml(raw: bytes, source: str) -> Any:
-    """Parse XML with no document type: no entity is declared, so none is expanded (billion
-    laughs, external entities); nesting is bounded as JSON's is."""
-    parser = ET.XMLParser()
-    expat_parser: Any = parser.parser  # type: ignore[attr-defined]
-    expat_parser.StartDoctypeDeclHandler = _refuse
-    expat_parser.EntityDeclHandler = _refuse
-    expat_parser.UnparsedEntityDeclHandler = _refuse
-    expat_parser.ExternalEntityRefHandler = _refuse
+    """XML as plain data: an element with children as a mapping (a repeated child as a list),
+    one without as its text. Parsed with expat and no document type: no entity is declared, so
+    none is expanded (billion laughs, external entities); nesting is bounded as JSON's is."""
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    limit = limits.JSON_DEPTH.value()
+    root: dict[str, Any] = {}
+    stack: list[tuple[str, dict[str, Any], list[str]]] = [("", root, [])]
+
+    def start(tag: str, _attrs: object) -> None:
+        if len(stack) > limit:
+            raise RecursionError
+        stack.append((_local(tag), {}, []))
+
+    def end(_tag: str) -> None:
+        tag, children, text = stack.pop()
+        value: Any = children if children else "".join(text).strip()
+        parent = stack[-1][1]
+        if tag in parent:
+            known = parent[tag]
+            parent[tag] = [*known, value] if isinstance(known, list) else [known, value]
+        else:
+            parent[tag] = value
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = lambda data: stack[-1][2].append(data)
     try:
-        parser.feed(raw)
-        root = parser.close()
+        parser.Parse(raw, True)
     except _Refused:
         raise InputError.one("catalogue.xml_doctype", source=source) from None
-    except (ET.ParseError, expat.ExpatError) as exc:
-        line, column = getattr(exc, "position", (None, None))
-        raise InputError.one(
-            "catalogue.bad_xml", source=source, line=line, column=column, detail=str(exc)
-        ) from None
-    limit = limits.JSON_DEPTH.value()
-    if _depth(root) > limit:
+    except RecursionError:
         raise InputError.one(
             "limit.json_depth", source=source, limit=limit, env=limits.JSON_DEPTH.env
-        )
-    return {_local(root.tag): _element(root)}
-
-
-def _depth(root: ET.Element) -> int:
-    deepest, stack = 0, [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in node)
-    return deepest
+        ) from None
+    except expat.ExpatError as exc:
+        raise InputError.one(
+            "catalogue.bad_xml",
+            source=source,
+            line=exc.lineno,
+            column=exc.offset + 1,
+            detail=expat.ErrorString(exc.code),
+        ) from None
+    return root
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]  # the spec's namespace, if a server gives one
-
-
-def _element(node: ET.Element) -> Any:
-    children = list(node)
-    if not children:
-        return (node.text or "").strip()
-    out: dict[str, Any] = {}
-    for child in children:
-        key, value = _local(child.tag), _element(child)
-        if key in out:
-            known = out[key]
-            out[key] = [*known, value] if isinstance(known, list) else [known, value]
-        else:
-            out[key] = value
-    return out
 
 
 def _text(value: object) -> str:
@@ -577,14 +575,15 @@ def _matters(entries: Sequence[Entry], base: list[Matter], space: MatterKind) ->
     parents = {
         code_in_space(m): m.code for m in [*ours.values(), *read.values()]
     }  # code in the space → key
-    kept = [m for code, m in ours.items() if code not in read]
+    given = {e.data["code"] for e in entries} | {e.data["name"] for e in entries}
+    kept = [m for code, m in ours.items() if code not in given]
     new = [
         replace(m, parent=parents.get(m.parent, m.parent)) if m.parent else m
         for m in read.values()
     ]
     crossed = []
     for m in others:
-        own = [a for a in m.aliases if not _in_space(a, space)]
+        own = [a for a in m.aliases if not _in_space(a, space, given)]
         added = list(dict.fromkeys(a for a in crosswalk.get(m.code, []) if a not in own))
         aliases = tuple(own + added)
         crossed.append(m if aliases == m.aliases else replace(m, aliases=aliases))
@@ -592,9 +591,10 @@ def _matters(entries: Sequence[Entry], base: list[Matter], space: MatterKind) ->
     return [*crossed, *kept, *new]
 
 
-def _in_space(alias: str, space: MatterKind) -> bool:
-    """Is ``alias`` a code or name of another space's matter in ``space`` (a crosswalk)?"""
-    return split_qualified(alias)[0] is space
+def _in_space(alias: str, space: MatterKind, given: set[str]) -> bool:
+    """Is ``alias`` a crosswalk to a code or name in ``space`` that the file gives again?"""
+    found, code = split_qualified(alias)
+    return found is space and code in given
 
 
 def _row(where: Mapping[str, object]) -> int | None:
