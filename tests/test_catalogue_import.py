@@ -198,7 +198,11 @@ def test_a_shared_code_or_name_is_refused_naming_the_candidates(
 
 @pytest.mark.parametrize(
     ("given", "key"),
-    [("部件:0101", "component.0101"), ("event：0101", "event.0101"), ("事件:施工公示牌", "event.0102")],
+    [
+        ("部件:0101", "component.0101"),
+        ("event：0101", "event.0101"),
+        ("事件:施工公示牌", "event.0102"),
+    ],
 )
 def test_a_qualified_code_or_name_resolves(
     reg: Registry, tmp_path: Path, given: str, key: str
@@ -240,21 +244,34 @@ def test_a_matter_keeps_its_key_when_another_space_takes_its_code(
     reg.import_files([write(tmp_path / "cat.yaml", first)])
     assert _keys(reg, 2)["component", "上水井盖"] == "0101"
     reg.publish("CAT", DAY)
-    reg.import_files([write(tmp_path / "cat.yaml", SPACED_CATALOGUE.replace("version: 2", "version: 3"))])
+    reg.import_files(
+        [write(tmp_path / "cat.yaml", SPACED_CATALOGUE.replace("version: 2", "version: 3"))]
+    )
     keys = _keys(reg, 3)
     assert keys["component", "上水井盖"] == "0101"  # the duties naming 0101 stay valid
     assert keys["event", "私搭乱建"] == "event.0101"
 
 
 def test_a_code_twice_in_one_space_is_still_refused(reg: Registry, tmp_path: Path) -> None:
-    text = SPACED_CATALOGUE.replace("name: 私搭乱建, kind: event", "name: 私搭乱建, kind: component")
+    text = SPACED_CATALOGUE.replace(
+        "name: 私搭乱建, kind: event", "name: 私搭乱建, kind: component"
+    )
     with pytest.raises(InputError, match="0101"):
         reg.import_files([write(tmp_path / "cat.yaml", text)])
 
 
 # --- 12345 trees ------------------------------------------------------------------------------
 
-TREE_HEADER = ["一级分类", "一级编码", "二级分类", "二级编码", "三级分类", "三级编码", "处置时限", "对应事项"]
+TREE_HEADER = [
+    "一级分类",
+    "一级编码",
+    "二级分类",
+    "二级编码",
+    "三级分类",
+    "三级编码",
+    "处置时限",
+    "对应事项",
+]
 
 
 def test_the_sample_tree_imports_with_its_crosswalk(sample_registry: Registry) -> None:
@@ -275,9 +292,7 @@ def test_the_sample_tree_imports_with_its_crosswalk(sample_registry: Registry) -
         assert resolve_event(event, snapshot, {}).matter == "SJ0101"
 
 
-def test_codes_are_made_from_the_path_when_the_tree_has_none(
-    reg: Registry, tmp_path: Path
-) -> None:
+def test_codes_are_made_from_the_path_when_the_tree_has_none(reg: Registry, tmp_path: Path) -> None:
     rows = [
         ["城乡建设", "市容环卫", "道路保洁"],
         ["", "", "绿地脏乱"],
@@ -305,7 +320,9 @@ def test_an_xlsx_tree_imports(reg: Registry, tmp_path: Path) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.append(TREE_HEADER)
-    sheet.append(["城乡建设", "01", "市容环卫", "0101", "违法搭建", "010101", "5工作日", "事件:SJ0501"])
+    sheet.append(
+        ["城乡建设", "01", "市容环卫", "0101", "违法搭建", "010101", "5工作日", "事件:SJ0501"]
+    )
     sheet.append(["", "", "", "", "道路保洁", "010102", "1工作日", ""])
     book.save(tmp_path / "tree.xlsx")
     reg.import_catalogue(tmp_path / "tree.xlsx", "12345", space="hotline")
@@ -317,9 +334,18 @@ def test_an_xlsx_tree_imports(reg: Registry, tmp_path: Path) -> None:
     ("row", "expected"),
     [
         (["城乡建设", "01", "", "0101", "违法搭建", "010101", "", ""], "row 3, field 二级分类"),
-        (["城乡建设", "01", "市容环卫", "0101", "违法搭建", "010101", "五天", ""], "row 3, field 处置时限"),
-        (["城乡建设", "01", "市容环卫", "0101", "违法搭建", "010101", "", "事件:SJ9999"], "row 3, field 对应事项"),
-        (["城乡建设", "01", "市容环卫", "0101", "违法 搭建", "01/01", "", ""], "row 3, field 三级编码"),
+        (
+            ["城乡建设", "01", "市容环卫", "0101", "违法搭建", "010101", "五天", ""],
+            "row 3, field 处置时限",
+        ),
+        (
+            ["城乡建设", "01", "市容环卫", "0101", "违法搭建", "010101", "", "事件:SJ9999"],
+            "row 3, field 对应事项",
+        ),
+        (
+            ["城乡建设", "01", "市容环卫", "0101", "违法 搭建", "01/01", "", ""],
+            "row 3, field 三级编码",
+        ),
         (["城乡建设", "01", "市政设施", "0101", "井盖", "010102", "", ""], "row 3, field 二级编码"),
     ],
 )
@@ -336,7 +362,9 @@ def test_a_bad_row_is_refused_with_its_row_and_column(
 # --- Open311 ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "text"), [("services.xml", SPEC_SERVICES_XML), ("services.json", SPEC_SERVICES_JSON)])
+@pytest.mark.parametrize(
+    ("name", "text"), [("services.xml", SPEC_SERVICES_XML), ("services.json", SPEC_SERVICES_JSON)]
+)
 def test_the_spec_service_list_imports(reg: Registry, tmp_path: Path, name: str, text: str) -> None:
     reg.import_catalogue(write(tmp_path / name, text), "open311")
     matters = {m.code: m for m in reg.version("CAT", 2).matters}
@@ -348,7 +376,9 @@ def test_the_spec_service_list_imports(reg: Registry, tmp_path: Path, name: str,
     assert matters["003"].description is not None and matters["003"].kind is MatterKind.hotline
 
 
-@pytest.mark.parametrize(("name", "text"), [("DMV66.xml", SPEC_DEFINITION_XML), ("DMV66.json", SPEC_DEFINITION_JSON)])
+@pytest.mark.parametrize(
+    ("name", "text"), [("DMV66.xml", SPEC_DEFINITION_XML), ("DMV66.json", SPEC_DEFINITION_JSON)]
+)
 def test_a_service_definition_gives_attribute_domains(
     reg: Registry, tmp_path: Path, name: str, text: str
 ) -> None:
@@ -406,10 +436,14 @@ def test_a_bad_service_list_is_refused_with_its_element(
 def test_the_command_line(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
     init(sqlite_url, MINI)
     path = write(tmp_path / "services.xml", SPEC_SERVICES_XML)
-    out = ok(cli("registry", "import", path, "--format", "open311", "--space", "12345", db=sqlite_url))
+    out = ok(
+        cli("registry", "import", path, "--format", "open311", "--space", "12345", db=sqlite_url)
+    )
     assert "CAT v2 (draft, 10 rows)" in out
     exits(cli("registry", "import", path, "--space", "部件", db=sqlite_url), 2)
-    result = exits(cli("registry", "import", path, "--format", "open311", "--space", "road", db=sqlite_url), 2)
+    result = exits(
+        cli("registry", "import", path, "--format", "open311", "--space", "road", db=sqlite_url), 2
+    )
     assert "unknown code space 'road'" in result.stderr
     zh = exits(cli("registry", "import", path, "--space", "部件", db=sqlite_url, lang="zh"), 2)
     assert "编码空间" in zh.stderr

@@ -130,7 +130,9 @@ class EventResolver:
         space = space_of(space_text) if space_text is not None else None
         if space_text is not None and space is None:
             known = ", ".join(SPACE_SPELLINGS)
-            collector.add("event.unknown_space", space=space_text, known=known, **where, field="space")
+            collector.add(
+                "event.unknown_space", space=space_text, known=known, **where, field="space"
+            )
             return None
         code = self._matters.code(text, "matter", where, collector, space)
         return self.snapshot.matters[code] if code is not None else None

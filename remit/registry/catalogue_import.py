@@ -35,6 +35,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -112,7 +113,7 @@ def read_12345(path: Path, space: MatterKind) -> list[Entry]:
         if blank_row(cells):
             continue
         seen_rows += 1
-        where = {"source": source, "row": number}
+        where: dict[str, object] = {"source": source, "row": number}
 
         def cell(key: str, cells: list[str] = cells) -> str:
             index = columns.get(key)
@@ -176,21 +177,24 @@ def read_12345(path: Path, space: MatterKind) -> list[Entry]:
                     **where,
                     field=fields["code"],
                 )
-            elif last:
-                if len(known.data) > 4 or known.same_as or len(data) > 4 or entry.same_as:
-                    if known.where.get("row") != number:
-                        collector.add(
-                            "ref.duplicate",
-                            what="category",
-                            key=code,
-                            other=_at(known.where),
-                            **where,
-                            field=fields["code"],
-                        )
+            elif last and known.where.get("row") != number and _detailed(known, entry):
+                collector.add(
+                    "ref.duplicate",
+                    what="category",
+                    key=code,
+                    other=_at(known.where),
+                    **where,
+                    field=fields["code"],
+                )
     collector.raise_if_any()
     if not seen_rows:
         raise InputError.one("file.no_rows", source=source)
     return list(entries.values())
+
+
+def _detailed(*entries: Entry) -> bool:
+    """Does either entry give more than a path (a row that only restates a parent does not)?"""
+    return any(len(e.data) > 4 or e.same_as for e in entries)
 
 
 def _columns(header: list[str], source: str) -> dict[str, int]:
@@ -241,8 +245,8 @@ def read_open311(path: Path, space: MatterKind) -> list[Entry]:
     collector = Collector()
     entries: dict[str, Entry] = {}
     groups: dict[str, Entry] = {}
-    for i, (element, service) in enumerate(services):
-        where = {"source": source, "field": element}
+    for element, service in services:
+        where: dict[str, object] = {"source": source, "field": element}
         code = _text(service.get("service_code"))
         name = _text(service.get("service_name"))
         for key, value in (("service_code", code), ("service_name", name)):
@@ -257,9 +261,7 @@ def read_open311(path: Path, space: MatterKind) -> list[Entry]:
             fields["description"] = f"{element}.description"
         keywords = service.get("keywords")
         words = (
-            [_text(k) for k in keywords]
-            if isinstance(keywords, list)
-            else _split(_text(keywords))
+            [_text(k) for k in keywords] if isinstance(keywords, list) else _split(_text(keywords))
         )
         aliases = list(dict.fromkeys(w for w in words if w and w != name))
         if aliases:
@@ -376,13 +378,17 @@ def _definition(path: Path, code: str, service: Mapping[str, Any]) -> dict[str, 
             problems.append(Problem("schema.missing", source=source, field=f"{at}.values.key"))
             continue
         labels = {
-            k: _text(v.get("name")) for k, v in zip(keys, values, strict=True) if _text(v.get("name"))
+            k: _text(v.get("name"))
+            for k, v in zip(keys, values, strict=True)
+            if _text(v.get("name"))
         }
         label = _text(attribute.get("description")) or None
         try:
             out[name] = EnumDomain(values=list(dict.fromkeys(keys)), labels=labels, label=label)
         except ValidationError as exc:
-            problems.extend(schema_problems(exc, source, "catalogue", field_names=lambda _l: at))
+            problems.extend(
+                schema_problems(exc, source, "catalogue", field_names=partial(_same, at))
+            )
     if problems:
         raise InputError(problems)
     return out
@@ -418,11 +424,19 @@ def _load(path: Path) -> Any:
         ) from None
 
 
+def _same(text: str, _loc: object) -> str:
+    return text
+
+
 class _Refused(Exception):
     pass
 
 
 def _refuse(*_: object) -> None:
+    raise _Refused
+
+
+def _refuse_external(*_: object) -> int:
     raise _Refused
 
 
@@ -434,7 +448,7 @@ def _xml(raw: bytes, source: str) -> Any:
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     parser.UnparsedEntityDeclHandler = _refuse
-    parser.ExternalEntityRefHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse_external
     limit = limits.JSON_DEPTH.value()
     root: dict[str, Any] = {}
     stack: list[tuple[str, dict[str, Any], list[str]]] = [("", root, [])]
@@ -563,7 +577,7 @@ def _matters(entries: Sequence[Entry], base: list[Matter], space: MatterKind) ->
                     str(entry.where.get("source")),
                     "catalogue",
                     row=_row(entry.where),
-                    field_names=lambda loc, e=entry: _field(loc, e),
+                    field_names=partial(_field, entry=entry),
                 )
             )
             continue
@@ -578,15 +592,14 @@ def _matters(entries: Sequence[Entry], base: list[Matter], space: MatterKind) ->
     given = {e.data["code"] for e in entries} | {e.data["name"] for e in entries}
     kept = [m for code, m in ours.items() if code not in given]
     new = [
-        replace(m, parent=parents.get(m.parent, m.parent)) if m.parent else m
-        for m in read.values()
+        replace(m, parent=parents.get(m.parent, m.parent)) if m.parent else m for m in read.values()
     ]
     crossed = []
     for m in others:
         own = [a for a in m.aliases if not _in_space(a, space, given)]
         added = list(dict.fromkeys(a for a in crosswalk.get(m.code, []) if a not in own))
-        aliases = tuple(own + added)
-        crossed.append(m if aliases == m.aliases else replace(m, aliases=aliases))
+        now = tuple(own + added)
+        crossed.append(m if now == m.aliases else replace(m, aliases=now))
     collector.raise_if_any()
     return [*crossed, *kept, *new]
 
@@ -602,7 +615,7 @@ def _row(where: Mapping[str, object]) -> int | None:
     return row if isinstance(row, int) else None
 
 
-def _field(loc: Sequence[str | int], entry: Entry) -> str:
+def _field(loc: Sequence[str | int], *, entry: Entry) -> str:
     key = str(loc[0]) if loc else ""
     given = entry.fields.get(key)
     if given is not None:

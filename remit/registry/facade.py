@@ -28,6 +28,8 @@ from remit.files.writing import check_writable, write_text
 from remit.registry import db, export, store
 from remit.registry import migrate as migration
 from remit.registry import verify as verification
+from remit.registry.catalogue_import import FORMATS as CATALOGUE_FORMATS
+from remit.registry.catalogue_import import catalogue_file, read_12345, read_open311
 from remit.registry.diff import VersionDiff, diff_versions
 from remit.registry.entities import (
     AREAS_KIND,
@@ -62,10 +64,8 @@ from remit.registry.snapshot import (
     snapshot_hash,
     state_hash,
 )
-from remit.registry.state import ImportPlan, RegistryState, VersionChange
-from remit.registry.catalogue_import import FORMATS as CATALOGUE_FORMATS
-from remit.registry.catalogue_import import catalogue_file, read_12345, read_open311
 from remit.registry.spaces import SPACE_SPELLINGS, space_of
+from remit.registry.state import ImportPlan, RegistryState, VersionChange
 from remit.registry.table_import import read_table
 from remit.registry.versions import ListSummary, check_sequence, in_force
 

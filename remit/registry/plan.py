@@ -671,8 +671,8 @@ def _catalogue_matters(
     for j, m in enumerate(spec.matters):
         loc = f.locate("versions", index, "matters", j, "code")
         if (m.kind, m.code) in matters:
-            where = lines[m.kind, m.code]("code")
-            collector.add("ref.duplicate", what="matter", key=m.code, other=_at(where), **loc)
+            first = lines[m.kind, m.code]("code")
+            collector.add("ref.duplicate", what="matter", key=m.code, other=_at(first), **loc)
             continue
         lines[m.kind, m.code] = partial(f.locate, "versions", index, "matters", j)
         matters[m.kind, m.code] = m
@@ -683,7 +683,10 @@ def _catalogue_matters(
         where = lines[kind, code]
         if matter.code in by_key and by_key[matter.code] is not matter:
             collector.add(
-                "ref.duplicate", what="matter", key=matter.code, other=_at(where("code")),
+                "ref.duplicate",
+                what="matter",
+                key=matter.code,
+                other=_at(where("code")),
                 **where("code"),
             )
         elif matter.parent is not None and matter.parent not in by_key:

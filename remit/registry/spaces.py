@@ -123,13 +123,12 @@ class MatterIndex(NameIndex):
                 self._by_code.setdefault(normalize_name(code), set()).add((space, m.code))
 
     def _candidates(self, found: Iterable[str]) -> str:
-        return ", ".join(
-            f"{self._qualified[c]} {self._display[c]}" for c in sorted(found, key=self._qualified.get)
-        )
+        return ", ".join(sorted(f"{self._qualified[c]} {self._display[c]}" for c in found))
 
-    def resolve(
-        self, text: str, unknown_key: str, space: MatterKind | None = None, **params: object
-    ) -> str:
+    def resolve(self, text: str, unknown_key: str, **params: object) -> str:
+        """The key ``text`` names; ``space`` (a :class:`MatterKind`) restricts it to a space."""
+        space = params.pop("space", None)
+        assert space is None or isinstance(space, MatterKind)
         text = str(text).strip()
         given, code = split_qualified(text)
         if given is not None and space is not None and given is not space:
@@ -138,9 +137,9 @@ class MatterIndex(NameIndex):
         by_code = {
             key for s, key in self._by_code.get(normalize_name(code), ()) if wanted in (None, s)
         }
-        if not by_code and given is None and text in self._codes:
-            if wanted in (None, self._kind[text]):  # a stored key, e.g. event.0101
-                return text
+        stored = given is None and text in self._codes  # a stored key, e.g. event.0101
+        if not by_code and stored and wanted in (None, self._kind[text]):
+            return text
         if not by_code:
             by_code = {
                 key
