@@ -447,3 +447,16 @@ def test_the_command_line(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
     assert "unknown code space 'road'" in result.stderr
     zh = exits(cli("registry", "import", path, "--space", "部件", db=sqlite_url, lang="zh"), 2)
     assert "编码空间" in zh.stderr
+
+
+def test_route_takes_a_space(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
+    init(sqlite_url, MINI)
+    with Registry(sqlite_url) as reg:
+        reg.import_files([write(tmp_path / "cat.yaml", SPACED_CATALOGUE)])
+        reg.publish("CAT", DAY)
+    event = ("route", "--matter", "0101", "--area", "南京东路街道", "--as-of", DAY)
+    assert "several code spaces" in exits(cli(*event, db=sqlite_url), 2).stderr
+    for given in (("--space", "事件"), ("--matter", "事件:0101")):
+        result = cli(*event, *given, db=sqlite_url)
+        assert "several code spaces" not in result.output + result.stderr
+        assert "Traceback" not in result.output
