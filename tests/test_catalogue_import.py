@@ -460,3 +460,32 @@ def test_route_takes_a_space(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
         result = cli(*event, *given, db=sqlite_url)
         assert "several code spaces" not in result.output + result.stderr
         assert "Traceback" not in result.output
+
+
+def test_a_name_shared_within_one_space_is_ambiguous_not_across_spaces(
+    reg: Registry, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "tree.csv", csv_bytes([["一级分类", "二级分类"], ["房屋", "群租"]]))
+    reg.import_catalogue(path, "12345")  # 群租 is RX0101 already, in the same space
+    with pytest.raises(InputError, match="matter name '群租' is ambiguous") as exc:
+        reg.import_files([_draft_list(tmp_path, "群租")])
+    assert "RX0101" in str(exc.value)
+
+
+def test_a_registry_without_a_catalogue_gets_one_named_by_list(
+    empty_registry: Registry, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "services.xml", SPEC_SERVICES_XML)
+    with pytest.raises(InputError, match="no catalogue yet"):
+        empty_registry.import_catalogue(path, "open311")
+    empty_registry.import_catalogue(path, "open311", list_id="HOTLINE")
+    assert empty_registry.version("HOTLINE", 1).row_count == 5
+
+
+def test_deep_xml_is_refused(cli: Cli, sqlite_url: str, tmp_path: Path) -> None:
+    init(sqlite_url, MINI)
+    path = write(
+        tmp_path / "services.xml", "<services>" + "<a>" * 100 + "</a>" * 100 + "</services>"
+    )
+    problems = import_refused(cli, sqlite_url, path, "--format", "open311")
+    assert any("REMIT_MAX_JSON_DEPTH" in p for p in problems), problems

@@ -522,7 +522,7 @@ def catalogue_file(
     entries (matters of ``space``, or aliases of the matters they are the same as) in."""
     catalogue_id = state.catalogue_id or list_id
     if catalogue_id is None:
-        raise InputError.one("catalogue.none", source=source)
+        raise InputError.one("catalogue.none", source=source, path=source)
     versions = state.versions.get(catalogue_id, [])
     base = next((v for v in reversed(versions) if v.status is not VersionStatus.withdrawn), None)
     base_matters: list[Matter] = list(base.matters) if base is not None else []

@@ -117,10 +117,13 @@ class MatterIndex(NameIndex):
         super().__init__(((m.code, m.name, m.aliases) for m in items), "matter")
         self._kind = {m.code: m.kind for m in items}
         self._qualified = {m.code: qualified(m.kind, code_in_space(m)) for m in items}
-        self._by_code: dict[str, set[tuple[MatterKind, str]]] = {}
+        self._own: dict[str, set[tuple[MatterKind, str]]] = {}
+        self._crosswalk: dict[str, set[tuple[MatterKind, str]]] = {}
         for m in items:
-            for space, code in space_codes(m):
-                self._by_code.setdefault(normalize_name(code), set()).add((space, m.code))
+            own, *others = space_codes(m)
+            self._own.setdefault(normalize_name(own[1]), set()).add((own[0], m.code))
+            for space, code in others:
+                self._crosswalk.setdefault(normalize_name(code), set()).add((space, m.code))
 
     def _candidates(self, found: Iterable[str]) -> str:
         return ", ".join(sorted(f"{self._qualified[c]} {self._display[c]}" for c in found))
@@ -134,20 +137,20 @@ class MatterIndex(NameIndex):
         if given is not None and space is not None and given is not space:
             raise Unresolved("ref.space_mismatch", name=text, space=space.value)
         wanted = given or space
-        by_code = {
-            key for s, key in self._by_code.get(normalize_name(code), ()) if wanted in (None, s)
-        }
-        stored = given is None and text in self._codes  # a stored key, e.g. event.0101
-        if not by_code and stored and wanted in (None, self._kind[text]):
+        folded = normalize_name(code)
+        # a matter's own code in its space first, then a stored key (event.0101), then the
+        # codes and names of other spaces (crosswalk aliases), names and aliases
+        found = {key for s, key in self._own.get(folded, ()) if wanted in (None, s)}
+        stored = given is None and text in self._codes
+        if not found and stored and wanted in (None, self._kind[text]):
             return text
-        if not by_code:
-            by_code = {
-                key
-                for key in self._by_name.get(normalize_name(code), ())
-                if wanted in (None, self._kind[key])
-            }
-        if len(by_code) == 1:
-            return next(iter(by_code))
-        if len(by_code) > 1:
-            raise Unresolved("ref.ambiguous_space", name=text, candidates=self._candidates(by_code))
+        if not found:
+            found = {key for s, key in self._crosswalk.get(folded, ()) if wanted in (None, s)}
+            found |= {k for k in self._by_name.get(folded, ()) if wanted in (None, self._kind[k])}
+        if len(found) == 1:
+            return next(iter(found))
+        if len(found) > 1:
+            several = len({self._kind[k] for k in found}) > 1
+            key = "ref.ambiguous_space" if several else "ref.ambiguous_matter"
+            raise Unresolved(key, name=text, candidates=self._candidates(found))
         raise Unresolved(unknown_key, name=text, hint=self.hint(code), **params)
