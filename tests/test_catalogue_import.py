@@ -324,6 +324,8 @@ def test_an_xlsx_tree_imports(reg: Registry, tmp_path: Path) -> None:
         ["城乡建设", "01", "市容环卫", "0101", "违法搭建", "010101", "5工作日", "事件:SJ0501"]
     )
     sheet.append(["", "", "", "", "道路保洁", "010102", "1工作日", ""])
+    for columns in ("A2:A3", "B2:B3", "C2:C3", "D2:D3"):  # merged cells, as offices keep them
+        sheet.merge_cells(columns)
     book.save(tmp_path / "tree.xlsx")
     reg.import_catalogue(tmp_path / "tree.xlsx", "12345", space="hotline")
     matters = {m.code: m for m in reg.version("CAT", 2).matters}
