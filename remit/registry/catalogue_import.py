@@ -194,7 +194,8 @@ def read_12345(path: Path, space: MatterKind) -> list[Entry]:
 
 def _detailed(*entries: Entry) -> bool:
     """Does either entry give more than a path (a row that only restates a parent does not)?"""
-    return any(len(e.data) > 4 or e.same_as for e in entries)
+    details = ("description", "default_time_limit", "aliases")
+    return any(e.same_as or any(k in e.data for k in details) for e in entries)
 
 
 def _columns(header: list[str], source: str) -> dict[str, int]:
