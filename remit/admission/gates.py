@@ -23,6 +23,7 @@ from remit.findings import CheckConfig, Finding, FindingKind, ListCheck
 from remit.i18n import Lang, t
 from remit.registry.entities import Area, Level, ListKind, Matter, Role, Unit, UnitKind, utcnow
 from remit.registry.snapshot import Snapshot
+from remit.registry.spaces import MatterIndex
 from remit.registry.state import RegistryState
 
 BLOCKING_KINDS = frozenset({FindingKind.overlap, FindingKind.gap, FindingKind.referral_cycle})
@@ -155,7 +156,12 @@ def _well_formed(ctx: _Context) -> GateResult:
         index_items: Mapping[str, Area | Unit | Matter], what: str, text: str, **params: object
     ) -> str | None:
         try:
-            return index_of(index_items, what).resolve(text, f"ref.unknown_{what}", **params)
+            index = (
+                MatterIndex(m for m in index_items.values() if isinstance(m, Matter))
+                if what == "matter"
+                else index_of(index_items, what)
+            )
+            return index.resolve(text, f"ref.unknown_{what}", **params)
         except Unresolved as exc:
             problems.append(t(exc.key, ctx.lang, **exc.params))
             return None

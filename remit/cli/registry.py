@@ -31,7 +31,7 @@ from remit.present.formats import formats, output_format
 from remit.registry import Registry
 from remit.registry.entities import Matter
 from remit.registry.export import dump_yaml, list_document
-from remit.registry.state import RegistryState
+from remit.registry.state import ImportPlan, RegistryState
 from remit.registry.versions import effective_until
 
 
@@ -48,6 +48,19 @@ def registry() -> None:
 @click.option(
     "--list", "list_id", metavar="LIST-ID", help="The list a CSV/XLSX table is a new draft of."
 )
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["12345", "open311"]),
+    help="The file is a catalogue as published: a 12345 category tree (CSV/XLSX) or an Open311 "
+    "GeoReport v2 service list (JSON/XML); it becomes the catalogue's next draft.",
+)
+@click.option(
+    "--space",
+    metavar="SPACE",
+    help="The code space of a --format catalogue's matters: 热线/hotline/12345 (the default), "
+    "部件/component or 事件/event.",
+)
 @click.option("--by", metavar="NAME", help="Who imports (default: $REMIT_USER or the login name).")
 @click.option("--note", help="Note of the draft made from a table, or why a change is made.")
 @click.option(
@@ -63,6 +76,8 @@ def import_(
     paths: tuple[Path, ...],
     mapping: Path | None,
     list_id: str | None,
+    fmt: str | None,
+    space: str | None,
     by: str | None,
     note: str | None,
     effective_from: dt.date | None,
@@ -75,6 +90,16 @@ def import_(
     --effective-from (a date before today, --retroactive with --note).
     """
     reg = open_registry(db_url)
+    if fmt is not None:
+        if len(paths) != 1 or mapping is not None:
+            raise InputError.one("arg.one_catalogue", path=", ".join(map(str, paths)))
+        result = reg.import_catalogue(
+            paths[0], fmt, space or "hotline", by=by, note=note, list_id=list_id
+        )
+        _import_done(result.plan)
+        return
+    if space is not None:
+        raise InputError.one("arg.space_needs_format")
     for path in paths:
         if path.is_file() and path.suffix.lower() not in {*TABLE_SUFFIXES, ".yaml", ".yml"}:
             expected = ", ".join(sorted({*TABLE_SUFFIXES, ".yaml", ".yml"}))
@@ -94,7 +119,10 @@ def import_(
         result = reg.import_files(
             paths, by=by, effective_from=effective_from, retroactive=retroactive, note=note
         )
-    plan = result.plan
+    _import_done(result.plan)
+
+
+def _import_done(plan: ImportPlan) -> None:
     echo(
         t(
             "label.import_done",

@@ -51,6 +51,12 @@ def _attr_value(text: str) -> Any:
 @click.command()
 @click.argument("event_file", type=click.Path(path_type=Path), required=False)
 @click.option("--matter", help="Matter code, name or alias (instead of an event file).")
+@click.option(
+    "--space",
+    metavar="SPACE",
+    help="The code space --matter is named in (部件/component, 事件/event, 热线/hotline), "
+    "where a code or name is in several.",
+)
 @click.option("--area", help="Area code, name or alias.")
 @click.option(
     "--attr", "attrs", multiple=True, metavar="NAME=VALUE", help="An attribute (repeatable)."
@@ -74,6 +80,7 @@ def route(
     db_url: str | None,
     event_file: Path | None,
     matter: str | None,
+    space: str | None,
     area: str | None,
     attrs: tuple[str, ...],
     owner: str | None,
@@ -124,6 +131,8 @@ def route(
             "owner": owner,
             "repeat_count": repeat_count,
         }
+        if space is not None:  # only then: the id of an event without it stays as it was
+            fields["space"] = space
         where = {"source": t("route.from_options")}
         try:
             event = EventIn(id=_event_id(fields), source="cli", **fields)

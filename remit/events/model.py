@@ -71,7 +71,15 @@ class EventIn(Model):
     model_config = ConfigDict(coerce_numbers_to_str=True)
 
     id: Text = Field(description="the event's id in its source, e.g. a 12345 work order number")
-    matter: Text = Field(description="matter code, name or alias")
+    matter: Text = Field(
+        description="matter code, name or alias; space:code (部件:0101) names a code in one space"
+    )
+    space: Text | None = Field(
+        None,
+        exclude=True,  # a decision keeps the event in codes (matter keys): no space needed
+        description="the code space the matter is named in (部件/component, 事件/event, "
+        "热线/hotline/12345), where a code or name is in several",
+    )
     area: Text = Field(
         description="area code, name or alias where it happened: a grid, community, street or district"
     )

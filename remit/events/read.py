@@ -48,6 +48,7 @@ EVENT_SUFFIXES = (*JSON_SUFFIXES, *sorted(TABLE_SUFFIXES))
 _CHINESE_COLUMNS = {
     "编号": "id",
     "事项": "matter",
+    "编码空间": "space",
     "区域": "area",
     "涉及区域": "areas",
     "上报时间": "reported_at",

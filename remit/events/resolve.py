@@ -20,8 +20,9 @@ from remit.conditions import (
 from remit.errors import Collector, InputError
 from remit.events.model import AttributeValue, Event, EventIn
 from remit.files.names import NameIndex, Unresolved, index_of
-from remit.registry.entities import Matter
+from remit.registry.entities import Matter, MatterKind
 from remit.registry.snapshot import Snapshot
+from remit.registry.spaces import SPACE_SPELLINGS, MatterIndex, space_of
 
 _MEMO_LIMIT = 100_000
 """Spellings and values a resolver remembers before it starts afresh (a batch repeats a few
@@ -43,20 +44,28 @@ class _Names:
     def __init__(self, index: NameIndex, **params: object):
         self.index, self.params = index, params
         self.unknown_key = f"ref.unknown_{index.what}"
-        self.known: dict[str, str] = {}
+        self.known: dict[tuple[str, MatterKind | None], str] = {}
 
     def code(
-        self, text: str, field: str, where: Mapping[str, object], collector: Collector
+        self,
+        text: str,
+        field: str,
+        where: Mapping[str, object],
+        collector: Collector,
+        space: MatterKind | None = None,
     ) -> str | None:
-        code = self.known.get(text)
+        code = self.known.get((text, space))
         if code is not None:
             return code
         try:
-            code = self.index.resolve(text, self.unknown_key, **self.params)
+            if space is not None and isinstance(self.index, MatterIndex):
+                code = self.index.resolve(text, self.unknown_key, space=space, **self.params)
+            else:
+                code = self.index.resolve(text, self.unknown_key, **self.params)
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **where, field=field)
             return None
-        _remember(self.known, text, code)
+        _remember(self.known, (text, space), code)
         return code
 
 
@@ -68,7 +77,7 @@ class EventResolver:
         self.snapshot = snapshot
         catalogue = snapshot.catalogue
         self._matters = (
-            _Names(index_of(snapshot.matters, "matter"), catalogue=catalogue.version.label)
+            _Names(MatterIndex(snapshot.matters.values()), catalogue=catalogue.version.label)
             if catalogue is not None
             else None
         )
@@ -81,7 +90,7 @@ class EventResolver:
         """The resolved event, or :class:`InputError` with every problem of it, located by
         ``where`` (``{"source": …, "line": n}`` or ``{"source": …, "row": n}``) and the field."""
         collector = Collector()
-        matter = self._matter(raw.matter, where, collector)
+        matter = self._matter(raw.matter, raw.space, where, collector)
         area = self._areas.code(raw.area, "area", where, collector)
         areas = [area] if area is not None else []
         for i, text in enumerate(raw.areas):
@@ -113,12 +122,19 @@ class EventResolver:
         )
 
     def _matter(
-        self, text: str, where: Mapping[str, object], collector: Collector
+        self, text: str, space_text: str | None, where: Mapping[str, object], collector: Collector
     ) -> Matter | None:
         if self._matters is None:
             collector.add("event.no_catalogue", date=self.snapshot.as_of, **where, field="matter")
             return None
-        code = self._matters.code(text, "matter", where, collector)
+        space = space_of(space_text) if space_text is not None else None
+        if space_text is not None and space is None:
+            known = ", ".join(SPACE_SPELLINGS)
+            collector.add(
+                "event.unknown_space", space=space_text, known=known, **where, field="space"
+            )
+            return None
+        code = self._matters.code(text, "matter", where, collector, space)
         return self.snapshot.matters[code] if code is not None else None
 
     def _attribute_values(

@@ -28,6 +28,8 @@ from remit.files.writing import check_writable, write_text
 from remit.registry import db, export, store
 from remit.registry import migrate as migration
 from remit.registry import verify as verification
+from remit.registry.catalogue_import import FORMATS as CATALOGUE_FORMATS
+from remit.registry.catalogue_import import catalogue_file, read_12345, read_open311
 from remit.registry.diff import VersionDiff, diff_versions
 from remit.registry.entities import (
     AREAS_KIND,
@@ -39,6 +41,7 @@ from remit.registry.entities import (
     Duty,
     ListInfo,
     ListVersion,
+    MatterKind,
     Revision,
     Unit,
     VersionStatus,
@@ -61,6 +64,7 @@ from remit.registry.snapshot import (
     snapshot_hash,
     state_hash,
 )
+from remit.registry.spaces import SPACE_SPELLINGS, space_of
 from remit.registry.state import ImportPlan, RegistryState, VersionChange
 from remit.registry.table_import import read_table
 from remit.registry.versions import ListSummary, check_sequence, in_force
@@ -254,6 +258,35 @@ class Registry:
         state = self.state()
         plan, after = plan_version(list_id, specs, state, str(path), actor, note)
         return self._write(plan, after, state, actor)
+
+    def import_catalogue(
+        self,
+        path: str | Path,
+        fmt: str,
+        space: MatterKind | str = MatterKind.hotline,
+        by: str | None = None,
+        note: str | None = None,
+        list_id: str | None = None,
+    ) -> ImportResult:
+        """Import a catalogue as published — a 12345 category tree (``fmt`` ``12345``: CSV or
+        XLSX) or an Open311 GeoReport v2 service list (``open311``: JSON or XML) — as the next
+        draft of the catalogue, its matters in the code ``space`` (:mod:`remit.registry.spaces`;
+        ``list_id`` names the catalogue when the registry has none yet)."""
+        self._require()
+        kind = space if isinstance(space, MatterKind) else space_of(space)
+        if kind is None:
+            known = ", ".join(SPACE_SPELLINGS)
+            raise InputError.one("arg.unknown_space", space=str(space), known=known)
+        if fmt not in CATALOGUE_FORMATS:
+            expected = ", ".join(CATALOGUE_FORMATS)
+            raise InputError.one("arg.unknown_catalogue_format", format=fmt, expected=expected)
+        file = Path(path)
+        entries = read_12345(file, kind) if fmt == "12345" else read_open311(file, kind)
+        actor = default_actor(by)
+        state = self.state()
+        parsed = catalogue_file(entries, state, kind, str(path), actor, note, list_id)
+        plan, after = plan_import([parsed], state)
+        return self._write(plan, after, state, actor, note)
 
     # --- reading ------------------------------------------------------------------------------
 

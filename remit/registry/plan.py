@@ -32,6 +32,7 @@ from remit.registry.entities import (
     ListInfo,
     ListVersion,
     Matter,
+    MatterKind,
     Role,
     Unit,
     VersionStatus,
@@ -48,6 +49,7 @@ from remit.registry.formats import (
     VersionMeta,
 )
 from remit.registry.parse import IMPORTABLE, ParsedFile
+from remit.registry.spaces import MatterIndex, assign_keys
 from remit.registry.state import ImportPlan, RegistryState, VersionAction, VersionChange
 from remit.registry.versions import check_sequence
 
@@ -640,9 +642,11 @@ def _plan_catalogue(
             continue
         versions = []
         invalid: set[int] = set()
+        stored = state.versions.get(info.id, [])
+        previous = [m for v in stored for m in v.matters]
         for i, spec in enumerate(model.versions):
             before = len(collector.problems)
-            matters = _catalogue_matters(f, i, spec, collector)
+            matters = _catalogue_matters(f, i, spec, collector, previous)
             if len(collector.problems) > before:
                 invalid.add(spec.version)
             rows = [m.content() for m in matters]
@@ -654,25 +658,42 @@ def _plan_catalogue(
 
 
 def _catalogue_matters(
-    f: ParsedFile, index: int, spec: CatalogueVersionSpec, collector: Collector
+    f: ParsedFile,
+    index: int,
+    spec: CatalogueVersionSpec,
+    collector: Collector,
+    previous: Sequence[Matter] = (),
 ) -> list[Matter]:
-    matters: dict[str, Matter] = {}
-    lines: dict[str, Callable[..., dict[str, object]]] = {}
+    """A version's matters, codes unique within a space (:mod:`remit.registry.spaces`): a code
+    two spaces share is stored under a key qualified by space, parents found in their space."""
+    matters: dict[tuple[MatterKind, str], Matter] = {}
+    lines: dict[tuple[MatterKind, str], Callable[..., dict[str, object]]] = {}
     for j, m in enumerate(spec.matters):
         loc = f.locate("versions", index, "matters", j, "code")
-        if m.code in matters:
-            collector.add(
-                "ref.duplicate", what="matter", key=m.code, other=_at(lines[m.code]("code")), **loc
-            )
+        if (m.kind, m.code) in matters:
+            first = lines[m.kind, m.code]("code")
+            collector.add("ref.duplicate", what="matter", key=m.code, other=_at(first), **loc)
             continue
-        lines[m.code] = partial(f.locate, "versions", index, "matters", j)
-        matters[m.code] = m
-    for code, matter in matters.items():
-        if matter.parent is not None and matter.parent not in matters:
-            collector.add("ref.unknown_parent_matter", code=matter.parent, **lines[code]("parent"))
-        elif _has_cycle(code, lambda c: matters[c].parent if c in matters else None):
-            collector.add("ref.matter_cycle", code=code, **lines[code]("parent"))
-    return list(matters.values())
+        lines[m.kind, m.code] = partial(f.locate, "versions", index, "matters", j)
+        matters[m.kind, m.code] = m
+    written = list(matters)
+    keyed = dict(zip(written, assign_keys(list(matters.values()), previous), strict=True))
+    by_key = {m.code: m for m in keyed.values()}
+    for (kind, code), matter in keyed.items():
+        where = lines[kind, code]
+        if matter.code in by_key and by_key[matter.code] is not matter:
+            collector.add(
+                "ref.duplicate",
+                what="matter",
+                key=matter.code,
+                other=_at(where("code")),
+                **where("code"),
+            )
+        elif matter.parent is not None and matter.parent not in by_key:
+            collector.add("ref.unknown_parent_matter", code=matter.parent, **where("parent"))
+        elif _has_cycle(matter.code, lambda c: by_key[c].parent if c in by_key else None):
+            collector.add("ref.matter_cycle", code=code, **where("parent"))
+    return list(keyed.values())
 
 
 # --- lists and duties -------------------------------------------------------------------------
@@ -715,7 +736,8 @@ class DutyContext:
         key = (version.list_id, version.version)
         if key not in self._indexes:
             rows = {e.code: e for e in getattr(version, kind)}
-            self._indexes[key] = (rows, index_of(rows, kind.rstrip("s")))
+            index = MatterIndex(rows.values()) if kind == "matters" else index_of(rows, kind[:-1])
+            self._indexes[key] = (rows, index)
         found: tuple[dict[str, Any], NameIndex] = self._indexes[key]
         return found
 
