@@ -292,7 +292,7 @@ class _Replayer:
                 out.note_rules(stored.rules_digest, number)
                 return
             try:  # compared with its decision again as recorded, under these rules
-                baseline = self.decide(stored.event, stored.snapshot_date, recorded)
+                baseline = self.decide(_event(stored), stored.snapshot_date, recorded)
             except _Refused as exc:
                 out.bad_lines.append(BadLine(line=number, problems=[exc.reason]))
                 return
@@ -303,7 +303,7 @@ class _Replayer:
         revision = self.setup.revision
         target = recorded if revision is None else (revision, self.setup.versions)
         try:
-            new: RoutingDecision | None = self.decide(stored.event, stored.snapshot_date, target)
+            new: RoutingDecision | None = self.decide(_event(stored), stored.snapshot_date, target)
             reason = None
         except _Refused as exc:
             new, reason = None, exc.reason
@@ -345,6 +345,13 @@ class _Replayer:
             if matter is not None and area is not None:
                 return matter.name, area.name
         return "", ""
+
+
+def _event(stored: RoutingDecision) -> EventIn:
+    """The event a decision was made on, with the ``extra`` the decision keeps for it."""
+    if not stored.extra:
+        return stored.event
+    return stored.event.model_copy(update={"extra": stored.extra})
 
 
 def _differ(old: RoutingDecision, new: RoutingDecision | None, whole: bool) -> list[str]:
