@@ -268,3 +268,24 @@ def test_cited_bases_survive_export_and_import(
         again = mini_registry.version("QZ-LB", 2)
     assert contents(again.duties) == contents(original.duties)
     assert again.content_hash == original.content_hash
+
+
+def test_shown_with_title_article_issuer_and_date() -> None:
+    from remit.i18n import current_lang
+    from remit.present.registry import basis_text
+
+    cited = LegalBasis.model_validate(CELL.splitlines()[0])
+    token = current_lang.set("en")
+    try:
+        assert basis_text(cited.model_dump(mode="json")) == (
+            "《城市市容和环境卫生管理条例》第十四条（国务院，2017-03-01 revised）"
+        )
+    finally:
+        current_lang.reset(token)
+    token = current_lang.set("zh")
+    try:
+        assert basis_text(cited.model_dump(mode="json")).endswith("（国务院，2017-03-01 修订）")
+    finally:
+        current_lang.reset(token)
+    old = LegalBasis.model_validate("《某条例》第三条")
+    assert basis_text(old.model_dump(mode="json")) == "《某条例》第三条"
