@@ -187,3 +187,23 @@ def test_decisions_with_extra_replay_identically(cli: Cli, url: str, tmp_path: P
     assert summary.extra_keys == tuple(KEPT)
     report = json.loads(ok(cli("replay", out, "--format", "json", db=url)))
     assert (report["decisions"], report["identical"]) == (2, 2), report
+
+
+def test_replay_takes_its_fast_path_with_extra(
+    cli: Cli, url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decision recorded with extra is recognised as made again byte for byte, without
+    being read whole (the slow path is not taken)."""
+    from remit.routing import replay
+
+    events = jsonl(tmp_path / "e.jsonl", {"id": "C1", **BASE, **KEPT, "嵌套": {"extra": [1]}})
+    out = tmp_path / "d.jsonl"
+    with out.open("w", encoding="utf-8") as handle:
+        route_batch(url, events, handle)
+
+    def slow(*_: object) -> None:
+        raise AssertionError("the slow path was taken")
+
+    monkeypatch.setattr(replay._Replayer, "stored", slow)
+    report = json.loads(ok(cli("replay", out, "--format", "json", db=url)))
+    assert (report["decisions"], report["identical"]) == (1, 1), report
