@@ -106,20 +106,25 @@ _ARTICLE = re.compile(r"第\s*(?P<article>[〇零一二三四五六七八九十�
 _CLAUSE = re.compile(r"\s*第\s*(?P<clause>[〇零一二三四五六七八九十百千两\d]+)\s*款")
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class LegalBasis(WrittenValue):
     """A legal basis, written in files either in full or as text like
     ``《上海市市容环境卫生管理条例》第二十二条`` or
     ``《城市市容和环境卫生管理条例》颁布单位：国务院，2017年3月1日修订 第十四条`` (the kind is
     then read off the issuer, or the title when no issuer is given). ``issuer``, ``date`` and
-    ``date_kind`` were added later: they are left out of content (and so of every hash) when
-    not given."""
+    ``date_kind`` were added later: they are left out of its JSON — what is stored, and its
+    content (and so every hash) — when not given."""
 
     kind: LegalBasisKind
     title: str = Field(min_length=1)
     article: str | None = None
-    issuer: str | None = Field(None, min_length=1)
-    date: dt.date | None = None
-    date_kind: LegalDateKind | None = None
+    # added later: absent from its JSON (stored, hashed, exported) when not given
+    issuer: str | None = Field(None, min_length=1, exclude_if=_absent)
+    date: dt.date | None = Field(None, exclude_if=_absent)
+    date_kind: LegalDateKind | None = Field(None, exclude_if=_absent)
 
     @classmethod
     def parse_text(cls, text: str) -> dict[str, Any]:

@@ -289,3 +289,17 @@ def test_shown_with_title_article_issuer_and_date() -> None:
         current_lang.reset(token)
     old = LegalBasis.model_validate("《某条例》第三条")
     assert basis_text(old.model_dump(mode="json")) == "《某条例》第三条"
+
+
+def test_stored_as_before() -> None:
+    """What a duty's column holds for a basis without the later fields is what it held before
+    them (a migrated or copied row compares equal)."""
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[tuple[LegalBasis, ...]] = TypeAdapter(tuple[LegalBasis, ...])
+    old = LegalBasis.model_validate("《某条例》第三条")
+    assert adapter.dump_json((old,)) == (
+        '[{"kind":"regulation","title":"某条例","article":"第三条"}]'.encode()
+    )
+    cited = LegalBasis.model_validate(CELL.splitlines()[0])
+    assert adapter.validate_json(adapter.dump_json((old, cited))) == (old, cited)
