@@ -94,6 +94,7 @@ _NUMBERING = (
 _NUMBER = re.compile(rf"^\s*{_NUMBERING}\s*(?=[^\d\s.．])")
 _NUMBERED_ITEM = re.compile(rf"(?:^|(?<=[\n；;]))\s*{_NUMBERING}\s*(?=《)")
 _ISSUER_LABEL = "颁布单位|颁布机关|发布单位|发布机关|制定机关|制定单位|公布机关|发文单位|发文机关"
+_LABEL = re.compile(rf"(?:{_ISSUER_LABEL})\s*[：:]")
 _ISSUER = re.compile(rf"^(?:{_ISSUER_LABEL})\s*[：:]\s*(?P<issuer>[^，,；;。\s\d]+)")
 _DATE = re.compile(
     r"^自?\s*(?:(?P<y1>\d{4})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日"
@@ -218,13 +219,16 @@ def parse_legal_basis_parts(text: str) -> dict[str, Any]:
     article; a text without them keeps all after the title as its article."""
     text = _NUMBER.sub("", text, count=1)
     match = _TEXT.match(text)
-    if not match:
+    label = None if match else _LABEL.search(text)
+    if match:
+        title, rest = match.group("title").strip(), match.group("article")
+    elif label and text[: label.start()].strip(" \t\n，,"):  # a title not in 《》
+        title, rest = text[: label.start()].strip(" \t\n，,"), text[label.start() :]
+    else:
         title = text.strip()
         if not title:
             raise EmptyLegalBasisError()
         return {"kind": kind_of_title(title), "title": title, "article": None}
-    title = match.group("title").strip()
-    rest = match.group("article")
     parts: dict[str, Any] = {}
     while True:
         found = _ISSUER.match(rest)

@@ -83,6 +83,10 @@ def test_a_numbered_cell_gives_each_citation() -> None:
             "《国务院关于加强城市基础设施建设的意见》颁布单位：国务院",
             {"kind": K.normative_document},
         ),
+        (  # a title not in 《》, before its issuer
+            "3、城市道路管理条例，颁布单位：国务院 第十条",
+            {"kind": K.administrative_regulation, "title": "城市道路管理条例", "article": "第十条"},
+        ),
         (  # no issuer: the title tells, as before
             "2、《上海市市容环境卫生管理条例》第二十二条",
             {"kind": K.regulation, "issuer": None, "article": "第二十二条"},
