@@ -85,7 +85,7 @@ def decision_schema() -> dict[str, Any]:
 
 def test_the_schema_check_finds_errors(decision_schema: dict[str, Any]) -> None:
     assert schema_errors({}, decision_schema, decision_schema)
-    bad = {"status": "sent", "lead": {"code": "X"}, "gap": "no", "extra": 1}
+    bad = {"status": "sent", "lead": {"code": "X"}, "gap": "no", "extras": 1}
     errors = "\n".join(schema_errors(bad, decision_schema, decision_schema))
     for text in (
         "'sent' is not one of",

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 
 from remit.errors import MessageError
 from remit.files.text import Line, Text
-from remit.legal import LegalBasis, LegalBasisKind
+from remit.legal import LegalBasis, LegalBasisKind, one_or_many
 from remit.model import INT_MAX, Int, Model, NonNegative, Positive
 from remit.registry.entities import Code
 from remit.timelimit import TimeLimit
@@ -91,7 +91,7 @@ class AdmissionRequest(Model):
     @field_validator("legal_basis", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | dict) else value
+        return one_or_many(value)
 
 
 class GateName(StrEnum):
@@ -130,6 +130,9 @@ class AdmissionConfig(Model):
         default_factory=lambda: [
             LegalBasisKind.law,
             LegalBasisKind.regulation,
+            LegalBasisKind.administrative_regulation,
+            LegalBasisKind.local_regulation,
+            LegalBasisKind.departmental_rule,
             LegalBasisKind.government_rule,
         ],
         description="kinds of instrument a devolution may rest on (依法下放)",

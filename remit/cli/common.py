@@ -247,6 +247,28 @@ def _param_hint(exc: click.BadParameter) -> str:
     return " / ".join(map(repr, hint))
 
 
+def warn(text: str) -> None:
+    """A warning for the person at the terminal: on standard error, so that what goes to
+    standard output (a decision as JSON) stays as it is."""
+    echo(t("cli.warning", text=text), err=True)
+
+
+def warn_extra(source: str, keys: Sequence[str]) -> None:
+    """Once per file: the columns (keys) of its events that routing does not use, kept in each
+    decision's ``extra`` — and, apart, each that looks like a misspelt field."""
+    from remit.events.read import likely_field
+
+    kept = []
+    for key in keys:
+        field = likely_field(key)
+        if field is not None:
+            warn(t("event.extra_misspelt", source=source, column=key, field=field))
+        else:
+            kept.append(key)
+    if kept:
+        warn(t("event.extra_columns", source=source, columns=t("list.separator").join(kept)))
+
+
 def open_registry(db_url: str | None) -> Registry:
     registry = Registry(db_url)
     click.get_current_context().meta["remit.url"] = registry.url

@@ -23,6 +23,7 @@ from remit.cli.common import (
     open_registry,
     output_option,
     progress_bar,
+    warn_extra,
 )
 from remit.errors import InputError, Problem
 from remit.files.typed import schema_problems
@@ -113,6 +114,7 @@ def route(
         where, event = next(iter(read_events(event_file)))
         if isinstance(event, list):
             raise InputError(event)
+        warn_extra(str(event_file), list(event.extra))
     else:
         if not matter or not area:
             raise click.UsageError("give an event file, or --matter and --area")
@@ -253,5 +255,6 @@ def route_batch(
             hours=hours,
             progress=lambda n: progress.advance(task, n),
         )
+    warn_extra(str(events), summary.extra_keys)
     echo(t("batch.summary", total=summary.total, **summary.counts))
     echo(t("batch.wrote", path=output, rejects=rejects or "-"))

@@ -13,7 +13,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
+    model_validator,
 )
 
 from remit.errors import MessageError
@@ -64,6 +66,12 @@ ReportedAt = Annotated[dt.datetime, BeforeValidator(_no_bare_number), AfterValid
 """ISO 8601, as Asia/Shanghai time."""
 
 
+EXTRA_KEYS = 200
+"""The most keys an event's ``extra`` may hold (a city's export has a few dozen columns; each
+value is bounded by the limits on what is read: a cell's characters, a JSON line's bytes and
+depth, :mod:`remit.files.limits`)."""
+
+
 class EventIn(Model):
     """A city event as reported (`remit schema --kind event`). Names may be codes, names or
     aliases; attributes may be given by name or label."""
@@ -103,6 +111,31 @@ class EventIn(Model):
     repeat_count: Annotated[
         Int, Field(ge=0, description="how often the event was reported again")
     ] = 0
+    extra: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        max_length=EXTRA_KEYS,
+        exclude_if=lambda value: not value,  # absent from JSON when empty, as before it was
+        description="the keys (columns) of the event not used for routing (诉求内容, 联系电话 …), "
+        "as given: copied verbatim into the decision's extra. Any other key of an event "
+        "lands here.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_into_extra(cls, data: Any) -> Any:
+        """Keys that are no field go into ``extra`` (a key ``extra`` gives it at once)."""
+        if not isinstance(data, dict):
+            return data
+        unknown = [key for key in data if key not in cls.model_fields]
+        if not unknown:
+            return data
+        given = data.get("extra")
+        extra = dict(given) if isinstance(given, dict) else {} if given is None else given
+        if isinstance(extra, dict):
+            for key in unknown:
+                extra.setdefault(key, data[key])
+        known = {key: value for key, value in data.items() if key in cls.model_fields}
+        return {**known, "extra": extra}
 
 
 AttributeValue = str | int | bool
@@ -124,6 +157,8 @@ class Event:
     attributes: dict[str, AttributeValue] = field(hash=False)
     owner: str | None
     repeat_count: int
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Keys of the event not used for routing, as given; copied into the decision."""
 
     def content(self) -> dict[str, Any]:
         """The event as :class:`EventIn` data (JSON-able); it resolves back to this event."""
@@ -143,11 +178,14 @@ class Event:
             data["owner"] = self.owner
         if self.repeat_count:
             data["repeat_count"] = self.repeat_count
+        if self.extra:
+            data["extra"] = dict(self.extra)
         return data
 
     def as_reported(self) -> EventIn:
         """The event as an :class:`EventIn` in codes (it resolves back to this event): what a
-        decision keeps of its input, so that it can be decided again."""
+        decision keeps of its input, so that it can be decided again. Its ``extra`` is left
+        out: the decision keeps it once, in its own ``extra``."""
         return EventIn.model_construct(
             id=self.id,
             matter=self.matter,

@@ -11,6 +11,7 @@ the domains the matter declares, given by name or label, and stored by name and 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -57,7 +58,8 @@ _CHINESE_COLUMNS = {
     "权属单位": "owner",
     "重复次数": "repeat_count",
 }
-_FIELD_COLUMNS = {**{name: name for name in EventIn.model_fields}, **_CHINESE_COLUMNS}
+_FIELDS = [name for name in EventIn.model_fields if name != "extra"]
+_FIELD_COLUMNS = {**{name: name for name in _FIELDS}, **_CHINESE_COLUMNS}
 _KNOWN_COLUMNS = ", ".join(f"{name} ({chinese})" for chinese, name in _CHINESE_COLUMNS.items())
 _ATTRIBUTE_PREFIXES = {"attributes", "attr", "属性"}
 _REQUIRED = [name for name, info in EventIn.model_fields.items() if info.is_required()]
@@ -110,9 +112,36 @@ def _parsed(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        return schema_problems(
+        problems = schema_problems(
             exc, source, kind, line_of=(lambda _: line) if line else None, row=row
         )
+        return problems + _misspelt(data, model, source, line=line, row=row)
+
+
+def _misspelt(
+    data: object,
+    model: type[BaseModel],
+    source: str,
+    line: int | None = None,
+    row: int | None = None,
+) -> list[Problem]:
+    """For an event refused: each of its keys that is no field but close to one (``aera``),
+    named with the field it likely misspells — why a field is then missing."""
+    if model is not EventIn or not isinstance(data, dict):
+        return []
+    fields = {n for n in EventIn.model_fields if n != "extra"}
+    hints = ((key, likely_field(str(key))) for key in data if key not in fields)
+    return [
+        Problem(
+            "event.likely_field",
+            {"column": key, "likely": field},
+            source=source,
+            line=line,
+            row=row,
+        )
+        for key, field in hints
+        if field is not None
+    ]
 
 
 def _json_events(path: Path) -> Iterator[Located]:
@@ -195,7 +224,14 @@ def parse_json_model(
         return model.model_validate_json(line)
     except ValidationError as exc:
         if exc.errors()[0]["type"] != "json_invalid":
-            return schema_problems(exc, source, kind, line_of=lambda _: number)
+            problems = schema_problems(exc, source, kind, line_of=lambda _: number)
+            if model is not EventIn:
+                return problems
+            try:
+                data = json.loads(line)
+            except ValueError:  # not UTF-8: said when parsed apart below
+                data = None
+            return problems + _misspelt(data, model, source, line=number)
     try:
         text = (decode(line, source) if isinstance(line, bytes) else line).rstrip()
     except InputError as exc:
@@ -215,9 +251,18 @@ class _Column:
     index: int
     header: str
     field: str
-    """The :class:`EventIn` field."""
+    """The :class:`EventIn` field (``extra`` for a column that names none)."""
     attribute: str | None = None
-    """For ``attr.<name>`` columns: the attribute's name or label."""
+    """For ``attr.<name>`` columns: the attribute's name or label; for a column kept in
+    ``extra``: its key (the header)."""
+
+
+def likely_field(key: str) -> str | None:
+    """The field of an event a key or column not known is likely a misspelling of (``aera``
+    → ``area``, ``上报时问`` → ``上报时间``), as written in files; None when none is close."""
+    spellings = {normalize_name(name): name for name in (*_FIELDS, *_CHINESE_COLUMNS)}
+    close = difflib.get_close_matches(normalize_name(key), list(spellings), n=1, cutoff=0.75)
+    return spellings[close[0]] if close else None
 
 
 def _table_events(path: Path) -> Iterator[Located]:
@@ -236,12 +281,16 @@ def _table_events(path: Path) -> Iterator[Located]:
 
 def _column(index: int, header: str) -> _Column | None:
     """The column a header names: a field (in English or Chinese), ``attributes`` (JSON) or an
-    attribute (``attributes.<name>``, ``attr.<name>``, ``属性.<name>``); None if unknown."""
+    attribute (``attributes.<name>``, ``attr.<name>``, ``属性.<name>``); any other column is
+    kept in ``extra`` under its header. None for an attribute column that names no attribute
+    (``attr.``)."""
     head, dot, attribute = header.partition(".")
-    if dot and normalize_name(head) in _ATTRIBUTE_PREFIXES and attribute.strip():
-        return _Column(index, header, "attributes", attribute.strip())
+    if dot and normalize_name(head) in _ATTRIBUTE_PREFIXES:
+        return (
+            _Column(index, header, "attributes", attribute.strip()) if attribute.strip() else None
+        )
     name = _FIELD_COLUMNS.get(normalize_name(header))
-    return _Column(index, header, name) if name else None
+    return _Column(index, header, name) if name else _Column(index, header, "extra", header)
 
 
 def _columns(source: str, number: int, cells: Iterable[str]) -> list[_Column]:
@@ -276,7 +325,13 @@ def _columns(source: str, number: int, cells: Iterable[str]) -> list[_Column]:
             header=", ".join(h for h in headers if h),
             **where,
         )
-    if ("attributes", None) in columns and any(a is not None for _, a in columns):
+        for column in columns.values():
+            field = likely_field(column.header) if column.field == "extra" else None
+            if field is not None and _FIELD_COLUMNS[normalize_name(field)] in missing:
+                collector.add("event.likely_field", column=column.header, likely=field, **where)
+    if ("attributes", None) in columns and any(
+        a is not None for f, a in columns if f == "attributes"
+    ):
         collector.add("event.mixed_attribute_columns", **where)
     collector.raise_if_any()
     return list(columns.values())
@@ -291,7 +346,9 @@ def _table_event(
         text = cells[column.index].strip() if column.index < len(cells) else ""
         if not text:
             continue
-        if column.attribute is not None:
+        if column.field == "extra":
+            data.setdefault("extra", {})[column.attribute] = text
+        elif column.attribute is not None:
             data.setdefault("attributes", {})[column.attribute] = text
         elif column.field == "attributes":
             limit = limits.JSON_DEPTH.value()

@@ -119,6 +119,7 @@ class EventResolver:
             attributes=attributes,
             owner=owner,
             repeat_count=raw.repeat_count,
+            extra=dict(raw.extra),
         )
 
     def _matter(

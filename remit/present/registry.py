@@ -112,7 +112,7 @@ def duties_table(
             _area(d.area, area_names),
             condition_text(d.conditions, attributes.get(d.matter)),
             d.time_limit.text if d.time_limit else "",
-            "\n".join(b.text for b in d.legal_basis),
+            "\n".join(basis_text(b.model_dump(mode="json")) for b in d.legal_basis),
         )
     return table
 
@@ -333,9 +333,7 @@ def _value(name: str, value: Any, domains: Mapping[str, AttributeDomain] | None 
     if name == "when":
         return condition_text(value, domains)
     if name == "legal_basis":
-        return "；".join(
-            f"《{b['title']}》{b.get('article') or ''} ({_legal(b['kind'])})" for b in value
-        )
+        return "；".join(f"{basis_text(b)} ({_legal(b['kind'])})" for b in value)
     if name == "role":
         return t(f"role.{value}")
     if name in {"kind", "hit_policy"}:  # of a matter
@@ -345,6 +343,17 @@ def _value(name: str, value: Any, domains: Mapping[str, AttributeDomain] | None 
     if isinstance(value, dict):
         return ", ".join(f"{term('field', k)}={_dict_value(k, v)}" for k, v in value.items())
     return str(value)
+
+
+def basis_text(basis: Mapping[str, Any]) -> str:
+    """A legal basis (as content) as a person reads it: title and article, then its issuer and
+    date when given — ``《…条例》第十四条（国务院，2017-03-01 修订）``."""
+    said = [str(basis["issuer"])] if basis.get("issuer") else []
+    if basis.get("date"):
+        kind = basis.get("date_kind")
+        said.append(f"{basis['date']} {term('legal_date', kind)}" if kind else str(basis["date"]))
+    more = f"（{'，'.join(said)}）" if said else ""
+    return f"《{basis['title']}》{basis.get('article') or ''}{more}"
 
 
 def _legal(kind: str) -> str:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from remit.errors import MessageError
 from remit.files.text import Line, Text
-from remit.legal import LegalBasis
+from remit.legal import LegalBasis, one_or_many
 from remit.model import Int, Model
 from remit.registry.entities import (
     Area,
@@ -123,7 +123,7 @@ class DutySpec(Model):
     @field_validator("legal_basis", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | dict) else value
+        return one_or_many(value)
 
     @classmethod
     def of(cls, duty: Duty) -> DutySpec:

@@ -43,6 +43,9 @@ Item = tuple[dict[str, object], "bytes | EventIn | list[Problem]"]
 class BatchSummary:
     total: int
     counts: dict[str, int]
+    extra_keys: tuple[str, ...] = ()
+    """The events' keys (columns) not used for routing, kept in each decision's ``extra``,
+    each once in the order first seen."""
 
     @property
     def rejected(self) -> int:
@@ -79,9 +82,10 @@ def _start(setup: _Setup) -> None:
     )
 
 
-def _route_chunk(chunk: list[Item]) -> list[tuple[str, str]]:
-    """(status or "rejected", JSON line) for each item of ``chunk``, in order."""
-    out = []
+def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(status or "rejected", JSON line, the keys of the event's ``extra``) for each item of
+    ``chunk``, in order."""
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     for where, raw in chunk:
         if isinstance(raw, bytes):
             try:
@@ -89,21 +93,23 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str]]:
                 assert isinstance(line, int)
                 where, item = parse_json_line(raw, str(where["source"]), line)
             except InputError as exc:  # an undecodable line: refuse it, go on
-                out.append(("rejected", _reject(where, [p.render() for p in exc.problems])))
+                out.append(("rejected", _reject(where, [p.render() for p in exc.problems]), ()))
                 continue
         else:
             item = raw
         if isinstance(item, list):
-            out.append(("rejected", _reject(where, [p.render() for p in item])))
+            out.append(("rejected", _reject(where, [p.render() for p in item]), ()))
             continue
+        keys = tuple(item.extra)
         try:
             decision = _router.route(item, where)
         except InputError as exc:
-            out.append(("rejected", _reject(where, [p.render() for p in exc.problems], item.id)))
+            reasons = [p.render() for p in exc.problems]
+            out.append(("rejected", _reject(where, reasons, item.id), keys))
         except EngineError as exc:
-            out.append(("rejected", _reject(where, [str(exc)], item.id)))
+            out.append(("rejected", _reject(where, [str(exc)], item.id), keys))
         else:
-            out.append((decision.status.value, decision.model_dump_json()))
+            out.append((decision.status.value, decision.model_dump_json(), keys))
     return out
 
 
@@ -203,10 +209,13 @@ def route_batch(
         hours or WorkingHours(),
     )
     counts: Counter[str] = Counter()
+    extra: dict[str, None] = {}
     total = 0
     for result in in_workers(_route_chunk, _items(events), _start, setup, workers):
-        for status, line in result:
+        for status, line, keys in result:
             counts[status] += 1
+            if keys:
+                extra.update(dict.fromkeys(keys))
             if status == "rejected":
                 if rejects is not None:
                     rejects.write(line + "\n")
@@ -216,5 +225,7 @@ def route_batch(
         if progress is not None:
             progress(len(result))
     return BatchSummary(
-        total, {status: counts.get(status, 0) for status in (*STATUSES, "rejected")}
+        total,
+        {status: counts.get(status, 0) for status in (*STATUSES, "rejected")},
+        tuple(extra),
     )

@@ -142,6 +142,7 @@ def build_decision(
         duties=[refs.duty(duties[f["duty"]]) for f in used],
         lost=lost,
         rules_fired=list(outcome.rules_fired),
+        extra=dict(event.extra),
         snapshot_hash=snapshot.hash,
         snapshot_date=snapshot_date,
         registry_revision=snapshot.revision,

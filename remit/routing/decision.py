@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from remit.events.model import EventIn
 from remit.model import Value
@@ -67,6 +67,12 @@ class RoutingDecision(Value):
     )
     lost: list[LostCandidate] = Field(default_factory=list)
     rules_fired: list[str] = Field(default_factory=list)
+    extra: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        exclude_if=lambda value: not value,  # absent when empty: decisions read as before
+        description="the event's keys (columns) not used for routing, copied verbatim from it "
+        "(诉求内容, 联系电话 …: personal data stays as given)",
+    )
     snapshot_hash: str
     snapshot_date: dt.date
     registry_revision: int = Field(

@@ -78,9 +78,9 @@ STAMPS = 4096
 NOT_DECISIONS = frozenset({".json", ".csv", ".xlsx", ".xls", ".yaml", ".yml", ".md", ".html"})
 """Suffixes of files that are no decisions file (JSON Lines, as route-batch writes them)."""
 
-_STAMP, _EVENT = b',"snapshot_hash":', b',"event":'
-"""Where the fields replay needs begin in a decision as route-batch writes it (the snapshot's
-stamp, then the event, last)."""
+_STAMP, _EVENT, _EXTRA = b',"snapshot_hash":', b',"event":', b',"extra":'
+"""Where the fields replay needs begin in a decision as route-batch writes it (the event's
+extra columns when it has any, the snapshot's stamp, then the event, last)."""
 
 _SERIALIZER = RoutingDecision.__pydantic_serializer__
 """What ``model_dump_json`` calls: its bytes, before they are decoded to text."""
@@ -224,6 +224,10 @@ class _Replayer:
                 return None
             router, day = stamp
             event = EventIn.model_validate_json(line[event_at + len(_EVENT) : -1])
+            extra_at = line.rfind(_EXTRA, 0, at)
+            if extra_at > 0:  # the extra the decision keeps for its event (the bytes decide)
+                extra = json.loads(line[extra_at + len(_EXTRA) : at])
+                event = event.model_copy(update={"extra": extra})
             new = router.route(event, as_of=day)
         except (ValueError, KeyError, TypeError, RecursionError, InputError, EngineError):
             return None  # the slow path says what is wrong
@@ -292,7 +296,7 @@ class _Replayer:
                 out.note_rules(stored.rules_digest, number)
                 return
             try:  # compared with its decision again as recorded, under these rules
-                baseline = self.decide(stored.event, stored.snapshot_date, recorded)
+                baseline = self.decide(_event(stored), stored.snapshot_date, recorded)
             except _Refused as exc:
                 out.bad_lines.append(BadLine(line=number, problems=[exc.reason]))
                 return
@@ -303,7 +307,7 @@ class _Replayer:
         revision = self.setup.revision
         target = recorded if revision is None else (revision, self.setup.versions)
         try:
-            new: RoutingDecision | None = self.decide(stored.event, stored.snapshot_date, target)
+            new: RoutingDecision | None = self.decide(_event(stored), stored.snapshot_date, target)
             reason = None
         except _Refused as exc:
             new, reason = None, exc.reason
@@ -345,6 +349,13 @@ class _Replayer:
             if matter is not None and area is not None:
                 return matter.name, area.name
         return "", ""
+
+
+def _event(stored: RoutingDecision) -> EventIn:
+    """The event a decision was made on, with the ``extra`` the decision keeps for it."""
+    if not stored.extra:
+        return stored.event
+    return stored.event.model_copy(update={"extra": stored.extra})
 
 
 def _differ(old: RoutingDecision, new: RoutingDecision | None, whole: bool) -> list[str]:
