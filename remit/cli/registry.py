@@ -32,6 +32,7 @@ from remit.registry import Registry
 from remit.registry.entities import Matter
 from remit.registry.export import dump_yaml, list_document
 from remit.registry.state import RegistryState
+from remit.registry.table_import import summary_text
 from remit.registry.versions import effective_until
 
 
@@ -48,6 +49,13 @@ def registry() -> None:
 @click.option(
     "--list", "list_id", metavar="LIST-ID", help="The list a CSV/XLSX table is a new draft of."
 )
+@click.option(
+    "--problems",
+    "problems_file",
+    type=click.Path(path_type=Path),
+    help="A table import: write every problem to this CSV (UTF-8 with BOM) or XLSX file "
+    "(row, column, field, value, problem, fix), to fix the table in Excel.",
+)
 @click.option("--by", metavar="NAME", help="Who imports (default: $REMIT_USER or the login name).")
 @click.option("--note", help="Note of the draft made from a table, or why a change is made.")
 @click.option(
@@ -63,6 +71,7 @@ def import_(
     paths: tuple[Path, ...],
     mapping: Path | None,
     list_id: str | None,
+    problems_file: Path | None,
     by: str | None,
     note: str | None,
     effective_from: dt.date | None,
@@ -87,9 +96,11 @@ def import_(
             raise InputError.one("arg.mapping_needed", source=str(tables[0]))
         if len(paths) != 1:
             raise InputError.one("arg.not_tabular", path=", ".join(map(str, paths)))
-        result = reg.import_table(tables[0], list_id, mapping, by=by, note=note)
+        result = reg.import_table(
+            tables[0], list_id, mapping, by=by, note=note, problems=problems_file
+        )
     else:
-        if mapping is not None or list_id is not None:
+        if mapping is not None or list_id is not None or problems_file is not None:
             raise InputError.one("arg.not_tabular", path=", ".join(map(str, paths)))
         result = reg.import_files(
             paths, by=by, effective_from=effective_from, retroactive=retroactive, note=note
@@ -119,6 +130,8 @@ def import_(
                 rows=v.row_count,
             )
         )
+    if result.table is not None:
+        echo(summary_text(result.table))
 
 
 @registry.command("lists")

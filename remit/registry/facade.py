@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from remit.errors import InputError
 from remit.files.writing import check_writable, write_text
+from remit.i18n import Lang, t
 from remit.registry import db, export, store
 from remit.registry import migrate as migration
 from remit.registry import verify as verification
@@ -62,7 +63,13 @@ from remit.registry.snapshot import (
     state_hash,
 )
 from remit.registry.state import ImportPlan, RegistryState, VersionChange
-from remit.registry.table_import import read_table
+from remit.registry.table_import import (
+    TableImportError,
+    TableSummary,
+    problem_rows,
+    read_table,
+    summarise,
+)
 from remit.registry.versions import ListSummary, check_sequence, in_force
 
 StoredAdmission = AdmissionRecord[dict[str, Any], dict[str, Any]]
@@ -91,6 +98,8 @@ class ImportResult:
     snapshot_hash: str
     revision: int = 0
     """The revision the import recorded (0: it changed nothing)."""
+    table: TableSummary | None = None
+    """A table import: its rows read, imported, refused and skipped."""
 
     @property
     def changed(self) -> bool:
@@ -246,14 +255,54 @@ class Registry:
         mapping: str | Path | None = None,
         by: str | None = None,
         note: str | None = None,
+        *,
+        problems: str | Path | None = None,
+        lang: Lang | None = None,
     ) -> ImportResult:
-        """Import a CSV or XLSX table as the new draft version of ``list_id``."""
+        """Import a CSV or XLSX table as the new draft version of ``list_id``.
+
+        Every row is read and checked in one pass — its cells, then its references — and every
+        problem reported at once (:class:`TableImportError`, with the rows read, imported,
+        refused and skipped). ``problems`` names a CSV (UTF-8 with BOM) or XLSX file (by its
+        suffix) to write the full list to, in ``lang``: written whether or not there are any."""
         self._require()
-        specs = read_table(Path(path), Path(mapping) if mapping else None)
-        actor = default_actor(by)
+        problems_path = Path(problems) if problems is not None else None
+        if problems_path is not None:
+            check_writable(problems_path)
         state = self.state()
-        plan, after = plan_version(list_id, specs, state, str(path), actor, note)
-        return self._write(plan, after, state, actor)
+        info = state.lists.get(list_id)
+        if info is None or info.is_reference:
+            known = ", ".join(sorted(i for i, v in state.lists.items() if not v.is_reference))
+            raise InputError.one("ref.unknown_list", list_id=list_id, known=known or "none")
+        known_names = [
+            name for u in state.units_on().values() for name in (u.code, u.name, *u.aliases)
+        ]
+        read = read_table(Path(path), Path(mapping) if mapping else None, known_names)
+        actor = default_actor(by)
+        found = list(read.problems)
+        refused = {(p.source, p.row) for p in found}
+        plan: ImportPlan | None = None
+        try:
+            plan, after = plan_version(list_id, read.specs, state, str(path), actor, note)
+        except InputError as exc:
+            # a row refused for a cell was checked without it: its duplicates are not real
+            found.extend(
+                p
+                for p in exc.problems
+                if not (p.key == "ref.duplicate" and (p.source, p.row) in refused)
+            )
+        order = {key: i for i, key in enumerate(read.rows)}
+        found.sort(key=lambda p: order.get((p.source or "", p.row or 0), -1))
+        summary = summarise(read, found)
+        if problems_path is not None:
+            fmt = "xlsx" if problems_path.suffix.lower() in {".xlsx", ".xlsm"} else "csv"
+            rows = problem_rows(found, read, lang)
+            export.write_table(rows, problems_path, fmt, t("table.problems_title", lang))
+        if found or plan is None:
+            written = str(problems_path) if problems_path is not None else None
+            raise TableImportError(found, summary, written)
+        result = self._write(plan, after, state, actor)
+        return replace(result, table=summary)
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -188,21 +189,89 @@ DEFAULT_ROLE_VALUES: dict[str, Role] = {
 }
 
 
+UNIT_FIELDS = ("unit", "lead", "assist", "supervise", "not_responsible", "refer_to")
+"""The fields whose cells name units: split at separators, protected words kept whole."""
+
+DEFAULT_SEPARATORS = ["、", "，", "；", "/", ",", ";", "\n"]
+"""Where a cell naming units is split by default: 、，,；; / and line breaks inside the cell."""
+
+
+def _check_patterns(patterns: list[str] | dict[str, str], what: str) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise MessageError(
+                "mapping.bad_pattern", pattern=pattern, what=what, detail=str(exc)
+            ) from None
+
+
+class ColumnSpec(Model):
+    """Where a field's column is and how its cells are read."""
+
+    header: str | None = Field(
+        None,
+        description="a regular expression searched for in the header (NFKC-normalised, "
+        "multi-row headers joined by '/'); the first column it matches",
+    )
+    column: Annotated[Int, Field(ge=1, le=16384)] | None = Field(
+        None, description="the column's position (1 = A)"
+    )
+    fill_down: bool = Field(
+        False, description="a blank cell takes the value of the row above (merged cells in CSV)"
+    )
+    separators: list[str] | None = Field(
+        None,
+        description="unit columns: where a cell naming several units is split (default: "
+        "unit_separators); e.g. add 及 or 和",
+    )
+    protected: list[str] = Field(
+        default_factory=list, description="unit columns: words never split (added to protected)"
+    )
+    rewrite: dict[str, str] = Field(
+        default_factory=dict,
+        description="regular expression → replacement (\\1 for groups), applied in order before "
+        "the cell is read; in unit columns to each unit named, else to the whole cell",
+    )
+    default: str | None = Field(None, description="the value of a blank cell")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ColumnSpec:
+        if (self.header is None) == (self.column is None):
+            raise MessageError("mapping.column_place")
+        _check_patterns([self.header] if self.header else [], "header")
+        _check_patterns(self.rewrite, "rewrite")
+        return self
+
+
 class MappingFile(Model):
     """How the columns of a CSV or XLSX table map onto duty fields.
 
     Give ``matter`` (code) or ``matter_name``; give ``unit`` (with ``role`` or a default role)
     and/or the role columns ``lead`` / ``assist`` / ``supervise`` / ``not_responsible`` whose
-    cells name units. A cell naming several units ("、", "，", "；", "/") makes several duties.
+    cells name units. A cell naming several units ("、", "，", "；", "/", line breaks) makes
+    several duties. A column is its header text, or ``{header: REGEX}`` or ``{column: N}`` with
+    options (``fill_down``, ``separators``, ``protected``, ``rewrite``, ``default``).
     """
 
     file: Literal["mapping"]
     sheet: str | None = Field(None, description="XLSX sheet name; default: the first sheet")
+    sheets: list[Line] | None = Field(
+        None,
+        min_length=1,
+        description="XLSX: several sheets read alike in one import (each row located as "
+        "sheet!row); instead of sheet",
+    )
     header_row: Annotated[
         Int, Field(ge=1, description="row number of the header (1 = first row)")
     ] = 1
+    header_rows: Annotated[
+        Int, Field(ge=1, le=10, description="rows the header takes; their texts joined by '/'")
+    ] = 1
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = "auto"
-    columns: dict[str, str] = Field(description="duty field → column header")
+    columns: dict[str, str | ColumnSpec] = Field(
+        description="duty field → column header, or {header: REGEX} / {column: N} with options"
+    )
     role_values: dict[str, Role] = Field(
         default_factory=dict,
         description="cell text → role, added to the built-in 主办/协办/… table",
@@ -210,7 +279,24 @@ class MappingFile(Model):
     defaults: dict[str, str] = Field(
         default_factory=dict, description="duty field → value when the column is absent or blank"
     )
-    unit_separators: list[str] = Field(default_factory=lambda: ["、", "，", "；", "/", ",", ";"])
+    unit_separators: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SEPARATORS),
+        description="where a cell naming several units is split (a column's separators replace it)",
+    )
+    protected: list[str] = Field(
+        default_factory=list,
+        description="words never split in unit cells (e.g. names holding 和 when 和 separates)",
+    )
+    protect_known_names: bool = Field(
+        True,
+        description="protect every name and alias of the units in force, so splitting never "
+        "cuts a known name",
+    )
+    skip_rows: list[str] = Field(
+        default_factory=list,
+        description="regular expressions: a row with a cell matching one (re.search) is "
+        "skipped and counted as skipped (e.g. ^合计$, ^说明)",
+    )
 
     @model_validator(mode="after")
     def _check_columns(self) -> MappingFile:
@@ -229,6 +315,9 @@ class MappingFile(Model):
         unit_columns = {"unit", "lead", "assist", "supervise", "not_responsible"}
         if not (unit_columns & set(self.columns)):
             raise MessageError("mapping.no_unit_column")
+        if self.sheet is not None and self.sheets is not None:
+            raise MessageError("mapping.sheet_and_sheets")
+        _check_patterns(self.skip_rows, "skip_rows")
         return self
 
 
