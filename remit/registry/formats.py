@@ -209,6 +209,9 @@ def _check_patterns(patterns: list[str] | dict[str, str], what: str) -> None:
 class ColumnSpec(Model):
     """Where a field's column is and how its cells are read."""
 
+    name: str | None = Field(
+        None, description="the column's header text, exactly (what a plain text column gives)"
+    )
     header: str | None = Field(
         None,
         description="a regular expression searched for in the header (NFKC-normalised, "
@@ -237,7 +240,7 @@ class ColumnSpec(Model):
 
     @model_validator(mode="after")
     def _one_place(self) -> ColumnSpec:
-        if (self.header is None) == (self.column is None):
+        if sum(x is not None for x in (self.name, self.header, self.column)) != 1:
             raise MessageError("mapping.column_place")
         _check_patterns([self.header] if self.header else [], "header")
         _check_patterns(self.rewrite, "rewrite")
@@ -269,7 +272,7 @@ class MappingFile(Model):
         Int, Field(ge=1, le=10, description="rows the header takes; their texts joined by '/'")
     ] = 1
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = "auto"
-    columns: dict[str, str | ColumnSpec] = Field(
+    columns: dict[str, ColumnSpec] = Field(
         description="duty field → column header, or {header: REGEX} / {column: N} with options"
     )
     role_values: dict[str, Role] = Field(
@@ -297,6 +300,14 @@ class MappingFile(Model):
         description="regular expressions: a row with a cell matching one (re.search) is "
         "skipped and counted as skipped (e.g. ^合计$, ^说明)",
     )
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _header_texts(cls, value: Any) -> Any:
+        """A column given as its header text is that exact text."""
+        if isinstance(value, dict):
+            return {k: {"name": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _check_columns(self) -> MappingFile:

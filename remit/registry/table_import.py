@@ -58,8 +58,7 @@ ROLE_LABELS = {
     Role.not_responsible: "不负责",
 }
 
-_EXPORT_LAYOUT: dict[str, str | ColumnSpec] = dict(EXPORT_COLUMNS)
-DEFAULT_MAPPING = MappingFile(file="mapping", columns=_EXPORT_LAYOUT)
+DEFAULT_MAPPING = MappingFile.model_validate({"file": "mapping", "columns": EXPORT_COLUMNS})
 
 _ROLE_COLUMNS = {
     "lead": Role.lead,
@@ -176,7 +175,7 @@ _PROBLEM_COLUMNS = ("row", "column", "field", "value", "problem", "fix")
 class _Column:
     index: int
     header: str
-    spec: ColumnSpec | None
+    spec: ColumnSpec
 
 
 def read_table(
@@ -205,12 +204,11 @@ def _find_columns(
     collector: Collector,
 ) -> dict[str, _Column]:
     columns: dict[str, _Column] = {}
-    for name, given in mapping.columns.items():
-        spec = given if isinstance(given, ColumnSpec) else None
+    for name, spec in mapping.columns.items():
         index: int | None = None
-        if spec is None:
-            if _clean(str(given)) in header:
-                index = header.index(_clean(str(given)))
+        if spec.name is not None:
+            if _clean(spec.name) in header:
+                index = header.index(_clean(spec.name))
         elif spec.column is not None:
             index = spec.column - 1 if spec.column <= len(header) else None
         else:
@@ -219,7 +217,7 @@ def _find_columns(
         if index is not None:
             columns[name] = _Column(index, header[index] or column_label(index), spec)
         elif mapping_path is not None:
-            described = given if spec is None else spec.header or f"#{spec.column}"
+            described = spec.name or spec.header or column_label((spec.column or 1) - 1)
             params: dict[str, object] = {
                 "column": described,
                 "field": name,
@@ -296,12 +294,12 @@ def _read_sheet(
         for name, column in columns.items():
             value = raw[column.index].strip() if column.index < len(raw) else ""
             spec = column.spec
-            if not value and spec is not None and spec.fill_down:
+            if not value and spec.fill_down:
                 value = above.get(name, "")
             above[name] = value
-            if not value and spec is not None and spec.default is not None:
+            if not value and spec.default is not None:
                 value = spec.default
-            if spec is not None and name not in UNIT_FIELDS:
+            if name not in UNIT_FIELDS:
                 value = _rewrite(value, spec.rewrite)
             values[name] = value
         out.cells[source, number] = {columns[n].header: v for n, v in values.items()}
@@ -408,7 +406,7 @@ def _check_one_column_each(
                 source=str(mapping_path),
                 field=f"columns.{names[1]}",
             )
-        if column.spec is not None and column.spec.column is not None:
+        if column.spec.column is not None:
             continue  # a column given by position is that column, whatever its header
         positions = [i for i, heading in enumerate(header) if heading == header[index]]
         if len(positions) > 1:
@@ -514,7 +512,7 @@ def _split(text: str, separators: list[str], protected: Sequence[str] = ()) -> l
             text = text.replace(word, marker)
             kept.append(word)
     parts = [text]
-    for sep in separators:
+    for sep in [*separators, "\r\n", "\r", "\n"]:  # a line break inside a cell always splits
         parts = [piece for part in parts for piece in part.split(sep)]
     out = []
     for part in parts:
