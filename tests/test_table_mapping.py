@@ -344,3 +344,86 @@ def test_mapping_mistakes_are_located_in_the_mapping_file(
     assert problem.source == str(mapping)
     assert expected in problem.render("en")
     assert problem.line is not None
+
+
+# --- a list created from a table; its draft kept from a YAML tree imported again ------------
+
+
+def test_create_a_list_from_a_table(
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
+) -> None:
+    rows = [
+        HEADER,
+        ["1", "无照经营游商", "", "区城管执法局", "南京东路街道", "2小时", ""],
+        ["2", "燃气井盖", "", "上海燃气", "", "2工作日", ""],
+    ]
+    table = write(tmp_path / "t.csv", csv_bytes(rows, "gb18030"))
+    mapping = write(tmp_path / "m.yaml", MAPPING)
+    args = ("registry", "import", table, "--mapping", mapping, "--list", "QZ-NEW")
+    unknown = exits(cli(*args, db=sqlite_url), 2)
+    assert "unknown list 'QZ-NEW'" in unknown.stderr
+    assert "--create --name NAME --kind KIND" in unknown.stderr
+    assert "--create needs --name" in exits(cli(*args, "--create", db=sqlite_url), 2).stderr
+    new = ("--create", "--name", "区新局权责清单", "--kind", "department")
+    bad_issuer = exits(cli(*args, *new, "--issuer", "区新局", db=sqlite_url), 2)
+    assert "unknown unit '区新局'" in bad_issuer.stderr
+    result = exits(cli(*args, *new, "--issuer", "区城管执法局", db=sqlite_url), 0)
+    assert "created: QZ-NEW v1 (draft, 3 rows)" in result.stdout
+    info = next(s.info for s in reg.lists() if s.info.id == "QZ-NEW")
+    assert (info.name, str(info.kind), info.issuer) == ("区新局权责清单", "department", "CGJ")
+    assert len(duties_of(reg, "QZ-NEW")) == 3
+    again = exits(cli(*args, *new, db=sqlite_url), 2)
+    assert "list 'QZ-NEW' exists already" in again.stderr
+    assert (
+        "describe a list created by --create"
+        in exits(
+            cli(
+                "registry", "import", table, "--list", "QZ-CGJ", "--kind", "refusal", db=sqlite_url
+            ),
+            2,
+        ).stderr
+    )
+
+
+def test_a_yaml_tree_does_not_silently_replace_a_larger_draft_from_a_table(
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
+) -> None:
+    tree = write(
+        tmp_path / "new.yaml",
+        """\
+file: list
+id: QZ-NEW
+name: 区新局权责清单
+kind: department
+versions:
+  - version: 1
+    duties:
+      - {matter: SJ0501, unit: CGJ}
+""",
+    )
+    exits(cli("registry", "import", tree, db=sqlite_url), 0)
+    rows = [
+        HEADER,
+        ["1", "无照经营游商", "", "区城管执法局", "南京东路街道", "2小时", ""],
+        ["2", "燃气井盖", "", "上海燃气", "", "2工作日", ""],
+    ]
+    table = write(tmp_path / "t.csv", csv_bytes(rows))
+    mapping = write(tmp_path / "m.yaml", MAPPING)
+    exits(
+        cli("registry", "import", table, "--mapping", mapping, "--list", "QZ-NEW", db=sqlite_url), 0
+    )
+    problems = import_refused(cli, sqlite_url, tree)
+    assert problems == [
+        f"{tree}: QZ-NEW v1 is a draft of 3 rows made from the table {table}; this file gives it "
+        "1 rows: refused, so the draft is not lost (--replace-draft replaces it)"
+    ]
+    assert len(duties_of(reg, "QZ-NEW")) == 3
+    exits(cli("registry", "import", tree, "--replace-draft", db=sqlite_url), 0)
+    assert len(duties_of(reg, "QZ-NEW")) == 1
+    assert (
+        "--replace-draft applies to YAML"
+        in exits(
+            cli("registry", "import", table, "--list", "QZ-NEW", "--replace-draft", db=sqlite_url),
+            2,
+        ).stderr
+    )
