@@ -427,3 +427,14 @@ versions:
             2,
         ).stderr
     )
+
+
+def test_the_documented_mapping_is_valid(tmp_path: Path) -> None:
+    from remit.registry.table_import import load_mapping
+
+    text = (Path(__file__).parents[1] / "docs" / "registry.md").read_text(encoding="utf-8")
+    start = text.index("```yaml\nfile: mapping")
+    block = text[start + len("```yaml\n") : text.index("```", start + 8)]
+    mapping = load_mapping(write(tmp_path / "m.yaml", block))
+    assert mapping.sheets == ["部件", "事件"] and mapping.header_rows == 2
+    assert mapping.columns["lead"].fill_down

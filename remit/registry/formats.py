@@ -247,6 +247,14 @@ class ColumnSpec(Model):
         return self
 
 
+def _text_or_column(schema: dict[str, Any]) -> None:
+    """In the schema, a column is its header text or a :class:`ColumnSpec` (the text is made
+    one when read)."""
+    schema["additionalProperties"] = {
+        "anyOf": [{"type": "string"}, schema.get("additionalProperties", {})]
+    }
+
+
 class MappingFile(Model):
     """How the columns of a CSV or XLSX table map onto duty fields.
 
@@ -273,7 +281,8 @@ class MappingFile(Model):
     ] = 1
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = "auto"
     columns: dict[str, ColumnSpec] = Field(
-        description="duty field → column header, or {header: REGEX} / {column: N} with options"
+        description="duty field → column header, or {header: REGEX} / {column: N} with options",
+        json_schema_extra=_text_or_column,
     )
     role_values: dict[str, Role] = Field(
         default_factory=dict,

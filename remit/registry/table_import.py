@@ -1,10 +1,13 @@
 """Tables as government offices keep them (CSV, XLSX) → duty rows, through a column mapping.
 
 A mapping file (``file: mapping``; ``remit schema --kind mapping``) names the column of each
-duty field. Without one, the layout that ``remit registry export --format csv|xlsx`` writes is
-assumed (:data:`EXPORT_COLUMNS`). Cells naming several units become several duties; a blank
-matter cell takes the matter of the row above (as merged cells in Excel read); CSV may be UTF-8
-(with or without BOM) or GB18030/GBK.
+duty field — by header text, header pattern or position — and how its cells are read (fill-down,
+defaults, rewrites, separators and protected words). Without one, the layout that ``remit
+registry export --format csv|xlsx`` writes is assumed (:data:`EXPORT_COLUMNS`). Cells naming
+several units become several duties; a blank matter cell takes the matter of the row above, and
+an XLSX merged range fills every cell it covers; CSV may be UTF-8 (with or without BOM) or
+GB18030/GBK. Every row is read and checked: :class:`TableRead` holds the rows and every problem
+of their cells, :func:`problem_rows` the problems as a table to fix the source by.
 """
 
 from __future__ import annotations
