@@ -354,6 +354,7 @@ class Registry:
                 for p in exc.problems
                 if not (p.key == "ref.duplicate" and (p.source, p.row) in refused)
             )
+        found = list({repr(p): p for p in found}.values())  # as InputError keeps them
         order = {key: i for i, key in enumerate(read.rows)}
         found.sort(key=lambda p: order.get((p.source or "", p.row or 0), -1))
         summary = summarise(read, found)

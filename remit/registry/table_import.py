@@ -281,6 +281,7 @@ def _read_sheet(
                 )
     collector.raise_if_any()
     roles = {**DEFAULT_ROLE_VALUES, **mapping.role_values}
+    splitting = {name: _splitting(mapping, columns.get(name), protected) for name in UNIT_FIELDS}
     skip = [re.compile(p) for p in mapping.skip_rows]
     # a blank matter cell takes the matter (and the column it was read from) of the row above
     matter, matter_column = "", "matter" if "matter" in columns else "matter_name"
@@ -313,11 +314,7 @@ def _read_sheet(
         def units(name: str) -> list[str]:
             column = columns.get(name)
             spec = column.spec if column is not None else None
-            separators = mapping.unit_separators
-            words = protected
-            if spec is not None:
-                separators = spec.separators if spec.separators is not None else separators
-                words = [*spec.protected, *protected]
+            separators, words = splitting[name]
             parts = _split(cell(name), separators, words)
             if spec is not None and spec.rewrite:
                 parts = [p for p in (_rewrite(part, spec.rewrite) for part in parts) if p]
@@ -369,15 +366,29 @@ def _validated(
             wrong: set[str] = set()
             for problem in schema_problems(exc, source, "mapping", row=number):
                 head = problem.field.split(".")[0] if problem.field else None
-                located = Problem.at(locate(head), problem.key, **problem.params)
-                if located not in collector.problems:
-                    collector.extend([located])
+                # one bad cell of a row naming several units: the same problem, kept once
+                collector.extend([Problem.at(locate(head), problem.key, **problem.params)])
                 if head is not None:
                     wrong.add(head)
             if not wrong or wrong & {"matter", "unit"} or not wrong & set(fields):
                 return None
             fields = {k: v for k, v in fields.items() if k not in wrong}
     return None
+
+
+def _splitting(
+    mapping: MappingFile, column: _Column | None, protected: list[str]
+) -> tuple[list[str], list[str]]:
+    """The separators of a unit column, and the protected words that hold one (the others
+    cannot be cut, and are not looked for in every cell)."""
+    separators = mapping.unit_separators
+    words = protected
+    if column is not None:
+        if column.spec.separators is not None:
+            separators = column.spec.separators
+        words = [*column.spec.protected, *protected]
+    cutting = [*separators, "\r", "\n"]
+    return separators, sorted({w for w in words if any(s in w for s in cutting)})
 
 
 def _rewrite(value: str, table: dict[str, str]) -> str:
