@@ -436,5 +436,28 @@ def test_the_documented_mapping_is_valid(tmp_path: Path) -> None:
     start = text.index("```yaml\nfile: mapping")
     block = text[start + len("```yaml\n") : text.index("```", start + 8)]
     mapping = load_mapping(write(tmp_path / "m.yaml", block))
-    assert mapping.sheets == ["部件", "事件"] and mapping.header_rows == 2
+    assert list(mapping.sheets or {}) == ["部件", "事件"] and mapping.header_rows == 2
     assert mapping.columns["lead"].fill_down
+
+
+def test_a_mapping_per_sheet(reg: Registry, tmp_path: Path) -> None:
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "部件"
+    first.append(HEADER)
+    first.append([1, "燃气井盖", None, "上海燃气", None, "2工作日", None])
+    second = book.create_sheet("事件")
+    second.append(["事件处置责任分解表"])
+    second.append(["序号", "事项名称", "牵头单位", "处置时限"])
+    second.append([1, "无照经营游商", "区城管执法局", "2小时"])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    mapping = MAPPING + (
+        "sheets:\n  部件:\n  事件:\n    header_row: 2\n    columns: {lead: 牵头单位, assist: null, note: null}\n"
+    )
+    reg.import_table(path, "QZ-CGJ", write(tmp_path / "m.yaml", mapping))
+    assert duties_of(reg) == {
+        ("BJ0101", "GAS", Role.lead, "2工作日"),
+        ("SJ0501", "CGJ", Role.lead, "2小时"),
+    }

@@ -247,6 +247,62 @@ class ColumnSpec(Model):
         return self
 
 
+def _header_texts(value: Any) -> Any:
+    """A column given as its header text is that exact text."""
+    if isinstance(value, dict):
+        return {k: {"name": v} if isinstance(v, str) else v for k, v in value.items()}
+    return value
+
+
+def _names_or_sheets(schema: dict[str, Any]) -> None:
+    """In the schema, ``sheets`` is a list of names or a mapping of name → SheetMapping."""
+    given = dict(schema)
+    schema.clear()
+    schema.update(
+        {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, given],
+            "description": given.pop("description", ""),
+        }
+    )
+
+
+class SheetMapping(Model):
+    """What differs on one sheet of a workbook: the rest is the mapping's."""
+
+    header_row: Annotated[Int, Field(ge=1)] | None = None
+    header_rows: Annotated[Int, Field(ge=1, le=10)] | None = None
+    columns: dict[str, ColumnSpec | None] = Field(
+        default_factory=dict,
+        description="columns added or given otherwise on this sheet (field → column; null: "
+        "the sheet has no such column)",
+        json_schema_extra=lambda schema: _text_or_column(schema),
+    )
+    defaults: dict[str, str] = Field(
+        default_factory=dict, description="defaults added or given otherwise on this sheet"
+    )
+    skip_rows: list[str] | None = None
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _header_texts(cls, value: Any) -> Any:
+        return _header_texts(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> SheetMapping:
+        _check_fields(self.columns, self.defaults)
+        _check_patterns(self.skip_rows or [], "skip_rows")
+        return self
+
+
+def _check_fields(columns: dict[str, Any], defaults: dict[str, str]) -> None:
+    unknown = sorted(set(columns) - set(TABLE_FIELDS))
+    if unknown:
+        raise MessageError("mapping.unknown_columns", fields=unknown, expected=list(TABLE_FIELDS))
+    unknown = sorted(set(defaults) - set(TABLE_FIELDS))
+    if unknown:
+        raise MessageError("mapping.unknown_defaults", fields=unknown, expected=list(TABLE_FIELDS))
+
+
 def _text_or_column(schema: dict[str, Any]) -> None:
     """In the schema, a column is its header text or a :class:`ColumnSpec` (the text is made
     one when read)."""
@@ -267,11 +323,12 @@ class MappingFile(Model):
 
     file: Literal["mapping"]
     sheet: str | None = Field(None, description="XLSX sheet name; default: the first sheet")
-    sheets: list[Line] | None = Field(
+    sheets: dict[str, SheetMapping] | None = Field(
         None,
         min_length=1,
-        description="XLSX: several sheets read alike in one import (each row located as "
-        "sheet!row); instead of sheet",
+        description="XLSX: several sheets in one import (each row located as sheet!row), "
+        "instead of sheet: a list of names, read alike, or name → what differs there",
+        json_schema_extra=_names_or_sheets,
     )
     header_row: Annotated[
         Int, Field(ge=1, description="row number of the header (1 = first row)")
@@ -313,23 +370,21 @@ class MappingFile(Model):
     @field_validator("columns", mode="before")
     @classmethod
     def _header_texts(cls, value: Any) -> Any:
-        """A column given as its header text is that exact text."""
+        return _header_texts(value)
+
+    @field_validator("sheets", mode="before")
+    @classmethod
+    def _sheet_names(cls, value: Any) -> Any:
+        """A list of sheet names: each read as the mapping says."""
+        if isinstance(value, list):
+            return {str(name): {} for name in value}
         if isinstance(value, dict):
-            return {k: {"name": v} if isinstance(v, str) else v for k, v in value.items()}
+            return {k: {} if v is None else v for k, v in value.items()}
         return value
 
     @model_validator(mode="after")
     def _check_columns(self) -> MappingFile:
-        unknown = sorted(set(self.columns) - set(TABLE_FIELDS))
-        if unknown:
-            raise MessageError(
-                "mapping.unknown_columns", fields=unknown, expected=list(TABLE_FIELDS)
-            )
-        unknown = sorted(set(self.defaults) - set(TABLE_FIELDS))
-        if unknown:
-            raise MessageError(
-                "mapping.unknown_defaults", fields=unknown, expected=list(TABLE_FIELDS)
-            )
+        _check_fields(self.columns, self.defaults)
         if not ({"matter", "matter_name"} & set(self.columns)):
             raise MessageError("mapping.no_matter_column")
         unit_columns = {"unit", "lead", "assist", "supervise", "not_responsible"}
@@ -339,6 +394,27 @@ class MappingFile(Model):
             raise MessageError("mapping.sheet_and_sheets")
         _check_patterns(self.skip_rows, "skip_rows")
         return self
+
+    def on_sheet(self, sheet: str) -> MappingFile:
+        """The mapping as it reads ``sheet``: its own header rows, columns, defaults, skipped
+        rows where ``sheets`` gives them."""
+        given = (self.sheets or {}).get(sheet)
+        if given is None:
+            return self
+        update: dict[str, Any] = {
+            "sheet": sheet,
+            "sheets": None,
+            "columns": {
+                name: spec
+                for name, spec in {**self.columns, **given.columns}.items()
+                if spec is not None
+            },
+            "defaults": {**self.defaults, **given.defaults},
+        }
+        for name in ("header_row", "header_rows", "skip_rows"):
+            if getattr(given, name) is not None:
+                update[name] = getattr(given, name)
+        return self.model_copy(update=update)
 
 
 ImportableFile = AreasFile | UnitsFile | CatalogueFile | ListFile

@@ -192,7 +192,8 @@ def read_table(
     protected = [*mapping.protected, *(known_names if mapping.protect_known_names else ())]
     if mapping.sheets and path.suffix.lower() in {".xlsx", ".xlsm"}:
         for sheet in mapping.sheets:
-            _read_sheet(path, f"{path}!{sheet}", sheet, mapping, mapping_path, protected, out)
+            on_sheet = mapping.on_sheet(sheet)
+            _read_sheet(path, f"{path}!{sheet}", sheet, on_sheet, mapping_path, protected, out)
     else:
         _read_sheet(path, str(path), mapping.sheet, mapping, mapping_path, protected, out)
     return out
