@@ -107,6 +107,10 @@ def import_(
     An import is one transaction: all of it is written, or nothing. Areas and units are
     versioned: once there are any, a file without versions that changes them needs
     --effective-from (a date before today, --retroactive with --note).
+
+    A table is checked whole: every problem of every row at once, the rows read, imported,
+    refused and skipped counted; --problems FILE writes them all (CSV or XLSX) to fix the table
+    in Excel. --create (with --name and --kind) makes --list from the table.
     """
     reg = open_registry(db_url)
     for path in paths:

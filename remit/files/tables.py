@@ -201,7 +201,7 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]
                 # a merged range shows its first cell's value in each of its cells
                 texts.extend([""] * (max_col - len(texts)))
                 texts[min_col - 1 : max_col] = [value] * (max_col - min_col + 1)
-            cells += len(texts)
+            cells += len(texts) + len(active)  # a merged range filled is work done too
             if cells > max_cells:
                 raise _too_many_cells(path, worksheet.title, cells, max_cells)
             yield number, texts
