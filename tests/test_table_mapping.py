@@ -74,7 +74,10 @@ def test_every_class_of_problem_in_one_pass_and_written_to_a_file(
     result = cli(
         "registry", "import", table, "--mapping", mapping, "--list", "QZ-CGJ", db=sqlite_url
     )
-    assert "rows read: 4; imported: 0; refused: 3; skipped: 1" in result.stderr
+    assert (
+        "rows read: 4; imported: 0 (nothing, while a problem remains); refused: 3; "
+        "without problems: 1; skipped: 1"
+    ) in result.stderr
     written = read_problems(out)
     assert written[0] == ["row", "column", "field", "value", "problem", "fix"]
     assert [r[:4] for r in written[1:]] == [
@@ -103,7 +106,10 @@ def test_problems_file_in_chinese_as_xlsx_and_formulas_quoted(
         )
         exits(result, 2)
         assert f"全部问题已写入 {out}" in result.stderr
-        assert "读入 1 行；导入 0 行；拒绝 1 行；跳过 0 行" in result.stderr
+        assert (
+            "读入 1 行；导入 0 行（仍有问题，一行也不导入）；拒绝 1 行；无问题 0 行；跳过 0 行"
+            in result.stderr
+        )
     written = read_problems(out_csv)
     assert written[0] == ["行", "列", "字段", "值", "问题", "修改方法"]
     assert written[1][3] == "'=HYPERLINK(1)"  # a spreadsheet does not run it

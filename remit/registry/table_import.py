@@ -132,6 +132,15 @@ class TableImportError(InputError):
 
 
 def summary_text(summary: TableSummary, lang: Lang | None = None) -> str:
+    if summary.problems:
+        return t(
+            "table.summary_refused",
+            lang,
+            read=summary.read,
+            refused=summary.refused,
+            clean=summary.read - summary.refused,
+            skipped=summary.skipped,
+        )
     return t(
         "table.summary",
         lang,
