@@ -467,3 +467,26 @@ def test_a_mapping_per_sheet(reg: Registry, tmp_path: Path) -> None:
         ("BJ0101", "GAS", Role.lead, "2工作日"),
         ("SJ0501", "CGJ", Role.lead, "2小时"),
     }
+
+
+def test_a_two_row_header_of_merged_cells(reg: Registry, tmp_path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["序号", "事项名称", "责任单位", None, "处置时限"])
+    sheet.append([None, None, "主办", "协办", None])
+    sheet.append([1, "无照经营游商", "区城管执法局", "区房管局", "2小时"])
+    for cells in ("A1:A2", "B1:B2", "C1:D1", "E1:E2"):
+        sheet.merge_cells(cells)
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    mapping = write(
+        tmp_path / "m.yaml",
+        "file: mapping\nheader_rows: 2\ncolumns:\n  matter_name: 事项名称\n"
+        "  lead: 责任单位/主办\n  assist: 责任单位/协办\n  time_limit: 处置时限\n",
+    )
+    reg.import_table(path, "QZ-CGJ", mapping)
+    assert duties_of(reg) == {
+        ("SJ0501", "CGJ", Role.lead, "2小时"),
+        ("SJ0501", "FGJ", Role.assist, "2小时"),
+    }
