@@ -490,3 +490,22 @@ def test_a_two_row_header_of_merged_cells(reg: Registry, tmp_path: Path) -> None
         ("SJ0501", "CGJ", Role.lead, "2小时"),
         ("SJ0501", "FGJ", Role.assist, "2小时"),
     }
+
+
+def test_a_large_merged_range_is_refused_by_the_cell_bound(
+    reg: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    sheet.append([1, "无照经营游商", None, "区城管执法局", None, None, None])
+    for n in range(3, 60):
+        sheet.cell(n, 1, n)
+    sheet.merge_cells("B2:ZZ59")  # a few cells written, a large range to fill
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    monkeypatch.setenv("REMIT_MAX_XLSX_CELLS", "5000")
+    with pytest.raises(InputError) as err:
+        reg.import_table(path, "QZ-CGJ", write(tmp_path / "m.yaml", MAPPING))
+    assert [p.key for p in err.value.problems] == ["limit.xlsx_cells"]
