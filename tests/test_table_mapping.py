@@ -509,3 +509,26 @@ def test_a_large_merged_range_is_refused_by_the_cell_bound(
     with pytest.raises(InputError) as err:
         reg.import_table(path, "QZ-CGJ", write(tmp_path / "m.yaml", MAPPING))
     assert [p.key for p in err.value.problems] == ["limit.xlsx_cells"]
+
+
+def test_a_missing_column_is_written_to_the_problems_file_too(
+    cli: Cli, reg: Registry, sqlite_url: str, tmp_path: Path
+) -> None:
+    table = write(tmp_path / "t.csv", csv_bytes([["事项名称", "主办"], ["群租", "区房管局"]]))
+    out = tmp_path / "p.csv"
+    problems = import_refused(
+        cli,
+        *(sqlite_url, table, "--mapping", write(tmp_path / "m.yaml", MAPPING)),
+        *("--list", "QZ-CGJ", "--problems", out),
+    )
+    assert "the mapping names column '主办单位' for lead" in problems[0]
+    result = cli(
+        "registry",
+        *("import", table, "--mapping", tmp_path / "m.yaml", "--list", "QZ-CGJ"),
+        *("--problems", out),
+        db=sqlite_url,
+    )
+    assert f"every problem is written to {out}" in result.stderr
+    written = read_problems(out)
+    assert len(written) == 5  # 主办单位, 协办单位, 处置时限, 备注: each missing
+    assert written[1][:3] == ["1", "", ""]

@@ -67,6 +67,7 @@ from remit.registry.snapshot import (
 from remit.registry.state import ImportPlan, RegistryState, VersionChange
 from remit.registry.table_import import (
     TableImportError,
+    TableRead,
     TableSummary,
     problem_rows,
     read_table,
@@ -255,6 +256,15 @@ class Registry:
             self._keep_table_drafts(plan, state, lists)
         return self._write(plan, after, state, by, note)
 
+    @staticmethod
+    def _write_problems(
+        path: Path, problems: Sequence[Problem], read: TableRead | None, lang: Lang | None
+    ) -> None:
+        """``problems`` as a table to fix the source by: XLSX by the suffix, else CSV."""
+        fmt = "xlsx" if path.suffix.lower() in {".xlsx", ".xlsm"} else "csv"
+        rows = problem_rows(problems, read, lang)
+        export.write_table(rows, path, fmt, t("table.problems_title", lang))
+
     def _keep_table_drafts(
         self, plan: ImportPlan, state: RegistryState, file_of: Mapping[str, str]
     ) -> None:
@@ -338,7 +348,14 @@ class Registry:
         known_names = [
             name for u in state.units_on().values() for name in (u.code, u.name, *u.aliases)
         ]
-        read = read_table(Path(path), Path(mapping) if mapping else None, known_names)
+        try:
+            read = read_table(Path(path), Path(mapping) if mapping else None, known_names)
+        except InputError as exc:  # the table as a whole (its header, the mapping): listed too
+            if problems_path is None:
+                raise
+            self._write_problems(problems_path, exc.problems, None, lang)
+            none_read = TableSummary(0, 0, 0, 0, len(exc.problems))
+            raise TableImportError(exc.problems, none_read, str(problems_path)) from None
         actor = default_actor(by)
         found = list(read.problems)
         refused = {(p.source, p.row) for p in found}
@@ -359,9 +376,7 @@ class Registry:
         found.sort(key=lambda p: order.get((p.source or "", p.row or 0), -1))
         summary = summarise(read, found)
         if problems_path is not None:
-            fmt = "xlsx" if problems_path.suffix.lower() in {".xlsx", ".xlsm"} else "csv"
-            rows = problem_rows(found, read, lang)
-            export.write_table(rows, problems_path, fmt, t("table.problems_title", lang))
+            self._write_problems(problems_path, found, read, lang)
         if found or plan is None:
             written = str(problems_path) if problems_path is not None else None
             raise TableImportError(found, summary, written)
