@@ -254,8 +254,12 @@ def import_refused(cli: Cli, url: str, *args: object) -> list[str]:
     result = cli("registry", "import", *args, db=url)
     assert result.exit_code == 2, result.output
     assert file_digest(db) == before
-    header, *problems = result.stderr.strip().splitlines()
+    header, *lines = result.stderr.strip().splitlines()
+    count = int(header.split(" ")[0])
+    # a table's problems are followed by its rows each way (and where all problems are)
+    problems, footer = lines[:count], lines[count:]
     assert header == f"{len(problems)} problem(s) found; nothing was written."
+    assert all(line.startswith(("rows read:", "every problem", "to have every")) for line in footer)
     return problems
 
 

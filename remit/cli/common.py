@@ -24,6 +24,7 @@ from remit.i18n import LANGS, Lang, current_lang, default_lang, t
 from remit.present.console import console, echo
 from remit.present.formats import formats, output_format
 from remit.registry import Registry
+from remit.registry.table_import import TableImportError
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -153,6 +154,8 @@ class RemitGroup(click.Group):
             err = console(stderr=True)
             err.print(t("error.header", count=len(exc.problems)), style="bold red", markup=False)
             err.print(exc.render(), markup=False, soft_wrap=True)
+            if isinstance(exc, TableImportError):  # the rows each way, where all problems are
+                err.print(exc.footer(), markup=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         except OperationalError as exc:
             console(stderr=True).print(

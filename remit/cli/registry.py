@@ -29,9 +29,10 @@ from remit.present import registry as render
 from remit.present.console import console, echo
 from remit.present.formats import formats, output_format
 from remit.registry import Registry
-from remit.registry.entities import Matter
+from remit.registry.entities import ListInfo, ListKind, Matter
 from remit.registry.export import dump_yaml, list_document
 from remit.registry.state import ImportPlan, RegistryState
+from remit.registry.table_import import TableSummary, summary_text
 from remit.registry.versions import effective_until
 
 
@@ -61,6 +62,27 @@ def registry() -> None:
     help="The code space of a --format catalogue's matters: 热线/hotline/12345 (the default), "
     "部件/component or 事件/event.",
 )
+@click.option(
+    "--problems",
+    "problems_file",
+    type=click.Path(path_type=Path),
+    help="A table import: write every problem to this CSV (UTF-8 with BOM) or XLSX file "
+    "(row, column, field, value, problem, fix), to fix the table in Excel.",
+)
+@click.option(
+    "--create",
+    is_flag=True,
+    help="A table import: create --list (with --name and --kind), the table its first draft.",
+)
+@click.option("--name", "list_name", metavar="NAME", help="With --create: the list's name.")
+@click.option(
+    "--kind",
+    "list_kind",
+    type=click.Choice([k.value for k in ListKind]),
+    help="With --create: the list's kind.",
+)
+@click.option("--issuer", metavar="UNIT", help="With --create: the unit that issued the list.")
+@click.option("--scope", metavar="AREA", help="With --create: the area the list covers.")
 @click.option("--by", metavar="NAME", help="Who imports (default: $REMIT_USER or the login name).")
 @click.option("--note", help="Note of the draft made from a table, or why a change is made.")
 @click.option(
@@ -68,6 +90,11 @@ def registry() -> None:
     type=DATE,
     help="The day areas or units files (without versions) change the ones in force: a new "
     "version of the areas or units from that day.",
+)
+@click.option(
+    "--replace-draft",
+    is_flag=True,
+    help="YAML: replace a draft made from a table even by fewer rows (refused without it).",
 )
 @RETROACTIVE_OPTION
 @common
@@ -78,9 +105,16 @@ def import_(
     list_id: str | None,
     fmt: str | None,
     space: str | None,
+    problems_file: Path | None,
+    create: bool,
+    list_name: str | None,
+    list_kind: str | None,
+    issuer: str | None,
+    scope: str | None,
     by: str | None,
     note: str | None,
     effective_from: dt.date | None,
+    replace_draft: bool,
     retroactive: bool,
 ) -> None:
     """Import YAML files or directories, or a CSV/XLSX table as a draft of --list.
@@ -88,10 +122,14 @@ def import_(
     An import is one transaction: all of it is written, or nothing. Areas and units are
     versioned: once there are any, a file without versions that changes them needs
     --effective-from (a date before today, --retroactive with --note).
+
+    A table is checked whole: every problem of every row at once, the rows read, imported,
+    refused and skipped counted; --problems FILE writes them all (CSV or XLSX) to fix the table
+    in Excel. --create (with --name and --kind) makes --list from the table.
     """
     reg = open_registry(db_url)
     if fmt is not None:
-        if len(paths) != 1 or mapping is not None:
+        if len(paths) != 1 or mapping is not None or problems_file is not None or create:
             raise InputError.one("arg.one_catalogue", path=", ".join(map(str, paths)))
         result = reg.import_catalogue(
             paths[0], fmt, space or "hotline", by=by, note=note, list_id=list_id
@@ -108,21 +146,38 @@ def import_(
             )
     tables = [p for p in paths if p.suffix.lower() in TABLE_SUFFIXES]
     if tables:
+        if replace_draft:
+            raise InputError.one("arg.replace_draft_tabular")
         if list_id is None:
             raise InputError.one("arg.mapping_needed", source=str(tables[0]))
         if len(paths) != 1:
             raise InputError.one("arg.not_tabular", path=", ".join(map(str, paths)))
-        result = reg.import_table(tables[0], list_id, mapping, by=by, note=note)
+        new_list = None
+        if create:
+            if not list_name or not list_kind:
+                raise InputError.one("arg.create_needs", list_id=list_id)
+            new_list = ListInfo(list_id, list_name, ListKind(list_kind), issuer, scope)
+        elif list_name or list_kind or issuer or scope:
+            raise InputError.one("arg.create_only")
+        result = reg.import_table(
+            tables[0], list_id, mapping, by=by, note=note, problems=problems_file, create=new_list
+        )
     else:
-        if mapping is not None or list_id is not None:
+        given = (mapping, list_id, problems_file, list_name, list_kind, issuer, scope)
+        if create or any(option is not None for option in given):
             raise InputError.one("arg.not_tabular", path=", ".join(map(str, paths)))
         result = reg.import_files(
-            paths, by=by, effective_from=effective_from, retroactive=retroactive, note=note
+            paths,
+            by=by,
+            effective_from=effective_from,
+            retroactive=retroactive,
+            note=note,
+            replace_draft=replace_draft,
         )
-    _import_done(result.plan)
+    _import_done(result.plan, result.table)
 
 
-def _import_done(plan: ImportPlan) -> None:
+def _import_done(plan: ImportPlan, table: TableSummary | None = None) -> None:
     echo(
         t(
             "label.import_done",
@@ -147,6 +202,8 @@ def _import_done(plan: ImportPlan) -> None:
                 rows=v.row_count,
             )
         )
+    if table is not None:
+        echo(summary_text(table))
 
 
 @registry.command("lists")

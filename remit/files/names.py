@@ -52,6 +52,7 @@ class NameIndex:
         self._codes: set[str] = set()
         self._by_name: dict[str, set[str]] = {}
         self._display: dict[str, str] = {}
+        self._hints: dict[str, Hint] = {}  # a table names one unknown unit on many rows
         for code, name, aliases in entries:
             self._codes.add(code)
             self._display[code] = name
@@ -107,7 +108,10 @@ class NameIndex:
 
     def hint(self, text: str) -> Hint:
         """The "did you mean" hint for ``text`` (empty when nothing is close)."""
-        return Hint(tuple(self.suggestions(text)))
+        wanted = normalize_name(text)
+        if wanted not in self._hints:
+            self._hints[wanted] = Hint(tuple(self.suggestions(text)))
+        return self._hints[wanted]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 from remit.errors import InputError
 from remit.files import limits
@@ -186,16 +187,49 @@ def _xlsx_rows(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]
         # read-only mode trusts the used range the file declares, which some producers get
         # wrong (e.g. "A1"): forget it and read every row and cell there is
         worksheet.reset_dimensions()
+        merges = _merged_ranges(book, worksheet)
+        active: list[tuple[int, int, int, int, str]] = []
         cells = 0
         for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
-            cells += len(values)
+            texts = [_cell_text(v) for v in values]
+            while merges and merges[-1][1] <= number:  # ranges starting here (or passed over)
+                min_col, min_row, max_col, max_row = merges.pop()
+                first = texts[min_col - 1] if min_row == number and min_col <= len(texts) else ""
+                active.append((min_col, min_row, max_col, max_row, first))
+            active = [m for m in active if m[3] >= number]
+            for min_col, _, max_col, _, value in active:
+                # a merged range shows its first cell's value in each of its cells
+                texts.extend([""] * (max_col - len(texts)))
+                texts[min_col - 1 : max_col] = [value] * (max_col - min_col + 1)
+            cells += len(texts) + len(active)  # a merged range filled is work done too
             if cells > max_cells:
                 raise _too_many_cells(path, worksheet.title, cells, max_cells)
-            yield number, [_cell_text(v) for v in values]
+            yield number, texts
     except damaged as exc:
         raise _bad_xlsx(path, exc) from None
     finally:
         book.close()
+
+
+def _merged_ranges(book: Any, worksheet: Any) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a read-only sheet (which openpyxl does not give in read-only mode),
+    as (min_col, min_row, max_col, max_row), the first to start last (to be popped in order)."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+
+    archive, part = getattr(book, "_archive", None), getattr(worksheet, "_worksheet_path", None)
+    if archive is None or part is None:
+        return []
+    found: list[tuple[int, int, int, int]] = []
+    with archive.open(part) as handle:
+        for _, element in iterparse(handle):
+            if element.tag.endswith("}mergeCell") or element.tag == "mergeCell":
+                bounds = range_boundaries(element.get("ref", ""))
+                if None not in bounds:
+                    found.append(cast(tuple[int, int, int, int], bounds))
+            element.clear()
+    return sorted(found, key=lambda b: (b[1], b[0]), reverse=True)
 
 
 def _too_many_cells(path: Path, sheet: str, size: int, limit: int) -> InputError:

@@ -23,8 +23,10 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from remit.errors import InputError
+from remit.errors import InputError, Problem
+from remit.files.tables import TABLE_SUFFIXES
 from remit.files.writing import check_writable, write_text
+from remit.i18n import Lang, t
 from remit.registry import db, export, store
 from remit.registry import migrate as migration
 from remit.registry import verify as verification
@@ -46,6 +48,7 @@ from remit.registry.entities import (
     Unit,
     VersionStatus,
 )
+from remit.registry.formats import ListFile
 from remit.registry.parse import collect_yaml, parse_files
 from remit.registry.plan import (
     duty_context,
@@ -66,7 +69,14 @@ from remit.registry.snapshot import (
 )
 from remit.registry.spaces import SPACE_SPELLINGS, space_of
 from remit.registry.state import ImportPlan, RegistryState, VersionChange
-from remit.registry.table_import import read_table
+from remit.registry.table_import import (
+    TableImportError,
+    TableRead,
+    TableSummary,
+    problem_rows,
+    read_table,
+    summarise,
+)
 from remit.registry.versions import ListSummary, check_sequence, in_force
 
 StoredAdmission = AdmissionRecord[dict[str, Any], dict[str, Any]]
@@ -95,6 +105,8 @@ class ImportResult:
     snapshot_hash: str
     revision: int = 0
     """The revision the import recorded (0: it changed nothing)."""
+    table: TableSummary | None = None
+    """A table import: its rows read, imported, refused and skipped."""
 
     @property
     def changed(self) -> bool:
@@ -230,18 +242,79 @@ class Registry:
         effective_from: dt.date | None = None,
         retroactive: bool = False,
         note: str | None = None,
+        replace_draft: bool = False,
     ) -> ImportResult:
         """Import YAML files or directory trees (areas, units, catalogue, lists) atomically.
 
         Areas and units are versioned: files without versions add to or change the ones in
         force, which takes a date — ``effective_from`` — once there are any (a past date is a
-        retroactive change: ``retroactive`` and a ``note`` say so)."""
+        retroactive change: ``retroactive`` and a ``note`` say so). A draft made from a table
+        is not replaced by a file that gives it fewer rows unless ``replace_draft``."""
         files = parse_files(collect_yaml([Path(p) for p in paths]))
         state = self.state()
         plan, after = plan_import(files, state, effective_from=effective_from)
         if effective_from is not None and plan.changes:
             self._allow_past(effective_from, retroactive, note, "reference")
+        if not replace_draft:
+            lists = {f.model.id: f.path for f in files if isinstance(f.model, ListFile)}
+            self._keep_table_drafts(plan, state, lists)
         return self._write(plan, after, state, by, note)
+
+    @staticmethod
+    def _write_problems(
+        path: Path, problems: Sequence[Problem], read: TableRead | None, lang: Lang | None
+    ) -> None:
+        """``problems`` as a table to fix the source by: XLSX by the suffix, else CSV."""
+        fmt = "xlsx" if path.suffix.lower() in {".xlsx", ".xlsm"} else "csv"
+        rows = problem_rows(problems, read, lang)
+        export.write_table(rows, path, fmt, t("table.problems_title", lang))
+
+    def _keep_table_drafts(
+        self, plan: ImportPlan, state: RegistryState, file_of: Mapping[str, str]
+    ) -> None:
+        """Refuse a change that puts fewer rows in place of a draft made from a table (a YAML
+        tree imported again over the draft an office's table made), naming both."""
+        problems = []
+        for change in plan.changes:
+            if change.action not in {"replace", "publish"} or not change.content_changed:
+                continue
+            old = next(
+                (
+                    v
+                    for v in state.versions.get(change.list_id, [])
+                    if v.version == change.version.version
+                ),
+                None,
+            )
+            if old is None or old.status is not VersionStatus.draft:
+                continue
+            if old.row_count <= change.version.row_count:
+                continue
+            source = self._draft_source(change.list_id, old.version)
+            if source is None or Path(source).suffix.lower() not in TABLE_SUFFIXES:
+                continue
+            problems.append(
+                Problem(
+                    "version.table_draft_kept",
+                    {
+                        "label": old.label,
+                        "rows": old.row_count,
+                        "table": source,
+                        "given": change.version.row_count,
+                    },
+                    source=file_of.get(change.list_id),
+                )
+            )
+        if problems:
+            raise InputError(problems)
+
+    def _draft_source(self, list_id: str, version: int) -> str | None:
+        """The file the draft ``version`` of ``list_id`` was last imported from (its log)."""
+        for entry in reversed(store.audit_entries(self.engine, list_id)):
+            if entry.version == version and entry.action.startswith("import_"):
+                files = entry.details.get("files") or []
+                return str(files[0]) if files else None
+        return None
 
     def import_table(
         self,
@@ -250,14 +323,69 @@ class Registry:
         mapping: str | Path | None = None,
         by: str | None = None,
         note: str | None = None,
+        *,
+        problems: str | Path | None = None,
+        lang: Lang | None = None,
+        create: ListInfo | None = None,
     ) -> ImportResult:
-        """Import a CSV or XLSX table as the new draft version of ``list_id``."""
+        """Import a CSV or XLSX table as the new draft version of ``list_id``.
+
+        Every row is read and checked in one pass — its cells, then its references — and every
+        problem reported at once (:class:`TableImportError`, with the rows read, imported,
+        refused and skipped). ``problems`` names a CSV (UTF-8 with BOM) or XLSX file (by its
+        suffix) to write the full list to, in ``lang``: written whether or not there are any.
+        ``create`` (its id ``list_id``; issuer and scope as written) creates the list, with the
+        table as its first draft."""
         self._require()
-        specs = read_table(Path(path), Path(mapping) if mapping else None)
-        actor = default_actor(by)
+        problems_path = Path(problems) if problems is not None else None
+        if problems_path is not None:
+            check_writable(problems_path)
         state = self.state()
-        plan, after = plan_version(list_id, specs, state, str(path), actor, note)
-        return self._write(plan, after, state, actor)
+        info = state.lists.get(list_id)
+        if create is not None:
+            if info is not None:
+                raise InputError.one("ref.list_exists", list_id=list_id, kind=str(info.kind))
+            create = replace(create, id=list_id)
+        elif info is None or info.is_reference:
+            known = ", ".join(sorted(i for i, v in state.lists.items() if not v.is_reference))
+            raise InputError.one("ref.unknown_list_create", list_id=list_id, known=known or "none")
+        known_names = [
+            name for u in state.units_on().values() for name in (u.code, u.name, *u.aliases)
+        ]
+        try:
+            read = read_table(Path(path), Path(mapping) if mapping else None, known_names)
+        except InputError as exc:  # the table as a whole (its header, the mapping): listed too
+            if problems_path is None:
+                raise
+            self._write_problems(problems_path, exc.problems, None, lang)
+            none_read = TableSummary(0, 0, 0, 0, len(exc.problems))
+            raise TableImportError(exc.problems, none_read, str(problems_path)) from None
+        actor = default_actor(by)
+        found = list(read.problems)
+        refused = {(p.source, p.row) for p in found}
+        plan: ImportPlan | None = None
+        try:
+            plan, after = plan_version(
+                list_id, read.specs, state, str(path), actor, note, new_list=create
+            )
+        except InputError as exc:
+            # a row refused for a cell was checked without it: its duplicates are not real
+            found.extend(
+                p
+                for p in exc.problems
+                if not (p.key == "ref.duplicate" and (p.source, p.row) in refused)
+            )
+        found = list({repr(p): p for p in found}.values())  # as InputError keeps them
+        order = {key: i for i, key in enumerate(read.rows)}
+        found.sort(key=lambda p: order.get((p.source or "", p.row or 0), -1))
+        summary = summarise(read, found)
+        if problems_path is not None:
+            self._write_problems(problems_path, found, read, lang)
+        if found or plan is None:
+            written = str(problems_path) if problems_path is not None else None
+            raise TableImportError(found, summary, written)
+        result = self._write(plan, after, state, actor)
+        return replace(result, table=summary)
 
     def import_catalogue(
         self,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
@@ -188,21 +189,158 @@ DEFAULT_ROLE_VALUES: dict[str, Role] = {
 }
 
 
+UNIT_FIELDS = ("unit", "lead", "assist", "supervise", "not_responsible", "refer_to")
+"""The fields whose cells name units: split at separators, protected words kept whole."""
+
+DEFAULT_SEPARATORS = ["、", "，", "；", "/", ",", ";", "\n"]
+"""Where a cell naming units is split by default: 、，,；; / and line breaks inside the cell."""
+
+
+def _check_patterns(patterns: list[str] | dict[str, str], what: str) -> None:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise MessageError(
+                "mapping.bad_pattern", pattern=pattern, what=what, detail=str(exc)
+            ) from None
+
+
+class ColumnSpec(Model):
+    """Where a field's column is and how its cells are read."""
+
+    name: str | None = Field(
+        None, description="the column's header text, exactly (what a plain text column gives)"
+    )
+    header: str | None = Field(
+        None,
+        description="a regular expression searched for in the header (NFKC-normalised, "
+        "multi-row headers joined by '/'); the first column it matches",
+    )
+    column: Annotated[Int, Field(ge=1, le=16384)] | None = Field(
+        None, description="the column's position (1 = A)"
+    )
+    fill_down: bool = Field(
+        False, description="a blank cell takes the value of the row above (merged cells in CSV)"
+    )
+    separators: list[str] | None = Field(
+        None,
+        description="unit columns: where a cell naming several units is split (default: "
+        "unit_separators); e.g. add 及 or 和",
+    )
+    protected: list[str] = Field(
+        default_factory=list, description="unit columns: words never split (added to protected)"
+    )
+    rewrite: dict[str, str] = Field(
+        default_factory=dict,
+        description="regular expression → replacement (\\1 for groups), applied in order before "
+        "the cell is read; in unit columns to each unit named, else to the whole cell",
+    )
+    default: str | None = Field(None, description="the value of a blank cell")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ColumnSpec:
+        if sum(x is not None for x in (self.name, self.header, self.column)) != 1:
+            raise MessageError("mapping.column_place")
+        _check_patterns([self.header] if self.header else [], "header")
+        _check_patterns(self.rewrite, "rewrite")
+        return self
+
+
+def _header_texts(value: Any) -> Any:
+    """A column given as its header text is that exact text."""
+    if isinstance(value, dict):
+        return {k: {"name": v} if isinstance(v, str) else v for k, v in value.items()}
+    return value
+
+
+def _names_or_sheets(schema: dict[str, Any]) -> None:
+    """In the schema, ``sheets`` is a list of names or a mapping of name → SheetMapping."""
+    given = dict(schema)
+    schema.clear()
+    schema.update(
+        {
+            "anyOf": [{"type": "array", "items": {"type": "string"}}, given],
+            "description": given.pop("description", ""),
+        }
+    )
+
+
+class SheetMapping(Model):
+    """What differs on one sheet of a workbook: the rest is the mapping's."""
+
+    header_row: Annotated[Int, Field(ge=1)] | None = None
+    header_rows: Annotated[Int, Field(ge=1, le=10)] | None = None
+    columns: dict[str, ColumnSpec | None] = Field(
+        default_factory=dict,
+        description="columns added or given otherwise on this sheet (field → column; null: "
+        "the sheet has no such column)",
+        json_schema_extra=lambda schema: _text_or_column(schema),
+    )
+    defaults: dict[str, str] = Field(
+        default_factory=dict, description="defaults added or given otherwise on this sheet"
+    )
+    skip_rows: list[str] | None = None
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _header_texts(cls, value: Any) -> Any:
+        return _header_texts(value)
+
+    @model_validator(mode="after")
+    def _check(self) -> SheetMapping:
+        _check_fields(self.columns, self.defaults)
+        _check_patterns(self.skip_rows or [], "skip_rows")
+        return self
+
+
+def _check_fields(columns: dict[str, Any], defaults: dict[str, str]) -> None:
+    unknown = sorted(set(columns) - set(TABLE_FIELDS))
+    if unknown:
+        raise MessageError("mapping.unknown_columns", fields=unknown, expected=list(TABLE_FIELDS))
+    unknown = sorted(set(defaults) - set(TABLE_FIELDS))
+    if unknown:
+        raise MessageError("mapping.unknown_defaults", fields=unknown, expected=list(TABLE_FIELDS))
+
+
+def _text_or_column(schema: dict[str, Any]) -> None:
+    """In the schema, a column is its header text or a :class:`ColumnSpec` (the text is made
+    one when read)."""
+    schema["additionalProperties"] = {
+        "anyOf": [{"type": "string"}, schema.get("additionalProperties", {})]
+    }
+
+
 class MappingFile(Model):
     """How the columns of a CSV or XLSX table map onto duty fields.
 
     Give ``matter`` (code) or ``matter_name``; give ``unit`` (with ``role`` or a default role)
     and/or the role columns ``lead`` / ``assist`` / ``supervise`` / ``not_responsible`` whose
-    cells name units. A cell naming several units ("、", "，", "；", "/") makes several duties.
+    cells name units. A cell naming several units ("、", "，", "；", "/", line breaks) makes
+    several duties. A column is its header text, or ``{header: REGEX}`` or ``{column: N}`` with
+    options (``fill_down``, ``separators``, ``protected``, ``rewrite``, ``default``).
     """
 
     file: Literal["mapping"]
     sheet: str | None = Field(None, description="XLSX sheet name; default: the first sheet")
+    sheets: dict[str, SheetMapping] | None = Field(
+        None,
+        min_length=1,
+        description="XLSX: several sheets in one import (each row located as sheet!row), "
+        "instead of sheet: a list of names, read alike, or name → what differs there",
+        json_schema_extra=_names_or_sheets,
+    )
     header_row: Annotated[
         Int, Field(ge=1, description="row number of the header (1 = first row)")
     ] = 1
+    header_rows: Annotated[
+        Int, Field(ge=1, le=10, description="rows the header takes; their texts joined by '/'")
+    ] = 1
     encoding: Literal["auto", "utf-8", "utf-8-sig", "gb18030", "gbk"] = "auto"
-    columns: dict[str, str] = Field(description="duty field → column header")
+    columns: dict[str, ColumnSpec] = Field(
+        description="duty field → column header, or {header: REGEX} / {column: N} with options",
+        json_schema_extra=_text_or_column,
+    )
     role_values: dict[str, Role] = Field(
         default_factory=dict,
         description="cell text → role, added to the built-in 主办/协办/… table",
@@ -210,26 +348,73 @@ class MappingFile(Model):
     defaults: dict[str, str] = Field(
         default_factory=dict, description="duty field → value when the column is absent or blank"
     )
-    unit_separators: list[str] = Field(default_factory=lambda: ["、", "，", "；", "/", ",", ";"])
+    unit_separators: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SEPARATORS),
+        description="where a cell naming several units is split (a column's separators replace it)",
+    )
+    protected: list[str] = Field(
+        default_factory=list,
+        description="words never split in unit cells (e.g. names holding 和 when 和 separates)",
+    )
+    protect_known_names: bool = Field(
+        True,
+        description="protect every name and alias of the units in force, so splitting never "
+        "cuts a known name",
+    )
+    skip_rows: list[str] = Field(
+        default_factory=list,
+        description="regular expressions: a row with a cell matching one (re.search) is "
+        "skipped and counted as skipped (e.g. ^合计$, ^说明)",
+    )
+
+    @field_validator("columns", mode="before")
+    @classmethod
+    def _header_texts(cls, value: Any) -> Any:
+        return _header_texts(value)
+
+    @field_validator("sheets", mode="before")
+    @classmethod
+    def _sheet_names(cls, value: Any) -> Any:
+        """A list of sheet names: each read as the mapping says."""
+        if isinstance(value, list):
+            return {str(name): {} for name in value}
+        if isinstance(value, dict):
+            return {k: {} if v is None else v for k, v in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _check_columns(self) -> MappingFile:
-        unknown = sorted(set(self.columns) - set(TABLE_FIELDS))
-        if unknown:
-            raise MessageError(
-                "mapping.unknown_columns", fields=unknown, expected=list(TABLE_FIELDS)
-            )
-        unknown = sorted(set(self.defaults) - set(TABLE_FIELDS))
-        if unknown:
-            raise MessageError(
-                "mapping.unknown_defaults", fields=unknown, expected=list(TABLE_FIELDS)
-            )
+        _check_fields(self.columns, self.defaults)
         if not ({"matter", "matter_name"} & set(self.columns)):
             raise MessageError("mapping.no_matter_column")
         unit_columns = {"unit", "lead", "assist", "supervise", "not_responsible"}
         if not (unit_columns & set(self.columns)):
             raise MessageError("mapping.no_unit_column")
+        if self.sheet is not None and self.sheets is not None:
+            raise MessageError("mapping.sheet_and_sheets")
+        _check_patterns(self.skip_rows, "skip_rows")
         return self
+
+    def on_sheet(self, sheet: str) -> MappingFile:
+        """The mapping as it reads ``sheet``: its own header rows, columns, defaults, skipped
+        rows where ``sheets`` gives them."""
+        given = (self.sheets or {}).get(sheet)
+        if given is None:
+            return self
+        update: dict[str, Any] = {
+            "sheet": sheet,
+            "sheets": None,
+            "columns": {
+                name: spec
+                for name, spec in {**self.columns, **given.columns}.items()
+                if spec is not None
+            },
+            "defaults": {**self.defaults, **given.defaults},
+        }
+        for name in ("header_row", "header_rows", "skip_rows"):
+            if getattr(given, name) is not None:
+                update[name] = getattr(given, name)
+        return self.model_copy(update=update)
 
 
 ImportableFile = AreasFile | UnitsFile | CatalogueFile | ListFile

@@ -968,15 +968,37 @@ def plan_version(
     author: str | None,
     note: str | None,
     effective_from: dt.date | None = None,
+    new_list: ListInfo | None = None,
 ) -> tuple[ImportPlan, RegistryState]:
     """A new version of ``list_id`` made of ``specs``: a draft (replacing the current draft),
     or, given ``effective_from``, a version published from that day (rows checked against the
-    catalogue in force then). Returns the plan and the state after it; ``state`` is left as
-    it is."""
+    catalogue in force then). ``new_list`` (its issuer and scope as written: code, name or
+    alias) creates the list first. Returns the plan and the state after it; ``state`` is left
+    as it is."""
     state = state.copy()
     plan = ImportPlan(files=[source])
+    if new_list is not None:
+        _plan_new_list(new_list, state, plan)
     _plan_version(list_id, specs, state, plan, source, author, note, effective_from)
     return plan, state
+
+
+def _plan_new_list(new: ListInfo, state: RegistryState, plan: ImportPlan) -> None:
+    """The list ``new`` added to ``state`` and ``plan`` (refused if there is one of its id)."""
+    if new.id in state.lists:
+        raise InputError.one("ref.list_exists", list_id=new.id, kind=str(state.lists[new.id].kind))
+    collector = Collector()
+    context = duty_context(state)
+    issuer = _resolve_or_report(
+        context.unit_index, new.issuer, "ref.unknown_unit", {"field": "--issuer"}, collector
+    )
+    scope = _resolve_or_report(
+        context.area_index, new.scope, "ref.unknown_area", {"field": "--scope"}, collector
+    )
+    collector.raise_if_any()
+    info = replace(new, issuer=issuer, scope=scope)
+    plan.lists.append(info)
+    state.lists[info.id] = info
 
 
 def plan_versions(

@@ -1,16 +1,21 @@
 """Tables as government offices keep them (CSV, XLSX) → duty rows, through a column mapping.
 
 A mapping file (``file: mapping``; ``remit schema --kind mapping``) names the column of each
-duty field. Without one, the layout that ``remit registry export --format csv|xlsx`` writes is
-assumed (:data:`EXPORT_COLUMNS`). Cells naming several units become several duties; a blank
-matter cell takes the matter of the row above (as merged cells in Excel read); CSV may be UTF-8
-(with or without BOM) or GB18030/GBK.
+duty field — by header text, header pattern or position — and how its cells are read (fill-down,
+defaults, rewrites, separators and protected words). Without one, the layout that ``remit
+registry export --format csv|xlsx`` writes is assumed (:data:`EXPORT_COLUMNS`). Cells naming
+several units become several duties; a blank matter cell takes the matter of the row above, and
+an XLSX merged range fills every cell it covers; CSV may be UTF-8 (with or without BOM) or
+GB18030/GBK. Every row is read and checked: :class:`TableRead` holds the rows and every problem
+of their cells, :func:`problem_rows` the problems as a table to fix the source by.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +25,16 @@ from remit.conditions import ConditionTextError, Named, parse_condition_text
 from remit.errors import Collector, InputError, Problem
 from remit.files.tables import blank_row, column_label, read_rows
 from remit.files.typed import load_typed, schema_problems
+from remit.i18n import Lang, has, t
 from remit.legal import split_legal_bases
 from remit.registry.entities import Role
-from remit.registry.formats import DEFAULT_ROLE_VALUES, DutySpec, MappingFile
+from remit.registry.formats import (
+    DEFAULT_ROLE_VALUES,
+    UNIT_FIELDS,
+    ColumnSpec,
+    DutySpec,
+    MappingFile,
+)
 
 Locate = Callable[[str | None], dict[str, object]]
 
@@ -49,7 +61,7 @@ ROLE_LABELS = {
     Role.not_responsible: "不负责",
 }
 
-DEFAULT_MAPPING = MappingFile(file="mapping", columns=EXPORT_COLUMNS)
+DEFAULT_MAPPING = MappingFile.model_validate({"file": "mapping", "columns": EXPORT_COLUMNS})
 
 _ROLE_COLUMNS = {
     "lead": Role.lead,
@@ -67,32 +79,205 @@ def load_mapping(path: Path | None) -> MappingFile:
     return load_typed(path, "mapping", MappingFile)
 
 
-def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutySpec, Locate]]:
-    """The duty rows of a table, each with a function that says where its fields are."""
+@dataclass
+class TableRead:
+    """What a table gave: its duty rows (each with a function that says where its fields are),
+    the problems found reading it, and every data row accounted for."""
+
+    specs: list[tuple[DutySpec, Locate]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows: list[tuple[str, int]] = field(default_factory=list)
+    """(source, row) of every data row read (not skipped)."""
+    skipped: list[tuple[str, int]] = field(default_factory=list)
+    """(source, row) of the rows a ``skip_rows`` pattern skipped."""
+    cells: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
+    """(source, row) → column header → the cell as read (after fill-down)."""
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    """Every data row of a table accounted for: read = imported + refused; skipped apart."""
+
+    read: int
+    imported: int
+    refused: int
+    skipped: int
+    problems: int = 0
+
+
+def summarise(read: TableRead, problems: Sequence[Problem]) -> TableSummary:
+    """The rows ``read`` gave, those ``problems`` refuse (nothing is imported when any is)."""
+    sources = {source for source, _ in read.rows}
+    refused = {(p.source, p.row) for p in problems if p.source in sources and p.row is not None}
+    refused &= set(read.rows)
+    imported = 0 if problems else len(read.rows)
+    return TableSummary(len(read.rows), imported, len(refused), len(read.skipped), len(problems))
+
+
+class TableImportError(InputError):
+    """A table refused: its problems, and how many of its rows each way."""
+
+    def __init__(self, problems: Sequence[Problem], summary: TableSummary, written: str | None):
+        self.summary, self.written = summary, written
+        super().__init__(problems)
+
+    def footer(self, lang: Lang | None = None, limit: int = 50) -> str:
+        """What follows the problems shown: the rows each way, and where all of them are."""
+        lines = [summary_text(self.summary, lang)]
+        if self.written is not None:
+            lines.append(t("table.problems_written", lang, path=self.written))
+        elif len(self.problems) > limit:
+            lines.append(t("table.problems_hint", lang))
+        return "\n".join(lines)
+
+
+def summary_text(summary: TableSummary, lang: Lang | None = None) -> str:
+    if summary.problems:
+        return t(
+            "table.summary_refused",
+            lang,
+            read=summary.read,
+            refused=summary.refused,
+            clean=summary.read - summary.refused,
+            skipped=summary.skipped,
+        )
+    return t(
+        "table.summary",
+        lang,
+        read=summary.read,
+        imported=summary.imported,
+        refused=summary.refused,
+        skipped=summary.skipped,
+    )
+
+
+_FIELD_LABEL = re.compile(r"^(?P<header>.*) \((?P<field>[^()]*)\)$")
+
+
+def problem_rows(
+    problems: Sequence[Problem], read: TableRead | None, lang: Lang | None = None
+) -> list[list[str]]:
+    """The problems as a table an office fixes its table by: row, column header as in the
+    table, field, value, problem, fix (header row first; texts in ``lang``)."""
+    head = [t(f"table.col_{name}", lang) for name in _PROBLEM_COLUMNS]
+    out = [head]
+    for problem in problems:
+        header, name = "", problem.field or ""
+        if (match := _FIELD_LABEL.match(name)) is not None:
+            header, name = match["header"], match["field"]
+        where = problem.row
+        source = problem.source or ""
+        if where is not None and "!" in source:
+            row_text = f"{source.rsplit('!', 1)[1]}!{where}"
+        else:
+            row_text = "" if where is None else str(where)
+        value = ""
+        if read is not None and where is not None:
+            value = read.cells.get((source, where), {}).get(header, "")
+        fix_key = f"fix.{problem.key}"
+        fix = t(fix_key, lang, **problem.params) if has(fix_key) else ""
+        out.append([row_text, header, name, value, t(problem.key, lang, **problem.params), fix])
+    return out
+
+
+_PROBLEM_COLUMNS = ("row", "column", "field", "value", "problem", "fix")
+
+
+@dataclass
+class _Column:
+    index: int
+    header: str
+    spec: ColumnSpec
+
+
+def read_table(
+    path: Path, mapping_path: Path | None = None, known_names: Iterable[str] = ()
+) -> TableRead:
+    """The duty rows of a table and every problem of its rows (a problem of the table as a
+    whole — no header, a missing column — is raised at once). ``known_names`` are the unit
+    names and aliases splitting must not cut (``protect_known_names``)."""
     mapping = load_mapping(mapping_path)
-    source = str(path)
-    rows = list(read_rows(path, mapping.encoding, mapping.sheet))
-    if not rows or all(blank_row(r) for _, r in rows):
-        raise InputError.one("file.empty", source=source, expected="a header row and duty rows")
-    header_index = mapping.header_row - 1
-    if header_index >= len(rows):
-        raise InputError.one("file.no_rows", source=source)
-    header = [_clean(h) for h in rows[header_index][1]]
-    columns: dict[str, int] = {}
-    collector = Collector()
-    _check_one_column_each(mapping, mapping_path, header, source, rows[header_index][0], collector)
-    for name, column in mapping.columns.items():
-        if _clean(column) in header:
-            columns[name] = header.index(_clean(column))
+    out = TableRead()
+    protected = [*mapping.protected, *(known_names if mapping.protect_known_names else ())]
+    if mapping.sheets and path.suffix.lower() in {".xlsx", ".xlsm"}:
+        for sheet in mapping.sheets:
+            on_sheet = mapping.on_sheet(sheet)
+            _read_sheet(path, f"{path}!{sheet}", sheet, on_sheet, mapping_path, protected, out)
+    else:
+        _read_sheet(path, str(path), mapping.sheet, mapping, mapping_path, protected, out)
+    return out
+
+
+def _find_columns(
+    mapping: MappingFile,
+    mapping_path: Path | None,
+    header: list[str],
+    source: str,
+    header_row: int,
+    collector: Collector,
+) -> dict[str, _Column]:
+    columns: dict[str, _Column] = {}
+    for name, spec in mapping.columns.items():
+        index: int | None = None
+        if spec.name is not None:
+            if _clean(spec.name) in header:
+                index = header.index(_clean(spec.name))
+        elif spec.column is not None:
+            index = spec.column - 1 if spec.column <= len(header) else None
+        else:
+            pattern = re.compile(spec.header or "")
+            index = next((i for i, h in enumerate(header) if pattern.search(h)), None)
+        if index is not None:
+            columns[name] = _Column(index, header[index] or column_label(index), spec)
         elif mapping_path is not None:
+            described = spec.name or spec.header or column_label((spec.column or 1) - 1)
             params: dict[str, object] = {
-                "column": column,
+                "column": described,
                 "field": name,
                 "header": ", ".join(h for h in header if h) or "nothing",
             }
             collector.extend(
-                [Problem("file.missing_column", params, source=source, row=rows[header_index][0])]
+                [Problem("file.missing_column", params, source=source, row=header_row)]
             )
+    return columns
+
+
+def _header(rows: list[tuple[int, list[str]]], first: int, count: int) -> list[str]:
+    """The header of ``count`` rows from row index ``first``: each column's texts joined by
+    '/', a text repeated (a merged cell read in each row) once."""
+    width = max((len(cells) for _, cells in rows[first : first + count]), default=0)
+    header = []
+    for i in range(width):
+        parts: list[str] = []
+        for _, cells in rows[first : first + count]:
+            text = _clean(cells[i]) if i < len(cells) else ""
+            if text and (not parts or parts[-1] != text):
+                parts.append(text)
+        header.append("/".join(parts))
+    return header
+
+
+def _read_sheet(
+    path: Path,
+    source: str,
+    sheet: str | None,
+    mapping: MappingFile,
+    mapping_path: Path | None,
+    protected: list[str],
+    out: TableRead,
+) -> None:
+    rows = list(read_rows(path, mapping.encoding, sheet))
+    if not rows or all(blank_row(r) for _, r in rows):
+        raise InputError.one("file.empty", source=source, expected="a header row and duty rows")
+    header_index = mapping.header_row - 1
+    last_header = header_index + mapping.header_rows - 1
+    if last_header >= len(rows):
+        raise InputError.one("file.no_rows", source=source)
+    header_number = rows[header_index][0]
+    header = _header(rows, header_index, mapping.header_rows)
+    collector = Collector()
+    columns = _find_columns(mapping, mapping_path, header, source, header_number, collector)
+    _check_one_column_each(columns, mapping_path, header, source, header_number, collector)
     # without a mapping, the export layout is assumed, and only its key columns are needed
     if mapping_path is None:
         for options in (("matter", "matter_name"), ("unit",)):
@@ -100,24 +285,50 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
                 collector.add(
                     "file.missing_export_column",
                     source=source,
-                    row=rows[header_index][0],
+                    row=header_number,
                     column=" / ".join(EXPORT_COLUMNS[name] for name in options),
                     layout="、".join(EXPORT_COLUMNS.values()),
                 )
     collector.raise_if_any()
     roles = {**DEFAULT_ROLE_VALUES, **mapping.role_values}
-    out: list[tuple[DutySpec, Locate]] = []
+    splitting = {name: _splitting(mapping, columns.get(name), protected) for name in UNIT_FIELDS}
+    skip = [re.compile(p) for p in mapping.skip_rows]
     # a blank matter cell takes the matter (and the column it was read from) of the row above
     matter, matter_column = "", "matter" if "matter" in columns else "matter_name"
-    data_rows = [(n, r) for n, r in rows[header_index + 1 :] if not blank_row(r)]
+    above: dict[str, str] = {}
+    data_rows = [(n, r) for n, r in rows[last_header + 1 :] if not blank_row(r)]
     if not data_rows:
         raise InputError.one("file.no_rows", source=source)
-    for number, cells in data_rows:
+    for number, raw in data_rows:
+        if any(p.search(c.strip()) for p in skip for c in raw if c.strip()):
+            out.skipped.append((source, number))
+            continue
+        out.rows.append((source, number))
+        values: dict[str, str] = {}
+        for name, column in columns.items():
+            value = raw[column.index].strip() if column.index < len(raw) else ""
+            spec = column.spec
+            if not value and spec.fill_down:
+                value = above.get(name, "")
+            above[name] = value
+            if not value and spec.default is not None:
+                value = spec.default
+            if name not in UNIT_FIELDS:
+                value = _rewrite(value, spec.rewrite)
+            values[name] = value
+        out.cells[source, number] = {columns[n].header: v for n, v in values.items()}
 
-        def cell(name: str, cells: list[str] = cells) -> str:
-            index = columns.get(name)
-            value = cells[index] if index is not None and index < len(cells) else ""
-            return value.strip() or mapping.defaults.get(name, "")
+        def cell(name: str, values: dict[str, str] = values) -> str:
+            return values.get(name, "") or mapping.defaults.get(name, "")
+
+        def units(name: str) -> list[str]:
+            column = columns.get(name)
+            spec = column.spec if column is not None else None
+            separators, words = splitting[name]
+            parts = _split(cell(name), separators, words)
+            if spec is not None and spec.rewrite:
+                parts = [p for p in (_rewrite(part, spec.rewrite) for part in parts) if p]
+            return parts
 
         given = next((name for name in ("matter", "matter_name") if cell(name)), None)
         if given is not None:
@@ -133,33 +344,71 @@ def read_table(path: Path, mapping_path: Path | None = None) -> list[tuple[DutyS
                 return {"source": source, "row": number}
             head = duty_field.split(".")[0]
             name = {"unit": unit_column, "matter": matter_column, **_FIELD_COLUMN}.get(head, head)
-            column = mapping.columns.get(name)
-            label = f"{column} ({duty_field})" if column else duty_field
+            column = columns.get(name)
+            label = f"{column.header} ({duty_field})" if column else duty_field
             return {"source": source, "row": number, "field": label}
 
         base, problems = _base_fields(cell, matter, locate)
         collector.extend(problems)
-        assignments = _assignments(cell, columns, mapping, roles, locate, collector)
+        assignments = _assignments(cell, units, columns, mapping, roles, locate, collector)
         refer_to = _refer_to_roles(cell("refer_to"), assignments)
         for unit, role, unit_column in assignments:
             fields = {**base, "unit": unit, "role": role}
             if role in refer_to:
                 fields["refer_to"] = cell("refer_to")
             row_locate = _with_unit_column(locate, unit_column)
-            try:
-                out.append((DutySpec.model_validate(fields), row_locate))
-            except ValidationError as exc:
-                for problem in schema_problems(exc, source, "mapping", row=number):
-                    where = row_locate(problem.field.split(".")[0] if problem.field else None)
-                    located = Problem.at(where, problem.key, **problem.params)
-                    if located not in collector.problems:
-                        collector.extend([located])
-    collector.raise_if_any()
-    return out
+            duty = _validated(fields, source, number, row_locate, collector)
+            if duty is not None:
+                out.specs.append((duty, row_locate))
+    out.problems.extend(collector.problems)
+
+
+def _validated(
+    fields: dict[str, Any], source: str, number: int, locate: Locate, collector: Collector
+) -> DutySpec | None:
+    """The row as a DutySpec; a field that is wrong is reported and left out, so that the rest
+    of the row is still checked (its references resolved) — the whole import is refused anyway.
+    None when the matter or unit is wrong or missing."""
+    for _ in range(len(fields) + 1):
+        try:
+            return DutySpec.model_validate(fields)
+        except ValidationError as exc:
+            wrong: set[str] = set()
+            for problem in schema_problems(exc, source, "mapping", row=number):
+                head = problem.field.split(".")[0] if problem.field else None
+                # one bad cell of a row naming several units: the same problem, kept once
+                collector.extend([Problem.at(locate(head), problem.key, **problem.params)])
+                if head is not None:
+                    wrong.add(head)
+            if not wrong or wrong & {"matter", "unit"} or not wrong & set(fields):
+                return None
+            fields = {k: v for k, v in fields.items() if k not in wrong}
+    return None
+
+
+def _splitting(
+    mapping: MappingFile, column: _Column | None, protected: list[str]
+) -> tuple[list[str], list[str]]:
+    """The separators of a unit column, and the protected words that hold one (the others
+    cannot be cut, and are not looked for in every cell)."""
+    separators = mapping.unit_separators
+    words = protected
+    if column is not None:
+        if column.spec.separators is not None:
+            separators = column.spec.separators
+        words = [*column.spec.protected, *protected]
+    cutting = [*separators, "\r", "\n"]
+    return separators, sorted({w for w in words if any(s in w for s in cutting)})
+
+
+def _rewrite(value: str, table: dict[str, str]) -> str:
+    for pattern, replacement in table.items():
+        value = re.sub(pattern, replacement, value)
+    return value.strip()
 
 
 def _check_one_column_each(
-    mapping: MappingFile,
+    columns: dict[str, _Column],
     mapping_path: Path | None,
     header: list[str],
     source: str,
@@ -168,23 +417,26 @@ def _check_one_column_each(
 ) -> None:
     """Each field is read from a column of its own, and the header holds each column that is
     read once: else the cells of one of them would be dropped, or read twice."""
-    fields_of: dict[str, list[str]] = {}
-    for name, column in mapping.columns.items():
-        fields_of.setdefault(_clean(column), []).append(name)
-    for column, names in fields_of.items():
+    fields_of: dict[int, list[str]] = {}
+    for name, column in columns.items():
+        fields_of.setdefault(column.index, []).append(name)
+    for index, names in fields_of.items():
+        column = columns[names[0]]
         if len(names) > 1:
             collector.add(
                 "mapping.same_column",
-                column=column,
+                column=column.header,
                 fields=", ".join(names),
                 source=str(mapping_path),
                 field=f"columns.{names[1]}",
             )
-        positions = [i for i, heading in enumerate(header) if heading == column]
+        if column.spec.column is not None:
+            continue  # a column given by position is that column, whatever its header
+        positions = [i for i, heading in enumerate(header) if heading == header[index]]
         if len(positions) > 1:
             collector.add(
                 "file.duplicate_column",
-                column=column,
+                column=header[index],
                 columns=", ".join(column_label(i) for i in positions),
                 source=source,
                 row=header_row,
@@ -235,17 +487,19 @@ def _base_fields(
 
 def _assignments(
     cell: Callable[[str], str],
-    columns: dict[str, int],
+    units: Callable[[str], list[str]],
+    columns: dict[str, _Column],
     mapping: MappingFile,
     roles: dict[str, Role],
     locate: Callable[..., dict[str, object]],
     collector: Collector,
 ) -> list[tuple[str, Role, str]]:
-    """(unit text, role, column it came from) for each unit named in the row."""
+    """(unit text, role, column it came from) for each unit named in the row. (With a role
+    word that is not known, the units are still given, as leads, so that they are checked.)"""
     found: list[tuple[str, Role, str]] = []
     named: list[str] = []
     if "unit" in columns or "unit" in mapping.defaults:
-        named = _split(cell("unit"), mapping.unit_separators)
+        named = units("unit")
         role_text = cell("role")
         role: Role | None = Role.lead
         if role_text:
@@ -261,23 +515,36 @@ def _assignments(
                     ),
                     **locate("role"),
                 )
-        if role is not None:
-            found.extend((u, role, "unit") for u in named)
+        found.extend((u, role or Role.lead, "unit") for u in named)
     for name, role_of_column in _ROLE_COLUMNS.items():
         if name in columns or name in mapping.defaults:
-            found.extend(
-                (u, role_of_column, name) for u in _split(cell(name), mapping.unit_separators)
-            )
+            found.extend((u, role_of_column, name) for u in units(name))
     if not found and not named:
         collector.add("schema.missing", **locate("unit"))
     return found
 
 
-def _split(text: str, separators: list[str]) -> list[str]:
+def _split(text: str, separators: list[str], protected: Sequence[str] = ()) -> list[str]:
+    """The units a cell names: ``text`` split at each of ``separators``, never inside one of
+    the ``protected`` words (the longest first: 区住房和城乡建设局 stays whole when 和 splits)."""
+    if not text:
+        return []
+    kept: list[str] = []
+    for word in sorted({w for w in protected if w and w in text}, key=len, reverse=True):
+        if any(sep in word for sep in separators):
+            marker = f"\ue000{len(kept)}\ue001"
+            text = text.replace(word, marker)
+            kept.append(word)
     parts = [text]
-    for sep in separators:
+    for sep in [*separators, "\r\n", "\r", "\n"]:  # a line break inside a cell always splits
         parts = [piece for part in parts for piece in part.split(sep)]
-    return [p.strip() for p in parts if p.strip()]
+    out = []
+    for part in parts:
+        for n, word in enumerate(kept):
+            part = part.replace(f"\ue000{n}\ue001", word)
+        if part.strip():
+            out.append(part.strip())
+    return out
 
 
 def _clean(text: str) -> str:
