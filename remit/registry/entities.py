@@ -164,6 +164,12 @@ def role_reference(text: str) -> str | None:
     return None
 
 
+def reference_label(reference: str) -> str:
+    """How tables write a role reference: its first spelling in :data:`ROLE_SPELLINGS` that is
+    not the reference itself (权属单位, 属地街道, 属地执法中队), else the reference."""
+    return next((s for s, r in ROLE_SPELLINGS.items() if r == reference and s != r), reference)
+
+
 def is_reference(unit: str) -> bool:
     """Whether a duty's ``unit`` is a role reference rather than a unit's code."""
     return unit.startswith("@")
