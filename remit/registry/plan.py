@@ -32,9 +32,9 @@ from remit.registry.entities import (
     ListVersion,
     Matter,
     Role,
-    role_reference,
     Unit,
     VersionStatus,
+    role_reference,
     utcnow,
 )
 from remit.registry.formats import (
