@@ -19,9 +19,11 @@ from remit.registry.entities import (
     OWNER_SPELLINGS,
     OWNER_UNIT,
     TERRITORIAL_UNIT,
+    Role,
     reference_label,
     role_reference,
 )
+from remit.registry.formats import DutySpec, joint_specs
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.router import Router
 from tests.factories import FIXTURES, Cli, exits, sqlite_registry
@@ -211,3 +213,22 @@ def test_joint_rows_are_no_overlap_only_an_ambiguous_lead_is_reported(
 def test_the_check_cli_shows_the_new_kinds(cli: Cli, registry: Registry) -> None:
     out = exits(cli("check", "--as-of", "2026-03-02", db=registry.url, lang="zh"), 1).stdout
     assert "属地单位缺失" in out and "联合处置牵头不明" in out
+
+
+# --- the importer's API for a cell naming several units -----------------------------------------
+
+
+def test_a_joint_cell_becomes_consecutive_rows() -> None:
+    spec = DutySpec(
+        matter="SJ0203", unit="属地街道、区城管执法局", area="示范区", time_limit="2工作日"
+    )
+    rows = joint_specs(spec, ["属地街道", "区城市管理行政执法局"])
+    assert [(r.unit, r.role.value) for r in rows] == [
+        ("属地街道", "lead"),
+        ("区城市管理行政执法局", "assist"),
+    ]
+    assert {r.time_limit.text for r in rows if r.time_limit} == {"2工作日"}
+    both = joint_specs(spec, ["属地街道", "区城市管理行政执法局"], mode="all_lead")
+    assert [r.role.value for r in both] == ["lead", "lead"]
+    supervise = spec.model_copy(update={"role": Role.supervise})
+    assert [r.role for r in joint_specs(supervise, ["A", "B"])] == [Role.supervise] * 2
