@@ -20,7 +20,7 @@ from remit.conditions.matching import meets
 from remit.events.history import scan_history
 from remit.events.model import Event
 from remit.findings import CheckConfig, LoadIndex
-from remit.registry.entities import OWNER_UNIT, HitPolicy, Level, Role
+from remit.registry.entities import OWNER_UNIT, HitPolicy, Level, Role, is_reference
 from remit.registry.snapshot import Snapshot
 
 
@@ -36,8 +36,8 @@ def estimated_hours(
             continue
         per_case = estimate.hours_per_case or config.default_hours_per_case
         for unit, share in shares:
-            if unit == OWNER_UNIT:
-                continue  # the owner differs from event to event
+            if is_reference(unit):
+                continue  # the owner, the street's unit: they differ from event to event
             volume = estimate.yearly_volume * streets * share
             events[unit] += volume
             hours[unit] += volume * per_case
@@ -77,6 +77,7 @@ def history_hours(
             top = max(d.priority for d in leads)
             leads = [d for d in leads if d.priority == top]  # the masked ones do not act
         units = {event.owner if d.unit == OWNER_UNIT else d.unit for d in leads}
+        units = {u for u in units if u is None or not is_reference(u)}  # not resolved here
         for unit in units - {None}:
             assert unit is not None  # once per unit, however many of its rows match
             counts[unit] += 1
