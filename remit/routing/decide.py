@@ -12,7 +12,7 @@ from typing import Any
 
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
-from remit.registry.entities import Level, is_reference, reference_label
+from remit.registry.entities import Level, is_reference, reference_label, territorial_function
 from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
@@ -151,7 +151,8 @@ def build_decision(
                 duty=refs.duty(duties[f["duty"]]),
             )
             for f in used
-            if f.get("reference") and f["unit"] != f["reference"]
+            # territorial references; the owner is named on the event itself
+            if territorial_function(f.get("reference", "")) is not None and f["unit"]
         ],
         rules_fired=list(outcome.rules_fired),
         snapshot_hash=snapshot.hash,

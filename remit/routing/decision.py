@@ -78,7 +78,7 @@ class RoutingDecision(Value):
     lost: list[LostCandidate] = Field(default_factory=list)
     resolved: list[Resolution] = Field(
         default_factory=list,
-        description="units named by a role reference, resolved for this event "
+        description="units named by a territorial reference, resolved for this event "
         "(属地街道 → the event's street office)",
     )
     rules_fired: list[str] = Field(default_factory=list)
