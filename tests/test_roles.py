@@ -14,6 +14,7 @@ import pytest
 
 from remit import Registry
 from remit.checks import run_check
+from remit.checks.run import compare
 from remit.findings import FindingKind
 from remit.registry.entities import (
     OWNER_SPELLINGS,
@@ -232,3 +233,27 @@ def test_a_joint_cell_becomes_consecutive_rows() -> None:
     assert [r.role.value for r in both] == ["lead", "lead"]
     supervise = spec.model_copy(update={"role": Role.supervise})
     assert [r.role for r in joint_specs(supervise, ["A", "B"])] == [Role.supervise] * 2
+
+
+def test_a_street_office_added_resolves_the_gap_in_a_comparison(
+    registry: Registry, tmp_path: Path
+) -> None:
+    units = tmp_path / "units.yaml"
+    units.write_text(
+        (ROLES / "units.yaml").read_text(encoding="utf-8")
+        + "  - {code: ZF2, name: 乙街道执法中队, kind: line, level: street, jurisdiction: 乙街道,"
+        " function: enforcement}\n",
+        encoding="utf-8",
+    )
+    before = run_check(registry.snapshot(DAY))
+    with Registry.create(f"sqlite:///{tmp_path / 'after.db'}") as after_registry:
+        after_registry.import_files([ROLES], by="fixture")
+        after_registry.import_files(
+            [units], by="fixture", effective_from=dt.date(2026, 1, 1), retroactive=True, note="t"
+        )
+        after = run_check(after_registry.snapshot(DAY))
+    gap = next(f for f in after.findings if f.matter == "SJ0202")
+    assert gap.areas == [ZONE]  # 乙街道 has its team now
+    compared = compare(after, before, "before")
+    assert compared.comparison is not None and not compared.comparison.introduced
+    assert gap.id in compared.comparison.narrowed

@@ -179,6 +179,12 @@ def _atoms(finding: Finding, report: CheckReport) -> set[tuple[Any, ...]]:
         domains = label.attributes if label else {}
         combos = {combo for box in finding.region for combo in _combinations(box, domains)}
         return {(kind, finding.matter, area, combo) for area in finding.areas for combo in combos}
+    if finding.kind is FindingKind.reference_gap:  # per street without the unit
+        return {
+            (kind, d.list_id, finding.matter, d.unit, a)
+            for d in finding.duties
+            for a in finding.areas
+        }
     if finding.duties:
         return {(kind, d.list_id, finding.matter, d.unit, d.area) for d in finding.duties}
     return {(kind, unit) for unit in finding.units}
