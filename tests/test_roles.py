@@ -6,6 +6,7 @@ office, 示范开发区 neither)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ import pytest
 from remit import Registry
 from remit.checks import run_check
 from remit.checks.run import compare
-from remit.findings import FindingKind
+from remit.checks.workload import history_hours
+from remit.findings import CheckConfig, FindingKind
 from remit.registry.entities import (
     OWNER_SPELLINGS,
     OWNER_UNIT,
@@ -257,3 +259,19 @@ def test_a_street_office_added_resolves_the_gap_in_a_comparison(
     compared = compare(after, before, "before")
     assert compared.comparison is not None and not compared.comparison.introduced
     assert gap.id in compared.comparison.narrowed
+
+
+def test_a_history_counts_territorial_rows_for_the_street_unit(
+    registry: Registry, tmp_path: Path
+) -> None:
+    history = tmp_path / "history.jsonl"
+    lines = [
+        event("SJ0201", id="H1"),
+        event("SJ0201", area=S2, id="H2"),
+        event("SJ0202", id="H3"),
+        event("SJ0202", area=S2, id="H4"),  # 乙街道 has no team: nobody counted
+        event("SJ0201", area=ZONE, id="H5"),  # no street office: nobody counted
+    ]
+    history.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    _hours, events, _days = history_hours(registry.snapshot(DAY), history, CheckConfig())
+    assert {u: round(n / 365) for u, n in events.items()} == {"JD1": 1, "JD2": 1, "ZF1": 1}

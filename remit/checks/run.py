@@ -41,13 +41,13 @@ from remit.registry.entities import (
     Level,
     ProvenanceKind,
     Role,
-    UnitKind,
     is_reference,
     reference_label,
     territorial_function,
 )
 from remit.registry.facade import KnownAt, Registry
 from remit.registry.refs import DutyRef
+from remit.registry.roles import TerritorialUnits
 from remit.registry.snapshot import DutyInForce, Snapshot
 
 
@@ -410,13 +410,7 @@ class _Builder:
         their scope with no such unit (a development zone with no street office): one finding
         per row, naming the streets (within ``within``, when the report is narrowed to an
         area)."""
-        offices: set[str] = set()
-        by_function: set[tuple[str, str]] = set()
-        for unit in self.snapshot.units.values():
-            if unit.kind is UnitKind.block and unit.level is Level.street:
-                offices.add(unit.jurisdiction)
-            if unit.function:
-                by_function.add((unit.jurisdiction, unit.function))
+        roles = TerritorialUnits(self.snapshot)
         streets = [code for code, a in self.snapshot.areas.items() if a.level is Level.street]
         wanted = None if within is None else _related_areas(self.snapshot, within)
         findings = []
@@ -431,11 +425,7 @@ class _Builder:
                 if (entry.duty.area in self.snapshot.ancestors(s) or s in scope)
                 and (wanted is None or s in wanted)
             ]
-            missing = sorted(
-                s
-                for s in served
-                if (s not in offices if not function else (s, function) not in by_function)
-            )
+            missing = sorted(s for s in served if not roles.unit(s, function))
             if missing:
                 findings.append(self._reference_gap(entry, missing))
         return findings

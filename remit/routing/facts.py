@@ -20,6 +20,7 @@ from remit.registry.entities import (
     UnitKind,
     territorial_function,
 )
+from remit.registry.roles import TerritorialUnits
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.rules.model import RoutingConfig
 
@@ -36,22 +37,16 @@ class Topology:
         self._platform: dict[str, str] = {}
         self._at_level: dict[tuple[str, Level], str | None] = {}
         self._contexts: dict[str, dict[str, str]] = {}
-        self._function_unit: dict[tuple[str, str], str] = {}
+        self.roles = TerritorialUnits(snapshot)
         for unit in sorted(snapshot.units.values(), key=lambda u: u.code):
             if unit.kind is UnitKind.block and unit.level is Level.street:
                 self._street_unit.setdefault(unit.jurisdiction, unit.code)
             elif unit.kind is UnitKind.platform:
                 self._platform.setdefault(unit.jurisdiction, unit.code)
-            if unit.function:
-                self._function_unit.setdefault((unit.jurisdiction, unit.function), unit.code)
 
     def territorial(self, street: str, function: str) -> str:
-        """The unit a territorial reference names in ``street``: its street office (a street's
-        ``block`` unit) when ``function`` is "", else the unit of that function serving the
-        street (the first by code); "" when the street has none."""
-        if not function:
-            return self._street_unit.get(street, "")
-        return self._function_unit.get((street, function), "")
+        """The unit a territorial reference names in ``street`` ("" when it has none)."""
+        return self.roles.unit(street, function)
 
     def streets(self, areas: Any) -> list[str]:
         """The streets of ``areas`` (each area's street, or the area itself), each once, in
