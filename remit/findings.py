@@ -42,6 +42,8 @@ class FindingKind(StrEnum):
     stale = "stale"  # 逾期未复核
     devolved_without_admission = "devolved_without_admission"  # 未经准入下放
     overload = "overload"  # 小马拉大车
+    reference_gap = "reference_gap"  # 属地单位缺失: a row names @territorial, an area has none
+    joint_lead_ambiguous = "joint_lead_ambiguous"  # 牵头不明: two joint rows claim the lead
 
 
 KIND_ORDER: tuple[FindingKind, ...] = tuple(FindingKind)
@@ -57,6 +59,8 @@ DEFAULT_SEVERITY: dict[FindingKind, Severity] = {
     FindingKind.stale: Severity.warning,
     FindingKind.devolved_without_admission: Severity.warning,
     FindingKind.overload: Severity.warning,
+    FindingKind.reference_gap: Severity.error,
+    FindingKind.joint_lead_ambiguous: Severity.warning,
 }
 
 

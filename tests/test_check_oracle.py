@@ -394,7 +394,7 @@ def oracle(snapshot: Snapshot, area: str | None = None, matter: str | None = Non
                     if not any(e.duty.role is Role.not_responsible for e in covering):
                         result.gap.add(cell)
                     continue
-                if policy is HitPolicy.collect:
+                if policy in (HitPolicy.collect, HitPolicy.joint):  # never an overlap
                     continue
                 top = max(e.duty.priority for e in leads)
                 if policy is HitPolicy.priority:

@@ -40,6 +40,7 @@ from remit.deadlines import WorkCalendar
 from remit.legal import LegalBasis
 from remit.registry.entities import (
     OWNER_UNIT,
+    TERRITORIAL_UNIT,
     Area,
     Duty,
     HitPolicy,
@@ -49,6 +50,7 @@ from remit.registry.entities import (
     Role,
     Unit,
     UnitKind,
+    territorial_function,
 )
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import RoutingDecision, Status
@@ -174,6 +176,17 @@ def _units(draw: Any, areas: dict[str, Area]) -> dict[str, Unit]:
                 units.append(
                     Unit(f"PS{tag}", f"{area.name}城运中心", UnitKind.platform, Level.street, code)
                 )
+            if draw(st.integers(0, 9)) < 6:  # its law-enforcement team (执法中队)
+                units.append(
+                    Unit(
+                        f"ZF{tag}",
+                        f"{area.name}执法中队",
+                        UnitKind.line,
+                        Level.street,
+                        code,
+                        function="enforcement",
+                    )
+                )
         elif area.level is Level.district and draw(st.integers(0, 9)) < 7:
             units.append(
                 Unit(f"PD{tag}", f"{area.name}城运中心", UnitKind.platform, Level.district, code)
@@ -278,7 +291,8 @@ UNIT_WEIGHT = {
 def _unit_pool(units: dict[str, Unit]) -> list[str]:
     """Unit codes to draw a duty's unit from: departments most often, as in real lists."""
     pool = [code for code in sorted(units) for _ in range(UNIT_WEIGHT[units[code].kind])]
-    return [*pool, OWNER_UNIT, OWNER_UNIT, OWNER_UNIT]
+    references = [TERRITORIAL_UNIT, TERRITORIAL_UNIT, f"{TERRITORIAL_UNIT}:enforcement"]
+    return [*pool, OWNER_UNIT, OWNER_UNIT, OWNER_UNIT, *references]
 
 
 def _duty(
@@ -286,7 +300,7 @@ def _duty(
 ) -> tuple[Duty, bool]:
     unit = draw(st.sampled_from(_unit_pool(units)))
     role = draw(st.sampled_from(ROLES))
-    explicit = unit == OWNER_UNIT or draw(st.integers(0, 2)) == 0
+    explicit = unit.startswith("@") or draw(st.integers(0, 2)) == 0
     area = draw(st.sampled_from(sorted(areas))) if explicit else units[unit].jurisdiction
     conditions = {}
     for name, domain in sorted(matter.attributes.items()):
@@ -447,6 +461,34 @@ def _territorial(spec: Spec, area: str) -> str | None:
     return offices[0] if street and offices else None
 
 
+def _resolved(spec: Spec, unit: str, event: dict[str, Any]) -> list[str]:
+    """The units a duty's ``unit`` names for ``event``: a territorial reference, per street of
+    the event (none where the street has no such unit); anything else as it is."""
+    function = territorial_function(unit)
+    if function is None:
+        return [unit]
+    streets: list[str] = []
+    for area in [event["area"], *event.get("areas", [])]:
+        street = next(
+            (a for a in spec.ancestors(area) if spec.areas[a].level is Level.street), None
+        )
+        if street is not None and street not in streets:
+            streets.append(street)
+    found = []
+    for street in streets:
+        if function:
+            named = sorted(
+                u.code
+                for u in spec.units.values()
+                if u.function == function and u.jurisdiction == street
+            )
+            found += named[:1]
+        else:
+            office = _territorial(spec, street)
+            found += [office] if office else []
+    return found
+
+
 def check_status(
     spec: Spec,
     rows: Sequence[Row],
@@ -468,7 +510,12 @@ def check_status(
     found.sort(
         key=lambda r: (-r.duty.priority, -len(spec.ancestors(r.duty.area)), r.list_id, r.seq)
     )
-    refused = {r.duty.unit for r in found if r.duty.role is Role.not_responsible}
+    refused = {
+        u
+        for r in found
+        if r.duty.role is Role.not_responsible
+        for u in _resolved(spec, r.duty.unit, event)
+    }
     # an owner row whose owner the event does not name is no gap in the lists
     owner_unknown = owner is None and any(
         r.duty.unit == OWNER_UNIT and r.duty.role is Role.lead for r in found
@@ -477,13 +524,13 @@ def check_status(
     for r in found:
         if r.duty.role is not Role.lead:
             continue
-        unit = r.duty.unit
-        if unit == OWNER_UNIT:
-            if owner is None:
-                continue
-            unit = owner
-        if unit not in refused:
-            leads.append((unit, r.duty.priority))
+        for unit in _resolved(spec, r.duty.unit, event):
+            if unit == OWNER_UNIT:
+                if owner is None:
+                    continue
+                unit = owner
+            if unit not in refused:
+                leads.append((unit, r.duty.priority))
     if matter.hit_policy is HitPolicy.priority and leads:
         top = max(p for _, p in leads)
         leads = [(u, p) for u, p in leads if p == top]
@@ -494,7 +541,7 @@ def check_status(
     where = f"event {event}, leads {units}, decision {decision.status} {lead} {contenders}"
     if not units:
         expected = Status.fallback if territorial else Status.unroutable
-    elif len(units) == 1 or matter.hit_policy is HitPolicy.collect:
+    elif len(units) == 1 or matter.hit_policy in (HitPolicy.collect, HitPolicy.joint):
         expected = Status.routed
     else:
         expected = Status.conflict

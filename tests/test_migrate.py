@@ -22,7 +22,8 @@ from sqlalchemy import Engine, MetaData, Table, create_engine, inspect, select, 
 from remit import Registry
 from remit.errors import InputError
 from remit.registry import migrate as migration
-from tests.factories import FIXTURES, REQUESTS_CONFIG, Cli, exits, sqlite_path
+from remit.registry.models import SCHEMA_VERSION
+from tests.factories import FIXTURES, REQUESTS_CONFIG, SAMPLE, Cli, exits, sqlite_path
 
 SCHEMA3 = FIXTURES / "schema3"
 FIXTURE = SCHEMA3 / "sample.db"
@@ -95,7 +96,12 @@ def migrated(schema3_url: str) -> Iterator[tuple[Registry, Any]]:
 
 def test_lists_and_versions_are_kept(migrated: tuple[Registry, Any]) -> None:
     registry, result = migrated
-    assert (result.found, result.current, result.migrated, result.revision) == ("3", "4", True, 1)
+    assert (result.found, result.current, result.migrated, result.revision) == (
+        "3",
+        SCHEMA_VERSION,
+        True,
+        1,
+    )
     state = registry.state()
     assert state.revision == 1
     for row in OLD["responsibility_list"]:
@@ -295,9 +301,9 @@ def test_the_history_verifies_and_goes_on(
 def test_a_second_migrate_is_up_to_date(migrated: tuple[Registry, Any], cli: Cli) -> None:
     registry, _ = migrated
     again = registry.migrate(by="某人")
-    assert (again.migrated, again.found, again.backup) == (False, "4", None)
+    assert (again.migrated, again.found, again.backup) == (False, SCHEMA_VERSION, None)
     out = exits(cli("registry", "migrate", db=registry.url), 0).stdout
-    assert "has table layout 4 already: nothing to migrate" in out
+    assert f"has table layout {SCHEMA_VERSION} already: nothing to migrate" in out
     assert registry.revision() == 1
 
 
@@ -336,7 +342,10 @@ def test_postgresql_says_there_is_no_copy(cli: Cli, pg_url: str) -> None:
 
 def test_commands_on_layout_3_say_migrate(cli: Cli, schema3_url: str) -> None:
     stderr = exits(cli("registry", "lists", db=schema3_url), 2).stderr
-    assert "has table layout 3, this remit needs 4: run `remit registry migrate`" in stderr
+    assert (
+        f"has table layout 3, this remit needs {SCHEMA_VERSION}: run `remit registry migrate`"
+        in stderr
+    )
     assert "remit registry migrate" in exits(cli("registry", "verify", db=schema3_url), 2).stderr
 
 
@@ -392,3 +401,31 @@ def test_migrating_nothing(cli: Cli, tmp_path: Path, sqlite_url: str) -> None:
     out = exits(cli("registry", "migrate", db=sqlite_url), 0).stdout
     assert "nothing to migrate" in out
     assert not list(sqlite_path(sqlite_url).parent.glob("*backup*"))
+
+
+# --- layout 4 → 5: a column added ---------------------------------------------------------------
+
+
+def as_layout4(url: str) -> None:
+    """The registry at ``url`` as layout 4 wrote it: without unit.function."""
+    engine = create_engine(url)
+    with engine.begin() as c:
+        c.execute(text('ALTER TABLE unit DROP COLUMN "function"'))
+        c.execute(text("UPDATE remit_meta SET value = '4' WHERE key = 'schema_version'"))
+    engine.dispose()
+
+
+def test_layout_4_gains_the_function_column(cli: Cli, db_url: str) -> None:
+    with Registry.create(db_url) as registry:
+        registry.import_files([SAMPLE], by="setup")
+        before = registry.snapshot(dt.date(2026, 3, 1)).hash
+    as_layout4(db_url)
+    with pytest.raises(InputError, match="remit registry migrate"):
+        Registry(db_url).snapshot(dt.date(2026, 3, 1))
+    out = exits(cli("registry", "migrate", "--by", "迁移人", db=db_url), 0).stdout
+    assert "from table layout 4 to 5: 1 column(s) added" in out
+    with Registry(db_url) as registry:
+        snapshot = registry.snapshot(dt.date(2026, 3, 1))
+        assert snapshot.hash == before
+        assert all(u.function is None for u in snapshot.units.values())
+        assert registry.migrate(by="again").migrated is False

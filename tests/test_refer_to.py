@@ -353,7 +353,7 @@ BAD_YAML: dict[str, tuple[str, str, int, str, tuple[str, ...]]] = {
         "refer_to: 权属单位\n",
         13,
         "versions[0].duties[0].refer_to",
-        ("refer_to cannot be '权属单位' (the owner named on the event)",),
+        ("refer_to cannot be '权属单位' (a role resolved per event, not a unit)",),
     ),
     "the owner in English": (
         "refer_to: 区房管局\n",
@@ -464,8 +464,8 @@ BAD_CSV: dict[str, tuple[list[list[str]], list[str]]] = {
     "the owner": (
         [row(matter="BJ0101", unit="CGJ", role="不负责", refer_to="权属单位")],
         [
-            "{t}, row 2, field 转交单位 (refer_to): refer_to cannot be '权属单位' (the owner named "
-            "on the event); expected a unit code, name or alias"
+            "{t}, row 2, field 转交单位 (refer_to): refer_to cannot be '权属单位' (a role resolved "
+            "per event, not a unit); expected a unit code, name or alias"
         ],
     ),
 }

@@ -616,14 +616,14 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
 def test_rules_check(cli: Cli, tmp_path: Path) -> None:
     default = str(load_rules().sources[0])
     assert ok(cli("rules", "check")) == (
-        f"18 rules (21 compiled into the engine) from {default}: within the engine's limits, "
+        f"20 rules (23 compiled into the engine) from {default}: within the engine's limits, "
         "and no rules trigger one another in a cycle\n"
     )
     (tmp_path / "e.yaml").write_text(EMERGENCY_CONFIG, encoding="utf-8")
     zh = ok(cli("rules", "check", "--rules", tmp_path / "e.yaml", lang="zh"))
     assert (
         zh
-        == f"共 18 条规则（编译为 21 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制，"
+        == f"共 20 条规则（编译为 23 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制，"
         "且规则间没有相互触发的循环\n"
     )
     refused(cli("rules", "check", "--rules", tmp_path / "missing"), "missing")

@@ -35,9 +35,19 @@ from remit.errors import InputError, Problem
 from remit.findings import KIND_ORDER, CheckConfig, Finding, FindingKind, LoadIndex
 from remit.hashing import canonical_json
 from remit.i18n import Lang, t
-from remit.registry.entities import OWNER_UNIT, Level, ProvenanceKind, Role
+from remit.registry.entities import (
+    OWNER_UNIT,
+    HitPolicy,
+    Level,
+    ProvenanceKind,
+    Role,
+    is_reference,
+    reference_label,
+    territorial_function,
+)
 from remit.registry.facade import KnownAt, Registry
 from remit.registry.refs import DutyRef
+from remit.registry.roles import TerritorialUnits
 from remit.registry.snapshot import DutyInForce, Snapshot
 
 
@@ -75,6 +85,8 @@ def run_check(
         if e.duty.matter in matter_set and (related is None or e.duty.area in related)
     ]
     findings += builder.row_findings(rows)
+    findings += builder.reference_gaps(rows, area)
+    findings += builder.joint_leads(rows)
     if history is not None:
         hours, events, days = history_hours(
             snapshot,
@@ -167,6 +179,12 @@ def _atoms(finding: Finding, report: CheckReport) -> set[tuple[Any, ...]]:
         domains = label.attributes if label else {}
         combos = {combo for box in finding.region for combo in _combinations(box, domains)}
         return {(kind, finding.matter, area, combo) for area in finding.areas for combo in combos}
+    if finding.kind is FindingKind.reference_gap:  # per street without the unit
+        return {
+            (kind, d.list_id, finding.matter, d.unit, a)
+            for d in finding.duties
+            for a in finding.areas
+        }
     if finding.duties:
         return {(kind, d.list_id, finding.matter, d.unit, d.area) for d in finding.duties}
     return {(kind, unit) for unit in finding.units}
@@ -299,6 +317,8 @@ class _Builder:
     def unit_name(self, code: str) -> str:
         if code == OWNER_UNIT:
             return t("check.owner_unit", self.lang)
+        if is_reference(code):
+            return reference_label(code)
         unit = self.snapshot.units.get(code)
         return unit.name if unit else code
 
@@ -369,7 +389,7 @@ class _Builder:
         for entry in rows:
             duty = entry.duty
             key = (entry.list_id, entry.version, duty.matter)
-            if duty.unit != OWNER_UNIT:
+            if not is_reference(duty.unit):
                 unit = self.snapshot.units[duty.unit]
                 if unit.jurisdiction not in self.snapshot.ancestors(duty.area):
                     groups[(FindingKind.out_of_jurisdiction, *key)].append(entry)
@@ -384,6 +404,104 @@ class _Builder:
             if duty.review_by is not None and duty.review_by < self.snapshot.as_of:
                 groups[(FindingKind.stale, *key)].append(entry)
         return [self._row_finding(kind, entries) for (kind, *_), entries in groups.items()]
+
+    def reference_gaps(self, rows: list[DutyInForce], within: str | None) -> list[Finding]:
+        """Rows naming a territorial reference (@territorial[:function]) and the streets in
+        their scope with no such unit (a development zone with no street office): one finding
+        per row, naming the streets (within ``within``, when the report is narrowed to an
+        area)."""
+        roles = TerritorialUnits(self.snapshot)
+        streets = [code for code, a in self.snapshot.areas.items() if a.level is Level.street]
+        wanted = None if within is None else _related_areas(self.snapshot, within)
+        findings = []
+        for entry in rows:
+            function = territorial_function(entry.duty.unit)
+            if function is None:
+                continue
+            scope = set(self.snapshot.ancestors(entry.duty.area))
+            served = [
+                s
+                for s in streets
+                if (entry.duty.area in self.snapshot.ancestors(s) or s in scope)
+                and (wanted is None or s in wanted)
+            ]
+            missing = sorted(s for s in served if not roles.unit(s, function))
+            if missing:
+                findings.append(self._reference_gap(entry, missing))
+        return findings
+
+    def _reference_gap(self, entry: DutyInForce, missing: list[str]) -> Finding:
+        duty = entry.duty
+        message = t(
+            "finding.reference_gap",
+            self.lang,
+            label=reference_label(duty.unit),
+            areas=self.names_of_areas(missing),
+            duty=f"{entry.list_id} v{entry.version} #{entry.seq}",
+            reference=duty.unit,
+        )
+        kind = FindingKind.reference_gap
+        return Finding(
+            id=_finding_id(kind, duty.matter, entry.list_id, entry.seq, missing),
+            kind=kind,
+            severity=self.config.severity_of(kind),
+            matter=duty.matter,
+            areas=missing,
+            units=[duty.unit],
+            duties=_refs([entry]),
+            message=message,
+            details={"reference": duty.unit},
+        )
+
+    def names_of_areas(self, codes: list[str], most: int = 3) -> str:
+        sep = "、" if self.lang == "zh" else ", "
+        names = [self.snapshot.areas[c].name for c in codes]
+        if len(names) <= most:
+            return sep.join(names)
+        return t("check.and_more", self.lang, names=sep.join(names[:2]), count=len(names) - 2)
+
+    def joint_leads(self, rows: list[DutyInForce]) -> list[Finding]:
+        """Joint matters (hit policy ``joint``) whose 牵头 is ambiguous: lead rows of different
+        units in different lists with the same scope, conditions and priority, so that only the
+        lists' order says who leads. Rows of one list are ordered by the list itself (the first
+        named leads), and a higher priority or a narrower scope is a clear 牵头."""
+        groups: dict[tuple[str, str, str, int], list[DutyInForce]] = defaultdict(list)
+        for entry in rows:
+            duty = entry.duty
+            policy = self.snapshot.matters[duty.matter].hit_policy
+            if policy is HitPolicy.joint and duty.role is Role.lead:
+                key = (duty.matter, duty.area, canonical_json(duty.conditions), duty.priority)
+                groups[key].append(entry)
+        findings = []
+        for (matter, area, _, _), entries in sorted(groups.items()):
+            top_list = min(e.list_id for e in entries)
+            first = [e for e in entries if e.list_id == top_list]
+            others = [e for e in entries if e.list_id != top_list]
+            units = {e.duty.unit for e in first}
+            claims = sorted({e.duty.unit for e in others} - units)
+            if not claims:
+                continue
+            contenders = sorted({first[0].duty.unit, *claims})
+            kind = FindingKind.joint_lead_ambiguous
+            findings.append(
+                Finding(
+                    id=_finding_id(kind, matter, area, contenders),
+                    kind=kind,
+                    severity=self.config.severity_of(kind),
+                    matter=matter,
+                    areas=[area],
+                    units=contenders,
+                    duties=_refs(entries),
+                    message=t(
+                        "finding.joint_lead_ambiguous",
+                        self.lang,
+                        units=self.names(contenders),
+                        lead=self.unit_name(first[0].duty.unit),
+                    ),
+                    details={"lead_by_list_order": first[0].duty.unit},
+                )
+            )
+        return findings
 
     def _row_finding(self, kind: FindingKind, entries: list[DutyInForce]) -> Finding:
         first = entries[0]
@@ -518,6 +636,8 @@ def _label(report: CheckReport, snapshot: Snapshot) -> None:
             report.units[code] = UnitLabel(
                 name=t("check.owner_unit", report.lang), kind="owner", level=""
             )
+        elif is_reference(code):
+            report.units[code] = UnitLabel(name=reference_label(code), kind="block", level="street")
         elif code in snapshot.units:
             u = snapshot.units[code]
             report.units[code] = UnitLabel(name=u.name, kind=u.kind.value, level=u.level.value)

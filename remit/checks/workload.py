@@ -20,7 +20,15 @@ from remit.conditions.matching import meets
 from remit.events.history import scan_history
 from remit.events.model import Event
 from remit.findings import CheckConfig, LoadIndex
-from remit.registry.entities import OWNER_UNIT, HitPolicy, Level, Role
+from remit.registry.entities import (
+    OWNER_UNIT,
+    HitPolicy,
+    Level,
+    Role,
+    is_reference,
+    territorial_function,
+)
+from remit.registry.roles import TerritorialUnits
 from remit.registry.snapshot import Snapshot
 
 
@@ -36,8 +44,8 @@ def estimated_hours(
             continue
         per_case = estimate.hours_per_case or config.default_hours_per_case
         for unit, share in shares:
-            if unit == OWNER_UNIT:
-                continue  # the owner differs from event to event
+            if is_reference(unit):
+                continue  # the owner, the street's unit: they differ from event to event
             volume = estimate.yearly_volume * streets * share
             events[unit] += volume
             hours[unit] += volume * per_case
@@ -58,6 +66,7 @@ def history_hours(
     hours: dict[str, float] = defaultdict(float)
     areas = set(within) if within is not None else None
     wanted = set(matters) if matters is not None else None
+    roles = TerritorialUnits(snapshot)
 
     def count(event: Event) -> None:
         if areas is not None and not (set(snapshot.ancestors(event.area)) & areas):
@@ -76,7 +85,15 @@ def history_hours(
         if leads and snapshot.matters[event.matter].hit_policy is HitPolicy.priority:
             top = max(d.priority for d in leads)
             leads = [d for d in leads if d.priority == top]  # the masked ones do not act
-        units = {event.owner if d.unit == OWNER_UNIT else d.unit for d in leads}
+        units: set[str | None] = set()
+        for d in leads:
+            function = territorial_function(d.unit)
+            if d.unit == OWNER_UNIT:
+                units.add(event.owner)
+            elif function is not None:  # the unit of each street the event is in
+                units |= {roles.unit(s, function) or None for s in roles.streets(event.areas)}
+            else:
+                units.add(d.unit)
         for unit in units - {None}:
             assert unit is not None  # once per unit, however many of its rows match
             counts[unit] += 1

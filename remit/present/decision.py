@@ -12,7 +12,8 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
     lines = [t("route.title", event=d.event_id, status=d.status.value)]
     names = ("、" if current_lang.get() == "zh" else ", ").join
     if d.status.value == "routed" and d.lead:
-        lines.append(t("route.lead", unit=d.lead.name))
+        joint = "joint-lead-and-assist" in d.rules_fired
+        lines.append(t("route.lead_joint" if joint else "route.lead", unit=d.lead.name))
     elif d.status.value == "fallback" and d.lead:
         lines.append(
             t("route.lead_fallback" if d.gap else "route.lead_fallback_owner", unit=d.lead.name)
@@ -50,6 +51,17 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
                 row=duty.row,
                 role=t(f"role.{duty.role}"),
                 basis=basis,
+            )
+        )
+    for r in d.resolved:
+        lines.append(
+            t(
+                "route.resolved",
+                label=r.label,
+                unit=r.unit.name,
+                list=r.duty.list_id,
+                version=r.duty.version,
+                row=r.duty.row,
             )
         )
     for lost in d.lost:

@@ -275,6 +275,16 @@ def migration_lines(result: MigrationResult, url: str) -> list[str]:
     if not result.migrated:
         return [t("label.migrate_up_to_date", url=url, current=result.current)]
     c = result.counts
+    if "columns" in c:  # layout 4 on: columns added, nothing else changed
+        return [
+            t(
+                "label.migrated_columns",
+                url=url,
+                found=result.found,
+                current=result.current,
+                columns=c["columns"],
+            )
+        ]
     lines = [
         t(
             "label.migrated",

@@ -79,7 +79,12 @@ def create(engine: Engine, url: str, force: bool = False) -> None:
 
 
 MIGRATES_FROM = "3"
-"""The table layout `remit registry migrate` brings to :data:`SCHEMA_VERSION`."""
+"""The table layout `remit registry migrate` rewrites to :data:`SCHEMA_VERSION`."""
+ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {"5": (("unit", "function"),)}
+"""Per layout after 4, the (table, column) it added: `remit registry migrate` brings an older
+layout from 4 on to :data:`SCHEMA_VERSION` by adding them (nullable, nothing else changes)."""
+UPGRADES_FROM = frozenset({"4", *(str(int(v) - 1) for v in ADDED_COLUMNS)}) - {SCHEMA_VERSION}
+"""The layouts `remit registry migrate` brings to :data:`SCHEMA_VERSION` by adding columns."""
 
 
 def schema_version(connection: Connection) -> str:
@@ -94,7 +99,7 @@ def check_schema(engine: Engine, url: str) -> None:
     """Refuse a registry written by a remit with another table layout, with what to do."""
     with engine.connect() as connection:
         version = schema_version(connection)
-    if version == MIGRATES_FROM:
+    if version == MIGRATES_FROM or version in UPGRADES_FROM:
         raise InputError.one("db.schema_migrate", url=url, found=version, expected=SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise InputError.one("db.schema", url=url, found=version, expected=SCHEMA_VERSION)

@@ -12,6 +12,7 @@ descriptions are in the annotations.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
@@ -61,6 +62,7 @@ class HitPolicy(StrEnum):
     unique = "unique"  # two leads are a conflict
     priority = "priority"  # the higher priority wins; the other is masked
     collect = "collect"  # all match
+    joint = "joint"  # joint handling: the first lead leads (牵头), the other leads assist (协办)
 
 
 class Estimate(Model):
@@ -119,7 +121,67 @@ SINCE = "since"
 holds a value, so that the hashes of registries that never set it stay what they were."""
 OWNER_UNIT = "@owner"
 """The unit of a duty row that says "the owner (权属单位) named on the event"."""
-OWNER_SPELLINGS = frozenset({OWNER_UNIT, "权属单位"})
+TERRITORIAL_UNIT = "@territorial"
+"""The unit of a duty row that says "the street office (街道办事处 / 镇政府) of the event's
+street"; ``@territorial:<function>`` says "the unit of that function in the event's street"
+(a unit declares its function in :attr:`Unit.function`)."""
+ENFORCEMENT = "enforcement"
+"""The function of a street's law-enforcement team (执法中队)."""
+HOUSING = "housing"
+"""The function of a street's housing office (房管办)."""
+ROLE_SPELLINGS: dict[str, str] = {
+    OWNER_UNIT: OWNER_UNIT,
+    "权属单位": OWNER_UNIT,
+    "各产权单位": OWNER_UNIT,
+    "产权单位": OWNER_UNIT,
+    TERRITORIAL_UNIT: TERRITORIAL_UNIT,
+    "属地街道": TERRITORIAL_UNIT,
+    "所属街办": TERRITORIAL_UNIT,
+    "各街道办事处": TERRITORIAL_UNIT,
+    "属地街镇": TERRITORIAL_UNIT,
+    "属地执法中队": f"{TERRITORIAL_UNIT}:{ENFORCEMENT}",
+    "属地行政执法部门": f"{TERRITORIAL_UNIT}:{ENFORCEMENT}",
+    "属地执法部门": f"{TERRITORIAL_UNIT}:{ENFORCEMENT}",
+    "属地房管办": f"{TERRITORIAL_UNIT}:{HOUSING}",
+}
+"""The one definition of how a table or a file may write a role reference (a placeholder
+resolved per event, not a unit): spelling → the reference. ``@territorial:<function>`` is
+also read as written, for any function."""
+OWNER_SPELLINGS = frozenset(s for s, ref in ROLE_SPELLINGS.items() if ref == OWNER_UNIT)
+_FUNCTION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+
+
+def role_reference(text: str) -> str | None:
+    """The role reference ``text`` spells (``@owner``, ``@territorial``,
+    ``@territorial:<function>``), or None when it names no role (a unit, presumably)."""
+    text = text.strip()
+    found = ROLE_SPELLINGS.get(text)
+    if found is not None:
+        return found
+    head, sep, function = text.partition(":")
+    if head == TERRITORIAL_UNIT and sep and _FUNCTION.match(function):
+        return text
+    return None
+
+
+def reference_label(reference: str) -> str:
+    """How tables write a role reference: its first spelling in :data:`ROLE_SPELLINGS` that is
+    not the reference itself (权属单位, 属地街道, 属地执法中队), else the reference."""
+    return next((s for s, r in ROLE_SPELLINGS.items() if r == reference and s != r), reference)
+
+
+def is_reference(unit: str) -> bool:
+    """Whether a duty's ``unit`` is a role reference rather than a unit's code."""
+    return unit.startswith("@")
+
+
+def territorial_function(unit: str) -> str | None:
+    """For a territorial reference, the function it asks for ("" for the street office
+    itself); None for anything else."""
+    if unit == TERRITORIAL_UNIT:
+        return ""
+    head, sep, function = unit.partition(":")
+    return function if head == TERRITORIAL_UNIT and sep else None
 
 
 def utcnow() -> dt.datetime:
@@ -186,6 +248,14 @@ class Unit:
         Codes,
         Field(description="codes of the units this one takes the place of (a merger)"),
     ] = field(default=(), metadata={SINCE: 4})
+    function: Annotated[
+        Code | None,
+        Field(
+            description="for a unit serving one street: what kind of territorial unit it is, "
+            "which `@territorial:<function>` rows name, e.g. enforcement (执法中队), housing "
+            "(房管办)"
+        ),
+    ] = field(default=None, metadata={SINCE: 5})
 
 
 @dataclass(frozen=True, slots=True)

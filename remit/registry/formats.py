@@ -431,3 +431,28 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
     "list": ListFile,
     "mapping": MappingFile,
 }
+
+
+JointMode = Literal["lead_assist", "all_lead"]
+"""How a cell naming several units (``A、B``) becomes rows: ``lead_assist`` — the first named
+leads (牵头), the others assist (协办), under any hit policy; ``all_lead`` — every unit a lead
+row, in the cell's order, for a matter whose hit policy is ``joint`` (the first row leads, the
+others assist when routed, and nothing is an overlap)."""
+
+
+def joint_specs(
+    spec: DutySpec, units: list[str], mode: JointMode = "lead_assist"
+) -> list[DutySpec]:
+    """The rows one table row with several units in its unit cell stands for: ``spec`` once
+    per unit (a name, alias, code or role reference such as 属地街道), in the cell's order, the
+    roles as ``mode`` says (a row whose role is not ``lead`` keeps it for every unit). The
+    rows keep everything else — matter, area, conditions, time limit, legal basis — so they
+    are one matter's joint handling, and they must be written consecutively (the row order is
+    the order of the names)."""
+    rows = []
+    for i, unit in enumerate(units):
+        role = spec.role
+        if mode == "lead_assist" and i > 0 and spec.role is Role.lead:
+            role = Role.assist
+        rows.append(spec.model_copy(update={"unit": unit, "role": role}))
+    return rows

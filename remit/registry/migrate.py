@@ -98,6 +98,8 @@ def migrate(url: str, actor: str) -> MigrationResult:
             found = db.schema_version(c)
         if found == SCHEMA_VERSION:
             return MigrationResult(found, SCHEMA_VERSION, False)
+        if found in db.UPGRADES_FROM:
+            return _add_columns(engine, found)
         if found != db.MIGRATES_FROM:
             layouts = {"found": found, "source": db.MIGRATES_FROM, "expected": SCHEMA_VERSION}
             raise InputError.one("migrate.unsupported", url=url, **layouts)
@@ -111,6 +113,30 @@ def migrate(url: str, actor: str) -> MigrationResult:
             return _Migration(c, actor, backup).run()
     finally:
         engine.dispose()
+
+
+def _add_columns(engine: Any, found: str) -> MigrationResult:
+    """Layout 4 or later to :data:`SCHEMA_VERSION`: the columns added since, in one
+    transaction (nullable: every row keeps what it holds, and no hash changes)."""
+    with engine.begin() as c:
+        if c.dialect.name == "postgresql":
+            c.exec_driver_sql("LOCK TABLE remit_meta IN ACCESS EXCLUSIVE MODE")
+        at = db.schema_version(c)
+        if at == SCHEMA_VERSION:  # someone else migrated first
+            return MigrationResult(SCHEMA_VERSION, SCHEMA_VERSION, False)
+        added = 0
+        for layout in sorted(db.ADDED_COLUMNS, key=int):
+            if int(layout) <= int(at):
+                continue
+            for table, column in db.ADDED_COLUMNS[layout]:
+                kind = metadata.tables[table].c[column].type.compile(dialect=c.dialect)
+                preparer = c.dialect.identifier_preparer
+                c.exec_driver_sql(
+                    f"ALTER TABLE {preparer.quote(table)} ADD COLUMN {preparer.quote(column)} {kind}"
+                )
+                added += 1
+        c.execute(meta.update().where(meta.c.key == "schema_version").values(value=SCHEMA_VERSION))
+    return MigrationResult(found, SCHEMA_VERSION, True, counts={"columns": added})
 
 
 def _backup(path: Path) -> Path:

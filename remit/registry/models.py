@@ -31,9 +31,10 @@ from sqlalchemy import (
 from remit.registry import entities
 from remit.registry.fields import storage
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 """2: duty.refer_to; 3: matter.estimate and requires_powers, admission; 4: revisions (nothing
-is updated or deleted), areas and units versioned, the audit log a hash chain."""
+is updated or deleted), areas and units versioned, the audit log a hash chain; 5:
+unit.function (the kind of territorial unit `@territorial:<function>` rows name)."""
 
 _TYPES: dict[str, Any] = {
     "text": String,

@@ -24,7 +24,6 @@ from remit.registry.entities import (
     AREAS_KIND,
     CATALOGUE_KIND,
     DEFAULT_IDS,
-    OWNER_SPELLINGS,
     OWNER_UNIT,
     UNITS_KIND,
     Area,
@@ -36,6 +35,7 @@ from remit.registry.entities import (
     Role,
     Unit,
     VersionStatus,
+    role_reference,
     utcnow,
 )
 from remit.registry.formats import (
@@ -763,10 +763,14 @@ class DutyContext:
             matter = None
         unit_code: str | None = None
         area: str | None = None
-        if spec.unit.strip() in OWNER_SPELLINGS:
-            unit_code = OWNER_UNIT  # the owner named on the event
+        reference = role_reference(spec.unit)
+        if reference is not None:
+            unit_code = reference  # resolved per event: the owner, the street's unit
             if spec.area is None:
-                collector.add("ref.owner_needs_area", **locate("area"))
+                if reference == OWNER_UNIT:
+                    collector.add("ref.owner_needs_area", **locate("area"))
+                else:
+                    collector.add("ref.reference_needs_area", reference=reference, **locate("area"))
         else:
             try:
                 unit = ref.units[ref.unit_index.resolve(spec.unit, "ref.unknown_unit")]
@@ -817,7 +821,7 @@ class DutyContext:
         if spec.role is not Role.not_responsible:
             collector.add("duty.refer_to_role", role=spec.role.value, **where)
             return None
-        if spec.refer_to.strip() in OWNER_SPELLINGS:
+        if role_reference(spec.refer_to) is not None:
             collector.add("duty.refer_to_owner", name=spec.refer_to.strip(), **where)
             return None
         try:

@@ -118,7 +118,17 @@ def _placeholder(i: int) -> str:
 
 
 _PLACEHOLDERS = [_placeholder(i) for i in range(256)]
-_CANDIDATE_FIELDS = ("id", "duty", "unit", "role", "priority", "rank", "policy", "owner_row")
+_CANDIDATE_FIELDS = (
+    "id",
+    "duty",
+    "unit",
+    "role",
+    "priority",
+    "rank",
+    "policy",
+    "owner_row",
+    "reference",
+)
 _CONTEXT_CODES = frozenset(field for kind, field in INPUT_CODES if kind == "context")
 
 
@@ -153,6 +163,7 @@ def _shape(facts: PolicyInput) -> tuple[tuple[Any, ...], list[str]] | None:
                 c["rank"],
                 c["policy"],
                 c["owner_row"],
+                c["reference"],  # a role reference ("@territorial"), not a code
             )
             if tuple(c) == _CANDIDATE_FIELDS  # as policy_input makes them: values say it all
             else tuple({**c, "unit": rename(c["unit"]), "duty": rename(c["duty"])}.items())

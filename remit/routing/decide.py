@@ -12,13 +12,14 @@ from typing import Any
 
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
-from remit.registry.entities import OWNER_UNIT, Level
+from remit.registry.entities import Level, is_reference, reference_label, territorial_function
 from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
     Dispatch,
     LostCandidate,
     LostReason,
+    Resolution,
     RoutingDecision,
     Status,
 )
@@ -30,7 +31,8 @@ from remit.timelimit import LONGEST
 def _unit(snapshot: Snapshot, code: str) -> UnitRef:
     unit = snapshot.units.get(code)
     return UnitRef(
-        code=code, name=unit.name if unit else ("权属单位" if code == OWNER_UNIT else code)
+        code=code,
+        name=unit.name if unit else (reference_label(code) if is_reference(code) else code),
     )
 
 
@@ -141,6 +143,17 @@ def build_decision(
         deadline_approximate=bool(deadline and deadline.approximate_years),
         duties=[refs.duty(duties[f["duty"]]) for f in used],
         lost=lost,
+        resolved=[
+            Resolution(
+                reference=f["reference"],
+                label=reference_label(f["reference"]),
+                unit=refs.unit(f["unit"]),
+                duty=refs.duty(duties[f["duty"]]),
+            )
+            for f in used
+            # territorial references; the owner is named on the event itself
+            if territorial_function(f.get("reference", "")) is not None and f["unit"]
+        ],
         rules_fired=list(outcome.rules_fired),
         extra=dict(event.extra),
         snapshot_hash=snapshot.hash,

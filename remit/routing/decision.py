@@ -30,6 +30,7 @@ class LostReason(StrEnum):
     masked = "masked"  # a higher-priority lead beat it
     duplicate = "duplicate"  # the unit leads by another row already
     no_owner = "no_owner"  # an owner row, and the event names no owner
+    no_territorial_unit = "no_territorial_unit"  # a 属地 row, and the street has no such unit
 
 
 class LostCandidate(Value):
@@ -37,6 +38,15 @@ class LostCandidate(Value):
     reason: LostReason
     duty: DutyRef
     by: DutyRef | None = Field(None, description="the row that beat or refused it")
+
+
+class Resolution(Value):
+    """A unit a duty row names by a role reference, as resolved for this event."""
+
+    reference: str = Field(description="@owner, @territorial or @territorial:<function>")
+    label: str = Field(description="how tables write it, e.g. 属地街道")
+    unit: UnitRef
+    duty: DutyRef
 
 
 class Dispatch(Value):
@@ -66,6 +76,11 @@ class RoutingDecision(Value):
         default_factory=list, description="rows used: lead, assists, supervisors, refusals"
     )
     lost: list[LostCandidate] = Field(default_factory=list)
+    resolved: list[Resolution] = Field(
+        default_factory=list,
+        description="units named by a territorial reference, resolved for this event "
+        "(属地街道 → the event's street office)",
+    )
     rules_fired: list[str] = Field(default_factory=list)
     extra: dict[str, JsonValue] = Field(
         default_factory=dict,

@@ -13,7 +13,14 @@ from functools import cached_property
 from typing import Any
 
 from remit.conditions.matching import meets
-from remit.registry.entities import OWNER_UNIT, Level, Role, UnitKind
+from remit.registry.entities import (
+    OWNER_UNIT,
+    Level,
+    Role,
+    UnitKind,
+    territorial_function,
+)
+from remit.registry.roles import TerritorialUnits
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.rules.model import RoutingConfig
 
@@ -30,11 +37,26 @@ class Topology:
         self._platform: dict[str, str] = {}
         self._at_level: dict[tuple[str, Level], str | None] = {}
         self._contexts: dict[str, dict[str, str]] = {}
+        self.roles = TerritorialUnits(snapshot)
         for unit in sorted(snapshot.units.values(), key=lambda u: u.code):
             if unit.kind is UnitKind.block and unit.level is Level.street:
                 self._street_unit.setdefault(unit.jurisdiction, unit.code)
             elif unit.kind is UnitKind.platform:
                 self._platform.setdefault(unit.jurisdiction, unit.code)
+
+    def territorial(self, street: str, function: str) -> str:
+        """The unit a territorial reference names in ``street`` ("" when it has none)."""
+        return self.roles.unit(street, function)
+
+    def streets(self, areas: Any) -> list[str]:
+        """The streets of ``areas`` (each area's street, or the area itself), each once, in
+        order; none for areas above street level."""
+        found: list[str] = []
+        for code in areas:
+            street = self.at_level(code, Level.street)
+            if street is not None and street not in found:
+                found.append(street)
+        return found
 
     def at_level(self, area: str, level: Level) -> str | None:
         """The ancestor of ``area`` (or the area itself) at ``level``."""
@@ -87,18 +109,24 @@ class PolicyInput:
         )
 
 
-_Row = tuple[str, str, int, bool]
-"""A duty's fields as a candidate: unit, role, priority, owner row."""
+_Row = tuple[str, str, int, bool, str]
+"""A duty's fields as a candidate: unit, role, priority, owner row, the role reference it was
+resolved from ("" for a row naming a unit)."""
 
 
-def _row(entry: DutyInForce) -> _Row:
+def _rows(entry: DutyInForce, streets: list[str], topology: Topology) -> list[_Row]:
+    """The candidate rows of a duty: one, or for a territorial reference one per street of the
+    event (the unit "" where the street has no such unit)."""
     duty = entry.duty
-    return (
-        duty.unit,
-        duty.role.value,
-        duty.priority,
-        duty.unit == OWNER_UNIT and duty.role is Role.lead,
-    )
+    function = territorial_function(duty.unit)
+    if function is None:
+        owner = duty.unit == OWNER_UNIT
+        reference = OWNER_UNIT if owner else ""
+        return [
+            (duty.unit, duty.role.value, duty.priority, owner and duty.role is Role.lead, reference)
+        ]
+    units = [topology.territorial(street, function) for street in streets] or [""]
+    return [(unit, duty.role.value, duty.priority, False, duty.unit) for unit in units]
 
 
 def duty_ref(entry: DutyInForce) -> str:
@@ -123,7 +151,12 @@ def policy_input(
         if meets(entry.duty.conditions, attributes)
     ]
     matching.sort(key=lambda entry: _order(entry, snapshot, event.area))
-    found = [(duty_ref(entry), entry, _row(entry)) for entry in matching]
+    streets = topology.streets(event.areas)
+    found = [
+        (duty_ref(entry), entry, row)
+        for entry in matching
+        for row in _rows(entry, streets, topology)
+    ]
     policy = matter.hit_policy.value
     candidates = tuple(
         {
@@ -135,11 +168,11 @@ def policy_input(
             "rank": rank,
             "policy": policy,
             "owner_row": owner_row,
+            "reference": reference,
         }
-        for rank, (ref, _, (unit, role, priority, owner_row)) in enumerate(found)
+        for rank, (ref, _, (unit, role, priority, owner_row, reference)) in enumerate(found)
     )
     area = snapshot.areas[event.area]
-    streets = {topology.at_level(code, Level.street) for code in event.areas}
     severity = event.attributes.get("severity", 0)
     return PolicyInput(
         event={
@@ -150,7 +183,7 @@ def policy_input(
             "repeat": event.repeat_count,
             "level": area.level.value,
             "level_rank": LEVEL_RANK[area.level],
-            "spans": len(streets - {None}) or 1,
+            "spans": len(streets) or 1,
             "owner": event.owner or "",
             "emergency_matter": event.matter in config.emergency_matters,
         },

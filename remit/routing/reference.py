@@ -38,6 +38,11 @@ def resolve(facts: PolicyInput, config: RoutingConfig) -> PolicyOutcome:
         else:
             lose(candidate, "no_owner", "owner-unknown")
 
+    # 属地: a territorial row whose street has no such unit does not apply
+    for candidate in [c for c in memory if c["unit"] == ""]:
+        lose(candidate, "no_territorial_unit", "territorial-unresolved")
+        lost[-1]["unit"] = candidate["reference"]
+
     # 不负责: a not-responsible row removes the unit's other rows
     refused = {c["unit"] for c in memory if c["role"] == "not_responsible"}
     for candidate in [c for c in memory if c["role"] != "not_responsible" and c["unit"] in refused]:
@@ -56,11 +61,11 @@ def resolve(facts: PolicyInput, config: RoutingConfig) -> PolicyOutcome:
         if candidate["unit"] in seen:
             lose(candidate, "duplicate", "same-unit-once")
         seen.add(candidate["unit"])
-    if policy == "collect":
+    if policy in {"collect", "joint"}:
         for candidate in leads()[1:]:
             memory.remove(candidate)
             memory.append({**candidate, "role": "assist"})
-            fired.append("collect-first-leads")
+            fired.append("collect-first-leads" if policy == "collect" else "joint-lead-and-assist")
     if policy in {"unique", "priority"} and len(leads()) > 1:
         memory.append({"t": "conflict"})
         fired.append("two-leads-conflict")
