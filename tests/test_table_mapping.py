@@ -288,7 +288,7 @@ columns:
     }
 
 
-def test_a_placeholder_rewritten_to_a_role_reference_is_refused_with_its_row(
+def test_a_placeholder_rewritten_to_a_role_reference_imports_with_its_area(
     reg: Registry, tmp_path: Path
 ) -> None:
     rows = [HEADER, ["1", "无照经营游商", "", "各街道办事处", "", "", ""]]
@@ -296,14 +296,17 @@ def test_a_placeholder_rewritten_to_a_role_reference_is_refused_with_its_row(
     mapping = MAPPING.replace(
         "lead: 主办单位", "lead: {header: 主办单位, rewrite: {'^各街道办事处$': '@territorial'}}"
     )
-    with pytest.raises(InputError) as err:
+    with pytest.raises(InputError) as err:  # a role is resolved per event: it needs an area
         reg.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", mapping))
     [problem] = err.value.problems
-    assert (problem.key, problem.row, problem.params["name"]) == (
-        "ref.unknown_unit",
+    assert (problem.key, problem.row, problem.params["reference"]) == (
+        "ref.reference_needs_area",
         2,
         "@territorial",
     )
+    with_area = write(tmp_path / "m2.yaml", mapping + "defaults: {area: 黄浦区}\n")
+    reg.import_table(table, "QZ-CGJ", with_area)
+    assert ("SJ0501", "@territorial", Role.lead, "") in duties_of(reg)
 
 
 def test_several_sheets_in_one_import_located_by_sheet(reg: Registry, tmp_path: Path) -> None:
@@ -532,3 +535,29 @@ def test_a_missing_column_is_written_to_the_problems_file_too(
     written = read_problems(out)
     assert len(written) == 5  # 主办单位, 协办单位, 处置时限, 备注: each missing
     assert written[1][:3] == ["1", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("joint", "roles"),
+    [
+        (None, [Role.lead, Role.lead]),  # as before: every unit named leads
+        (
+            "lead_assist",
+            [Role.lead, Role.assist],
+        ),  # the first named leads (牵头), the other assists
+        ("all_lead", [Role.lead, Role.lead]),
+    ],
+)
+def test_a_cell_naming_several_units_is_joint_handling_as_the_mapping_says(
+    reg: Registry, tmp_path: Path, joint: str | None, roles: list[Role]
+) -> None:
+    rows = [HEADER, ["1", "无照经营游商", "", "区城管执法局、区房管局", "", "2小时", ""]]
+    table = write(tmp_path / "t.csv", csv_bytes(rows))
+    lead = "lead: 主办单位" if joint is None else f"lead: {{name: 主办单位, joint: {joint}}}"
+    reg.import_table(
+        table, "QZ-CGJ", write(tmp_path / "m.yaml", MAPPING.replace("lead: 主办单位", lead))
+    )
+    newest = reg.lists()
+    summary = next(s for s in newest if s.info.id == "QZ-CGJ")
+    version = reg.version("QZ-CGJ", summary.versions[-1].version)
+    assert [d.role for d in version.duties if d.matter == "SJ0501"] == roles

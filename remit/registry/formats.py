@@ -206,6 +206,13 @@ def _check_patterns(patterns: list[str] | dict[str, str], what: str) -> None:
             ) from None
 
 
+JointMode = Literal["lead_assist", "all_lead"]
+"""How a cell naming several units (``A、B``) becomes rows: ``lead_assist`` — the first named
+leads (牵头), the others assist (协办), under any hit policy; ``all_lead`` — every unit a lead
+row, in the cell's order, for a matter whose hit policy is ``joint`` (the first row leads, the
+others assist when routed, and nothing is an overlap)."""
+
+
 class ColumnSpec(Model):
     """Where a field's column is and how its cells are read."""
 
@@ -237,6 +244,12 @@ class ColumnSpec(Model):
         "the cell is read; in unit columns to each unit named, else to the whole cell",
     )
     default: str | None = Field(None, description="the value of a blank cell")
+    joint: JointMode | None = Field(
+        None,
+        description="unit columns: a cell naming several units is joint handling — lead_assist: "
+        "the first named leads (牵头), the others assist (协办); all_lead: every one leads (for a "
+        "matter whose hit policy is joint); not given: every unit named takes the column's role",
+    )
 
     @model_validator(mode="after")
     def _one_place(self) -> ColumnSpec:
@@ -433,11 +446,14 @@ FILE_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-JointMode = Literal["lead_assist", "all_lead"]
-"""How a cell naming several units (``A、B``) becomes rows: ``lead_assist`` — the first named
-leads (牵头), the others assist (协办), under any hit policy; ``all_lead`` — every unit a lead
-row, in the cell's order, for a matter whose hit policy is ``joint`` (the first row leads, the
-others assist when routed, and nothing is an overlap)."""
+def joint_roles(role: Role, count: int, mode: JointMode = "lead_assist") -> list[Role]:
+    """The roles of ``count`` units one cell names in the role ``role``, in the cell's order:
+    with ``lead_assist`` the first named leads (牵头) and the others assist (协办); with
+    ``all_lead`` every one leads (a ``joint`` matter's policy then picks the 牵头). A role other
+    than ``lead`` is kept for every unit."""
+    if mode == "lead_assist" and role is Role.lead:
+        return [Role.lead] + [Role.assist] * (count - 1) if count else []
+    return [role] * count
 
 
 def joint_specs(
@@ -445,14 +461,11 @@ def joint_specs(
 ) -> list[DutySpec]:
     """The rows one table row with several units in its unit cell stands for: ``spec`` once
     per unit (a name, alias, code or role reference such as 属地街道), in the cell's order, the
-    roles as ``mode`` says (a row whose role is not ``lead`` keeps it for every unit). The
-    rows keep everything else — matter, area, conditions, time limit, legal basis — so they
-    are one matter's joint handling, and they must be written consecutively (the row order is
-    the order of the names)."""
-    rows = []
-    for i, unit in enumerate(units):
-        role = spec.role
-        if mode == "lead_assist" and i > 0 and spec.role is Role.lead:
-            role = Role.assist
-        rows.append(spec.model_copy(update={"unit": unit, "role": role}))
-    return rows
+    roles as :func:`joint_roles` gives them. The rows keep everything else — matter, area,
+    conditions, time limit, legal basis — so they are one matter's joint handling, and they
+    must be written consecutively (the row order is the order of the names)."""
+    roles = joint_roles(spec.role, len(units), mode)
+    return [
+        spec.model_copy(update={"unit": unit, "role": role})
+        for unit, role in zip(units, roles, strict=True)
+    ]

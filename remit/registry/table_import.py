@@ -34,6 +34,7 @@ from remit.registry.formats import (
     ColumnSpec,
     DutySpec,
     MappingFile,
+    joint_roles,
 )
 
 Locate = Callable[[str | None], dict[str, object]]
@@ -515,13 +516,23 @@ def _assignments(
                     ),
                     **locate("role"),
                 )
-        found.extend((u, role or Role.lead, "unit") for u in named)
+        found.extend(_joint(named, role or Role.lead, "unit", columns))
     for name, role_of_column in _ROLE_COLUMNS.items():
         if name in columns or name in mapping.defaults:
-            found.extend((u, role_of_column, name) for u in units(name))
+            found.extend(_joint(units(name), role_of_column, name, columns))
     if not found and not named:
         collector.add("schema.missing", **locate("unit"))
     return found
+
+
+def _joint(
+    named: list[str], role: Role, name: str, columns: dict[str, _Column]
+) -> list[tuple[str, Role, str]]:
+    """The units one cell of column ``name`` names, with their roles (the column's ``joint``)."""
+    column = columns.get(name)
+    mode = column.spec.joint if column is not None else None
+    roles = joint_roles(role, len(named), mode) if mode else [role] * len(named)
+    return [(unit, r, name) for unit, r in zip(named, roles, strict=True)]
 
 
 def _split(text: str, separators: list[str], protected: Sequence[str] = ()) -> list[str]:
