@@ -30,7 +30,7 @@ from remit.files import limits
 from remit.files.limits import json_too_deep
 from remit.files.names import normalize_name
 from remit.files.tables import TABLE_SUFFIXES, blank_row, read_rows
-from remit.files.typed import json_detail, schema_problems
+from remit.files.typed import json_detail, load_json, schema_problems
 from remit.files.yamlio import decode, read_text, wide_encoding
 
 # ---------------------------------------------------------------------------------------------
@@ -149,25 +149,7 @@ def _json_events(path: Path) -> Iterator[Located]:
     text = read_text(path)
     if not text.strip():
         raise InputError.one("event.empty", source=source)
-    limit = limits.JSON_DEPTH.value()
-    try:
-        if json_too_deep(text, limit):
-            raise RecursionError
-        data = json.loads(text)
-    except RecursionError:
-        raise InputError.one(
-            "limit.json_depth", source=source, limit=limit, env=limits.JSON_DEPTH.env
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError.one(
-            "event.bad_json",
-            source=source,
-            line=exc.lineno,
-            detail=json_detail(exc),
-            column=exc.colno,
-        ) from None
-    except ValueError:  # an integer of more than 4,300 digits
-        raise InputError.one("event.json_number", source=source) from None
+    data = load_json(text, source, "event.bad_json", ("event.json_number", {}))
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from remit.errors import InputError, Problem
+from remit.files import limits
 from remit.files.yamlio import LineMap, dotted, load_yaml
 from remit.i18n import Lang, t
 
@@ -117,6 +118,32 @@ def json_detail(error: json.JSONDecodeError) -> SchemaDetail:
     """What the json module found wrong (its English), in Chinese too (``in_lang``)."""
     key = next((k for start, k in _JSON_ERRORS.items() if error.msg.startswith(start)), None)
     return SchemaDetail(error.msg, key or "json.invalid", {})
+
+
+def load_json(
+    text: str, source: str, bad_json: str, bad_number: tuple[str, dict[str, object]]
+) -> Any:
+    """``text`` as JSON, refused (exit 2) past the nesting bound (limits.JSON_DEPTH, checked
+    before parsing), as JSON that is not (message ``bad_json``: line, column, detail), or with a
+    number of more than 4,300 digits (message and parameters ``bad_number``)."""
+    limit = limits.JSON_DEPTH.value()
+    if limits.json_too_deep(text, limit):
+        raise InputError.one(
+            "limit.json_depth", source=source, limit=limit, env=limits.JSON_DEPTH.env
+        )
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputError.one(
+            "limit.json_depth", source=source, limit=limit, env=limits.JSON_DEPTH.env
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise InputError.one(
+            bad_json, source=source, line=exc.lineno, column=exc.colno, detail=json_detail(exc)
+        ) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        key, params = bad_number
+        raise InputError.one(key, source=source, **params) from None
 
 
 class Abridged(str):

@@ -31,7 +31,6 @@ path and the field; nothing is written unless all of it is good.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,10 +44,9 @@ from pydantic import TypeAdapter, ValidationError
 from remit.conditions import EnumDomain
 from remit.errors import Collector, InputError, Problem
 from remit.files import limits
-from remit.files.limits import json_too_deep
 from remit.files.names import Unresolved, normalize_name
 from remit.files.tables import blank_row, read_rows
-from remit.files.typed import json_detail, schema_problems
+from remit.files.typed import load_json, schema_problems
 from remit.files.yamlio import LineMap, decode, read_bytes
 from remit.registry.entities import CATALOGUE_KIND, Matter, MatterKind, VersionStatus
 from remit.registry.formats import CatalogueFile, CatalogueVersionSpec
@@ -402,27 +400,12 @@ def _load(path: Path) -> Any:
     if path.suffix.lower() == ".xml" or raw.lstrip()[:1] == b"<":
         return _xml(raw, source)
     text = decode(_NUMBER_CODE.sub(rb'\1"\2"', raw), source)
-    limit = limits.JSON_DEPTH.value()
-    try:
-        if json_too_deep(text, limit):
-            raise RecursionError
-        return json.loads(text)
-    except RecursionError:
-        raise InputError.one(
-            "limit.json_depth", source=source, limit=limit, env=limits.JSON_DEPTH.env
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise InputError.one(
-            "catalogue.bad_json",
-            source=source,
-            line=exc.lineno,
-            column=exc.colno,
-            detail=json_detail(exc),
-        ) from None
-    except ValueError:  # a number of more than 4,300 digits
-        raise InputError.one(
-            "catalogue.bad_json", source=source, line=None, column=None, detail="number"
-        ) from None
+    return load_json(
+        text,
+        source,
+        "catalogue.bad_json",
+        ("catalogue.bad_json", {"line": None, "column": None, "detail": "number"}),
+    )
 
 
 def _same(text: str, _loc: object) -> str:
