@@ -92,10 +92,10 @@ def write_table(rows: list[list[str]], path: Path, fmt: str, title: str) -> None
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
-    for row in rows:
-        # control characters (which a CSV may carry) are not allowed in XLSX cells
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) for value in row])
-        for cell in sheet[sheet.max_row]:
+    for r, row in enumerate(rows, start=1):  # cell by cell: sheet[n] measures the whole sheet
+        for c, value in enumerate(row, start=1):
+            # control characters (which a CSV may carry) are not allowed in XLSX cells
+            cell = sheet.cell(row=r, column=c, value=ILLEGAL_CHARACTERS_RE.sub("", value))
             cell.data_type = "s"  # every value is text: "=…" must not become a formula
     for cell in sheet[1]:
         cell.font = Font(bold=True)
