@@ -339,7 +339,7 @@ def workbook() -> openpyxl.Workbook:
         for matter in matters:
             body = rows([matter])
             for index, row in enumerate(body):
-                values = list(row)
+                values: list[str | None] = list(row)
                 if index:
                     # a merged range keeps its value in the first cell only
                     for column in MERGED:
