@@ -85,6 +85,21 @@ demo: $(VENV)/.installed
 		|| test $$? -eq 1
 	@echo "== the history verifies: every hash, parent and the audit chain"
 	$(REMIT) registry verify --db $(DEMO_DB)
+	@echo "== a 处置责任分解表 as cities publish it (data/tables/hp-chuzhi-2027.xlsx: 部件 and 事件 sheets,"
+	@echo "   merged cells, one row per 立案条件, 所属街办/各产权单位, cells naming several units) becomes a new list"
+	$(REMIT) registry import --db $(DEMO_DB) data/tables/hp-chuzhi-2027.xlsx \
+		--mapping data/tables/chuzhi-mapping.yaml --list HP-CZ-2027 --create --kind department \
+		--name 黄浦区数字化城市管理部件事件处置责任分解表（示例） --note "2027 分解表 (draft)"
+	@echo "== what it would change in the check: where it and the lists in force both lead (exit 1);"
+	@echo "   its joint cells (区城管执法局、南京东路街道办事处) are lead and assist rows, no overlap"
+	$(REMIT) check --db $(DEMO_DB) --against HP-CZ-2027@1 --format md --lang en \
+		| sed -n '/^## Compared/,/^### Narrowed/p' | sed '$$d'
+	@echo "== in force from 2027-01-01, routed on it: a joint cell names the 牵头 and the 协办 …"
+	$(REMIT) registry publish --db $(DEMO_DB) HP-CZ-2027 --effective-from 2027-01-01 --retroactive \
+		--note "2027 分解表" >/dev/null
+	$(REMIT) route --db $(DEMO_DB) --matter 施工占道 --area 南京东路街道 --reported-at 2027-03-02T10:00:00 --lang zh
+	@echo "== … and 属地街道 is the street office of the event's street, with the 1紧急工作日 of the first row"
+	$(REMIT) route --db $(DEMO_DB) --matter 防洪墙 --area 豫园街道 --reported-at 2027-03-02T10:00:00 --lang zh
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q

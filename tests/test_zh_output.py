@@ -149,6 +149,9 @@ def _vocabulary(url: str) -> tuple[set[str], set[str]]:
 
 
 def _strip(output: str, codes: set[str], text: set[str], paths: Iterable[str]) -> str:
+    # where a problem is: the field as the input spells it (a key path, a column and its field);
+    # first, since a column's header may be sample text too (a mapping's note: 立案条件)
+    output = re.sub(r"字段 [^\s:：,，]+( \([a-z_.\[\]0-9]+\))?", " ", output)
     for item in sorted(text, key=len, reverse=True):
         output = output.replace(item, " ")
     for path in sorted(paths, key=len, reverse=True):
@@ -158,8 +161,6 @@ def _strip(output: str, codes: set[str], text: set[str], paths: Iterable[str]) -
     output = re.sub(r"[\w./-]*\.(yaml|yml|csv|xlsx|jsonl|json|md|html|db)\b", " ", output)  # files
     output = re.sub(r"<br>", " ", output)  # a line break in a cell of a Markdown table
     output = re.sub(r"\bcli-\d{8}T\d{6}-[0-9a-f]{6}\b", " ", output)  # an event given by flags
-    # where a problem is: the field as the input spells it (a key path, a column and its field)
-    output = re.sub(r"字段 [^\s:：,，]+( \([a-z_.\[\]0-9]+\))?", " ", output)
     # a value quoted as it is typed: what the input said ('moon', 'location_type') or may say
     # ('lead'), an argument of the usage ('LIST-ID'); and YAML to type ({in: [...]})
     output = re.sub(r"'[^'\s]+'", " ", output)

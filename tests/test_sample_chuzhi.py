@@ -1,0 +1,153 @@
+"""The sample 处置责任分解表 (data/tables/hp-chuzhi-2027.xlsx and .csv, issue 12): written by
+data/tables/make_chuzhi.py, imported with its mapping as a new list in both formats alike, and
+routed on: a joint cell names the 牵头 and the 协办, 属地街道 the event's street office."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import openpyxl
+
+from remit import Registry
+from remit.registry.entities import ListInfo, ListKind
+from tests.factories import SAMPLE, Cli, exits
+
+TABLES = Path(__file__).resolve().parents[1] / "data" / "tables"
+XLSX = TABLES / "hp-chuzhi-2027.xlsx"
+CSV = TABLES / "hp-chuzhi-2027.csv"
+MAPPING = TABLES / "chuzhi-mapping.yaml"
+LIST = "HP-CZ-2027"
+INFO = ListInfo(
+    id=LIST, name="黄浦区数字化城市管理部件事件处置责任分解表（示例）", kind=ListKind.department
+)
+
+
+def make_chuzhi() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_chuzhi", TABLES / "make_chuzhi.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def cells(path: Path) -> dict[str, tuple[list[tuple[object, ...]], list[str]]]:
+    wb = openpyxl.load_workbook(path)
+    return {
+        ws.title: (
+            [tuple(row) for row in ws.iter_rows(values_only=True)],
+            sorted(str(r) for r in ws.merged_cells.ranges),
+        )
+        for ws in wb.worksheets
+    }
+
+
+def test_the_committed_table_is_what_the_script_writes(tmp_path: Path) -> None:
+    xlsx, csv = make_chuzhi().write(tmp_path)
+    assert cells(xlsx) == cells(XLSX)
+    assert csv.read_bytes() == CSV.read_bytes()
+    sheets = cells(XLSX)
+    assert list(sheets) == ["部件", "事件"]
+    merged = sheets["部件"][1]
+    assert "H3:H4" in merged and "C3:C4" in merged  # the unit and the matter columns
+    CSV.read_bytes().decode("gb18030")  # as offices export
+
+
+def duties(registry: Registry) -> list[tuple[object, ...]]:
+    version = registry.version(LIST, 1)
+    return sorted(
+        (d.matter, d.unit, d.role.value, d.area, str(d.time_limit), d.note, tuple(d.legal_basis))
+        for d in version.duties
+    )
+
+
+def imported(db_url: str, table: Path) -> Registry:
+    registry = Registry.create(db_url)
+    registry.import_files([SAMPLE], by="setup")
+    result = registry.import_table(table, LIST, MAPPING, by="test", create=INFO)
+    assert result.table is not None
+    counts = (result.table.read, result.table.imported, result.table.refused, result.table.skipped)
+    assert counts == (38, 38, 0, 0)
+    return registry
+
+
+def test_xlsx_and_csv_import_as_the_same_duties(sqlite_url: str, tmp_path: Path) -> None:
+    with imported(sqlite_url, XLSX) as from_xlsx:
+        got = duties(from_xlsx)
+    with imported(f"sqlite:///{tmp_path / 'csv.db'}", CSV) as from_csv:
+        assert duties(from_csv) == got
+    assert len(got) == 60
+    units = {unit for _, unit, *_ in got}
+    assert {"@territorial", "@owner", "HP-LRJ", "HP-NJDL"} <= units  # 区绿化和市容管理局 kept whole
+    # a joint cell: the first named leads, the other assists, on each 立案条件's row
+    assert ("BJ0307", "HP-CGJ", "lead") in {d[:3] for d in got}
+    assert ("BJ0307", "HP-NJDL", "assist") in {d[:3] for d in got}
+    # every 立案条件 is a row of its own with its limit (its closing condition is not kept)
+    limits = {(m, u, r, limit) for m, u, r, _, limit, _, _ in got}
+    assert {
+        ("SJ0101", "HP-CGJ", "lead", "1紧急工作时制止"),
+        ("SJ0101", "HP-CGJ", "lead", "15工作日"),
+    } <= limits
+    assert ("BJ0405", "HP-LRJ", "lead", "种植季节15工作日") in limits
+    assert ("BJ0606", "HP-JGW", "lead", "1紧急工作日") in limits
+    # numbered legal bases: title, issuer, date, article; the kind follows the issuer
+    basis = [
+        (b.title, b.issuer, b.date, b.article, b.kind.value)
+        for b in next(d[6] for d in got if d[0] == "SJ0101")
+    ]
+    assert basis == [
+        (
+            "上海市拆除违法建筑若干规定",
+            "上海市人民政府",
+            dt.date(2018, 12, 7),
+            "第四条",
+            "government_rule",
+        ),
+        (
+            "上海市城乡规划条例",
+            "上海市人民代表大会常务委员会",
+            dt.date(2022, 10, 28),
+            "第六十六条",
+            "local_regulation",
+        ),
+    ]
+
+
+def route(cli: Cli, db_url: str, matter: str, area: str) -> dict[str, object]:
+    args = ("route", "--matter", matter, "--area", area, "--reported-at", "2027-03-02T10:00:00")
+    result: dict[str, object] = json.loads(
+        exits(cli(*args, "--format", "json", db=db_url), 0).stdout
+    )
+    return result
+
+
+def name(unit: object) -> str:
+    assert isinstance(unit, dict)
+    return str(unit["name"])
+
+
+def test_routed_on_the_sample_table(db_url: str, cli: Cli) -> None:
+    with imported(db_url, XLSX) as registry:
+        registry.publish(LIST, dt.date(2027, 1, 1), note="test", retroactive=True)
+    # a joint cell (区建设和管理委员会、区城管执法局): the first leads, the other assists; the
+    # first 立案条件's limit (4工作时), since no standard can be named yet
+    joint = route(cli, db_url, "施工占道", "南京东路街道")
+    assert joint["status"] == "routed"
+    assert name(joint["lead"]) == "区建设和管理委员会"
+    assists = joint["assists"]
+    assert isinstance(assists, list)
+    assert "区城市管理行政执法局" in [name(a) for a in assists]
+    assert (joint["time_limit"], joint["deadline"]) == ("4工作时", "2027-03-02T15:00:00+08:00")
+    # 属地街道 is the street office of the event's street; 1紧急工作日 runs around the clock
+    territorial = route(cli, db_url, "防洪墙", "豫园街道")
+    assert name(territorial["lead"]) == "区建设和管理委员会"
+    assists = territorial["assists"]
+    assert isinstance(assists, list)
+    assert [name(a) for a in assists] == ["豫园街道办事处"]
+    assert (territorial["time_limit"], territorial["deadline"]) == (
+        "1紧急工作日",
+        "2027-03-03T10:00:00+08:00",
+    )
