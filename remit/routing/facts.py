@@ -33,15 +33,12 @@ class Topology:
 
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
-        self._street_unit: dict[str, str] = {}
         self._platform: dict[str, str] = {}
         self._at_level: dict[tuple[str, Level], str | None] = {}
         self._contexts: dict[str, dict[str, str]] = {}
         self.roles = TerritorialUnits(snapshot)
         for unit in sorted(snapshot.units.values(), key=lambda u: u.code):
-            if unit.kind is UnitKind.block and unit.level is Level.street:
-                self._street_unit.setdefault(unit.jurisdiction, unit.code)
-            elif unit.kind is UnitKind.platform:
+            if unit.kind is UnitKind.platform:
                 self._platform.setdefault(unit.jurisdiction, unit.code)
 
     def territorial(self, street: str, function: str) -> str:
@@ -82,7 +79,7 @@ class Topology:
         district = self.at_level(area, Level.district)
         city = self.at_level(area, Level.city)
         return {
-            "territorial": self._street_unit.get(street, "") if street else "",
+            "territorial": self.roles.unit(street, "") if street else "",
             "street_platform": self._platform.get(street, "") if street else "",
             "district_platform": self._platform.get(district, "") if district else "",
             "city_platform": self._platform.get(city, "") if city else "",
