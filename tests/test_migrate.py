@@ -403,29 +403,35 @@ def test_migrating_nothing(cli: Cli, tmp_path: Path, sqlite_url: str) -> None:
     assert not list(sqlite_path(sqlite_url).parent.glob("*backup*"))
 
 
-# --- layout 4 → 5: a column added ---------------------------------------------------------------
+# --- layout 4 → 6, 5 → 6: columns added ---------------------------------------------------------
 
 
-def as_layout4(url: str) -> None:
-    """The registry at ``url`` as layout 4 wrote it: without unit.function."""
+def as_layout(url: str, layout: int) -> None:
+    """The registry at ``url`` as layout 4 wrote it (without unit.function, duty.standard) or
+    layout 5 (without duty.standard)."""
     engine = create_engine(url)
     with engine.begin() as c:
-        c.execute(text('ALTER TABLE unit DROP COLUMN "function"'))
-        c.execute(text("UPDATE remit_meta SET value = '4' WHERE key = 'schema_version'"))
+        c.execute(text('ALTER TABLE duty DROP COLUMN "standard"'))
+        if layout == 4:
+            c.execute(text('ALTER TABLE unit DROP COLUMN "function"'))
+        c.execute(text(f"UPDATE remit_meta SET value = '{layout}' WHERE key = 'schema_version'"))
     engine.dispose()
 
 
-def test_layout_4_gains_the_function_column(cli: Cli, db_url: str) -> None:
+@pytest.mark.parametrize("layout", [4, 5])
+def test_older_layouts_gain_the_new_columns(cli: Cli, db_url: str, layout: int) -> None:
     with Registry.create(db_url) as registry:
         registry.import_files([SAMPLE], by="setup")
         before = registry.snapshot(dt.date(2026, 3, 1)).hash
-    as_layout4(db_url)
+    as_layout(db_url, layout)
     with pytest.raises(InputError, match="remit registry migrate"):
         Registry(db_url).snapshot(dt.date(2026, 3, 1))
     out = exits(cli("registry", "migrate", "--by", "迁移人", db=db_url), 0).stdout
-    assert "from table layout 4 to 5: 1 column(s) added" in out
+    added = 6 - layout
+    assert f"from table layout {layout} to 6: {added} column(s) added" in out
     with Registry(db_url) as registry:
         snapshot = registry.snapshot(dt.date(2026, 3, 1))
         assert snapshot.hash == before
         assert all(u.function is None for u in snapshot.units.values())
+        assert all(d.duty.standard is None for d in snapshot.duties)
         assert registry.migrate(by="again").migrated is False

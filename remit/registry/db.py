@@ -80,7 +80,10 @@ def create(engine: Engine, url: str, force: bool = False) -> None:
 
 MIGRATES_FROM = "3"
 """The table layout `remit registry migrate` rewrites to :data:`SCHEMA_VERSION`."""
-ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {"5": (("unit", "function"),)}
+ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "5": (("unit", "function"),),
+    "6": (("duty", "standard"),),
+}
 """Per layout after 4, the (table, column) it added: `remit registry migrate` brings an older
 layout from 4 on to :data:`SCHEMA_VERSION` by adding them (nullable, nothing else changes)."""
 UPGRADES_FROM = frozenset({"4", *(str(int(v) - 1) for v in ADDED_COLUMNS)}) - {SCHEMA_VERSION}

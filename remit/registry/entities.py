@@ -289,6 +289,22 @@ class Matter:
         return entity_fields.content(self)
 
 
+class CaseStandard(Model):
+    """A case standard (立案标准) of a matter: one of the filing conditions a city's
+    立案/处置/结案 standard lists under a matter, each with its own time limit, closing condition
+    and, in a 处置责任分解表, its own units. A duty row naming it applies to the events filed under
+    it; its time limit is the row's. The standards of a matter in a snapshot are gathered from
+    the rows that name them (:meth:`remit.registry.snapshot.Snapshot.standards`)."""
+
+    code: Annotated[str, Field(min_length=1, max_length=64), ONE_LINE] = Field(
+        description="the standard's code or number within its matter (1, 2 … or 010101-1)"
+    )
+    filing: Text | None = Field(
+        None, description="the filing condition (立案条件) as written: free text, not a condition"
+    )
+    closing: Text | None = Field(None, description="the closing condition (结案条件) as written")
+
+
 @dataclass(frozen=True, slots=True)
 class Duty:
     """One row of a list version. ``area`` scopes it to that area and all its descendants."""
@@ -306,14 +322,20 @@ class Duty:
     review_by: dt.date | None = None
     provenance: Provenance | None = None
     note: str | None = None
+    standard: CaseStandard | None = None
+    """The case standard (立案标准) the row applies to; none: every event of the matter."""
 
     def content(self) -> dict[str, Any]:
         """The duty as plain JSON-able data, the form that is hashed and exported."""
         return entity_fields.content(self)
 
     def key(self) -> tuple[str, str, str, str]:
-        """What identifies 'the same duty' across versions: matter, unit, area, conditions."""
-        return (self.matter, self.unit, self.area, canonical_json(self.conditions))
+        """What identifies 'the same duty' across versions: matter, unit, area, conditions (and
+        the case standard, for a row that names one)."""
+        conditions = canonical_json(self.conditions)
+        if self.standard is not None:
+            conditions += f"#{self.standard.code}"
+        return (self.matter, self.unit, self.area, conditions)
 
 
 @dataclass(frozen=True, slots=True)

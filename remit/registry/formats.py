@@ -24,6 +24,7 @@ from remit.legal import LegalBasis, one_or_many
 from remit.model import Int, Model
 from remit.registry.entities import (
     Area,
+    CaseStandard,
     Code,
     Duty,
     ListKind,
@@ -120,6 +121,18 @@ class DutySpec(Model):
     review_by: dt.date | None = None
     provenance: Provenance | None = None
     note: Text | None = None
+    standard: CaseStandard | None = Field(
+        None,
+        description="the case standard (立案标准) the row applies to: {code, filing, closing}, "
+        "or its code alone",
+    )
+
+    @field_validator("standard", mode="before")
+    @classmethod
+    def _code_alone(cls, value: Any) -> Any:
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return {"code": str(value)}
+        return value
 
     @field_validator("legal_basis", mode="before")
     @classmethod

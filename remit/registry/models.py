@@ -31,10 +31,10 @@ from sqlalchemy import (
 from remit.registry import entities
 from remit.registry.fields import storage
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 """2: duty.refer_to; 3: matter.estimate and requires_powers, admission; 4: revisions (nothing
 is updated or deleted), areas and units versioned, the audit log a hash chain; 5:
-unit.function (the kind of territorial unit `@territorial:<function>` rows name)."""
+unit.function (the kind of territorial unit `@territorial:<function>` rows name); 6: duty.standard (the case standard, 立案标准, a row applies to)."""
 
 _TYPES: dict[str, Any] = {
     "text": String,

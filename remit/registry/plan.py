@@ -27,6 +27,7 @@ from remit.registry.entities import (
     OWNER_UNIT,
     UNITS_KIND,
     Area,
+    CaseStandard,
     Duty,
     ListInfo,
     ListVersion,
@@ -804,6 +805,7 @@ class DutyContext:
             provenance=spec.provenance,
             note=spec.note,
             refer_to=refer_to,
+            standard=spec.standard,
         )
 
     def _refer_to(
@@ -857,10 +859,24 @@ class DutyContext:
         ref = self.reference(catalogue, effective_from)
         duties: list[Duty] = []
         seen: dict[str, dict[str, object]] = {}
+        standards: dict[tuple[str, str], tuple[CaseStandard, dict[str, object]]] = {}
         for spec, locate in specs:
             duty = self.duty(spec, ref, locate, collector)
             if duty is None:
                 continue
+            if duty.standard is not None:  # one standard, one filing and closing condition
+                first = standards.setdefault(
+                    (duty.matter, duty.standard.code), (duty.standard, locate("standard"))
+                )
+                if first[0] != duty.standard:
+                    collector.add(
+                        "duty.standard_differs",
+                        matter=duty.matter,
+                        standard=duty.standard.code,
+                        other=_at(first[1]),
+                        **locate("standard"),
+                    )
+                    continue
             key = canonical_json(duty.content())
             if key in seen:
                 collector.add(

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from remit.hashing import canonical_json
-from remit.registry.entities import Area, Duty, ListInfo, ListVersion, Matter, Unit
+from remit.registry.entities import (
+    Area,
+    CaseStandard,
+    Duty,
+    ListInfo,
+    ListVersion,
+    Matter,
+    Role,
+    Unit,
+)
 from remit.registry.fields import hash_row
 from remit.registry.state import RegistryState
 from remit.registry.versions import in_force
@@ -30,6 +39,30 @@ class DutyInForce:
     version: int
     seq: int
     duty: Duty
+
+
+@dataclass(frozen=True, slots=True)
+class StandardInForce:
+    """A case standard (立案标准) of a matter in a snapshot: as the first row naming it writes
+    it (a list's rows agree, :mod:`remit.registry.plan` checks), with every row in force that
+    names it, in list and row order."""
+
+    matter: str
+    standard: CaseStandard
+    duties: tuple[DutyInForce, ...]
+
+    @property
+    def code(self) -> str:
+        return self.standard.code
+
+    def units(self, role: Role = Role.lead) -> frozenset[str]:
+        """The units (or role references) its rows name in ``role``."""
+        return frozenset(e.duty.unit for e in self.duties if e.duty.role is role)
+
+
+def standard_order(code: str) -> tuple[int, int, str]:
+    """Standards in their natural order: 1, 2 … 10 before codes that are no number."""
+    return (0, int(code), code) if code.isdigit() else (1, 0, code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +141,25 @@ class Snapshot:
     _ancestors: dict[str, tuple[str, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _standards: dict[str, tuple[StandardInForce, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for entry in self.duties:
             self._by_matter_area.setdefault((entry.duty.matter, entry.duty.area), []).append(entry)
         for code in self.areas:
             self._ancestors[code] = self._chain(code)
+        named: dict[str, dict[str, list[DutyInForce]]] = {}
+        for entry in sorted(self.duties, key=lambda e: (e.list_id, e.seq)):
+            if entry.duty.standard is not None:
+                of_matter = named.setdefault(entry.duty.matter, {})
+                of_matter.setdefault(entry.duty.standard.code, []).append(entry)
+        for matter, by_code in named.items():
+            self._standards[matter] = tuple(
+                StandardInForce(matter, rows[0].duty.standard, tuple(rows))  # type: ignore[arg-type]
+                for _, rows in sorted(by_code.items(), key=lambda item: standard_order(item[0]))
+            )
 
     def _chain(self, code: str) -> tuple[str, ...]:
         chain = []
@@ -133,6 +179,11 @@ class Snapshot:
         for code in self.ancestors(area):
             found.extend(self._by_matter_area.get((matter, code), ()))
         return found
+
+    def standards(self, matter: str) -> tuple[StandardInForce, ...]:
+        """The case standards (立案标准) of ``matter`` that rows in force name, in their
+        natural order (none: the matter's rows apply to every event of it)."""
+        return self._standards.get(matter, ())
 
     def summary(self) -> dict[str, Any]:
         """The snapshot as plain data: date, hash, what is in force and counts."""
