@@ -182,6 +182,9 @@ TABLE_FIELDS = (
     "review_by",
     "note",
     "refer_to",
+    "standard",
+    "filing",
+    "closing",
 )
 
 DEFAULT_ROLE_VALUES: dict[str, Role] = {

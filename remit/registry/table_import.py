@@ -52,6 +52,9 @@ EXPORT_COLUMNS: dict[str, str] = {
     "review_by": "复核日期",
     "note": "备注",
     "refer_to": "转交单位",
+    "standard": "立案标准",
+    "filing": "立案条件",
+    "closing": "结案条件",
 }
 """The columns ``export`` writes and a table import assumes when no mapping is given."""
 
@@ -93,6 +96,9 @@ class TableRead:
     """(source, row) of the rows a ``skip_rows`` pattern skipped."""
     cells: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
     """(source, row) → column header → the cell as read (after fill-down)."""
+    standards: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
+    """matter as written → (filing, closing) → the number given to a case standard that the
+    table writes without a code (1, 2 … per matter, in the table's order)."""
 
 
 @dataclass(frozen=True)
@@ -351,6 +357,9 @@ def _read_sheet(
 
         base, problems = _base_fields(cell, matter, locate)
         collector.extend(problems)
+        standard = _standard(cell, matter, out)
+        if standard is not None:
+            base["standard"] = standard
         assignments = _assignments(cell, units, columns, mapping, roles, locate, collector)
         refer_to = _refer_to_roles(cell("refer_to"), assignments)
         for unit, role, unit_column in assignments:
@@ -484,6 +493,24 @@ def _base_fields(
         if cell(name):
             fields[name] = cell(name)
     return fields, problems
+
+
+def _standard(cell: Callable[[str], str], matter: str, out: TableRead) -> dict[str, str] | None:
+    """The row's case standard (立案标准): its code as the table gives it, or, for a table
+    that writes only the filing (立案条件) and closing (结案条件) conditions, the next number of
+    its matter (the same conditions twice are one standard); None when the row names none."""
+    code, filing, closing = cell("standard"), cell("filing"), cell("closing")
+    if not (code or filing or closing):
+        return None
+    if not code:
+        numbered = out.standards.setdefault(matter, {})
+        code = numbered.setdefault((filing, closing), str(len(numbered) + 1))
+    standard = {"code": code}
+    if filing:
+        standard["filing"] = filing
+    if closing:
+        standard["closing"] = closing
+    return standard
 
 
 def _assignments(
