@@ -130,8 +130,12 @@ def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
 
 
 def row(**cells: str) -> list[str]:
-    """A table row in the default (export) layout: ``row(matter="SJ0501", unit="CGJ")``."""
-    return [cells.get(name, "") for name in EXPORT_COLUMNS]
+    """A table row in the default (export) layout: ``row(matter="SJ0501", unit="CGJ")`` (the
+    columns of case standards only when one of them is given, as an export writes them)."""
+    names = list(EXPORT_COLUMNS)
+    if not {"standard", "filing", "closing"} & set(cells):
+        names = names[:-3]
+    return [cells.get(name, "") for name in names]
 
 
 def read_csv(path: Path) -> list[list[str]]:

@@ -726,7 +726,7 @@ def test_missing_column_of_the_default_layout(
     [problem] = import_refused(cli, sqlite_url, table, "--list", "QZ-CGJ")
     assert problem == (
         f"{table}, row 1: the table has no column 责任单位; without --mapping a table is read in "
-        "the export layout (" + "、".join(HEADER) + "), else give a mapping file"
+        "the export layout (" + "、".join(EXPORT_COLUMNS.values()) + "), else give a mapping file"
     )
 
 
