@@ -239,11 +239,11 @@ def _in_space(
     default: MatterKind | None,
     locate: Callable[..., dict[str, object]],
     collector: Collector,
-) -> str:
+) -> str | None:
     """``matter`` as read in the space ``word`` names (``部件:0101``), else in ``default``;
     as it is when neither gives one, or when the cell names a space itself. A word that names
-    no space, or a cell qualified by another space, is a problem (the matter is kept as it is,
-    so that the rest of the row is still checked)."""
+    no space is a problem, and None (the matter cannot be resolved: the row's cells are still
+    read, its references not); a cell qualified by another space is a problem too."""
     if not matter:
         return matter
     kind = default
@@ -251,14 +251,16 @@ def _in_space(
         kind = space_of(word)
         if kind is None:
             collector.add("table.unknown_space", space=word, known=space_words(), **locate("space"))
-            return matter
+            return None
     if kind is None:
         return matter
     given, _ = split_qualified(matter)
     if given is None:
         return f"{word or kind.value}:{matter}"
     if given is not kind:
-        collector.add("ref.space_mismatch", name=matter, space=word or kind.value, **locate("matter"))
+        collector.add(
+            "ref.space_mismatch", name=matter, space=word or kind.value, **locate("matter")
+        )
     return matter
 
 
@@ -404,11 +406,11 @@ def _read_sheet(
             return {"source": source, "row": number, "field": label}
 
         in_space = _in_space(matter, cell("space"), space, locate, collector)
-        base, problems = _base_fields(cell, in_space, locate)
+        base, problems = _base_fields(cell, in_space or matter, locate)
         collector.extend(problems)
         assignments = _assignments(cell, units, columns, mapping, roles, locate, collector)
         refer_to = _refer_to_roles(cell("refer_to"), assignments)
-        for unit, role, unit_column in assignments:
+        for unit, role, unit_column in assignments if in_space is not None else []:
             fields = {**base, "unit": unit, "role": role}
             if role in refer_to:
                 fields["refer_to"] = cell("refer_to")
