@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
@@ -703,10 +704,9 @@ def check_registry(
     versions = {target[0]: target[1]} if isinstance(target, tuple) else None
     snapshot = registry.snapshot(as_of, versions=versions, known_at=known_at)
     if matter is not None:
-        try:
+        # a matter that names nothing: run_check names it, with the other filters that do not
+        with contextlib.suppress(Unresolved):
             matter = _matter_key(snapshot, matter)
-        except Unresolved:
-            pass  # run_check names it, with the other filters that name nothing
     options: dict[str, Any] = {
         "config": config,
         "area": area,
