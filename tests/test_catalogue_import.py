@@ -193,6 +193,7 @@ def test_a_shared_code_or_name_is_refused_naming_the_candidates(
         ("部件:0101", "component.0101"),
         ("event：0101", "event.0101"),
         ("事件:施工公示牌", "event.0102"),
+        ("事件:event.0102", "event.0102"),  # a stored key in its space
     ],
 )
 def test_a_qualified_code_or_name_resolves(

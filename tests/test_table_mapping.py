@@ -691,6 +691,10 @@ def test_a_default_space_given_to_the_import(spaced: Registry, tmp_path: Path) -
     assert matters_of(spaced) == {"event.0101", "component.0102"}
     with pytest.raises(InputError, match="unknown code space 'road'; expected one of"):
         spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", BY_CODE), space="road")
+    # the export layout (no mapping): its keys (event.0101) and codes read in the space given
+    exported = [["事项编码", "责任单位"], ["event.0101", "CGJ"], ["0102", "CGJ"]]
+    spaced.import_table(write(tmp_path / "e.csv", csv_bytes(exported)), "QZ-CGJ", space="event")
+    assert matters_of(spaced) == {"event.0101", "event.0102"}
 
 
 def test_registry_import_table_space_on_the_command_line(
