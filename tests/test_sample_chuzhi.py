@@ -14,7 +14,7 @@ import openpyxl
 
 from remit import Registry
 from remit.registry.entities import ListInfo, ListKind
-from tests.factories import SAMPLE, Cli, exits
+from tests.factories import SAMPLE, Cli, exits, write
 
 TABLES = Path(__file__).resolve().parents[1] / "data" / "tables"
 XLSX = TABLES / "hp-chuzhi-2027.xlsx"
@@ -196,3 +196,22 @@ def test_routed_on_the_sample_table(db_url: str, cli: Cli) -> None:
         "1紧急工作日",
         "2027-03-03T10:00:00+08:00",
     )
+
+
+def test_the_csv_read_by_its_space_column(sqlite_url: str, tmp_path: Path) -> None:
+    """The CSV's 类别 column gives each row's space: its 小类名称 is read in that space (the
+    mapping as the sample's, less its sheets, plus the column)."""
+    text = MAPPING.read_text(encoding="utf-8")
+    kept = [
+        line for line in text.splitlines() if not line.startswith(("sheets:", "  部件:", "  事件:"))
+    ]
+    at = kept.index("columns:") + 1
+    kept[at:at] = ["  space: {name: 类别, fill_down: true}"]
+    mapping = write(tmp_path / "m.yaml", "\n".join(kept) + "\n")
+    with imported(sqlite_url, XLSX) as from_xlsx:
+        got = duties(from_xlsx)
+    with Registry.create(f"sqlite:///{tmp_path / 'csv.db'}") as registry:
+        registry.import_files([SAMPLE], by="setup")
+        result = registry.import_table(CSV, LIST, mapping, by="test", create=INFO)
+        assert result.table is not None and result.table.imported == 38
+        assert duties(registry) == got
