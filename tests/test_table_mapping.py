@@ -609,6 +609,31 @@ def test_a_space_column_reads_each_row_in_its_space(
     assert matters_of(spaced) == SPACED_KEYS
 
 
+def test_case_standards_are_numbered_per_matter_in_its_space(
+    spaced: Registry, tmp_path: Path
+) -> None:
+    # 0101 as a component and as an event: two matters, each with its standards 1, 2
+    rows = [
+        [*SPACE_HEADER, "立案条件"],
+        ["部件", "0101", "上水井盖", "CGJ", "缺失的"],
+        ["事件", "0101", "私搭乱建", "CGJ", "正在搭建的"],
+        ["部件", "0101", "上水井盖", "CGJ", "破损的"],
+        ["事件", "0101", "私搭乱建", "CGJ", "已建成的"],
+    ]
+    table = write(tmp_path / "t.csv", csv_bytes(rows))
+    mapping = BY_CODE.replace("lead: 主责单位}", "lead: 主责单位, filing: 立案条件}")
+    spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", mapping))
+    summary = next(s for s in spaced.lists() if s.info.id == "QZ-CGJ")
+    version = spaced.version("QZ-CGJ", summary.versions[-1].version)
+    got = [(d.matter, d.standard.code, d.standard.filing) for d in version.duties if d.standard]
+    assert got == [
+        ("component.0101", "1", "缺失的"),
+        ("event.0101", "1", "正在搭建的"),
+        ("component.0101", "2", "破损的"),
+        ("event.0101", "2", "已建成的"),
+    ]
+
+
 def test_without_a_space_the_shared_codes_are_refused(spaced: Registry, tmp_path: Path) -> None:
     table = write(tmp_path / "t.csv", csv_bytes([SPACE_HEADER, *SPACE_ROWS]))
     mapping = write(tmp_path / "m.yaml", BY_CODE.replace("space: 类别, ", ""))

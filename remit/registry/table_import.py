@@ -414,7 +414,7 @@ def _read_sheet(
         in_space = _in_space(matter, cell("space"), space, locate, collector)
         base, problems = _base_fields(cell, in_space or matter, locate)
         collector.extend(problems)
-        standard = _standard(cell, matter, out)
+        standard = _standard(cell, in_space or matter, out)
         if standard is not None:
             base["standard"] = standard
         assignments = _assignments(cell, units, columns, mapping, roles, locate, collector)
