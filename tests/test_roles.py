@@ -127,9 +127,10 @@ def test_a_street_without_the_unit_falls_back_and_says_why(router: Router) -> No
     assert "territorial-unresolved" in d.rules_fired
 
 
-def test_an_area_without_a_street_office_is_unroutable(router: Router) -> None:
+def test_an_area_without_a_street_office_is_coordinated_by_the_centre(router: Router) -> None:
     d = router.route(event("SJ0201", area=ZONE))
-    assert (d.status, lead(d)) == (Status.unroutable, None)
+    assert (d.status, lead(d), d.gap) == (Status.coordinated, None, True)
+    assert d.coordinator is not None and d.coordinator.code == "PD"
     assert [(x.unit.name, x.reason.value) for x in d.lost] == [("属地街道", "no_territorial_unit")]
 
 

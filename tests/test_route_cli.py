@@ -68,7 +68,14 @@ def refused(result: Result, *says: str) -> str:
 @pytest.fixture(scope="module")
 def decision_schema() -> dict[str, Any]:
     schema = json.loads(invoke("schema", "--kind", "decision", lang=None).stdout)
-    assert schema["$defs"]["Status"]["enum"] == ["routed", "fallback", "conflict", "unroutable"]
+    assert schema["$defs"]["Status"]["enum"] == [
+        "routed",
+        "referred",
+        "fallback",
+        "coordinated",
+        "conflict",
+        "unroutable",
+    ]
     assert set(schema["required"]) >= {
         "decision_id",
         "event_id",
@@ -176,7 +183,8 @@ def test_route_from_options_in_chinese(cli: Cli, url: str, stamps: dict[str, str
         (
             ["--matter", "SJ0105", "--area", "示范区"],
             [
-                "Unroutable: no lead in the lists and no territorial unit for the area",
+                "Coordinated by 区城市运行管理中心: nobody leads and the area has no street unit "
+                "to take it — a gap to report; the centre finds the unit",
                 "Dispatched by: 区城市运行管理中心 (district level)",
             ],
         ),
@@ -189,7 +197,7 @@ def test_route_from_options_in_chinese(cli: Cli, url: str, stamps: dict[str, str
             ["Lead: 示范燃气有限公司", "Command: 区城市运行管理中心 (emergency)"],
         ),
     ],
-    ids=["fallback-escalated", "severity", "refusal", "masked", "unroutable", "as-of", "rules"],
+    ids=["fallback-escalated", "severity", "refusal", "masked", "coordinated", "as-of", "rules"],
 )
 def test_route_explains_each_outcome(
     cli: Cli, url: str, tmp_path: Path, args: list[str], lines: list[str]
@@ -311,7 +319,7 @@ def summary(result: Result) -> tuple[str, str]:
     """The two lines route-batch prints; the counts of the first add up to its total."""
     first, second = ok(result).splitlines()
     total, *counts = (int(n) for n in re.findall(r"\d+", first))
-    assert len(counts) == 5 and sum(counts) == total, first
+    assert len(counts) == 7 and sum(counts) == total, first
     return first, second
 
 
@@ -329,7 +337,10 @@ def test_route_batch_jsonl(
     first, second = summary(
         cli("route-batch", events, "-o", out, "--rejects", bad, "--workers", workers, db=url)
     )
-    assert first == "12 events: 4 routed, 1 fallback, 2 conflict, 1 unroutable, 4 rejected"
+    assert (
+        first
+        == "12 events: 4 routed, 0 referred, 1 fallback, 1 coordinated, 2 conflict, 0 unroutable, 4 rejected"
+    )
     assert second == f"Decisions: {out}; rejects: {bad}"
     decisions = read_jsonl(out)
     assert [d["event_id"] for d in decisions] == GOOD
@@ -339,7 +350,7 @@ def test_route_batch_jsonl(
         "fallback",
         "routed",
         "routed",
-        "unroutable",
+        "coordinated",
         "routed",
         "conflict",
     ]
@@ -399,7 +410,10 @@ def test_route_batch_csv_in_gb18030(cli: Cli, url: str, tmp_path: Path) -> None:
         events.read_bytes().decode("utf-8")
     out, bad = tmp_path / "decisions.jsonl", tmp_path / "rejects.jsonl"
     first, _ = summary(cli("route-batch", events, "-o", out, "--rejects", bad, db=url, lang="zh"))
-    assert first == "共 5 件：已派遣 3，属地兜底 0，职能重叠 0，无法派遣 0，退回 2"
+    assert (
+        first
+        == "共 5 件：已派遣 3，转交 0，属地兜底 0，城运中心协调 0，职能重叠 0，无法派遣 0，退回 2"
+    )
     decisions = read_jsonl(out)
     assert [(d["event_id"], d["lead"]["code"]) for d in decisions] == [
         ("C1", "SCJ"),
@@ -435,7 +449,10 @@ def test_route_batch_xlsx(cli: Cli, url: str, tmp_path: Path) -> None:
     workbook.save(events)
     out, bad = tmp_path / "decisions.jsonl", tmp_path / "rejects.jsonl"
     first, _ = summary(cli("route-batch", events, "-o", out, "--rejects", bad, db=url))
-    assert first == "4 events: 2 routed, 0 fallback, 0 conflict, 0 unroutable, 2 rejected"
+    assert (
+        first
+        == "4 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 unroutable, 2 rejected"
+    )
     decisions = read_jsonl(out)
     assert [d["event_id"] for d in decisions] == ["20250930001", "X3"]
     assert decisions[0]["commander"]["code"] == "QCYZX" and decisions[0]["time_limit"] == "2小时"
@@ -616,14 +633,14 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
 def test_rules_check(cli: Cli, tmp_path: Path) -> None:
     default = str(load_rules().sources[0])
     assert ok(cli("rules", "check")) == (
-        f"20 rules (23 compiled into the engine) from {default}: within the engine's limits, "
+        f"24 rules (27 compiled into the engine) from {default}: within the engine's limits, "
         "and no rules trigger one another in a cycle\n"
     )
     (tmp_path / "e.yaml").write_text(EMERGENCY_CONFIG, encoding="utf-8")
     zh = ok(cli("rules", "check", "--rules", tmp_path / "e.yaml", lang="zh"))
     assert (
         zh
-        == f"共 20 条规则（编译为 23 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制，"
+        == f"共 24 条规则（编译为 27 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制，"
         "且规则间没有相互触发的循环\n"
     )
     refused(cli("rules", "check", "--rules", tmp_path / "missing"), "missing")

@@ -32,7 +32,7 @@ SH = ZoneInfo("Asia/Shanghai")
 CITY, DISTRICT = "990000000000", "990100000000"
 S1, S2 = "990100001000", "990100002000"
 COMMUNITY, GRID = "990100001001", "99010000100101"
-DEFAULT_RULES = 20
+DEFAULT_RULES = 24
 
 
 def at(*args: int) -> dt.datetime:
@@ -352,12 +352,13 @@ def test_no_lead_falls_back_to_the_territorial_street(
     assert (d.time_limit, d.deadline) == ("3天", at(2025, 10, 3, 10, 0))
 
 
-def test_no_lead_and_no_street_is_unroutable(router: Router) -> None:
+def test_no_lead_and_no_street_is_coordinated_by_the_district_centre(router: Router) -> None:
     d = route(router, "unroutable")
-    assert d.status == "unroutable" and d.lead is None and not d.gap
-    assert d.deadline is None
+    assert d.status == "coordinated" and d.lead is None and d.gap
+    assert d.coordinator is not None and d.coordinator.code == "QCYZX"
+    assert d.deadline is not None  # the matter's default runs: the centre must find a unit
     assert dispatch(d) == ("QCYZX", "district", False)
-    assert d.rules_fired == ["unroutable", "dispatch-district-above-street"]
+    assert d.rules_fired == ["centre-coordinates", "dispatch-district-above-street"]
 
 
 # --- emergencies ----------------------------------------------------------------------------
@@ -591,7 +592,7 @@ def test_a_rules_directory_replaces_a_default_rule_by_id(
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        (TOO_MANY, "248 rules; the engine is run with at most 200 (more can crash it)"),
+        (TOO_MANY, "252 rules; the engine is run with at most 200 (more can crash it)"),
         (UNSTAGED, "rule nobody-assists has a `none` pattern but does not wait for the stage fact"),
         (
             UNKNOWN_CONFIG,

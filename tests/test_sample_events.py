@@ -31,12 +31,14 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
     summary = route_batch(
         registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"
     )
-    assert summary.total == 34
+    assert summary.total == 36
     assert summary.counts == {
         "routed": 23,
+        "referred": 1,
         "fallback": 4,
+        "coordinated": 2,
         "conflict": 4,
-        "unroutable": 1,
+        "unroutable": 0,
         "rejected": 2,
     }
     return [json.loads(x) for x in out.getvalue().splitlines()], [
@@ -48,7 +50,8 @@ def test_every_policy_is_covered(decisions: tuple[list[dict], list[dict]]) -> No
     fired = {rule for d in decisions[0] for rule in d["rules_fired"]}
     defaults = {
         "owner-repairs", "owner-unknown", "priority-masks-lower", "collect-first-leads",
-        "two-leads-conflict", "territorial-fallback", "unroutable", "emergency-by-severity",
+        "two-leads-conflict", "territorial-fallback", "refusal-refers", "relieved-street-to-centre",
+        "centre-coordinates", "emergency-by-severity",
         "emergency-by-matter", "dispatch-street", "dispatch-district-no-street-centre",
         "dispatch-district-above-street", "dispatch-district-across-streets",
         "repeat-escalates-to-district", "repeat-escalates-to-city",
@@ -59,13 +62,15 @@ def test_every_policy_is_covered(decisions: tuple[list[dict], list[dict]]) -> No
 def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dict]]) -> None:
     table = documented()
     good, rejected = decisions
-    assert len(table) == len(good) + len(rejected) == 34
+    assert len(table) == len(good) + len(rejected) == 36
     for d in good:
         _what, status, lead, dispatch, deadline, _also = table[d["event_id"]]
         assert d["status"] == status, d["event_id"]
         names = (
             d["lead"]["name"] if d["lead"] else "、".join(c["name"] for c in d["contenders"]) or "—"
         )
+        if d.get("coordinator"):
+            names += f" (coordinator: {d['coordinator']['name']})"
         assert names == lead, d["event_id"]
         if d["dispatch"]:
             level = d["dispatch"]["level"] + (", escalated" if d["dispatch"]["escalated"] else "")

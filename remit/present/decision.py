@@ -18,6 +18,12 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
         lines.append(
             t("route.lead_fallback" if d.gap else "route.lead_fallback_owner", unit=d.lead.name)
         )
+    elif d.status.value == "referred" and d.lead:
+        lines.append(t("route.lead_referred", unit=d.lead.name))
+    elif d.status.value == "coordinated" and d.coordinator:
+        relieved = "relieved-street-to-centre" in d.rules_fired
+        key = "route.coordinated_relieved" if relieved else "route.coordinated"
+        lines.append(t(key, unit=d.coordinator.name))
     elif d.status.value == "conflict":
         lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
     else:

@@ -26,10 +26,11 @@ from remit.events.read import parse_json_line, read_events
 from remit.files import limits
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
+from remit.routing.decision import Status
 from remit.routing.engine import EngineError
 
 CHUNK = 2000
-STATUSES = ("routed", "fallback", "conflict", "unroutable")
+STATUSES = tuple(status.value for status in Status)
 
 T = TypeVar("T")
 R = TypeVar("R")

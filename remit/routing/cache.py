@@ -37,6 +37,7 @@ INPUT_CODES = frozenset(
     {
         ("candidate", "unit"),
         ("candidate", "duty"),
+        ("candidate", "refer_to"),
         ("event", "owner"),
         ("context", "territorial"),
         ("context", "street_platform"),
@@ -128,6 +129,7 @@ _CANDIDATE_FIELDS = (
     "policy",
     "owner_row",
     "reference",
+    "refer_to",
 )
 _CONTEXT_CODES = frozenset(field for kind, field in INPUT_CODES if kind == "context")
 
@@ -164,9 +166,17 @@ def _shape(facts: PolicyInput) -> tuple[tuple[Any, ...], list[str]] | None:
                 c["policy"],
                 c["owner_row"],
                 c["reference"],  # a role reference ("@territorial"), not a code
+                rename(c["refer_to"]),
             )
             if tuple(c) == _CANDIDATE_FIELDS  # as policy_input makes them: values say it all
-            else tuple({**c, "unit": rename(c["unit"]), "duty": rename(c["duty"])}.items())
+            else tuple(
+                {
+                    **c,
+                    "unit": rename(c["unit"]),
+                    "duty": rename(c["duty"]),
+                    "refer_to": rename(c.get("refer_to", "")),
+                }.items()
+            )
             for c in facts.candidates
         ),
     )
@@ -196,6 +206,14 @@ def _rename_outcome(outcome: PolicyOutcome, name: Any) -> PolicyOutcome:
         lost=tuple(sorted((name(u), name(d), reason) for u, d, reason in lost)) if lost else lost,
         conflict=outcome.conflict,
         fallback=name(outcome.fallback) if outcome.fallback is not None else None,
+        referral=(
+            (name(outcome.referral[0]), name(outcome.referral[1])) if outcome.referral else None
+        ),
+        coordination=(
+            (name(outcome.coordination[0]), outcome.coordination[1])
+            if outcome.coordination
+            else None
+        ),
         unroutable=outcome.unroutable,
         commanders=(
             tuple(sorted((name(u), reason) for u, reason in commanders))

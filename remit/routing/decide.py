@@ -96,8 +96,12 @@ def build_decision(
         status, lead = Status.conflict, None
     elif leads:
         status, lead = Status.routed, leads[0]["unit"]
+    elif outcome.referral:
+        status, lead = Status.referred, outcome.referral[0]
     elif outcome.fallback:
         status, lead = Status.fallback, outcome.fallback
+    elif outcome.coordination:
+        status, lead = Status.coordinated, None
     else:
         status, lead = Status.unroutable, None
     lead_duty = duties[leads[0]["duty"]] if status is Status.routed else None
@@ -141,7 +145,10 @@ def build_decision(
         dispatch=refs.dispatch(*outcome.dispatch) if outcome.dispatch else None,
         commander=refs.unit(outcome.commanders[0][0]) if outcome.commanders else None,
         # an owner row whose owner the event does not name is no gap in the lists
-        gap=status is Status.fallback
+        coordinator=refs.unit(outcome.coordination[0])
+        if status is Status.coordinated and outcome.coordination
+        else None,
+        gap=status in (Status.fallback, Status.coordinated)
         and not any(reason == "no_owner" for _, _, reason in outcome.lost),
         reported_at=event.reported_at,
         time_limit=limit.text if limit else None,

@@ -18,9 +18,13 @@ from remit.registry.refs import DutyRef, UnitRef
 
 class Status(StrEnum):
     routed = "routed"  # one lead by the lists in force
+    referred = (
+        "referred"  # nobody leads: a not-responsible row hands it to the unit it names (转交)
+    )
     fallback = "fallback"  # nobody leads: the territorial street unit takes it (a gap)
+    coordinated = "coordinated"  # nobody leads, no street may take it: the district centre (a gap)
     conflict = "conflict"  # two or more leads: sent to the territorial centre for arbitration
-    unroutable = "unroutable"  # nobody leads and no territorial unit
+    unroutable = "unroutable"  # nobody leads, no street may take it, no district centre
 
 
 class LostReason(StrEnum):
@@ -79,6 +83,12 @@ class RoutingDecision(Value):
     supervisors: list[UnitRef] = Field(default_factory=list)
     dispatch: Dispatch | None = None
     commander: UnitRef | None = Field(None, description="the district centre, for emergencies")
+    coordinator: UnitRef | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent unless the status is coordinated
+        description="the centre that coordinates an event nobody leads and no street may take "
+        "(status coordinated): it finds the unit and reports the gap",
+    )
     gap: bool = Field(False, description="no list in force names a lead: a gap to report")
     reported_at: dt.datetime
     time_limit: str | None = None

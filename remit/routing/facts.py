@@ -166,9 +166,9 @@ class PolicyInput:
         )
 
 
-_Row = tuple[str, str, int, bool, str]
+_Row = tuple[str, str, int, bool, str, str]
 """A duty's fields as a candidate: unit, role, priority, owner row, the role reference it was
-resolved from ("" for a row naming a unit)."""
+resolved from ("" for a row naming a unit), the unit a not-responsible row refers to ("")."""
 
 
 def _rows(entry: DutyInForce, streets: list[str], topology: Topology) -> list[_Row]:
@@ -176,14 +176,14 @@ def _rows(entry: DutyInForce, streets: list[str], topology: Topology) -> list[_R
     event (the unit "" where the street has no such unit)."""
     duty = entry.duty
     function = territorial_function(duty.unit)
+    refer_to = duty.refer_to or ""
     if function is None:
         owner = duty.unit == OWNER_UNIT
         reference = OWNER_UNIT if owner else ""
-        return [
-            (duty.unit, duty.role.value, duty.priority, owner and duty.role is Role.lead, reference)
-        ]
+        lead_owner = owner and duty.role is Role.lead
+        return [(duty.unit, duty.role.value, duty.priority, lead_owner, reference, refer_to)]
     units = [topology.territorial(street, function) for street in streets] or [""]
-    return [(unit, duty.role.value, duty.priority, False, duty.unit) for unit in units]
+    return [(unit, duty.role.value, duty.priority, False, duty.unit, refer_to) for unit in units]
 
 
 def duty_ref(entry: DutyInForce) -> str:
@@ -235,8 +235,11 @@ def policy_input(
             "policy": policy,
             "owner_row": owner_row,
             "reference": reference,
+            "refer_to": refer_to,
         }
-        for rank, (ref, _, (unit, role, priority, owner_row, reference)) in enumerate(found)
+        for rank, (ref, _, (unit, role, priority, owner_row, reference, refer_to)) in enumerate(
+            found
+        )
     )
     area = snapshot.areas[event.area]
     severity = event.attributes.get("severity", 0)

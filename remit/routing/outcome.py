@@ -19,6 +19,10 @@ class PolicyOutcome:
     """(unit, duty, reason) of each candidate that lost, sorted."""
     conflict: bool
     fallback: str | None
+    referral: tuple[str, str] | None
+    """(unit, duty): where the first not-responsible row naming one refers the event."""
+    coordination: tuple[str, str] | None
+    """(unit, reason): the centre that coordinates an event nobody leads and no street takes."""
     unroutable: bool
     commanders: tuple[tuple[str, str], ...]
     """(unit, reason), sorted."""
@@ -42,6 +46,10 @@ def read_memory(memory: Iterable[Fact], rules_fired: Iterable[str]) -> PolicyOut
     candidates = [f for f in facts if f["t"] == "candidate"]
     dispatch = [f for f in facts if f["t"] == "dispatch"]
     fallback = sorted(f["unit"] for f in facts if f["t"] == "fallback")
+    referral = min(
+        ((f["rank"], f["unit"], f["duty"]) for f in facts if f["t"] == "referral"), default=None
+    )
+    coordination = sorted((f["unit"], f["reason"]) for f in facts if f["t"] == "coordination")
     return PolicyOutcome(
         leads=_by_rank(c for c in candidates if c["role"] == "lead"),
         assists=_by_rank(c for c in candidates if c["role"] == "assist"),
@@ -52,6 +60,8 @@ def read_memory(memory: Iterable[Fact], rules_fired: Iterable[str]) -> PolicyOut
         ),
         conflict=any(f["t"] == "conflict" for f in facts),
         fallback=fallback[0] if fallback else None,
+        referral=referral[1:] if referral else None,
+        coordination=coordination[0] if coordination else None,
         unroutable=any(f["t"] == "unroutable" for f in facts),
         commanders=tuple(sorted({(f["unit"], f["reason"]) for f in facts if f["t"] == "command"})),
         dispatch=(

@@ -70,12 +70,38 @@ def resolve(facts: PolicyInput, config: RoutingConfig) -> PolicyOutcome:
         memory.append({"t": "conflict"})
         fired.append("two-leads-conflict")
     if not leads():
-        if context["territorial"]:
-            memory.append({"t": "fallback", "unit": context["territorial"]})
+        # 转交: the first not-responsible row (in rank order) that names where the matter goes
+        referring = sorted(
+            (c for c in memory if c["role"] == "not_responsible" and c.get("refer_to")),
+            key=lambda c: c["rank"],
+        )
+        territorial = context["territorial"]
+        # a street whose own list says it is not responsible is never the fallback (no 兜底)
+        relieved = bool(territorial) and any(
+            c["role"] == "not_responsible" and c["unit"] == territorial for c in memory
+        )
+        centre = context["district_platform"]
+        if referring:
+            for candidate in referring:
+                memory.append(
+                    {
+                        "t": "referral",
+                        "unit": candidate["refer_to"],
+                        "duty": candidate["duty"],
+                        "rank": candidate["rank"],
+                    }
+                )
+            fired.append("refusal-refers")
+        elif territorial and not relieved:
+            memory.append({"t": "fallback", "unit": territorial})
             fired.append("territorial-fallback")
+        elif centre:
+            reason = "territorial_relieved" if territorial else "no_territorial_unit"
+            memory.append({"t": "coordination", "unit": centre, "reason": reason})
+            fired.append("relieved-street-to-centre" if territorial else "centre-coordinates")
         else:
             memory.append({"t": "unroutable"})
-            fired.append("unroutable")
+            fired.append("unroutable-relieved" if territorial else "unroutable")
 
     # emergencies: the district centre commands
     if context["district_platform"]:

@@ -146,6 +146,7 @@ def _outcome(d: RoutingDecision) -> dict[str, Any]:
         if dispatch
         else None,
         "commander": d.commander.code if d.commander else None,
+        "coordinator": d.coordinator.code if d.coordinator else None,
         "gap": d.gap,
         "deadline": d.deadline,
     }
@@ -156,11 +157,14 @@ def _codes(units: Iterable[UnitRef]) -> list[str]:
 
 
 def _accountable(d: RoutingDecision | None) -> list[UnitRef]:
-    """Who the decision makes accountable: the lead, or the contenders of a conflict."""
+    """Who the decision makes accountable: the lead, the contenders of a conflict, or the
+    centre that coordinates."""
     if d is None:
         return []
     if d.status is Status.conflict:
         return list(d.contenders)
+    if d.status is Status.coordinated:
+        return [d.coordinator] if d.coordinator else []
     return [d.lead] if d.lead else []
 
 

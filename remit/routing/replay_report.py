@@ -25,6 +25,7 @@ OUTCOME_FIELDS = (
     "supervisors",
     "dispatch",
     "commander",
+    "coordinator",
     "gap",
     "deadline",
 )
@@ -42,7 +43,9 @@ class ReplayStatus(StrEnum):
     (its matter or area is unknown on the snapshot it is decided on now)."""
 
     routed = "routed"
+    referred = "referred"
     fallback = "fallback"
+    coordinated = "coordinated"
     conflict = "conflict"
     unroutable = "unroutable"
     rejected = "rejected"
@@ -58,7 +61,8 @@ class StatusCount(Model):
 
 class UnitChange(Model):
     """A unit's cases that the change gives it (it is accountable now and was not) and takes
-    away: accountable is the lead (routed, fallback), or a contender of a conflict."""
+    away: accountable is the lead (routed, referred, fallback), the coordinating centre, or a
+    contender of a conflict."""
 
     unit: UnitRef
     gained: int = 0
