@@ -44,6 +44,7 @@ class FindingKind(StrEnum):
     overload = "overload"  # 小马拉大车
     reference_gap = "reference_gap"  # 属地单位缺失: a row names @territorial, an area has none
     joint_lead_ambiguous = "joint_lead_ambiguous"  # 牵头不明: two joint rows claim the lead
+    standards_differ = "standards_differ"  # 立案标准牵头不同: the standards name different leads
 
 
 KIND_ORDER: tuple[FindingKind, ...] = tuple(FindingKind)
@@ -61,6 +62,7 @@ DEFAULT_SEVERITY: dict[FindingKind, Severity] = {
     FindingKind.overload: Severity.warning,
     FindingKind.reference_gap: Severity.error,
     FindingKind.joint_lead_ambiguous: Severity.warning,
+    FindingKind.standards_differ: Severity.info,
 }
 
 
