@@ -27,7 +27,7 @@ matter name different leads.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -35,7 +35,14 @@ import networkx as nx
 from remit.conditions import AttributeDomain, Condition, EnumDomain
 from remit.conditions.regions import AttributeSpace
 from remit.findings import FindingKind
-from remit.registry.entities import HitPolicy, Level, Role, is_reference, territorial_function
+from remit.registry.entities import (
+    TERRITORIAL_UNIT,
+    HitPolicy,
+    Level,
+    Role,
+    is_reference,
+    territorial_function,
+)
 from remit.registry.roles import TerritorialUnits
 from remit.registry.snapshot import DutyInForce, Snapshot, StandardInForce
 
@@ -45,6 +52,9 @@ rows name standards: its values are the standards' codes. No event attribute is 
 
 UNRESOLVED = ""
 """What a territorial reference resolves to in a street that has no such unit."""
+
+_Lead = tuple[DutyInForce, str]
+"""A lead row and the unit it is in a group of leaf areas."""
 
 Part = tuple[str | None, frozenset[str | None] | None]
 """Leaf areas a finding holds in: those of an anchor's group (None: of no anchor), all of them
@@ -266,6 +276,9 @@ def _analyse_matter(
     result.spaces[matter] = space
     masks = {key: space.mask(condition) for key, condition in conditions.items()}
     codes = [s.code for s in standards]
+    territorial = any(
+        territorial_function(e.duty.unit) is not None for rows in by_area.values() for e in rows
+    )
     # the nearest anchor above each anchor, and the leaf areas each one stands for
     parent_anchor: dict[str, str | None] = {}
     for anchor in anchors:
@@ -291,7 +304,11 @@ def _analyse_matter(
             for code in snapshot.ancestors(group):
                 duties.extend(by_area.get(code, ()))
         result.cells += space.cells(space.full) * count
-        resolutions = _resolutions(tree, roles, group, count, duties, anchors, parent_anchor)
+        resolutions = (
+            _resolutions(tree, roles, group, count, duties, anchors, parent_anchor)
+            if territorial and group is not None
+            else [_Group((group, None), count, {}, [(None, count)])]
+        )
         for part in resolutions:
             leads = _analyse_group(
                 matter, info.hit_policy, space, part, duties, masks, codes, roles, found
@@ -317,7 +334,12 @@ def _resolutions(
     """The group's leaf areas, split by what its territorial references name there: one
     :class:`_Group` per distinct resolution (just one when the rows name no reference)."""
     references = sorted(
-        {e.duty.unit for e in duties if territorial_function(e.duty.unit) is not None}
+        {
+            unit
+            for e in duties
+            if (unit := e.duty.unit).startswith(TERRITORIAL_UNIT)
+            and territorial_function(unit) is not None
+        }
     )
     if not references or group is None:
         return [_Group((group, None), count, {}, [(None, count)])]
@@ -343,16 +365,18 @@ def _resolutions(
         rest = count - sum(n for _, n in pieces)
         if rest > 0:
             pieces.append((None, rest))
-    names = {e.duty.unit for e in duties if not is_reference(e.duty.unit)}
+    names: set[str] | None = None
     by_resolution: dict[tuple[tuple[str, str], ...], list[tuple[str | None, int]]] = {}
     for code, n in pieces:
-        actual = {
-            r: roles.unit(code, territorial_function(r) or "") if code else UNRESOLVED
+        actual = [
+            roles.unit(code, territorial_function(r) or "") if code else UNRESOLVED
             for r in references
-        }
-        named = Counter(u for u in actual.values() if u)
+        ]
+        if any(actual) and names is None:
+            names = {e.duty.unit for e in duties if not is_reference(e.duty.unit)}
         units = tuple(
-            (r, u if not u or u in names or named[u] > 1 else r) for r, u in actual.items()
+            (r, u if not u or u in (names or ()) or actual.count(u) > 1 else r)
+            for r, u in zip(references, actual, strict=True)
         )
         by_resolution.setdefault(units, []).append((code, n))
     whole = len(by_resolution) == 1
@@ -397,55 +421,50 @@ def _analyse_group(
     """Analyse one group of leaf areas; returns each leading unit and the share of the attribute
     space it leads (where it acts: under priority, not where it is masked)."""
     resolved = group.units
-
-    def unit(e: DutyInForce) -> str:
-        return resolved.get(e.duty.unit, e.duty.unit)
-
     part = group.part
     leads = [e for e in duties if e.duty.role is Role.lead]
-    # a reference naming no unit here covers its cells (reference_gap says so), leads nobody
-    acting_leads = [e for e in leads if unit(e) != UNRESOLVED]
+    # each lead with the unit it is here; a reference naming no unit here covers its cells
+    # (reference_gap says so) but leads nobody
+    acting_leads: list[_Lead]
+    if resolved:
+        named = [(e, resolved.get(e.duty.unit, e.duty.unit)) for e in leads]
+        acting_leads = [(e, u) for e, u in named if u != UNRESOLVED]
+    else:
+        acting_leads = [(e, e.duty.unit) for e in leads]
     refusals = [e for e in duties if e.duty.role is Role.not_responsible]
     assists = [e for e in duties if e.duty.role is Role.assist]
     lead_union = 0
     for e in leads:
         lead_union |= masks[_key(e)]
     total = space.cells(space.full)
-    acting = {_key(e): masks[_key(e)] for e in acting_leads}  # under priority: where not masked
+    acting = {_key(e): masks[_key(e)] for e, _ in acting_leads}  # under priority: not masked
 
     # overlap: two or more units lead a cell (under priority: at the top priority of the cell)
     if policy is HitPolicy.unique:
-        _overlap(matter, space, group, acting_leads, unit, masks, roles, found)
+        _overlap(matter, space, group, acting_leads, masks, roles, found)
     elif policy is HitPolicy.priority:
-        by_priority: dict[int, list[DutyInForce]] = {}
-        for e in acting_leads:
-            by_priority.setdefault(e.duty.priority, []).append(e)
+        by_priority: dict[int, list[_Lead]] = {}
+        for lead in acting_leads:
+            by_priority.setdefault(lead[0].duty.priority, []).append(lead)
         above = 0
         for priority in sorted(by_priority, reverse=True):
             level = by_priority[priority]
-            _overlap(matter, space, group, level, unit, masks, roles, found, outside=above)
-            for e in level:
+            _overlap(matter, space, group, level, masks, roles, found, outside=above)
+            higher = [(o, u, masks[_key(o)]) for o, u in acting_leads if o.duty.priority > priority]
+            for e, unit in level:
                 # a unit's own higher row does not mask its lower one: it still leads there
                 others = 0
-                for o in acting_leads:
-                    if o.duty.priority > priority and unit(o) != unit(e):
-                        others |= masks[_key(o)]
-                hidden = masks[_key(e)] & others
-                acting[_key(e)] = masks[_key(e)] & ~above
+                for _, u, mask in higher:
+                    if u != unit:
+                        others |= mask
+                own = masks[_key(e)]
+                hidden = own & others
+                acting[_key(e)] = own & ~above
                 if hidden:
                     raw = _raw(found, FindingKind.masked, matter, hidden, part)
                     raw.add([e], "masked")
-                    raw.add(
-                        (
-                            o
-                            for o in acting_leads
-                            if o.duty.priority > priority
-                            and unit(o) != unit(e)
-                            and masks[_key(o)] & hidden
-                        ),
-                        "by",
-                    )
-            for e in level:
+                    raw.add((o for o, u, mask in higher if u != unit and mask & hidden), "by")
+            for e, _ in level:
                 above |= masks[_key(e)]
 
     # gap: no lead and no not-responsible row
@@ -471,12 +490,12 @@ def _analyse_group(
         raw.add(e for e in assists if masks[_key(e)] & helpless)
 
     if refusals:
-        _cycles(matter, space, part, leads, refusals, unit, masks, found)
+        _cycles(matter, space, part, leads, refusals, resolved, masks, found)
     if len(standards) > 1:
-        _standards_differ(matter, space, part, acting_leads, unit, standards, found)
+        _standards_differ(matter, space, part, acting_leads, standards, found)
     by_unit: dict[str, int] = {}
-    for e in acting_leads:
-        by_unit[unit(e)] = by_unit.get(unit(e), 0) | acting[_key(e)]
+    for e, unit in acting_leads:
+        by_unit[unit] = by_unit.get(unit, 0) | acting[_key(e)]
     return [(u, space.cells(mask) / total) for u, mask in sorted(by_unit.items())]
 
 
@@ -484,16 +503,17 @@ def _overlap(
     matter: str,
     space: AttributeSpace,
     group: _Group,
-    leads: list[DutyInForce],
-    unit: Callable[[DutyInForce], str],
+    leads: list[_Lead],
     masks: dict[tuple[str, int, int], int],
     roles: TerritorialUnits,
     found: dict[tuple[FindingKind, int, tuple[str, ...]], RawFinding],
     outside: int = 0,
 ) -> None:
     by_unit: dict[str, int] = {}
-    for e in leads:
-        by_unit[unit(e)] = by_unit.get(unit(e), 0) | masks[_key(e)]
+    for e, unit in leads:
+        by_unit[unit] = by_unit.get(unit, 0) | masks[_key(e)]
+    if len(by_unit) < 2:
+        return
     once = twice = 0
     for mask in by_unit.values():
         twice |= once & mask
@@ -502,7 +522,7 @@ def _overlap(
     if not twice:
         return
     raw = _raw(found, FindingKind.overlap, matter, twice, group.part)
-    raw.add(e for e in leads if masks[_key(e)] & twice)
+    raw.add(e for e, _ in leads if masks[_key(e)] & twice)
     units = sorted(by_unit)
     for i, a in enumerate(units):
         for b in units[i + 1 :]:
@@ -526,18 +546,17 @@ def _standards_differ(
     matter: str,
     space: AttributeSpace,
     part: Part,
-    leads: list[DutyInForce],
-    unit: Callable[[DutyInForce], str],
+    leads: list[_Lead],
     standards: list[str],
     found: dict[tuple[FindingKind, int, tuple[str, ...]], RawFinding],
 ) -> None:
     """Standards of the matter whose events different units lead here (each standard's rows
     and the rows naming no standard, territorial references resolved)."""
-    if not any(e.duty.standard is not None for e in leads):
+    if not any(e.duty.standard is not None for e, _ in leads):
         return
     by_standard: dict[str, tuple[str, ...]] = {}
     for code in standards:
-        units = {unit(e) for e in leads if e.duty.standard is None or e.duty.standard.code == code}
+        units = {u for e, u in leads if e.duty.standard is None or e.duty.standard.code == code}
         if units:
             by_standard[code] = tuple(sorted(units))
     if len(set(by_standard.values())) < 2:
@@ -545,7 +564,7 @@ def _standards_differ(
     key = tuple(f"{code}={','.join(units)}" for code, units in by_standard.items())
     raw = _raw(found, FindingKind.standards_differ, matter, space.full, part, key)
     raw.leads = by_standard
-    raw.add(e for e in leads if unit(e) in {u for us in by_standard.values() for u in us})
+    raw.add(e for e, _ in leads)
 
 
 def _cycles(
@@ -554,7 +573,7 @@ def _cycles(
     part: Part,
     leads: list[DutyInForce],
     refusals: list[DutyInForce],
-    unit: Callable[[DutyInForce], str],
+    resolved: dict[str, str],
     masks: dict[tuple[str, int, int], int],
     found: dict[tuple[FindingKind, int, tuple[str, ...]], RawFinding],
 ) -> None:
@@ -562,7 +581,7 @@ def _cycles(
     cycle of units each refusing the same cells and handing them to the next is a finding."""
 
     def name(e: DutyInForce) -> str:  # a reference that names nobody here stays as written
-        return unit(e) or e.duty.unit
+        return resolved.get(e.duty.unit) or e.duty.unit
 
     graph: nx.DiGraph[str] = nx.DiGraph()
     refusing: dict[str, int] = {}
