@@ -99,7 +99,8 @@ class Finding(Model):
     region: list[dict[str, list[Any]]] | None = Field(
         None,
         description="the attribute region, a union of boxes (attribute → allowed values; an "
-        "attribute left out allows every value); [{}] is the whole attribute space",
+        "attribute left out allows every value); [{}] is the whole attribute space. For a "
+        "matter whose rows name case standards (立案标准), '@standard' → the standards' codes",
     )
     region_text: str | None = Field(
         None, description="the region, readably, in the report's language"
