@@ -9,6 +9,15 @@ the overlap, gap and masked cells from the definitions ("How coverage is counted
 union of the region's boxes) and must give the same sets; each finding's ``cells`` must be the
 number of cells it expands to; no cell may be in two overlap (or two gap) findings.
 
+Rows may name territorial references (``@territorial``, ``@territorial:enforcement``; some
+street-level units have that function) and case standards (立案标准 "1" and "2"). The oracle
+resolves a reference per leaf area to the unit of its street on its own (:func:`street_unit`):
+a reference naming nobody there covers the cell but leads nobody. A matter whose rows name
+standards has one cell per standard too (the ``@standard`` axis of a finding's region); a row
+naming a standard covers only that standard's cells. ``standards_differ`` is checked per leaf
+area: the standards led by different sets of units (each standard's lead rows and those naming
+none, conditions aside).
+
 Registries are built directly as :class:`Snapshot` objects (fast), with conditions written in
 every raw form of the file format and put in canonical form by :func:`normalize`; a smaller
 share goes through YAML files and an SQLite registry, so conditions are checked to survive

@@ -285,6 +285,20 @@ def test_ids_are_stable_and_comparisons_hold(registry: Registry, report: CheckRe
     assert not compared.comparison.introduced and not compared.comparison.resolved
 
 
+def test_a_comparison_sees_standards_differ_resolved(report: CheckReport, tmp_path: Path) -> None:
+    rows = [r for r in ROWS if not (r["matter"] == "S-STREET" and r["unit"] == "LRJ")]
+    with sqlite_registry(tmp_path / "r.db", write_tree(tmp_path / "files", rows)) as other:
+        after = run_check(other.snapshot(DAY))
+    compared = compare(after, report, "before")
+    assert compared.comparison is not None
+    resolved = [(f.kind, f.matter) for f in compared.comparison.resolved]
+    assert resolved == [(K.standards_differ, "S-STREET")]
+    introduced = [f for f in after.findings if f.id in compared.comparison.introduced]
+    assert [(f.kind, f.matter, f.region) for f in introduced] == [
+        (K.gap, "S-STREET", [{"@standard": ["2"]}])  # 乙街道's standard 2 has no lead now
+    ]
+
+
 def test_severity_of_standards_differ_can_be_raised(registry: Registry) -> None:
     from remit.checks import CheckConfig
 

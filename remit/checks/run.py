@@ -187,6 +187,9 @@ def _atoms(finding: Finding, report: CheckReport) -> set[tuple[Any, ...]]:
         domains = label.attributes if label else {}
         combos = {combo for box in finding.region for combo in _combinations(box, domains)}
         return {(kind, finding.matter, area, combo) for area in finding.areas for combo in combos}
+    if finding.kind is FindingKind.standards_differ:  # per leaf area and standards' leads
+        leads = canonical_json(finding.details.get("standards", []))
+        return {(kind, finding.matter, area, leads) for area in finding.areas}
     if finding.kind is FindingKind.reference_gap:  # per street without the unit
         return {
             (kind, d.list_id, finding.matter, d.unit, a)
