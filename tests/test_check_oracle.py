@@ -97,7 +97,7 @@ ENUM_LABELS = {
     "market": "市场",
     "pavement": "人行道",
 }
-POLICIES = tuple(HitPolicy)
+POLICIES = (*HitPolicy, HitPolicy.priority)  # priority twice: masked leads are reached often
 ROLES = (Role.lead, Role.lead, Role.lead, Role.not_responsible, Role.assist, Role.supervise)
 INT_DOMAINS = ((1, 4), (0, 9), (1, 2), (-1, 1), (3, 3))
 ATTRIBUTE_LABELS = {"place": "地点", "severity": "严重程度", "floors": "楼层", "night": "夜间"}
@@ -289,9 +289,9 @@ def specs(draw: Any) -> Spec:
     count: Counter[str] = Counter()
     for _ in range(draw(st.integers(0, 10))):
         matter = matters[_pick(draw, pool)]
-        # a territorial reference in one row of four (it names a unit of each street)
+        # a territorial reference in one row of five (it names a unit of each street)
         named = [*sorted(units), OWNER_UNIT]
-        unit = _pick(draw, REFERENCES) if draw(st.integers(0, 3)) == 0 else _pick(draw, named)
+        unit = _pick(draw, REFERENCES) if draw(st.integers(0, 4)) == 0 else _pick(draw, named)
         role = _pick(draw, ROLES)
         area = _pick(draw, sorted(areas))
         raw = _raw_condition(draw, matter)
@@ -301,8 +301,8 @@ def specs(draw: Any) -> Spec:
         refer_to = None
         if role is Role.not_responsible and others and draw(st.integers(0, 2)) == 0:
             refer_to = _pick(draw, others)
-        # a case standard (立案标准) in one row of four
-        code = _pick(draw, (None, None, None, None, None, None, "1", "2"))
+        # a case standard (立案标准) in one row of five
+        code = _pick(draw, (None,) * 8 + ("1", "2"))
         code = code if matter.code != "G" else None
         duty = Duty(
             matter=matter.code,
