@@ -44,6 +44,7 @@ class FindingKind(StrEnum):
     overload = "overload"  # 小马拉大车
     reference_gap = "reference_gap"  # 属地单位缺失: a row names @territorial, an area has none
     joint_lead_ambiguous = "joint_lead_ambiguous"  # 牵头不明: two joint rows claim the lead
+    standards_differ = "standards_differ"  # 立案标准牵头不同: the standards name different leads
 
 
 KIND_ORDER: tuple[FindingKind, ...] = tuple(FindingKind)
@@ -61,6 +62,7 @@ DEFAULT_SEVERITY: dict[FindingKind, Severity] = {
     FindingKind.overload: Severity.warning,
     FindingKind.reference_gap: Severity.error,
     FindingKind.joint_lead_ambiguous: Severity.warning,
+    FindingKind.standards_differ: Severity.info,
 }
 
 
@@ -97,7 +99,8 @@ class Finding(Model):
     region: list[dict[str, list[Any]]] | None = Field(
         None,
         description="the attribute region, a union of boxes (attribute → allowed values; an "
-        "attribute left out allows every value); [{}] is the whole attribute space",
+        "attribute left out allows every value); [{}] is the whole attribute space. For a "
+        "matter whose rows name case standards (立案标准), '@standard' → the standards' codes",
     )
     region_text: str | None = Field(
         None, description="the region, readably, in the report's language"

@@ -139,6 +139,7 @@ def write_areas_and_units(root: Path, areas: Iterable[Area], units: Iterable[Uni
                     "level": u.level.value,
                     "jurisdiction": u.jurisdiction,
                 }
+                | ({"function": u.function} if u.function else {})
                 for u in units
             ],
         },

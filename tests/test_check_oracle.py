@@ -9,6 +9,15 @@ the overlap, gap and masked cells from the definitions ("How coverage is counted
 union of the region's boxes) and must give the same sets; each finding's ``cells`` must be the
 number of cells it expands to; no cell may be in two overlap (or two gap) findings.
 
+Rows may name territorial references (``@territorial``, ``@territorial:enforcement``; some
+street-level units have that function) and case standards (立案标准 "1" and "2"). The oracle
+resolves a reference per leaf area to the unit of its street on its own (:func:`street_unit`):
+a reference naming nobody there covers the cell but leads nobody. A matter whose rows name
+standards has one cell per standard too (the ``@standard`` axis of a finding's region); a row
+naming a standard covers only that standard's cells. ``standards_differ`` is checked per leaf
+area: the standards led by different sets of units (each standard's lead rows and those naming
+none, conditions aside).
+
 Registries are built directly as :class:`Snapshot` objects (fast), with conditions written in
 every raw form of the file format and put in canonical form by :func:`normalize`; a smaller
 share goes through YAML files and an SQLite registry, so conditions are checked to survive
@@ -43,8 +52,11 @@ from remit import Registry
 from remit.checks import CheckReport, Finding, FindingKind, run_check
 from remit.conditions import AttributeDomain, BoolDomain, EnumDomain, IntDomain, normalize
 from remit.registry.entities import (
+    ENFORCEMENT,
     OWNER_UNIT,
+    TERRITORIAL_UNIT,
     Area,
+    CaseStandard,
     Duty,
     HitPolicy,
     Level,
@@ -85,10 +97,13 @@ ENUM_LABELS = {
     "market": "市场",
     "pavement": "人行道",
 }
-POLICIES = tuple(HitPolicy)
+POLICIES = (*HitPolicy, HitPolicy.priority)  # priority twice: masked leads are reached often
 ROLES = (Role.lead, Role.lead, Role.lead, Role.not_responsible, Role.assist, Role.supervise)
 INT_DOMAINS = ((1, 4), (0, 9), (1, 2), (-1, 1), (3, 3))
 ATTRIBUTE_LABELS = {"place": "地点", "severity": "严重程度", "floors": "楼层", "night": "夜间"}
+REFERENCES = (TERRITORIAL_UNIT, f"{TERRITORIAL_UNIT}:{ENFORCEMENT}")
+STANDARD_AXIS = "@standard"
+"""The attribute finding regions give a matter's case standard (立案标准) under."""
 
 Cell = tuple[str, str, tuple[tuple[str, Any], ...]]
 """(matter, leaf area, ((attribute, value), …) sorted by attribute)."""
@@ -151,7 +166,9 @@ def _units(draw: Any, areas: dict[str, Area]) -> dict[str, Unit]:
         area = areas[_pick(draw, sorted(areas))]
         kind = _pick(draw, UNIT_KINDS[area.level])
         code = f"U{j}"
-        units[code] = Unit(code, f"单位{j}", kind, area.level, area.code)
+        # a street's unit may be its law-enforcement team (what @territorial:enforcement names)
+        function = ENFORCEMENT if area.level is Level.street and draw(st.booleans()) else None
+        units[code] = Unit(code, f"单位{j}", kind, area.level, area.code, function=function)
     return units
 
 
@@ -255,6 +272,11 @@ def _raw_condition(draw: Any, matter: Matter) -> dict[str, Any]:
     return raw
 
 
+def _standard(code: str) -> CaseStandard:
+    """Case standard ``code``, written alike by every row naming it."""
+    return CaseStandard(code=code, filing=f"立案条件{code}")
+
+
 @st.composite
 def specs(draw: Any) -> Spec:
     areas = _areas(draw)
@@ -267,7 +289,9 @@ def specs(draw: Any) -> Spec:
     count: Counter[str] = Counter()
     for _ in range(draw(st.integers(0, 10))):
         matter = matters[_pick(draw, pool)]
-        unit = _pick(draw, [*sorted(units), OWNER_UNIT])
+        # a territorial reference in one row of five (it names a unit of each street)
+        named = [*sorted(units), OWNER_UNIT]
+        unit = _pick(draw, REFERENCES) if draw(st.integers(0, 4)) == 0 else _pick(draw, named)
         role = _pick(draw, ROLES)
         area = _pick(draw, sorted(areas))
         raw = _raw_condition(draw, matter)
@@ -277,6 +301,9 @@ def specs(draw: Any) -> Spec:
         refer_to = None
         if role is Role.not_responsible and others and draw(st.integers(0, 2)) == 0:
             refer_to = _pick(draw, others)
+        # a case standard (立案标准) in one row of five
+        code = _pick(draw, (None,) * 8 + ("1", "2"))
+        code = code if matter.code != "G" else None
         duty = Duty(
             matter=matter.code,
             unit=unit,
@@ -285,6 +312,7 @@ def specs(draw: Any) -> Spec:
             conditions=conditions,
             priority=draw(st.integers(0, 3)),
             refer_to=refer_to,
+            standard=None if code is None else _standard(code),
         )
         list_id = _pick(draw, sorted(LISTS))
         key = (list_id, repr(duty.content()))
@@ -293,7 +321,7 @@ def specs(draw: Any) -> Spec:
         contents.add(key)
         count[list_id] += 1
         explicit = (
-            unit == OWNER_UNIT or area != units[unit].jurisdiction or draw(st.integers(0, 1)) == 0
+            unit.startswith("@") or area != units[unit].jurisdiction or draw(st.integers(0, 1)) == 0
         )
         rows.append(Row(list_id, count[list_id], duty, raw, explicit))
     return Spec(areas, units, matters, tuple(rows), with_catalogue=draw(st.integers(0, 4)) > 0)
@@ -341,6 +369,8 @@ class Oracle:
     masked: set[tuple[Cell, Key]] = field(default_factory=set)
     contenders: dict[Cell, frozenset[str]] = field(default_factory=dict)
     """overlap cell → the units that contend for its lead."""
+    standards_differ: set[tuple[str, str]] = field(default_factory=set)
+    """(matter, leaf area) where the matter's standards are led by different units."""
 
     @property
     def masked_cells(self) -> set[Cell]:
@@ -363,6 +393,38 @@ def combinations(matter: Matter) -> list[tuple[tuple[str, Any], ...]]:
     return [tuple(zip(names, combo, strict=True)) for combo in itertools.product(*domains)]
 
 
+def standard_codes(snapshot: Snapshot, matter: str) -> list[str]:
+    """The case standards the rows of ``matter`` name (an event is filed under one of them)."""
+    codes = {
+        e.duty.standard.code for e in snapshot.duties if e.duty.matter == matter and e.duty.standard
+    }
+    return sorted(codes, key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c))
+
+
+def street_unit(snapshot: Snapshot, leaf: str, reference: str) -> str:
+    """The unit a territorial reference names for an event in ``leaf``: the street office
+    (a block unit at street level serving the street) or the unit of the function serving the
+    street, the first by code; "" when the leaf is in no street or the street has none."""
+    street = next(
+        (a for a in _chain(snapshot.areas, leaf) if snapshot.areas[a].level is Level.street), None
+    )
+    function = reference.partition(":")[2]
+    for code in sorted(snapshot.units):
+        unit = snapshot.units[code]
+        if unit.jurisdiction != street:
+            continue
+        if function and unit.function == function:
+            return code
+        if not function and unit.kind is UnitKind.block and unit.level is Level.street:
+            return code
+    return ""
+
+
+def actual_unit(snapshot: Snapshot, leaf: str, unit: str) -> str:
+    """Who a row's unit is for an event in ``leaf`` ("" for a reference naming nobody)."""
+    return street_unit(snapshot, leaf, unit) if unit in REFERENCES else unit
+
+
 def oracle(snapshot: Snapshot, area: str | None = None, matter: str | None = None) -> Oracle:
     """Every cell of ``snapshot`` (under ``area``, of the leaf matters under ``matter``), one by
     one: which duties cover it, and what that makes it."""
@@ -379,38 +441,65 @@ def oracle(snapshot: Snapshot, area: str | None = None, matter: str | None = Non
     for code in leaf_matters:
         info = matters[code]
         policy = info.hit_policy
-        combos = combinations(info)
+        standards = standard_codes(snapshot, code)
+        combos = [
+            ((STANDARD_AXIS, standard), *combo) if standard is not None else combo
+            for standard in (standards or [None])
+            for combo in combinations(info)
+        ]
         rows = [e for e in snapshot.duties if e.duty.matter == code]
         for leaf in leaves:
             chain = set(_chain(areas, leaf))
             here = [e for e in rows if e.duty.area in chain]
+            # who each row is here: a territorial reference is the unit of the leaf's street
+            who = {id(e): actual_unit(snapshot, leaf, e.duty.unit) for e in here}
             for combo in combos:
                 cell: Cell = (code, leaf, combo)
                 result.cells += 1
                 values = dict(combo)
-                covering = [e for e in here if allows(e.duty.conditions, values)]
+                standard = values.pop(STANDARD_AXIS, None)
+                covering = [
+                    e
+                    for e in here
+                    if allows(e.duty.conditions, values)
+                    and (e.duty.standard is None or e.duty.standard.code == standard)
+                ]
                 leads = [e for e in covering if e.duty.role is Role.lead]
                 if not leads:
                     if not any(e.duty.role is Role.not_responsible for e in covering):
                         result.gap.add(cell)
                     continue
-                if policy in (HitPolicy.collect, HitPolicy.joint):  # never an overlap
-                    continue
+                # a reference naming nobody in the street covers the cell but leads nobody
+                leads = [e for e in leads if who[id(e)]]
+                if not leads or policy in (HitPolicy.collect, HitPolicy.joint):
+                    continue  # never an overlap
                 top = max(e.duty.priority for e in leads)
                 if policy is HitPolicy.priority:
                     # masked: another unit leads the cell at a higher priority (a unit's own
                     # higher row does not mask its lower one; docs/check.md)
                     for e in leads:
                         if any(
-                            o.duty.priority > e.duty.priority and o.duty.unit != e.duty.unit
+                            o.duty.priority > e.duty.priority and who[id(o)] != who[id(e)]
                             for o in leads
                         ):
                             result.masked.add((cell, (e.list_id, e.version, e.seq)))
                     leads = [e for e in leads if e.duty.priority == top]
-                units = frozenset(e.duty.unit for e in leads)
+                units = frozenset(who[id(e)] for e in leads)
                 if len(units) > 1:
                     result.overlap.add(cell)
                     result.contenders[cell] = units
+            # standards that different units lead here (the rows' conditions aside)
+            acting = [e for e in here if e.duty.role is Role.lead and who[id(e)]]
+            by_standard = {
+                frozenset(
+                    who[id(e)]
+                    for e in acting
+                    if e.duty.standard is None or e.duty.standard.code == standard
+                )
+                for standard in standards
+            } - {frozenset()}
+            if len(by_standard) > 1 and any(e.duty.standard for e in acting):
+                result.standards_differ.add((code, leaf))
     return result
 
 
@@ -422,13 +511,17 @@ def expand(finding: Finding, snapshot: Snapshot) -> list[Cell]:
     finding were to name a cell twice)."""
     assert finding.matter is not None and finding.region is not None, finding
     matter = snapshot.matters[finding.matter]
-    names = sorted(matter.attributes)
+    universes = {name: domain_values(d) for name, d in matter.attributes.items()}
+    standards = standard_codes(snapshot, finding.matter)
+    if standards:
+        universes[STANDARD_AXIS] = standards
+    names = sorted(universes)
     cells: list[Cell] = []
     for box in finding.region:
         assert set(box) <= set(names), (finding.kind, box, names)
         axes = []
         for name in names:
-            universe = domain_values(matter.attributes[name])
+            universe = universes[name]
             values = box.get(name, universe)
             assert values and all(v in universe for v in values), (name, values, universe)
             assert all(type(v) is type(universe[0]) for v in values), (name, values)
@@ -484,8 +577,10 @@ def compare(
     for f in report.findings:
         if f.kind is FindingKind.overlap:
             for cell in expand(f, snapshot):
-                # every unit contending for a cell of the finding is named by it
-                assert expected.contenders[cell] <= set(f.units), (cell, f.units)
+                # every unit contending for a cell of the finding is named by it (a reference
+                # names the unit of the cell's street)
+                named = {actual_unit(snapshot, cell[1], u) for u in f.units}
+                assert expected.contenders[cell] <= named, (cell, f.units)
             for pair in f.details["pairs"]:
                 a, b = pair["units"]
                 pairs[(f.matter or "", a, b)] += pair["cells"]
@@ -505,6 +600,13 @@ def compare(
         for a, b in itertools.combinations(sorted(units), 2):
             expected_pairs[(cell[0], a, b)] += 1
     assert pairs == expected_pairs
+    differ = {
+        (f.matter, area)
+        for f in report.findings
+        if f.kind is FindingKind.standards_differ
+        for area in f.areas
+    }
+    assert differ == expected.standards_differ
     if masked_rows:
         # every (cell, row) the oracle finds masked is in a masked finding naming that row
         named: set[tuple[Cell, Key]] = set()
@@ -565,6 +667,17 @@ def test_check_matches_the_oracle_on_random_snapshots() -> None:
         ):
             seen[f"with {kind}"] += bool(cells)
             seen[f"{kind} cells"] += len(cells)
+        seen["with standards_differ"] += bool(expected.standards_differ)
+        seen["with standards"] += any(r.duty.standard for r in spec.rows)
+        references = [r.duty for r in spec.rows if r.duty.unit in REFERENCES]
+        seen["with references"] += bool(references)
+        # a reference naming, in some leaf area, a unit another row of the matter names
+        seen["with a reference met"] += any(
+            actual_unit(snapshot, leaf, d.unit)
+            in {r.duty.unit for r in spec.rows if r.duty.matter == d.matter}
+            for d in references
+            for leaf in spec.areas
+        )
 
     run()
     print(f"oracle examples: {dict(seen)}")
@@ -572,6 +685,9 @@ def test_check_matches_the_oracle_on_random_snapshots() -> None:
     # the generator does reach every kind, often
     for kind in ("overlap", "gap", "masked"):
         assert seen[f"with {kind}"] >= ORACLE_EXAMPLES // 20, seen
+    # … and territorial references that meet a unit's own row, and standards that differ
+    for what in ("standards", "references", "a reference met", "standards_differ"):
+        assert seen[f"with {what}"] >= ORACLE_EXAMPLES // 100, seen
 
 
 # --- task 3: filling the gaps closes them and makes no overlap ----------------------------------
@@ -611,15 +727,20 @@ def test_filling_the_gaps_closes_them_without_overlap() -> None:
             matter = spec.matters[f.matter]
             for area in f.areas:
                 for box in f.region:
-                    duty = Duty(
-                        matter=f.matter,
-                        unit=data.draw(st.sampled_from(sorted(spec.units))),
-                        role=Role.lead,
-                        area=area,
-                        conditions=_box_condition(box, matter),
-                        priority=data.draw(st.integers(0, 3)),
-                    )
-                    fill.append(DutyInForce("FILL", 1, len(fill) + 1, duty))
+                    # a box naming case standards: a row for each of them
+                    codes = box.get(STANDARD_AXIS, [None])
+                    attributes = {k: v for k, v in box.items() if k != STANDARD_AXIS}
+                    for code in codes:
+                        duty = Duty(
+                            matter=f.matter,
+                            unit=data.draw(st.sampled_from(sorted(spec.units))),
+                            role=Role.lead,
+                            area=area,
+                            conditions=_box_condition(attributes, matter),
+                            priority=data.draw(st.integers(0, 3)),
+                            standard=None if code is None else _standard(code),
+                        )
+                        fill.append(DutyInForce("FILL", 1, len(fill) + 1, duty))
             filled |= set(expand(f, snapshot))
         assert filled == expected.gap
         after_snapshot = snapshot_of(spec, fill)
@@ -696,6 +817,8 @@ def write_registry(spec: Spec, root: Path, use_labels: bool) -> None:
                 data["when"] = _labelled(row.raw, spec.matters[d.matter], use_labels)
             if d.priority:
                 data["priority"] = d.priority
+            if d.standard is not None:
+                data["standard"] = {"code": d.standard.code, "filing": d.standard.filing}
             duties.append(data)
         if duties:
             dump_yaml(

@@ -18,7 +18,15 @@ from typing import Any
 
 import networkx as nx
 
-from remit.checks.coverage import AreaTree, Coverage, RawFinding, analyse, leaf_matters
+from remit.checks.coverage import (
+    STANDARD,
+    AreaTree,
+    Coverage,
+    RawFinding,
+    analyse,
+    leaf_matters,
+    standard_domain,
+)
 from remit.checks.report import (
     AreaLabel,
     AttributeLabel,
@@ -50,7 +58,7 @@ from remit.registry.entities import (
 from remit.registry.facade import KnownAt, Registry
 from remit.registry.refs import DutyRef
 from remit.registry.roles import TerritorialUnits
-from remit.registry.snapshot import DutyInForce, Snapshot
+from remit.registry.snapshot import DutyInForce, Snapshot, StandardInForce
 from remit.registry.spaces import MatterIndex
 
 
@@ -183,6 +191,9 @@ def _atoms(finding: Finding, report: CheckReport) -> set[tuple[Any, ...]]:
         domains = label.attributes if label else {}
         combos = {combo for box in finding.region for combo in _combinations(box, domains)}
         return {(kind, finding.matter, area, combo) for area in finding.areas for combo in combos}
+    if finding.kind is FindingKind.standards_differ:  # per leaf area and standards' leads
+        leads = canonical_json(finding.details.get("standards", []))
+        return {(kind, finding.matter, area, leads) for area in finding.areas}
     if finding.kind is FindingKind.reference_gap:  # per street without the unit
         return {
             (kind, d.list_id, finding.matter, d.unit, a)
@@ -355,16 +366,57 @@ class _Builder:
         shown = sep.join(self.unit_name(c) for c in codes[:2])
         return t("check.and_more", self.lang, names=shown, count=len(codes) - 2)
 
-    def cell_finding(self, raw: RawFinding) -> Finding:
-        space = self.coverage.spaces[raw.matter]
+    def leaf_areas(self, raw: RawFinding) -> list[str]:
+        """The leaf areas of a raw finding's groups (or of the streets of them it names)."""
         stop = self.coverage.anchors[raw.matter]
-        areas = sorted({a for anchor in raw.anchors for a in self.tree.leaves_below(anchor, stop)})
+        street_of = self.tree.street_of
+        return sorted(
+            {
+                a
+                for anchor, streets in raw.anchors
+                for a in self.tree.leaves_below(anchor, stop)
+                if streets is None or street_of[a] in streets
+            }
+        )
+
+    def standard_text(self, standard: StandardInForce) -> str:
+        filing = standard.standard.filing
+        if not filing:
+            return standard.code
+        return t(
+            "check.standard_one", self.lang, code=standard.code, filing=" ".join(filing.split())
+        )
+
+    def cell_finding(self, raw: RawFinding) -> Finding:
+        if raw.kind is FindingKind.standards_differ:
+            return self.standards_differ(raw)
+        space = self.coverage.spaces[raw.matter]
+        areas = self.leaf_areas(raw)
         boxes = space.boxes(raw.mask)
         matter = self.snapshot.matters[raw.matter]
-        region_text = describe(boxes, matter.attributes, self.lang)
+        attributes = matter.attributes
+        standards = self.coverage.standards.get(raw.matter, ())
+        if standards:
+            label = t("check.standard", self.lang)
+            attributes = {**attributes, STANDARD: standard_domain(standards, label)}
+        region_text = describe(boxes, attributes, self.lang)
         duties = list(raw.duties.values())
         units = sorted({e.duty.unit for e in duties})
         details: dict[str, Any] = {"hit_policy": matter.hit_policy.value}
+        suffix = ""
+        if standards:
+            codes = {c for box in boxes for c in box.get(STANDARD, [s.code for s in standards])}
+            concerned = [s for s in standards if s.code in codes]
+            details["standards"] = [
+                {"code": s.code, "filing": s.standard.filing} for s in concerned
+            ]
+            if len(concerned) < len(standards):
+                sep = "；" if self.lang == "zh" else "; "
+                suffix = t(
+                    "finding.under_standards",
+                    self.lang,
+                    standards=sep.join(self.standard_text(s) for s in concerned),
+                )
         kind = raw.kind
         if kind is FindingKind.overlap:
             # departments first: "区市场监督管理局、南京东路街道办事处 and 9 more"
@@ -392,6 +444,7 @@ class _Builder:
             message = t("finding.referral_cycle", self.lang, path=path)
             details["cycle"] = list(raw.cycle)
             units = list(raw.cycle)
+        message += suffix
         return Finding(
             id=_finding_id(kind, raw.matter, areas, boxes, units),
             kind=kind,
@@ -405,6 +458,49 @@ class _Builder:
             duties=_refs(duties),
             message=message,
             details=details,
+        )
+
+    def standards_differ(self, raw: RawFinding) -> Finding:
+        """The standards of a matter name different leads in the same leaf areas."""
+        areas = self.leaf_areas(raw)
+        standards = {s.code: s for s in self.coverage.standards[raw.matter]}
+        sep = "；" if self.lang == "zh" else "; "
+        detail = sep.join(
+            t(
+                "finding.standards_differ_one",
+                self.lang,
+                standard=self.standard_text(standards[code]),
+                units=self.names(units),
+            )
+            for code, units in raw.leads.items()
+        )
+        matter = self.snapshot.matters[raw.matter]
+        units = sorted({u for us in raw.leads.values() for u in us})
+        leads = {code: list(us) for code, us in raw.leads.items()}
+        kind = FindingKind.standards_differ
+        return Finding(
+            id=_finding_id(kind, raw.matter, areas, leads),
+            kind=kind,
+            severity=self.config.severity_of(kind),
+            matter=raw.matter,
+            areas=areas,
+            units=units,
+            duties=_refs(raw.duties.values()),
+            message=t(
+                "finding.standards_differ",
+                self.lang,
+                matter=f"{matter.name}（{matter.code}）"
+                if self.lang == "zh"
+                else f"{matter.name} ({matter.code})",
+                detail=detail,
+            ),
+            details={
+                "hit_policy": matter.hit_policy.value,
+                "standards": [
+                    {"code": code, "filing": standards[code].standard.filing, "units": list(us)}
+                    for code, us in raw.leads.items()
+                ],
+            },
         )
 
     def row_findings(self, rows: list[DutyInForce]) -> list[Finding]:
@@ -626,6 +722,7 @@ def _label(report: CheckReport, snapshot: Snapshot) -> None:
     areas = {a for f in report.findings for a in f.areas}
     units = {u for f in report.findings for u in f.units} | {r.unit for r in report.load}
     units |= {d.unit for f in report.findings for d in f.duties}
+    units |= {u for c in report.clusters for u in c.units}
     areas |= {d.area for f in report.findings for d in f.duties}
     for code in sorted(matters):
         m = snapshot.matters[code]
@@ -644,6 +741,14 @@ def _label(report: CheckReport, snapshot: Snapshot) -> None:
                 for name, d in m.attributes.items()
             },
         )
+        standards = snapshot.standards(code)
+        if standards:  # the cells' standard axis, as finding regions name it
+            report.matters[code].attributes[STANDARD] = AttributeLabel(
+                label=t("check.standard", report.lang),
+                type="enum",
+                values=[s.code for s in standards],
+                labels={s.code: s.standard.filing for s in standards if s.standard.filing},
+            )
     for code in sorted(areas):
         if code not in snapshot.areas:
             continue

@@ -173,7 +173,8 @@ def _box_text(box: Box, domains: dict[str, AttributeDomain], lang: Lang) -> str:
 
 
 def _clause(name: str, values: list[Any], domain: AttributeDomain, lang: Lang) -> str:
-    label = domain.label if lang == "zh" and domain.label else name
+    # an axis that is no event attribute (the case standard, @standard) goes by its label
+    label = domain.label if domain.label and (lang == "zh" or name.startswith("@")) else name
     universe = domain_values(domain)
     if isinstance(domain, BoolDomain):
         return f"{label} = {_bool(values[0], lang)}"
