@@ -311,7 +311,7 @@ def test_assist_without_lead(report: CheckReport) -> None:
     assert f.units == ["LRJ"]
     assert rows(f) == [("QZ-LRJ", 1, 5)]
     assert f.message == "区绿化和市容管理局 assist, but no unit leads these cells"
-    # FGJ refuses pavement and park: no gap
+    # FGJ refuses pavement and park and hands them to LRJ (refer_to): no gap
     assert not of(report, K.gap, "SJ0301")
 
 

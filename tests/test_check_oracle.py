@@ -40,7 +40,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -464,9 +464,22 @@ def oracle(snapshot: Snapshot, area: str | None = None, matter: str | None = Non
                     if allows(e.duty.conditions, values)
                     and (e.duty.standard is None or e.duty.standard.code == standard)
                 ]
-                leads = [e for e in covering if e.duty.role is Role.lead]
+                # a unit's not-responsible row takes back its own leads on the cell
+                refusing = {
+                    who[id(e)]
+                    for e in covering
+                    if e.duty.role is Role.not_responsible and who[id(e)]
+                }
+                leads = [
+                    e
+                    for e in covering
+                    if e.duty.role is Role.lead and not (who[id(e)] and who[id(e)] in refusing)
+                ]
                 if not leads:
-                    if not any(e.duty.role is Role.not_responsible for e in covering):
+                    # no lead: a gap, unless a not-responsible row says where it goes
+                    if not any(
+                        e.duty.role is Role.not_responsible and e.duty.refer_to for e in covering
+                    ):
                         result.gap.add(cell)
                     continue
                 # a reference naming nobody in the street covers the cell but leads nobody
@@ -725,6 +738,17 @@ def test_filling_the_gaps_closes_them_without_overlap() -> None:
         for f in gaps:
             assert f.matter is not None and f.region is not None
             matter = spec.matters[f.matter]
+            # a unit that says it is not responsible for the matter somewhere would not lead
+            # there: fill with the others
+            refusing = {
+                actual_unit(snapshot, leaf, e.duty.unit)
+                for e in snapshot.duties
+                if e.duty.matter == f.matter and e.duty.role is Role.not_responsible
+                for leaf in snapshot.areas
+            }
+            fillers = sorted(set(spec.units) - refusing)
+            if not fillers:
+                return
             for area in f.areas:
                 for box in f.region:
                     # a box naming case standards: a row for each of them
@@ -733,7 +757,7 @@ def test_filling_the_gaps_closes_them_without_overlap() -> None:
                     for code in codes:
                         duty = Duty(
                             matter=f.matter,
-                            unit=data.draw(st.sampled_from(sorted(spec.units))),
+                            unit=data.draw(st.sampled_from(fillers)),
                             role=Role.lead,
                             area=area,
                             conditions=_box_condition(attributes, matter),
@@ -914,7 +938,7 @@ def test_fixed_case_every_kind(policy: HitPolicy) -> None:
     rows = [
         Duty("M", "X", Role.lead, "D", {"place": {"in": ["road", "park"]}}),
         Duty("M", "Y", Role.lead, "S1", {"severity": {"range": [3, 4]}}, priority=2),
-        Duty("M", "Z", Role.not_responsible, "S2", {"night": {"eq": True}}),
+        Duty("M", "Z", Role.not_responsible, "S2", {"night": {"eq": True}}, refer_to="X"),
         Duty("M", "Z", Role.supervise, "S2", {}),
     ]
     snapshot = _fixed(rows, matter)
@@ -922,7 +946,13 @@ def test_fixed_case_every_kind(policy: HitPolicy) -> None:
     expected = oracle(snapshot)
     compare(report, snapshot, expected)
     # gaps: S1 river × severity 1–2 × night (4 cells); S2 river × severity 1–4 by day (4 cells)
+    # (at night S2's river cells are referred to X: no gap)
     assert len(expected.gap) == 2 * 2 + 4
+    without_referral = [*rows[:2], replace(rows[2], refer_to=None), rows[3]]
+    relieved = _fixed(without_referral, matter)
+    compare(run_check(relieved), relieved, oracle(relieved))
+    # a refusal naming nobody leaves its cells to the centre: S2's river nights are gaps too
+    assert len(oracle(relieved).gap) == 2 * 2 + 4 + 4
     if policy is HitPolicy.unique:
         assert len(expected.overlap) == 2 * 2 * 2  # S1: road/park × severity 3–4 × night
     else:

@@ -310,11 +310,16 @@ def _duty(
                 conditions[name] = constraint
     limit = draw(st.sampled_from(TIME_LIMITS))
     legal = draw(st.sampled_from(LEGAL))
+    refer_to = None  # half the not-responsible rows say where the matter goes (转交)
+    if role is Role.not_responsible and draw(st.booleans()):
+        others = [code for code in sorted(units) if code != unit]
+        refer_to = draw(st.sampled_from(others)) if others else None
     return (
         Duty(
             matter=matter.code,
             unit=unit,
             role=role,
+            refer_to=refer_to,
             area=area,
             conditions=conditions,
             time_limit=parse_time_limit(limit) if limit else None,
@@ -536,11 +541,39 @@ def check_status(
         leads = [(u, p) for u, p in leads if p == top]
     units = list(dict.fromkeys(u for u, _ in leads))
     territorial = _territorial(spec, event["area"])
+    # nobody leads: the first refusal (in rank order) naming where it goes refers it there; a
+    # street its own list relieves is no fallback; the district centre coordinates
+    referral = next(
+        (
+            r.duty.refer_to
+            for r in found
+            if r.duty.role is Role.not_responsible
+            and r.duty.refer_to
+            and _resolved(spec, r.duty.unit, event)
+        ),
+        None,
+    )
+    district = next(
+        (a for a in spec.ancestors(event["area"]) if spec.areas[a].level is Level.district), None
+    )
+    centre = min(
+        (
+            u.code
+            for u in spec.units.values()
+            if u.kind is UnitKind.platform and u.jurisdiction == district
+        ),
+        default=None,
+    )
     lead = decision.lead.code if decision.lead else None
     contenders = [u.code for u in decision.contenders]
     where = f"event {event}, leads {units}, decision {decision.status} {lead} {contenders}"
     if not units:
-        expected = Status.fallback if territorial else Status.unroutable
+        if referral:
+            expected = Status.referred
+        elif territorial and territorial not in refused:
+            expected = Status.fallback
+        else:
+            expected = Status.coordinated if centre else Status.unroutable
     elif len(units) == 1 or matter.hit_policy in (HitPolicy.collect, HitPolicy.joint):
         expected = Status.routed
     else:
@@ -551,11 +584,16 @@ def check_status(
     elif expected is Status.conflict:
         assert matter.hit_policy in (HitPolicy.unique, HitPolicy.priority), where
         assert lead is None and len(contenders) >= 2 and set(contenders) == set(units), where
+    elif expected is Status.referred:
+        assert lead == referral and not contenders and not decision.gap, where
     elif expected is Status.fallback:
         assert lead == territorial and not contenders, where
         assert decision.gap is not owner_unknown, where
+    elif expected is Status.coordinated:
+        assert lead is None and decision.coordinator is not None, where
+        assert decision.coordinator.code == centre and decision.gap is not owner_unknown, where
     else:
-        assert territorial is None and lead is None and not decision.gap, where
+        assert lead is None and not decision.gap, where
 
 
 # --- routing the same events three ways --------------------------------------------------------
@@ -679,7 +717,9 @@ def dated_specs(draw: Any) -> DatedSpec:
         if what == "drop":
             continue
         if what == "role":
-            duty = replace(duty, role=draw(st.sampled_from(ROLES)))
+            role = draw(st.sampled_from(ROLES))
+            # refer_to only on a not-responsible row (the registry refuses it elsewhere)
+            duty = replace(duty, role=role, refer_to=duty.refer_to if role is duty.role else None)
         elif what == "priority":
             duty = replace(duty, priority=draw(st.sampled_from(PRIORITIES)))
         elif what == "limit":
@@ -728,6 +768,8 @@ def _duty_yaml(row: Row) -> dict[str, Any]:
         data["legal_basis"] = [f"{b.title}{b.article or ''}" for b in d.legal_basis]
     if d.priority:
         data["priority"] = d.priority
+    if d.refer_to:
+        data["refer_to"] = d.refer_to
     return data
 
 

@@ -433,6 +433,19 @@ def _analyse_group(
         acting_leads = [(e, e.duty.unit) for e in leads]
     refusals = [e for e in duties if e.duty.role is Role.not_responsible]
     assists = [e for e in duties if e.duty.role is Role.assist]
+    # a unit's not-responsible row takes back its own lead rows on the same cells (as routing's
+    # refusal-removes-candidate does): it leads nowhere it says it is not responsible
+    refused: dict[str, int] = {}
+    for e in refusals:
+        unit = resolved.get(e.duty.unit, e.duty.unit) if resolved else e.duty.unit
+        if unit != UNRESOLVED:  # a reference naming nobody here refuses nobody
+            refused[unit] = refused.get(unit, 0) | masks[_key(e)]
+    if refused:
+        masks = dict(masks)
+        for e in leads:
+            unit = resolved.get(e.duty.unit, e.duty.unit) if resolved else e.duty.unit
+            if unit in refused:
+                masks[_key(e)] &= ~refused[unit]
     lead_union = 0
     for e in leads:
         lead_union |= masks[_key(e)]
@@ -467,10 +480,13 @@ def _analyse_group(
             for e, _ in level:
                 above |= masks[_key(e)]
 
-    # gap: no lead and no not-responsible row
+    # gap: no lead, and no not-responsible row that says where the matter goes (refer_to): a
+    # refusal naming nobody leaves the cell to the centre, as routing does (no 兜底 by the unit
+    # it relieves)
     covered = lead_union
     for e in refusals:
-        covered |= masks[_key(e)]
+        if e.duty.refer_to:
+            covered |= masks[_key(e)]
     gap = space.full & ~covered
     if gap:
         raw = _raw(found, FindingKind.gap, matter, gap, part)
@@ -593,7 +609,7 @@ def _cycles(
         targets = (
             [(e.duty.refer_to, mask)]
             if e.duty.refer_to
-            else [(name(o), mask & masks[_key(o)]) for o in leads]
+            else [(name(o), mask & masks[_key(o)]) for o in leads if name(o) != who]
         )
         for target, region in targets:
             if region:
