@@ -99,7 +99,7 @@ def refusal(resolver: EventResolver, **fields: Any) -> Problem:
             "(line, 条), not an owner (权属单位); the owner named on an event must be a unit of "
             "kind owner whose jurisdiction covers 31010100200101",
             "区城市管理行政执法局（CGJ，管辖 黄浦区）是职能部门（条），不是权属单位；事件载明的"
-            "权属单位应为类型为权属单位（owner）、管辖范围覆盖 示例一网格 的单位",
+            "权属单位应为单位类型为“权属单位”、管辖范围覆盖 示例一网格 的单位",
         ),
         (
             "五里桥街道",
@@ -108,7 +108,7 @@ def refusal(resolver: EventResolver, **fields: Any) -> Problem:
             "(block, 块), not an owner (权属单位); the owner named on an event must be a unit of "
             "kind owner whose jurisdiction covers 31010100200101, 310101002000",
             "五里桥街道办事处（WLQ，管辖 五里桥街道）是属地政府（块），不是权属单位；事件载明的"
-            "权属单位应为类型为权属单位（owner）、管辖范围覆盖 示例一网格、南京东路街道 的单位",
+            "权属单位应为单位类型为“权属单位”、管辖范围覆盖 示例一网格、南京东路街道 的单位",
         ),
     ],
     ids=["department", "street-office"],
