@@ -94,11 +94,15 @@ demo: $(VENV)/.installed
 	@echo "   its joint cells (区城管执法局、南京东路街道办事处) are lead and assist rows, no overlap"
 	$(REMIT) check --db $(DEMO_DB) --against HP-CZ-2027@1 --format md --lang en \
 		| sed -n '/^## Compared/,/^### Narrowed/p' | sed '$$d'
-	@echo "== in force from 2027-01-01, routed on it: a joint cell names the 牵头 and the 协办 …"
+	@echo "== in force from 2027-01-01, routed on it: a joint cell names the 牵头 and the 协办; no case"
+	@echo "   standard (立案标准) named: the one whose time limit ends first, and the decision says so …"
 	$(REMIT) registry publish --db $(DEMO_DB) HP-CZ-2027 --effective-from 2027-01-01 --retroactive \
 		--note "2027 分解表" >/dev/null
 	$(REMIT) route --db $(DEMO_DB) --matter 施工占道 --area 南京东路街道 --reported-at 2027-03-02T10:00:00 --lang zh
-	@echo "== … and 属地街道 is the street office of the event's street, with the 1紧急工作日 of the first row"
+	@echo "== … the standard named by its 立案条件: its own limit (1工作日) and closing condition …"
+	$(REMIT) route --db $(DEMO_DB) --matter 施工占道 --area 南京东路街道 --reported-at 2027-03-02T10:00:00 --lang zh \
+		--standard 未经许可占用道路的 | grep -E '^(主办|处置时限|立案标准|结案条件)'
+	@echo "== … and 属地街道 is the street office of the event's street, with its 1紧急工作日"
 	$(REMIT) route --db $(DEMO_DB) --matter 防洪墙 --area 豫园街道 --reported-at 2027-03-02T10:00:00 --lang zh
 
 test: $(VENV)/.installed

@@ -54,6 +54,29 @@ SAMPLE = ROOT / "data" / "responsibility_lists"
 """The sample district (黄浦区), whose findings its README documents."""
 
 
+SPACED_CATALOGUE = """file: catalogue
+id: CAT
+name: 测试事项目录
+versions:
+  - version: 2
+    status: draft
+    matters:
+      - {code: SJ05, name: 街面秩序, kind: event}
+      - {code: SJ0501, name: 无照经营游商, aliases: [游商], parent: SJ05, kind: event}
+      - {code: SJ0502, name: 共享单车乱停放, parent: SJ05, kind: event}
+      - {code: BJ0101, name: 燃气井盖, kind: component}
+      - {code: RX0101, name: 群租, kind: hotline}
+      - {code: "01", name: 公用设施, kind: component}
+      - {code: "0101", name: 上水井盖, kind: component, parent: "01"}
+      - {code: "0102", name: 施工公示牌, kind: component, parent: "01"}
+      - {code: "01", name: 市容环境, kind: event}
+      - {code: "0101", name: 私搭乱建, kind: event, parent: "01"}
+      - {code: "0102", name: 施工公示牌, kind: event, parent: "01"}
+"""
+"""A catalogue (id CAT, draft version 2, for the mini tree) whose codes 01, 0101, 0102 and name
+施工公示牌 are both a component's and an event's (keys component.0101, event.0101 …)."""
+
+
 # --- files ---------------------------------------------------------------------------------------
 
 
@@ -130,8 +153,12 @@ def csv_bytes(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
 
 
 def row(**cells: str) -> list[str]:
-    """A table row in the default (export) layout: ``row(matter="SJ0501", unit="CGJ")``."""
-    return [cells.get(name, "") for name in EXPORT_COLUMNS]
+    """A table row in the default (export) layout: ``row(matter="SJ0501", unit="CGJ")`` (the
+    columns of case standards only when one of them is given, as an export writes them)."""
+    names = list(EXPORT_COLUMNS)
+    if not {"standard", "filing", "closing"} & set(cells):
+        names = names[:-3]
+    return [cells.get(name, "") for name in names]
 
 
 def read_csv(path: Path) -> list[list[str]]:

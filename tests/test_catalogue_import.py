@@ -18,7 +18,18 @@ from remit.events.model import EventIn
 from remit.events.resolve import resolve_event
 from remit.registry.catalogue_import import path_code
 from remit.registry.entities import MatterKind
-from tests.factories import MINI, ROOT, Cli, csv_bytes, exits, import_refused, init, ok, write
+from tests.factories import (
+    MINI,
+    ROOT,
+    SPACED_CATALOGUE,
+    Cli,
+    csv_bytes,
+    exits,
+    import_refused,
+    init,
+    ok,
+    write,
+)
 
 SAMPLES = ROOT / "data" / "catalogues"
 DAY = dt.date(2027, 1, 1)
@@ -137,26 +148,6 @@ DMV_SERVICE = (
     ' "type": "realtime", "group": "street"}]'
 )
 
-SPACED_CATALOGUE = """file: catalogue
-id: CAT
-name: 测试事项目录
-versions:
-  - version: 2
-    status: draft
-    matters:
-      - {code: SJ05, name: 街面秩序, kind: event}
-      - {code: SJ0501, name: 无照经营游商, aliases: [游商], parent: SJ05, kind: event}
-      - {code: SJ0502, name: 共享单车乱停放, parent: SJ05, kind: event}
-      - {code: BJ0101, name: 燃气井盖, kind: component}
-      - {code: RX0101, name: 群租, kind: hotline}
-      - {code: "01", name: 公用设施, kind: component}
-      - {code: "0101", name: 上水井盖, kind: component, parent: "01"}
-      - {code: "0102", name: 施工公示牌, kind: component, parent: "01"}
-      - {code: "01", name: 市容环境, kind: event}
-      - {code: "0101", name: 私搭乱建, kind: event, parent: "01"}
-      - {code: "0102", name: 施工公示牌, kind: event, parent: "01"}
-"""
-
 
 def _keys(registry: Registry, version: int) -> dict[tuple[str, str], str]:
     """(space, name) → key of the catalogue's matters."""
@@ -202,6 +193,7 @@ def test_a_shared_code_or_name_is_refused_naming_the_candidates(
         ("部件:0101", "component.0101"),
         ("event：0101", "event.0101"),
         ("事件:施工公示牌", "event.0102"),
+        ("事件:event.0102", "event.0102"),  # a stored key in its space
     ],
 )
 def test_a_qualified_code_or_name_resolves(

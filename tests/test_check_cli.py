@@ -13,16 +13,21 @@ import openpyxl
 import pytest
 from click.testing import Result
 
-from remit.checks import CheckReport, FindingKind
+from remit import InputError, Registry
+from remit.checks import CheckReport, FindingKind, check_registry, matter_key, run_check
 from tests.factories import (
     FIXTURES,
+    MINI,
+    SPACED_CATALOGUE,
     Cli,
     exits,
     file_digest,
+    init,
     schema_errors,
     schema_of,
     sqlite_path,
     sqlite_registry_url,
+    write,
 )
 
 pytestmark = pytest.mark.usefixtures("wide_terminal")
@@ -370,3 +375,68 @@ def test_history_and_config(cli: Cli, url: str, tmp_path: Path) -> None:
     [overload] = [f for f in report.findings if f.kind is FindingKind.overload]
     assert overload.units == ["WLQ"]
     assert overload.details["load_index"] == 2.0
+
+
+# --- --matter as an event names it ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "given", ["SJ0403", "违规养犬", "事件:违规养犬", "event：SJ0403", "违规养犬 "]
+)
+def test_matter_by_code_space_name_or_alias(cli: Cli, url: str, given: str) -> None:
+    result = exits(check(cli, url, "--matter", given, "--format", "json"), 0)
+    report = CheckReport.model_validate_json(result.stdout)
+    assert report.filters == {"matter": "SJ0403"}
+    assert [f.matter for f in report.findings] == ["SJ0403"]
+
+
+def test_an_unknown_matter_is_named_with_a_hint(cli: Cli, url: str) -> None:
+    result = exits(check(cli, url, "--matter", "违规养狗"), 2)
+    assert "field --matter: no matter '违规养狗' in the catalogue in force" in result.stderr
+    assert "违规养犬" in result.stderr  # did you mean
+    zh = exits(check(cli, url, "--matter", "部件:SJ0403", lang="zh"), 2)
+    assert "现行事项目录中没有事项 '部件:SJ0403'" in zh.stderr
+
+
+@pytest.fixture
+def spaced_url(tmp_path: Path) -> str:
+    """The mini tree with a catalogue in force whose codes and names repeat across spaces."""
+    url = f"sqlite:///{tmp_path / 'spaced.db'}"
+    published = SPACED_CATALOGUE.replace(
+        "status: draft", "status: published\n    effective_from: 2024-01-01"
+    )
+    init(url, MINI, write(tmp_path / "cat.yaml", published))
+    return url
+
+
+@pytest.mark.parametrize("given", ["0101", "施工公示牌"])
+def test_a_matter_several_spaces_share_is_refused_naming_them(
+    cli: Cli, spaced_url: str, given: str
+) -> None:
+    result = exits(cli("check", "--matter", given, db=spaced_url), 2)
+    assert "field --matter: matter" in result.stderr and "several code spaces" in result.stderr
+    assert "component:01" in result.stderr and "event:01" in result.stderr
+    zh = exits(cli("check", "--matter", given, db=spaced_url, lang="zh"), 2)
+    assert "存在于多个编码空间" in zh.stderr
+
+
+def test_a_space_picks_the_matter(cli: Cli, spaced_url: str) -> None:
+    for given, key in (("部件:0101", "component.0101"), ("事件:施工公示牌", "event.0102")):
+        result = cli("check", "--matter", given, "--format", "json", db=spaced_url)
+        assert result.exit_code in (0, 1), result.stderr
+        assert CheckReport.model_validate_json(result.stdout).filters == {"matter": key}
+
+
+def test_the_python_api_resolves_the_matter(tmp_path: Path, spaced_url: str) -> None:
+    with Registry(spaced_url) as registry:
+        snapshot = registry.snapshot()
+        assert matter_key(snapshot, "event:0101") == "event.0101"
+        assert run_check(snapshot, matter="私搭乱建").filters == {"matter": "event.0101"}
+        assert check_registry(registry, matter="部件:施工公示牌").filters == {
+            "matter": "component.0102"
+        }
+        with pytest.raises(InputError) as err:
+            matter_key(snapshot, "0102")
+        [problem] = err.value.problems
+        assert (problem.key, problem.field) == ("ref.ambiguous_space", "--matter")
+        assert "component:0102 施工公示牌, event:0102 施工公示牌" in problem.render("en")

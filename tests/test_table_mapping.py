@@ -13,7 +13,17 @@ from openpyxl import Workbook, load_workbook
 
 from remit import InputError, Registry
 from remit.registry.entities import Role
-from tests.factories import Cli, csv_bytes, exits, import_refused, write
+from tests.factories import (
+    MINI,
+    SPACED_CATALOGUE,
+    Cli,
+    csv_bytes,
+    exits,
+    import_refused,
+    init,
+    ok,
+    write,
+)
 
 pytestmark = pytest.mark.usefixtures("wide_messages")
 
@@ -561,3 +571,177 @@ def test_a_cell_naming_several_units_is_joint_handling_as_the_mapping_says(
     summary = next(s for s in newest if s.info.id == "QZ-CGJ")
     version = reg.version("QZ-CGJ", summary.versions[-1].version)
     assert [d.role for d in version.duties if d.matter == "SJ0501"] == roles
+
+
+# --- code spaces: a column, a default, --space ----------------------------------------------------
+
+SPACE_HEADER = ["类别", "小类代码", "小类名称", "主责单位"]
+SPACE_ROWS = [
+    ["部件", "0101", "上水井盖", "CGJ"],
+    ["事件", "0101", "私搭乱建", "CGJ"],
+    ["component", "0102", "施工公示牌", "CGJ"],
+    ["事件", "0102", "施工公示牌", "CGJ"],
+]
+BY_CODE = "file: mapping\ncolumns: {space: 类别, matter: 小类代码, lead: 主责单位}\n"
+BY_NAME = "file: mapping\ncolumns: {space: 类别, matter_name: 小类名称, lead: 主责单位}\n"
+SPACED_KEYS = {"component.0101", "event.0101", "component.0102", "event.0102"}
+
+
+@pytest.fixture
+def spaced(reg: Registry, tmp_path: Path) -> Registry:
+    """The mini tree with the catalogue whose codes and names repeat across spaces."""
+    reg.import_files([write(tmp_path / "cat.yaml", SPACED_CATALOGUE)])
+    return reg
+
+
+def matters_of(registry: Registry) -> set[str]:
+    return {m for m, _, _, _ in duties_of(registry)}
+
+
+@pytest.mark.parametrize("mapping", [BY_CODE, BY_NAME], ids=["code", "name"])
+def test_a_space_column_reads_each_row_in_its_space(
+    spaced: Registry, tmp_path: Path, mapping: str
+) -> None:
+    # 0101 and 施工公示牌 are a component and an event: the 类别 of the row says which
+    table = write(tmp_path / "t.csv", csv_bytes([SPACE_HEADER, *SPACE_ROWS], "gb18030"))
+    result = spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", mapping))
+    assert result.table is not None and result.table.imported == 4
+    assert matters_of(spaced) == SPACED_KEYS
+
+
+def test_case_standards_are_numbered_per_matter_in_its_space(
+    spaced: Registry, tmp_path: Path
+) -> None:
+    # 0101 as a component and as an event: two matters, each with its standards 1, 2
+    rows = [
+        [*SPACE_HEADER, "立案条件"],
+        ["部件", "0101", "上水井盖", "CGJ", "缺失的"],
+        ["事件", "0101", "私搭乱建", "CGJ", "正在搭建的"],
+        ["部件", "0101", "上水井盖", "CGJ", "破损的"],
+        ["事件", "0101", "私搭乱建", "CGJ", "已建成的"],
+    ]
+    table = write(tmp_path / "t.csv", csv_bytes(rows))
+    mapping = BY_CODE.replace("lead: 主责单位}", "lead: 主责单位, filing: 立案条件}")
+    spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", mapping))
+    summary = next(s for s in spaced.lists() if s.info.id == "QZ-CGJ")
+    version = spaced.version("QZ-CGJ", summary.versions[-1].version)
+    got = [(d.matter, d.standard.code, d.standard.filing) for d in version.duties if d.standard]
+    assert got == [
+        ("component.0101", "1", "缺失的"),
+        ("event.0101", "1", "正在搭建的"),
+        ("component.0101", "2", "破损的"),
+        ("event.0101", "2", "已建成的"),
+    ]
+
+
+def test_without_a_space_the_shared_codes_are_refused(spaced: Registry, tmp_path: Path) -> None:
+    table = write(tmp_path / "t.csv", csv_bytes([SPACE_HEADER, *SPACE_ROWS]))
+    mapping = write(tmp_path / "m.yaml", BY_CODE.replace("space: 类别, ", ""))
+    with pytest.raises(InputError, match="several code spaces"):
+        spaced.import_table(table, "QZ-CGJ", mapping)
+
+
+def test_a_space_column_takes_rewrites_and_an_unknown_word_is_located(
+    spaced: Registry, tmp_path: Path
+) -> None:
+    rows = [SPACE_HEADER, ["设施", "0101", "", "CGJ"], ["问题", "0101", "", "CGJ"]]
+    rows += [["道路", "0102", "", "CGJ"]]
+    table = write(tmp_path / "t.csv", csv_bytes(rows))
+    mapping = (
+        "file: mapping\ncolumns:\n  matter: 小类代码\n  lead: 主责单位\n"
+        "  space: {name: 类别, rewrite: {'^设施$': 部件, '^问题$': 事件}}\n"
+    )
+    with pytest.raises(InputError) as err:
+        spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", mapping))
+    [problem] = err.value.problems
+    assert (problem.row, problem.field) == (4, "类别 (space)")
+    text = problem.render("en")
+    assert "unknown code space '道路'; expected one of component, 部件, event, 事件" in text
+    assert "row 4" in text
+    zh = problem.render("zh")
+    assert "未知的编码空间 '道路'" in zh and "部件" in zh
+    rows[3][0] = "event"
+    write(table, csv_bytes(rows))
+    mapping_path = write(tmp_path / "m.yaml", mapping)
+    spaced.import_table(table, "QZ-CGJ", mapping_path)
+    assert matters_of(spaced) == {"component.0101", "event.0101", "event.0102"}
+
+
+def test_a_cell_qualified_by_another_space_is_a_problem(spaced: Registry, tmp_path: Path) -> None:
+    rows = [SPACE_HEADER, ["部件", "事件:0101", "", "CGJ"], ["事件", "事件:0102", "", "CGJ"]]
+    table = write(tmp_path / "t.csv", csv_bytes(rows))
+    with pytest.raises(InputError) as err:
+        spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", BY_CODE))
+    [problem] = err.value.problems
+    assert (problem.key, problem.row, problem.field) == (
+        "ref.space_mismatch",
+        2,
+        "小类代码 (matter)",
+    )
+
+
+def test_a_default_space_for_the_mapping_and_per_sheet(spaced: Registry, tmp_path: Path) -> None:
+    # the sheets of a 处置责任分解表 number their matters alike: 0101 on each
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "部件"
+    first.append(SPACE_HEADER[1:])
+    first.append(["0101", "上水井盖", "CGJ"])
+    first.append(["0102", "施工公示牌", "CGJ"])
+    second = book.create_sheet("事件")
+    second.append(SPACE_HEADER[1:])
+    second.append(["0101", "私搭乱建", "CGJ"])
+    second.append(["0102", "施工公示牌", "CGJ"])
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    mapping = (
+        "file: mapping\ndefaults: {space: 部件}\ncolumns: {matter: 小类代码, lead: 主责单位}\n"
+        "sheets:\n  部件:\n  事件: {defaults: {space: event}}\n"
+    )
+    spaced.import_table(path, "QZ-CGJ", write(tmp_path / "m.yaml", mapping))
+    assert matters_of(spaced) == SPACED_KEYS
+    bad = mapping.replace("{space: event}", "{space: road}")
+    with pytest.raises(InputError) as err:
+        spaced.import_table(path, "QZ-CGJ", write(tmp_path / "bad.yaml", bad))
+    [problem] = err.value.problems
+    assert (problem.field, problem.params["space"]) == ("sheets.事件.defaults.space", "road")
+
+
+def test_a_default_space_given_to_the_import(spaced: Registry, tmp_path: Path) -> None:
+    rows = [SPACE_HEADER, ["", "0101", "", "CGJ"], ["部件", "0102", "", "CGJ"]]
+    table = write(tmp_path / "t.csv", csv_bytes(rows))
+    # a blank 类别 cell: the space the import is given; a cell that names one: that one
+    spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", BY_CODE), space="事件")
+    assert matters_of(spaced) == {"event.0101", "component.0102"}
+    with pytest.raises(InputError, match="unknown code space 'road'; expected one of"):
+        spaced.import_table(table, "QZ-CGJ", write(tmp_path / "m.yaml", BY_CODE), space="road")
+    # the export layout (no mapping): its keys (event.0101) and codes read in the space given
+    exported = [["事项编码", "责任单位"], ["event.0101", "CGJ"], ["0102", "CGJ"]]
+    spaced.import_table(write(tmp_path / "e.csv", csv_bytes(exported)), "QZ-CGJ", space="event")
+    assert matters_of(spaced) == {"event.0101", "event.0102"}
+
+
+def test_registry_import_table_space_on_the_command_line(
+    cli: Cli, sqlite_url: str, tmp_path: Path
+) -> None:
+    init(sqlite_url, MINI, write(tmp_path / "cat.yaml", SPACED_CATALOGUE))
+    table = write(tmp_path / "t.csv", csv_bytes([SPACE_HEADER[1:], ["0101", "私搭乱建", "CGJ"]]))
+    mapping = write(
+        tmp_path / "m.yaml", "file: mapping\ncolumns: {matter: 小类代码, lead: 主责单位}\n"
+    )
+    args = ("registry", "import", table, "--mapping", mapping, "--list", "QZ-CGJ")
+    refused = exits(cli(*args, db=sqlite_url), 2)
+    assert "several code spaces" in refused.stderr and "event:0101 私搭乱建" in refused.stderr
+    wrong = exits(cli(*args, "--space", "road", db=sqlite_url), 2)
+    assert "unknown code space 'road'; expected one of component, 部件, event, 事件" in wrong.stderr
+    zh = exits(cli(*args, "--space", "道路", db=sqlite_url, lang="zh"), 2)
+    assert "未知的编码空间 '道路'" in zh.stderr and "热线" in zh.stderr
+    assert "rows read: 1; imported: 1" in ok(cli(*args, "--space", "事件", db=sqlite_url))
+    with Registry(sqlite_url) as registry:
+        assert matters_of(registry) == {"event.0101"}
+    yaml_file = write(tmp_path / "list.yaml", "file: list\n")
+    assert (
+        "--space"
+        in exits(cli("registry", "import", yaml_file, "--space", "部件", db=sqlite_url), 2).stderr
+    )

@@ -49,8 +49,10 @@ GREEN = (
 )
 DRAIN = "1、《城镇排水与污水处理条例》颁布单位：国务院，2013年10月2日 第四十二条"
 
-# (大类, 小类代码, 小类名称, [(立案条件, 处置时限, 结案条件)], 主责单位, 协办单位, 法律依据)
-Matter = tuple[str, str, str, list[tuple[str, str, str]], str, str, str]
+# (大类, 小类代码, 小类名称, [(立案条件, 处置时限, 结案条件[, 主责单位, 协办单位])], 主责单位,
+#  协办单位, 法律依据): a 立案条件 with units of its own has them in its row (those cells unmerged)
+Standard = tuple[str, str, str] | tuple[str, str, str, str, str]
+Matter = tuple[str, str, str, list[Standard], str, str, str]
 
 COMPONENTS: list[Matter] = [
     (
@@ -217,9 +219,9 @@ EVENTS: list[Matter] = [
         "宣传广告",
         "0201",
         "非法小广告",
-        [
-            ("主要道路两侧的", "4工作时", "清除完毕，无残留"),
-            ("街巷、小区周边的", "1工作日", "清除完毕，无残留"),
+        [  # main roads: the city-appearance bureau's cleaning; lanes and compounds: the street
+            ("主要道路两侧的", "4工作时", "清除完毕，无残留", "区绿化和市容管理局", "属地街道"),
+            ("街巷、小区周边的", "1工作日", "清除完毕，无残留", "属地街道", "无"),
         ],
         "属地街道",
         "无",
@@ -304,7 +306,9 @@ def rows(matters: list[Matter]) -> list[list[str]]:
     """The body rows of a sheet, every cell written out (what the merged cells stand for)."""
     out: list[list[str]] = []
     for major, code, name, standards, lead, assist, basis in matters:
-        for condition, limit, closing in standards:
+        for standard in standards:
+            condition, limit, closing = standard[:3]
+            own = standard[3:]
             out.append(
                 [
                     str(len(out) + 1),
@@ -314,8 +318,8 @@ def rows(matters: list[Matter]) -> list[list[str]]:
                     condition,
                     limit,
                     closing,
-                    lead,
-                    assist,
+                    own[0] if own else lead,
+                    own[1] if own else assist,
                     basis,
                     PHONE,
                 ]
@@ -323,8 +327,16 @@ def rows(matters: list[Matter]) -> list[list[str]]:
     return out
 
 
-# Columns merged over the rows of one matter (大类 … 小类名称, 主责/协办单位, 法律依据, 电话).
+# Columns merged over the rows of one matter (大类 … 小类名称, 主责/协办单位, 法律依据, 电话);
+# the unit columns only where its 立案条件 share their units.
 MERGED = ("大类", "小类代码", "小类名称", "主责单位", "协办单位", "法律依据", "监督举报电话")
+UNIT_COLUMNS = ("主责单位", "协办单位")
+
+
+def merged(matter: Matter) -> tuple[str, ...]:
+    if any(len(standard) > 3 for standard in matter[3]):
+        return tuple(c for c in MERGED if c not in UNIT_COLUMNS)
+    return MERGED
 
 
 def workbook() -> openpyxl.Workbook:
@@ -342,12 +354,12 @@ def workbook() -> openpyxl.Workbook:
                 values: list[str | None] = list(row)
                 if index:
                     # a merged range keeps its value in the first cell only
-                    for column in MERGED:
+                    for column in merged(matter):
                         values[HEADER.index(column)] = None
                 ws.append(values)
             last = first + len(body) - 1
             if last > first:
-                for column in MERGED:
+                for column in merged(matter):
                     c = HEADER.index(column) + 1
                     ws.merge_cells(start_row=first, start_column=c, end_row=last, end_column=c)
             first = last + 1
@@ -372,7 +384,7 @@ def csv_rows() -> list[list[str]]:
                 number += 1
                 values = [sheet, str(number), *row[1:]]
                 if index:
-                    for column in MERGED:
+                    for column in merged(matter):
                         values[1 + HEADER.index(column)] = ""
                 out.append(values)
     return out

@@ -1,7 +1,14 @@
 """The graph check (``remit check``): overlaps, gaps and the other faults of the lists."""
 
 from remit.checks.report import CheckReport
-from remit.checks.run import GraphCheck, check_registry, compare, conflict_clusters, run_check
+from remit.checks.run import (
+    GraphCheck,
+    check_registry,
+    compare,
+    conflict_clusters,
+    matter_key,
+    run_check,
+)
 from remit.findings import CheckConfig, Finding, FindingKind, LoadIndex, Severity
 
 __all__ = [
@@ -15,5 +22,6 @@ __all__ = [
     "check_registry",
     "compare",
     "conflict_clusters",
+    "matter_key",
     "run_check",
 ]

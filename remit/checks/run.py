@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
@@ -32,6 +33,7 @@ from remit.checks.workload import estimated_hours, history_hours, load_indexes
 from remit.conditions import EnumDomain, IntDomain
 from remit.conditions.regions import describe
 from remit.errors import InputError, Problem
+from remit.files.names import Unresolved
 from remit.findings import KIND_ORDER, CheckConfig, Finding, FindingKind, LoadIndex
 from remit.hashing import canonical_json
 from remit.i18n import Lang, t
@@ -49,6 +51,7 @@ from remit.registry.facade import KnownAt, Registry
 from remit.registry.refs import DutyRef
 from remit.registry.roles import TerritorialUnits
 from remit.registry.snapshot import DutyInForce, Snapshot
+from remit.registry.spaces import MatterIndex
 
 
 def run_check(
@@ -67,11 +70,12 @@ def run_check(
     cycles (over every cell), rows out of their unit's jurisdiction, stale rows, devolution
     without admission, and overloaded units (catalogue estimates, or the events of
     ``history``). ``area``, ``matter`` (a group matter counts with its leaves) and ``list_id``
-    narrow the report; they must be codes of the snapshot (unless ``strict_filters`` is false, as
-    for a baseline, where a filter naming nothing of the snapshot selects nothing)."""
+    narrow the report; they must be codes of the snapshot — ``matter`` a key, or what an event
+    may name it by (:func:`matter_key`) — unless ``strict_filters`` is false, as for a baseline,
+    where a filter naming nothing of the snapshot selects nothing."""
     config = config or CheckConfig()
     if strict_filters:
-        _check_filters(snapshot, area, matter, list_id)
+        matter = _check_filters(snapshot, area, matter, list_id)
     tree = AreaTree(snapshot, within=area)
     matters = leaf_matters(snapshot, within=matter)
     coverage = analyse(snapshot, tree, matters)
@@ -250,16 +254,36 @@ def conflict_clusters(findings: Iterable[Finding]) -> list[ConflictCluster]:
 
 def _check_filters(
     snapshot: Snapshot, area: str | None, matter: str | None, list_id: str | None
-) -> None:
+) -> str | None:
+    """The key of ``matter`` (a key as it is, else :func:`matter_key`); every filter that names
+    nothing of the snapshot is a problem, all at once."""
     problems: list[tuple[str, dict[str, object], str]] = []
     if area is not None and area not in snapshot.areas:
         problems.append(("check.unknown_area", {"code": area}, "--area"))
     if matter is not None and matter not in snapshot.matters:
-        problems.append(("check.unknown_matter", {"code": matter}, "--matter"))
+        try:
+            matter = _matter_key(snapshot, matter)
+        except Unresolved as exc:
+            problems.append((exc.key, exc.params, "--matter"))
     if list_id is not None and list_id not in {e.info.id for e in snapshot.lists}:
         problems.append(("check.unknown_list", {"code": list_id}, "--list"))
     if problems:
         raise InputError([Problem(key, params, field=where) for key, params, where in problems])
+    return matter
+
+
+def matter_key(snapshot: Snapshot, text: str) -> str:
+    """The key of the matter ``text`` names in the catalogue of ``snapshot``, as an event names
+    it: its code, ``space:code`` (``部件:0101``), its name or an alias. A code or name several
+    matters share is refused naming the candidates (:class:`InputError`, field ``--matter``)."""
+    try:
+        return _matter_key(snapshot, text)
+    except Unresolved as exc:
+        raise InputError.one(exc.key, field="--matter", **exc.params) from None
+
+
+def _matter_key(snapshot: Snapshot, text: str) -> str:
+    return MatterIndex(snapshot.matters.values()).resolve(text, "check.unknown_matter")
 
 
 def _related_areas(snapshot: Snapshot, area: str | None) -> set[str] | None:
@@ -676,6 +700,13 @@ def check_registry(
     with ``LIST@VERSION``, the report with that version standing in for the list's version in
     force (what publishing it would do) against the report of ``as_of`` as it is."""
     as_of = as_of or dt.date.today()
+    target = parse_against(against) if against is not None else None
+    versions = {target[0]: target[1]} if isinstance(target, tuple) else None
+    snapshot = registry.snapshot(as_of, versions=versions, known_at=known_at)
+    if matter is not None:
+        # a matter that names nothing: run_check names it, with the other filters that do not
+        with contextlib.suppress(Unresolved):
+            matter = _matter_key(snapshot, matter)
     options: dict[str, Any] = {
         "config": config,
         "area": area,
@@ -684,17 +715,15 @@ def check_registry(
         "history": history,
         "lang": lang,
     }
-    if against is None:
-        return run_check(registry.snapshot(as_of, known_at=known_at), **options)
-    target = parse_against(against)
+    if against is None or target is None:
+        return run_check(snapshot, **options)
     if isinstance(target, dt.date):
-        report = run_check(registry.snapshot(as_of, known_at=known_at), **options)
+        report = run_check(snapshot, **options)
         baseline = run_check(
             registry.snapshot(target, known_at=known_at), strict_filters=False, **options
         )
     else:
-        changed = registry.snapshot(as_of, versions={target[0]: target[1]}, known_at=known_at)
-        report = run_check(changed, subject=f"{against} @ {as_of.isoformat()}", **options)
+        report = run_check(snapshot, subject=f"{against} @ {as_of.isoformat()}", **options)
         baseline = run_check(
             registry.snapshot(as_of, known_at=known_at), strict_filters=False, **options
         )

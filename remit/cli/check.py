@@ -28,7 +28,12 @@ CHECK_FORMATS = formats("text", "json", "md", "html", "xlsx")
 @click.command()
 @click.option("--as-of", type=DATE, help="Check the lists in force on this date (default today).")
 @click.option("--area", metavar="CODE", help="Only the leaf areas under this area.")
-@click.option("--matter", metavar="CODE", help="Only this matter (a group: its leaf matters).")
+@click.option(
+    "--matter",
+    metavar="MATTER",
+    help="Only this matter (a group: its leaf matters): its code, space:code (部件:0101), name or "
+    "alias, as an event names it.",
+)
 @click.option("--list", "list_id", metavar="LIST-ID", help="Only findings about this list.")
 @click.option(
     "--against",

@@ -60,7 +60,8 @@ def registry() -> None:
     "--space",
     metavar="SPACE",
     help="The code space of a --format catalogue's matters: 热线/hotline/12345 (the default), "
-    "部件/component or 事件/event.",
+    "部件/component or 事件/event. A CSV/XLSX list table: the space its matter cells are read in "
+    "(部件:0101) where the mapping gives none (a space column or default).",
 )
 @click.option(
     "--problems",
@@ -136,7 +137,7 @@ def import_(
         )
         _import_done(result.plan)
         return
-    if space is not None:
+    if space is not None and not any(p.suffix.lower() in TABLE_SUFFIXES for p in paths):
         raise InputError.one("arg.space_needs_format")
     for path in paths:
         if path.is_file() and path.suffix.lower() not in {*TABLE_SUFFIXES, ".yaml", ".yml"}:
@@ -160,7 +161,14 @@ def import_(
         elif list_name or list_kind or issuer or scope:
             raise InputError.one("arg.create_only")
         result = reg.import_table(
-            tables[0], list_id, mapping, by=by, note=note, problems=problems_file, create=new_list
+            tables[0],
+            list_id,
+            mapping,
+            by=by,
+            note=note,
+            problems=problems_file,
+            create=new_list,
+            space=space,
         )
     else:
         given = (mapping, list_id, problems_file, list_name, list_kind, issuer, scope)

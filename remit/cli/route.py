@@ -63,6 +63,13 @@ def _attr_value(text: str) -> Any:
     "--attr", "attrs", multiple=True, metavar="NAME=VALUE", help="An attribute (repeatable)."
 )
 @click.option("--owner", help="The owner (权属单位) named on the event.")
+@click.option(
+    "--standard",
+    metavar="CODE|TEXT",
+    help="The case standard (立案标准) the event is filed under: its code or number, or its "
+    "filing condition (立案条件). Default: where the matter's rows name several, the one whose "
+    "time limit ends first (the decision says the standard was not given).",
+)
 @click.option("--repeat", "repeat_count", type=int, default=0, help="Times reported before.")
 @click.option(
     "--reported-at",
@@ -85,6 +92,7 @@ def route(
     area: str | None,
     attrs: tuple[str, ...],
     owner: str | None,
+    standard: str | None,
     repeat_count: int,
     reported_at: dt.datetime | None,
     as_of: dt.date | None,
@@ -135,6 +143,8 @@ def route(
         }
         if space is not None:  # only then: the id of an event without it stays as it was
             fields["space"] = space
+        if standard is not None:  # as space
+            fields["standard"] = standard
         where = {"source": t("route.from_options")}
         try:
             event = EventIn(id=_event_id(fields), source="cli", **fields)

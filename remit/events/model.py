@@ -111,6 +111,13 @@ class EventIn(Model):
     repeat_count: Annotated[
         Int, Field(ge=0, description="how often the event was reported again")
     ] = 0
+    standard: Text | None = Field(
+        None,
+        max_length=2000,
+        description="the case standard (立案标准) the event is filed under: its code or number "
+        "(1, 2 …) or its filing condition (立案条件) as written. None: where the matter's rows "
+        "name several standards, the one whose time limit ends first, flagged in the decision",
+    )
     extra: dict[str, JsonValue] = Field(
         default_factory=dict,
         max_length=EXTRA_KEYS,
@@ -159,6 +166,8 @@ class Event:
     repeat_count: int
     extra: dict[str, Any] = field(default_factory=dict, hash=False)
     """Keys of the event not used for routing, as given; copied into the decision."""
+    standard: str | None = None
+    """The code of the case standard (立案标准) the event names, if it names one."""
 
     def content(self) -> dict[str, Any]:
         """The event as :class:`EventIn` data (JSON-able); it resolves back to this event."""
@@ -178,6 +187,8 @@ class Event:
             data["owner"] = self.owner
         if self.repeat_count:
             data["repeat_count"] = self.repeat_count
+        if self.standard is not None:
+            data["standard"] = self.standard
         if self.extra:
             data["extra"] = dict(self.extra)
         return data
@@ -196,4 +207,5 @@ class Event:
             attributes=dict(self.attributes),
             owner=self.owner,
             repeat_count=self.repeat_count,
+            standard=self.standard,
         )

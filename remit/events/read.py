@@ -57,6 +57,7 @@ _CHINESE_COLUMNS = {
     "属性": "attributes",
     "权属单位": "owner",
     "重复次数": "repeat_count",
+    "立案标准": "standard",
 }
 _FIELDS = [name for name in EventIn.model_fields if name != "extra"]
 _FIELD_COLUMNS = {**{name: name for name in _FIELDS}, **_CHINESE_COLUMNS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +33,11 @@ hundred; the limit only bounds memory against a stream of distinct ones)."""
 
 
 _MEMOABLE = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(text: str) -> str:
+    """A text compared as written: NFKC (full-width ，and ､ as their plain forms), no spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _remember(memo: dict[Any, Any], key: object, value: object) -> None:
@@ -112,6 +118,11 @@ class EventResolver:
         )
         if owner is not None and areas:  # checked on the areas that resolved
             self._check_owner(owner, areas, where, collector)
+        standard = (
+            self._standard(matter, raw.standard, where, collector)
+            if matter is not None and raw.standard is not None
+            else None
+        )
         if matter is None or area is None or collector.problems:  # None: a problem was reported
             raise InputError(collector.problems)
         return Event(
@@ -125,7 +136,38 @@ class EventResolver:
             owner=owner,
             repeat_count=raw.repeat_count,
             extra=dict(raw.extra),
+            standard=standard,
         )
+
+    def _standard(
+        self, matter: Matter, text: str, where: Mapping[str, object], collector: Collector
+    ) -> str | None:
+        """The code of the case standard ``text`` names (its code, or its filing condition as
+        written, spaces and the width of characters aside) among the matter's in force."""
+        standards = self.snapshot.standards(matter.code)
+        if not standards:
+            collector.add("event.no_standards", matter=matter.code, **where, field="standard")
+            return None
+        wanted = _plain(text)
+        for found in standards:
+            if found.code == text or (
+                found.standard.filing is not None and _plain(found.standard.filing) == wanted
+            ):
+                return found.code
+        listed = "; ".join(
+            f"{s.code}: {s.standard.filing}" if s.standard.filing else s.code
+            for s in standards[:10]
+        )
+        more = len(standards) - 10
+        collector.add(
+            "event.unknown_standard",
+            standard=text,
+            matter=matter.code,
+            known=listed + (f" … (+{more})" if more > 0 else ""),
+            **where,
+            field="standard",
+        )
+        return None
 
     def _matter(
         self, text: str, space_text: str | None, where: Mapping[str, object], collector: Collector

@@ -41,6 +41,12 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
             reported=d.reported_at.strftime("%Y-%m-%d %H:%M"),
         )
         lines.append(line + (t("route.deadline_approx") if d.deadline_approximate else ""))
+    if d.standard:
+        filing = f"（{d.standard.filing}）" if d.standard.filing else ""
+        key = "route.standard" if d.standard.given else "route.standard_not_given"
+        lines.append(t(key, code=d.standard.code, filing=filing))
+        if d.standard.closing:
+            lines.append(t("route.standard_closing", closing=d.standard.closing))
     for duty in d.duties:
         basis = f" {'；'.join(duty.legal_basis)}" if duty.legal_basis else ""
         lines.append(

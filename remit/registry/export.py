@@ -53,9 +53,13 @@ def dump_yaml(document: Any) -> str:
 def table_rows(
     version: ListVersion, matters: dict[str, Matter], units: dict[str, Unit]
 ) -> list[list[str]]:
-    """Header and rows of a version in the :data:`EXPORT_COLUMNS` layout."""
-    rows = [list(EXPORT_COLUMNS.values())]
+    """Header and rows of a version in the :data:`EXPORT_COLUMNS` layout (the columns of case
+    standards only when a row names one)."""
+    standards = any(d.standard is not None for d in version.duties)
+    width = len(EXPORT_COLUMNS) - (0 if standards else 3)
+    rows = [list(EXPORT_COLUMNS.values())[:width]]
     for d in version.duties:
+        standard = d.standard
         matter = matters.get(d.matter)
         unit = units.get(d.unit)
         refer_to = units.get(d.refer_to) if d.refer_to else None
@@ -73,7 +77,10 @@ def table_rows(
                 d.review_by.isoformat() if d.review_by else "",
                 d.note or "",
                 refer_to.name if refer_to else d.refer_to or "",
-            ]
+                standard.code if standard else "",
+                standard.filing or "" if standard else "",
+                standard.closing or "" if standard else "",
+            ][:width]
         )
     return rows
 

@@ -327,6 +327,7 @@ class Registry:
         problems: str | Path | None = None,
         lang: Lang | None = None,
         create: ListInfo | None = None,
+        space: MatterKind | str | None = None,
     ) -> ImportResult:
         """Import a CSV or XLSX table as the new draft version of ``list_id``.
 
@@ -335,8 +336,11 @@ class Registry:
         refused and skipped). ``problems`` names a CSV (UTF-8 with BOM) or XLSX file (by its
         suffix) to write the full list to, in ``lang``: written whether or not there are any.
         ``create`` (its id ``list_id``; issuer and scope as written) creates the list, with the
-        table as its first draft."""
+        table as its first draft. ``space`` (部件/component, 事件/event, 热线/hotline …) is the
+        code space of the matter cells where the mapping gives none (its ``space`` column or
+        default)."""
         self._require()
+        kind = _space(space) if space is not None else None
         problems_path = Path(problems) if problems is not None else None
         if problems_path is not None:
             check_writable(problems_path)
@@ -353,7 +357,7 @@ class Registry:
             name for u in state.units_on().values() for name in (u.code, u.name, *u.aliases)
         ]
         try:
-            read = read_table(Path(path), Path(mapping) if mapping else None, known_names)
+            read = read_table(Path(path), Path(mapping) if mapping else None, known_names, kind)
         except InputError as exc:  # the table as a whole (its header, the mapping): listed too
             if problems_path is None:
                 raise
@@ -401,10 +405,7 @@ class Registry:
         draft of the catalogue, its matters in the code ``space`` (:mod:`remit.registry.spaces`;
         ``list_id`` names the catalogue when the registry has none yet)."""
         self._require()
-        kind = space if isinstance(space, MatterKind) else space_of(space)
-        if kind is None:
-            known = ", ".join(SPACE_SPELLINGS)
-            raise InputError.one("arg.unknown_space", space=str(space), known=known)
+        kind = _space(space)
         if fmt not in CATALOGUE_FORMATS:
             expected = ", ".join(CATALOGUE_FORMATS)
             raise InputError.one("arg.unknown_catalogue_format", format=fmt, expected=expected)
@@ -858,3 +859,12 @@ def _moved(
     if duty.unit not in units and len(unit_successors.get(duty.unit, ())) == 1:
         moved = [replace(d, unit=unit_successors[duty.unit][0]) for d in moved]
     return moved
+
+
+def _space(space: MatterKind | str) -> MatterKind:
+    """The code space ``space`` spells; :class:`InputError` naming the accepted words if none."""
+    kind = space if isinstance(space, MatterKind) else space_of(space)
+    if kind is None:
+        known = ", ".join(SPACE_SPELLINGS)
+        raise InputError.one("arg.unknown_space", space=str(space), known=known)
+    return kind

@@ -168,6 +168,7 @@ class ListFile(Model):
 TABLE_FIELDS = (
     "matter",
     "matter_name",
+    "space",
     "unit",
     "role",
     "lead",
@@ -182,6 +183,9 @@ TABLE_FIELDS = (
     "review_by",
     "note",
     "refer_to",
+    "standard",
+    "filing",
+    "closing",
 )
 
 DEFAULT_ROLE_VALUES: dict[str, Role] = {
@@ -343,8 +347,10 @@ class MappingFile(Model):
     Give ``matter`` (code) or ``matter_name``; give ``unit`` (with ``role`` or a default role)
     and/or the role columns ``lead`` / ``assist`` / ``supervise`` / ``not_responsible`` whose
     cells name units. A cell naming several units ("、", "，", "；", "/", line breaks) makes
-    several duties. A column is its header text, or ``{header: REGEX}`` or ``{column: N}`` with
-    options (``fill_down``, ``separators``, ``protected``, ``rewrite``, ``default``).
+    several duties. ``space`` (a column such as 类别, or a default) gives the code space each
+    row's matter is read in (部件/事件/热线, component/event/hotline …). A column is its header
+    text, or ``{header: REGEX}`` or ``{column: N}`` with options (``fill_down``, ``separators``,
+    ``protected``, ``rewrite``, ``default``).
     """
 
     file: Literal["mapping"]

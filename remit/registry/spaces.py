@@ -141,9 +141,9 @@ class MatterIndex(NameIndex):
         # a matter's own code in its space first, then a stored key (event.0101), then the
         # codes and names of other spaces (crosswalk aliases), names and aliases
         found = {key for s, key in self._own.get(folded, ()) if wanted in (None, s)}
-        stored = given is None and text in self._codes
-        if not found and stored and wanted in (None, self._kind[text]):
-            return text
+        key = text if given is None else code  # a stored key, also as space:key (event:event.0101)
+        if not found and key in self._codes and wanted in (None, self._kind[key]):
+            return key
         if not found:
             found = {key for s, key in self._crosswalk.get(folded, ()) if wanted in (None, s)}
             found |= {k for k in self._by_name.get(folded, ()) if wanted in (None, self._kind[k])}

@@ -27,7 +27,7 @@ from remit.files.tables import blank_row, column_label, read_rows
 from remit.files.typed import load_typed, schema_problems
 from remit.i18n import Lang, has, t
 from remit.legal import split_legal_bases
-from remit.registry.entities import Role
+from remit.registry.entities import MatterKind, Role
 from remit.registry.formats import (
     DEFAULT_ROLE_VALUES,
     UNIT_FIELDS,
@@ -36,6 +36,7 @@ from remit.registry.formats import (
     MappingFile,
     joint_roles,
 )
+from remit.registry.spaces import SPACE_SPELLINGS, space_of, split_qualified
 
 Locate = Callable[[str | None], dict[str, object]]
 
@@ -52,6 +53,9 @@ EXPORT_COLUMNS: dict[str, str] = {
     "review_by": "复核日期",
     "note": "备注",
     "refer_to": "转交单位",
+    "standard": "立案标准",
+    "filing": "立案条件",
+    "closing": "结案条件",
 }
 """The columns ``export`` writes and a table import assumes when no mapping is given."""
 
@@ -93,6 +97,9 @@ class TableRead:
     """(source, row) of the rows a ``skip_rows`` pattern skipped."""
     cells: dict[tuple[str, int], dict[str, str]] = field(default_factory=dict)
     """(source, row) → column header → the cell as read (after fill-down)."""
+    standards: dict[str, dict[tuple[str, str], str]] = field(default_factory=dict)
+    """matter as written → (filing, closing) → the number given to a case standard that the
+    table writes without a code (1, 2 … per matter, in the table's order)."""
 
 
 @dataclass(frozen=True)
@@ -192,21 +199,75 @@ class _Column:
 
 
 def read_table(
-    path: Path, mapping_path: Path | None = None, known_names: Iterable[str] = ()
+    path: Path,
+    mapping_path: Path | None = None,
+    known_names: Iterable[str] = (),
+    space: MatterKind | None = None,
 ) -> TableRead:
     """The duty rows of a table and every problem of its rows (a problem of the table as a
     whole — no header, a missing column — is raised at once). ``known_names`` are the unit
-    names and aliases splitting must not cut (``protect_known_names``)."""
+    names and aliases splitting must not cut (``protect_known_names``). ``space`` is the code
+    space of the matter cells where the mapping gives none (no ``space`` column or default, or
+    a blank cell): each row's matter is then read as ``space:matter``."""
     mapping = load_mapping(mapping_path)
     out = TableRead()
     protected = [*mapping.protected, *(known_names if mapping.protect_known_names else ())]
+    read = [(str(path), mapping.sheet, mapping)]
     if mapping.sheets and path.suffix.lower() in {".xlsx", ".xlsm"}:
-        for sheet in mapping.sheets:
-            on_sheet = mapping.on_sheet(sheet)
-            _read_sheet(path, f"{path}!{sheet}", sheet, on_sheet, mapping_path, protected, out)
-    else:
-        _read_sheet(path, str(path), mapping.sheet, mapping, mapping_path, protected, out)
+        read = [(f"{path}!{s}", s, mapping.on_sheet(s)) for s in mapping.sheets]
+    for source, sheet, on_sheet in read:
+        _check_default_space(on_sheet, mapping_path)
+        _read_sheet(path, source, sheet, on_sheet, mapping_path, protected, out, space)
     return out
+
+
+def space_words() -> str:
+    """The words a space cell may hold (as :data:`SPACE_SPELLINGS`)."""
+    return ", ".join(SPACE_SPELLINGS)
+
+
+def _check_default_space(mapping: MappingFile, mapping_path: Path | None) -> None:
+    word = mapping.defaults.get("space")
+    if word and space_of(word) is None:
+        field = f"sheets.{mapping.sheet}.defaults.space" if mapping.sheet else "defaults.space"
+        raise InputError.one(
+            "table.unknown_space",
+            source=str(mapping_path),
+            field=field,
+            space=word,
+            known=space_words(),
+        )
+
+
+def _in_space(
+    matter: str,
+    word: str,
+    default: MatterKind | None,
+    locate: Callable[..., dict[str, object]],
+    collector: Collector,
+) -> str | None:
+    """``matter`` as read in the space ``word`` names (``部件:0101``), else in ``default``;
+    as it is when neither gives one, or when the cell names a space itself. A word that names
+    no space is a problem, and None (the matter cannot be resolved: the row's cells are still
+    read, its references not); a cell qualified by another space is a problem too."""
+    if not matter:
+        return matter
+    kind = default
+    if word:
+        kind = space_of(word)
+        if kind is None:
+            collector.add("table.unknown_space", space=word, known=space_words(), **locate("space"))
+            return None
+    if kind is None:
+        return matter
+    given, _ = split_qualified(matter)
+    if given is None:
+        return f"{word or kind.value}:{matter}"
+    if given is not kind:
+        collector.add(
+            "ref.space_mismatch", name=matter, space=word or kind.value, **locate("matter")
+        )
+    return matter
 
 
 def _find_columns(
@@ -266,6 +327,7 @@ def _read_sheet(
     mapping_path: Path | None,
     protected: list[str],
     out: TableRead,
+    space: MatterKind | None = None,
 ) -> None:
     rows = list(read_rows(path, mapping.encoding, sheet))
     if not rows or all(blank_row(r) for _, r in rows):
@@ -349,11 +411,15 @@ def _read_sheet(
             label = f"{column.header} ({duty_field})" if column else duty_field
             return {"source": source, "row": number, "field": label}
 
-        base, problems = _base_fields(cell, matter, locate)
+        in_space = _in_space(matter, cell("space"), space, locate, collector)
+        base, problems = _base_fields(cell, in_space or matter, locate)
         collector.extend(problems)
+        standard = _standard(cell, in_space or matter, out)
+        if standard is not None:
+            base["standard"] = standard
         assignments = _assignments(cell, units, columns, mapping, roles, locate, collector)
         refer_to = _refer_to_roles(cell("refer_to"), assignments)
-        for unit, role, unit_column in assignments:
+        for unit, role, unit_column in assignments if in_space is not None else []:
             fields = {**base, "unit": unit, "role": role}
             if role in refer_to:
                 fields["refer_to"] = cell("refer_to")
@@ -484,6 +550,24 @@ def _base_fields(
         if cell(name):
             fields[name] = cell(name)
     return fields, problems
+
+
+def _standard(cell: Callable[[str], str], matter: str, out: TableRead) -> dict[str, str] | None:
+    """The row's case standard (立案标准): its code as the table gives it, or, for a table
+    that writes only the filing (立案条件) and closing (结案条件) conditions, the next number of
+    its matter (the same conditions twice are one standard); None when the row names none."""
+    code, filing, closing = cell("standard"), cell("filing"), cell("closing")
+    if not (code or filing or closing):
+        return None
+    if not code:
+        numbered = out.standards.setdefault(matter, {})
+        code = numbered.setdefault((filing, closing), str(len(numbered) + 1))
+    standard = {"code": code}
+    if filing:
+        standard["filing"] = filing
+    if closing:
+        standard["closing"] = closing
+    return standard
 
 
 def _assignments(

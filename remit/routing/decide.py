@@ -21,6 +21,7 @@ from remit.routing.decision import (
     LostReason,
     Resolution,
     RoutingDecision,
+    StandardRef,
     Status,
 )
 from remit.routing.facts import PolicyInput
@@ -101,7 +102,12 @@ def build_decision(
         status, lead = Status.unroutable, None
     lead_duty = duties[leads[0]["duty"]] if status is Status.routed else None
     matter = snapshot.matters[event.matter]
-    limit = (lead_duty.duty.time_limit if lead_duty else None) or matter.default_time_limit
+    chosen = facts.standard
+    limit = (
+        (chosen.limit if chosen else None)
+        or (lead_duty.duty.time_limit if lead_duty else None)
+        or matter.default_time_limit
+    )
     if limit is not None and limit.value > LONGEST[limit.unit]:  # stored before the bound
         raise InputError.one(
             "route.time_limit_too_long",
@@ -155,6 +161,14 @@ def build_decision(
             if territorial_function(f.get("reference", "")) is not None and f["unit"]
         ],
         rules_fired=list(outcome.rules_fired),
+        standard=StandardRef(
+            code=chosen.standard.code,
+            filing=chosen.standard.filing,
+            closing=chosen.standard.closing,
+            given=chosen.given,
+        )
+        if chosen
+        else None,
         extra=dict(event.extra),
         snapshot_hash=snapshot.hash,
         snapshot_date=snapshot_date,

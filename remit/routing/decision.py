@@ -49,6 +49,18 @@ class Resolution(Value):
     duty: DutyRef
 
 
+class StandardRef(Value):
+    """The case standard (立案标准) a decision was made under."""
+
+    code: str
+    filing: str | None = Field(None, description="its filing condition (立案条件)")
+    closing: str | None = Field(None, description="its closing condition (结案条件)")
+    given: bool = Field(
+        description="named on the event; false: the event named none, and of the standards "
+        "whose rows apply the one whose time limit ends first was taken (standard not given)"
+    )
+
+
 class Dispatch(Value):
     platform: UnitRef
     level: Level
@@ -82,6 +94,11 @@ class RoutingDecision(Value):
         "(属地街道 → the event's street office)",
     )
     rules_fired: list[str] = Field(default_factory=list)
+    standard: StandardRef | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent for matters without standards
+        description="the case standard (立案标准) whose rows and time limit decided it",
+    )
     extra: dict[str, JsonValue] = Field(
         default_factory=dict,
         exclude_if=lambda value: not value,  # absent when empty: decisions read as before

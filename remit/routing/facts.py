@@ -7,7 +7,8 @@ meet — so the rule engine only sees a handful of facts per event (never one ru
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,14 +16,16 @@ from typing import Any
 from remit.conditions.matching import meets
 from remit.registry.entities import (
     OWNER_UNIT,
+    CaseStandard,
     Level,
     Role,
     UnitKind,
     territorial_function,
 )
 from remit.registry.roles import TerritorialUnits
-from remit.registry.snapshot import DutyInForce, Snapshot
+from remit.registry.snapshot import DutyInForce, Snapshot, standard_order
 from remit.routing.rules.model import RoutingConfig
+from remit.timelimit import TimeLimit
 
 LEVEL_RANK = {Level.city: 0, Level.district: 1, Level.street: 2, Level.community: 3, Level.grid: 4}
 
@@ -86,6 +89,61 @@ class Topology:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class StandardChoice:
+    """The case standard (立案标准) an event is decided under: the one it names, or, when it
+    names none and the candidate rows name several, the one whose time limit ends first
+    (``given`` False: the decision says the standard was not given). ``limit``: the standard's
+    time limit here (its lead rows' first, else its other rows')."""
+
+    standard: CaseStandard
+    given: bool
+    limit: TimeLimit | None
+
+
+Deadline = Callable[[TimeLimit], dt.datetime]
+"""When a time limit is up for the event at hand (to compare standards' limits)."""
+
+
+def _limit(rows: list[DutyInForce]) -> TimeLimit | None:
+    ordered = sorted(rows, key=lambda e: e.duty.role is not Role.lead)  # stable: rank kept
+    return next((e.duty.time_limit for e in ordered if e.duty.time_limit is not None), None)
+
+
+def choose_standard(
+    matching: list[DutyInForce], named: str | None, deadline: Deadline | None
+) -> StandardChoice | None:
+    """The standard the event is decided under (see :class:`StandardChoice`); None when the
+    event names none and no candidate row names one."""
+    by_code: dict[str, list[DutyInForce]] = {}
+    for entry in matching:
+        if entry.duty.standard is not None:
+            by_code.setdefault(entry.duty.standard.code, []).append(entry)
+    if named is not None:
+        rows = by_code.get(named, [])
+        if not rows:  # named, and no row here names it: the rows for every standard decide
+            return None
+        return StandardChoice(rows[0].duty.standard, True, _limit(rows))  # type: ignore[arg-type]
+    if not by_code:
+        return None
+
+    def strictness(code: str) -> tuple[Any, ...]:
+        limit = _limit(by_code[code])
+        if limit is None:
+            return (1, None, standard_order(code))
+        try:
+            ends = deadline(limit) if deadline is not None else None
+        except (ValueError, OverflowError):  # no deadline can be computed: the last to pick
+            ends = None
+        return (
+            (0, ends, standard_order(code)) if ends is not None else (1, None, standard_order(code))
+        )
+
+    code = min(by_code, key=strictness)
+    rows = by_code[code]
+    return StandardChoice(rows[0].duty.standard, False, _limit(rows))  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
 class PolicyInput:
     """The facts of one event: what the policies (engine or reference) decide on."""
@@ -95,6 +153,8 @@ class PolicyInput:
     candidates: tuple[dict[str, Any], ...]
     duties: Mapping[str, DutyInForce]
     """duty reference (``LIST@V#seq``) → the duty in force."""
+    standard: StandardChoice | None = None
+    """The case standard the candidates were chosen by (the rows naming another left out)."""
 
     @cached_property
     def key(self) -> tuple[Any, ...]:
@@ -137,9 +197,14 @@ def _order(entry: DutyInForce, snapshot: Snapshot, area: str) -> tuple[Any, ...]
 
 
 def policy_input(
-    event: Any, snapshot: Snapshot, topology: Topology, config: RoutingConfig
+    event: Any,
+    snapshot: Snapshot,
+    topology: Topology,
+    config: RoutingConfig,
+    deadline: Deadline | None = None,
 ) -> PolicyInput:
-    """The facts of ``event`` (a resolved :class:`remit.engine.events.Event`) on ``snapshot``."""
+    """The facts of ``event`` (a resolved :class:`remit.engine.events.Event`) on ``snapshot``;
+    ``deadline`` compares case standards' limits for an event that names no standard."""
     matter = snapshot.matters[event.matter]
     attributes = event.attributes
     matching = [
@@ -148,6 +213,10 @@ def policy_input(
         if meets(entry.duty.conditions, attributes)
     ]
     matching.sort(key=lambda entry: _order(entry, snapshot, event.area))
+    standard = choose_standard(matching, event.standard, deadline)
+    if standard is not None or event.standard is not None:  # the other standards' rows go
+        code = standard.standard.code if standard is not None else event.standard
+        matching = [e for e in matching if e.duty.standard is None or e.duty.standard.code == code]
     streets = topology.streets(event.areas)
     found = [
         (duty_ref(entry), entry, row)
@@ -187,4 +256,5 @@ def policy_input(
         context=topology.context(event.area),
         candidates=candidates,
         duties={ref: entry for ref, entry, _ in found},
+        standard=standard,
     )

@@ -182,7 +182,13 @@ class Router:
         :class:`remit.engine.ruleengine.EngineError`."""
         resolved, loaded = self.resolve_event(event, where, as_of)
         day = as_of or self.as_of or self._local_day(resolved.reported_at)
-        facts = policy_input(resolved, loaded.snapshot, loaded.topology, self.ruleset.config)
+        facts = policy_input(
+            resolved,
+            loaded.snapshot,
+            loaded.topology,
+            self.ruleset.config,
+            lambda limit: self.calendar.deadline(resolved.reported_at, limit).at,
+        )
         try:
             outcome = self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was
