@@ -516,6 +516,8 @@ def write_events(city: dict[str, Any], path: Path, count: int, seed: int) -> dic
             if other[:9] != area[:9]:
                 item["areas"] = [other]
                 counts["spans_streets"] += 1
+                if str(item.get("owner", "")).startswith("WY"):  # owns nothing in the next street
+                    item["owner"] = utilities[0]["code"]  # (no draw: the stream stays as it was)
         roll = rng.random()
         if roll > 0.85:
             item["repeat_count"] = 1 + min(int(rng.expovariate(0.5)), 30)

@@ -124,6 +124,17 @@ CASES: dict[str, Case] = {
         "versions[0].duties[1].matter",
         ("unknown matter 'RX9999' in catalogue CAT v1", "expected a matter code or name"),
     ),
+    "group_matter": Case(
+        STREET,
+        "      - matter: RX0101\n",
+        "      - matter: 街面秩序\n",
+        16,
+        "versions[0].duties[1].matter",
+        (
+            "matter SJ05 (街面秩序) is a group of matters",
+            "SJ0501 无照经营游商, SJ0502 共享单车乱停放",
+        ),
+    ),
     "unknown_area": Case(
         STREET,
         "        priority: 10\n",

@@ -282,8 +282,8 @@ def specs(draw: Any) -> Spec:
     areas = _areas(draw)
     units = _units(draw, areas)
     matters = _matters(draw)
-    leaves = [c for c in matters if c != "G"]
-    pool = leaves * 4 + (["G"] if "G" in matters else [])
+    groups = {m.parent for m in matters.values()}
+    pool = [c for c in matters if c not in groups]  # a row on a group is refused at import
     rows: list[Row] = []
     contents: set[tuple[str, str]] = set()
     count: Counter[str] = Counter()

@@ -12,7 +12,11 @@ however often the engine or the reference fired it). The cached router routes ev
 second time, from its cache, too. Each decision's status, lead and contenders are also checked
 against the rows that match the event, computed here independently of both resolvers.
 
-``REMIT_DIFF_EXAMPLES`` sets the number of in-memory registries (default 420 × 25 events);
+An event naming an owner that does not own (of another kind, or serving none of the event's
+areas) is refused by all three alike, and only such an event: no decision has an owner that does
+not own.
+
+``REMIT_DIFF_EXAMPLES`` sets the number of in-memory registries (default 480 × 25 events);
 the examples are derandomized, so a run is reproducible.
 """
 
@@ -34,7 +38,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from remit import Registry
+from remit import InputError, Problem, Registry
 from remit.conditions import AttributeDomain, BoolDomain, EnumDomain, IntDomain
 from remit.deadlines import WorkCalendar
 from remit.legal import LegalBasis
@@ -59,7 +63,7 @@ from remit.routing.rules.compile import RuleSet, load_rules
 from remit.timelimit import parse_time_limit
 from tests.factories import DETERMINISTIC, catalogue_in_force, dump_yaml, write_areas_and_units
 
-SNAPSHOT_EXAMPLES = int(os.environ.get("REMIT_DIFF_EXAMPLES", 420))
+SNAPSHOT_EXAMPLES = int(os.environ.get("REMIT_DIFF_EXAMPLES", 480))
 EVENTS_PER_SNAPSHOT = 25
 REGISTRY_EXAMPLES = 30
 EVENTS_PER_REGISTRY = 25
@@ -204,7 +208,12 @@ def _units(draw: Any, areas: dict[str, Area]) -> dict[str, Unit]:
                 )
             )
     owners = draw(st.lists(st.sampled_from(sorted(OWNERS)), min_size=1, max_size=3, unique=True))
-    units += [Unit(code, OWNERS[code], UnitKind.owner, Level.city, CITY) for code in sorted(owners)]
+    # most owners serve the city; some a district, a street or a community only
+    narrow = [c for c in sorted(areas) if len(c) == 12 and c != CITY]
+    served = st.sampled_from([CITY] * max(3, 5 * len(narrow)) + narrow)
+    for code in sorted(owners):
+        area = areas[draw(served)]
+        units.append(Unit(code, OWNERS[code], UnitKind.owner, area.level, area.code))
     return {u.code: u for u in units}
 
 
@@ -360,7 +369,7 @@ def specs(draw: Any) -> Spec:
 
 
 KIND = st.integers(0, 9)
-OWNER_KIND = st.integers(0, 4)
+OWNER_KIND = st.integers(0, 19)  # 0-7: no owner; 8-18: one of the owners; 19: any unit
 MINUTE = st.integers(0, 24 * 60 - 1)
 REPEAT = st.sampled_from((0, 0, 0, 1, 2, 3, 5))
 DAYS = st.integers(0, 729)
@@ -401,7 +410,7 @@ def events(
                 continue  # not given
             attributes[name] = None if kind == 1 else draw(value)  # null: no value
         owner_kind = draw(OWNER_KIND)
-        owner = None if owner_kind < 2 else draw(owners if owner_kind < 4 else anyone)
+        owner = None if owner_kind < 8 else draw(owners if owner_kind < 19 else anyone)
         day = base + dt.timedelta(days=draw(offsets))
         minute = draw(MINUTE)
         event: dict[str, Any] = {
@@ -494,6 +503,27 @@ def _resolved(spec: Spec, unit: str, event: dict[str, Any]) -> list[str]:
     return found
 
 
+def owns(spec: Spec, event: dict[str, Any]) -> bool:
+    """Whether the owner the event names (if any) owns: a unit of kind owner whose
+    jurisdiction is every area of the event or above it."""
+    owner = event.get("owner")
+    if owner is None:
+        return True
+    unit = spec.units[owner]
+    areas = [event["area"], *event.get("areas", [])]
+    return unit.kind is UnitKind.owner and all(
+        unit.jurisdiction in spec.ancestors(a) for a in areas
+    )
+
+
+def check_refused(spec: Spec, event: dict[str, Any], problems: list[Problem]) -> None:
+    """An event is refused only for an owner that does not own, and says so."""
+    assert not owns(spec, event), (event, problems)
+    kind = spec.units[event["owner"]].kind
+    expected = "event.owner_elsewhere" if kind is UnitKind.owner else "event.owner_not_owner"
+    assert [(p.key, p.field) for p in problems] == [(expected, "owner")], (event, problems)
+
+
 def check_status(
     spec: Spec,
     rows: Sequence[Row],
@@ -501,7 +531,9 @@ def check_status(
     event: dict[str, Any],
     decision: RoutingDecision,
 ) -> None:
-    """The status, lead and contenders agree with the rows that match the event."""
+    """The status, lead and contenders agree with the rows that match the event; no decision
+    has an owner that does not own."""
+    assert owns(spec, event), (event, decision)
     matter = matters[event["matter"]]
     above = set(spec.ancestors(event["area"]))
     owner = event.get("owner")
@@ -599,12 +631,28 @@ def check_status(
 # --- routing the same events three ways --------------------------------------------------------
 
 
+Refusal = tuple[tuple[str, str | None, str], ...]
+"""An event refused: its problems as (key, field, English text)."""
+
+
+def _route(router: Router, event: dict[str, Any]) -> RoutingDecision | Refusal:
+    try:
+        return router.route(event)
+    except InputError as exc:
+        return tuple((p.key, p.field, p.render("en")) for p in exc.problems)
+
+
 def route_three_ways(
-    make: Any, events_: list[dict[str, Any]], check: Any, checked: Counter[str]
+    make: Any,
+    events_: list[dict[str, Any]],
+    check: Any,
+    checked: Counter[str],
+    refused: Any,
 ) -> None:
     """Route ``events_`` with the routers ``make(engine, cache)`` builds and compare them; each
-    decision goes through ``check(event, decision)``; ``checked`` counts cases, statuses and
-    the rules fired."""
+    decision goes through ``check(event, decision)``, each refusal (the same from all three)
+    through ``refused(event, problems)``; ``checked`` counts cases, statuses, refusals and the
+    rules fired."""
     uncached, cached, reference = (
         make("rules", False),
         make("rules", True),
@@ -612,8 +660,19 @@ def route_three_ways(
     )
     first = []
     for event in events_:
-        a, b, c = uncached.route(event), cached.route(event), reference.route(event)
+        a, b, c = _route(uncached, event), _route(cached, event), _route(reference, event)
         assert b == a, f"cached ≠ uncached on {event}:\n{b}\n{a}"
+        if not isinstance(a, RoutingDecision):
+            assert c == a, f"engine ≠ reference on {event}:\n{a}\n{c}"
+            with pytest.raises(InputError) as caught:
+                uncached.route(event)
+            refused(event, caught.value.problems)
+            first.append(b)
+            checked["cases"] += 1
+            checked["refused"] += 1
+            checked.update(f"refused {p.key}" for p in caught.value.problems)
+            continue
+        assert isinstance(c, RoutingDecision), f"engine ≠ reference on {event}:\n{a}\n{c}"
         assert a == c, (
             f"engine ≠ reference on {event}:\n{a.model_dump_json(indent=1)}\n"
             f"{c.model_dump_json(indent=1)}"
@@ -624,7 +683,7 @@ def route_three_ways(
         checked[a.status.value] += 1
         checked.update(f"rule {r}" for r in set(a.rules_fired))
     for event, before in zip(events_, first, strict=True):  # every one a cache hit now
-        assert cached.route(event) == before, f"cache hit ≠ first decision on {event}"
+        assert _route(cached, event) == before, f"cache hit ≠ first decision on {event}"
 
 
 @pytest.fixture(scope="module")
@@ -658,11 +717,16 @@ def test_router_engines_agree_on_snapshots(rulesets: tuple[RuleSet, RuleSet]) ->
         def check(event: dict[str, Any], decision: RoutingDecision) -> None:
             check_status(spec, spec.rows, spec.matters, event, decision)
 
-        route_three_ways(make, events_, check, checked)
+        def refused(event: dict[str, Any], problems: list[Problem]) -> None:
+            check_refused(spec, event, problems)
+
+        route_three_ways(make, events_, check, checked, refused)
 
     run()
     print(f"snapshot cases: {dict(sorted(checked.items()))}")
-    assert checked["cases"] >= MIN_CASES
+    assert checked["cases"] - checked["refused"] >= MIN_CASES  # decisions compared
+    assert checked["refused event.owner_not_owner"], checked
+    assert checked["refused event.owner_elsewhere"], checked
     assert all(checked[s.value] for s in Status), checked
     fired = {key.removeprefix("rule ") for key in checked if key.startswith("rule ")}
     assert {rule.id for rule in rulesets[0].rules} <= fired, checked
@@ -868,7 +932,10 @@ def test_router_engines_agree_across_effective_dates(rulesets: tuple[RuleSet, Ru
                     assert all((d.list_id, d.version) in versions for d in used), (event, used)
                     checked["after" if day >= dated.change else "before"] += 1
 
-                route_three_ways(make, events_, check, checked)
+                def refused(event: dict[str, Any], problems: list[Problem]) -> None:
+                    check_refused(dated.spec, event, problems)
+
+                route_three_ways(make, events_, check, checked, refused)
             finally:
                 registry.close()
 

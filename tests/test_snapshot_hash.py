@@ -44,7 +44,14 @@ MINI_DOCS: Docs = {
     )
 }
 REFERENCE = ("areas.yaml", "units.yaml", "catalogue.yaml")
-MATTERS = MINI_DOCS["catalogue.yaml"]["versions"][0]["matters"]
+MATTERS = [  # a row names a leaf matter: a row on a group is refused
+    m
+    for m in MINI_DOCS["catalogue.yaml"]["versions"][0]["matters"]
+    if not any(
+        other.get("parent") == m["code"]
+        for other in MINI_DOCS["catalogue.yaml"]["versions"][0]["matters"]
+    )
+]
 UNITS = MINI_DOCS["units.yaml"]["units"]
 AREAS = MINI_DOCS["areas.yaml"]["areas"]
 

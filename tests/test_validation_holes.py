@@ -414,7 +414,9 @@ def test_csv_export_quotes_formulas_and_imports_back_as_it_was(
 ) -> None:
     duties = [
         f"{{matter: {m}, unit: CGJ, note: {json.dumps(note, ensure_ascii=False)}}}"
-        for m, note in zip(["SJ0501", "SJ0502", "BJ0101", "RX0101", "SJ05"], FORMULAS, strict=True)
+        for m, note in zip(
+            ["SJ0501", "SJ0502", "BJ0101", "RX0101", "SJ0502"], FORMULAS, strict=True
+        )
     ]
     path = a_draft(tmp_path / "formulas.yaml", *duties, "{matter: SJ0501, unit: LRJ, priority: -5}")
     ok(cli("registry", "import", path, db=sqlite_url))

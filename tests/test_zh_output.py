@@ -99,6 +99,11 @@ BAD_LISTS = {
       - {matter: SJ0106, unit: 区市场监管局, when: {location_type: {gte: 道路}}}
       - {matter: 无照经营游, unit: 区市场监管, area: 南京东路}
 """,
+    "group": """\
+    effective_from: 2025-01-01
+    duties:
+      - {matter: 街面秩序, unit: 区市场监管局}
+""",
 }
 
 # free text of the sample files, shown as written: names, aliases, notes, titles …
@@ -319,6 +324,17 @@ def outputs(
 
     # bad input
     run("unknown matter", "route", "--matter", "无照经营游", "--area", "南京东路街道", codes=(2,))
+    run("group matter", "route", "--matter", "街面秩序", "--area", "南京东路街道", codes=(2,))
+    run(
+        "an owner of another kind",
+        *("route", "--matter", "BJ0120", "--area", "外滩街道", "--owner", "南京东路街道"),
+        codes=(2,),
+    )
+    run(
+        "an owner serving elsewhere",
+        *("route", "--matter", "BJ0120", "--area", "外滩街道", "--owner", "申浦物业"),
+        codes=(2,),
+    )
     run(
         "bad attribute value",
         *("route", "--matter", "SJ0106", "--area", "南京东路街道", "--attr", "地点类型=月球"),

@@ -12,6 +12,7 @@ from remit.conditions import (
     IntDomain,
     Listing,
     Named,
+    Phrase,
     as_bool,
     as_int,
     attribute_name,
@@ -21,7 +22,8 @@ from remit.conditions import (
 from remit.errors import Collector, InputError
 from remit.events.model import AttributeValue, Event, EventIn
 from remit.files.names import NameIndex, Unresolved, index_of
-from remit.registry.entities import Matter, MatterKind
+from remit.registry.entities import Matter, MatterKind, UnitKind
+from remit.registry.groups import leaves_listing, matter_children
 from remit.registry.snapshot import Snapshot
 from remit.registry.spaces import SPACE_SPELLINGS, MatterIndex, space_of
 
@@ -89,6 +91,7 @@ class EventResolver:
         )
         self._areas = _Names(index_of(snapshot.areas, "area"))
         self._units = _Names(index_of(snapshot.units, "unit"))
+        self._groups = matter_children(snapshot.matters.values())
         self._attributes: dict[tuple[str, str, type, object], tuple[str, AttributeValue | None]]
         self._attributes = {}
 
@@ -113,6 +116,8 @@ class EventResolver:
             if raw.owner is not None
             else None
         )
+        if owner is not None and areas:  # checked on the areas that resolved
+            self._check_owner(owner, areas, where, collector)
         standard = (
             self._standard(matter, raw.standard, where, collector)
             if matter is not None and raw.standard is not None
@@ -178,7 +183,62 @@ class EventResolver:
             )
             return None
         code = self._matters.code(text, "matter", where, collector, space)
-        return self.snapshot.matters[code] if code is not None else None
+        if code is None:
+            return None
+        if code in self._groups:
+            self._refuse_group(code, where, collector)
+            return None
+        return self.snapshot.matters[code]
+
+    def _refuse_group(self, code: str, where: Mapping[str, object], collector: Collector) -> None:
+        """A group matter (the parent of others) is no matter to route: the reporter picks one
+        of its leaves, a few of which the refusal names."""
+        matters = self.snapshot.matters
+        leaves = leaves_listing(code, self._groups, matters)
+        collector.add(
+            "event.group_matter",
+            matter=code,
+            name=matters[code].name,
+            leaves=leaves,
+            **where,
+            field="matter",
+        )
+
+    def _check_owner(
+        self, owner: str, areas: list[str], where: Mapping[str, object], collector: Collector
+    ) -> None:
+        """The owner (权属单位) named on an event must be a unit of kind owner whose jurisdiction
+        covers every area of the event (the area itself or one above it)."""
+        unit = self.snapshot.units[owner]
+        label = self._area_label
+        if unit.kind is not UnitKind.owner:
+            collector.add(
+                "event.owner_not_owner",
+                unit=unit.name,
+                code=unit.code,
+                kind=Phrase(f"event.unit_kind.{unit.kind.value}"),
+                jurisdiction=label(unit.jurisdiction),
+                areas=Listing(label(a) for a in areas),
+                **where,
+                field="owner",
+            )
+            return
+        outside = [a for a in areas if unit.jurisdiction not in self.snapshot.ancestors(a)]
+        if outside:
+            collector.add(
+                "event.owner_elsewhere",
+                unit=unit.name,
+                code=unit.code,
+                jurisdiction=label(unit.jurisdiction),
+                areas=Listing(label(a) for a in outside),
+                **where,
+                field="owner",
+            )
+
+    def _area_label(self, code: str) -> Named:
+        """An area as messages show it: its code, in Chinese its name."""
+        area = self.snapshot.areas.get(code)
+        return Named(code, area.name if area is not None else None)
 
     def _attribute_values(
         self,

@@ -49,6 +49,7 @@ from remit.registry.formats import (
     UnitsFile,
     VersionMeta,
 )
+from remit.registry.groups import leaves_listing, matter_children
 from remit.registry.parse import IMPORTABLE, ParsedFile
 from remit.registry.spaces import MatterIndex, assign_keys
 from remit.registry.state import ImportPlan, RegistryState, VersionAction, VersionChange
@@ -722,6 +723,7 @@ class DutyContext:
         self.catalogue_id = state.catalogue_id or ""
         self.catalogue_versions = state.versions.get(self.catalogue_id, [])
         self._indexes: dict[tuple[str, int], Any] = {}
+        self._children: dict[tuple[str, int], dict[str, list[str]]] = {}
         areas, units = state.areas_on(None), state.units_on(None)
         self.areas, self.units = areas, units
         self.area_index, self.unit_index = index_of(areas, "area"), index_of(units, "unit")
@@ -761,6 +763,8 @@ class DutyContext:
             ]
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **locate("matter"))
+            matter = None
+        if matter is not None and self._is_group(matter, ref, locate, collector):
             matter = None
         unit_code: str | None = None
         area: str | None = None
@@ -807,6 +811,28 @@ class DutyContext:
             refer_to=refer_to,
             standard=spec.standard,
         )
+
+    def _is_group(
+        self, matter: Matter, ref: _Reference, locate: Locate, collector: Collector
+    ) -> bool:
+        """Whether ``matter`` is a group of the catalogue (refused, naming its leaves): the
+        check and the router see the leaf matters only, so a row on a group would route
+        nowhere they look."""
+        key = (ref.catalogue.list_id, ref.catalogue.version)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = matter_children(ref.matters.values())
+        if matter.code not in children:
+            return False
+        leaves = leaves_listing(matter.code, children, ref.matters)
+        collector.add(
+            "duty.group_matter",
+            matter=matter.code,
+            name=matter.name,
+            leaves=leaves,
+            **locate("matter"),
+        )
+        return True
 
     def _refer_to(
         self,
