@@ -625,7 +625,7 @@ def check_status(
         assert lead is None and decision.coordinator is not None, where
         assert decision.coordinator.code == centre and decision.gap is not owner_unknown, where
     else:
-        assert lead is None and not decision.gap, where
+        assert lead is None and decision.gap is not owner_unknown, where
 
 
 # --- routing the same events three ways --------------------------------------------------------

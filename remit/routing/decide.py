@@ -148,7 +148,9 @@ def build_decision(
         coordinator=refs.unit(outcome.coordination[0])
         if status is Status.coordinated and outcome.coordination
         else None,
-        gap=status in (Status.fallback, Status.coordinated)
+        # nobody leads and no row says where it goes: a gap (what the check reports too),
+        # unless an owner row would lead had the event named the owner
+        gap=status in (Status.fallback, Status.coordinated, Status.unroutable)
         and not any(reason == "no_owner" for _, _, reason in outcome.lost),
         reported_at=event.reported_at,
         time_limit=limit.text if limit else None,

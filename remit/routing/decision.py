@@ -89,7 +89,11 @@ class RoutingDecision(Value):
         description="the centre that coordinates an event nobody leads and no street may take "
         "(status coordinated): it finds the unit and reports the gap",
     )
-    gap: bool = Field(False, description="no list in force names a lead: a gap to report")
+    gap: bool = Field(
+        False,
+        description="no list in force names a lead and no not-responsible row says where it "
+        "goes (fallback, coordinated, unroutable): a gap to report, as the check reports it",
+    )
     reported_at: dt.datetime
     time_limit: str | None = None
     deadline: dt.datetime | None = None
