@@ -182,12 +182,14 @@ class Router:
         :class:`remit.engine.ruleengine.EngineError`."""
         resolved, loaded = self.resolve_event(event, where, as_of)
         day = as_of or self.as_of or self._local_day(resolved.reported_at)
+        # the registry's calendar file fills the years the calendar package lacks
+        calendar = self.calendar.using(loaded.snapshot.calendar)
         facts = policy_input(
             resolved,
             loaded.snapshot,
             loaded.topology,
             self.ruleset.config,
-            lambda limit: self.calendar.deadline(resolved.reported_at, limit).at,
+            lambda limit: calendar.deadline(resolved.reported_at, limit).at,
         )
         try:
             outcome = self.outcome(facts)
@@ -198,7 +200,7 @@ class Router:
             loaded.snapshot,
             facts,
             outcome,
-            self.calendar,
+            calendar,
             self.ruleset.digest,
             day,
             refs=loaded.refs,
