@@ -31,7 +31,7 @@ from remit.files.writing import check_writable, output_file
 from remit.hashing import canonical_json
 from remit.i18n import t
 from remit.present.console import console, echo
-from remit.present.decision import decision_lines
+from remit.present.decision import decision_lines, unknown_years
 from remit.present.formats import formats, output_format
 
 BATCH_WRITES = formats("jsonl")
@@ -153,6 +153,8 @@ def route(
                 schema_problems(exc, str(where["source"]), "event", field_names=_option_name)
             ) from None
     decision = router.route(event, where)
+    if decision.deadline_approximate:  # on stderr, whatever the format: never silently
+        echo(t("route.warn_approximate", years=unknown_years(decision)), err=True)
     if fmt == "json":
         click.echo(decision.model_dump_json(indent=2))
         return
@@ -267,4 +269,6 @@ def route_batch(
         )
     warn_extra(str(events), summary.extra_keys)
     echo(t("batch.summary", total=summary.total, **summary.counts))
+    if summary.approximate:
+        echo(t("batch.approximate", count=summary.approximate), err=True)
     echo(t("batch.wrote", path=output, rejects=rejects or "-"))

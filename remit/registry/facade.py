@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from remit.deadlines import OfficialCalendar
 from remit.errors import InputError, Problem
 from remit.files.tables import TABLE_SUFFIXES
 from remit.files.writing import check_writable, write_text
@@ -49,7 +50,6 @@ from remit.registry.entities import (
     VersionStatus,
 )
 from remit.registry.formats import ListFile
-from remit.deadlines import OfficialCalendar
 from remit.registry.parse import collect_yaml, parse_files
 from remit.registry.plan import (
     duty_context,
@@ -257,9 +257,7 @@ class Registry:
         state = self.state()
         plan, after = plan_import(files, state, effective_from=effective_from)
         for calendar in calendars:  # the years that change (a file given again changes none)
-            years = tuple(
-                (n, y) for n, y in calendar.years if state.calendar.year(n) != y
-            )
+            years = tuple((n, y) for n, y in calendar.years if state.calendar.year(n) != y)
             plan.calendar = plan.calendar.merged(OfficialCalendar(years))
         if plan.calendar:
             after.calendar = after.calendar.merged(plan.calendar)

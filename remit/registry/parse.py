@@ -8,9 +8,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from remit.deadlines import OfficialCalendar
 from remit.errors import Collector, InputError, Problem
 from remit.files.typed import schema_problems
-from remit.deadlines import OfficialCalendar
 from remit.files.yamlio import LineMap, dotted, load_yaml
 from remit.registry.calendar import CALENDAR_KIND, read_calendar
 from remit.registry.formats import (

@@ -445,7 +445,9 @@ class Writer:
         changed = {change.list_id for change in plan.changes}
         if plan.calendar:
             about = {"files": plan.files, "years": plan.calendar.content()}
-            self.audit(AuditEntry(self.now, actor, CALENDAR_KIND, None, None, None, snapshot, about))
+            self.audit(
+                AuditEntry(self.now, actor, CALENDAR_KIND, None, None, None, snapshot, about)
+            )
         for info in plan.lists:
             self.list_info(info)
             if info.id not in changed:  # its name, issuer or scope alone: logged on its own
