@@ -63,6 +63,7 @@ def read_calendar(path: str, data: dict[str, Any], lines: LineMap) -> OfficialCa
         if not isinstance(source, str) or not source.strip():
             problems.add("calendar.no_source", **at("years", key, "source"), year=year)
         days: dict[str, dict[dt.date, tuple[str | int, ...]]] = {}
+        loc: tuple[str | int, ...]
         for name in ("holidays", "workdays"):
             days[name] = {}
             items = spec.get(name, [])

@@ -102,7 +102,7 @@ def snapshot_hash(
     row by row, the catalogue and the lists by their versions' content hashes, and the calendar
     file's years (by their hash; only when there are any, so that the hash of a registry
     without a calendar file is what it was)."""
-    content = {
+    content: dict[str, object] = {
         "areas": sorted(hash_row(a) for a in areas.values()),
         "units": sorted(hash_row(u) for u in units.values()),
         "catalogue": [catalogue.info.id, catalogue.version.version, catalogue.version.content_hash]

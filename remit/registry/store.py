@@ -444,9 +444,9 @@ class Writer:
         registry after the plan, for the kinds of the lists)."""
         changed = {change.list_id for change in plan.changes}
         if plan.calendar:
-            about = {"files": plan.files, "years": plan.calendar.content()}
+            years: dict[str, Any] = {"files": plan.files, "years": plan.calendar.content()}
             self.audit(
-                AuditEntry(self.now, actor, CALENDAR_KIND, None, None, None, snapshot, about)
+                AuditEntry(self.now, actor, CALENDAR_KIND, None, None, None, snapshot, years)
             )
         for info in plan.lists:
             self.list_info(info)
