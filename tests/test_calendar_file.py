@@ -246,3 +246,30 @@ def test_a_year_without_a_source_is_refused_in_both_languages(
     assert "year 2027: no source" in en.stderr and "line 3" in en.stderr
     zh = exits(cli("registry", "import", path, db=sample_url, lang="zh"), 2)
     assert "2027 年：缺少 source" in zh.stderr
+
+
+def test_calendar_strict_refuses_what_it_cannot_count(
+    cli: Cli, sample_url: str, tmp_path: Path
+) -> None:
+    refused = exits(cli(*RX0204, *NATIONAL_DAY_EVE, "--calendar", "strict", db=sample_url), 2)
+    assert "the official holidays of 2027 are not known" in refused.stderr
+    assert "refused (--calendar strict)" in refused.stderr and not refused.stdout
+    zh = exits(cli(*RX0204, *NATIONAL_DAY_EVE, "--calendar", "strict", db=sample_url, lang="zh"), 2)
+    assert "2027 年的法定节假日安排未知" in zh.stderr and "已拒绝" in zh.stderr
+    # a year the package knows is decided as before
+    ok(cli(*RX0204, "--reported-at", "2026-03-04T16:00:00", "--calendar", "strict", db=sample_url))
+    events = tmp_path / "events.jsonl"
+    lines = [
+        {"id": f"E{n}", "matter": "RX0204", "area": "310101002000", "reported_at": at}
+        for n, at in enumerate(["2027-09-30T16:00:00+08:00", "2026-03-02T10:00:00+08:00"])
+    ]
+    events.write_text("".join(json.dumps(e) + "\n" for e in lines), encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    args = ("route-batch", events, "-o", tmp_path / "d.jsonl", "--rejects", rejects)
+    ok(cli(*args, "--calendar", "strict", db=sample_url))
+    (reject,) = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert reject["event_id"] == "E0" and "2027" in reject["reasons"][0]
+    # with the calendar file, strict has nothing to refuse
+    ok(cli("registry", "import", CALENDAR, db=sample_url))
+    strict = ok(cli(*RX0204, *NATIONAL_DAY_EVE, "--calendar", "strict", db=sample_url))
+    assert "Deadline: 2027-10-08 17:00" in strict

@@ -13,6 +13,7 @@ import click
 from pydantic import ValidationError
 
 from remit.cli.common import (
+    CALENDAR_OPTION,
     DATE,
     FORMAT_TEXT_JSON,
     HOURS_OPTION,
@@ -82,6 +83,7 @@ def _attr_value(text: str) -> Any:
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @RULES_OPTION
 @HOURS_OPTION
+@CALENDAR_OPTION
 @KNOWN_AT_OPTION
 @common
 def route(
@@ -99,6 +101,7 @@ def route(
     fmt: str,
     rules_dir: Path | None,
     hours: Any,
+    calendar_mode: str,
     known_at: int | dt.datetime | None,
 ) -> None:
     """Route one event: from a JSON file, or from --matter/--area/--attr.
@@ -116,6 +119,7 @@ def route(
         as_of=as_of,
         calendar=WorkCalendar(hours),
         known_at=known_at,
+        strict_calendar=calendar_mode == "strict",
     )
     where: dict[str, object]
     if event_file is not None:
@@ -207,6 +211,7 @@ def _event_id(fields: dict[str, Any]) -> str:
 @click.option("--no-cache", is_flag=True, help="Send every event through the rule engine.")
 @RULES_OPTION
 @HOURS_OPTION
+@CALENDAR_OPTION
 @KNOWN_AT_OPTION
 @common
 def route_batch(
@@ -220,6 +225,7 @@ def route_batch(
     no_cache: bool,
     rules_dir: Path | None,
     hours: Any,
+    calendar_mode: str,
 ) -> None:
     """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions (JSON
     Lines)."""
@@ -265,6 +271,7 @@ def route_batch(
             known_at=known_at,
             cache=not no_cache,
             hours=hours,
+            strict_calendar=calendar_mode == "strict",
             progress=lambda n: progress.advance(task, n),
         )
     warn_extra(str(events), summary.extra_keys)

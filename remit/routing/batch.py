@@ -65,6 +65,7 @@ class _Setup:
     cache: bool
     lang: Lang
     hours: WorkingHours
+    strict_calendar: bool = False
 
 
 _router: Any = None
@@ -83,6 +84,7 @@ def _start(setup: _Setup) -> None:
         known_at=setup.known_at,
         cache=setup.cache,
         calendar=WorkCalendar(setup.hours),
+        strict_calendar=setup.strict_calendar,
     )
 
 
@@ -198,12 +200,15 @@ def route_batch(
     known_at: int | dt.datetime | None = None,
     cache: bool = True,
     hours: WorkingHours | None = None,
+    strict_calendar: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Route every event of ``events`` into ``output`` (JSON Lines of decisions) and
     ``rejects`` (JSON Lines of the events refused, with where and why), on the registry as it
     stood at ``known_at`` (default: its last revision when the batch starts — every worker
-    routes on that one revision, whatever is written meanwhile)."""
+    routes on that one revision, whatever is written meanwhile). With ``strict_calendar``, an
+    event whose deadline would be approximate (its year's official holidays unknown) is
+    refused instead of decided."""
     with Registry(registry_url) as registry:
         revision = registry.revision(known_at)
     setup = _Setup(
@@ -214,6 +219,7 @@ def route_batch(
         cache,
         current_lang.get(),
         hours or WorkingHours(),
+        strict_calendar,
     )
     counts: Counter[str] = Counter()
     extra: dict[str, None] = {}

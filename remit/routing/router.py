@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from remit.deadlines import WorkCalendar
+from remit.errors import InputError, location
 from remit.events.model import Event, EventIn
 from remit.events.resolve import EventResolver
 from remit.registry import Registry, Snapshot
@@ -69,6 +70,7 @@ class Router:
         as_of: dt.date | None = None,
         known_at: KnownAt = None,
         versions: Mapping[str, int] | None = None,
+        strict_calendar: bool = False,
     ):
         if registry is None and snapshot is None:
             raise ValueError("a Router needs a registry or a snapshot")
@@ -84,6 +86,8 @@ class Router:
             )
         self._order = {rule.id: i for i, rule in enumerate(self.ruleset.rules)}
         self.calendar = calendar or WorkCalendar()
+        self.strict_calendar = strict_calendar
+        """Refuse an event whose deadline would be approximate (``--calendar strict``)."""
         self.as_of = as_of
         self._engine = RuleEngine(self.ruleset) if engine == "rules" else None
         # by the facts' shape (codes renamed) for the default policies only: see engine/cache.py
@@ -195,7 +199,7 @@ class Router:
             outcome = self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was
             raise exc.at(where or {"source": f"event {resolved.id}"}) from None
-        return build_decision(
+        decision = build_decision(
             resolved,
             loaded.snapshot,
             facts,
@@ -205,3 +209,13 @@ class Router:
             day,
             refs=loaded.refs,
         )
+        if self.strict_calendar and decision.deadline_approximate:
+            reported = resolved.reported_at
+            year = (reported.astimezone(calendar.zone) if reported.tzinfo else reported).year
+            raise InputError.one(
+                "route.calendar_unknown",
+                **location(where or {"source": f"event {resolved.id}"}),
+                event=resolved.id,
+                year=year,
+            )
+        return decision
