@@ -273,3 +273,12 @@ def test_calendar_strict_refuses_what_it_cannot_count(
     ok(cli("registry", "import", CALENDAR, db=sample_url))
     strict = ok(cli(*RX0204, *NATIONAL_DAY_EVE, "--calendar", "strict", db=sample_url))
     assert "Deadline: 2027-10-08 17:00" in strict
+
+
+def test_the_calendar_on_both_databases(any_sample_registry: Registry) -> None:
+    registry = any_sample_registry
+    before = registry.snapshot(dt.date(2027, 9, 30)).hash
+    registry.import_files([CALENDAR])
+    after = registry.snapshot(dt.date(2027, 9, 30))
+    assert after.hash != before and after.calendar.year(2027) is not None
+    assert registry.verify().ok
