@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from remit.timelimit import TimeLimit, TimeUnit
+from remit.timelimit import TimeLimit, TimeUnit, parse_time_limit
 
 CITY_ZONE = ZoneInfo("Asia/Shanghai")
 """The city's zone: the registry stores UTC, people read Beijing time."""
@@ -300,6 +300,21 @@ class WorkCalendar:
         if found[1]:
             self._uncovered.add(day.year)
         return found[0]
+
+    def scaled(self, limit: TimeLimit, factor: float) -> TimeLimit:
+        """``limit`` times ``factor`` (0 < factor ≤ 1), in a unit that holds a fraction: hours
+        and working hours as they are; a working day as the working hours of one (under either
+        way of counting days), an urgent working day or a day as 24 hours, a month as 30 days.
+        What an escalation (督办) leaves of a time limit."""
+        hours = {
+            TimeUnit.work_days: (TimeUnit.work_hours, self.hours.day / dt.timedelta(hours=1)),
+            TimeUnit.urgent_work_days: (TimeUnit.urgent_work_hours, 24.0),
+            TimeUnit.days: (TimeUnit.hours, 24.0),
+            TimeUnit.months: (TimeUnit.hours, 24.0 * 30),
+        }
+        unit, per = hours.get(limit.unit, (limit.unit, 1.0))
+        value = round(float(limit.value) * per * factor, 2)
+        return parse_time_limit(f"{value:g}{unit.value}")
 
     def deadline(self, reported_at: dt.datetime, limit: TimeLimit) -> Deadline:
         """When ``limit`` runs out for an event reported at ``reported_at`` (aware; a naive

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
+import math
 import os
 import subprocess
 import sys
@@ -524,17 +526,34 @@ def check_refused(spec: Spec, event: dict[str, Any], problems: list[Problem]) ->
     assert [(p.key, p.field) for p in problems] == [(expected, "owner")], (event, problems)
 
 
-def check_status(
-    spec: Spec,
-    rows: Sequence[Row],
-    matters: dict[str, Matter],
-    event: dict[str, Any],
-    decision: RoutingDecision,
-) -> None:
-    """The status, lead and contenders agree with the rows that match the event; no decision
-    has an owner that does not own."""
-    assert owns(spec, event), (event, decision)
-    matter = matters[event["matter"]]
+@dataclass(frozen=True)
+class Expected:
+    """What the rows that match an event make of it, worked out here."""
+
+    status: Status
+    units: tuple[str, ...]  # the leads, in rank order
+    territorial: str | None
+    referral: str | None
+    centre: str | None
+    owner_unknown: bool
+
+    @property
+    def lead(self) -> str | None:
+        if self.status is Status.routed:
+            return self.units[0]
+        if self.status is Status.referred:
+            return self.referral
+        return self.territorial if self.status is Status.fallback else None
+
+    @property
+    def gist(self) -> tuple[Any, ...]:
+        """Who is accountable: what a needs_info decision compares across the values."""
+        contenders = frozenset(self.units) if self.status is Status.conflict else frozenset()
+        coordinator = self.centre if self.status is Status.coordinated else None
+        return (self.status, self.lead, contenders, coordinator)
+
+
+def expected_of(spec: Spec, rows: Sequence[Row], matter: Matter, event: dict[str, Any]) -> Expected:
     above = set(spec.ancestors(event["area"]))
     owner = event.get("owner")
     found = [
@@ -571,7 +590,7 @@ def check_status(
     if matter.hit_policy is HitPolicy.priority and leads:
         top = max(p for _, p in leads)
         leads = [(u, p) for u, p in leads if p == top]
-    units = list(dict.fromkeys(u for u, _ in leads))
+    units = tuple(dict.fromkeys(u for u, _ in leads))
     territorial = _territorial(spec, event["area"])
     # nobody leads: the first refusal (in rank order) naming where it goes refers it there; a
     # street its own list relieves is no fallback; the district centre coordinates
@@ -596,9 +615,6 @@ def check_status(
         ),
         default=None,
     )
-    lead = decision.lead.code if decision.lead else None
-    contenders = [u.code for u in decision.contenders]
-    where = f"event {event}, leads {units}, decision {decision.status} {lead} {contenders}"
     if not units:
         if referral:
             expected = Status.referred
@@ -610,18 +626,80 @@ def check_status(
         expected = Status.routed
     else:
         expected = Status.conflict
-    assert decision.status is expected, where
-    if expected is Status.routed:
+    return Expected(expected, units, territorial, referral, centre, owner_unknown)
+
+
+def _domain_values(domain: AttributeDomain) -> list[Any]:
+    if isinstance(domain, EnumDomain):
+        return list(domain.values)
+    if isinstance(domain, IntDomain):
+        return list(range(domain.min, domain.max + 1))
+    return [True, False]
+
+
+def check_status(
+    spec: Spec,
+    rows: Sequence[Row],
+    matters: dict[str, Matter],
+    event: dict[str, Any],
+    decision: RoutingDecision,
+) -> None:
+    """The status, lead and contenders agree with the rows that match the event; no decision
+    has an owner that does not own; an event missing an attribute that decides who is
+    accountable is never decided (needs_info), and one whose missing attributes do not matter
+    is."""
+    assert owns(spec, event), (event, decision)
+    matter = matters[event["matter"]]
+    above = set(spec.ancestors(event["area"]))
+    named = {
+        name
+        for r in rows
+        if r.duty.matter == matter.code and r.duty.area in above
+        for name in r.duty.conditions
+    }
+    missing = sorted(name for name in named - set(event["attributes"]) if name in matter.attributes)
+    if missing:
+        choices = [_domain_values(matter.attributes[name]) for name in missing]
+        gists = {
+            expected_of(
+                spec,
+                rows,
+                matter,
+                {
+                    **event,
+                    "attributes": {**event["attributes"], **dict(zip(missing, combo, strict=True))},
+                },
+            ).gist
+            for combo in itertools.product(*choices)
+        }
+        many = math.prod(len(c) for c in choices) > 64  # the router may not try them all
+        where = f"event {event}, missing {missing}, outcomes {gists}, decision {decision.status}"
+        if len(gists) > 1:
+            assert decision.status is Status.needs_info and decision.needs is not None, where
+            assert decision.needs.attributes == missing and decision.lead is None, where
+            assert decision.deadline is None and not decision.gap, where
+            return
+        if many and decision.status is Status.needs_info:
+            return
+        assert decision.status is not Status.needs_info, where
+    expected = expected_of(spec, rows, matter, event)
+    units, territorial, referral = expected.units, expected.territorial, expected.referral
+    owner_unknown, centre = expected.owner_unknown, expected.centre
+    lead = decision.lead.code if decision.lead else None
+    contenders = [u.code for u in decision.contenders]
+    where = f"event {event}, leads {units}, decision {decision.status} {lead} {contenders}"
+    assert decision.status is expected.status, where
+    if expected.status is Status.routed:
         assert lead == units[0] and not contenders and not decision.gap, where
-    elif expected is Status.conflict:
+    elif expected.status is Status.conflict:
         assert matter.hit_policy in (HitPolicy.unique, HitPolicy.priority), where
         assert lead is None and len(contenders) >= 2 and set(contenders) == set(units), where
-    elif expected is Status.referred:
+    elif expected.status is Status.referred:
         assert lead == referral and not contenders and not decision.gap, where
-    elif expected is Status.fallback:
+    elif expected.status is Status.fallback:
         assert lead == territorial and not contenders, where
         assert decision.gap is not owner_unknown, where
-    elif expected is Status.coordinated:
+    elif expected.status is Status.coordinated:
         assert lead is None and decision.coordinator is not None, where
         assert decision.coordinator.code == centre and decision.gap is not owner_unknown, where
     else:

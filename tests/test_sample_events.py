@@ -31,9 +31,9 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
     summary = route_batch(
         registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"
     )
-    assert summary.total == 36
+    assert summary.total == 37
     assert summary.counts == {
-        "routed": 23,
+        "routed": 24,
         "referred": 1,
         "fallback": 4,
         "coordinated": 2,
@@ -62,7 +62,7 @@ def test_every_policy_is_covered(decisions: tuple[list[dict], list[dict]]) -> No
 def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dict]]) -> None:
     table = documented()
     good, rejected = decisions
-    assert len(table) == len(good) + len(rejected) == 36
+    assert len(table) == len(good) + len(rejected) == 37
     for d in good:
         _what, status, lead, dispatch, deadline, _also = table[d["event_id"]]
         assert d["status"] == status, d["event_id"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -289,18 +290,30 @@ def _enum_constraint(attr: str, spec: Any, domain: EnumDomain) -> dict[str, Any]
     return {"in": [v for v in domain.values if v in chosen]}
 
 
+def _whole(value: Any) -> int | None:
+    """``value`` as a whole number: 4, "4", 4.0 and "4.0" alike (one rule for every way a file
+    writes a number); 4.5, "4.5", "four" and infinities are no whole number (None)."""
+    text = str(value).strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
 def as_int(attr: str, value: Any, domain: IntDomain) -> int:
     if isinstance(value, bool):
         raise ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
         )
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConstraintError(
-            "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
-        ) from None
-    if not domain.min <= number <= domain.max:
+    number = _whole(value)
+    if number is None or not domain.min <= number <= domain.max:
         raise ConstraintError(
             "cond.out_of_domain", attr=attr, value=value, expected=domain.describe()
         )

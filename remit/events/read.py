@@ -43,6 +43,27 @@ from remit.files.yamlio import decode, read_text, wide_encoding
 Located = tuple[dict[str, object], EventIn | list[Problem]]
 """Where an event stands in its file, and the event or its problems."""
 
+
+class Refused(list[Problem]):
+    """The problems of an event refused as it was read, with the id it gave (if it gave one
+    that reads as an id), so that a reject still names the event."""
+
+    event_id: str | None = None
+
+
+def given_id(problems: list[Problem]) -> str | None:
+    """The id the refused event gave, if any (see :class:`Refused`)."""
+    return problems.event_id if isinstance(problems, Refused) else None
+
+
+def _refused(problems: list[Problem], data: object) -> Refused:
+    refused = Refused(problems)
+    given = data.get("id") if isinstance(data, dict) else None
+    if isinstance(given, str | int) and not isinstance(given, bool) and str(given).strip():
+        refused.event_id = str(given).strip()[:200]
+    return refused
+
+
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 EVENT_SUFFIXES = (*JSON_SUFFIXES, *sorted(TABLE_SUFFIXES))
 
@@ -116,7 +137,7 @@ def _parsed(
         problems = schema_problems(
             exc, source, kind, line_of=(lambda _: line) if line else None, row=row
         )
-        return problems + _misspelt(data, model, source, line=line, row=row)
+        return _refused(problems + _misspelt(data, model, source, line=line, row=row), data)
 
 
 def _misspelt(
@@ -362,4 +383,4 @@ def _table_event(
     parsed = _parsed(data, source, EventIn, "event", row=number)
     if not problems:
         return parsed
-    return [*problems, *(parsed if isinstance(parsed, list) else [])]
+    return _refused([*problems, *(parsed if isinstance(parsed, list) else [])], data)

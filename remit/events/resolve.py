@@ -240,6 +240,16 @@ class EventResolver:
         area = self.snapshot.areas.get(code)
         return Named(code, area.name if area is not None else None)
 
+    def attribute_values(
+        self, matter: Matter, given: Mapping[str, Any], where: Mapping[str, object]
+    ) -> dict[str, AttributeValue]:
+        """``given`` (names or labels → values or labels) by name, each checked against the
+        matter's domain; :class:`InputError` naming ``where`` when one is not."""
+        collector = Collector()
+        found = self._attribute_values(matter, given, where, collector)
+        collector.raise_if_any()
+        return found
+
     def _attribute_values(
         self,
         matter: Matter,

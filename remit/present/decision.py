@@ -40,6 +40,25 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
         relieved = "relieved-street-to-centre" in d.rules_fired
         key = "route.coordinated_relieved" if relieved else "route.coordinated"
         lines.append(t(key, unit=d.coordinator.name))
+    elif d.status.value == "needs_info" and d.needs:
+        label = d.needs.labels.get
+        lines.append(
+            t("route.needs_info", attributes=names(label(a, a) for a in d.needs.attributes))
+        )
+        for alternative in d.needs.alternatives:
+            values = names(
+                f"{label(k, k)}={label(f'{k}={v}', str(v))}" for k, v in alternative.values.items()
+            )
+            if alternative.lead is not None:
+                who = alternative.lead.name
+            elif alternative.contenders:
+                who = names(u.name for u in alternative.contenders)
+            elif alternative.coordinator is not None:
+                who = alternative.coordinator.name
+            else:
+                who = "—"
+            status = t(f"route_status.{alternative.status.value}")
+            lines.append(t("route.needs_info_value", values=values, status=status, who=who))
     elif d.status.value == "conflict":
         lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
     else:
@@ -65,6 +84,18 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
         lines.append(line + (t("route.deadline_approx") if d.deadline_approximate else ""))
         if d.deadline_approximate:
             lines.append(t("route.deadline_unknown", years=unknown_years(d)))
+        if d.shortened:
+            lines.append(
+                t(
+                    "route.deadline_shortened",
+                    percent=round(d.shortened.factor * 100),
+                    limit=d.shortened.limit,
+                    before=d.shortened.deadline.strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+    if d.assumed:
+        assumed = names(f"{k}={v}" for k, v in d.assumed.items())
+        lines.append(t("route.assumed", values=assumed))
     if d.standard:
         filing = f"（{d.standard.filing}）" if d.standard.filing else ""
         key = "route.standard" if d.standard.given else "route.standard_not_given"

@@ -22,7 +22,7 @@ from typing import IO, Any, TypeVar
 from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
 from remit.events.model import EventIn
-from remit.events.read import parse_json_line, read_events
+from remit.events.read import given_id, parse_json_line, read_events
 from remit.files import limits
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
@@ -106,7 +106,8 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...], boo
         else:
             item = raw
         if isinstance(item, list):
-            out.append(("rejected", _reject(where, [p.render() for p in item]), (), False))
+            reasons = [p.render() for p in item]
+            out.append(("rejected", _reject(where, reasons, given_id(item)), (), False))
             continue
         keys = tuple(item.extra)
         try:

@@ -19,13 +19,16 @@ from remit.routing.decision import (
     Dispatch,
     LostCandidate,
     LostReason,
+    NeedsInfo,
     Resolution,
     RoutingDecision,
+    Shortened,
     StandardRef,
     Status,
 )
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome
+from remit.routing.rules.model import RoutingConfig
 from remit.timelimit import LONGEST
 
 
@@ -84,6 +87,7 @@ def build_decision(
     rules_digest: str,
     snapshot_date: dt.date,
     refs: Refs | None = None,
+    config: RoutingConfig | None = None,
 ) -> RoutingDecision:
     """The decision for ``event`` from the policies' ``outcome``. Everything here is derived
     the same way whichever evaluated the policies (engine or reference). ``refs`` (of
@@ -123,11 +127,18 @@ def build_decision(
                 else f"{event.matter} (default_time_limit)"
             ),
         )
-    deadline = (
-        calendar.deadline(event.reported_at, limit)
-        if limit and status is not Status.unroutable
-        else None
-    )
+    # every decision with a limit has its deadline, unroutable ones too: the case still has to
+    # be handled by then, whoever the dispatcher finds for it
+    deadline = calendar.deadline(event.reported_at, limit) if limit else None
+    at = deadline.at if deadline else None
+    shortened: Shortened | None = None
+    factor = config.escalation_deadline_factor if config is not None else 1.0
+    escalated = bool(outcome.dispatch and outcome.dispatch[2])
+    if limit is not None and at is not None and escalated and factor < 1:
+        # escalated (督办): the limit shrinks by the configured share
+        scaled = calendar.scaled(limit, factor)
+        shortened = Shortened(factor=factor, limit=scaled.text, deadline=at)
+        at = calendar.deadline(event.reported_at, scaled).at
     exclude = {lead} if lead else set()
     used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
     lost = [_lost(refs, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
@@ -154,7 +165,8 @@ def build_decision(
         and not any(reason == "no_owner" for _, _, reason in outcome.lost),
         reported_at=event.reported_at,
         time_limit=limit.text if limit else None,
-        deadline=deadline.at if deadline else None,
+        deadline=at,
+        shortened=shortened,
         deadline_approximate=bool(deadline and deadline.approximate_years),
         duties=[refs.duty(duties[f["duty"]]) for f in used],
         lost=lost,
@@ -208,4 +220,30 @@ def _lost(
         reason=LostReason(reason),
         duty=refs.duty(facts.duties[duty]),
         by=refs.duty(facts.duties[by]) if by else None,
+    )
+
+
+def needs_info(decision: RoutingDecision, needs: NeedsInfo) -> RoutingDecision:
+    """``decision`` (made without the missing attributes) as a request for them: nobody is made
+    accountable and no deadline runs until the reporter says; the dispatching centre (and a
+    commander, for an emergency) stay, since they ask."""
+    return decision.model_copy(
+        update={
+            "status": Status.needs_info,
+            "lead": None,
+            "contenders": [],
+            "assists": [],
+            "supervisors": [],
+            "coordinator": None,
+            "gap": False,
+            "time_limit": None,
+            "deadline": None,
+            "deadline_approximate": False,
+            "shortened": None,
+            "duties": [],
+            "lost": [],
+            "resolved": [],
+            "standard": None,
+            "needs": needs,
+        }
     )

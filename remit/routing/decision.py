@@ -25,6 +25,7 @@ class Status(StrEnum):
     coordinated = "coordinated"  # nobody leads, no street may take it: the district centre (a gap)
     conflict = "conflict"  # two or more leads: sent to the territorial centre for arbitration
     unroutable = "unroutable"  # nobody leads, no street may take it, no district centre
+    needs_info = "needs_info"  # who is accountable hinges on an attribute the event lacks
 
 
 class LostReason(StrEnum):
@@ -65,6 +66,37 @@ class StandardRef(Value):
     )
 
 
+class Shortened(Value):
+    """An escalated event's deadline, brought forward (督办)."""
+
+    factor: float = Field(description="the share of the time limit that is left")
+    limit: str = Field(description="the time limit so shortened (1工作日 × 0.5: 4工作时)")
+    deadline: dt.datetime = Field(description="the deadline the time limit alone would give")
+
+
+class Alternative(Value):
+    """Who would be accountable were the missing attributes these values."""
+
+    values: dict[str, JsonValue] = Field(description="attribute name → value (code)")
+    status: Status
+    lead: UnitRef | None = None
+    contenders: list[UnitRef] = Field(default_factory=list)
+    coordinator: UnitRef | None = None
+
+
+class NeedsInfo(Value):
+    """The attributes nobody gave that decide who is accountable, and the outcome for each
+    combination of their values (none listed when there are too many combinations)."""
+
+    attributes: list[str]
+    alternatives: list[Alternative] = Field(default_factory=list)
+    labels: dict[str, str] = Field(
+        default_factory=dict,
+        description="how people name the attributes and their values: name → label, "
+        "name=value → label (地点类型, 道路)",
+    )
+
+
 class Dispatch(Value):
     platform: UnitRef
     level: Level
@@ -98,6 +130,12 @@ class RoutingDecision(Value):
     time_limit: str | None = None
     deadline: dt.datetime | None = None
     deadline_approximate: bool = Field(False, description="official calendar unknown for the year")
+    shortened: Shortened | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent unless escalation brought it forward
+        description="a repeat complaint escalated one level: the deadline is brought forward "
+        "by the rules' escalation_deadline_factor",
+    )
     duties: list[DutyRef] = Field(
         default_factory=list, description="rows used: lead, assists, supervisors, refusals"
     )
@@ -108,6 +146,17 @@ class RoutingDecision(Value):
         "(属地街道 → the event's street office)",
     )
     rules_fired: list[str] = Field(default_factory=list)
+    needs: NeedsInfo | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent unless the status is needs_info
+        description="status needs_info: the attributes to ask the reporter for, and what each "
+        "value would decide",
+    )
+    assumed: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        exclude_if=lambda value: not value,  # absent unless a district default was used
+        description="attributes the event did not carry, taken from the rules' attribute_defaults",
+    )
     standard: StandardRef | None = Field(
         None,
         exclude_if=lambda value: value is None,  # absent for matters without standards

@@ -134,12 +134,15 @@ def resolve(facts: PolicyInput, config: RoutingConfig) -> PolicyOutcome:
             fired.append("dispatch-district-above-street")
         else:
             fired.append("dispatch-district-across-streets")
+    # one level up from the level the event belongs to (not from whoever dispatches it): an
+    # event of a street without its own centre goes to the district, never straight to the city
     escalated = False
     if dispatch is not None and event["repeat"] >= config.repeat_threshold:
-        if dispatch[1] == "street" and context["district_platform"]:
+        home = "street" if inside_one_street else dispatch[1]
+        if home == "street" and context["district_platform"]:
             dispatch, escalated = (context["district_platform"], "district"), True
             fired.append("repeat-escalates-to-district")
-        elif dispatch[1] == "district" and context["city_platform"]:
+        elif home == "district" and context["city_platform"]:
             dispatch, escalated = (context["city_platform"], "city"), True
             fired.append("repeat-escalates-to-city")
     if dispatch is not None:

@@ -48,6 +48,7 @@ class ReplayStatus(StrEnum):
     coordinated = "coordinated"
     conflict = "conflict"
     unroutable = "unroutable"
+    needs_info = "needs_info"
     rejected = "rejected"
 
 

@@ -17,17 +17,18 @@ from typing import Any
 
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError, location
-from remit.events.model import Event, EventIn
+from remit.events.model import AttributeValue, Event, EventIn
 from remit.events.resolve import EventResolver
 from remit.registry import Registry, Snapshot
 from remit.registry.entities import AREAS_KIND, UNITS_KIND
 from remit.registry.facade import KnownAt
 from remit.registry.snapshot import in_force_versions, state_hash
 from remit.routing.cache import OutcomeCache, by_shape
-from remit.routing.decide import Refs, build_decision
-from remit.routing.decision import RoutingDecision
+from remit.routing.decide import Refs, build_decision, needs_info
+from remit.routing.decision import Alternative, NeedsInfo, RoutingDecision
 from remit.routing.engine import FiringLimitError, RuleEngine
 from remit.routing.facts import PolicyInput, Topology, policy_input
+from remit.routing.missing import combinations, missing_attributes, rows_for
 from remit.routing.outcome import PolicyOutcome
 from remit.routing.reference import resolve
 from remit.routing.rules.compile import RuleSet, load_rules
@@ -183,9 +184,70 @@ class Router:
         """Route one event: on the snapshot of ``as_of`` if given (as ``remit replay`` decides
         a decision again on the date it names), else of the router's ``as_of``, else of the day
         it was reported. Bad events raise :class:`remit.InputError`; engine failures raise
-        :class:`remit.engine.ruleengine.EngineError`."""
+        :class:`remit.engine.ruleengine.EngineError`. An event whose accountable unit hinges on
+        an attribute it does not carry is ``needs_info`` (:mod:`remit.routing.missing`)."""
         resolved, loaded = self.resolve_event(event, where, as_of)
         day = as_of or self.as_of or self._local_day(resolved.reported_at)
+        where = where or {"source": f"event {resolved.id}"}
+        rows = rows_for(resolved, loaded.snapshot)
+        missing = missing_attributes(resolved, rows)
+        assumed: dict[str, AttributeValue] = {}
+        defaults = self.ruleset.config.attribute_defaults
+        if missing and defaults:
+            given = {name: defaults[name] for name in missing if name in defaults}
+            if given:
+                matter = loaded.snapshot.matters[resolved.matter]
+                where_default = {"source": "rules config attribute_defaults"}
+                assumed = loaded.resolver.attribute_values(matter, given, where_default)
+                attributes = dict(sorted({**resolved.attributes, **assumed}.items()))
+                resolved = dataclasses.replace(resolved, attributes=attributes)
+                missing = [name for name in missing if name not in assumed]
+        decision = self._decide(resolved, loaded, day, where)
+        if assumed:
+            decision = decision.model_copy(update={"assumed": dict(assumed)})
+        if not missing:
+            return decision
+        matter = loaded.snapshot.matters[resolved.matter]
+        combos = combinations(missing, matter.attributes, rows)
+        alternatives: list[Alternative] = []
+        if combos is not None:
+            gists = set()
+            for combo in combos:
+                attributes = dict(sorted({**resolved.attributes, **combo}.items()))
+                other = self._decide(
+                    dataclasses.replace(resolved, attributes=attributes), loaded, day, where
+                )
+                gist = (
+                    other.status,
+                    other.lead.code if other.lead else None,
+                    frozenset(u.code for u in other.contenders),
+                    other.coordinator.code if other.coordinator else None,
+                )
+                gists.add(gist)
+                alternatives.append(
+                    Alternative(
+                        values=dict(combo),
+                        status=other.status,
+                        lead=other.lead,
+                        contenders=list(other.contenders),
+                        coordinator=other.coordinator,
+                    )
+                )
+            if len(gists) <= 1:  # whatever the values, the same unit: they did not matter
+                return decision
+        labels: dict[str, str] = {}
+        for name in missing:
+            domain = matter.attributes.get(name)
+            if domain is not None and domain.label:
+                labels[name] = domain.label
+            for value, label in getattr(domain, "labels", {}).items():
+                labels[f"{name}={value}"] = label
+        needs = NeedsInfo(attributes=missing, alternatives=alternatives, labels=labels)
+        return needs_info(decision, needs)
+
+    def _decide(
+        self, resolved: Event, loaded: _Loaded, day: dt.date, where: dict[str, object]
+    ) -> RoutingDecision:
         # the registry's calendar file fills the years the calendar package lacks
         calendar = self.calendar.using(loaded.snapshot.calendar)
         facts = policy_input(
@@ -198,7 +260,7 @@ class Router:
         try:
             outcome = self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was
-            raise exc.at(where or {"source": f"event {resolved.id}"}) from None
+            raise exc.at(where) from None
         decision = build_decision(
             resolved,
             loaded.snapshot,
@@ -208,13 +270,14 @@ class Router:
             self.ruleset.digest,
             day,
             refs=loaded.refs,
+            config=self.ruleset.config,
         )
         if self.strict_calendar and decision.deadline_approximate:
             reported = resolved.reported_at
             year = (reported.astimezone(calendar.zone) if reported.tzinfo else reported).year
             raise InputError.one(
                 "route.calendar_unknown",
-                **location(where or {"source": f"event {resolved.id}"}),
+                **location(where),
                 event=resolved.id,
                 year=year,
             )

@@ -248,6 +248,19 @@ class RoutingConfig(Value):
     repeat_threshold: int = Field(
         3, ge=1, description="repeat complaints at or above this escalate one level"
     )
+    escalation_deadline_factor: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="an escalated event's time to its deadline is this share of the time "
+        "limit's (1: escalation leaves the deadline as it is)",
+    )
+    attribute_defaults: dict[str, Scalar] = Field(
+        default_factory=dict,
+        description="attribute → the value an event that does not carry it is decided on "
+        "(recorded as assumed); without one, an event whose accountable unit hinges on the "
+        "attribute is needs_info",
+    )
     extra: dict[str, Scalar] = Field(
         default_factory=dict, description="further values for $config in rules"
     )
