@@ -657,7 +657,8 @@ def check_status(
         if r.duty.matter == matter.code and r.duty.area in above
         for name in r.duty.conditions
     }
-    missing = sorted(name for name in named - set(event["attributes"]) if name in matter.attributes)
+    given = {name for name, value in event["attributes"].items() if value is not None}
+    missing = sorted(name for name in named - given if name in matter.attributes)
     if missing:
         choices = [_domain_values(matter.attributes[name]) for name in missing]
         gists = {

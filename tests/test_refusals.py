@@ -320,7 +320,10 @@ def test_route_batch_rejects_those_lines_and_routes_the_others(
     path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", "utf-8")
     out, bad = tmp_path / "decisions.jsonl", tmp_path / "rejects.jsonl"
     first = ok(cli("route-batch", path, "-o", out, "--rejects", bad, db=url)).splitlines()[0]
-    assert first == "5 events: 2 routed, 0 fallback, 0 conflict, 0 unroutable, 3 rejected"
+    assert (
+        first
+        == "5 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 unroutable, 0 needs info, 3 rejected"
+    )
     decisions = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
     assert [(d["event_id"], d["lead"]["code"]) for d in decisions] == [("R1", "WY"), ("R5", "RQ")]
     rejects = [json.loads(x) for x in bad.read_text("utf-8").splitlines()]

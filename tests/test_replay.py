@@ -47,7 +47,7 @@ EVENTS = DATA / "events" / "huangpu-2026.jsonl"
 RULES = DATA / "rules"
 TABLE = DATA / "tables" / "hp-qz-scj-2027.csv"
 MAPPING = DATA / "tables" / "scj-mapping.yaml"
-DECIDED = 35  # of the 37 sample events, 2 are refused (data/events/README.md)
+DECIDED = 36  # of the 38 sample events, 2 are refused (data/events/README.md)
 FUTURE = dt.date(dt.date.today().year + 1, 1, 1).isoformat()
 
 
@@ -57,7 +57,7 @@ def route_sample(cli: Cli, url: str, path: Path, rules: bool = True) -> Path:
     args = ("--rules", RULES) if rules else ()
     out = ok(cli("route-batch", EVENTS, *args, "-o", path, db=url))
     assert out.startswith(
-        "37 events: 24 routed, 1 referred, 4 fallback, 2 coordinated, 4 conflict, 0 unroutable, 2 rejected"
+        "38 events: 24 routed, 1 referred, 4 fallback, 2 coordinated, 4 conflict, 0 unroutable, 1 needs info, 2 rejected"
     )
     return path
 
@@ -248,7 +248,8 @@ def test_proposed_rules_are_compared(
     sample_registry: Registry, decided: Path, tmp_path: Path
 ) -> None:
     """--rules DIR with a rule changed (repeat complaints escalate from 5 reports, not 3): the
-    two repeat complaints of the sample are no longer dispatched one level up; nothing else."""
+    three repeat complaints of the sample are no longer dispatched one level up, nor their
+    deadlines brought forward; nothing else."""
     proposed = tmp_path / "rules"
     proposed.mkdir()
     text = (RULES / "huangpu.yaml").read_text(encoding="utf-8")
@@ -260,8 +261,9 @@ def test_proposed_rules_are_compared(
     assert report.mode.value == "recorded" and report.rules_proposed
     assert [(o.count, o.first_line) for o in report.other_rules] == [(DECIDED, 1)]
     assert {c.event_id: c.fields for c in report.changes} == {
-        "HP-2026-0028": ["dispatch"],
-        "HP-2026-0029": ["dispatch"],
+        "HP-2026-0028": ["dispatch", "deadline"],
+        "HP-2026-0029": ["dispatch", "deadline"],
+        "HP-2026-0037": ["dispatch", "deadline"],
     }
     assert all(c.old_status == c.new_status == "routed" for c in report.changes)
     assert report.units == []  # nobody gains or loses a case: only who dispatches changes
@@ -308,14 +310,14 @@ def test_decisions_made_with_other_rules_are_reported(
         assert (compared.rebased, compared.identical, compared.changed) == (DECIDED, 2 * DECIDED, 0)
         assert compared.clean
     text = exits(run(cli, sample_url, mixed), 1).stdout
-    assert "35 decisions were made with other rules and are not compared" in text
-    assert f"│ {local_digest[:12]} │        35 │          1 │" in text
+    assert "36 decisions were made with other rules and are not compared" in text
+    assert f"│ {local_digest[:12]} │        36 │          1 │" in text
     assert text.rstrip().endswith(
-        "0 of 70 decisions are decided differently, 35 not compared (made with other rules); "
+        "0 of 72 decisions are decided differently, 36 not compared (made with other rules); "
         "0 lines not replayed."
     )
     proposing = exits(run(cli, sample_url, mixed, "--rules", RULES), 1).stdout
-    assert "35 decisions were made with other rules: compared with these, as proposed" in proposing
+    assert "36 decisions were made with other rules: compared with these, as proposed" in proposing
 
 
 # --- the recorded mode compares the whole decision -------------------------------------------------
@@ -413,7 +415,7 @@ def test_the_report_in_every_format(cli: Cli, sample_url: str, tmp_path: Path) -
     text = exits(run(cli, sample_url, decisions, *against), 1).stdout
     assert text.startswith("Replay of routing decisions\nDecisions: ")
     assert "Decided again on registry revision 1 (the last: 1), with HP-QZ-FGJ@2 in force" in text
-    assert "35 lines: 35 decisions, 33 decided the same, 2 differently" in text
+    assert "36 lines: 36 decisions, 34 decided the same, 2 differently" in text
     assert re.search(r"│ conflict +│ routed +│ +1 │", text)
     assert re.search(r"│ HP-FGJ 区房屋管理局 +│ +0 │ +2 │ +-2 │", text)
     assert re.search(
@@ -425,13 +427,13 @@ def test_the_report_in_every_format(cli: Cli, sample_url: str, tmp_path: Path) -
     assert re.search(r"│ 职能重叠 +│ 已派遣 +│ +1 │", zh)
     assert "状态、主办单位、重叠单位、监管单位" in zh
     assert zh.rstrip().endswith(
-        "35 项决定中，2 项结果不同，0 项未作比较（以其他规则作出）；0 行无法重放。"
+        "36 项决定中，2 项结果不同，0 项未作比较（以其他规则作出）；0 行无法重放。"
     )
 
     md = tmp_path / "replay.md"
     result = exits(run(cli, sample_url, decisions, *against, "-o", md), 1)
     assert result.stdout == f"Report written to {md}\n"
-    assert "2 of 35 decisions are decided differently" in result.stderr
+    assert "2 of 36 decisions are decided differently" in result.stderr
     markdown = md.read_text(encoding="utf-8")
     assert markdown.startswith("# Replay of routing decisions\n")
     assert "## Decisions that change\n\n| Line | Event | Date |" in markdown
@@ -461,9 +463,9 @@ def test_the_report_in_every_format(cli: Cli, sample_url: str, tmp_path: Path) -
     assert ReplayReport.model_validate(data).changed == 2
 
     clean = exits(run(cli, sample_url, decisions, "--rules", RULES), 0).stdout
-    assert clean.rstrip().endswith("All 35 decisions are decided again exactly as recorded.")
+    assert clean.rstrip().endswith("All 36 decisions are decided again exactly as recorded.")
     same = exits(run(cli, sample_url, decisions, "--known-at", "latest", "--rules", RULES), 0)
-    assert same.stdout.rstrip().endswith("None of the 35 decisions would be decided differently.")
+    assert same.stdout.rstrip().endswith("None of the 36 decisions would be decided differently.")
 
 
 def test_exit_codes_and_bad_input(cli: Cli, sample_url: str, tmp_path: Path) -> None:
@@ -590,7 +592,7 @@ def test_route_batch_known_at_routes_on_the_registry_as_it_stood(
     now = tmp_path / "now.jsonl"
     out = ok(cli("route-batch", EVENTS, "--rules", RULES, "-o", now, db=sample_url))
     assert out.startswith(
-        "37 events: 26 routed, 1 referred, 4 fallback, 2 coordinated, 2 conflict, 0 unroutable"
+        "38 events: 26 routed, 1 referred, 4 fallback, 2 coordinated, 2 conflict, 0 unroutable"
     )
     lines = [json.loads(line) for line in now.read_text("utf-8").splitlines()]
     assert {d["registry_revision"] for d in lines} == {known + 2}

@@ -75,6 +75,7 @@ def decision_schema() -> dict[str, Any]:
         "coordinated",
         "conflict",
         "unroutable",
+        "needs_info",
     ]
     assert set(schema["required"]) >= {
         "decision_id",
@@ -164,7 +165,7 @@ def test_route_from_options_in_chinese(cli: Cli, url: str, stamps: dict[str, str
                 "Lead: 西街街道办事处, the territorial street unit (属地管理兜底): the owner (权属单位) "
                 "must repair it, but the event names no owner",
                 "Not chosen: 权属单位 — an owner row, but the event names no owner (权属单位)",
-                "Dispatched by: 市城市运行管理中心 (city level) — escalated one level for a "
+                "Dispatched by: 区城市运行管理中心 (district level) — escalated one level for a "
                 "repeat complaint",
             ],
         ),
@@ -319,7 +320,7 @@ def summary(result: Result) -> tuple[str, str]:
     """The two lines route-batch prints; the counts of the first add up to its total."""
     first, second = ok(result).splitlines()
     total, *counts = (int(n) for n in re.findall(r"\d+", first))
-    assert len(counts) == 7 and sum(counts) == total, first
+    assert len(counts) == 8 and sum(counts) == total, first
     return first, second
 
 
@@ -339,7 +340,7 @@ def test_route_batch_jsonl(
     )
     assert (
         first
-        == "12 events: 4 routed, 0 referred, 1 fallback, 1 coordinated, 2 conflict, 0 unroutable, 4 rejected"
+        == "12 events: 4 routed, 0 referred, 1 fallback, 1 coordinated, 2 conflict, 0 unroutable, 0 needs info, 4 rejected"
     )
     assert second == f"Decisions: {out}; rejects: {bad}"
     decisions = read_jsonl(out)
@@ -359,7 +360,7 @@ def test_route_batch_jsonl(
     assert (v1["lead"]["code"], v1["snapshot_hash"]) == ("CGJ", stamps["before"])
     assert (v2["lead"]["code"], v2["snapshot_hash"]) == ("DJ", stamps["after"])
     assert v1["duties"][0]["version"] == 1 and v2["duties"][0]["version"] == 2
-    assert decisions[6]["dispatch"]["platform"]["code"] == "SCYZX"
+    assert decisions[6]["dispatch"]["platform"]["code"] == "QCYZX"  # escalated one level
     rejects = read_jsonl(bad)
     assert [(r["where"]["line"], r["event_id"]) for r in rejects] == [
         (3, "B03"),
@@ -412,7 +413,7 @@ def test_route_batch_csv_in_gb18030(cli: Cli, url: str, tmp_path: Path) -> None:
     first, _ = summary(cli("route-batch", events, "-o", out, "--rejects", bad, db=url, lang="zh"))
     assert (
         first
-        == "共 5 件：已派遣 3，转交 0，属地兜底 0，城运中心协调 0，职能重叠 0，无法派遣 0，退回 2"
+        == "共 5 件：已派遣 3，转交 0，属地兜底 0，城运中心协调 0，职能重叠 0，无法派遣 0，待补充信息 0，退回 2"
     )
     decisions = read_jsonl(out)
     assert [(d["event_id"], d["lead"]["code"]) for d in decisions] == [
@@ -421,8 +422,8 @@ def test_route_batch_csv_in_gb18030(cli: Cli, url: str, tmp_path: Path) -> None:
         ("C5", "DJ"),
     ]
     assert decisions[1]["dispatch"] == {
-        "platform": {"code": "SCYZX", "name": "市城市运行管理中心"},
-        "level": "city",
+        "platform": {"code": "QCYZX", "name": "区城市运行管理中心"},
+        "level": "district",
         "escalated": True,
     }
     rejects = read_jsonl(bad)
@@ -451,15 +452,18 @@ def test_route_batch_xlsx(cli: Cli, url: str, tmp_path: Path) -> None:
     first, _ = summary(cli("route-batch", events, "-o", out, "--rejects", bad, db=url))
     assert (
         first
-        == "4 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 unroutable, 2 rejected"
+        == "4 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 unroutable, 0 needs info, 2 rejected"
     )
     decisions = read_jsonl(out)
     assert [d["event_id"] for d in decisions] == ["20250930001", "X3"]
     assert decisions[0]["commander"]["code"] == "QCYZX" and decisions[0]["time_limit"] == "2小时"
-    assert decisions[1]["deadline"] == "2025-10-09T17:00:00+08:00"  # 1工作日 after 09-30
-    assert decisions[1]["dispatch"]["platform"]["code"] == "SCYZX"
+    # 1工作日 after 09-30 is 10-09 17:00; escalated, half of it: 3.5工作时, 10-09 09:30
+    assert decisions[1]["deadline"] == "2025-10-09T09:30:00+08:00"
+    assert decisions[1]["shortened"]["deadline"] == "2025-10-09T17:00:00+08:00"
+    assert decisions[1]["dispatch"]["platform"]["code"] == "QCYZX"
     rejects = read_jsonl(bad)
-    assert [(r["where"]["row"], r["event_id"]) for r in rejects] == [(3, "X2"), (5, None)]
+    # row 5 is refused as it is read (no matter): the reject still names the event it gives
+    assert [(r["where"]["row"], r["event_id"]) for r in rejects] == [(3, "X2"), (5, "X4")]
     assert "field attributes.severity" in rejects[0]["reasons"][0]
     assert "repeat_count" in rejects[1]["reasons"][0]
 
@@ -600,6 +604,7 @@ def test_problems_of_an_event_from_options_say_where_in_the_language(cli: Cli, u
 def test_rules_list(cli: Cli) -> None:
     rows = [line for line in ok(cli("rules", "list")).splitlines() if line.startswith("│")]
     ids = [cells.split("│")[2].strip() for cells in rows]
+    ids = [rule_id for rule_id in ids if rule_id]  # a long title wraps onto more lines
     assert ids == [rule.id for rule in load_rules().rules]
     assert rows[0].split("│")[1].strip() == "10" and ids[0] == "owner-repairs"
     assert ids[-2:] == ["repeat-escalates-to-city", "repeat-escalates-to-district"]
@@ -613,6 +618,8 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
         "emergency_severity": 4,
         "emergency_matters": [],
         "repeat_threshold": 3,
+        "escalation_deadline_factor": 0.5,
+        "attribute_defaults": {},
         "extra": {},
     }
     assert [r["id"] for r in everything["rules"]] == [r.id for r in load_rules().rules]

@@ -412,7 +412,9 @@ def test_emergency_matter_from_a_rules_config(
         ("priority-s2", "XJ", ("QCYZX", "district", False), "dispatch-district-no-street-centre"),
         ("repeat-below", "DJ", ("DJ-CYZX", "street", False), "dispatch-street"),
         ("repeat-s1", "DJ", ("QCYZX", "district", True), "repeat-escalates-to-district"),
-        ("repeat-s2", "XJ", ("SCYZX", "city", True), "repeat-escalates-to-city"),
+        # a street without its own centre: the district centre dispatches it, and escalation
+        # goes one level up from the street, to that same centre (never straight to the city)
+        ("repeat-s2", "XJ", ("QCYZX", "district", True), "repeat-escalates-to-district"),
         ("district", "CGJ", ("QCYZX", "district", False), "dispatch-district-above-street"),
         ("district-repeat", "CGJ", ("SCYZX", "city", True), "repeat-escalates-to-city"),
         ("inside-s1", "DJ", ("DJ-CYZX", "street", False), "dispatch-street"),

@@ -343,7 +343,14 @@ def test_a_bad_bound_is_refused_by_route(
 
 def _sample_events_firing_three() -> list[str]:
     """The sample's events on which three rules fire (the most any of them needs)."""
-    return ["HP-2026-0019", "HP-2026-0022", "HP-2026-0023", "HP-2026-0024"]
+    return [
+        "HP-2026-0019",
+        "HP-2026-0022",
+        "HP-2026-0023",
+        "HP-2026-0024",
+        "HP-2027-0035",  # refused, then referred
+        "HP-2027-0036",  # refused, then coordinated by the centre
+    ]
 
 
 def test_the_bound_refuses_one_event_in_route_and_route_batch(
@@ -370,13 +377,13 @@ def test_the_bound_refuses_one_event_in_route_and_route_batch(
         "route-batch", EVENTS, "--rules", DATA / "rules", "-o", out, "--rejects", rejects,
         db=db_url,
     )  # fmt: skip
-    assert ok(batch).startswith("34 events: ") and "6 rejected" in batch.stdout
+    assert ok(batch).startswith("38 events: ") and "8 rejected" in batch.stdout
     refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     bound = [r for r in refused if "without settling" in r["reasons"][0]]
     assert [r["event_id"] for r in bound] == _sample_events_firing_three()
     assert all(r["reasons"][0].startswith(f"{EVENTS}, line {r['where']['line']}: ") for r in bound)
     decided = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(decided) == 28 and max(len(d["rules_fired"]) for d in decided) == 2
+    assert len(decided) == 30 and max(len(d["rules_fired"]) for d in decided) == 2
 
 
 def test_the_sample_needs_three_firings_at_most(
@@ -412,11 +419,11 @@ def test_a_cycle_past_the_check_is_refused_per_event(
         "--rejects", str(rejects), "--db", db_url, "--lang", "en",
     )  # fmt: skip
     assert batch.returncode == 0, batch.stderr
-    assert "34 events: " in batch.stdout and "4 rejected" in batch.stdout
+    assert "38 events: " in batch.stdout and "5 rejected" in batch.stdout
     refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     looping = [r["event_id"] for r in refused if "without settling" in r["reasons"][0]]
-    assert looping == ["HP-2026-0028", "HP-2026-0029"]  # the repeat complaints
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 30
+    assert looping == ["HP-2026-0028", "HP-2026-0029", "HP-2026-0037"]  # the repeat complaints
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 33
     route = _run(
         script, "route", "--matter", "SJ0301", "--area", "310101020000", "--repeat", "3",
         "--reported-at", "2026-09-07T23:10:00", "--rules", str(folder), "--db", db_url,
@@ -464,7 +471,7 @@ def test_an_unknown_removal_is_refused(cli: Cli, tmp_path: Path) -> None:
     result = exits(cli("rules", "check", "--rules", folder), 2)
     assert (
         f"{folder / 'r.yaml'}, line 5, field remove[1]: `remove` names rule no-such-rule, which no "
-        "rule loaded before this file has; known: collect-first-leads, "
+        "rule loaded before this file has; known: centre-coordinates, collect-first-leads, "
     ) in result.stderr
     assert "Fix the id (`remit rules list` shows them) or drop it from `remove`" in result.stderr
     # removing what exists, or what an earlier file added, is fine

@@ -31,7 +31,7 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
     summary = route_batch(
         registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"
     )
-    assert summary.total == 37
+    assert summary.total == 38
     assert summary.counts == {
         "routed": 24,
         "referred": 1,
@@ -39,6 +39,7 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
         "coordinated": 2,
         "conflict": 4,
         "unroutable": 0,
+        "needs_info": 1,
         "rejected": 2,
     }
     return [json.loads(x) for x in out.getvalue().splitlines()], [
@@ -62,7 +63,7 @@ def test_every_policy_is_covered(decisions: tuple[list[dict], list[dict]]) -> No
 def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dict]]) -> None:
     table = documented()
     good, rejected = decisions
-    assert len(table) == len(good) + len(rejected) == 37
+    assert len(table) == len(good) + len(rejected) == 38
     for d in good:
         _what, status, lead, dispatch, deadline, _also = table[d["event_id"]]
         assert d["status"] == status, d["event_id"]

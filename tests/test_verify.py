@@ -83,8 +83,8 @@ def test_an_untouched_history_verifies(history: Registry) -> None:
     assert report.ok, problems(report)
     counts = report.counts
     assert counts["revisions"] == 4
-    assert counts["versions"] == 20  # the sample's (AREAS and UNITS too) and the draft …
-    assert counts["version_records"] == 22  # … and the publish and the withdrawal
+    assert counts["versions"] == 21  # the sample's (AREAS and UNITS too) and the draft …
+    assert counts["version_records"] == 23  # … and the publish and the withdrawal
     assert counts["audit_entries"] == len(history.log())
     assert counts["duty"] > 700 and counts["matter"] > 100
     assert counts["area"] > 0 and counts["unit"] > 0
@@ -260,7 +260,7 @@ def test_the_command(cli: Cli, sqlite_url: str) -> None:
         record = record_pk(registry, "HP-QZ-CGJ", 1)
     out = exits(cli("registry", "verify", db=sqlite_url), 0).stdout
     assert out.startswith("The history verifies")
-    assert "Checked: 4 revisions; 17 lists with 20 versions (22 version records)" in out
+    assert "Checked: 4 revisions; 17 lists with 21 versions (23 version records)" in out
     zh = exits(cli("registry", "verify", db=sqlite_url, lang="zh"), 0).stdout
     assert zh.startswith("历史核验通过") and "已核验：4 个修订" in zh
     with Registry(sqlite_url) as registry:
