@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -228,9 +229,9 @@ class OfficialCalendar:
         years = dict(self.years) | dict(other.years)
         return OfficialCalendar(tuple(sorted(years.items())))
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
-        """SHA-256 of :meth:`content`."""
+        """SHA-256 of :meth:`content` (computed once)."""
         return hashlib.sha256(
             json.dumps(self.content(), sort_keys=True, ensure_ascii=False).encode("utf-8")
         ).hexdigest()
@@ -280,7 +281,7 @@ class WorkCalendar:
     def using(self, official: OfficialCalendar) -> WorkCalendar:
         """This calendar with ``official`` (a snapshot's calendar file) for the years the
         package lacks: itself when it has that one already; one kept per calendar."""
-        if official == self.official:
+        if official is self.official or not (official or self.official):
             return self
         key = official.hash
         found = self._with.get(key)
