@@ -282,3 +282,17 @@ def test_the_calendar_on_both_databases(any_sample_registry: Registry) -> None:
     after = registry.snapshot(dt.date(2027, 9, 30))
     assert after.hash != before and after.calendar.year(2027) is not None
     assert registry.verify().ok
+
+
+def test_the_snapshot_command_names_the_calendar(cli: Cli, sample_url: str) -> None:
+    before = ok(cli("registry", "snapshot", "--as-of", "2027-09-30", db=sample_url))
+    assert "Calendar file" not in before
+    ok(cli("registry", "import", CALENDAR, db=sample_url))
+    after = ok(cli("registry", "snapshot", "--as-of", "2027-09-30", db=sample_url))
+    assert "Calendar file (holidays of the years the calendar package lacks): 2027" in after
+    zh = ok(cli("registry", "snapshot", "--as-of", "2027-09-30", db=sample_url, lang="zh"))
+    assert "节假日文件（节假日数据包未收录年份的法定节假日安排）：2027 年" in zh
+    data = json.loads(
+        ok(cli("registry", "snapshot", "--as-of", "2027-09-30", "--format", "json", db=sample_url))
+    )
+    assert data["calendar"]["years"] == [2027] and len(data["calendar"]["hash"]) == 64

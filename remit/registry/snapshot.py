@@ -197,8 +197,9 @@ class Snapshot:
         return self._standards.get(matter, ())
 
     def summary(self) -> dict[str, Any]:
-        """The snapshot as plain data: date, hash, what is in force and counts."""
-        return {
+        """The snapshot as plain data: date, hash, what is in force and counts (and the
+        calendar file's years and hash, once there is a calendar file)."""
+        found = {
             "as_of": self.as_of.isoformat(),
             "hash": self.hash,
             "revision": self.revision,
@@ -213,6 +214,12 @@ class Snapshot:
                 "dangling_duties": len(self.dangling),
             },
         }
+        if self.calendar:
+            found["calendar"] = {
+                "years": [number for number, _ in self.calendar.years],
+                "hash": self.calendar.hash,
+            }
+        return found
 
 
 def _entry(e: ListInForce) -> dict[str, Any]:
