@@ -243,6 +243,8 @@ def policy_input(
     )
     area = snapshot.areas[event.area]
     severity = event.attributes.get("severity", 0)
+    listed = set(config.emergency_matters)
+    emergency_matter = bool(listed & {matter.code, matter.name, *matter.aliases})
     return PolicyInput(
         event={
             "id": "event",
@@ -254,7 +256,11 @@ def policy_input(
             "level_rank": LEVEL_RANK[area.level],
             "spans": len(streets) or 1,
             "owner": event.owner or "",
-            "emergency_matter": event.matter in config.emergency_matters,
+            "emergency_matter": emergency_matter,
+            "flagged": bool(getattr(event, "emergency", False)),
+            "emergency": emergency_matter
+            or bool(getattr(event, "emergency", False))
+            or (isinstance(severity, int) and severity >= config.emergency_severity),
         },
         context=topology.context(event.area),
         candidates=candidates,
