@@ -18,6 +18,7 @@ from click.testing import Result
 from remit import Registry
 from remit.routing import batch
 from remit.routing.rules.compile import load_rules
+from remit.routing.rules.model import EMERGENCY_MATTERS
 from tests.factories import (
     FIXTURES,
     Cli,
@@ -618,14 +619,7 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
     everything = yaml.safe_load(ok(cli("rules", "show")))
     assert everything["config"] == {
         "emergency_severity": 4,
-        "emergency_matters": [
-            "燃气泄漏",
-            "燃气管道破裂",
-            "路面塌陷",
-            "房屋倒塌",
-            "火灾",
-            "群发性事件",
-        ],
+        "emergency_matters": list(EMERGENCY_MATTERS),
         "repeat_threshold": 3,
         "escalation_deadline_factor": 0.5,
         "provisional_handler": "territorial",
