@@ -631,7 +631,7 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
     assert [r["id"] for r in everything["rules"]] == [r.id for r in load_rules().rules]
     one = yaml.safe_load(ok(cli("rules", "show", "territorial-fallback")))
     (rule,) = one["rules"]
-    assert rule["pri"] == 70 and rule["when"][2] == {
+    assert rule["pri"] == 70 and rule["when"][3] == {
         "none": {"fact": "candidate", "where": {"role": "lead"}}
     }
     (tmp_path / "e.yaml").write_text(EMERGENCY_CONFIG, encoding="utf-8")

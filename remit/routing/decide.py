@@ -16,6 +16,7 @@ from remit.registry.entities import Level, is_reference, reference_label, territ
 from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
+    Alternative,
     Assignment,
     Dispatch,
     LostCandidate,
@@ -79,6 +80,37 @@ class Refs:
         return [self.unit(code) for code in seen]
 
 
+def accountable(outcome: PolicyOutcome) -> tuple[Status, str | None]:
+    """The status the policies' ``outcome`` gives, and the lead (a unit code) if one."""
+    leads = outcome.leads
+    if outcome.conflict or len(leads) > 1:
+        return Status.conflict, None
+    if leads:
+        return Status.routed, leads[0]["unit"]
+    if outcome.referral:
+        return Status.referred, outcome.referral[0]
+    if outcome.fallback:
+        return Status.fallback, outcome.fallback
+    if outcome.coordination:
+        return Status.coordinated, None
+    return Status.unroutable, None
+
+
+def alternative(values: dict[str, Any], outcome: PolicyOutcome, refs: Refs) -> Alternative:
+    """Who ``outcome`` makes accountable, were the missing attributes ``values``."""
+    status, lead = accountable(outcome)
+    conflict = status is Status.conflict
+    return Alternative(
+        values=values,
+        status=status,
+        lead=refs.unit(lead) if lead else None,
+        contenders=refs.units(outcome.leads, set()) if conflict else [],
+        coordinator=refs.unit(outcome.coordination[0])
+        if status is Status.coordinated and outcome.coordination
+        else None,
+    )
+
+
 def build_decision(
     event: Any,
     snapshot: Snapshot,
@@ -97,18 +129,7 @@ def build_decision(
         refs = Refs(snapshot)
     duties = facts.duties
     leads = outcome.leads
-    if outcome.conflict or len(leads) > 1:
-        status, lead = Status.conflict, None
-    elif leads:
-        status, lead = Status.routed, leads[0]["unit"]
-    elif outcome.referral:
-        status, lead = Status.referred, outcome.referral[0]
-    elif outcome.fallback:
-        status, lead = Status.fallback, outcome.fallback
-    elif outcome.coordination:
-        status, lead = Status.coordinated, None
-    else:
-        status, lead = Status.unroutable, None
+    status, lead = accountable(outcome)
     lead_duty = duties[leads[0]["duty"]] if status is Status.routed else None
     matter = snapshot.matters[event.matter]
     chosen = facts.standard
