@@ -54,9 +54,19 @@ demo: $(VENV)/.installed
 	@mkdir -p out
 	$(REMIT) route-batch --db $(DEMO_DB) data/events/huangpu-2026.jsonl --rules data/rules/ \
 		-o out/decisions.jsonl --rejects out/rejects.jsonl
-	@echo "== one event, explained: unlicensed vending on a road, where two lists both lead"
+	@echo "== one event, explained: unlicensed vending on a road, where two lists both lead —"
+	@echo "   the street handles it provisionally (先行处置) while the centre rules"
 	$(REMIT) route --db $(DEMO_DB) --matter 无照经营游商 --area 南京东路街道 --attr 地点类型=道路 \
 		--reported-at 2026-03-02T10:00:00 --lang zh
+	@echo "== the same without 地点类型: who is accountable hinges on it, so it is asked for (needs info)"
+	$(REMIT) route --db $(DEMO_DB) --matter 无照经营游商 --area 南京东路街道 \
+		--reported-at 2026-03-02T10:20:00 --lang zh
+	@echo "== from July 2027 the streets' reclaimed list takes 无主井盖 back, handed on to 区建管委:"
+	@echo "   referred there (转交), not left to the street; 噪声扰民, taken back with no one named,"
+	@echo "   goes to the district centre (no 兜底 by the street it was taken from)"
+	$(REMIT) route --db $(DEMO_DB) --matter 无主井盖 --area 南京东路街道 --reported-at 2027-07-05T10:00:00 --lang zh
+	$(REMIT) route --db $(DEMO_DB) --matter 公共区域噪声扰民 --area 南京东路街道 \
+		--reported-at 2027-07-05T10:05:00 --lang zh
 	@echo "== a gap: litter in a park, which no list covers"
 	$(REMIT) route --db $(DEMO_DB) --matter SJ0106 --area 310101018001 --attr location_type=park \
 		--reported-at 2026-04-07T10:00:00 --lang en

@@ -102,8 +102,10 @@ file: rules
 id: differential-variant
 config:
   emergency_severity: 3
-  emergency_matters: [M2]
+  emergency_matters: [M2, 事项3]
   repeat_threshold: 2
+  provisional_handler: centre
+  escalation_deadline_factor: 1
 """
 
 
@@ -311,6 +313,8 @@ def _duty(
 ) -> tuple[Duty, bool]:
     unit = draw(st.sampled_from(_unit_pool(units)))
     role = draw(st.sampled_from(ROLES))
+    if role is Role.not_responsible and draw(st.integers(0, 3)) == 0:
+        unit = TERRITORIAL_UNIT  # a reclaimed list's row: 属地街道 not responsible (收回)
     explicit = unit.startswith("@") or draw(st.integers(0, 2)) == 0
     area = draw(st.sampled_from(sorted(areas))) if explicit else units[unit].jurisdiction
     conditions = {}
@@ -428,6 +432,8 @@ def events(
             event["areas"] = extra
         if owner is not None:
             event["owner"] = owner
+        if draw(st.integers(0, 9)) == 0:  # flagged as an emergency by the reporter
+            event["emergency"] = True
         out.append(event)
     return out
 

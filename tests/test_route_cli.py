@@ -18,6 +18,7 @@ from click.testing import Result
 from remit import Registry
 from remit.routing import batch
 from remit.routing.rules.compile import load_rules
+from remit.routing.rules.model import EMERGENCY_MATTERS
 from tests.factories import (
     FIXTURES,
     Cli,
@@ -145,6 +146,8 @@ def test_route_from_options_in_chinese(cli: Cli, url: str, stamps: dict[str, str
     assert out.splitlines() == [
         "事件 cli-20250930T100000-3f421c — 职能重叠",
         "职能重叠：区城市管理行政执法局、区市场监督管理局 均为现行清单中的主办单位；提交属地城运中心协调",
+        "先行处置：东街街道办事处，2小时内（2025-09-30 12:00 前），待城运中心裁定",
+        "协调裁定：东街街道城运中心 须在 1工作日 内（2025-10-09 17:00 前）明确主办单位",
         "协办：区建设和管理委员会",
         "派遣平台：东街街道城运中心（街镇级）",
         "处置时限：2025-10-09 17:00（自 2025-09-30 10:00 起 1工作日）",
@@ -616,16 +619,19 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
     everything = yaml.safe_load(ok(cli("rules", "show")))
     assert everything["config"] == {
         "emergency_severity": 4,
-        "emergency_matters": [],
+        "emergency_matters": list(EMERGENCY_MATTERS),
         "repeat_threshold": 3,
         "escalation_deadline_factor": 0.5,
+        "provisional_handler": "territorial",
+        "provisional_time_limit": "2小时",
+        "arbitration_time_limit": "1工作日",
         "attribute_defaults": {},
         "extra": {},
     }
     assert [r["id"] for r in everything["rules"]] == [r.id for r in load_rules().rules]
     one = yaml.safe_load(ok(cli("rules", "show", "territorial-fallback")))
     (rule,) = one["rules"]
-    assert rule["pri"] == 70 and rule["when"][2] == {
+    assert rule["pri"] == 70 and rule["when"][3] == {
         "none": {"fact": "candidate", "where": {"role": "lead"}}
     }
     (tmp_path / "e.yaml").write_text(EMERGENCY_CONFIG, encoding="utf-8")
@@ -640,14 +646,14 @@ def test_rules_show(cli: Cli, tmp_path: Path) -> None:
 def test_rules_check(cli: Cli, tmp_path: Path) -> None:
     default = str(load_rules().sources[0])
     assert ok(cli("rules", "check")) == (
-        f"24 rules (27 compiled into the engine) from {default}: within the engine's limits, "
+        f"26 rules (29 compiled into the engine) from {default}: within the engine's limits, "
         "and no rules trigger one another in a cycle\n"
     )
     (tmp_path / "e.yaml").write_text(EMERGENCY_CONFIG, encoding="utf-8")
     zh = ok(cli("rules", "check", "--rules", tmp_path / "e.yaml", lang="zh"))
     assert (
         zh
-        == f"共 24 条规则（编译为 27 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制，"
+        == f"共 26 条规则（编译为 29 条引擎规则），来源 {default}, {tmp_path / 'e.yaml'}：未超出引擎限制，"
         "且规则间没有相互触发的循环\n"
     )
     refused(cli("rules", "check", "--rules", tmp_path / "missing"), "missing")

@@ -32,7 +32,7 @@ SH = ZoneInfo("Asia/Shanghai")
 CITY, DISTRICT = "990000000000", "990100000000"
 S1, S2 = "990100001000", "990100002000"
 COMMUNITY, GRID = "990100001001", "99010000100101"
-DEFAULT_RULES = 24
+DEFAULT_RULES = 26
 
 
 def at(*args: int) -> dt.datetime:
@@ -83,6 +83,13 @@ CASES: dict[str, dict[str, Any]] = {
     "across": event("SJ0102", area=GRID, areas=["西街街道"]),
     "across-repeat": event("SJ0102", area=GRID, areas=[S2], repeat_count=3),
 }
+
+NO_EMERGENCY_MATTERS = """\
+file: rules
+id: no-emergency-matters
+config:
+  emergency_matters: []
+"""
 
 EMERGENCY_CONFIG = """\
 file: rules
@@ -374,9 +381,17 @@ def test_no_lead_and_no_street_is_coordinated_by_the_district_centre(router: Rou
     ],
 )
 def test_emergency_by_severity(
-    router: Router, severity: int, row: int, limit: str, deadline: dt.datetime
+    registry: Registry,
+    tmp_path: Path,
+    severity: int,
+    row: int,
+    limit: str,
+    deadline: dt.datetime,
 ) -> None:
-    d = route(router, f"severity-{severity}")
+    # 路面塌陷 is an emergency matter of the default rules: a district that lists none shows
+    # the severity threshold alone
+    plain = rules_dir(tmp_path, "plain", NO_EMERGENCY_MATTERS)
+    d = route(Router(registry, rules_dir=plain), f"severity-{severity}")
     assert d.status == "routed" and d.lead is not None and d.lead.code == "QJW"
     assert duty_rows(d) == [("QZ-QJW", 1, row, "QJW", "lead")]
     assert (d.time_limit, d.deadline) == (limit, deadline)
@@ -389,10 +404,16 @@ def test_emergency_by_severity(
         assert d.commander is None and d.rules_fired == ["dispatch-street"]
 
 
-def test_emergency_matter_from_a_rules_config(
-    registry: Registry, router: Router, emergency_rules: Path
+def test_emergency_matters_by_default_and_from_a_rules_config(
+    registry: Registry, router: Router, emergency_rules: Path, tmp_path: Path
 ) -> None:
-    plain = route(router, "emergency-matter")
+    # 燃气泄漏 is an emergency matter of the default rules, by name: the centre commands
+    default = route(router, "emergency-matter")
+    assert default.commander is not None and default.commander.code == "QCYZX"
+    assert default.rules_fired == ["emergency-by-matter", "dispatch-street"]
+    # a district that lists none turns that off; one that lists the code turns it on again
+    none = Router(registry, rules_dir=rules_dir(tmp_path, "none", NO_EMERGENCY_MATTERS))
+    plain = route(none, "emergency-matter")
     assert plain.commander is None and plain.lead is not None and plain.lead.code == "RQ"
     configured = Router(registry, rules_dir=emergency_rules)
     d = route(configured, "emergency-matter")
@@ -401,6 +422,15 @@ def test_emergency_matter_from_a_rules_config(
     assert d.lead == plain.lead and (d.time_limit, d.deadline) == ("1小时", at(2025, 9, 30, 11, 0))
     assert d.rules_digest == load_rules(emergency_rules).digest != plain.rules_digest
     assert d.decision_id != plain.decision_id
+
+
+def test_an_event_flagged_as_an_emergency_is_commanded(registry: Registry, tmp_path: Path) -> None:
+    none = Router(registry, rules_dir=rules_dir(tmp_path, "none", NO_EMERGENCY_MATTERS))
+    event = {**CASES["emergency-matter"], "emergency": True}
+    d = none.route(event)
+    assert d.commander is not None and d.commander.code == "QCYZX"
+    assert "emergency-by-flag" in d.rules_fired
+    assert d.event.emergency is True  # kept: replay decides it again the same way
 
 
 # --- dispatch and escalation -------------------------------------------------------------------
@@ -594,7 +624,7 @@ def test_a_rules_directory_replaces_a_default_rule_by_id(
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        (TOO_MANY, "252 rules; the engine is run with at most 200 (more can crash it)"),
+        (TOO_MANY, "254 rules; the engine is run with at most 200 (more can crash it)"),
         (UNSTAGED, "rule nobody-assists has a `none` pattern but does not wait for the stage fact"),
         (
             UNKNOWN_CONFIG,

@@ -65,6 +65,12 @@ def _attr_value(text: str) -> Any:
 )
 @click.option("--owner", help="The owner (权属单位) named on the event.")
 @click.option(
+    "--emergency",
+    is_flag=True,
+    help="The event is an emergency (紧急): the district centre commands, and the strictest time "
+    "limit of the rows that take part applies.",
+)
+@click.option(
     "--standard",
     metavar="CODE|TEXT",
     help="The case standard (立案标准) the event is filed under: its code or number, or its "
@@ -94,6 +100,7 @@ def route(
     area: str | None,
     attrs: tuple[str, ...],
     owner: str | None,
+    emergency: bool,
     standard: str | None,
     repeat_count: int,
     reported_at: dt.datetime | None,
@@ -149,6 +156,8 @@ def route(
             fields["space"] = space
         if standard is not None:  # as space
             fields["standard"] = standard
+        if emergency:  # as space
+            fields["emergency"] = True
         where = {"source": t("route.from_options")}
         try:
             event = EventIn(id=_event_id(fields), source="cli", **fields)

@@ -111,6 +111,11 @@ class EventIn(Model):
     repeat_count: Annotated[
         Int, Field(ge=0, description="how often the event was reported again")
     ] = 0
+    emergency: bool = Field(
+        False,
+        description="the reporter or the platform says it is an emergency (紧急): the district "
+        "centre commands, whatever the matter",
+    )
     standard: Text | None = Field(
         None,
         max_length=2000,
@@ -168,6 +173,8 @@ class Event:
     """Keys of the event not used for routing, as given; copied into the decision."""
     standard: str | None = None
     """The code of the case standard (立案标准) the event names, if it names one."""
+    emergency: bool = False
+    """Flagged as an emergency on the event."""
 
     def content(self) -> dict[str, Any]:
         """The event as :class:`EventIn` data (JSON-able); it resolves back to this event."""
@@ -189,6 +196,8 @@ class Event:
             data["repeat_count"] = self.repeat_count
         if self.standard is not None:
             data["standard"] = self.standard
+        if self.emergency:
+            data["emergency"] = True
         if self.extra:
             data["extra"] = dict(self.extra)
         return data
@@ -208,4 +217,5 @@ class Event:
             owner=self.owner,
             repeat_count=self.repeat_count,
             standard=self.standard,
+            emergency=self.emergency,
         )

@@ -79,6 +79,7 @@ _CHINESE_COLUMNS = {
     "权属单位": "owner",
     "重复次数": "repeat_count",
     "立案标准": "standard",
+    "紧急": "emergency",
 }
 _FIELDS = [name for name in EventIn.model_fields if name != "extra"]
 _FIELD_COLUMNS = {**{name: name for name in _FIELDS}, **_CHINESE_COLUMNS}

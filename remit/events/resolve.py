@@ -137,6 +137,7 @@ class EventResolver:
             repeat_count=raw.repeat_count,
             extra=dict(raw.extra),
             standard=standard,
+            emergency=raw.emergency,
         )
 
     def _standard(

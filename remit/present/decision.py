@@ -63,6 +63,10 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
         lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
     else:
         lines.append(t("route.unroutable"))
+    for key, task in (("route.provisional", d.provisional), ("route.arbitration", d.arbitration)):
+        if task is not None:
+            due = task.deadline.strftime("%Y-%m-%d %H:%M")
+            lines.append(t(key, unit=task.unit.name, limit=task.time_limit, deadline=due))
     if d.assists:
         lines.append(t("route.assists", units=names(u.name for u in d.assists)))
     if d.supervisors:

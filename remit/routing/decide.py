@@ -16,6 +16,8 @@ from remit.registry.entities import Level, is_reference, reference_label, territ
 from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
+    Alternative,
+    Assignment,
     Dispatch,
     LostCandidate,
     LostReason,
@@ -29,7 +31,7 @@ from remit.routing.decision import (
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome
 from remit.routing.rules.model import RoutingConfig
-from remit.timelimit import LONGEST
+from remit.timelimit import LONGEST, TimeLimit
 
 
 def _unit(snapshot: Snapshot, code: str) -> UnitRef:
@@ -78,6 +80,37 @@ class Refs:
         return [self.unit(code) for code in seen]
 
 
+def accountable(outcome: PolicyOutcome) -> tuple[Status, str | None]:
+    """The status the policies' ``outcome`` gives, and the lead (a unit code) if one."""
+    leads = outcome.leads
+    if outcome.conflict or len(leads) > 1:
+        return Status.conflict, None
+    if leads:
+        return Status.routed, leads[0]["unit"]
+    if outcome.referral:
+        return Status.referred, outcome.referral[0]
+    if outcome.fallback:
+        return Status.fallback, outcome.fallback
+    if outcome.coordination:
+        return Status.coordinated, None
+    return Status.unroutable, None
+
+
+def alternative(values: dict[str, Any], outcome: PolicyOutcome, refs: Refs) -> Alternative:
+    """Who ``outcome`` makes accountable, were the missing attributes ``values``."""
+    status, lead = accountable(outcome)
+    conflict = status is Status.conflict
+    return Alternative(
+        values=values,
+        status=status,
+        lead=refs.unit(lead) if lead else None,
+        contenders=refs.units(outcome.leads, set()) if conflict else [],
+        coordinator=refs.unit(outcome.coordination[0])
+        if status is Status.coordinated and outcome.coordination
+        else None,
+    )
+
+
 def build_decision(
     event: Any,
     snapshot: Snapshot,
@@ -96,18 +129,7 @@ def build_decision(
         refs = Refs(snapshot)
     duties = facts.duties
     leads = outcome.leads
-    if outcome.conflict or len(leads) > 1:
-        status, lead = Status.conflict, None
-    elif leads:
-        status, lead = Status.routed, leads[0]["unit"]
-    elif outcome.referral:
-        status, lead = Status.referred, outcome.referral[0]
-    elif outcome.fallback:
-        status, lead = Status.fallback, outcome.fallback
-    elif outcome.coordination:
-        status, lead = Status.coordinated, None
-    else:
-        status, lead = Status.unroutable, None
+    status, lead = accountable(outcome)
     lead_duty = duties[leads[0]["duty"]] if status is Status.routed else None
     matter = snapshot.matters[event.matter]
     chosen = facts.standard
@@ -116,6 +138,12 @@ def build_decision(
         or (lead_duty.duty.time_limit if lead_duty else None)
         or matter.default_time_limit
     )
+    if outcome.commanders:  # an emergency: the strictest limit of the rows that take part
+        taking_part = [*leads, *outcome.assists, *outcome.supervisors]
+        limits = [duties[f["duty"]].duty.time_limit for f in taking_part]
+        found = [x for x in (limit, *limits) if x is not None and x.value <= LONGEST[x.unit]]
+        if found:
+            limit = min(found, key=lambda x: calendar.deadline(event.reported_at, x).at)
     if limit is not None and limit.value > LONGEST[limit.unit]:  # stored before the bound
         raise InputError.one(
             "route.time_limit_too_long",
@@ -133,6 +161,9 @@ def build_decision(
     at = deadline.at if deadline else None
     shortened: Shortened | None = None
     factor = config.escalation_deadline_factor if config is not None else 1.0
+    provisional = arbitration = None
+    if status is Status.conflict and config is not None:
+        provisional, arbitration = _conflict_tasks(event, facts, outcome, calendar, config, refs)
     escalated = bool(outcome.dispatch and outcome.dispatch[2])
     if limit is not None and at is not None and escalated and factor < 1:
         # escalated (督办): the limit shrinks by the configured share
@@ -156,6 +187,8 @@ def build_decision(
         dispatch=refs.dispatch(*outcome.dispatch) if outcome.dispatch else None,
         commander=refs.unit(outcome.commanders[0][0]) if outcome.commanders else None,
         # an owner row whose owner the event does not name is no gap in the lists
+        provisional=provisional,
+        arbitration=arbitration,
         coordinator=refs.unit(outcome.coordination[0])
         if status is Status.coordinated and outcome.coordination
         else None,
@@ -223,6 +256,39 @@ def _lost(
     )
 
 
+def _conflict_tasks(
+    event: Any,
+    facts: PolicyInput,
+    outcome: PolicyOutcome,
+    calendar: WorkCalendar,
+    config: RoutingConfig,
+    refs: Refs,
+) -> tuple[Assignment | None, Assignment | None]:
+    """For a conflict: who handles it provisionally (先行处置) — the event's street unit, unless
+    the district says the centre, or the street's own list says it is not responsible (no 兜底)
+    — and the centre that arbitrates (the dispatching one, else the district's), each with its
+    own limit from the rules' config."""
+    context = facts.context
+    territorial, centre = context["territorial"], context["district_platform"]
+    relieved = any(f["unit"] == territorial for f in outcome.refusals)
+    if config.provisional_handler == "territorial" and territorial and not relieved:
+        handler = territorial
+    else:
+        handler = centre
+    arbiter = outcome.dispatch[0] if outcome.dispatch else centre
+
+    def task(unit: str, limit: TimeLimit) -> Assignment | None:
+        if not unit:
+            return None
+        due = calendar.deadline(event.reported_at, limit).at
+        return Assignment(unit=refs.unit(unit), time_limit=limit.text, deadline=due)
+
+    return (
+        task(handler, config.time_limit("provisional_time_limit")),
+        task(arbiter, config.time_limit("arbitration_time_limit")),
+    )
+
+
 def needs_info(decision: RoutingDecision, needs: NeedsInfo) -> RoutingDecision:
     """``decision`` (made without the missing attributes) as a request for them: nobody is made
     accountable and no deadline runs until the reporter says; the dispatching centre (and a
@@ -235,6 +301,8 @@ def needs_info(decision: RoutingDecision, needs: NeedsInfo) -> RoutingDecision:
             "assists": [],
             "supervisors": [],
             "coordinator": None,
+            "provisional": None,
+            "arbitration": None,
             "gap": False,
             "time_limit": None,
             "deadline": None,

@@ -66,6 +66,14 @@ class StandardRef(Value):
     )
 
 
+class Assignment(Value):
+    """A task beside the decision: who, for how long, by when."""
+
+    unit: UnitRef
+    time_limit: str
+    deadline: dt.datetime
+
+
 class Shortened(Value):
     """An escalated event's deadline, brought forward (督办)."""
 
@@ -115,6 +123,17 @@ class RoutingDecision(Value):
     supervisors: list[UnitRef] = Field(default_factory=list)
     dispatch: Dispatch | None = None
     commander: UnitRef | None = Field(None, description="the district centre, for emergencies")
+    provisional: Assignment | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent unless the status is conflict
+        description="a conflict: who handles it provisionally (先行处置) while the centre rules, "
+        "with its own short limit",
+    )
+    arbitration: Assignment | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent unless the status is conflict
+        description="a conflict: the centre that names the lead, and by when",
+    )
     coordinator: UnitRef | None = Field(
         None,
         exclude_if=lambda value: value is None,  # absent unless the status is coordinated

@@ -241,8 +241,13 @@ def policy_input(
             found
         )
     )
+    context = topology.context(event.area)
+    territorial = context["territorial"]
+    refusing = [c for c in candidates if c["role"] == "not_responsible" and c["unit"]]
     area = snapshot.areas[event.area]
     severity = event.attributes.get("severity", 0)
+    listed = set(config.emergency_matters)
+    emergency_matter = bool(listed & {matter.code, matter.name, *matter.aliases})
     return PolicyInput(
         event={
             "id": "event",
@@ -254,9 +259,15 @@ def policy_input(
             "level_rank": LEVEL_RANK[area.level],
             "spans": len(streets) or 1,
             "owner": event.owner or "",
-            "emergency_matter": event.matter in config.emergency_matters,
+            "emergency_matter": emergency_matter,
+            "flagged": bool(getattr(event, "emergency", False)),
+            "emergency": emergency_matter
+            or bool(getattr(event, "emergency", False))
+            or (isinstance(severity, int) and severity >= config.emergency_severity),
+            "referring": any(c["refer_to"] for c in refusing),
+            "relieved": bool(territorial) and any(c["unit"] == territorial for c in refusing),
         },
-        context=topology.context(event.area),
+        context=context,
         candidates=candidates,
         duties={ref: entry for ref, entry, _ in found},
         standard=standard,

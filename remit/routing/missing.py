@@ -33,10 +33,9 @@ def rows_for(event: Any, snapshot: Snapshot) -> list[DutyInForce]:
     return snapshot.duties_for(event.matter, event.area)
 
 
-def missing_attributes(event: Any, rows: Iterable[DutyInForce]) -> list[str]:
-    """The attributes the rows' conditions name that the event does not carry, in name order."""
-    named = {name for entry in rows for name in entry.duty.conditions}
-    return sorted(named - set(event.attributes))
+def named_attributes(rows: Iterable[DutyInForce]) -> frozenset[str]:
+    """The attributes the rows' conditions name (an event lacking one of them is missing it)."""
+    return frozenset(name for entry in rows for name in entry.duty.conditions)
 
 
 def _int_values(name: str, domain: IntDomain, rows: Iterable[DutyInForce]) -> list[int]:

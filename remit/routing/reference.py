@@ -115,6 +115,16 @@ def resolve(facts: PolicyInput, config: RoutingConfig) -> PolicyOutcome:
                 {"t": "command", "unit": context["district_platform"], "reason": "emergency_matter"}
             )
             fired.append("emergency-by-matter")
+        if event["flagged"]:
+            memory.append(
+                {"t": "command", "unit": context["district_platform"], "reason": "flagged"}
+            )
+            fired.append("emergency-by-flag")
+    elif event["emergency"] and context["city_platform"]:  # every emergency has a commander
+        memory.append(
+            {"t": "command", "unit": context["city_platform"], "reason": "no_district_centre"}
+        )
+        fired.append("emergency-city-commands")
 
     # the dispatching platform, escalated one level for a repeat complaint
     dispatch: tuple[str, str] | None = None

@@ -24,11 +24,11 @@ from remit.registry.entities import AREAS_KIND, UNITS_KIND
 from remit.registry.facade import KnownAt
 from remit.registry.snapshot import in_force_versions, state_hash
 from remit.routing.cache import OutcomeCache, by_shape
-from remit.routing.decide import Refs, build_decision, needs_info
+from remit.routing.decide import Refs, alternative, build_decision, needs_info
 from remit.routing.decision import Alternative, NeedsInfo, RoutingDecision
 from remit.routing.engine import FiringLimitError, RuleEngine
 from remit.routing.facts import PolicyInput, Topology, policy_input
-from remit.routing.missing import combinations, missing_attributes, rows_for
+from remit.routing.missing import combinations, named_attributes, rows_for
 from remit.routing.outcome import PolicyOutcome
 from remit.routing.reference import resolve
 from remit.routing.rules.compile import RuleSet, load_rules
@@ -44,6 +44,16 @@ class _Loaded:
         self.topology = Topology(snapshot)
         self.resolver = EventResolver(snapshot)
         self.refs = Refs(snapshot)
+        self._named: dict[tuple[str, str], frozenset[str]] = {}
+
+    def named(self, matter: str, area: str) -> frozenset[str]:
+        """The attributes the conditions of ``matter``'s rows covering ``area`` name (each
+        (matter, area) worked out once: a batch repeats them)."""
+        key = (matter, area)
+        found = self._named.get(key)
+        if found is None:
+            found = self._named[key] = named_attributes(self.snapshot.duties_for(matter, area))
+        return found
 
 
 class Router:
@@ -189,8 +199,8 @@ class Router:
         resolved, loaded = self.resolve_event(event, where, as_of)
         day = as_of or self.as_of or self._local_day(resolved.reported_at)
         where = where or {"source": f"event {resolved.id}"}
-        rows = rows_for(resolved, loaded.snapshot)
-        missing = missing_attributes(resolved, rows)
+        named = loaded.named(resolved.matter, resolved.area)
+        missing = sorted(named - set(resolved.attributes)) if named else []
         assumed: dict[str, AttributeValue] = {}
         defaults = self.ruleset.config.attribute_defaults
         if missing and defaults:
@@ -208,29 +218,24 @@ class Router:
         if not missing:
             return decision
         matter = loaded.snapshot.matters[resolved.matter]
+        rows = rows_for(resolved, loaded.snapshot)
         combos = combinations(missing, matter.attributes, rows)
         alternatives: list[Alternative] = []
         if combos is not None:
             gists = set()
-            for combo in combos:
+            for combo in combos:  # the policies' outcome for each, no whole decision built
                 attributes = dict(sorted({**resolved.attributes, **combo}.items()))
-                other = self._decide(
-                    dataclasses.replace(resolved, attributes=attributes), loaded, day, where
+                other = self._outcome_of(
+                    dataclasses.replace(resolved, attributes=attributes), loaded, where
                 )
-                gist = (
-                    other.status,
-                    other.lead.code if other.lead else None,
-                    frozenset(u.code for u in other.contenders),
-                    other.coordinator.code if other.coordinator else None,
-                )
-                gists.add(gist)
-                alternatives.append(
-                    Alternative(
-                        values=dict(combo),
-                        status=other.status,
-                        lead=other.lead,
-                        contenders=list(other.contenders),
-                        coordinator=other.coordinator,
+                found = alternative(dict(combo), other, loaded.refs)
+                alternatives.append(found)
+                gists.add(
+                    (
+                        found.status,
+                        found.lead.code if found.lead else None,
+                        frozenset(u.code for u in found.contenders),
+                        found.coordinator.code if found.coordinator else None,
                     )
                 )
             if len(gists) <= 1:  # whatever the values, the same unit: they did not matter
@@ -245,18 +250,34 @@ class Router:
         needs = NeedsInfo(attributes=missing, alternatives=alternatives, labels=labels)
         return needs_info(decision, needs)
 
-    def _decide(
-        self, resolved: Event, loaded: _Loaded, day: dt.date, where: dict[str, object]
-    ) -> RoutingDecision:
-        # the registry's calendar file fills the years the calendar package lacks
-        calendar = self.calendar.using(loaded.snapshot.calendar)
-        facts = policy_input(
+    def _calendar(self, loaded: _Loaded) -> WorkCalendar:
+        """The router's calendar with the snapshot's calendar file (the years the calendar
+        package lacks)."""
+        return self.calendar.using(loaded.snapshot.calendar)
+
+    def _facts(self, resolved: Event, loaded: _Loaded) -> PolicyInput:
+        calendar = self._calendar(loaded)
+        return policy_input(
             resolved,
             loaded.snapshot,
             loaded.topology,
             self.ruleset.config,
             lambda limit: calendar.deadline(resolved.reported_at, limit).at,
         )
+
+    def _outcome_of(
+        self, resolved: Event, loaded: _Loaded, where: dict[str, object]
+    ) -> PolicyOutcome:
+        try:
+            return self.outcome(self._facts(resolved, loaded))
+        except FiringLimitError as exc:  # the engine does not know which event it was
+            raise exc.at(where) from None
+
+    def _decide(
+        self, resolved: Event, loaded: _Loaded, day: dt.date, where: dict[str, object]
+    ) -> RoutingDecision:
+        calendar = self._calendar(loaded)
+        facts = self._facts(resolved, loaded)
         try:
             outcome = self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was

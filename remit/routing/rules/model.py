@@ -29,6 +29,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 from remit.errors import MessageError
 from remit.i18n import Lang, has, t
 from remit.model import Value
+from remit.timelimit import TimeLimit, parse_time_limit
 
 FACT_NAME = r"^[a-z][a-z0-9_]*$"
 REF = re.compile(r"^\$([a-z][a-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
@@ -236,6 +237,19 @@ class Rule(Value):
         return self
 
 
+EMERGENCY_MATTERS = (
+    "燃气泄漏",
+    "燃气管道破裂",
+    "路面塌陷",
+    "房屋倒塌",
+    "火灾",
+    "群发性事件",
+)
+"""The matters the default policies treat as emergencies whatever their severity: gas leaks and
+burst gas mains, collapses, fires and mass incidents (the 突发事件 of the 数字城管 standards and
+12345's 燃气 category). Flooding (道路积水) is an emergency from its severity."""
+
+
 class RoutingConfig(Value):
     """Thresholds of the default policies; ``$config.<key>`` in rules reads them."""
 
@@ -243,7 +257,9 @@ class RoutingConfig(Value):
         4, ge=1, description="severity at or above which the district centre commands"
     )
     emergency_matters: list[str] = Field(
-        default_factory=list, description="matter codes that are always emergencies"
+        default_factory=lambda: list(EMERGENCY_MATTERS),
+        description="matters that are always emergencies, by code, name or alias (a name "
+        "matches whatever code the city's catalogue gives the matter)",
     )
     repeat_threshold: int = Field(
         3, ge=1, description="repeat complaints at or above this escalate one level"
@@ -255,6 +271,29 @@ class RoutingConfig(Value):
         description="an escalated event's time to its deadline is this share of the time "
         "limit's (1: escalation leaves the deadline as it is)",
     )
+    provisional_handler: Literal["territorial", "centre"] = Field(
+        "territorial",
+        description="who handles a conflict (two leads) provisionally (先行处置) while the centre "
+        "rules: the event's street unit (unless its own list says it is not responsible), or "
+        "the district centre",
+    )
+    provisional_time_limit: str = Field(
+        "2小时", description="the provisional handler's time limit, as tables write one"
+    )
+    arbitration_time_limit: str = Field(
+        "1工作日",
+        description="the time the arbitrating centre has to name the lead of a conflict",
+    )
+
+    @field_validator("provisional_time_limit", "arbitration_time_limit")
+    @classmethod
+    def _a_time_limit(cls, value: str) -> str:
+        return parse_time_limit(value).text  # a limit that cannot be read is refused here
+
+    def time_limit(self, key: str) -> TimeLimit:
+        """One of the time limits of the configuration, read."""
+        return parse_time_limit(getattr(self, key))
+
     attribute_defaults: dict[str, Scalar] = Field(
         default_factory=dict,
         description="attribute → the value an event that does not carry it is decided on "
