@@ -40,7 +40,7 @@ $(VENV)/.installed: pyproject.toml $(BIN)/activate
 demo: $(VENV)/.installed
 	@echo "== a fresh registry from the sample lists (data/responsibility_lists/)"
 	$(REMIT) init --db $(DEMO_DB) --force
-	$(REMIT) registry import --db $(DEMO_DB) data/responsibility_lists/
+	$(REMIT) registry import --db $(DEMO_DB) data/responsibility_lists/ data/calendar/
 	$(REMIT) registry lists --db $(DEMO_DB)
 	@echo "== what the 2025 street reform changed"
 	$(REMIT) registry diff --db $(DEMO_DB) HP-JZ-JB 1 2

@@ -1,7 +1,11 @@
 """Deadlines on the official Chinese calendar (public holidays and make-up working days, 调休).
 
 The calendar comes from the maintained ``chinesecalendar`` package. For a year it does not cover
-yet, working days fall back to Monday–Friday and the deadline says it is approximate.
+yet, the registry's calendar file (:class:`OfficialCalendar`: the holidays and make-up working
+days of the State Council notice, imported with ``remit registry import``) gives them; the
+package rules the years it covers (a file contradicting it is refused at import). For a year
+neither knows, working days fall back to Monday–Friday and the deadline says it is approximate
+(:attr:`Deadline.approximate_years`).
 
 How each time-limit unit counts from the moment an event was reported:
 
@@ -26,9 +30,13 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import functools
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -166,6 +174,89 @@ class WorkingHours:
 
 
 @dataclass(frozen=True)
+class OfficialYear:
+    """One year of the State Council notice (国务院办公厅关于某年部分节假日安排的通知): the days
+    off (holidays, with the weekends inside them) and the make-up working days (调休上班)."""
+
+    source: str
+    holidays: frozenset[dt.date] = frozenset()
+    workdays: frozenset[dt.date] = frozenset()
+
+    def is_workday(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+@dataclass(frozen=True)
+class OfficialCalendar:
+    """The years of the registry's calendar file (those the package lacks); empty: none."""
+
+    years: tuple[tuple[int, OfficialYear], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_year", dict(self.years))
+
+    def year(self, number: int) -> OfficialYear | None:
+        found: OfficialYear | None = self.__dict__["_by_year"].get(number)
+        return found
+
+    def __bool__(self) -> bool:
+        return bool(self.years)
+
+    def content(self) -> dict[str, dict[str, object]]:
+        """As plain JSON-able data: what is stored and hashed."""
+        return {
+            str(number): {
+                "source": y.source,
+                "holidays": [d.isoformat() for d in sorted(y.holidays)],
+                "workdays": [d.isoformat() for d in sorted(y.workdays)],
+            }
+            for number, y in sorted(self.years)
+        }
+
+    @classmethod
+    def from_content(cls, data: dict[str, Any]) -> OfficialCalendar:
+        years = []
+        for number, y in data.items():
+            holidays = frozenset(dt.date.fromisoformat(d) for d in y.get("holidays", ()))
+            workdays = frozenset(dt.date.fromisoformat(d) for d in y.get("workdays", ()))
+            years.append((int(number), OfficialYear(str(y.get("source", "")), holidays, workdays)))
+        return cls(tuple(sorted(years, key=lambda item: item[0])))
+
+    def merged(self, other: OfficialCalendar) -> OfficialCalendar:
+        """This calendar with ``other``'s years put in (a year given again replaces it)."""
+        years = dict(self.years) | dict(other.years)
+        return OfficialCalendar(tuple(sorted(years.items())))
+
+    @functools.cached_property
+    def hash(self) -> str:
+        """SHA-256 of :meth:`content` (computed once)."""
+        return hashlib.sha256(
+            json.dumps(self.content(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+        ).hexdigest()
+
+
+def package_years() -> tuple[int, int]:
+    """The first and last year the ``chinesecalendar`` package has data for."""
+    return min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year
+
+
+def package_disagrees(year: OfficialYear) -> list[tuple[dt.date, bool]]:
+    """The days of ``year`` on which the package (where it covers the year) says otherwise:
+    (day, the package says it is a working day)."""
+    found = []
+    for day in sorted(year.holidays | year.workdays):
+        try:
+            package = bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            continue
+        if package != year.is_workday(day):
+            found.append((day, package))
+    return found
+
+
+@dataclass(frozen=True)
 class Deadline:
     at: dt.datetime
     approximate_years: tuple[int, ...] = ()
@@ -177,12 +268,26 @@ class WorkCalendar:
     """Working days and hours; answers "when is this time limit up?"."""
 
     hours: WorkingHours = field(default_factory=WorkingHours)
+    official: OfficialCalendar = field(default_factory=OfficialCalendar)
+    """The registry's calendar file: the years the package does not cover yet."""
 
     def __post_init__(self) -> None:
         self.zone = ZoneInfo(self.hours.timezone)
         self._uncovered: set[int] = set()
         self._days: dict[dt.date, tuple[bool, bool]] = {}
-        """day → (working day, assumed: the package does not know its year)."""
+        """day → (working day, assumed: neither the package nor the file knows its year)."""
+        self._with: dict[str, WorkCalendar] = {}
+
+    def using(self, official: OfficialCalendar) -> WorkCalendar:
+        """This calendar with ``official`` (a snapshot's calendar file) for the years the
+        package lacks: itself when it has that one already; one kept per calendar."""
+        if official is self.official or not (official or self.official):
+            return self
+        key = official.hash
+        found = self._with.get(key)
+        if found is None:
+            found = self._with[key] = WorkCalendar(self.hours, official)
+        return found
 
     def is_workday(self, day: dt.date) -> bool:
         found = self._days.get(day)  # the package checks its range on every call: slow
@@ -190,7 +295,8 @@ class WorkCalendar:
             try:
                 found = (bool(chinese_calendar.is_workday(day)), False)
             except NotImplementedError:  # a year the package does not know yet
-                found = (day.weekday() < 5, True)
+                year = self.official.year(day.year)
+                found = (year.is_workday(day), False) if year else (day.weekday() < 5, True)
             self._days[day] = found
         if found[1]:
             self._uncovered.add(day.year)

@@ -121,9 +121,10 @@ class AdmissionGate:
         # days as the city counts them (Asia/Shanghai), not as UTC does
         today = today or dt.datetime.now(self.calendar.zone).date()
         day, count = entry.submitted_at.astimezone(self.calendar.zone).date(), 0
+        calendar = self.calendar.using(self.registry.state().calendar)  # the calendar file too
         while day < today:
             day += dt.timedelta(days=1)
-            count += self.calendar.is_workday(day)
+            count += calendar.is_workday(day)
         return count > self.config.decision_working_days
 
     def _decidable(self, entry: AdmissionEntry, actor: str) -> None:

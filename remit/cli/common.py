@@ -362,6 +362,18 @@ def HOURS_OPTION(f: F) -> F:
     return _WORKING_HOURS(_COUNTING(with_counting))  # type: ignore[return-value]
 
 
+CALENDAR_OPTION = click.option(
+    "--calendar",
+    "calendar_mode",
+    type=click.Choice(["warn", "strict"]),
+    default="warn",
+    show_default=True,
+    help="A deadline in a year whose official holidays are known neither to the calendar "
+    "package nor to the registry's calendar file is counted Monday–Friday: warn says so (the "
+    "decision and a warning on stderr); strict refuses the event instead.",
+)
+
+
 def output_option(help: str, required: bool = False) -> Callable[[F], F]:
     """``-o/--output FILE``: where a command writes (its suffix names the format)."""
     return click.option(

@@ -210,6 +210,8 @@ def _import_done(plan: ImportPlan, table: TableSummary | None = None) -> None:
                 rows=v.row_count,
             )
         )
+    for number, year in plan.calendar.years:
+        echo("  " + t("label.import_calendar", year=number, source=year.source))
     if table is not None:
         echo(summary_text(table))
 

@@ -13,6 +13,7 @@ import click
 from pydantic import ValidationError
 
 from remit.cli.common import (
+    CALENDAR_OPTION,
     DATE,
     FORMAT_TEXT_JSON,
     HOURS_OPTION,
@@ -31,7 +32,7 @@ from remit.files.writing import check_writable, output_file
 from remit.hashing import canonical_json
 from remit.i18n import t
 from remit.present.console import console, echo
-from remit.present.decision import decision_lines
+from remit.present.decision import decision_lines, unknown_years
 from remit.present.formats import formats, output_format
 
 BATCH_WRITES = formats("jsonl")
@@ -88,6 +89,7 @@ def _attr_value(text: str) -> Any:
 @click.option("--format", "fmt", type=FORMAT_TEXT_JSON, default="text", show_default=True)
 @RULES_OPTION
 @HOURS_OPTION
+@CALENDAR_OPTION
 @KNOWN_AT_OPTION
 @common
 def route(
@@ -106,6 +108,7 @@ def route(
     fmt: str,
     rules_dir: Path | None,
     hours: Any,
+    calendar_mode: str,
     known_at: int | dt.datetime | None,
 ) -> None:
     """Route one event: from a JSON file, or from --matter/--area/--attr.
@@ -123,6 +126,7 @@ def route(
         as_of=as_of,
         calendar=WorkCalendar(hours),
         known_at=known_at,
+        strict_calendar=calendar_mode == "strict",
     )
     where: dict[str, object]
     if event_file is not None:
@@ -162,6 +166,8 @@ def route(
                 schema_problems(exc, str(where["source"]), "event", field_names=_option_name)
             ) from None
     decision = router.route(event, where)
+    if decision.deadline_approximate:  # on stderr, whatever the format: never silently
+        echo(t("route.warn_approximate", years=unknown_years(decision)), err=True)
     if fmt == "json":
         click.echo(decision.model_dump_json(indent=2))
         return
@@ -214,6 +220,7 @@ def _event_id(fields: dict[str, Any]) -> str:
 @click.option("--no-cache", is_flag=True, help="Send every event through the rule engine.")
 @RULES_OPTION
 @HOURS_OPTION
+@CALENDAR_OPTION
 @KNOWN_AT_OPTION
 @common
 def route_batch(
@@ -227,6 +234,7 @@ def route_batch(
     no_cache: bool,
     rules_dir: Path | None,
     hours: Any,
+    calendar_mode: str,
 ) -> None:
     """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions (JSON
     Lines)."""
@@ -272,8 +280,11 @@ def route_batch(
             known_at=known_at,
             cache=not no_cache,
             hours=hours,
+            strict_calendar=calendar_mode == "strict",
             progress=lambda n: progress.advance(task, n),
         )
     warn_extra(str(events), summary.extra_keys)
     echo(t("batch.summary", total=summary.total, **summary.counts))
+    if summary.approximate:
+        echo(t("batch.approximate", count=summary.approximate), err=True)
     echo(t("batch.wrote", path=output, rejects=rejects or "-"))

@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from remit.deadlines import CITY_ZONE
 from remit.i18n import current_lang, t
 from remit.routing.decision import RoutingDecision
+
+
+def unknown_years(decision: RoutingDecision) -> str:
+    """The years an approximate deadline was counted over (from the report to the deadline,
+    Beijing time), one of which the official calendar is not known for: ``2027`` or
+    ``2027–2028``."""
+
+    def year(at: dt.datetime) -> int:
+        return (at.astimezone(CITY_ZONE) if at.tzinfo else at).year
+
+    first = year(decision.reported_at)
+    last = year(decision.deadline) if decision.deadline else first
+    return str(first) if last <= first else f"{first}–{last}"
 
 
 def decision_lines(decision: RoutingDecision) -> list[str]:
@@ -70,6 +86,8 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
             reported=d.reported_at.strftime("%Y-%m-%d %H:%M"),
         )
         lines.append(line + (t("route.deadline_approx") if d.deadline_approximate else ""))
+        if d.deadline_approximate:
+            lines.append(t("route.deadline_unknown", years=unknown_years(d)))
         if d.shortened:
             lines.append(
                 t(

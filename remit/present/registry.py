@@ -404,6 +404,9 @@ def snapshot_lines(snap: Snapshot) -> tuple[list[str], Table]:
         )
     if snap.dangling:
         lines.append(t("label.dangling", count=len(snap.dangling)))
+    if snap.calendar:
+        years = ", ".join(str(number) for number, _ in snap.calendar.years)
+        lines.append(t("label.calendar", years=years, hash=snap.calendar.hash[:12]))
     lines.append(t("label.known_at", revision=snap.revision))
     table = Table()
     for label in (

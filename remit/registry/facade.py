@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from remit.deadlines import OfficialCalendar
 from remit.errors import InputError, Problem
 from remit.files.tables import TABLE_SUFFIXES
 from remit.files.writing import check_writable, write_text
@@ -250,9 +251,17 @@ class Registry:
         force, which takes a date — ``effective_from`` — once there are any (a past date is a
         retroactive change: ``retroactive`` and a ``note`` say so). A draft made from a table
         is not replaced by a file that gives it fewer rows unless ``replace_draft``."""
-        files = parse_files(collect_yaml([Path(p) for p in paths]))
+        calendars: list[OfficialCalendar] = []
+        found = collect_yaml([Path(p) for p in paths])
+        files = parse_files(found, calendars)
         state = self.state()
         plan, after = plan_import(files, state, effective_from=effective_from)
+        for calendar in calendars:  # the years that change (a file given again changes none)
+            years = tuple((n, y) for n, y in calendar.years if state.calendar.year(n) != y)
+            plan.calendar = plan.calendar.merged(OfficialCalendar(years))
+        if plan.calendar:
+            after.calendar = after.calendar.merged(plan.calendar)
+            plan.files = [str(p) for p in found]
         if effective_from is not None and plan.changes:
             self._allow_past(effective_from, retroactive, note, "reference")
         if not replace_draft:
@@ -525,7 +534,7 @@ class Registry:
             catalogue = replace(catalogue, version=replace(catalogue.version, matters=()))
         return Snapshot(
             as_of=as_of,
-            hash=snapshot_hash(areas, units, catalogue, lists),
+            hash=snapshot_hash(areas, units, catalogue, lists, state.calendar),
             areas=areas,
             units=units,
             catalogue=catalogue,
@@ -534,6 +543,7 @@ class Registry:
             duties=tuple(in_force_duties),
             dangling=tuple(dangling),
             revision=state.revision,
+            calendar=state.calendar,
         )
 
     def _chosen(self, state: RegistryState, list_id: str, number: int) -> ListInForce:

@@ -6,7 +6,8 @@ them — names for codes, a text for a legal basis, conditions before they are c
 become :class:`~remit.registry.entities.Duty` entities once resolved.
 
 Each YAML file says what it is in its first key, ``file:`` — ``areas``, ``units``, ``catalogue``,
-``list`` or ``mapping`` — so a directory tree can be laid out freely.
+``list`` or ``mapping`` (or ``calendar``, read by :mod:`remit.registry.calendar`) — so a
+directory tree can be laid out freely.
 """
 
 from __future__ import annotations

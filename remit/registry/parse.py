@@ -8,9 +8,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from remit.deadlines import OfficialCalendar
 from remit.errors import Collector, InputError, Problem
 from remit.files.typed import schema_problems
 from remit.files.yamlio import LineMap, dotted, load_yaml
+from remit.registry.calendar import CALENDAR_KIND, read_calendar
 from remit.registry.formats import (
     IMPORTABLE_MODELS,
     CatalogueFile,
@@ -19,6 +21,8 @@ from remit.registry.formats import (
 )
 
 IMPORTABLE = ("areas", "units", "catalogue", "list")
+"""The kinds of the files that become list versions (a calendar file is read apart)."""
+KINDS = (*IMPORTABLE, CALENDAR_KIND)
 
 
 @dataclass
@@ -56,8 +60,11 @@ def collect_yaml(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
-    """Parse and schema-check every file; all problems of all files are reported together."""
+def parse_files(
+    paths: Sequence[Path], calendars: list[OfficialCalendar] | None = None
+) -> list[ParsedFile]:
+    """Parse and schema-check every file; all problems of all files are reported together.
+    Calendar files (``file: calendar``) go to ``calendars``, in the order given."""
     collector = Collector()
     parsed: list[ParsedFile] = []
     for path in paths:
@@ -72,7 +79,7 @@ def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
                 "schema.not_mapping",
                 source=str(path),
                 line=lines.line_of(()),
-                expected=" | ".join(IMPORTABLE),
+                expected=" | ".join(KINDS),
                 found=type(data).__name__,
             )
             continue
@@ -87,8 +94,15 @@ def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
                 source=str(path),
                 line=lines.line_of(()),
                 field="file",
-                expected=" | ".join(IMPORTABLE),
+                expected=" | ".join(KINDS),
             )
+            continue
+        if kind == CALENDAR_KIND and calendars is not None:
+            read = read_calendar(str(path), data, lines)
+            if isinstance(read, OfficialCalendar):
+                calendars.append(read)
+            else:
+                collector.extend(read.problems)
             continue
         if kind not in IMPORTABLE:
             collector.add(
@@ -97,7 +111,7 @@ def parse_files(paths: Sequence[Path]) -> list[ParsedFile]:
                 line=lines.line_of(("file",)),
                 field="file",
                 kind=kind,
-                expected=", ".join(IMPORTABLE),
+                expected=", ".join(KINDS),
             )
             continue
         try:

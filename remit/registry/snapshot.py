@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from remit.deadlines import OfficialCalendar
 from remit.hashing import canonical_json
 from remit.registry.entities import (
     Area,
@@ -95,10 +96,13 @@ def snapshot_hash(
     units: Mapping[str, Unit],
     catalogue: ListInForce | None,
     lists: list[ListInForce],
+    calendar: OfficialCalendar | None = None,
 ) -> str:
     """SHA-256 over the canonical content of what is in force: the areas and the units in force
-    row by row, the catalogue and the lists by their versions' content hashes."""
-    content = {
+    row by row, the catalogue and the lists by their versions' content hashes, and the calendar
+    file's years (by their hash; only when there are any, so that the hash of a registry
+    without a calendar file is what it was)."""
+    content: dict[str, object] = {
         "areas": sorted(hash_row(a) for a in areas.values()),
         "units": sorted(hash_row(u) for u in units.values()),
         "catalogue": [catalogue.info.id, catalogue.version.version, catalogue.version.content_hash]
@@ -108,13 +112,17 @@ def snapshot_hash(
             [e.info.id, str(e.info.kind), e.version.version, e.version.content_hash] for e in lists
         ),
     }
+    if calendar:
+        content["calendar"] = calendar.hash
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 def state_hash(state: RegistryState, as_of: dt.date) -> str:
     """The hash of the snapshot on ``as_of`` without loading any duty."""
     catalogue, lists = in_force_versions(state, as_of)
-    return snapshot_hash(state.areas_on(as_of), state.units_on(as_of), catalogue, lists)
+    return snapshot_hash(
+        state.areas_on(as_of), state.units_on(as_of), catalogue, lists, state.calendar
+    )
 
 
 @dataclass(frozen=True)
@@ -133,6 +141,9 @@ class Snapshot:
     """Duties whose matter is not in the catalogue version in force (left out of ``duties``)."""
     revision: int = 0
     """The registry revision the snapshot was known at: (as_of, revision) is what it is of."""
+    calendar: OfficialCalendar = field(default_factory=OfficialCalendar)
+    """The calendar file's years recorded at ``revision`` (counted in ``hash``): deadlines in
+    the years the calendar package lacks are counted on them."""
     # built from the fields above; not copied by dataclasses.replace (a changed copy of a
     # snapshot builds its own, and never adds to the original's)
     _by_matter_area: dict[tuple[str, str], list[DutyInForce]] = field(
@@ -186,8 +197,9 @@ class Snapshot:
         return self._standards.get(matter, ())
 
     def summary(self) -> dict[str, Any]:
-        """The snapshot as plain data: date, hash, what is in force and counts."""
-        return {
+        """The snapshot as plain data: date, hash, what is in force and counts (and the
+        calendar file's years and hash, once there is a calendar file)."""
+        found = {
             "as_of": self.as_of.isoformat(),
             "hash": self.hash,
             "revision": self.revision,
@@ -202,6 +214,12 @@ class Snapshot:
                 "dangling_duties": len(self.dangling),
             },
         }
+        if self.calendar:
+            found["calendar"] = {
+                "years": [number for number, _ in self.calendar.years],
+                "hash": self.calendar.hash,
+            }
+        return found
 
 
 def _entry(e: ListInForce) -> dict[str, Any]:

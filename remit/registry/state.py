@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from remit.deadlines import OfficialCalendar
 from remit.registry.entities import (
     AREAS_KIND,
     CATALOGUE_KIND,
@@ -31,10 +32,12 @@ class RegistryState:
     """list id → its versions (metadata; reference versions carry their rows)."""
     revision: int = 0
     """The revision the state is the registry's at (0: nothing recorded yet)."""
+    calendar: OfficialCalendar = field(default_factory=OfficialCalendar)
+    """The calendar file's years (:mod:`remit.registry.calendar`) recorded up to ``revision``."""
 
     def copy(self) -> RegistryState:
         """A state to plan on: its own tables (the entities in them are immutable)."""
-        return RegistryState(dict(self.lists), dict(self.versions), self.revision)
+        return RegistryState(dict(self.lists), dict(self.versions), self.revision, self.calendar)
 
     def _id_of(self, kind: str) -> str | None:
         return next((i.id for i in self.lists.values() if i.kind == kind), None)
@@ -104,7 +107,9 @@ class ImportPlan:
     lists: list[ListInfo] = field(default_factory=list)
     changes: list[VersionChange] = field(default_factory=list)
     unchanged: int = 0
+    calendar: OfficialCalendar = field(default_factory=OfficialCalendar)
+    """The calendar years added or changed (:mod:`remit.registry.calendar`)."""
 
     @property
     def empty(self) -> bool:
-        return not (self.lists or self.changes)
+        return not (self.lists or self.changes or self.calendar)

@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, Table, Text, cast, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from remit.deadlines import local_time
+from remit.deadlines import OfficialCalendar, local_time
 from remit.errors import InputError
 from remit.files.text import refuse
 from remit.hashing import canonical_json
 from remit.registry import fields
+from remit.registry.calendar import CALENDAR_KIND
 from remit.registry.entities import (
     AREAS_KIND,
     CATALOGUE_KIND,
@@ -178,6 +179,15 @@ def load_state(engine: Engine, known_at: int | None = None) -> RegistryState:
             ]
         for _, version in records:
             state.versions.setdefault(version.list_id, []).append(version)
+        calendar = c.execute(
+            select(audit.c.details)
+            .where(audit.c.action == CALENDAR_KIND, audit.c.revision <= revision)
+            .order_by(audit.c.pk)
+        ).all()
+        for (details,) in calendar:
+            state.calendar = state.calendar.merged(
+                OfficialCalendar.from_content(details.get("years", {}))
+            )
     return state
 
 
@@ -433,6 +443,11 @@ class Writer:
         """The lists and versions of an import plan, with their audit entries (``state``: the
         registry after the plan, for the kinds of the lists)."""
         changed = {change.list_id for change in plan.changes}
+        if plan.calendar:
+            years: dict[str, Any] = {"files": plan.files, "years": plan.calendar.content()}
+            self.audit(
+                AuditEntry(self.now, actor, CALENDAR_KIND, None, None, None, snapshot, years)
+            )
         for info in plan.lists:
             self.list_info(info)
             if info.id not in changed:  # its name, issuer or scope alone: logged on its own

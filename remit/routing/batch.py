@@ -47,6 +47,9 @@ class BatchSummary:
     extra_keys: tuple[str, ...] = ()
     """The events' keys (columns) not used for routing, kept in each decision's ``extra``,
     each once in the order first seen."""
+    approximate: int = 0
+    """Decisions whose deadline is approximate: the official calendar of its years is known
+    neither to the calendar package nor to the registry's calendar file."""
 
     @property
     def rejected(self) -> int:
@@ -62,6 +65,7 @@ class _Setup:
     cache: bool
     lang: Lang
     hours: WorkingHours
+    strict_calendar: bool = False
 
 
 _router: Any = None
@@ -80,13 +84,14 @@ def _start(setup: _Setup) -> None:
         known_at=setup.known_at,
         cache=setup.cache,
         calendar=WorkCalendar(setup.hours),
+        strict_calendar=setup.strict_calendar,
     )
 
 
-def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...]]]:
-    """(status or "rejected", JSON line, the keys of the event's ``extra``) for each item of
-    ``chunk``, in order."""
-    out: list[tuple[str, str, tuple[str, ...]]] = []
+def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...], bool]]:
+    """(status or "rejected", JSON line, the keys of the event's ``extra``, whether the
+    deadline is approximate) for each item of ``chunk``, in order."""
+    out: list[tuple[str, str, tuple[str, ...], bool]] = []
     for where, raw in chunk:
         if isinstance(raw, bytes):
             try:
@@ -94,24 +99,27 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...]]]:
                 assert isinstance(line, int)
                 where, item = parse_json_line(raw, str(where["source"]), line)
             except InputError as exc:  # an undecodable line: refuse it, go on
-                out.append(("rejected", _reject(where, [p.render() for p in exc.problems]), ()))
+                out.append(
+                    ("rejected", _reject(where, [p.render() for p in exc.problems]), (), False)
+                )
                 continue
         else:
             item = raw
         if isinstance(item, list):
             reasons = [p.render() for p in item]
-            out.append(("rejected", _reject(where, reasons, given_id(item)), ()))
+            out.append(("rejected", _reject(where, reasons, given_id(item)), (), False))
             continue
         keys = tuple(item.extra)
         try:
             decision = _router.route(item, where)
         except InputError as exc:
             reasons = [p.render() for p in exc.problems]
-            out.append(("rejected", _reject(where, reasons, item.id), keys))
+            out.append(("rejected", _reject(where, reasons, item.id), keys, False))
         except EngineError as exc:
-            out.append(("rejected", _reject(where, [str(exc)], item.id), keys))
+            out.append(("rejected", _reject(where, [str(exc)], item.id), keys, False))
         else:
-            out.append((decision.status.value, decision.model_dump_json(), keys))
+            line = decision.model_dump_json()
+            out.append((decision.status.value, line, keys, decision.deadline_approximate))
     return out
 
 
@@ -193,12 +201,15 @@ def route_batch(
     known_at: int | dt.datetime | None = None,
     cache: bool = True,
     hours: WorkingHours | None = None,
+    strict_calendar: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Route every event of ``events`` into ``output`` (JSON Lines of decisions) and
     ``rejects`` (JSON Lines of the events refused, with where and why), on the registry as it
     stood at ``known_at`` (default: its last revision when the batch starts — every worker
-    routes on that one revision, whatever is written meanwhile)."""
+    routes on that one revision, whatever is written meanwhile). With ``strict_calendar``, an
+    event whose deadline would be approximate (its year's official holidays unknown) is
+    refused instead of decided."""
     with Registry(registry_url) as registry:
         revision = registry.revision(known_at)
     setup = _Setup(
@@ -209,13 +220,15 @@ def route_batch(
         cache,
         current_lang.get(),
         hours or WorkingHours(),
+        strict_calendar,
     )
     counts: Counter[str] = Counter()
     extra: dict[str, None] = {}
-    total = 0
+    total = approximate = 0
     for result in in_workers(_route_chunk, _items(events), _start, setup, workers):
-        for status, line, keys in result:
+        for status, line, keys, guessed in result:
             counts[status] += 1
+            approximate += guessed
             if keys:
                 extra.update(dict.fromkeys(keys))
             if status == "rejected":
@@ -230,4 +243,5 @@ def route_batch(
         total,
         {status: counts.get(status, 0) for status in (*STATUSES, "rejected")},
         tuple(extra),
+        approximate,
     )

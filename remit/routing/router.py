@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from remit.deadlines import WorkCalendar
+from remit.errors import InputError, location
 from remit.events.model import AttributeValue, Event, EventIn
 from remit.events.resolve import EventResolver
 from remit.registry import Registry, Snapshot
@@ -80,6 +81,7 @@ class Router:
         as_of: dt.date | None = None,
         known_at: KnownAt = None,
         versions: Mapping[str, int] | None = None,
+        strict_calendar: bool = False,
     ):
         if registry is None and snapshot is None:
             raise ValueError("a Router needs a registry or a snapshot")
@@ -95,6 +97,8 @@ class Router:
             )
         self._order = {rule.id: i for i, rule in enumerate(self.ruleset.rules)}
         self.calendar = calendar or WorkCalendar()
+        self.strict_calendar = strict_calendar
+        """Refuse an event whose deadline would be approximate (``--calendar strict``)."""
         self.as_of = as_of
         self._engine = RuleEngine(self.ruleset) if engine == "rules" else None
         # by the facts' shape (codes renamed) for the default policies only: see engine/cache.py
@@ -246,13 +250,19 @@ class Router:
         needs = NeedsInfo(attributes=missing, alternatives=alternatives, labels=labels)
         return needs_info(decision, needs)
 
+    def _calendar(self, loaded: _Loaded) -> WorkCalendar:
+        """The router's calendar with the snapshot's calendar file (the years the calendar
+        package lacks)."""
+        return self.calendar.using(loaded.snapshot.calendar)
+
     def _facts(self, resolved: Event, loaded: _Loaded) -> PolicyInput:
+        calendar = self._calendar(loaded)
         return policy_input(
             resolved,
             loaded.snapshot,
             loaded.topology,
             self.ruleset.config,
-            lambda limit: self.calendar.deadline(resolved.reported_at, limit).at,
+            lambda limit: calendar.deadline(resolved.reported_at, limit).at,
         )
 
     def _outcome_of(
@@ -266,19 +276,30 @@ class Router:
     def _decide(
         self, resolved: Event, loaded: _Loaded, day: dt.date, where: dict[str, object]
     ) -> RoutingDecision:
+        calendar = self._calendar(loaded)
         facts = self._facts(resolved, loaded)
         try:
             outcome = self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was
             raise exc.at(where) from None
-        return build_decision(
+        decision = build_decision(
             resolved,
             loaded.snapshot,
             facts,
             outcome,
-            self.calendar,
+            calendar,
             self.ruleset.digest,
             day,
             refs=loaded.refs,
             config=self.ruleset.config,
         )
+        if self.strict_calendar and decision.deadline_approximate:
+            reported = resolved.reported_at
+            year = (reported.astimezone(calendar.zone) if reported.tzinfo else reported).year
+            raise InputError.one(
+                "route.calendar_unknown",
+                **location(where),
+                event=resolved.id,
+                year=year,
+            )
+        return decision
