@@ -223,11 +223,15 @@ class Router:
         alternatives: list[Alternative] = []
         if combos is not None:
             gists = set()
-            for combo in combos:  # the policies' outcome for each, no whole decision built
+            # the policies' outcome for each, no whole decision built; values that give the
+            # same facts (the same rows match) share one outcome, as the cache's do
+            outcomes: dict[tuple[Any, ...], PolicyOutcome] = {}
+            for combo in combos:
                 attributes = dict(sorted({**resolved.attributes, **combo}.items()))
-                other = self._outcome_of(
-                    dataclasses.replace(resolved, attributes=attributes), loaded, where
-                )
+                facts = self._facts(dataclasses.replace(resolved, attributes=attributes), loaded)
+                other = outcomes.get(facts.key)
+                if other is None:
+                    other = outcomes[facts.key] = self._outcome_of(facts, where)
                 found = alternative(dict(combo), other, loaded.refs)
                 alternatives.append(found)
                 gists.add(
@@ -265,11 +269,9 @@ class Router:
             lambda limit: calendar.deadline(resolved.reported_at, limit).at,
         )
 
-    def _outcome_of(
-        self, resolved: Event, loaded: _Loaded, where: dict[str, object]
-    ) -> PolicyOutcome:
+    def _outcome_of(self, facts: PolicyInput, where: dict[str, object]) -> PolicyOutcome:
         try:
-            return self.outcome(self._facts(resolved, loaded))
+            return self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was
             raise exc.at(where) from None
 
