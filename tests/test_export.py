@@ -395,3 +395,27 @@ def test_export_of_a_missing_registry_is_refused(tmp_path: Path) -> None:
         Registry(f"sqlite:///{tmp_path / 'none.db'}").export("QZ-CGJ", "csv", tmp_path / "x.csv")
     assert "no registry at" in err.value.render("en")
     assert not (tmp_path / "none.db").exists() and not (tmp_path / "x.csv").exists()
+
+
+def test_the_areas_and_the_units_export_as_their_files(tmp_path: Path) -> None:
+    """`registry export AREAS|UNITS` writes the areas and the units (it wrote a list file with
+    no rows); the sample's, exported, make a registry with the same snapshot hash."""
+    from tests.factories import SAMPLE
+
+    sample = sqlite_registry(tmp_path / "sample.db", SAMPLE)
+    tree = tmp_path / "tree"
+    (tree / "lists").mkdir(parents=True)
+    for name in ("catalogue.yaml",):
+        write(tree / name, (SAMPLE / name).read_text(encoding="utf-8"))
+    for path in (SAMPLE / "lists").rglob("*.yaml"):
+        write(tree / "lists" / path.name, path.read_text(encoding="utf-8"))
+    for list_id, name in (("AREAS", "areas"), ("UNITS", "units")):
+        rows = sample.export(list_id, "yaml", tree / f"{name}.yaml")
+        document = yaml.safe_load((tree / f"{name}.yaml").read_text(encoding="utf-8"))
+        assert (document["file"], document["id"]) == (name, list_id)
+        assert rows == len(document["versions"][0][name]) > 0
+    fresh = sqlite_registry(tmp_path / "fresh.db", tree)
+    day = D(2026, 3, 2)
+    assert fresh.snapshot(day).hash == sample.snapshot(day).hash
+    fresh.close()
+    sample.close()

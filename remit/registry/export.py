@@ -12,18 +12,21 @@ import yaml
 from remit.conditions import render_condition
 from remit.files.tables import csv_cell
 from remit.files.writing import output_file, write_with
-from remit.registry.entities import ListInfo, ListVersion, Matter, Unit
+from remit.registry import fields as entity_fields
+from remit.registry.entities import AREAS_KIND, UNITS_KIND, ListInfo, ListVersion, Matter, Unit
 from remit.registry.table_import import EXPORT_COLUMNS, ROLE_LABELS
 
 
 def list_document(info: ListInfo, versions: list[ListVersion]) -> dict[str, Any]:
-    """The YAML document of a list (or of the catalogue) with all its versions and rows."""
+    """The YAML document of a list (or of the catalogue, the areas or the units) with all its
+    versions and rows, in the form its file is imported from."""
+    reference = info.kind in (AREAS_KIND, UNITS_KIND)
     doc: dict[str, Any] = {
-        "file": "catalogue" if info.is_catalogue else "list",
+        "file": str(info.kind) if reference else "catalogue" if info.is_catalogue else "list",
         "id": info.id,
         "name": info.name,
     }
-    if not info.is_catalogue:
+    if not info.is_catalogue and not reference:
         doc["kind"] = str(info.kind)
         if info.issuer:
             doc["issuer"] = info.issuer
@@ -41,6 +44,10 @@ def version_document(v: ListVersion) -> dict[str, Any]:
             entry[key] = value
     if v.matters:
         entry["matters"] = [m.content() for m in v.matters]
+    elif v.areas:
+        entry["areas"] = [entity_fields.content(a) for a in v.areas]
+    elif v.units:
+        entry["units"] = [entity_fields.content(u) for u in v.units]
     else:
         entry["duties"] = [d.content() for d in v.duties]
     return entry

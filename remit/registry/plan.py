@@ -497,8 +497,15 @@ class VersionLocate(Protocol):
     def __call__(self, number: int, name: str | None = None, /) -> dict[str, object]: ...
 
 
+def _version_specs(f: ParsedFile) -> list[VersionMeta]:
+    """The versions a file writes: a list's or the catalogue's, or the areas' or the units'
+    when written by version."""
+    versions: list[VersionMeta] | None = getattr(f.model, "versions", None)
+    return list(versions or [])
+
+
 def _file_versions_locator(f: ParsedFile) -> VersionLocate:
-    index_of_version = {v.version: i for i, v in enumerate(f.versioned().versions)}
+    index_of_version = {v.version: i for i, v in enumerate(_version_specs(f))}
 
     def locate(number: int, name: str | None = None, /) -> dict[str, object]:
         if number in index_of_version:
@@ -511,7 +518,7 @@ def _file_versions_locator(f: ParsedFile) -> VersionLocate:
 def _duplicate_versions(f: ParsedFile, collector: Collector) -> bool:
     """Report version numbers given twice in one file; whether there were any."""
     first: dict[int, int] = {}
-    versions = f.versioned().versions
+    versions = _version_specs(f)
     for i, spec in enumerate(versions):
         if spec.version in first:
             collector.add(
