@@ -63,6 +63,15 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
         lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
     else:
         lines.append(t("route.unroutable"))
+    if d.overloaded is not None:
+        lines.append(
+            t(
+                "route.overloaded",
+                unit=d.overloaded.unit.name,
+                index=f"{d.overloaded.load_index:.2f}",
+                threshold=f"{d.overloaded.threshold:.2f}",
+            )
+        )
     for key, task in (("route.provisional", d.provisional), ("route.arbitration", d.arbitration)):
         if task is not None:
             due = task.deadline.strftime("%Y-%m-%d %H:%M")

@@ -13,7 +13,7 @@ Two uses (``remit replay``, docs/routing.md):
   proposed registry — the latest revision or another (``known_at``), with list versions put in
   force (``versions``: a draft too), or with proposed rules (``rules_dir``: then decisions made
   with other rules are compared too) — and their outcome compared with the stored one (status,
-  lead, contenders, assists, supervisors, dispatch, commander, gap, deadline). Without
+  lead, contenders, assists, supervisors, dispatch, commander, gap, deadline, overloaded). Without
   ``rules_dir``, a decision made with other rules is compared with its own decision again as
   recorded under the replay's rules, so that only the registry's change shows.
 
@@ -45,6 +45,7 @@ from remit.errors import InputError, Problem
 from remit.events.model import EventIn
 from remit.events.read import parse_json_model
 from remit.files.yamlio import wide_encoding
+from remit.findings import CheckConfig, LoadSource
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.registry.facade import KnownAt
@@ -99,6 +100,8 @@ class _Setup:
     versions: tuple[tuple[str, int], ...]
     lang: Lang
     hours: WorkingHours
+    loads: LoadSource | None = None
+    check_config: CheckConfig | None = None
 
 
 @dataclass
@@ -149,6 +152,7 @@ def _outcome(d: RoutingDecision) -> dict[str, Any]:
         "coordinator": d.coordinator.code if d.coordinator else None,
         "gap": d.gap,
         "deadline": d.deadline,
+        "overloaded": d.overloaded.unit.code if d.overloaded else None,
     }
 
 
@@ -194,6 +198,8 @@ class _Replayer:
                 calendar=self.calendar,
                 known_at=revision,
                 versions=dict(versions),
+                loads=self.setup.loads,
+                check_config=self.setup.check_config,
             )
             while len(self._routers) > ROUTERS:
                 self._routers.popitem(last=False)[1].close()
@@ -418,6 +424,8 @@ def replay(
     rules_dir: Path | None = None,
     workers: int = 1,
     hours: WorkingHours | None = None,
+    loads: LoadSource | None = None,
+    check_config: CheckConfig | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ReplayReport:
     """Decide the decisions of ``decisions`` (JSON Lines, as route-batch writes them) again and
@@ -430,6 +438,9 @@ def replay(
     ``known_at=None`` with it. ``rules_dir`` adds rules to the defaults; given, it proposes them:
     decisions made with other rules are compared too. Refuses (:class:`remit.InputError`) a
     missing or empty file, an unknown revision or list version, and bad rules before it starts.
+    ``loads`` and ``check_config`` are the load source the decisions were made with (a
+    decision's ``overloaded``: :class:`remit.routing.router.Router`); without them no decision
+    decided again is flagged, so one that was differs.
     """
     check_decisions_file(decisions)
     rules = load_rules(rules_dir)
@@ -442,7 +453,15 @@ def replay(
         revision = latest
     lang = current_lang.get()
     setup = _Setup(
-        registry.url, str(decisions), rules_dir, revision, chosen, lang, hours or WorkingHours()
+        registry.url,
+        str(decisions),
+        rules_dir,
+        revision,
+        chosen,
+        lang,
+        hours or WorkingHours(),
+        loads,
+        check_config,
     )
     total = _Chunk()
     other: dict[str, list[int]] = {}
@@ -510,13 +529,18 @@ def _units(changes: Iterable[ChangedDecision]) -> list[UnitChange]:
     return sorted(found.values(), key=lambda u: (-(u.gained + u.lost), -u.net, u.unit.code))
 
 
-def count_changed(registry: Registry, path: Path) -> tuple[int, int]:
+def count_changed(
+    registry: Registry,
+    path: Path,
+    loads: LoadSource | None = None,
+    check_config: CheckConfig | None = None,
+) -> tuple[int, int]:
     """(changed, total): how many of the decisions in ``path`` the registry as it stands now
     (its latest revision) decides differently, of how many. A decision made with other rules
     than the defaults is compared with its own decision again as recorded under the defaults,
     so only the registry's change counts (``remit registry publish|withdraw --retroactive
-    --decisions FILE``)."""
-    report = replay(registry, path, known_at=None)
+    --decisions FILE``). ``loads`` and ``check_config``: as for :func:`replay`."""
+    report = replay(registry, path, known_at=None, loads=loads, check_config=check_config)
     return report.changed, report.decisions
 
 
