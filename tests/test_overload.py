@@ -1,0 +1,315 @@
+"""Overload: a fallback or a referral onto a unit over its load index is flagged in the decision
+(``overloaded``), with the graph check's figure on the same lists (docs/routing.md, "Overload").
+
+On the sample district, 瑞金二路街道办事处 has load index 1.262 (threshold 1.0): HP-2026-0014
+(飞线充电 in 瑞金二路, nobody leads) falls back onto it and is flagged; the other streets are
+under the threshold."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from remit import Registry, Router
+from remit.checks import CheckConfig, GraphCheck, LoadIndex, run_check
+from remit.registry.snapshot import Snapshot
+from remit.routing.batch import route_batch
+from remit.routing.decision import RoutingDecision, Status
+from remit.routing.replay import replay
+from tests.factories import ROOT, SAMPLE, Cli, exits, ok, schema_errors, sqlite_registry
+
+pytestmark = pytest.mark.usefixtures("wide_terminal")
+
+EVENTS = ROOT / "data" / "events" / "huangpu-2026.jsonl"
+RULES = ROOT / "data" / "rules"
+RJEL, NJDL, YY, JGW = "HP-RJEL", "HP-NJDL", "HP-YY", "HP-JGW"
+
+
+def sample_event(event_id: str) -> dict[str, Any]:
+    for line in EVENTS.read_text(encoding="utf-8").splitlines():
+        event: dict[str, Any] = json.loads(line)
+        if event["id"] == event_id:
+            return event
+    raise KeyError(event_id)
+
+
+FALLBACK_RJEL = sample_event("HP-2026-0014")  # 飞线充电 in 瑞金二路: fallback, load 1.262
+FALLBACK_YY = sample_event("HP-2026-0013")  # 绿地脏乱 in a park of 豫园: fallback, load 0.904
+FALLBACK_NJDL = sample_event("HP-2025-0011")  # 飞线充电 in 南京东路 before v2: load 0.506
+REFERRED_JGW = sample_event("HP-2027-0035")  # 无主井盖 referred to 区建管委: load 0.1
+ROUTED = sample_event("HP-2026-0001")
+
+
+class CountingLoads:
+    """The graph check's loads, counting the snapshots it is asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def load(self, snapshot: Snapshot, config: CheckConfig) -> list[LoadIndex]:
+        self.asked.append(snapshot.hash)
+        return GraphCheck().load(snapshot, config)
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """The sample district, read only."""
+    with sqlite_registry(tmp_path_factory.mktemp("overload") / "r.db", SAMPLE, by=None) as r:
+        yield r
+
+
+def route(registry: Registry, event: dict[str, Any], **options: Any) -> RoutingDecision:
+    with Router(registry, rules_dir=RULES, **options) as router:
+        return router.route(event)
+
+
+# --- the Python API ----------------------------------------------------------------------------
+
+
+def test_a_fallback_onto_an_overloaded_unit_is_flagged_with_the_checks_figure(
+    registry: Registry,
+) -> None:
+    decision = route(registry, FALLBACK_RJEL, loads=GraphCheck())
+    assert decision.status is Status.fallback and decision.lead is not None
+    assert decision.lead.code == RJEL
+    flag = decision.overloaded
+    assert flag is not None
+    assert (flag.unit, flag.load_index, flag.threshold) == (decision.lead, 1.262, 1.0)
+    # the check's own figure, on the snapshot the event was decided on
+    report = run_check(registry.snapshot(decision.snapshot_date))
+    row = next(r for r in report.load if r.unit == RJEL)
+    assert row.overloaded and row.load_index == flag.load_index
+    assert report.snapshot_hash == decision.snapshot_hash
+    assert json.loads(decision.model_dump_json())["overloaded"] == {
+        "unit": {"code": RJEL, "name": "瑞金二路街道办事处"},
+        "load_index": 1.262,
+        "threshold": 1.0,
+    }
+
+
+@pytest.mark.parametrize("event", [FALLBACK_YY, FALLBACK_NJDL], ids=["豫园", "南京东路"])
+def test_a_fallback_onto_a_unit_under_the_threshold_is_not(
+    registry: Registry, event: dict[str, Any]
+) -> None:
+    decision = route(registry, event, loads=GraphCheck())
+    assert decision.status is Status.fallback and decision.overloaded is None
+    assert '"overloaded"' not in decision.model_dump_json()  # absent, not null
+
+
+def test_a_referral_onto_an_overloaded_unit_is_flagged(registry: Registry) -> None:
+    """区建管委 has load index 0.1 in July 2027: under a threshold of 0.05 a referral onto it is
+    flagged, under the default it is not."""
+    low = CheckConfig(overload_threshold=0.05)
+    decision = route(registry, REFERRED_JGW, loads=GraphCheck(), check_config=low)
+    assert decision.status is Status.referred and decision.overloaded is not None
+    assert (decision.overloaded.unit.code, decision.overloaded.load_index) == (JGW, 0.1)
+    assert decision.overloaded.threshold == 0.05
+    assert route(registry, REFERRED_JGW, loads=GraphCheck()).overloaded is None
+
+
+def test_a_higher_threshold_removes_the_flag(registry: Registry) -> None:
+    higher = CheckConfig(overload_threshold=1.3)
+    decision = route(registry, FALLBACK_RJEL, loads=GraphCheck(), check_config=higher)
+    assert decision.status is Status.fallback and decision.overloaded is None
+    # and fewer staff hours a year raise the index over it again: the check's settings, whole
+    fewer = CheckConfig(overload_threshold=1.3, hours_per_staff_year=1500)
+    flagged = route(registry, FALLBACK_RJEL, loads=GraphCheck(), check_config=fewer)
+    assert flagged.overloaded is not None and flagged.overloaded.load_index > 1.3
+
+
+def test_without_a_load_source_nothing_is_flagged(registry: Registry) -> None:
+    decision = route(registry, FALLBACK_RJEL)
+    assert decision.status is Status.fallback and decision.lead is not None
+    assert decision.overloaded is None
+    flagged = route(registry, FALLBACK_RJEL, loads=GraphCheck())
+    # the flag is all that differs
+    assert flagged.model_copy(update={"overloaded": None}) == decision
+    with pytest.raises(ValueError, match="give loads too"):
+        Router(registry, check_config=CheckConfig())
+
+
+def test_routed_decisions_never_carry_it_and_never_ask_for_loads(registry: Registry) -> None:
+    """Every sample event under a threshold that makes every street overloaded: only fallbacks
+    and referrals are flagged; the loads are asked for once per snapshot, and not at all while
+    only routed events come."""
+    loads = CountingLoads()
+    everyone = CheckConfig(overload_threshold=0.01)
+    with Router(registry, rules_dir=RULES, loads=loads, check_config=everyone) as router:
+        for _ in range(3):
+            assert router.route(ROUTED).status is Status.routed
+        assert loads.asked == []
+        decisions = []
+        for line in EVENTS.read_text(encoding="utf-8").splitlines():
+            event = json.loads(line)
+            if event["id"] in {"HP-2026-0033", "HP-2026-0034"}:
+                continue  # the two bad events
+            decisions.append(router.route(event))
+    flagged = {d.event_id: d.status for d in decisions if d.overloaded is not None}
+    pushed = {d.event_id: d.status for d in decisions if d.status in _PUSHED}
+    assert flagged == pushed and len(pushed) == 5  # 4 fallbacks, 1 referral
+    assert all(d.overloaded.unit == d.lead for d in decisions if d.overloaded is not None)
+    assert len(loads.asked) == len(set(loads.asked))  # once per snapshot
+    assert set(loads.asked) == {d.snapshot_hash for d in decisions if d.status in _PUSHED}
+
+
+_PUSHED = (Status.fallback, Status.referred)
+
+
+def test_the_reference_engine_flags_the_same(registry: Registry) -> None:
+    by_rules = route(registry, FALLBACK_RJEL, loads=GraphCheck())
+    with Router(registry, engine="reference", loads=GraphCheck()) as router:
+        by_reference = router.route(FALLBACK_RJEL)
+    assert by_reference.overloaded == by_rules.overloaded is not None
+
+
+def test_a_needs_info_decision_is_not_flagged(registry: Registry) -> None:
+    """needs_info assigns nobody: nothing lands on a unit, whatever its load."""
+    everyone = CheckConfig(overload_threshold=0.01)
+    decision = route(
+        registry, sample_event("HP-2026-0038"), loads=GraphCheck(), check_config=everyone
+    )
+    assert decision.status is Status.needs_info and decision.overloaded is None
+
+
+def test_the_check_gives_the_router_the_load_table_of_run_check(registry: Registry) -> None:
+    """GraphCheck.load skips the findings, not the figures."""
+    for day in (dt.date(2025, 5, 20), dt.date(2026, 7, 1), dt.date(2027, 7, 5)):
+        snapshot = registry.snapshot(day)
+        for config in (CheckConfig(), CheckConfig(overload_threshold=0.5)):
+            assert GraphCheck().load(snapshot, config) == run_check(snapshot, config).load
+
+
+def test_replay_decides_the_flag_again(registry: Registry, tmp_path: Path) -> None:
+    """Decisions made with the check's loads replay identically with them; with a threshold
+    that removes the flag (or no load source), HP-2026-0014 differs in ``overloaded`` alone."""
+    path = tmp_path / "decisions.jsonl"
+    out = io.StringIO()
+    route_batch(registry.url, EVENTS, out, rules_dir=RULES, loads=GraphCheck())
+    path.write_text(out.getvalue(), encoding="utf-8")
+    same = replay(registry, path, rules_dir=RULES, loads=GraphCheck())
+    assert same.clean and same.identical == same.decisions == 36
+    for options in ({"check_config": CheckConfig(overload_threshold=1.3)}, {}):
+        loads = {"loads": GraphCheck()} if options else {}
+        recorded = replay(registry, path, rules_dir=RULES, **loads, **options)
+        assert [(c.event_id, c.fields) for c in recorded.changes] == [
+            ("HP-2026-0014", ["overloaded"])
+        ]
+        compared = replay(registry, path, known_at=None, rules_dir=RULES, **loads, **options)
+        assert [(c.event_id, c.fields) for c in compared.changes] == [
+            ("HP-2026-0014", ["overloaded"])
+        ]
+        assert compared.units == []  # nobody gains or loses a case by it
+
+
+# --- the command line --------------------------------------------------------------------------
+
+RJEL_ARGS = ("route", "--matter", "RX0603", "--area", "瑞金二路街道")
+RJEL_AT = ("--reported-at", "2026-07-01T22:10:00")
+
+
+@pytest.fixture
+def url(registry: Registry) -> str:
+    return registry.url
+
+
+def test_route_says_so_in_both_languages(cli: Cli, url: str) -> None:
+    en = ok(cli(*RJEL_ARGS, *RJEL_AT, db=url))
+    assert (
+        "Overloaded (小马拉大车): 瑞金二路街道办事处 is over its load index, 1.26 against the "
+        "threshold 1.00" in en
+    )
+    zh = ok(cli(*RJEL_ARGS, *RJEL_AT, db=url, lang="zh"))
+    assert "超负荷（小马拉大车）：瑞金二路街道办事处 负荷指数 1.26，超过阈值 1.00" in zh
+    assert "权随责走、费随事转" in zh
+    lines = zh.splitlines()
+    assert lines[1].startswith("主办：瑞金二路街道办事处（属地管理兜底）")
+    assert lines[2].startswith("超负荷")  # right under who takes it
+    data = json.loads(ok(cli(*RJEL_ARGS, *RJEL_AT, "--format", "json", db=url)))
+    assert data["overloaded"]["load_index"] == 1.262
+
+
+def test_route_under_the_threshold_and_routed_say_nothing(cli: Cli, url: str) -> None:
+    yy = ("route", "--matter", "SJ0106", "--area", "310101018001", "--attr")
+    for args in (
+        (*yy, "location_type=park", "--reported-at", "2026-04-07T10:00:00"),
+        ("route", "--matter", "上水井盖", "--area", "南京东路街道", *RJEL_AT),
+    ):
+        for lang in ("en", "zh"):
+            out = ok(cli(*args, db=url, lang=lang))
+            assert "小马拉大车" not in out, out
+        assert "overloaded" not in ok(cli(*args, "--format", "json", db=url))
+
+
+def test_check_config_moves_the_threshold(cli: Cli, url: str, tmp_path: Path) -> None:
+    higher = tmp_path / "check.yaml"
+    higher.write_text("file: check-config\noverload_threshold: 1.3\n", encoding="utf-8")
+    out = ok(cli(*RJEL_ARGS, *RJEL_AT, "--check-config", higher, db=url))
+    assert "Lead: 瑞金二路街道办事处" in out and "Overloaded" not in out
+    lower = tmp_path / "low.yaml"
+    lower.write_text("file: check-config\noverload_threshold: 0.5\n", encoding="utf-8")
+    yy = ("route", "--matter", "SJ0106", "--area", "310101018001", "--attr", "location_type=park")
+    out = ok(cli(*yy, "--reported-at", "2026-04-07T10:00:00", "--check-config", lower, db=url))
+    assert "豫园街道办事处 is over its load index, 0.90 against the threshold 0.50" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("file: check-config\noverload_threshold: -1\n", encoding="utf-8")
+    for command in (
+        (*RJEL_ARGS, *RJEL_AT),
+        ("route-batch", EVENTS, "-o", tmp_path / "d.jsonl"),
+    ):
+        result = exits(cli(*command, "--check-config", bad, db=url), 2)
+        assert "overload_threshold" in result.stderr
+    assert not (tmp_path / "d.jsonl").exists()
+
+
+def test_route_batch_and_replay_on_the_command_line(cli: Cli, url: str, tmp_path: Path) -> None:
+    decisions = tmp_path / "decisions.jsonl"
+    ok(cli("route-batch", EVENTS, "--rules", RULES, "-o", decisions, db=url))
+    lines = [json.loads(x) for x in decisions.read_text(encoding="utf-8").splitlines()]
+    flagged = {d["event_id"]: d["overloaded"] for d in lines if "overloaded" in d}
+    assert flagged == {
+        "HP-2026-0014": {
+            "unit": {"code": RJEL, "name": "瑞金二路街道办事处"},
+            "load_index": 1.262,
+            "threshold": 1.0,
+        }
+    }
+    ok(cli("replay", decisions, "--rules", RULES, db=url))  # all identical: exit 0
+    higher = tmp_path / "check.yaml"
+    higher.write_text("file: check-config\noverload_threshold: 1.3\n", encoding="utf-8")
+    result = exits(
+        cli(
+            "replay",
+            decisions,
+            "--rules",
+            RULES,
+            "--check-config",
+            higher,
+            "--format",
+            "json",
+            db=url,
+        ),
+        1,
+    )
+    report = json.loads(result.stdout)
+    assert [(c["event_id"], c["fields"]) for c in report["changes"]] == [
+        ("HP-2026-0014", ["overloaded"])
+    ]
+    text = exits(cli("replay", decisions, "--rules", RULES, "--check-config", higher, db=url), 1)
+    assert "│ overload flag" in text.stdout
+    assert "1 of 36 decisions are decided differently" in text.stdout
+
+
+def test_the_schema_has_it(cli: Cli, url: str) -> None:
+    schema = json.loads(ok(cli("schema", "--kind", "decision", lang=None)))
+    assert "overloaded" in schema["properties"]
+    assert "overloaded" not in schema.get("required", [])
+    assert set(schema["$defs"]["Overloaded"]["required"]) == {"unit", "load_index", "threshold"}
+    data = json.loads(ok(cli(*RJEL_ARGS, *RJEL_AT, "--format", "json", db=url)))
+    assert "overloaded" in data
+    assert schema_errors(data, schema, schema) == []
