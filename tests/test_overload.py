@@ -8,15 +8,18 @@ under the threshold."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
-from remit import Registry, Router
+from remit import InputError, Registry, Router
 from remit.checks import CheckConfig, GraphCheck, LoadIndex, run_check
 from remit.registry.snapshot import Snapshot
 from remit.routing.batch import route_batch
@@ -313,3 +316,106 @@ def test_the_schema_has_it(cli: Cli, url: str) -> None:
     data = json.loads(ok(cli(*RJEL_ARGS, *RJEL_AT, "--format", "json", db=url)))
     assert "overloaded" in data
     assert schema_errors(data, schema, schema) == []
+
+
+# --- on generated registries: the flag alone, and where it is due -------------------------------
+
+
+class HashedLoads:
+    """A load source for generated registries (their units have no capacity): every unit gets
+    an index from its code, about a third of them over 1.0; counts the snapshots asked about."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    @staticmethod
+    def index(code: str) -> float:
+        return int(hashlib.sha256(code.encode()).hexdigest()[:4], 16) / 0xFFFF * 1.5
+
+    def load(self, snapshot: Snapshot, config: CheckConfig) -> list[LoadIndex]:
+        self.asked.append(snapshot.hash)
+        return [
+            LoadIndex(
+                unit=code,
+                level=unit.level.value,
+                kind=unit.kind.value,
+                staff=1,
+                capacity_hours=config.hours_per_staff_year,
+                workload_hours=0.0,
+                events_per_year=0.0,
+                load_index=round(self.index(code), 3),
+                overloaded=self.index(code) > config.overload_threshold,
+            )
+            for code, unit in snapshot.units.items()
+        ]
+
+
+OVERLOAD_EXAMPLES = 60
+
+
+def test_on_generated_registries_the_flag_is_all_that_differs() -> None:
+    """On the differential test's generated registries and events (tests/test_differential.py),
+    routed by the rules (cached and not) and by the reference, each with a load source: the
+    three agree, ``overloaded`` is given exactly for a fallback or a referral onto a unit the
+    source says is overloaded, and without it each decision is the one a router with no load
+    source makes. The loads of a snapshot are asked for once, and never on a case with no
+    fallback or referral."""
+    from tests.test_differential import (
+        CALENDAR,
+        DETERMINISTIC,
+        snapshot_cases,
+        snapshot_of,
+    )
+
+    seen: Counter[str] = Counter()
+
+    @settings(max_examples=OVERLOAD_EXAMPLES, **DETERMINISTIC)
+    @given(case=snapshot_cases())
+    def run(case: tuple[Any, list[dict[str, Any]], bool]) -> None:
+        spec, events_, _variant = case
+        snapshot = snapshot_of(spec)
+        sources = [HashedLoads() for _ in range(3)]
+        routers = [
+            Router(snapshot=snapshot, engine=engine, cache=cache, calendar=CALENDAR, loads=s)
+            for (engine, cache), s in zip(
+                (("rules", False), ("rules", True), ("reference", False)), sources, strict=True
+            )
+        ]
+        plain = Router(snapshot=snapshot, calendar=CALENDAR)
+        pushed = maybe = 0
+        for event in events_:
+            try:
+                without = plain.route(event)
+            except InputError:
+                continue
+            made = [router.route(event) for router in routers]
+            assert made[0] == made[1] == made[2], event
+            decision = made[0]
+            assert decision.model_copy(update={"overloaded": None}) == without, event
+            due = (
+                decision.status in _PUSHED
+                and decision.lead is not None
+                and HashedLoads.index(decision.lead.code) > 1.0
+            )
+            pushed += decision.status in _PUSHED
+            # a needs_info decision is made from the decision without the missing attributes,
+            # which may be a fallback: its loads may be asked for, and kept, though unused
+            maybe += decision.status is Status.needs_info
+            if due:
+                assert decision.overloaded is not None and decision.overloaded.unit == decision.lead
+                seen["flagged"] += 1
+            else:
+                assert decision.overloaded is None, event
+                seen[f"not flagged {decision.status.value}"] += 1
+        for source in sources:
+            if pushed:
+                assert source.asked == [snapshot.hash]
+            elif not maybe:
+                assert source.asked == []
+            else:
+                assert source.asked in ([], [snapshot.hash])
+        for router in (*routers, plain):
+            router.close()
+
+    run()
+    assert seen["flagged"] and seen["not flagged fallback"] and seen["not flagged routed"], seen
