@@ -210,6 +210,35 @@ def test_replay_decides_the_flag_again(registry: Registry, tmp_path: Path) -> No
         assert compared.units == []  # nobody gains or loses a case by it
 
 
+def test_replay_asks_for_a_snapshots_loads_once_whatever_the_revision(
+    sample_registry: Registry, tmp_path: Path
+) -> None:
+    """Decisions of two registry revisions whose snapshots are the same (a draft written in
+    between changes nothing in force): replay keeps a router per revision, and they share the
+    loads of each snapshot."""
+    out = io.StringIO()
+    route_batch(sample_registry.url, EVENTS, out, rules_dir=RULES, loads=GraphCheck())
+    table = ROOT / "data" / "tables"
+    sample_registry.import_table(
+        table / "hp-qz-scj-2027.csv", "HP-QZ-SCJ", table / "scj-mapping.yaml", by="test"
+    )
+    route_batch(sample_registry.url, EVENTS, out, rules_dir=RULES, loads=GraphCheck())
+    path = tmp_path / "decisions.jsonl"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    revisions = {json.loads(x)["registry_revision"] for x in out.getvalue().splitlines()}
+    assert len(revisions) == 2
+    loads = CountingLoads()
+    report = replay(sample_registry, path, rules_dir=RULES, loads=loads)
+    assert report.clean and report.identical == 72
+    pushed = {
+        d["snapshot_hash"]
+        for d in map(json.loads, out.getvalue().splitlines())
+        if d["status"] in ("fallback", "referred", "needs_info")
+    }
+    assert sorted(loads.asked) == sorted(set(loads.asked))  # once per snapshot
+    assert set(loads.asked) <= pushed and len(loads.asked) >= 2
+
+
 # --- the command line --------------------------------------------------------------------------
 
 RJEL_ARGS = ("route", "--matter", "RX0603", "--area", "瑞金二路街道")

@@ -18,6 +18,23 @@ from remit.registry.snapshot import Snapshot
 from remit.routing.decision import Overloaded
 
 
+class KeptLoads:
+    """``source``'s loads kept per snapshot (by hash) and settings: what the routers of one
+    process share — replay keeps a router per registry revision, and revisions that change
+    nothing in force on a date share its snapshot."""
+
+    def __init__(self, source: LoadSource):
+        self.source = source
+        self._kept: dict[tuple[str, str], list[LoadIndex]] = {}
+
+    def load(self, snapshot: Snapshot, config: CheckConfig) -> list[LoadIndex]:
+        key = (snapshot.hash, config.model_dump_json())
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept[key] = self.source.load(snapshot, config)
+        return found
+
+
 class LoadFlags:
     """The load indexes of ``source`` under ``config`` (default: the check's defaults), per
     snapshot, asked for when first needed and kept: a snapshot is immutable, and a batch

@@ -53,6 +53,7 @@ from remit.registry.refs import UnitRef
 from remit.routing.batch import in_workers, json_lines
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
+from remit.routing.overload import KeptLoads
 from remit.routing.replay_report import (
     OUTCOME_FIELDS,
     BadLine,
@@ -185,6 +186,8 @@ class _Replayer:
         self.proposed = setup.rules_dir is not None
         self.recorded = setup.revision is None and not setup.versions
         self._routers: OrderedDict[Target, Router] = OrderedDict()
+        # one snapshot's loads for all the routers of this process, whichever revision
+        self.loads = KeptLoads(setup.loads) if setup.loads is not None else None
         self._stamps: dict[bytes, tuple[Router, dt.date] | None] = {}
 
     def router(self, target: Target) -> Router:
@@ -198,7 +201,7 @@ class _Replayer:
                 calendar=self.calendar,
                 known_at=revision,
                 versions=dict(versions),
-                loads=self.setup.loads,
+                loads=self.loads,
                 check_config=self.setup.check_config,
             )
             while len(self._routers) > ROUTERS:
