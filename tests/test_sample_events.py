@@ -31,13 +31,14 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
     summary = route_batch(
         registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"
     )
-    assert summary.total == 38
+    assert summary.total == 40
     assert summary.counts == {
         "routed": 24,
         "referred": 1,
         "fallback": 4,
         "coordinated": 2,
         "conflict": 4,
+        "split": 2,
         "unroutable": 0,
         "needs_info": 1,
         "rejected": 2,
@@ -63,13 +64,23 @@ def test_every_policy_is_covered(decisions: tuple[list[dict], list[dict]]) -> No
 def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dict]]) -> None:
     table = documented()
     good, rejected = decisions
-    assert len(table) == len(good) + len(rejected) == 38
+    assert len(table) == len(good) + len(rejected) == 40
     for d in good:
         _what, status, lead, dispatch, deadline, _also = table[d["event_id"]]
         assert d["status"] == status, d["event_id"]
         names = (
             d["lead"]["name"] if d["lead"] else "、".join(c["name"] for c in d["contenders"]) or "—"
         )
+        if d.get("parts"):  # split: each area's lead, or its contenders
+            names = "；".join(
+                f"{p['area_name']}: "
+                + (
+                    p["lead"]["name"]
+                    if p["lead"]
+                    else "、".join(c["name"] for c in p["contenders"])
+                )
+                for p in d["parts"]
+            )
         if d.get("coordinator"):
             names += f" (coordinator: {d['coordinator']['name']})"
         assert names == lead, d["event_id"]
