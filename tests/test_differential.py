@@ -768,6 +768,8 @@ def check_across(
         if len(gists) > 1 or (many and decision.status is Status.needs_info):
             assert decision.status is Status.needs_info and decision.lead is None, where
             assert decision.deadline is None and not decision.gap, where
+            if len(gists) > 1:  # the first area (in code order) that needs it asks
+                assert decision.needs is not None and decision.needs.attributes == missing, where
             return
         expected.append(expected_of(spec, rows, matter, part))
     assert decision.status is not Status.needs_info, where
