@@ -47,7 +47,7 @@ EVENTS = DATA / "events" / "huangpu-2026.jsonl"
 RULES = DATA / "rules"
 TABLE = DATA / "tables" / "hp-qz-scj-2027.csv"
 MAPPING = DATA / "tables" / "scj-mapping.yaml"
-DECIDED = 38  # of the 40 sample events, 2 are refused (data/events/README.md)
+DECIDED = 38  # of the 42 sample events, 4 are refused (data/events/README.md)
 FUTURE = dt.date(dt.date.today().year + 1, 1, 1).isoformat()
 
 
@@ -57,7 +57,7 @@ def route_sample(cli: Cli, url: str, path: Path, rules: bool = True) -> Path:
     args = ("--rules", RULES) if rules else ()
     out = ok(cli("route-batch", EVENTS, *args, "-o", path, db=url))
     assert out.startswith(
-        "40 events: 24 routed, 1 referred, 4 fallback, 2 coordinated, 4 conflict, 2 split, 0 unroutable, 1 needs info, 2 rejected"
+        "42 events: 24 routed, 1 referred, 4 fallback, 2 coordinated, 4 conflict, 2 split, 0 unroutable, 1 needs info, 4 rejected"
     )
     return path
 
@@ -591,7 +591,7 @@ def test_route_batch_known_at_routes_on_the_registry_as_it_stood(
     now = tmp_path / "now.jsonl"
     out = ok(cli("route-batch", EVENTS, "--rules", RULES, "-o", now, db=sample_url))
     assert out.startswith(
-        "40 events: 26 routed, 1 referred, 4 fallback, 2 coordinated, 2 conflict, 2 split, 0 unroutable"
+        "42 events: 26 routed, 1 referred, 4 fallback, 2 coordinated, 2 conflict, 2 split, 0 unroutable"
     )
     lines = [json.loads(line) for line in now.read_text("utf-8").splitlines()]
     assert {d["registry_revision"] for d in lines} == {known + 2}

@@ -377,7 +377,7 @@ def test_the_bound_refuses_one_event_in_route_and_route_batch(
         "route-batch", EVENTS, "--rules", DATA / "rules", "-o", out, "--rejects", rejects,
         db=db_url,
     )  # fmt: skip
-    assert ok(batch).startswith("40 events: ") and "8 rejected" in batch.stdout
+    assert ok(batch).startswith("42 events: ") and "10 rejected" in batch.stdout
     refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     bound = [r for r in refused if "without settling" in r["reasons"][0]]
     assert [r["event_id"] for r in bound] == _sample_events_firing_three()
@@ -419,7 +419,7 @@ def test_a_cycle_past_the_check_is_refused_per_event(
         "--rejects", str(rejects), "--db", db_url, "--lang", "en",
     )  # fmt: skip
     assert batch.returncode == 0, batch.stderr
-    assert "40 events: " in batch.stdout and "5 rejected" in batch.stdout
+    assert "42 events: " in batch.stdout and "7 rejected" in batch.stdout
     refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     looping = [r["event_id"] for r in refused if "without settling" in r["reasons"][0]]
     assert looping == ["HP-2026-0028", "HP-2026-0029", "HP-2026-0037"]  # the repeat complaints

@@ -31,7 +31,7 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
     summary = route_batch(
         registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"
     )
-    assert summary.total == 40
+    assert summary.total == 42
     assert summary.counts == {
         "routed": 24,
         "referred": 1,
@@ -41,7 +41,7 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
         "split": 2,
         "unroutable": 0,
         "needs_info": 1,
-        "rejected": 2,
+        "rejected": 4,
     }
     return [json.loads(x) for x in out.getvalue().splitlines()], [
         json.loads(x) for x in bad.getvalue().splitlines()
@@ -64,7 +64,7 @@ def test_every_policy_is_covered(decisions: tuple[list[dict], list[dict]]) -> No
 def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dict]]) -> None:
     table = documented()
     good, rejected = decisions
-    assert len(table) == len(good) + len(rejected) == 40
+    assert len(table) == len(good) + len(rejected) == 42
     for d in good:
         _what, status, lead, dispatch, deadline, _also = table[d["event_id"]]
         assert d["status"] == status, d["event_id"]
@@ -90,7 +90,9 @@ def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dic
         assert (d["deadline"] or "—")[:16].replace("T", " ") == deadline, d["event_id"]
     for reject in rejected:
         assert table[reject["event_id"]][1] == "rejected"
-        assert reject["where"]["line"] in (33, 34)
+        assert reject["where"]["line"] in (33, 34, 41, 42)
+        field = table[reject["event_id"]][-1].rsplit("field ", 1)[-1]
+        assert f"field {field}:" in reject["reasons"][0], reject
 
 
 def test_time_travel_in_one_batch(decisions: tuple[list[dict], list[dict]]) -> None:
