@@ -149,16 +149,18 @@ def test_routed_decisions_never_carry_it_and_never_ask_for_loads(registry: Regis
         assert loads.asked == []
         decisions = []
         for line in EVENTS.read_text(encoding="utf-8").splitlines():
-            event = json.loads(line)
-            if event["id"] in {"HP-2026-0033", "HP-2026-0034"}:
-                continue  # the two bad events
-            decisions.append(router.route(event))
-    flagged = {d.event_id: d.status for d in decisions if d.overloaded is not None}
-    pushed = {d.event_id: d.status for d in decisions if d.status in _PUSHED}
-    assert flagged == pushed and len(pushed) == 5  # 4 fallbacks, 1 referral
-    assert all(d.overloaded.unit == d.lead for d in decisions if d.overloaded is not None)
+            try:
+                decisions.append(router.route(json.loads(line)))
+            except InputError:
+                continue  # the bad events
+    # a split's parts (HP-2026-0039: its 瑞金二路 part falls back) each say it
+    items = [(d, x) for d in decisions for x in (d, *d.parts)]
+    flagged = [x for _, x in items if x.overloaded is not None]
+    pushed = [x for _, x in items if x.status in _PUSHED]
+    assert flagged == pushed and len(pushed) == 6  # 4 fallbacks, 1 referral, 1 part
+    assert all(x.overloaded.unit == x.lead for x in flagged if x.overloaded is not None)
     assert len(loads.asked) == len(set(loads.asked))  # once per snapshot
-    assert set(loads.asked) == {d.snapshot_hash for d in decisions if d.status in _PUSHED}
+    assert set(loads.asked) == {d.snapshot_hash for d, x in items if x.status in _PUSHED}
 
 
 _PUSHED = (Status.fallback, Status.referred)
@@ -196,16 +198,18 @@ def test_replay_decides_the_flag_again(registry: Registry, tmp_path: Path) -> No
     route_batch(registry.url, EVENTS, out, rules_dir=RULES, loads=GraphCheck())
     path.write_text(out.getvalue(), encoding="utf-8")
     same = replay(registry, path, rules_dir=RULES, loads=GraphCheck())
-    assert same.clean and same.identical == same.decisions == 36
+    assert same.clean and same.identical == same.decisions == 38
     for options in ({"check_config": CheckConfig(overload_threshold=1.3)}, {}):
         loads = {"loads": GraphCheck()} if options else {}
         recorded = replay(registry, path, rules_dir=RULES, **loads, **options)
         assert [(c.event_id, c.fields) for c in recorded.changes] == [
-            ("HP-2026-0014", ["overloaded"])
+            ("HP-2026-0014", ["overloaded"]),
+            ("HP-2026-0039", ["parts"]),  # its 瑞金二路 part
         ]
         compared = replay(registry, path, known_at=None, rules_dir=RULES, **loads, **options)
         assert [(c.event_id, c.fields) for c in compared.changes] == [
-            ("HP-2026-0014", ["overloaded"])
+            ("HP-2026-0014", ["overloaded"]),
+            ("HP-2026-0039", ["parts"]),
         ]
         assert compared.units == []  # nobody gains or loses a case by it
 
@@ -229,7 +233,7 @@ def test_replay_asks_for_a_snapshots_loads_once_whatever_the_revision(
     assert len(revisions) == 2
     loads = CountingLoads()
     report = replay(sample_registry, path, rules_dir=RULES, loads=loads)
-    assert report.clean and report.identical == 72
+    assert report.clean and report.identical == 76
     pushed = {
         d["snapshot_hash"]
         for d in map(json.loads, out.getvalue().splitlines())
@@ -303,14 +307,18 @@ def test_route_batch_and_replay_on_the_command_line(cli: Cli, url: str, tmp_path
     decisions = tmp_path / "decisions.jsonl"
     ok(cli("route-batch", EVENTS, "--rules", RULES, "-o", decisions, db=url))
     lines = [json.loads(x) for x in decisions.read_text(encoding="utf-8").splitlines()]
-    flagged = {d["event_id"]: d["overloaded"] for d in lines if "overloaded" in d}
-    assert flagged == {
-        "HP-2026-0014": {
-            "unit": {"code": RJEL, "name": "瑞金二路街道办事处"},
-            "load_index": 1.262,
-            "threshold": 1.0,
-        }
+    flagged = {
+        (d["event_id"], x.get("area_name")): x["overloaded"]
+        for d in lines
+        for x in (d, *d.get("parts", []))
+        if "overloaded" in x
     }
+    rjel = {
+        "unit": {"code": RJEL, "name": "瑞金二路街道办事处"},
+        "load_index": 1.262,
+        "threshold": 1.0,
+    }
+    assert flagged == {("HP-2026-0014", None): rjel, ("HP-2026-0039", "瑞金二路街道"): rjel}
     ok(cli("replay", decisions, "--rules", RULES, db=url))  # all identical: exit 0
     higher = tmp_path / "check.yaml"
     higher.write_text("file: check-config\noverload_threshold: 1.3\n", encoding="utf-8")
@@ -330,11 +338,12 @@ def test_route_batch_and_replay_on_the_command_line(cli: Cli, url: str, tmp_path
     )
     report = json.loads(result.stdout)
     assert [(c["event_id"], c["fields"]) for c in report["changes"]] == [
-        ("HP-2026-0014", ["overloaded"])
+        ("HP-2026-0014", ["overloaded"]),
+        ("HP-2026-0039", ["parts"]),
     ]
     text = exits(cli("replay", decisions, "--rules", RULES, "--check-config", higher, db=url), 1)
     assert "│ overload flag" in text.stdout
-    assert "1 of 36 decisions are decided differently" in text.stdout
+    assert "2 of 38 decisions are decided differently" in text.stdout
 
 
 def test_the_schema_has_it(cli: Cli, url: str) -> None:
@@ -382,6 +391,12 @@ class HashedLoads:
 OVERLOAD_EXAMPLES = 60
 
 
+def unflagged(decision: RoutingDecision) -> RoutingDecision:
+    """``decision`` without the overload flag, its parts' (status split) neither."""
+    parts = [p.model_copy(update={"overloaded": None}) for p in decision.parts]
+    return decision.model_copy(update={"overloaded": None, "parts": parts})
+
+
 def test_on_generated_registries_the_flag_is_all_that_differs() -> None:
     """On the differential test's generated registries and events (tests/test_differential.py),
     routed by the rules (cached and not) and by the reference, each with a load source: the
@@ -420,22 +435,25 @@ def test_on_generated_registries_the_flag_is_all_that_differs() -> None:
             made = [router.route(event) for router in routers]
             assert made[0] == made[1] == made[2], event
             decision = made[0]
-            assert decision.model_copy(update={"overloaded": None}) == without, event
-            due = (
-                decision.status in _PUSHED
-                and decision.lead is not None
-                and HashedLoads.index(decision.lead.code) > 1.0
-            )
-            pushed += decision.status in _PUSHED
+            assert unflagged(decision) == without, event
             # a needs_info decision is made from the decision without the missing attributes,
             # which may be a fallback: its loads may be asked for, and kept, though unused
-            maybe += decision.status is Status.needs_info
-            if due:
-                assert decision.overloaded is not None and decision.overloaded.unit == decision.lead
-                seen["flagged"] += 1
-            else:
-                assert decision.overloaded is None, event
-                seen[f"not flagged {decision.status.value}"] += 1
+            maybe += decision.status is Status.needs_info or any(
+                p.status is Status.needs_info for p in decision.parts
+            )
+            for item in (decision, *decision.parts):  # a split's parts each say it
+                due = (
+                    item.status in _PUSHED
+                    and item.lead is not None
+                    and HashedLoads.index(item.lead.code) > 1.0
+                )
+                pushed += item.status in _PUSHED
+                if due:
+                    assert item.overloaded is not None and item.overloaded.unit == item.lead
+                    seen["flagged"] += 1
+                else:
+                    assert item.overloaded is None, event
+                    seen[f"not flagged {item.status.value}"] += 1
         for source in sources:
             if pushed:
                 assert source.asked == [snapshot.hash]

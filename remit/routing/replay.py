@@ -151,6 +151,16 @@ def _outcome(d: RoutingDecision) -> dict[str, Any]:
         else None,
         "commander": d.commander.code if d.commander else None,
         "coordinator": d.coordinator.code if d.coordinator else None,
+        "parts": [
+            (
+                p.area,
+                p.status.value,
+                p.lead.code if p.lead else None,
+                _codes(p.contenders),
+                p.overloaded.unit.code if p.overloaded else None,
+            )
+            for p in d.parts
+        ],
         "gap": d.gap,
         "deadline": d.deadline,
         "overloaded": d.overloaded.unit.code if d.overloaded else None,
@@ -170,6 +180,9 @@ def _accountable(d: RoutingDecision | None) -> list[UnitRef]:
         return list(d.contenders)
     if d.status is Status.coordinated:
         return [d.coordinator] if d.coordinator else []
+    if d.status is Status.split_areas:  # each area's, once
+        found = {u.code: u for p in d.parts for u in (p.lead, *p.contenders) if u is not None}
+        return list(found.values())
     return [d.lead] if d.lead else []
 
 
