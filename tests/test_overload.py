@@ -346,6 +346,28 @@ def test_route_batch_and_replay_on_the_command_line(cli: Cli, url: str, tmp_path
     assert "2 of 38 decisions are decided differently" in text.stdout
 
 
+def test_a_split_says_it_in_the_part_that_falls_back(cli: Cli, url: str) -> None:
+    """飞线充电 across 瑞金二路 and 淮海中路 (as HP-2026-0039): 淮海中路's list leads it there,
+    瑞金二路 falls back onto its overloaded office — that part says so, the split itself not."""
+    args = (*RJEL_ARGS, "--area", "淮海中路街道", "--reported-at", "2026-07-03T10:00:00")
+    data = json.loads(ok(cli(*args, "--format", "json", db=url)))
+    assert data["status"] == "split" and "overloaded" not in data
+    parts = {p["area_name"]: p.get("overloaded") for p in data["parts"]}
+    assert parts["淮海中路街道"] is None
+    assert parts["瑞金二路街道"] == {
+        "unit": {"code": RJEL, "name": "瑞金二路街道办事处"},
+        "load_index": 1.262,
+        "threshold": 1.0,
+    }
+    text = ok(cli(*args, db=url)).splitlines()
+    at = next(i for i, line in enumerate(text) if line.startswith("  瑞金二路街道:"))
+    assert text[at + 1].startswith(
+        "    Overloaded (小马拉大车): 瑞金二路街道办事处 is over its load"
+    )
+    zh = ok(cli(*args, db=url, lang="zh"))
+    assert "    超负荷（小马拉大车）：瑞金二路街道办事处 负荷指数 1.26" in zh
+
+
 def test_the_schema_has_it(cli: Cli, url: str) -> None:
     schema = json.loads(ok(cli("schema", "--kind", "decision", lang=None)))
     assert "overloaded" in schema["properties"]
