@@ -19,7 +19,10 @@ from remit.registry import (
     Snapshot,
     Unit,
 )
+from remit.events.cases import Case, Reason, Round, Ruling, Verdict
 from remit.routing.decision import RoutingDecision
+from remit.routing.disputes.desk import DisputeDesk
+from remit.routing.disputes.report import DisputeReport, dispute_report
 from remit.routing.router import Router
 
 __all__ = [
@@ -27,7 +30,10 @@ __all__ = [
     "AdmissionReport",
     "Area",
     "AuditEntry",
+    "Case",
     "CheckReport",
+    "DisputeDesk",
+    "DisputeReport",
     "Duty",
     "DutyInForce",
     "GraphCheck",
@@ -36,13 +42,18 @@ __all__ = [
     "ListVersion",
     "Matter",
     "Problem",
+    "Reason",
     "Registry",
     "RemitError",
     "Router",
+    "Round",
     "RoutingDecision",
+    "Ruling",
     "Snapshot",
     "Unit",
+    "Verdict",
     "check_registry",
+    "dispute_report",
     "run_check",
 ]
 __version__ = "0.1.0"

@@ -123,6 +123,8 @@ class Ruling(Value):
     escalated_to: UnitRef | None = Field(
         None, description="a second return by the same unit: the centre one level up (督办)"
     )
+    matter: str = Field(description="the event's matter, as a code")
+    matter_name: str = ""
     decision_status: str = Field(description="the routing decision's status the ruling read")
     ruled_at: dt.datetime
     snapshot_hash: str

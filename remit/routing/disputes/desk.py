@@ -277,6 +277,8 @@ class DisputeDesk:
             deadline=deadline,
             clock="dispatch" if self.clock == "dispatch" else "reassignment",
             escalated_to=escalated_to,
+            matter=resolved.matter,
+            matter_name=refs.snapshot.matters[resolved.matter].name,
             decision_status=decision.status.value,
             ruled_at=round_.at,
             snapshot_hash=decision.snapshot_hash,
@@ -349,7 +351,8 @@ def _row_unit(candidate: Fact, owner: str) -> str:
 
 def _first_holder(decision: RoutingDecision) -> str:
     """Who a case is dispatched to when the case does not say: the lead, else the provisional
-    handler of a conflict, else the coordinating or dispatching centre."""
+    handler of a conflict, else the coordinating or dispatching centre (by name, as a dispatcher
+    writes it: it resolves back to the unit)."""
     for unit in (
         decision.lead,
         decision.provisional.unit if decision.provisional else None,
