@@ -7,6 +7,7 @@ gate, and the errors they raise. Everything else is internal to its package.
 from remit.admission import AdmissionGate, AdmissionReport
 from remit.checks import CheckReport, GraphCheck, check_registry, run_check
 from remit.errors import InputError, Problem, RemitError
+from remit.events.cases import Case, Reason, Round, Ruling, Verdict
 from remit.registry import (
     Area,
     AuditEntry,
@@ -19,7 +20,6 @@ from remit.registry import (
     Snapshot,
     Unit,
 )
-from remit.events.cases import Case, Reason, Round, Ruling, Verdict
 from remit.routing.decision import RoutingDecision
 from remit.routing.disputes.desk import DisputeDesk
 from remit.routing.disputes.report import DisputeReport, dispute_report
@@ -45,8 +45,8 @@ __all__ = [
     "Reason",
     "Registry",
     "RemitError",
-    "Router",
     "Round",
+    "Router",
     "RoutingDecision",
     "Ruling",
     "Snapshot",

@@ -84,7 +84,8 @@ def rule(
 
     Rounds already ruled keep their ruling. Exit 0, or 2 for bad input (an unknown reason or
     unit, a bad time, a case without its event), naming the file, line and field."""
-    from remit.events.cases import case_lines, read_cases
+    from remit.events.case_files import read_cases
+    from remit.events.cases import case_lines
     from remit.present.dispute import print_cases
 
     lang = current_lang.get()
@@ -133,7 +134,7 @@ def report(
 
     Cases as `remit dispute -o` writes them carry their rulings; rounds not ruled yet are ruled
     first (on the registry of --db)."""
-    from remit.events.cases import read_case_paths
+    from remit.events.case_files import read_case_paths
     from remit.present.dispute import print_text, render_html, render_markdown, text_of, write_xlsx
     from remit.routing.disputes.report import dispute_report
 

@@ -232,7 +232,9 @@ def _headers(columns: Sequence[tuple[str, bool]], lang: Lang) -> list[str]:
     return [t(f"dispute.col.{key}", lang) for key, _ in columns]
 
 
-def _sections(report: DisputeReport, lang: Lang) -> list[tuple[str, list[str], list[list[str]], list[bool]]]:
+def _sections(
+    report: DisputeReport, lang: Lang
+) -> list[tuple[str, list[str], list[list[str]], list[bool]]]:
     """(title, headers, rows, numeric columns) of each table the report shows."""
     sections = [
         (
@@ -328,13 +330,17 @@ def _environment() -> Environment:
 def render_html(report: DisputeReport, lang: Lang) -> str:
     """The report as one self-contained HTML5 page (no fetch: the style is inline)."""
     style = files("remit.present").joinpath("static/dispute_report.css").read_text("utf-8")
-    return _environment().get_template("dispute_report.html.j2").render(
-        lang="zh-CN" if lang == "zh" else "en",
-        title=t("dispute.report.title", lang),
-        header=header_lines(report, lang),
-        sections=_sections(report, lang),
-        none=t("dispute.report.none", lang) if not report.returns else "",
-        style=Markup(style),
+    return (
+        _environment()
+        .get_template("dispute_report.html.j2")
+        .render(
+            lang="zh-CN" if lang == "zh" else "en",
+            title=t("dispute.report.title", lang),
+            header=header_lines(report, lang),
+            sections=_sections(report, lang),
+            none=t("dispute.report.none", lang) if not report.returns else "",
+            style=Markup(style),
+        )
     )
 
 

@@ -24,7 +24,8 @@ from typing import Any
 
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
-from remit.events.cases import Case, Defect, LocatedCase, Round, Ruling, Verdict, read_cases
+from remit.events.case_files import LocatedCase, read_cases
+from remit.events.cases import Case, Defect, Round, Ruling, Verdict
 from remit.events.model import Event
 from remit.files.names import NameIndex, Unresolved, index_of
 from remit.registry.entities import Role
@@ -257,9 +258,7 @@ class DisputeDesk:
         duties = self._cited(cite, unit, holder.code, decision, facts, refs, owner)
         if verdict is Verdict.arbitrate:
             limit = self.ruleset.config.arbitration_time_limit
-            deadline: dt.datetime | None = calendar.deadline(
-                round_.at, parse_time_limit(limit)
-            ).at
+            deadline: dt.datetime | None = calendar.deadline(round_.at, parse_time_limit(limit)).at
         else:
             limit = decision.time_limit or ""
             start = case.dispatched_at() if self.clock == "dispatch" else round_.at

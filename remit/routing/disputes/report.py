@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import Field
 
-from remit.events.model import LOCAL_ZONE
 from remit.events.cases import Case, Defect, Verdict
+from remit.events.model import LOCAL_ZONE
 from remit.model import Value
 from remit.registry.refs import DutyRef, UnitRef
 
@@ -73,9 +73,7 @@ class DisputeReport(Value):
     rounds_per_case: float
     hours_in_air: float = Field(description="all cases: from dispatch to the last ruling, summed")
     hours_per_case: float
-    defects: dict[str, int] = Field(
-        default_factory=dict, description="arbitrations by list defect"
-    )
+    defects: dict[str, int] = Field(default_factory=dict, description="arbitrations by list defect")
     units: list[UnitDisputes] = Field(default_factory=list)
     rows: list[RowDisputes] = Field(default_factory=list)
 
