@@ -64,7 +64,9 @@ def test_round_rules_as_documented(ruled: list[Case], key: tuple[str, int]) -> N
 
 
 def test_every_reason_and_ruling_is_covered(ruled: list[Case]) -> None:
-    rulings = [(r.reason.value, r.ruling.verdict.value) for c in ruled for r in c.rounds if r.ruling]
+    rulings = [
+        (r.reason.value, r.ruling.verdict.value) for c in ruled for r in c.rounds if r.ruling
+    ]
     assert {reason for reason, _ in rulings} == {
         "not_our_duty", "not_our_area", "owner_unclear", "overlapping_duties", "other",
     }  # fmt: skip

@@ -359,7 +359,7 @@ def _first_holder(decision: RoutingDecision) -> str:
         decision.dispatch.platform if decision.dispatch else None,
     ):
         if unit is not None:
-            return unit.code
+            return unit.name
     return ""
 
 
