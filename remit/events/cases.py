@@ -63,8 +63,23 @@ def _reason(value: object) -> object:
     for reason, label in REASON_LABELS.items():
         if given in (reason.value, label):
             return reason.value
-    known = ", ".join(f"{r.value} ({label})" for r, label in REASON_LABELS.items())
-    raise MessageError("case.unknown_reason", given=given, known=known)
+    raise MessageError("case.unknown_reason", given=given, known=_Known())
+
+
+class _Known(str):
+    """The reasons a case may give, as the reader's language names them: codes with their
+    labels in English, the labels in Chinese."""
+
+    def __new__(cls) -> _Known:
+        return super().__new__(
+            cls, ", ".join(f"{r.value} ({label})" for r, label in REASON_LABELS.items())
+        )
+
+    def in_lang(self, lang: str) -> str:
+        return "、".join(REASON_LABELS.values()) if lang == "zh" else str(self)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_Known, ())
 
 
 ReasonIn = Annotated[Reason, BeforeValidator(_reason)]

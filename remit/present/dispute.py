@@ -27,6 +27,7 @@ from remit.present.check_markdown import escape_text, table
 from remit.present.check_xlsx import save_workbook, table_sheet
 from remit.present.console import console
 from remit.present.text import term
+from remit.registry.entities import reference_label
 from remit.registry.refs import DutyRef
 from remit.routing.disputes.report import DisputeReport, RowDisputes, UnitDisputes
 
@@ -121,7 +122,6 @@ def _round_lines(number: int, round_: Round, lang: Lang) -> list[str]:
             "dispute.ruled",
             lang,
             verdict=term("dispute.verdict", verdict, lang),
-            rule=ruling.rule,
             principle=ruling.principle.get(lang, ""),
         )
     )
@@ -214,7 +214,7 @@ def row_cells(row: RowDisputes, lang: Lang) -> list[str]:
     return [
         row_text(duty, lang, with_basis=False),
         f"{row.matter} {row.matter_name}".strip(),
-        duty.unit,
+        reference_label(duty.unit) if duty.unit.startswith("@") else duty.unit,
         term("role", duty.role.value, lang),
         str(row.rulings),
         str(row.upheld),
@@ -403,7 +403,7 @@ def write_xlsx(report: DisputeReport, lang: Lang, path: str | os.PathLike[str]) 
                 r.duty.version,
                 r.duty.row,
                 f"{r.matter} {r.matter_name}".strip(),
-                r.duty.unit,
+                reference_label(r.duty.unit) if r.duty.unit.startswith("@") else r.duty.unit,
                 term("role", r.duty.role.value, lang),
                 r.rulings,
                 r.upheld,
