@@ -539,3 +539,65 @@ def test_every_return_gets_one_consistent_ruling(
             assert ruling.defect is not None and "中心" in ruling.unit.name
         assert (ruling.escalated_to is not None) == (returning in seen)
         seen.add(returning)
+
+
+# --- the dispute rules: a district's own, inside the engine's envelope ----------------------------
+
+RECLAIMED = {
+    "id": "E36",
+    "matter": "RX0103",
+    "area": "310101002000",
+    "reported_at": "2027-07-05T10:05:00",
+}
+
+
+def _desk_with(sample_db: Path, rules: Path) -> tuple[Registry, Router, DisputeDesk]:
+    registry = Registry(f"sqlite:///{sample_db}")
+    router = Router(registry, rules_dir=rules)
+    return registry, router, DisputeDesk(router, rules_dir=rules)
+
+
+def test_a_district_changes_the_dispute_rules(sample_db: Path, tmp_path: Path) -> None:
+    (tmp_path / "disputes").mkdir()
+    (tmp_path / "disputes" / "local.yaml").write_text(
+        "file: rules\nid: local\nremove: [reclaimed-upheld]\n", encoding="utf-8"
+    )
+    data = one_round(RECLAIMED, "南京东路街道办事处", "其他")
+    data["dispatch"] = {"unit": "南京东路街道办事处"}
+    registry, router, desk = _desk_with(sample_db, tmp_path)
+    with registry, router, desk:
+        ruling = desk.rule(data).rounds[0].ruling
+        # the routing rules are the directory's own files: the disputes/ files are not among them
+        with Router(registry) as plain:
+            assert router.ruleset.digest == plain.ruleset.digest
+    assert ruling is not None
+    assert (ruling.verdict, ruling.rule, ruling.defect) == (
+        Verdict.arbitrate,
+        "gap-arbitrates",
+        "gap",
+    )
+
+
+def test_the_default_rules_uphold_a_reclaimed_return(desk: DisputeDesk) -> None:
+    data = one_round(RECLAIMED, "南京东路街道办事处", "其他")
+    data["dispatch"] = {"unit": "南京东路街道办事处"}
+    ruling = desk.rule(data).rounds[0].ruling
+    assert ruling is not None and ruling.rule == "reclaimed-upheld"
+    assert ruling.unit.name == "区城市运行管理中心"  # not back to the street: no 兜底
+    assert [(d.list_id, d.role) for d in ruling.duties] == [("HP-JZ-SH", "not_responsible")]
+
+
+def test_dispute_rules_that_would_not_stop_are_refused(sample_db: Path, tmp_path: Path) -> None:
+    (tmp_path / "disputes").mkdir()
+    (tmp_path / "disputes" / "loop.yaml").write_text(
+        "file: rules\nid: loop\nrules:\n"
+        "  - {id: again, when: [{as: d, fact: dispute}], then: [{assert: {fact: dispute, unit: x}}]}\n",
+        encoding="utf-8",
+    )
+    with (
+        Registry(f"sqlite:///{sample_db}") as registry,
+        Router(registry) as router,
+        pytest.raises(InputError) as refused,
+    ):
+        DisputeDesk(router, rules_dir=tmp_path)
+    assert "again" in refused.value.render()
