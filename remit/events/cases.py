@@ -139,7 +139,8 @@ class Ruling(Value):
     snapshot_hash: str
     snapshot_date: dt.date
     registry_revision: int
-    rules_digest: str
+    rules_digest: str = Field(description="the dispute rules'")
+    routing_rules_digest: str = Field(description="the routing rules' the event was routed with")
 
 
 class Round(Model):

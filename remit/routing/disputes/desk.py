@@ -284,6 +284,7 @@ class DisputeDesk:
             snapshot_date=decision.snapshot_date,
             registry_revision=decision.registry_revision,
             rules_digest=self.ruleset.digest,
+            routing_rules_digest=decision.rules_digest,
         )
 
     def _cited(
