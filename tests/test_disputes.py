@@ -601,3 +601,12 @@ def test_dispute_rules_that_would_not_stop_are_refused(sample_db: Path, tmp_path
     ):
         DisputeDesk(router, rules_dir=tmp_path)
     assert "again" in refused.value.render()
+
+
+def test_rules_commands_read_the_dispute_rules() -> None:
+    listed = ok(invoke("rules", "list", "--disputes"))
+    assert "second-return-escalates" in listed and "two-leads-conflict" not in listed
+    assert "12 rules" in ok(invoke("rules", "check", "--disputes", "--rules", RULES))
+    shown = yaml.safe_load(ok(invoke("rules", "show", "lead-overruled", "--disputes")))
+    assert shown["config"]["extra"] == {"dispute_clock": "dispatch"}
+    assert [r["id"] for r in shown["rules"]] == ["lead-overruled"]
