@@ -67,6 +67,10 @@ demo: $(VENV)/.installed
 	$(REMIT) route --db $(DEMO_DB) --matter 无主井盖 --area 南京东路街道 --reported-at 2027-07-05T10:00:00 --lang zh
 	$(REMIT) route --db $(DEMO_DB) --matter 公共区域噪声扰民 --area 南京东路街道 \
 		--reported-at 2027-07-05T10:05:00 --lang zh
+	@echo "== one event across two streets: every area counts. 淮海中路's list leads it, nobody leads it in"
+	@echo "   瑞金二路 (that street falls back, a gap): split, the district centre coordinates"
+	$(REMIT) route --db $(DEMO_DB) --matter 飞线充电 --area 瑞金二路街道 --area 淮海中路街道 \
+		--reported-at 2026-07-03T09:30:00 --lang zh
 	@echo "== a gap: litter in a park, which no list covers"
 	$(REMIT) route --db $(DEMO_DB) --matter SJ0106 --area 310101018001 --attr location_type=park \
 		--reported-at 2026-04-07T10:00:00 --lang en

@@ -656,6 +656,10 @@ def check_status(
     is."""
     assert owns(spec, event), (event, decision)
     matter = matters[event["matter"]]
+    areas = sorted(dict.fromkeys([event["area"], *event.get("areas", [])]))
+    if len(areas) > 1:  # every area counts: each decided on its own
+        check_across(spec, rows, matter, event, areas, decision)
+        return
     above = set(spec.ancestors(event["area"]))
     named = {
         name
@@ -711,6 +715,83 @@ def check_status(
         assert decision.coordinator.code == centre and decision.gap is not owner_unknown, where
     else:
         assert lead is None and decision.gap is not owner_unknown, where
+
+
+def _missing(
+    spec: Spec, rows: Sequence[Row], matter: Matter, event: dict[str, Any]
+) -> tuple[list[str], set[tuple[Any, ...]], bool]:
+    """The attributes the rows covering the event's (one) area name that it does not give,
+    the gists of the outcomes their values give, and whether there are too many to try."""
+    above = set(spec.ancestors(event["area"]))
+    named = {
+        name
+        for r in rows
+        if r.duty.matter == matter.code and r.duty.area in above
+        for name in r.duty.conditions
+    }
+    given = {name for name, value in event["attributes"].items() if value is not None}
+    missing = sorted(name for name in named - given if name in matter.attributes)
+    if not missing:
+        return [], set(), False
+    choices = [_domain_values(matter.attributes[name]) for name in missing]
+    gists = {
+        expected_of(
+            spec,
+            rows,
+            matter,
+            {
+                **event,
+                "attributes": {**event["attributes"], **dict(zip(missing, combo, strict=True))},
+            },
+        ).gist
+        for combo in itertools.product(*choices)
+    }
+    return missing, gists, math.prod(len(c) for c in choices) > 64
+
+
+def check_across(
+    spec: Spec,
+    rows: Sequence[Row],
+    matter: Matter,
+    event: dict[str, Any],
+    areas: list[str],
+    decision: RoutingDecision,
+) -> None:
+    """An event across ``areas`` (in code order): an area whose outcome hinges on a missing
+    attribute makes it needs_info; the same outcome in every area is that outcome; different
+    ones are split, each area's part its own outcome."""
+    parts = [{**event, "area": area, "areas": []} for area in areas]
+    where = f"event {event}, decision {decision.model_dump_json(indent=1)}"
+    expected: list[Expected] = []
+    for part in parts:
+        missing, gists, many = _missing(spec, rows, matter, part)
+        if len(gists) > 1 or (many and decision.status is Status.needs_info):
+            assert decision.status is Status.needs_info and decision.lead is None, where
+            assert decision.deadline is None and not decision.gap, where
+            if len(gists) > 1:  # the first area (in code order) that needs it asks
+                assert decision.needs is not None and decision.needs.attributes == missing, where
+            return
+        expected.append(expected_of(spec, rows, matter, part))
+    assert decision.status is not Status.needs_info, where
+    if len({e.gist for e in expected}) == 1:
+        assert decision.status is expected[0].status and not decision.parts, where
+        lead = decision.lead.code if decision.lead else None
+        assert lead == expected[0].lead, where
+        assert {u.code for u in decision.contenders} == set(expected[0].gist[2]), where
+        return
+    assert decision.status is Status.split_areas and decision.lead is None, where
+    assert [p.area for p in decision.parts] == areas, where
+    assert decision.gap == any(p.gap for p in decision.parts), where
+    for part, want in zip(decision.parts, expected, strict=True):
+        got = (
+            part.status,
+            part.lead.code if part.lead else None,
+            frozenset(u.code for u in part.contenders)
+            if part.status is Status.conflict
+            else frozenset(),
+            part.coordinator.code if part.coordinator else None,
+        )
+        assert got == want.gist, where
 
 
 # --- routing the same events three ways --------------------------------------------------------

@@ -322,7 +322,7 @@ def test_route_batch_rejects_those_lines_and_routes_the_others(
     first = ok(cli("route-batch", path, "-o", out, "--rejects", bad, db=url)).splitlines()[0]
     assert (
         first
-        == "5 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 unroutable, 0 needs info, 3 rejected"
+        == "5 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 split, 0 unroutable, 0 needs info, 3 rejected"
     )
     decisions = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
     assert [(d["event_id"], d["lead"]["code"]) for d in decisions] == [("R1", "WY"), ("R5", "RQ")]

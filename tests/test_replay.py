@@ -47,7 +47,7 @@ EVENTS = DATA / "events" / "huangpu-2026.jsonl"
 RULES = DATA / "rules"
 TABLE = DATA / "tables" / "hp-qz-scj-2027.csv"
 MAPPING = DATA / "tables" / "scj-mapping.yaml"
-DECIDED = 36  # of the 38 sample events, 2 are refused (data/events/README.md)
+DECIDED = 38  # of the 42 sample events, 4 are refused (data/events/README.md)
 FUTURE = dt.date(dt.date.today().year + 1, 1, 1).isoformat()
 
 
@@ -57,7 +57,7 @@ def route_sample(cli: Cli, url: str, path: Path, rules: bool = True) -> Path:
     args = ("--rules", RULES) if rules else ()
     out = ok(cli("route-batch", EVENTS, *args, "-o", path, db=url))
     assert out.startswith(
-        "38 events: 24 routed, 1 referred, 4 fallback, 2 coordinated, 4 conflict, 0 unroutable, 1 needs info, 2 rejected"
+        "42 events: 24 routed, 1 referred, 4 fallback, 2 coordinated, 4 conflict, 2 split, 0 unroutable, 1 needs info, 4 rejected"
     )
     return path
 
@@ -92,6 +92,8 @@ SCJ_RETROACTIVE = {  # HP-QZ-SCJ v2 in force from 2026-01-01: 区市场监管局
     # on roads and pavements, so the street's own lead remains (data/tables/hp-qz-scj-2027.csv)
     "HP-2026-0006": ("conflict", "routed", ["HP-NJDL", "HP-SCJ"], ["HP-NJDL"]),
     "HP-2026-0007": ("conflict", "routed", ["HP-WT", "HP-SCJ"], ["HP-WT"]),
+    # across 外滩 and 南京东路: still split, each street's office now alone in its own part
+    "HP-2026-0040": ("split", "split", ["HP-NJDL", "HP-SCJ", "HP-WT"], ["HP-NJDL", "HP-WT"]),
 }
 
 
@@ -101,7 +103,7 @@ def test_every_write_of_the_tour_keeps_every_decision(
     """After each command of the README's tour that writes, every sample decision is decided
     again identically on the snapshot it names; --known-at latest shows what the retroactive
     ones change (publishing HP-QZ-SCJ v2 from 2026-01-01 turns the 游商 conflicts of 2026-03-02
-    and 2026-06-18 into routed cases), and nothing else."""
+    and 2026-06-18 into routed cases, and the split 游商 event's parts), and nothing else."""
     url = sample_url
     decisions = route_sample(cli, url, tmp_path / "decisions.jsonl")
     revisions: list[int] = []
@@ -145,7 +147,7 @@ def test_every_write_of_the_tour_keeps_every_decision(
             db=url,
         )
     )
-    assert f"2 of the {DECIDED} decisions in {decisions} would now be decided differently." in (
+    assert f"3 of the {DECIDED} decisions in {decisions} would now be decided differently." in (
         retroactive
     )
     after_write(SCJ_RETROACTIVE)
@@ -176,9 +178,9 @@ def test_every_write_of_the_tour_keeps_every_decision(
     assert {c["new_revision"] for c in compared["changes"]} == {at_publish}
     first = report_of(cli, url, decisions, "--known-at", revisions[0], "--rules", RULES, code=0)
     assert (first["mode"], first["identical"]) == ("compare", DECIDED)
-    # the per-unit account of the retroactive publish: 区市场监管局 loses both cases
+    # the per-unit account of the retroactive publish: 区市场监管局 loses all three cases
     units = {u["unit"]["code"]: (u["gained"], u["lost"]) for u in compared["units"]}
-    assert units == {"HP-SCJ": (0, 2)}
+    assert units == {"HP-SCJ": (0, 3)}
     assert next((s["old"], s["new"], s["count"]) for s in compared["by_status"]) == (
         "conflict",
         "routed",
@@ -307,14 +309,14 @@ def test_decisions_made_with_other_rules_are_reported(
         assert (compared.rebased, compared.identical, compared.changed) == (DECIDED, 2 * DECIDED, 0)
         assert compared.clean
     text = exits(run(cli, sample_url, mixed), 1).stdout
-    assert "36 decisions were made with other rules and are not compared" in text
-    assert f"│ {local_digest[:12]} │        36 │          1 │" in text
+    assert "38 decisions were made with other rules and are not compared" in text
+    assert f"│ {local_digest[:12]} │        38 │          1 │" in text
     assert text.rstrip().endswith(
-        "0 of 72 decisions are decided differently, 36 not compared (made with other rules); "
+        "0 of 76 decisions are decided differently, 38 not compared (made with other rules); "
         "0 lines not replayed."
     )
     proposing = exits(run(cli, sample_url, mixed, "--rules", RULES), 0).stdout
-    assert "36 decisions were made with other rules: compared with these, as proposed" in proposing
+    assert "38 decisions were made with other rules: compared with these, as proposed" in proposing
 
 
 # --- the recorded mode compares the whole decision -------------------------------------------------
@@ -412,7 +414,7 @@ def test_the_report_in_every_format(cli: Cli, sample_url: str, tmp_path: Path) -
     text = exits(run(cli, sample_url, decisions, *against), 1).stdout
     assert text.startswith("Replay of routing decisions\nDecisions: ")
     assert "Decided again on registry revision 1 (the last: 1), with HP-QZ-FGJ@2 in force" in text
-    assert "36 lines: 36 decisions, 34 decided the same, 2 differently" in text
+    assert "38 lines: 38 decisions, 36 decided the same, 2 differently" in text
     assert re.search(r"│ conflict +│ routed +│ +1 │", text)
     assert re.search(r"│ HP-FGJ 区房屋管理局 +│ +0 │ +2 │ +-2 │", text)
     assert re.search(
@@ -424,13 +426,13 @@ def test_the_report_in_every_format(cli: Cli, sample_url: str, tmp_path: Path) -
     assert re.search(r"│ 职能重叠 +│ 已派遣 +│ +1 │", zh)
     assert "状态、主办单位、重叠单位、监管单位" in zh
     assert zh.rstrip().endswith(
-        "36 项决定中，2 项结果不同，0 项未作比较（以其他规则作出）；0 行无法重放。"
+        "38 项决定中，2 项结果不同，0 项未作比较（以其他规则作出）；0 行无法重放。"
     )
 
     md = tmp_path / "replay.md"
     result = exits(run(cli, sample_url, decisions, *against, "-o", md), 1)
     assert result.stdout == f"Report written to {md}\n"
-    assert "2 of 36 decisions are decided differently" in result.stderr
+    assert "2 of 38 decisions are decided differently" in result.stderr
     markdown = md.read_text(encoding="utf-8")
     assert markdown.startswith("# Replay of routing decisions\n")
     assert "## Decisions that change\n\n| Line | Event | Date |" in markdown
@@ -460,9 +462,9 @@ def test_the_report_in_every_format(cli: Cli, sample_url: str, tmp_path: Path) -
     assert ReplayReport.model_validate(data).changed == 2
 
     clean = exits(run(cli, sample_url, decisions, "--rules", RULES), 0).stdout
-    assert clean.rstrip().endswith("All 36 decisions are decided again exactly as recorded.")
+    assert clean.rstrip().endswith("All 38 decisions are decided again exactly as recorded.")
     same = exits(run(cli, sample_url, decisions, "--known-at", "latest", "--rules", RULES), 0)
-    assert same.stdout.rstrip().endswith("None of the 36 decisions would be decided differently.")
+    assert same.stdout.rstrip().endswith("None of the 38 decisions would be decided differently.")
 
 
 def test_exit_codes_and_bad_input(cli: Cli, sample_url: str, tmp_path: Path) -> None:
@@ -519,7 +521,7 @@ def test_replay_on_both_databases_with_workers(
     registry.import_table(TABLE, "HP-QZ-SCJ", MAPPING, by="test")
     assert count_changed(registry, path) == (0, DECIDED)
     registry.publish("HP-QZ-SCJ", dt.date(2026, 1, 1), note="补录", by="test", retroactive=True)
-    assert count_changed(registry, path) == (2, DECIDED)
+    assert count_changed(registry, path) == (3, DECIDED)
     assert replay(registry, path, rules_dir=RULES, workers=2).clean  # as recorded: unchanged
 
 
@@ -589,7 +591,7 @@ def test_route_batch_known_at_routes_on_the_registry_as_it_stood(
     now = tmp_path / "now.jsonl"
     out = ok(cli("route-batch", EVENTS, "--rules", RULES, "-o", now, db=sample_url))
     assert out.startswith(
-        "38 events: 26 routed, 1 referred, 4 fallback, 2 coordinated, 2 conflict, 0 unroutable"
+        "42 events: 26 routed, 1 referred, 4 fallback, 2 coordinated, 2 conflict, 2 split, 0 unroutable"
     )
     lines = [json.loads(line) for line in now.read_text("utf-8").splitlines()]
     assert {d["registry_revision"] for d in lines} == {known + 2}
@@ -598,7 +600,7 @@ def test_route_batch_known_at_routes_on_the_registry_as_it_stood(
         for d, old in zip(lines, before.read_text("utf-8").splitlines(), strict=True)
         if d["status"] != json.loads(old)["status"]
     }
-    assert changed == set(SCJ_RETROACTIVE)
+    assert changed == set(SCJ_RETROACTIVE) - {"HP-2026-0040"}  # split before and after
     refused = exits(
         cli("route-batch", EVENTS, "-o", tmp_path / "x.jsonl", "--known-at", "99", db=sample_url), 2
     )

@@ -77,6 +77,7 @@ def decision_schema() -> dict[str, Any]:
         "conflict",
         "unroutable",
         "needs_info",
+        "split",
     ]
     assert set(schema["required"]) >= {
         "decision_id",
@@ -323,7 +324,7 @@ def summary(result: Result) -> tuple[str, str]:
     """The two lines route-batch prints; the counts of the first add up to its total."""
     first, second = ok(result).splitlines()
     total, *counts = (int(n) for n in re.findall(r"\d+", first))
-    assert len(counts) == 8 and sum(counts) == total, first
+    assert len(counts) == 9 and sum(counts) == total, first
     return first, second
 
 
@@ -343,7 +344,7 @@ def test_route_batch_jsonl(
     )
     assert (
         first
-        == "12 events: 4 routed, 0 referred, 1 fallback, 1 coordinated, 2 conflict, 0 unroutable, 0 needs info, 4 rejected"
+        == "12 events: 4 routed, 0 referred, 1 fallback, 1 coordinated, 2 conflict, 0 split, 0 unroutable, 0 needs info, 4 rejected"
     )
     assert second == f"Decisions: {out}; rejects: {bad}"
     decisions = read_jsonl(out)
@@ -416,7 +417,7 @@ def test_route_batch_csv_in_gb18030(cli: Cli, url: str, tmp_path: Path) -> None:
     first, _ = summary(cli("route-batch", events, "-o", out, "--rejects", bad, db=url, lang="zh"))
     assert (
         first
-        == "共 5 件：已派遣 3，转交 0，属地兜底 0，城运中心协调 0，职能重叠 0，无法派遣 0，待补充信息 0，退回 2"
+        == "共 5 件：已派遣 3，转交 0，属地兜底 0，城运中心协调 0，职能重叠 0，跨区域分办 0，无法派遣 0，待补充信息 0，退回 2"
     )
     decisions = read_jsonl(out)
     assert [(d["event_id"], d["lead"]["code"]) for d in decisions] == [
@@ -455,7 +456,7 @@ def test_route_batch_xlsx(cli: Cli, url: str, tmp_path: Path) -> None:
     first, _ = summary(cli("route-batch", events, "-o", out, "--rejects", bad, db=url))
     assert (
         first
-        == "4 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 unroutable, 0 needs info, 2 rejected"
+        == "4 events: 2 routed, 0 referred, 0 fallback, 0 coordinated, 0 conflict, 0 split, 0 unroutable, 0 needs info, 2 rejected"
     )
     decisions = read_jsonl(out)
     assert [d["event_id"] for d in decisions] == ["20250930001", "X3"]

@@ -20,7 +20,7 @@ import pytest
 from remit import Registry
 from remit.errors import InputError
 from remit.routing.batch import route_batch
-from remit.routing.decision import RoutingDecision
+from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
 from remit.routing.router import Router
 from remit.routing.rules.compile import load_rules
@@ -448,15 +448,21 @@ def test_an_event_flagged_as_an_emergency_is_commanded(registry: Registry, tmp_p
         ("district", "CGJ", ("QCYZX", "district", False), "dispatch-district-above-street"),
         ("district-repeat", "CGJ", ("SCYZX", "city", True), "repeat-escalates-to-city"),
         ("inside-s1", "DJ", ("DJ-CYZX", "street", False), "dispatch-street"),
-        ("across", "DJ", ("QCYZX", "district", False), "dispatch-district-across-streets"),
-        ("across-repeat", "DJ", ("SCYZX", "city", True), "repeat-escalates-to-city"),
+        # across two streets, each street office leads its own part: split
+        ("across", "DJ+XJ", ("QCYZX", "district", False), "dispatch-district-across-streets"),
+        ("across-repeat", "DJ+XJ", ("SCYZX", "city", True), "repeat-escalates-to-city"),
     ],
 )
 def test_dispatch_platform_and_escalation(
     router: Router, case: str, lead: str, platform: tuple[str, str, bool], rule: str
 ) -> None:
     d = route(router, case)
-    assert d.lead is not None and d.lead.code == lead
+    if "+" in lead:
+        assert d.status is Status.split_areas and d.lead is None
+        assert "+".join(p.lead.code for p in d.parts if p.lead) == lead
+        assert d.coordinator is not None and d.coordinator.code == "QCYZX"
+    else:
+        assert d.lead is not None and d.lead.code == lead
     assert dispatch(d) == platform
     assert d.dispatch is not None and d.dispatch.platform.name.endswith("中心")
     assert d.rules_fired[-1] == rule

@@ -377,13 +377,13 @@ def test_the_bound_refuses_one_event_in_route_and_route_batch(
         "route-batch", EVENTS, "--rules", DATA / "rules", "-o", out, "--rejects", rejects,
         db=db_url,
     )  # fmt: skip
-    assert ok(batch).startswith("38 events: ") and "8 rejected" in batch.stdout
+    assert ok(batch).startswith("42 events: ") and "10 rejected" in batch.stdout
     refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     bound = [r for r in refused if "without settling" in r["reasons"][0]]
     assert [r["event_id"] for r in bound] == _sample_events_firing_three()
     assert all(r["reasons"][0].startswith(f"{EVENTS}, line {r['where']['line']}: ") for r in bound)
     decided = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(decided) == 30 and max(len(d["rules_fired"]) for d in decided) == 2
+    assert len(decided) == 32 and max(len(d["rules_fired"]) for d in decided) == 2
 
 
 def test_the_sample_needs_three_firings_at_most(
@@ -419,11 +419,11 @@ def test_a_cycle_past_the_check_is_refused_per_event(
         "--rejects", str(rejects), "--db", db_url, "--lang", "en",
     )  # fmt: skip
     assert batch.returncode == 0, batch.stderr
-    assert "38 events: " in batch.stdout and "5 rejected" in batch.stdout
+    assert "42 events: " in batch.stdout and "7 rejected" in batch.stdout
     refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
     looping = [r["event_id"] for r in refused if "without settling" in r["reasons"][0]]
     assert looping == ["HP-2026-0028", "HP-2026-0029", "HP-2026-0037"]  # the repeat complaints
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 33
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 35
     route = _run(
         script, "route", "--matter", "SJ0301", "--area", "310101020000", "--repeat", "3",
         "--reported-at", "2026-09-07T23:10:00", "--rules", str(folder), "--db", db_url,

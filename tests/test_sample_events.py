@@ -31,16 +31,17 @@ def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], lis
     summary = route_batch(
         registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"
     )
-    assert summary.total == 38
+    assert summary.total == 42
     assert summary.counts == {
         "routed": 24,
         "referred": 1,
         "fallback": 4,
         "coordinated": 2,
         "conflict": 4,
+        "split": 2,
         "unroutable": 0,
         "needs_info": 1,
-        "rejected": 2,
+        "rejected": 4,
     }
     return [json.loads(x) for x in out.getvalue().splitlines()], [
         json.loads(x) for x in bad.getvalue().splitlines()
@@ -63,13 +64,23 @@ def test_every_policy_is_covered(decisions: tuple[list[dict], list[dict]]) -> No
 def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dict]]) -> None:
     table = documented()
     good, rejected = decisions
-    assert len(table) == len(good) + len(rejected) == 38
+    assert len(table) == len(good) + len(rejected) == 42
     for d in good:
         _what, status, lead, dispatch, deadline, _also = table[d["event_id"]]
         assert d["status"] == status, d["event_id"]
         names = (
             d["lead"]["name"] if d["lead"] else "、".join(c["name"] for c in d["contenders"]) or "—"
         )
+        if d.get("parts"):  # split: each area's lead, or its contenders
+            names = "；".join(
+                f"{p['area_name']}: "
+                + (
+                    p["lead"]["name"]
+                    if p["lead"]
+                    else "、".join(c["name"] for c in p["contenders"])
+                )
+                for p in d["parts"]
+            )
         if d.get("coordinator"):
             names += f" (coordinator: {d['coordinator']['name']})"
         assert names == lead, d["event_id"]
@@ -79,7 +90,9 @@ def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dic
         assert (d["deadline"] or "—")[:16].replace("T", " ") == deadline, d["event_id"]
     for reject in rejected:
         assert table[reject["event_id"]][1] == "rejected"
-        assert reject["where"]["line"] in (33, 34)
+        assert reject["where"]["line"] in (33, 34, 41, 42)
+        field = table[reject["event_id"]][-1].rsplit("field ", 1)[-1]
+        assert f"field {field}:" in reject["reasons"][0], reject
 
 
 def test_time_travel_in_one_batch(decisions: tuple[list[dict], list[dict]]) -> None:

@@ -59,7 +59,13 @@ def _attr_value(text: str) -> Any:
     help="The code space --matter is named in (部件/component, 事件/event, 热线/hotline), "
     "where a code or name is in several.",
 )
-@click.option("--area", help="Area code, name or alias.")
+@click.option(
+    "--area",
+    "area",
+    multiple=True,
+    help="Area code, name or alias; repeat it for an event across areas (each is decided on "
+    "its own: different leads make the decision split).",
+)
 @click.option(
     "--attr", "attrs", multiple=True, metavar="NAME=VALUE", help="An attribute (repeatable)."
 )
@@ -97,7 +103,7 @@ def route(
     event_file: Path | None,
     matter: str | None,
     space: str | None,
-    area: str | None,
+    area: tuple[str, ...],
     attrs: tuple[str, ...],
     owner: str | None,
     emergency: bool,
@@ -146,12 +152,14 @@ def route(
         when = reported_at or dt.datetime.now(LOCAL_ZONE).replace(microsecond=0)
         fields: dict[str, Any] = {
             "matter": matter,
-            "area": area,
+            "area": area[0],
             "reported_at": when,
             "attributes": attributes,
             "owner": owner,
             "repeat_count": repeat_count,
         }
+        if len(area) > 1:  # only then, as space
+            fields["areas"] = list(area[1:])
         if space is not None:  # only then: the id of an event without it stays as it was
             fields["space"] = space
         if standard is not None:  # as space

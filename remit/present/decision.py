@@ -59,6 +59,25 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
                 who = "—"
             status = t(f"route_status.{alternative.status.value}")
             lines.append(t("route.needs_info_value", values=values, status=status, who=who))
+    elif d.status.value == "split":
+        centre = d.coordinator.name if d.coordinator else "—"
+        lines.append(t("route.split", unit=centre))
+        for part in d.parts:
+            if part.lead is not None:
+                who = part.lead.name
+            elif part.contenders:
+                who = names(u.name for u in part.contenders)
+            elif part.coordinator is not None:
+                who = part.coordinator.name
+            else:
+                who = "—"
+            due = part.deadline.strftime("%Y-%m-%d %H:%M") if part.deadline else "—"
+            status = t(f"route_status.{part.status.value}")
+            lines.append(
+                t("route.split_part", area=part.area_name, status=status, who=who, deadline=due)
+            )
+            if part.assists:
+                lines.append(t("route.split_assists", units=names(u.name for u in part.assists)))
     elif d.status.value == "conflict":
         lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
     else:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
@@ -17,6 +18,7 @@ from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
 from remit.routing.decision import (
     Alternative,
+    AreaPart,
     Assignment,
     Dispatch,
     LostCandidate,
@@ -32,6 +34,8 @@ from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome
 from remit.routing.rules.model import RoutingConfig
 from remit.timelimit import LONGEST, TimeLimit
+
+T = TypeVar("T")
 
 
 def _unit(snapshot: Snapshot, code: str) -> UnitRef:
@@ -313,5 +317,94 @@ def needs_info(decision: RoutingDecision, needs: NeedsInfo) -> RoutingDecision:
             "resolved": [],
             "standard": None,
             "needs": needs,
+        }
+    )
+
+
+def _once(items: Iterable[T]) -> list[T]:
+    """``items`` each once, in order (references hold lists: they are not hashable)."""
+    seen: dict[str, T] = {}
+    for item in items:
+        seen.setdefault(repr(item), item)
+    return list(seen.values())
+
+
+def _gist(decision: RoutingDecision) -> tuple[Any, ...]:
+    """Who is accountable: what the areas of an event must agree on to be decided as one."""
+    return (
+        decision.status,
+        decision.lead.code if decision.lead else None,
+        frozenset(u.code for u in decision.contenders),
+        decision.coordinator.code if decision.coordinator else None,
+    )
+
+
+def across_areas(
+    event: Any,
+    parts: list[RoutingDecision],
+    snapshot: Snapshot,
+    refs: Refs,
+    order: dict[str, int],
+    centre: str | None,
+) -> RoutingDecision:
+    """The decision for ``event``, which spans several areas, from ``parts``: its decision in
+    each area (in area-code order). Every area counts (谁主管谁负责 holds area by area):
+
+    - an area that needs information makes the whole event need it (the first such area's
+      question is asked);
+    - the same accountable unit(s) in every area: that decision — of the area whose deadline
+      comes first, so the strictest limit holds for the whole event;
+    - otherwise ``split``: each area's lead listed in ``parts``, the district centre
+      (``centre``) coordinates, the deadline is the earliest of the areas', a gap if any area
+      has one.
+
+    The event is the one reported (all its areas); ``area`` stays its first area as given."""
+    whole = {"event": event.as_reported(), "area": event.area}
+    waiting = [p for p in parts if p.status is Status.needs_info]
+    if waiting:
+        return waiting[0].model_copy(update=whole)
+
+    def strictest(p: RoutingDecision) -> tuple[Any, ...]:
+        return (p.deadline is None, p.deadline, p.area)
+
+    first = min(parts, key=strictest)
+    if len({_gist(p) for p in parts}) == 1:
+        return first.model_copy(update=whole)
+    area_parts = [
+        AreaPart(
+            area=p.area,
+            area_name=snapshot.areas[p.area].name,
+            status=p.status,
+            lead=p.lead,
+            contenders=p.contenders,
+            coordinator=p.coordinator,
+            assists=p.assists,
+            supervisors=p.supervisors,
+            gap=p.gap,
+            time_limit=p.time_limit,
+            deadline=p.deadline,
+            duties=p.duties,
+        )
+        for p in parts
+    ]
+    rules = {rule for p in parts for rule in p.rules_fired}
+    return first.model_copy(
+        update={
+            **whole,
+            "status": Status.split_areas,
+            "lead": None,
+            "contenders": [],
+            "assists": [],
+            "supervisors": [],
+            "provisional": None,
+            "arbitration": None,
+            "coordinator": refs.unit(centre) if centre else None,
+            "parts": area_parts,
+            "gap": any(p.gap for p in parts),
+            "deadline_approximate": any(p.deadline_approximate for p in parts),
+            "duties": _once(d for p in parts for d in p.duties),
+            "lost": _once(x for p in parts for x in p.lost),
+            "resolved": _once(r for p in parts for r in p.resolved),
+            "rules_fired": sorted(rules, key=lambda r: (order.get(r, len(order)), r)),
         }
     )

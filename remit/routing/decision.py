@@ -26,6 +26,8 @@ class Status(StrEnum):
     conflict = "conflict"  # two or more leads: sent to the territorial centre for arbitration
     unroutable = "unroutable"  # nobody leads, no street may take it, no district centre
     needs_info = "needs_info"  # who is accountable hinges on an attribute the event lacks
+    split_areas = "split"  # across areas, different leads: per-area leads, a centre coordinates
+    # (the member cannot be named split: that is str.split)
 
 
 class LostReason(StrEnum):
@@ -105,6 +107,24 @@ class NeedsInfo(Value):
     )
 
 
+class AreaPart(Value):
+    """One area of an event that spans several, decided on its own (status split): who is
+    accountable there, by when, and the rows that say so."""
+
+    area: str = Field(description="the area's code")
+    area_name: str
+    status: Status
+    lead: UnitRef | None = None
+    contenders: list[UnitRef] = Field(default_factory=list)
+    coordinator: UnitRef | None = None
+    assists: list[UnitRef] = Field(default_factory=list)
+    supervisors: list[UnitRef] = Field(default_factory=list)
+    gap: bool = False
+    time_limit: str | None = None
+    deadline: dt.datetime | None = None
+    duties: list[DutyRef] = Field(default_factory=list)
+
+
 class Dispatch(Value):
     platform: UnitRef
     level: Level
@@ -136,9 +156,15 @@ class RoutingDecision(Value):
     )
     coordinator: UnitRef | None = Field(
         None,
-        exclude_if=lambda value: value is None,  # absent unless the status is coordinated
+        exclude_if=lambda value: value is None,  # absent unless coordinated or split
         description="the centre that coordinates an event nobody leads and no street may take "
-        "(status coordinated): it finds the unit and reports the gap",
+        "(status coordinated): it finds the unit and reports the gap; or an event across areas "
+        "whose leads differ (status split)",
+    )
+    parts: list[AreaPart] = Field(
+        default_factory=list,
+        exclude_if=lambda value: not value,  # absent unless the status is split
+        description="status split: each area of the event, decided on its own, in area-code order",
     )
     gap: bool = Field(
         False,

@@ -202,9 +202,12 @@ def policy_input(
     topology: Topology,
     config: RoutingConfig,
     deadline: Deadline | None = None,
+    spans: int | None = None,
 ) -> PolicyInput:
     """The facts of ``event`` (a resolved :class:`remit.engine.events.Event`) on ``snapshot``;
-    ``deadline`` compares case standards' limits for an event that names no standard."""
+    ``deadline`` compares case standards' limits for an event that names no standard;
+    ``spans``: the streets the whole event touches, when ``event`` is one area of an event
+    across several (decided area by area: see ``Router.route``)."""
     matter = snapshot.matters[event.matter]
     attributes = event.attributes
     matching = [
@@ -257,7 +260,7 @@ def policy_input(
             "repeat": event.repeat_count,
             "level": area.level.value,
             "level_rank": LEVEL_RANK[area.level],
-            "spans": len(streets) or 1,
+            "spans": spans or len(streets) or 1,
             "owner": event.owner or "",
             "emergency_matter": emergency_matter,
             "flagged": bool(getattr(event, "emergency", False)),

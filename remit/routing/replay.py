@@ -147,6 +147,10 @@ def _outcome(d: RoutingDecision) -> dict[str, Any]:
         else None,
         "commander": d.commander.code if d.commander else None,
         "coordinator": d.coordinator.code if d.coordinator else None,
+        "parts": [
+            (p.area, p.status.value, p.lead.code if p.lead else None, _codes(p.contenders))
+            for p in d.parts
+        ],
         "gap": d.gap,
         "deadline": d.deadline,
     }
@@ -165,6 +169,9 @@ def _accountable(d: RoutingDecision | None) -> list[UnitRef]:
         return list(d.contenders)
     if d.status is Status.coordinated:
         return [d.coordinator] if d.coordinator else []
+    if d.status is Status.split_areas:  # each area's, once
+        found = {u.code: u for p in d.parts for u in (p.lead, *p.contenders) if u is not None}
+        return list(found.values())
     return [d.lead] if d.lead else []
 
 

@@ -26,6 +26,7 @@ OUTCOME_FIELDS = (
     "dispatch",
     "commander",
     "coordinator",
+    "parts",
     "gap",
     "deadline",
 )
@@ -49,6 +50,7 @@ class ReplayStatus(StrEnum):
     conflict = "conflict"
     unroutable = "unroutable"
     needs_info = "needs_info"
+    split_areas = "split"  # (not "split": that is str.split)
     rejected = "rejected"
 
 

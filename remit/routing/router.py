@@ -24,7 +24,7 @@ from remit.registry.entities import AREAS_KIND, UNITS_KIND
 from remit.registry.facade import KnownAt
 from remit.registry.snapshot import in_force_versions, state_hash
 from remit.routing.cache import OutcomeCache, by_shape
-from remit.routing.decide import Refs, alternative, build_decision, needs_info
+from remit.routing.decide import Refs, across_areas, alternative, build_decision, needs_info
 from remit.routing.decision import Alternative, NeedsInfo, RoutingDecision
 from remit.routing.engine import FiringLimitError, RuleEngine
 from remit.routing.facts import PolicyInput, Topology, policy_input
@@ -195,10 +195,38 @@ class Router:
         a decision again on the date it names), else of the router's ``as_of``, else of the day
         it was reported. Bad events raise :class:`remit.InputError`; engine failures raise
         :class:`remit.engine.ruleengine.EngineError`. An event whose accountable unit hinges on
-        an attribute it does not carry is ``needs_info`` (:mod:`remit.routing.missing`)."""
+        an attribute it does not carry is ``needs_info`` (:mod:`remit.routing.missing`). An event
+        across several areas is decided on each (:func:`remit.routing.decide.across_areas`): the
+        same decision everywhere is that decision; different ones are ``split``."""
         resolved, loaded = self.resolve_event(event, where, as_of)
         day = as_of or self.as_of or self._local_day(resolved.reported_at)
         where = where or {"source": f"event {resolved.id}"}
+        if len(resolved.areas) == 1:
+            return self._route_area(resolved, loaded, day, where)
+        # every area counts: each decided on its own (its rows, its street), in code order so
+        # the order the areas were listed in never matters; the streets of the whole event
+        # still say who dispatches it
+        spans = len(loaded.topology.streets(resolved.areas)) or 1
+        parts = [
+            self._route_area(
+                dataclasses.replace(resolved, area=area, areas=(area,)), loaded, day, where, spans
+            )
+            for area in sorted(resolved.areas)
+        ]
+        context = loaded.topology.context(min(resolved.areas))
+        centre = context["district_platform"] or context["city_platform"] or None
+        return across_areas(resolved, parts, loaded.snapshot, loaded.refs, self._order, centre)
+
+    def _route_area(
+        self,
+        resolved: Event,
+        loaded: _Loaded,
+        day: dt.date,
+        where: dict[str, object],
+        spans: int | None = None,
+    ) -> RoutingDecision:
+        """The decision for ``resolved`` in its first area (``spans``: the streets of the whole
+        event, when it is one area of several)."""
         named = loaded.named(resolved.matter, resolved.area)
         missing = sorted(named - set(resolved.attributes)) if named else []
         assumed: dict[str, AttributeValue] = {}
@@ -212,7 +240,7 @@ class Router:
                 attributes = dict(sorted({**resolved.attributes, **assumed}.items()))
                 resolved = dataclasses.replace(resolved, attributes=attributes)
                 missing = [name for name in missing if name not in assumed]
-        decision = self._decide(resolved, loaded, day, where)
+        decision = self._decide(resolved, loaded, day, where, spans)
         if assumed:
             decision = decision.model_copy(update={"assumed": dict(assumed)})
         if not missing:
@@ -228,7 +256,9 @@ class Router:
             outcomes: dict[tuple[Any, ...], PolicyOutcome] = {}
             for combo in combos:
                 attributes = dict(sorted({**resolved.attributes, **combo}.items()))
-                facts = self._facts(dataclasses.replace(resolved, attributes=attributes), loaded)
+                facts = self._facts(
+                    dataclasses.replace(resolved, attributes=attributes), loaded, spans
+                )
                 other = outcomes.get(facts.key)
                 if other is None:
                     other = outcomes[facts.key] = self._outcome_of(facts, where)
@@ -259,7 +289,7 @@ class Router:
         package lacks)."""
         return self.calendar.using(loaded.snapshot.calendar)
 
-    def _facts(self, resolved: Event, loaded: _Loaded) -> PolicyInput:
+    def _facts(self, resolved: Event, loaded: _Loaded, spans: int | None = None) -> PolicyInput:
         calendar = self._calendar(loaded)
         return policy_input(
             resolved,
@@ -267,6 +297,7 @@ class Router:
             loaded.topology,
             self.ruleset.config,
             lambda limit: calendar.deadline(resolved.reported_at, limit).at,
+            spans,
         )
 
     def _outcome_of(self, facts: PolicyInput, where: dict[str, object]) -> PolicyOutcome:
@@ -276,10 +307,15 @@ class Router:
             raise exc.at(where) from None
 
     def _decide(
-        self, resolved: Event, loaded: _Loaded, day: dt.date, where: dict[str, object]
+        self,
+        resolved: Event,
+        loaded: _Loaded,
+        day: dt.date,
+        where: dict[str, object],
+        spans: int | None = None,
     ) -> RoutingDecision:
         calendar = self._calendar(loaded)
-        facts = self._facts(resolved, loaded)
+        facts = self._facts(resolved, loaded, spans)
         try:
             outcome = self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was
