@@ -606,7 +606,34 @@ def test_dispute_rules_that_would_not_stop_are_refused(sample_db: Path, tmp_path
 def test_rules_commands_read_the_dispute_rules() -> None:
     listed = ok(invoke("rules", "list", "--disputes"))
     assert "second-return-escalates" in listed and "two-leads-conflict" not in listed
-    assert "12 rules" in ok(invoke("rules", "check", "--disputes", "--rules", RULES))
+    assert "13 rules" in ok(invoke("rules", "check", "--disputes", "--rules", RULES))
     shown = yaml.safe_load(ok(invoke("rules", "show", "lead-overruled", "--disputes")))
     assert shown["config"]["extra"] == {"dispute_clock": "dispatch"}
     assert [r["id"] for r in shown["rules"]] == ["lead-overruled"]
+
+
+ACROSS = {  # HP-2026-0039: 淮海中路's list leads it there, nobody in 瑞金二路 (split)
+    "id": "E39",
+    "matter": "飞线充电",
+    "area": "瑞金二路街道",
+    "areas": ["淮海中路街道"],
+    "reported_at": "2026-07-03T09:30:00",
+}
+
+
+def test_a_split_event_lead_of_one_area_is_overruled_for_its_part(desk: DisputeDesk) -> None:
+    ruling = desk.rule(one_round(ACROSS, "淮海中路街道办事处", "属地不符")).rounds[0].ruling
+    assert ruling is not None and ruling.decision_status == "split"
+    assert (ruling.verdict, ruling.rule) == (Verdict.overruled, "split-part-overruled")
+    assert [(d.list_id, d.row) for d in ruling.duties] == [("HP-JZ-JB", 249)]
+
+
+def test_a_split_event_with_a_gap_is_arbitrated_for_another_unit(desk: DisputeDesk) -> None:
+    ruling = desk.rule(one_round(ACROSS, "区市场监督管理局", "职能不符")).rounds[0].ruling
+    assert ruling is not None
+    assert (ruling.verdict, ruling.rule, ruling.defect) == (
+        Verdict.arbitrate,
+        "gap-arbitrates",
+        "gap",
+    )
+    assert ruling.unit.name == "区城市运行管理中心"

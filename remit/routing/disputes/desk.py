@@ -202,11 +202,16 @@ class DisputeDesk:
         owner = resolved.owner or ""
         rows = [c for c in facts.candidates if _row_unit(c, owner) == unit]
         lead = decision.lead.code if decision.lead is not None else ""
+        # an event across areas with different leads (split): each area's lead holds its part
+        leads = {lead} - {""} | {p.lead.code for p in decision.parts if p.lead is not None}
+        contenders = {c.code for c in decision.contenders} | {
+            c.code for p in decision.parts for c in p.contenders
+        }
         event: Fact = {
             "t": "event",
             "id": "event",
             "status": decision.status.value,
-            "has_lead": bool(lead),
+            "has_lead": bool(leads),
             "gap": decision.gap,
             "owner": owner,
             "owner_row": any(c["owner_row"] for c in facts.candidates),
@@ -218,8 +223,8 @@ class DisputeDesk:
             "reason": round_.reason.value,
             "round": index + 1,
             "repeat": repeat,
-            "is_lead": lead == unit,
-            "contender": any(c.code == unit for c in decision.contenders),
+            "is_lead": unit in leads,
+            "contender": unit in contenders,
             "territorial": facts.context.get("territorial", "") == unit,
             "is_owner": bool(owner) and owner == unit,
             "lead_rows": sum(1 for c in rows if c["role"] == Role.lead.value),
@@ -313,7 +318,13 @@ class DisputeDesk:
             if decision.status is Status.referred:
                 found += [d for d in decision.duties if d.role == Role.not_responsible]
         elif cite in ("own_rows", "area"):
-            found = rows({unit}, {"lead"})
+            found = rows({unit}, {"lead"}) + [
+                d
+                for p in decision.parts
+                if p.lead is not None and p.lead.code == unit
+                for d in p.duties
+                if d.role == Role.lead
+            ]
         elif cite == "contenders":
             found = rows({c.code for c in decision.contenders}, {"lead"})
         else:
