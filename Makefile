@@ -74,6 +74,10 @@ demo: $(VENV)/.installed
 	@echo "== a gap: litter in a park, which no list covers"
 	$(REMIT) route --db $(DEMO_DB) --matter SJ0106 --area 310101018001 --attr location_type=park \
 		--reported-at 2026-04-07T10:00:00 --lang en
+	@echo "== returns (退单) ruled from the lists: upheld, overruled, to arbitration, a second return escalated"
+	$(REMIT) dispute --db $(DEMO_DB) data/disputes/cases.yaml --rules data/rules/ -o out/disputes.jsonl --lang zh
+	@echo "== the 推诿 report: returns per unit, how they were ruled, hours in the air, the rows to revise"
+	$(REMIT) dispute report --db $(DEMO_DB) out/disputes.jsonl --lang zh
 	@echo "== what the draft HP-QZ-FGJ v2 would change in the check (exit 1: findings remain)"
 	$(REMIT) check --db $(DEMO_DB) --against HP-QZ-FGJ@2 --format md --lang en | sed -n '/^## Compared/,$$p'
 	@echo "== the admission gate (事项准入): a pilot that passes every gate …"

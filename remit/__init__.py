@@ -7,6 +7,7 @@ gate, and the errors they raise. Everything else is internal to its package.
 from remit.admission import AdmissionGate, AdmissionReport
 from remit.checks import CheckReport, GraphCheck, check_registry, run_check
 from remit.errors import InputError, Problem, RemitError
+from remit.events.cases import Case, Reason, Round, Ruling, Verdict
 from remit.registry import (
     Area,
     AuditEntry,
@@ -20,6 +21,8 @@ from remit.registry import (
     Unit,
 )
 from remit.routing.decision import RoutingDecision
+from remit.routing.disputes.desk import DisputeDesk
+from remit.routing.disputes.report import DisputeReport, dispute_report
 from remit.routing.router import Router
 
 __all__ = [
@@ -27,7 +30,10 @@ __all__ = [
     "AdmissionReport",
     "Area",
     "AuditEntry",
+    "Case",
     "CheckReport",
+    "DisputeDesk",
+    "DisputeReport",
     "Duty",
     "DutyInForce",
     "GraphCheck",
@@ -36,13 +42,18 @@ __all__ = [
     "ListVersion",
     "Matter",
     "Problem",
+    "Reason",
     "Registry",
     "RemitError",
+    "Round",
     "Router",
     "RoutingDecision",
+    "Ruling",
     "Snapshot",
     "Unit",
+    "Verdict",
     "check_registry",
+    "dispute_report",
     "run_check",
 ]
 __version__ = "0.1.0"

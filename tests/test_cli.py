@@ -626,6 +626,8 @@ def test_schema_of_every_kind(cli: Cli) -> None:
         "event",
         "decision",
         "replay-report",
+        "case",
+        "dispute-report",
         "rules",
         "check-config",
         "check-report",

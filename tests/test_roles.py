@@ -135,12 +135,15 @@ def test_an_area_without_a_street_office_is_coordinated_by_the_centre(router: Ro
 
 
 def test_an_event_across_streets_resolves_to_each_street(router: Router) -> None:
-    unique = router.route(event("SJ0201", areas=[S2]))
-    assert unique.status is Status.conflict
-    assert [u.code for u in unique.contenders] == ["JD1", "JD2"]
-    joint = router.route(event("SJ0203", areas=[S2]))  # joint: the first street leads
-    assert (joint.status, lead(joint)) == (Status.routed, "JD1")
-    assert [u.code for u in joint.assists] == ["JD2", "CGJ"]
+    """Every area counts: the territorial row resolves to each street's office in its own
+    area, so the two offices lead their own parts (split, the district centre coordinates) —
+    not a conflict between them, nor the first street leading the other's part."""
+    for matter, assists in (("SJ0201", []), ("SJ0203", ["CGJ"])):  # unique, joint
+        d = router.route(event(matter, areas=[S2]))
+        assert d.status is Status.split_areas and d.coordinator is not None
+        assert d.coordinator.code == "PD" and not d.contenders
+        parts = [(p.lead.code if p.lead else None, [u.code for u in p.assists]) for p in d.parts]
+        assert parts == [("JD1", assists), ("JD2", assists)], matter
 
 
 def test_joint_first_named_leads_the_others_assist(router: Router) -> None:

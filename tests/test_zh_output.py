@@ -247,6 +247,17 @@ def outputs(
         *("--rejects", tmp / "r.jsonl"),
     )
     run("replay", "replay", tmp / "d.jsonl", "--rules", RULES)
+    disputes = DATA / "disputes" / "cases.yaml"
+    run("dispute", "dispute", disputes, "--rules", RULES, "-o", tmp / "cases.jsonl")
+    run("dispute report", "dispute", "report", tmp / "cases.jsonl")
+    run("dispute report (md)", "dispute", "report", tmp / "cases.jsonl", "--format", "md")
+    bad_cases = tmp / "bad-cases.yaml"
+    bad_cases.write_text(
+        "- event: {id: E1, matter: 上水井盖, area: 南京东路街道, reported_at: 2026-03-02T09:15:00}\n"
+        "  rounds:\n    - {unit: 区不存在局, at: 2026-03-02T08:00:00, reason: 不想办}\n",
+        encoding="utf-8",
+    )
+    run("dispute (bad input)", "dispute", bad_cases, codes=(2,))
     run(
         "replay (against a draft)",
         *("replay", tmp / "d.jsonl", "--rules", RULES, "--against", "HP-QZ-FGJ@2"),

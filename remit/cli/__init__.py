@@ -11,6 +11,7 @@ import click
 from remit.cli.admit import admit
 from remit.cli.check import check
 from remit.cli.common import RemitGroup
+from remit.cli.dispute import dispute
 from remit.cli.init import init
 from remit.cli.registry import registry
 from remit.cli.replay import replay
@@ -28,7 +29,7 @@ def main() -> None:
     """
 
 
-for _command in (init, registry, schema, route, route_batch, replay, check, admit, rules):
+for _command in (init, registry, schema, route, route_batch, replay, dispute, check, admit, rules):
     main.add_command(_command)
 
 __all__ = ["main"]

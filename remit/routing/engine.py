@@ -14,6 +14,13 @@
   action sets: on a state where no rule fired it frees uninitialised memory (a segfault, an
   abort, or a corrupted heap). A bookkeeping rule (:data:`SETTLE`) fires once on every event
   fact, so every state has run an action before it is deleted; it is not in the trace.
+- The bound on firings per evaluation (:data:`DEFAULT_MAX_FIRINGS`) turns a chain that would
+  not stop into a refusal of that one evaluation, never a hang.
+
+:meth:`RuleEngine.evaluate` runs the routing facts of one event (:class:`PolicyInput`) and reads
+the outcome; :meth:`RuleEngine.run` runs any facts — among them exactly one ``event`` fact, the
+one the bookkeeping rule fires on — and hands back the final working memory, for a reader of
+another shape (the dispute rulings of :mod:`remit.routing.disputes`), inside the same envelope.
 """
 
 from __future__ import annotations
@@ -175,15 +182,23 @@ class RuleEngine:
         durable_rules_engine.delete_ruleset(self.host.get_ruleset(self.name)._handle)
 
     def evaluate(self, facts: PolicyInput) -> PolicyOutcome:
-        if self._closed:
-            raise EngineError("the rule engine was closed")
-        working = _Working(sid=str(next(self._sids)))
         # candidates first: a rule with a negation (no lead …) must not see a partial picture
         initial = [
             *({"t": "candidate", **candidate} for candidate in facts.candidates),
             {"t": "context", "id": "context", **facts.context},
             {"t": "event", **facts.event},
         ]
+        memory, trace = self.run(initial)
+        return read_memory(memory, trace)
+
+    def run(self, initial: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+        """The working memory after the rules ran on ``initial`` (facts with ``t`` and ``id``;
+        one of them of kind ``event``, which the bookkeeping rule fires on), and the rules
+        fired in order. The state is the evaluation's own (one state per evaluation, deleted
+        after it); ``stage`` is asserted in a second call when a rule waits for it."""
+        if self._closed:
+            raise EngineError("the rule engine was closed")
+        working = _Working(sid=str(next(self._sids)))
         for fact in initial:
             working.memory[fact["id"]] = fact
         self._current = working
@@ -220,4 +235,4 @@ class RuleEngine:
             )
         if working.errors:
             raise EngineError("; ".join(working.errors))
-        return read_memory(working.memory.values(), working.trace)
+        return list(working.memory.values()), working.trace

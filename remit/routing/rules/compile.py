@@ -57,11 +57,14 @@ def default_rules_path() -> Path:
     return Path(str(resources.files("remit.routing.rules").joinpath("default.yaml")))
 
 
-def load_rules(extra: Path | None = None, replace_defaults: bool = False) -> RuleSet:
+def load_rules(
+    extra: Path | None = None, replace_defaults: bool = False, defaults: Path | None = None
+) -> RuleSet:
     """The default rules, then every ``*.yaml`` in ``extra`` (a directory or one file) in name
     order: a rule with an existing id replaces it, ``remove`` drops rules, a ``config`` replaces
-    the configuration. With ``replace_defaults`` the defaults are not loaded."""
-    paths = [] if replace_defaults else [default_rules_path()]
+    the configuration. With ``replace_defaults`` the defaults are not loaded. ``defaults`` is
+    another defaults file than routing's (the dispute rules' own, :mod:`remit.routing.disputes`)."""
+    paths = [] if replace_defaults else [defaults or default_rules_path()]
     if extra is not None:
         if extra.is_dir():
             paths += sorted(p for p in extra.iterdir() if p.suffix in {".yaml", ".yml"})
