@@ -13,6 +13,10 @@ It (re)uses OUT from gen_city (OUT/registry.db and OUT/events.jsonl; both are bu
   cache, and the reference resolver without cache; the ratios cached/reference and
   uncached/target; the snapshots each router loads for the sample's days are loaded before the
   clock starts and timed apart;
+  with ``--loads``, each router is handed the graph check's loads, as the command line hands
+  them (fallbacks and referrals onto an overloaded unit flagged; ``--overload-threshold`` for
+  another threshold): they are computed in the clocked loop, once per snapshot, at its first
+  fallback or referral, and their time is also shown apart;
 - wall time of ``remit route-batch`` (the installed CLI, as a subprocess) on the whole file with
   ``--workers 1`` and ``--workers 2``, with the summary it printed;
 - peak memory: max RSS of this process, and of each route-batch run: its largest process
@@ -86,25 +90,47 @@ def read_sample(path: Path, count: int) -> tuple[list[Any], int, float]:
     return events, len(parsed) - len(events), took
 
 
+class TimedLoads:
+    """The graph check's loads (a ``LoadSource``), timing each snapshot's."""
+
+    def __init__(self) -> None:
+        from remit.checks import GraphCheck
+
+        self.check = GraphCheck()
+        self.seconds: list[float] = []
+
+    def load(self, snapshot: Any, config: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.check.load(snapshot, config)
+        finally:
+            self.seconds.append(time.perf_counter() - started)
+
+
 def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -> dict[str, Any]:
     """Route each event once; the snapshots of the sample's days are loaded first, apart."""
     from remit.errors import InputError
     from remit.routing.router import Router
 
+    loads: TimedLoads | None = options.get("loads")
     router = Router(registry, **options)
     started = time.perf_counter()
     for day in sorted({router._local_day(e.reported_at) for e in events}):
         router.loaded(day)
     warm = time.perf_counter() - started
     statuses: Counter[str] = Counter()
+    flagged = 0
     route = router.route
     gc.collect()
     started = time.perf_counter()
     for event in events:
         try:
-            statuses[route(event).status.value] += 1
+            decision = route(event)
         except InputError:
             statuses["rejected"] += 1
+        else:
+            statuses[decision.status.value] += 1
+            flagged += decision.overloaded is not None
     took = time.perf_counter() - started
     result = {
         "label": label,
@@ -123,6 +149,16 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
         f"{cached})",
         flush=True,
     )
+    if loads is not None:
+        spent = sum(loads.seconds)
+        result |= {"loads_s": spent, "loads": len(loads.seconds), "flagged": flagged}
+        print(
+            f"  {'':28s} of which the check's loads of {len(loads.seconds)} snapshots "
+            f"{spent:.1f} s ({', '.join(f'{x:.2f}' for x in loads.seconds) or '-'}); "
+            f"without them {len(events) / (took - spent):,.0f} events/s; "
+            f"{flagged} decisions flagged overloaded",
+            flush=True,
+        )
     router.close()
     del router
     gc.collect()
@@ -289,6 +325,17 @@ def main() -> None:
         "--sample", type=int, default=200_000, help="events routed in-process (default 200,000)"
     )
     parser.add_argument("--skip-batch", action="store_true", help="no route-batch runs")
+    parser.add_argument(
+        "--loads",
+        action="store_true",
+        help="hand each in-process router the graph check's loads, as the CLI does "
+        "(overloaded fallbacks and referrals flagged)",
+    )
+    parser.add_argument(
+        "--overload-threshold",
+        type=float,
+        help="with --loads: the check's overload_threshold (default 1.0)",
+    )
     args = parser.parse_args()
     out: Path = args.out.resolve()
 
@@ -324,10 +371,23 @@ def main() -> None:
         f"  parsed {count:,} lines in {parse_s:.1f} s ({count / parse_s:,.0f} lines/s, "
         f"EventIn.model_validate_json; not in the rates below); {unparsed} refused by the parser"
     )
+
+    def loads() -> dict[str, Any]:
+        """A fresh load source for each router (its own timings), when --loads."""
+        if not args.loads:
+            return {}
+        from remit.checks import CheckConfig
+
+        threshold = args.overload_threshold
+        config = CheckConfig(overload_threshold=threshold) if threshold is not None else None
+        return {"loads": TimedLoads(), "check_config": config}
+
     runs = [
-        bench_router(registry, events, "rules, no cache", cache=False),
-        bench_router(registry, events, "rules, cache", cache=True),
-        bench_router(registry, events, "reference, no cache", engine="reference", cache=False),
+        bench_router(registry, events, "rules, no cache", cache=False, **loads()),
+        bench_router(registry, events, "rules, cache", cache=True, **loads()),
+        bench_router(
+            registry, events, "reference, no cache", engine="reference", cache=False, **loads()
+        ),
     ]
     uncached, cached, reference = runs
     same = all(r["statuses"] == reference["statuses"] for r in runs)

@@ -2,8 +2,9 @@
 
 A shared vocabulary — the check produces findings, the admission gate weighs them, the renderers
 show them — so it lives below both capabilities, beside the events. :class:`ListCheck` is what
-the admission gate asks of the graph check; :class:`remit.checks.GraphCheck` answers it, and
-whoever builds a gate hands one in (the gate never imports the check).
+the admission gate asks of the graph check, :class:`LoadSource` (its part) what the router asks;
+:class:`remit.checks.GraphCheck` answers both, and whoever builds a gate or a router hands one in
+(neither imports the check).
 """
 
 from __future__ import annotations
@@ -126,12 +127,17 @@ class LoadIndex(Model):
     overloaded: bool
 
 
-class ListCheck(Protocol):
-    """What the admission gate asks of the graph check."""
+class LoadSource(Protocol):
+    """Where the load indexes come from: what the router asks of the graph check, to flag a
+    fallback or a referral onto an overloaded unit (``Router(loads=…)``)."""
 
     def load(self, snapshot: Snapshot, config: CheckConfig) -> list[LoadIndex]:
         """Every unit's projected load on the lists of ``snapshot`` (catalogue estimates)."""
         ...
+
+
+class ListCheck(LoadSource, Protocol):
+    """What the admission gate asks of the graph check: the loads, and new findings."""
 
     def introduced(
         self, before: Snapshot, after: Snapshot, config: CheckConfig, matter: str, lang: Lang

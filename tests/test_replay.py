@@ -21,6 +21,7 @@ import pytest
 from click.testing import Result
 
 from remit import Registry
+from remit.checks import GraphCheck
 from remit.routing.batch import route_batch
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.replay import _outcome, count_changed, replay
@@ -193,7 +194,8 @@ def test_every_write_of_the_tour_keeps_every_decision(
 
 @pytest.fixture
 def decided(sample_registry: Registry, tmp_path: Path) -> Path:
-    """The sample decisions, routed through the Python API with data/rules."""
+    """The sample decisions, routed through the Python API with data/rules (no load source:
+    no decision is flagged overloaded)."""
     path = tmp_path / "decisions.jsonl"
     with path.open("w", encoding="utf-8") as out:
         summary = route_batch(sample_registry.url, EVENTS, out, rules_dir=RULES)
@@ -239,11 +241,27 @@ def test_against_a_draft_is_what_the_router_decides_with_it(
     assert change.new_lead is not None and change.new_lead.name == "五里桥街道办事处"
     assert change.fields == ["status", "lead", "contenders", "supervisors"]
 
-    # the command line says the same
+    # the command line hands the router the check's loads: the decisions were made without, so
+    # the fallback onto 瑞金二路 (load index 1.26) now differs in its flag alone, and nobody
+    # gains or loses a case by it
+    loaded = replay(
+        sample_registry,
+        decided,
+        known_at=None,
+        versions={"HP-QZ-FGJ": 2},
+        rules_dir=RULES,
+        loads=GraphCheck(),
+    )
+    flagged = [c for c in loaded.changes if c.event_id not in moved]
+    assert [(c.event_id, c.old_status, c.new_status, c.fields) for c in flagged] == [
+        ("HP-2026-0014", "fallback", "fallback", ["overloaded"]),
+        ("HP-2026-0039", "split", "split", ["parts"]),  # its 瑞金二路 part falls back
+    ]
+    assert loaded.units == report.units
     by_cli = report_of(
         cli, sample_registry.url, decided, "--against", "HP-QZ-FGJ@2", "--rules", RULES, code=1
     )
-    assert by_cli == json.loads(report.model_dump_json())
+    assert by_cli == json.loads(loaded.model_dump_json())
 
 
 def test_proposed_rules_are_compared(
@@ -289,14 +307,16 @@ def test_decisions_made_with_other_rules_are_reported(
         local_digest = json.loads(local.read_text().splitlines()[0])["rules_digest"]
         assert default_digest != local_digest
 
-        alone = replay(registry, mixed)
+        # made by the command line, with the check's loads (HP-2026-0014 is flagged overloaded)
+        loads = GraphCheck()
+        alone = replay(registry, mixed, loads=loads)
         assert (alone.decisions, alone.identical, alone.changed) == (2 * DECIDED, DECIDED, 0)
         assert alone.not_compared == DECIDED and not alone.clean
         assert [(o.rules_digest, o.count, o.first_line) for o in alone.other_rules] == [
             (local_digest, DECIDED, 1)
         ]
 
-        proposed = replay(registry, mixed, rules_dir=RULES)
+        proposed = replay(registry, mixed, rules_dir=RULES, loads=loads)
         assert (proposed.not_compared, proposed.rules_proposed) == (0, True)
         assert [(o.rules_digest, o.count) for o in proposed.other_rules] == [
             (default_digest, DECIDED)
@@ -305,7 +325,7 @@ def test_decisions_made_with_other_rules_are_reported(
         # event is: compared, every decision is the same
         assert proposed.changes == [] and proposed.decisions == 2 * DECIDED
 
-        compared = replay(registry, mixed, known_at=None)
+        compared = replay(registry, mixed, known_at=None, loads=loads)
         assert (compared.rebased, compared.identical, compared.changed) == (DECIDED, 2 * DECIDED, 0)
         assert compared.clean
     text = exits(run(cli, sample_url, mixed), 1).stdout

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from remit import Registry
+from remit.checks import GraphCheck
 from remit.routing.batch import route_batch
 from tests.factories import ROOT, SAMPLE, sqlite_registry
 
@@ -28,8 +29,13 @@ def documented() -> dict[str, list[str]]:
 def decisions(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], list[dict]]:
     registry = sqlite_registry(tmp_path_factory.mktemp("sample") / "sample.db", SAMPLE, by=None)
     out, bad = io.StringIO(), io.StringIO()
-    summary = route_batch(
-        registry.url, EVENTS / "huangpu-2026.jsonl", out, bad, rules_dir=ROOT / "data" / "rules"
+    summary = route_batch(  # as `make demo` routes them: with the check's loads
+        registry.url,
+        EVENTS / "huangpu-2026.jsonl",
+        out,
+        bad,
+        rules_dir=ROOT / "data" / "rules",
+        loads=GraphCheck(),
     )
     assert summary.total == 42
     assert summary.counts == {
@@ -66,7 +72,7 @@ def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dic
     good, rejected = decisions
     assert len(table) == len(good) + len(rejected) == 42
     for d in good:
-        _what, status, lead, dispatch, deadline, _also = table[d["event_id"]]
+        _what, status, lead, dispatch, deadline, also = table[d["event_id"]]
         assert d["status"] == status, d["event_id"]
         names = (
             d["lead"]["name"] if d["lead"] else "、".join(c["name"] for c in d["contenders"]) or "—"
@@ -88,6 +94,13 @@ def test_decisions_are_the_documented_ones(decisions: tuple[list[dict], list[dic
             level = d["dispatch"]["level"] + (", escalated" if d["dispatch"]["escalated"] else "")
             assert f"{d['dispatch']['platform']['name']} ({level})" == dispatch, d["event_id"]
         assert (d["deadline"] or "—")[:16].replace("T", " ") == deadline, d["event_id"]
+        # the "also" column names every overloaded fallback or referral, a split's parts' too
+        flags = [f for f in (d, *d.get("parts", [])) if "overloaded" in f]
+        if not flags:
+            assert "overloaded" not in also, d["event_id"]
+        for flag in (f["overloaded"] for f in flags):
+            said = f"overloaded: {flag['unit']['name']} (load index {flag['load_index']:.2f})"
+            assert said in also, d["event_id"]
     for reject in rejected:
         assert table[reject["event_id"]][1] == "rejected"
         assert reject["where"]["line"] in (33, 34, 41, 42)

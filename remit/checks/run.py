@@ -837,10 +837,15 @@ def check_registry(
 
 
 class GraphCheck:
-    """The graph check as the admission gate asks it (:class:`remit.findings.ListCheck`)."""
+    """The graph check as the admission gate asks it (:class:`remit.findings.ListCheck`), and
+    the router (:class:`remit.findings.LoadSource`)."""
 
     def load(self, snapshot: Snapshot, config: CheckConfig) -> list[LoadIndex]:
-        return run_check(snapshot, config).load
+        """The load table of ``run_check(snapshot, config)`` (catalogue estimates), without
+        building the findings: the cell analysis and the workload only."""
+        coverage = analyse(snapshot, AreaTree(snapshot), leaf_matters(snapshot))
+        hours, events = estimated_hours(snapshot, coverage, config)
+        return load_indexes(snapshot, hours, events, config)
 
     def introduced(
         self, before: Snapshot, after: Snapshot, config: CheckConfig, matter: str, lang: Lang

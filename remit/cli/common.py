@@ -29,6 +29,8 @@ from remit.registry.table_import import TableImportError
 if TYPE_CHECKING:
     from rich.progress import Progress
 
+    from remit.findings import CheckConfig, LoadSource
+
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R", bound=BaseModel)
 
@@ -372,6 +374,26 @@ CALENDAR_OPTION = click.option(
     "package nor to the registry's calendar file is counted Monday–Friday: warn says so (the "
     "decision and a warning on stderr); strict refuses the event instead.",
 )
+
+
+CHECK_CONFIG_OPTION = click.option(
+    "--check-config",
+    "check_config_file",
+    type=click.Path(path_type=Path),
+    help="Check settings (file: check-config, as `remit check --config`): the load index a "
+    "fallback or a referral is flagged overloaded by (default: the check's defaults, threshold "
+    "1.0). Replay with the file the decisions were made with.",
+)
+
+
+def load_source(path: Path | None) -> tuple[LoadSource, CheckConfig | None]:
+    """What routing is handed to flag a fallback or a referral onto an overloaded unit: the
+    graph check (its load indexes) and the settings of ``--check-config`` (None: defaults)."""
+    from remit.checks import CheckConfig, GraphCheck
+    from remit.files.typed import load_typed
+
+    config = load_typed(path, "check-config", CheckConfig) if path is not None else None
+    return GraphCheck(), config
 
 
 def output_option(help: str, required: bool = False) -> Callable[[F], F]:

@@ -447,9 +447,11 @@ def _report_change(registry: Registry, before: RegistryState, decisions: Path | 
     for line in render.change_lines(changes):
         echo(line)
     if decisions is not None:
+        from remit.checks import GraphCheck
         from remit.routing.replay import count_changed
 
-        changed, total = count_changed(registry, decisions)
+        # as route-batch decided them: fallbacks and referrals flagged by the check's loads
+        changed, total = count_changed(registry, decisions, loads=GraphCheck())
         echo(t("label.decisions_changed", changed=changed, total=total, path=decisions))
 
 

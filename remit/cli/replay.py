@@ -11,10 +11,12 @@ import click
 from click.core import ParameterSource
 
 from remit.cli.common import (
+    CHECK_CONFIG_OPTION,
     HOURS_OPTION,
     KNOWN_AT,
     RULES_OPTION,
     common,
+    load_source,
     open_registry,
     output_option,
     progress_bar,
@@ -74,6 +76,7 @@ class ListVersionType(click.ParamType[tuple[str, int]]):
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @HOURS_OPTION
+@CHECK_CONFIG_OPTION
 @common
 def replay(
     db_url: str | None,
@@ -85,6 +88,7 @@ def replay(
     output: Path | None,
     workers: int,
     hours: Any,
+    check_config_file: Path | None,
 ) -> None:
     """Decide stored decisions (JSON Lines, as route-batch writes them) again, and report those
     that differ.
@@ -112,6 +116,7 @@ def replay(
     fmt = report_format(fmt, output, REPLAY_FORMATS)
     given = click.get_current_context().get_parameter_source("known_at")
     registry = open_registry(db_url)
+    loads, check_config = load_source(check_config_file)
     progress = progress_bar()
     with progress:
         task = progress.add_task(str(decisions), total=None)
@@ -123,6 +128,8 @@ def replay(
             rules_dir=rules_dir,
             workers=workers,
             hours=hours,
+            loads=loads,
+            check_config=check_config,
             progress=lambda n: progress.advance(task, n),
         )
     write_report(

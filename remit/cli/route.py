@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from remit.cli.common import (
     CALENDAR_OPTION,
+    CHECK_CONFIG_OPTION,
     DATE,
     FORMAT_TEXT_JSON,
     HOURS_OPTION,
@@ -21,6 +22,7 @@ from remit.cli.common import (
     REPORTED_AT,
     RULES_OPTION,
     common,
+    load_source,
     open_registry,
     output_option,
     progress_bar,
@@ -96,6 +98,7 @@ def _attr_value(text: str) -> Any:
 @RULES_OPTION
 @HOURS_OPTION
 @CALENDAR_OPTION
+@CHECK_CONFIG_OPTION
 @KNOWN_AT_OPTION
 @common
 def route(
@@ -115,6 +118,7 @@ def route(
     rules_dir: Path | None,
     hours: Any,
     calendar_mode: str,
+    check_config_file: Path | None,
     known_at: int | dt.datetime | None,
 ) -> None:
     """Route one event: from a JSON file, or from --matter/--area/--attr.
@@ -126,6 +130,7 @@ def route(
     from remit.events.read import read_events
     from remit.routing.router import Router
 
+    loads, check_config = load_source(check_config_file)
     router = Router(
         open_registry(db_url),
         rules_dir=rules_dir,
@@ -133,6 +138,8 @@ def route(
         calendar=WorkCalendar(hours),
         known_at=known_at,
         strict_calendar=calendar_mode == "strict",
+        loads=loads,
+        check_config=check_config,
     )
     where: dict[str, object]
     if event_file is not None:
@@ -229,6 +236,7 @@ def _event_id(fields: dict[str, Any]) -> str:
 @RULES_OPTION
 @HOURS_OPTION
 @CALENDAR_OPTION
+@CHECK_CONFIG_OPTION
 @KNOWN_AT_OPTION
 @common
 def route_batch(
@@ -243,6 +251,7 @@ def route_batch(
     rules_dir: Path | None,
     hours: Any,
     calendar_mode: str,
+    check_config_file: Path | None,
 ) -> None:
     """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions (JSON
     Lines)."""
@@ -262,6 +271,7 @@ def route_batch(
     registry = open_registry(db_url)
     registry.state(known_at)  # fails now, not in a worker: no registry, an unknown revision
     load_rules(rules_dir)  # likewise for bad rules
+    loads, check_config = load_source(check_config_file)  # and for bad check settings
     read_events(events)  # and for a missing, empty or unreadable events file: before -o is opened
     for path in (output, rejects):
         if path is not None:
@@ -289,6 +299,8 @@ def route_batch(
             cache=not no_cache,
             hours=hours,
             strict_calendar=calendar_mode == "strict",
+            loads=loads,
+            check_config=check_config,
             progress=lambda n: progress.advance(task, n),
         )
     warn_extra(str(events), summary.extra_keys)

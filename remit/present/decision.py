@@ -6,7 +6,7 @@ import datetime as dt
 
 from remit.deadlines import CITY_ZONE
 from remit.i18n import current_lang, t
-from remit.routing.decision import RoutingDecision
+from remit.routing.decision import Overloaded, RoutingDecision
 
 
 def unknown_years(decision: RoutingDecision) -> str:
@@ -20,6 +20,16 @@ def unknown_years(decision: RoutingDecision) -> str:
     first = year(decision.reported_at)
     last = year(decision.deadline) if decision.deadline else first
     return str(first) if last <= first else f"{first}–{last}"
+
+
+def _overloaded(flag: Overloaded) -> str:
+    """A fallback or a referral onto a unit over its load index, said."""
+    return t(
+        "route.overloaded",
+        unit=flag.unit.name,
+        index=f"{flag.load_index:.2f}",
+        threshold=f"{flag.threshold:.2f}",
+    )
 
 
 def decision_lines(decision: RoutingDecision) -> list[str]:
@@ -78,10 +88,14 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
             )
             if part.assists:
                 lines.append(t("route.split_assists", units=names(u.name for u in part.assists)))
+            if part.overloaded is not None:
+                lines.append("    " + _overloaded(part.overloaded))
     elif d.status.value == "conflict":
         lines.append(t("route.contenders", units=names(u.name for u in d.contenders)))
     else:
         lines.append(t("route.unroutable"))
+    if d.overloaded is not None:
+        lines.append(_overloaded(d.overloaded))
     for key, task in (("route.provisional", d.provisional), ("route.arbitration", d.arbitration)):
         if task is not None:
             due = task.deadline.strftime("%Y-%m-%d %H:%M")

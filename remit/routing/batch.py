@@ -24,6 +24,7 @@ from remit.errors import InputError, Problem
 from remit.events.model import EventIn
 from remit.events.read import given_id, parse_json_line, read_events
 from remit.files import limits
+from remit.findings import CheckConfig, LoadSource
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.routing.decision import Status
@@ -66,6 +67,8 @@ class _Setup:
     lang: Lang
     hours: WorkingHours
     strict_calendar: bool = False
+    loads: LoadSource | None = None
+    check_config: CheckConfig | None = None
 
 
 _router: Any = None
@@ -85,6 +88,8 @@ def _start(setup: _Setup) -> None:
         cache=setup.cache,
         calendar=WorkCalendar(setup.hours),
         strict_calendar=setup.strict_calendar,
+        loads=setup.loads,
+        check_config=setup.check_config,
     )
 
 
@@ -202,6 +207,8 @@ def route_batch(
     cache: bool = True,
     hours: WorkingHours | None = None,
     strict_calendar: bool = False,
+    loads: LoadSource | None = None,
+    check_config: CheckConfig | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     """Route every event of ``events`` into ``output`` (JSON Lines of decisions) and
@@ -209,7 +216,9 @@ def route_batch(
     stood at ``known_at`` (default: its last revision when the batch starts — every worker
     routes on that one revision, whatever is written meanwhile). With ``strict_calendar``, an
     event whose deadline would be approximate (its year's official holidays unknown) is
-    refused instead of decided."""
+    refused instead of decided. ``loads`` and ``check_config`` flag fallbacks and referrals
+    onto overloaded units (:class:`remit.routing.router.Router`); each worker asks for the
+    loads of a snapshot once, when its first such event comes."""
     with Registry(registry_url) as registry:
         revision = registry.revision(known_at)
     setup = _Setup(
@@ -221,6 +230,8 @@ def route_batch(
         current_lang.get(),
         hours or WorkingHours(),
         strict_calendar,
+        loads,
+        check_config,
     )
     counts: Counter[str] = Counter()
     extra: dict[str, None] = {}

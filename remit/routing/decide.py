@@ -32,6 +32,7 @@ from remit.routing.decision import (
 )
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome
+from remit.routing.overload import LoadFlags
 from remit.routing.rules.model import RoutingConfig
 from remit.timelimit import LONGEST, TimeLimit
 
@@ -115,6 +116,11 @@ def alternative(values: dict[str, Any], outcome: PolicyOutcome, refs: Refs) -> A
     )
 
 
+_PUSHED = (Status.fallback, Status.referred)
+"""The statuses that hand an event to a unit no lead row names: the street's fallback (兜底) and
+a referral (转交). Only these are checked for overload (``overloaded``)."""
+
+
 def build_decision(
     event: Any,
     snapshot: Snapshot,
@@ -125,10 +131,13 @@ def build_decision(
     snapshot_date: dt.date,
     refs: Refs | None = None,
     config: RoutingConfig | None = None,
+    overload: LoadFlags | None = None,
 ) -> RoutingDecision:
     """The decision for ``event`` from the policies' ``outcome``. Everything here is derived
     the same way whichever evaluated the policies (engine or reference). ``refs`` (of
-    ``snapshot``) reuses the unit and row references of earlier decisions."""
+    ``snapshot``) reuses the unit and row references of earlier decisions. ``overload`` (the
+    check's load indexes) flags a fallback or a referral onto an overloaded unit; the loads
+    are asked for only then."""
     if refs is None or refs.snapshot is not snapshot:
         refs = Refs(snapshot)
     duties = facts.duties
@@ -175,6 +184,9 @@ def build_decision(
         shortened = Shortened(factor=factor, limit=scaled.text, deadline=at)
         at = calendar.deadline(event.reported_at, scaled).at
     exclude = {lead} if lead else set()
+    overloaded = None
+    if lead and overload is not None and status in _PUSHED:  # never for routed events
+        overloaded = overload.flag(snapshot, refs.unit(lead))
     used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
     lost = [_lost(refs, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
     digest = hashlib.sha256(f"{event.id}|{snapshot.hash}|{rules_digest}".encode()).hexdigest()[:16]
@@ -200,6 +212,7 @@ def build_decision(
         # unless an owner row would lead had the event named the owner
         gap=status in (Status.fallback, Status.coordinated, Status.unroutable)
         and not any(reason == "no_owner" for _, _, reason in outcome.lost),
+        overloaded=overloaded,
         reported_at=event.reported_at,
         time_limit=limit.text if limit else None,
         deadline=at,
@@ -308,6 +321,7 @@ def needs_info(decision: RoutingDecision, needs: NeedsInfo) -> RoutingDecision:
             "provisional": None,
             "arbitration": None,
             "gap": False,
+            "overloaded": None,
             "time_limit": None,
             "deadline": None,
             "deadline_approximate": False,
@@ -384,6 +398,7 @@ def across_areas(
             time_limit=p.time_limit,
             deadline=p.deadline,
             duties=p.duties,
+            overloaded=p.overloaded,
         )
         for p in parts
     ]
@@ -400,6 +415,7 @@ def across_areas(
             "arbitration": None,
             "coordinator": refs.unit(centre) if centre else None,
             "parts": area_parts,
+            "overloaded": None,  # each part says so for itself
             "gap": any(p.gap for p in parts),
             "deadline_approximate": any(p.deadline_approximate for p in parts),
             "duties": _once(d for p in parts for d in p.duties),

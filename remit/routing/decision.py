@@ -84,6 +84,17 @@ class Shortened(Value):
     deadline: dt.datetime = Field(description="the deadline the time limit alone would give")
 
 
+class Overloaded(Value):
+    """A fallback or a referral onto a unit over its load index: the graph check's figure on
+    the lists the event was decided on (docs/check.md, "Workload and the load index")."""
+
+    unit: UnitRef = Field(description="the unit the event falls back or is referred to")
+    load_index: float = Field(
+        description="its projected yearly workload ÷ its capacity, as `remit check` gives it"
+    )
+    threshold: float = Field(description="the check's overload_threshold it is above")
+
+
 class Alternative(Value):
     """Who would be accountable were the missing attributes these values."""
 
@@ -123,6 +134,11 @@ class AreaPart(Value):
     time_limit: str | None = None
     deadline: dt.datetime | None = None
     duties: list[DutyRef] = Field(default_factory=list)
+    overloaded: Overloaded | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent unless it lands on an overloaded unit
+        description="this area's fallback or referral lands on a unit over its load index",
+    )
 
 
 class Dispatch(Value):
@@ -170,6 +186,13 @@ class RoutingDecision(Value):
         False,
         description="no list in force names a lead and no not-responsible row says where it "
         "goes (fallback, coordinated, unroutable): a gap to report, as the check reports it",
+    )
+    overloaded: Overloaded | None = Field(
+        None,
+        exclude_if=lambda value: value is None,  # absent unless it lands on an overloaded unit
+        description="a fallback or a referral onto a unit whose load index (the graph check's, "
+        "on the same lists) is above the threshold: no duty pushed down without staff "
+        "(权随责走、费随事转); given only when the router was handed a load source",
     )
     reported_at: dt.datetime
     time_limit: str | None = None

@@ -13,7 +13,7 @@ Two uses (``remit replay``, docs/routing.md):
   proposed registry — the latest revision or another (``known_at``), with list versions put in
   force (``versions``: a draft too), or with proposed rules (``rules_dir``: then decisions made
   with other rules are compared too) — and their outcome compared with the stored one (status,
-  lead, contenders, assists, supervisors, dispatch, commander, gap, deadline). Without
+  lead, contenders, assists, supervisors, dispatch, commander, gap, deadline, overloaded). Without
   ``rules_dir``, a decision made with other rules is compared with its own decision again as
   recorded under the replay's rules, so that only the registry's change shows.
 
@@ -45,6 +45,7 @@ from remit.errors import InputError, Problem
 from remit.events.model import EventIn
 from remit.events.read import parse_json_model
 from remit.files.yamlio import wide_encoding
+from remit.findings import CheckConfig, LoadSource
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.registry.facade import KnownAt
@@ -52,6 +53,7 @@ from remit.registry.refs import UnitRef
 from remit.routing.batch import in_workers, json_lines
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
+from remit.routing.overload import KeptLoads
 from remit.routing.replay_report import (
     OUTCOME_FIELDS,
     BadLine,
@@ -99,6 +101,8 @@ class _Setup:
     versions: tuple[tuple[str, int], ...]
     lang: Lang
     hours: WorkingHours
+    loads: LoadSource | None = None
+    check_config: CheckConfig | None = None
 
 
 @dataclass
@@ -148,11 +152,18 @@ def _outcome(d: RoutingDecision) -> dict[str, Any]:
         "commander": d.commander.code if d.commander else None,
         "coordinator": d.coordinator.code if d.coordinator else None,
         "parts": [
-            (p.area, p.status.value, p.lead.code if p.lead else None, _codes(p.contenders))
+            (
+                p.area,
+                p.status.value,
+                p.lead.code if p.lead else None,
+                _codes(p.contenders),
+                p.overloaded.unit.code if p.overloaded else None,
+            )
             for p in d.parts
         ],
         "gap": d.gap,
         "deadline": d.deadline,
+        "overloaded": d.overloaded.unit.code if d.overloaded else None,
     }
 
 
@@ -188,6 +199,8 @@ class _Replayer:
         self.proposed = setup.rules_dir is not None
         self.recorded = setup.revision is None and not setup.versions
         self._routers: OrderedDict[Target, Router] = OrderedDict()
+        # one snapshot's loads for all the routers of this process, whichever revision
+        self.loads = KeptLoads(setup.loads) if setup.loads is not None else None
         self._stamps: dict[bytes, tuple[Router, dt.date] | None] = {}
 
     def router(self, target: Target) -> Router:
@@ -201,6 +214,8 @@ class _Replayer:
                 calendar=self.calendar,
                 known_at=revision,
                 versions=dict(versions),
+                loads=self.loads,
+                check_config=self.setup.check_config,
             )
             while len(self._routers) > ROUTERS:
                 self._routers.popitem(last=False)[1].close()
@@ -425,6 +440,8 @@ def replay(
     rules_dir: Path | None = None,
     workers: int = 1,
     hours: WorkingHours | None = None,
+    loads: LoadSource | None = None,
+    check_config: CheckConfig | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ReplayReport:
     """Decide the decisions of ``decisions`` (JSON Lines, as route-batch writes them) again and
@@ -437,6 +454,9 @@ def replay(
     ``known_at=None`` with it. ``rules_dir`` adds rules to the defaults; given, it proposes them:
     decisions made with other rules are compared too. Refuses (:class:`remit.InputError`) a
     missing or empty file, an unknown revision or list version, and bad rules before it starts.
+    ``loads`` and ``check_config`` are the load source the decisions were made with (a
+    decision's ``overloaded``: :class:`remit.routing.router.Router`); without them no decision
+    decided again is flagged, so one that was differs.
     """
     check_decisions_file(decisions)
     rules = load_rules(rules_dir)
@@ -449,7 +469,15 @@ def replay(
         revision = latest
     lang = current_lang.get()
     setup = _Setup(
-        registry.url, str(decisions), rules_dir, revision, chosen, lang, hours or WorkingHours()
+        registry.url,
+        str(decisions),
+        rules_dir,
+        revision,
+        chosen,
+        lang,
+        hours or WorkingHours(),
+        loads,
+        check_config,
     )
     total = _Chunk()
     other: dict[str, list[int]] = {}
@@ -517,13 +545,18 @@ def _units(changes: Iterable[ChangedDecision]) -> list[UnitChange]:
     return sorted(found.values(), key=lambda u: (-(u.gained + u.lost), -u.net, u.unit.code))
 
 
-def count_changed(registry: Registry, path: Path) -> tuple[int, int]:
+def count_changed(
+    registry: Registry,
+    path: Path,
+    loads: LoadSource | None = None,
+    check_config: CheckConfig | None = None,
+) -> tuple[int, int]:
     """(changed, total): how many of the decisions in ``path`` the registry as it stands now
     (its latest revision) decides differently, of how many. A decision made with other rules
     than the defaults is compared with its own decision again as recorded under the defaults,
     so only the registry's change counts (``remit registry publish|withdraw --retroactive
-    --decisions FILE``)."""
-    report = replay(registry, path, known_at=None)
+    --decisions FILE``). ``loads`` and ``check_config``: as for :func:`replay`."""
+    report = replay(registry, path, known_at=None, loads=loads, check_config=check_config)
     return report.changed, report.decisions
 
 

@@ -29,9 +29,12 @@ OUTCOME_FIELDS = (
     "parts",
     "gap",
     "deadline",
+    "overloaded",
 )
 """What a compare mode compares: who is accountable, who helps, who dispatches and commands,
-whether it is a gap, and by when (units by code: a renamed unit is the same unit)."""
+whether it is a gap, by when, and whether it lands on an overloaded unit (the unit flagged, not
+its load index: an estimate that moves 1.26 to 1.27 changes no outcome) — units by code: a
+renamed unit is the same unit."""
 
 
 class ReplayMode(StrEnum):

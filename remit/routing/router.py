@@ -19,6 +19,7 @@ from remit.deadlines import WorkCalendar
 from remit.errors import InputError, location
 from remit.events.model import AttributeValue, Event, EventIn
 from remit.events.resolve import EventResolver
+from remit.findings import CheckConfig, LoadSource
 from remit.registry import Registry, Snapshot
 from remit.registry.entities import AREAS_KIND, UNITS_KIND
 from remit.registry.facade import KnownAt
@@ -30,6 +31,7 @@ from remit.routing.engine import FiringLimitError, RuleEngine
 from remit.routing.facts import PolicyInput, Topology, policy_input
 from remit.routing.missing import combinations, named_attributes, rows_for
 from remit.routing.outcome import PolicyOutcome
+from remit.routing.overload import LoadFlags
 from remit.routing.reference import resolve
 from remit.routing.rules.compile import RuleSet, load_rules
 
@@ -65,7 +67,11 @@ class Router:
     immutable; ``as_of`` routes every event on that date's snapshot instead of its own;
     ``known_at`` routes on the registry as it stood at that revision (default: the last);
     ``versions`` (list id → version) puts those versions, drafts too, in force instead (a
-    proposed change, as :meth:`remit.Registry.snapshot` does).
+    proposed change, as :meth:`remit.Registry.snapshot` does). ``loads`` (the graph check's
+    load indexes: ``remit.checks.GraphCheck()``) flags a fallback or a referral onto a unit
+    over its load index under ``check_config`` (default: the check's defaults) in the decision's
+    ``overloaded``, asked for once per snapshot and only for such decisions
+    (:mod:`remit.routing.overload`); without it no decision is flagged.
     """
 
     def __init__(
@@ -82,9 +88,13 @@ class Router:
         known_at: KnownAt = None,
         versions: Mapping[str, int] | None = None,
         strict_calendar: bool = False,
+        loads: LoadSource | None = None,
+        check_config: CheckConfig | None = None,
     ):
         if registry is None and snapshot is None:
             raise ValueError("a Router needs a registry or a snapshot")
+        if check_config is not None and loads is None:
+            raise ValueError("check_config says how loads are counted: give loads too")
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.registry = registry
@@ -112,6 +122,8 @@ class Router:
         self._hash_of: dict[tuple[tuple[str, int, str], ...], str] = {}
         self._by_day: dict[dt.date, _Loaded] = {}
         self._fixed = _Loaded(snapshot) if snapshot is not None else None
+        self.overload = LoadFlags(loads, check_config) if loads is not None else None
+        """The check's load indexes, per snapshot, for the decisions' ``overloaded``."""
 
     def close(self) -> None:
         """Free the rule engine's memory; the router routes no more."""
@@ -330,6 +342,7 @@ class Router:
             day,
             refs=loaded.refs,
             config=self.ruleset.config,
+            overload=self.overload,
         )
         if self.strict_calendar and decision.deadline_approximate:
             reported = resolved.reported_at
