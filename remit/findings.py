@@ -46,6 +46,7 @@ class FindingKind(StrEnum):
     reference_gap = "reference_gap"  # 属地单位缺失: a row names @territorial, an area has none
     joint_lead_ambiguous = "joint_lead_ambiguous"  # 牵头不明: two joint rows claim the lead
     standards_differ = "standards_differ"  # 立案标准牵头不同: the standards name different leads
+    disputed = "disputed"  # 退单争议: returns the lists could not settle (remit check --disputes)
 
 
 KIND_ORDER: tuple[FindingKind, ...] = tuple(FindingKind)
@@ -64,6 +65,7 @@ DEFAULT_SEVERITY: dict[FindingKind, Severity] = {
     FindingKind.reference_gap: Severity.error,
     FindingKind.joint_lead_ambiguous: Severity.warning,
     FindingKind.standards_differ: Severity.info,
+    FindingKind.disputed: Severity.warning,
 }
 
 

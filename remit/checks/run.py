@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,9 @@ from remit.checks.workload import estimated_hours, history_hours, load_indexes
 from remit.conditions import EnumDomain, IntDomain
 from remit.conditions.regions import describe
 from remit.errors import InputError, Problem
+from remit.events.case_files import read_case_paths
+from remit.events.cases import Verdict
+from remit.events.resolve import resolver_for
 from remit.files.names import Unresolved
 from remit.findings import KIND_ORDER, CheckConfig, Finding, FindingKind, LoadIndex
 from remit.hashing import canonical_json
@@ -73,11 +76,13 @@ def run_check(
     subject: str | None = None,
     lang: Lang = "en",
     strict_filters: bool = True,
+    disputes: Sequence[Path] = (),
 ) -> CheckReport:
     """Check ``snapshot``: overlaps, masked leads, gaps, assists without a lead, referral
     cycles (over every cell), rows out of their unit's jurisdiction, stale rows, devolution
     without admission, and overloaded units (catalogue estimates, or the events of
-    ``history``). ``area``, ``matter`` (a group matter counts with its leaves) and ``list_id``
+    ``history``); with ``disputes`` (case records ruled by ``remit dispute``), the returns the
+    lists could not settle, each a list defect (``disputed``). ``area``, ``matter`` (a group matter counts with its leaves) and ``list_id``
     narrow the report; they must be codes of the snapshot — ``matter`` a key, or what an event
     may name it by (:func:`matter_key`) — unless ``strict_filters`` is false, as for a baseline,
     where a filter naming nothing of the snapshot selects nothing."""
@@ -99,6 +104,8 @@ def run_check(
     findings += builder.row_findings(rows)
     findings += builder.reference_gaps(rows, area)
     findings += builder.joint_leads(rows)
+    if disputes:
+        findings += builder.disputed(disputes, matter_set, related)
     if history is not None:
         hours, events, days = history_hours(
             snapshot,
@@ -623,6 +630,76 @@ class _Builder:
             )
         return findings
 
+    def disputed(
+        self, paths: Sequence[Path], matters: set[str], related: set[str] | None
+    ) -> list[Finding]:
+        """The returns (退单) the lists could not settle — rulings sent to arbitration, with the
+        list defect they name — one finding per matter, area, defect and rows cited."""
+        resolver = resolver_for(self.snapshot)
+        groups: dict[tuple[Any, ...], list[tuple[str, int, Any]]] = defaultdict(list)
+        for located in read_case_paths(paths):
+            case = located.case
+            try:  # the area as a code of this snapshot, if it still resolves
+                area: str | None = resolver.resolve(case.event, located.where).area
+            except InputError:
+                area = None
+            for number, turn in enumerate(case.rounds, 1):
+                ruling = turn.ruling
+                if ruling is None or ruling.verdict is not Verdict.arbitrate:
+                    continue
+                if ruling.matter not in matters or ruling.defect is None:
+                    continue
+                if related is not None and area not in related:
+                    continue
+                rows = tuple(sorted({(d.list_id, d.version, d.row) for d in ruling.duties}))
+                key = (ruling.matter, area or case.event.area, ruling.defect.value, rows)
+                groups[key].append((case.id or case.event.id, number, ruling))
+        findings = []
+        kind = FindingKind.disputed
+        for (matter, area_key, defect, _), hits in sorted(groups.items()):
+            first = hits[0][2]
+            duties = list(
+                {(d.list_id, d.version, d.row): d for _, _, r in hits for d in r.duties}.values()
+            )
+            units = sorted({d.unit for d in duties} | {r.returned_by.code for _, _, r in hits})
+            cases = sorted({case_id for case_id, _, _ in hits})
+            findings.append(
+                Finding(
+                    id=_finding_id(
+                        kind, matter, area_key, defect, [d.model_dump() for d in duties]
+                    ),
+                    kind=kind,
+                    severity=self.config.severity_of(kind),
+                    matter=matter,
+                    areas=[area_key],
+                    units=units,
+                    duties=duties,
+                    message=t(
+                        "finding.disputed",
+                        self.lang,
+                        count=len(hits),
+                        cases="、".join(cases) if self.lang == "zh" else ", ".join(cases),
+                        defect=t(f"defect.{defect}", self.lang),
+                        centre=first.unit.name,
+                    ),
+                    details={
+                        "defect": defect,
+                        "returns": len(hits),
+                        "cases": cases,
+                        "rounds": [
+                            {
+                                "case": c,
+                                "round": n,
+                                "rule": r.rule,
+                                "snapshot_date": r.snapshot_date.isoformat(),
+                            }
+                            for c, n, r in hits
+                        ],
+                    },
+                )
+            )
+        return findings
+
     def _row_finding(self, kind: FindingKind, entries: list[DutyInForce]) -> Finding:
         first = entries[0]
         units = sorted({e.duty.unit for e in entries})
@@ -798,8 +875,10 @@ def check_registry(
     history: Path | None = None,
     lang: Lang = "en",
     known_at: KnownAt = None,
+    disputes: Sequence[Path] = (),
 ) -> CheckReport:
-    """Check the lists of ``registry`` in force on ``as_of`` (default today).
+    """Check the lists of ``registry`` in force on ``as_of`` (default today); ``disputes``:
+    case record files whose returns the lists could not settle are findings too.
 
     ``against`` compares: with a date, the report on ``as_of`` against the report on that date;
     with ``LIST@VERSION``, the report with that version standing in for the list's version in
@@ -819,6 +898,7 @@ def check_registry(
         "list_id": list_id,
         "history": history,
         "lang": lang,
+        "disputes": tuple(disputes),
     }
     if against is None or target is None:
         return run_check(snapshot, **options)

@@ -47,6 +47,14 @@ CHECK_FORMATS = formats("text", "json", "md", "html", "xlsx")
     help="Events (JSONL, JSON, CSV, XLSX) for the workload instead of the catalogue's estimates.",
 )
 @click.option(
+    "--disputes",
+    "disputes",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Case records ruled by `remit dispute -o` (JSON Lines or YAML; repeatable): the "
+    "returns (退单) the lists could not settle are findings (disputed), list defects to revise.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(path_type=Path),
@@ -80,6 +88,7 @@ def check(
     list_id: str | None,
     against: str | None,
     history: Path | None,
+    disputes: tuple[Path, ...],
     config_file: Path | None,
     fmt: str | None,
     output: Path | None,
@@ -88,7 +97,8 @@ def check(
 ) -> None:
     """Check the lists in force for overlaps (职能重叠), gaps (遗漏), masked leads, assists
     without a lead, rows outside their unit's jurisdiction, referral cycles, stale rows,
-    devolution without admission and overloaded units.
+    devolution without admission and overloaded units; with --disputes, the returns (退单)
+    the lists could not settle.
 
     Exit 0 when no finding reaches --fail-on, 1 when one does, 2 for bad input."""
     from remit.checks import CheckConfig, Severity, check_registry
@@ -108,6 +118,7 @@ def check(
         history=history,
         lang=lang,
         known_at=known_at,
+        disputes=disputes,
     )
     _write_report(report, fmt, output, lang)
     failing = report.failing(Severity(fail_on))
