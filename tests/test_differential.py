@@ -660,30 +660,8 @@ def check_status(
     if len(areas) > 1:  # every area counts: each decided on its own
         check_across(spec, rows, matter, event, areas, decision)
         return
-    above = set(spec.ancestors(event["area"]))
-    named = {
-        name
-        for r in rows
-        if r.duty.matter == matter.code and r.duty.area in above
-        for name in r.duty.conditions
-    }
-    given = {name for name, value in event["attributes"].items() if value is not None}
-    missing = sorted(name for name in named - given if name in matter.attributes)
+    missing, gists, many = _missing(spec, rows, matter, event)
     if missing:
-        choices = [_domain_values(matter.attributes[name]) for name in missing]
-        gists = {
-            expected_of(
-                spec,
-                rows,
-                matter,
-                {
-                    **event,
-                    "attributes": {**event["attributes"], **dict(zip(missing, combo, strict=True))},
-                },
-            ).gist
-            for combo in itertools.product(*choices)
-        }
-        many = math.prod(len(c) for c in choices) > 64  # the router may not try them all
         where = f"event {event}, missing {missing}, outcomes {gists}, decision {decision.status}"
         if len(gists) > 1:
             assert decision.status is Status.needs_info and decision.needs is not None, where

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 
 from remit.deadlines import CITY_ZONE
 from remit.i18n import current_lang, t
-from remit.routing.decision import Overloaded, RoutingDecision
+from remit.routing.decision import Alternative, AreaPart, Overloaded, RoutingDecision
 
 
 def unknown_years(decision: RoutingDecision) -> str:
@@ -30,6 +31,16 @@ def _overloaded(flag: Overloaded) -> str:
         index=f"{flag.load_index:.2f}",
         threshold=f"{flag.threshold:.2f}",
     )
+
+
+def _who(outcome: Alternative | AreaPart, names: Callable[[Iterable[str]], str]) -> str:
+    """Who an alternative or an area's part makes accountable: the lead, the contenders, or
+    the centre that coordinates."""
+    if outcome.lead is not None:
+        return outcome.lead.name
+    if outcome.contenders:
+        return names(u.name for u in outcome.contenders)
+    return outcome.coordinator.name if outcome.coordinator is not None else "—"
 
 
 def decision_lines(decision: RoutingDecision) -> list[str]:
@@ -59,28 +70,14 @@ def decision_lines(decision: RoutingDecision) -> list[str]:
             values = names(
                 f"{label(k, k)}={label(f'{k}={v}', str(v))}" for k, v in alternative.values.items()
             )
-            if alternative.lead is not None:
-                who = alternative.lead.name
-            elif alternative.contenders:
-                who = names(u.name for u in alternative.contenders)
-            elif alternative.coordinator is not None:
-                who = alternative.coordinator.name
-            else:
-                who = "—"
+            who = _who(alternative, names)
             status = t(f"route_status.{alternative.status.value}")
             lines.append(t("route.needs_info_value", values=values, status=status, who=who))
     elif d.status.value == "split":
         centre = d.coordinator.name if d.coordinator else "—"
         lines.append(t("route.split", unit=centre))
         for part in d.parts:
-            if part.lead is not None:
-                who = part.lead.name
-            elif part.contenders:
-                who = names(u.name for u in part.contenders)
-            elif part.coordinator is not None:
-                who = part.coordinator.name
-            else:
-                who = "—"
+            who = _who(part, names)
             due = part.deadline.strftime("%Y-%m-%d %H:%M") if part.deadline else "—"
             status = t(f"route_status.{part.status.value}")
             lines.append(
