@@ -14,6 +14,10 @@
   action sets: on a state where no rule fired it frees uninitialised memory (a segfault, an
   abort, or a corrupted heap). A bookkeeping rule (:data:`SETTLE`) fires once on every event
   fact, so every state has run an action before it is deleted; it is not in the trace.
+- The actions a post makes pending are run here (:meth:`RuleEngine._post`), with the engine's
+  own calls, as the Host would run them: one after another until none is pending. The Host's
+  way wraps each in objects, clocks and callbacks meant for asynchronous actions, which cost
+  more than the engine itself on a small ruleset.
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +37,8 @@ from durable.engine import Host, MessageNotHandledException
 from remit.errors import InputError, Problem, RemitError, location
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome, read_memory
-from remit.routing.rules.compile import Action, RuleSet, assert_values, definition
-from remit.routing.rules.model import Assert, Pattern, Retract, Rule
+from remit.routing.rules.compile import RuleSet, assert_maker, definition
+from remit.routing.rules.model import Pattern, Retract, Rule
 
 
 class EngineError(RemitError):
@@ -102,7 +107,14 @@ SETTLE = "_settle"
 """The bookkeeping rule that makes every state run an action (see the module's notes)."""
 
 
-def _settle(c: Any) -> None:
+Matched = dict[str, dict[str, Any]]
+"""The facts a rule matched, by the aliases of its patterns."""
+
+Run = Callable[[Matched], None]
+"""A rule's action: one parameter (two would make the engine treat it as asynchronous)."""
+
+
+def _settle(matched: Matched) -> None:
     return None
 
 
@@ -121,13 +133,22 @@ class RuleEngine:
         self.host = QuietHost()
         rules = definition(ruleset, self._action)
         rules[SETTLE] = {"all": [{"e": {"t": "event"}}], "pri": 0, "run": _settle}
+        self._runs: dict[str, Run] = {name: rule["run"] for name, rule in rules.items()}
+        """Each rule's action by the name the engine gives it in a pending action."""
         self.host.set_rulesets({self.name: rules})
+        self._rules = self.host.get_ruleset(self.name)
 
-    def _action(self, rule: Rule) -> Action:
+    def _action(self, rule: Rule) -> Run:
         aliases = [item.name for item in rule.when if isinstance(item, Pattern)]
         config = self.ruleset.config
+        steps = [
+            (action.retract, None)
+            if isinstance(action, Retract)
+            else (action.assert_["fact"], assert_maker(action, config))
+            for action in rule.then
+        ]
 
-        def run(c: Any) -> None:
+        def run(matched: Matched) -> None:
             working = self._current
             assert working is not None
             if working.stopped:
@@ -138,34 +159,51 @@ class RuleEngine:
                 return
             try:
                 working.trace.append(rule.id)
-                bound = {alias: getattr(c, alias)._d for alias in aliases}
-                for action in rule.then:
-                    if isinstance(action, Retract):
-                        fact = bound[action.retract]
+                bound = {alias: matched[alias] for alias in aliases}
+                for name, make in steps:
+                    if make is None:  # retract the fact matched as ``name``
+                        fact = bound[name]
                         working.memory.pop(fact["id"], None)
-                        c.retract_fact(dict(fact))
-                    else:
-                        self._assert(c, working, rule, action, assert_values(action, bound, config))
+                        self._rules.retract_fact(dict(fact))
+                    else:  # assert a fact of kind ``name``
+                        self._assert(working, rule, name, make(bound))
             except Exception as exc:  # the engine would swallow it
                 working.errors.append(f"{rule.id}: {type(exc).__name__}: {exc}")
 
         return run
 
-    def _assert(
-        self, c: Any, working: _Working, rule: Rule, action: Assert, values: dict[str, Any]
-    ) -> None:
-        kind = action.assert_["fact"]
+    def _assert(self, working: _Working, rule: Rule, kind: str, values: dict[str, Any]) -> None:
         working.made += 1
         fact = {"t": kind, "id": f"{rule.id}#{working.made}", **values}
         working.memory[fact["id"]] = fact
         if kind in self._consumed:
             # a fact no rule can match is refused by the engine: it stays in the working memory
             with contextlib.suppress(MessageNotHandledException):
-                c.assert_fact({**fact, "sid": working.sid})
+                self._rules.assert_fact({**fact, "sid": working.sid})
 
     def _post(self, facts: list[dict[str, Any]]) -> None:
-        with contextlib.suppress(MessageNotHandledException):  # no rule matched: nothing follows
-            self.host.assert_facts(self.name, facts)
+        """Assert ``facts`` and run the actions they make pending, and those that these make
+        pending, until none is: what ``Host.assert_facts`` does for actions of one parameter
+        (see the module's notes), each action's state update and completion included."""
+        rules = self._rules
+        try:
+            state_handle = rules.assert_facts(facts)
+        except MessageNotHandledException:  # no rule matched: nothing follows
+            return
+        handle = rules._handle
+        started = durable_rules_engine.start_action_for_state(handle, state_handle)
+        if not started:
+            return
+        state_json, pending = started[0], started[1]
+        try:
+            while pending:
+                name, matched = next(iter(json.loads(pending).items()))
+                self._runs[name](matched)
+                durable_rules_engine.update_state(handle, state_json)
+                pending = durable_rules_engine.complete_and_start_action(handle, state_handle)
+        except BaseException:
+            durable_rules_engine.abandon_action(handle, state_handle)
+            raise
 
     def close(self) -> None:
         """Free the engine's ruleset (the durable_rules host never does: ~0.3 MB each)."""
