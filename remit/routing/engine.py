@@ -215,33 +215,30 @@ class RuleEngine:
     def evaluate(self, facts: PolicyInput) -> PolicyOutcome:
         if self._closed:
             raise EngineError("the rule engine was closed")
-        working = _Working(sid=str(next(self._sids)))
-        # candidates first: a rule with a negation (no lead …) must not see a partial picture
+        sid = str(next(self._sids))
+        working = _Working(sid=sid)
+        # candidates first: a rule with a negation (no lead …) must not see a partial picture;
+        # each fact as posted (with its state's sid) is the one the working memory holds
         initial = [
-            *({"t": "candidate", **candidate} for candidate in facts.candidates),
-            {"t": "context", "id": "context", **facts.context},
-            {"t": "event", **facts.event},
+            *({"t": "candidate", **candidate, "sid": sid} for candidate in facts.candidates),
+            {"t": "context", "id": "context", **facts.context, "sid": sid},
+            {"t": "event", **facts.event, "sid": sid},
         ]
         for fact in initial:
             working.memory[fact["id"]] = fact
         self._current = working
+        consumed = self._consumed
         try:
             # a kind no rule matches would make the engine refuse the whole post (and then no
             # action has run before delete_state: see the module's notes); events always match
-            self._post(
-                [
-                    {**fact, "sid": working.sid}
-                    for fact in initial
-                    if fact["t"] == "event" or fact["t"] in self._consumed
-                ]
-            )
+            self._post([f for f in initial if f["t"] == "event" or f["t"] in consumed])
             if self._staged:
-                self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": working.sid}])
+                self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": sid}])
         except Exception as exc:
             raise EngineError(f"rule engine failed: {type(exc).__name__}: {exc}") from exc
         finally:
             self._current = None
-            self.host.delete_state(self.name, working.sid)
+            self._rules.delete_state(sid)
         if working.stopped:
             raise FiringLimitError(
                 [

@@ -166,10 +166,11 @@ class Router:
         )
         # each rule once, in the rules' order: how often and in which order the engine fired
         # them (a negation waits for the stage fact) is not part of the decision
-        fired = sorted(
-            set(result.rules_fired), key=lambda r: (self._order.get(r, len(self._order)), r)
+        fired = tuple(
+            sorted(set(result.rules_fired), key=lambda r: (self._order.get(r, len(self._order)), r))
         )
-        result = dataclasses.replace(result, rules_fired=tuple(fired))
+        if fired != result.rules_fired:  # often already so: no copy
+            result = dataclasses.replace(result, rules_fired=fired)
         if self._cache is not None:
             self._cache.put(facts, result)
         return result
