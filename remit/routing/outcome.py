@@ -36,11 +36,19 @@ _BOOKKEEPING = ("id", "t", "sid")
 _ROLES = ("lead", "assist", "supervise", "not_responsible")
 
 
+def _plain(fact: Fact) -> Fact:
+    """``fact`` without the engine's bookkeeping (its fields otherwise in their order)."""
+    plain = fact.copy()
+    for key in _BOOKKEEPING:
+        plain.pop(key, None)
+    return plain
+
+
 def _by_rank(facts: list[Fact]) -> tuple[Fact, ...]:
     """Candidates in rank order, without the engine's bookkeeping (ids differ by who made them)."""
     if not facts:
         return ()
-    plain = [{k: v for k, v in f.items() if k not in _BOOKKEEPING} for f in facts]
+    plain = [_plain(f) for f in facts]
     if len(plain) > 1:
         plain.sort(key=lambda f: (f["rank"], f["unit"]))
     return tuple(plain)
