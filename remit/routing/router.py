@@ -45,6 +45,12 @@ class _Loaded:
         self.resolver = EventResolver(snapshot)
         self.refs = Refs(snapshot)
         self._named: dict[tuple[str, str], frozenset[str]] = {}
+        by_matter: dict[str, set[str]] = {}
+        for entry in snapshot.duties:
+            if entry.duty.conditions:
+                by_matter.setdefault(entry.duty.matter, set()).update(entry.duty.conditions)
+        self._named_anywhere = {matter: frozenset(names) for matter, names in by_matter.items()}
+        """matter → the attributes the conditions of any of its rows name, in any area."""
 
     def named(self, matter: str, area: str) -> frozenset[str]:
         """The attributes the conditions of ``matter``'s rows covering ``area`` name (each
@@ -54,6 +60,15 @@ class _Loaded:
         if found is None:
             found = self._named[key] = named_attributes(self.snapshot.duties_for(matter, area))
         return found
+
+    def missing(self, event: Event) -> list[str]:
+        """The attributes :meth:`named` for ``event``'s matter and area that it does not carry,
+        sorted. Most events carry every attribute any row of their matter names: for those
+        no row needs to be looked at."""
+        if self._named_anywhere.get(event.matter, frozenset()) <= event.attributes.keys():
+            return []
+        named = self.named(event.matter, event.area)
+        return sorted(named - set(event.attributes)) if named else []
 
 
 class Router:
@@ -200,8 +215,7 @@ class Router:
         resolved, loaded = self.resolve_event(event, where, as_of)
         day = as_of or self.as_of or self._local_day(resolved.reported_at)
         where = where or {"source": f"event {resolved.id}"}
-        named = loaded.named(resolved.matter, resolved.area)
-        missing = sorted(named - set(resolved.attributes)) if named else []
+        missing = loaded.missing(resolved)
         assumed: dict[str, AttributeValue] = {}
         defaults = self.ruleset.config.attribute_defaults
         if missing and defaults:
