@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from remit.conditions.matching import meets
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError, location
 from remit.events.model import AttributeValue, Event, EventIn
@@ -239,14 +240,22 @@ class Router:
         if combos is not None:
             gists = set()
             # the policies' outcome for each, no whole decision built; values that give the
-            # same facts (the same rows match) share one outcome, as the cache's do
+            # same facts share one outcome, as the cache's do. The facts depend on the
+            # attributes only through the rows they meet and the severity: values alike in
+            # both are not made into facts again
             outcomes: dict[tuple[Any, ...], PolicyOutcome] = {}
             for combo in combos:
                 attributes = dict(sorted({**resolved.attributes, **combo}.items()))
-                facts = self._facts(dataclasses.replace(resolved, attributes=attributes), loaded)
-                other = outcomes.get(facts.key)
+                severity = attributes.get("severity", 0)
+                alike = (
+                    tuple(meets(entry.duty.conditions, attributes) for entry in rows),
+                    type(severity),
+                    severity,
+                )
+                other = outcomes.get(alike)
                 if other is None:
-                    other = outcomes[facts.key] = self._outcome_of(facts, where)
+                    variant = dataclasses.replace(resolved, attributes=attributes)
+                    other = outcomes[alike] = self._outcome_of(self._facts(variant, loaded), where)
                 found = alternative(dict(combo), other, loaded.refs)
                 alternatives.append(found)
                 gists.add(
