@@ -153,6 +153,22 @@ class EventIn(Model):
 AttributeValue = str | int | bool
 
 
+_REPORTED = (
+    "id",
+    "matter",
+    "area",
+    "areas",
+    "reported_at",
+    "source",
+    "attributes",
+    "owner",
+    "repeat_count",
+    "standard",
+    "emergency",
+)
+"""The fields :meth:`Event.as_reported` sets (its ``model_fields_set``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """An event resolved against a snapshot: codes instead of names, attributes by name with
@@ -207,6 +223,10 @@ class Event:
         decision keeps of its input, so that it can be decided again. Its ``extra`` is left
         out: the decision keeps it once, in its own ``extra``."""
         return EventIn.model_construct(
+            set(_REPORTED),
+            # given, not defaulted: pydantic inspects a default factory's signature on every
+            # construct (a fifth of the time a cached decision takes); it is not "set"
+            extra={},
             id=self.id,
             matter=self.matter,
             area=self.area,

@@ -16,6 +16,10 @@
   fact, so every state has run an action before it is deleted; it is not in the trace.
 - The bound on firings per evaluation (:data:`DEFAULT_MAX_FIRINGS`) turns a chain that would
   not stop into a refusal of that one evaluation, never a hang.
+- The actions a post makes pending are run here (:meth:`RuleEngine._post`), with the engine's
+  own calls, as the Host would run them: one after another until none is pending. The Host's
+  way wraps each in objects, clocks and callbacks meant for asynchronous actions, which cost
+  more than the engine itself on a small ruleset.
 
 :meth:`RuleEngine.evaluate` runs the routing facts of one event (:class:`PolicyInput`) and reads
 the outcome; :meth:`RuleEngine.run` runs any facts — among them exactly one ``event`` fact, the
@@ -28,8 +32,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,8 +44,8 @@ from durable.engine import Host, MessageNotHandledException
 from remit.errors import InputError, Problem, RemitError, location
 from remit.routing.facts import PolicyInput
 from remit.routing.outcome import PolicyOutcome, read_memory
-from remit.routing.rules.compile import Action, RuleSet, assert_values, definition
-from remit.routing.rules.model import Assert, Pattern, Retract, Rule
+from remit.routing.rules.compile import RuleSet, assert_maker, definition
+from remit.routing.rules.model import Pattern, Retract, Rule
 
 
 class EngineError(RemitError):
@@ -109,7 +114,14 @@ SETTLE = "_settle"
 """The bookkeeping rule that makes every state run an action (see the module's notes)."""
 
 
-def _settle(c: Any) -> None:
+Matched = dict[str, dict[str, Any]]
+"""The facts a rule matched, by the aliases of its patterns."""
+
+Run = Callable[[Matched], None]
+"""A rule's action: one parameter (two would make the engine treat it as asynchronous)."""
+
+
+def _settle(matched: Matched) -> None:
     return None
 
 
@@ -128,13 +140,22 @@ class RuleEngine:
         self.host = QuietHost()
         rules = definition(ruleset, self._action)
         rules[SETTLE] = {"all": [{"e": {"t": "event"}}], "pri": 0, "run": _settle}
+        self._runs: dict[str, Run] = {name: rule["run"] for name, rule in rules.items()}
+        """Each rule's action by the name the engine gives it in a pending action."""
         self.host.set_rulesets({self.name: rules})
+        self._rules = self.host.get_ruleset(self.name)
 
-    def _action(self, rule: Rule) -> Action:
+    def _action(self, rule: Rule) -> Run:
         aliases = [item.name for item in rule.when if isinstance(item, Pattern)]
         config = self.ruleset.config
+        steps = [
+            (action.retract, None)
+            if isinstance(action, Retract)
+            else (action.assert_["fact"], assert_maker(action, config))
+            for action in rule.then
+        ]
 
-        def run(c: Any) -> None:
+        def run(matched: Matched) -> None:
             working = self._current
             assert working is not None
             if working.stopped:
@@ -145,34 +166,51 @@ class RuleEngine:
                 return
             try:
                 working.trace.append(rule.id)
-                bound = {alias: getattr(c, alias)._d for alias in aliases}
-                for action in rule.then:
-                    if isinstance(action, Retract):
-                        fact = bound[action.retract]
+                bound = {alias: matched[alias] for alias in aliases}
+                for name, make in steps:
+                    if make is None:  # retract the fact matched as ``name``
+                        fact = bound[name]
                         working.memory.pop(fact["id"], None)
-                        c.retract_fact(dict(fact))
-                    else:
-                        self._assert(c, working, rule, action, assert_values(action, bound, config))
+                        self._rules.retract_fact(dict(fact))
+                    else:  # assert a fact of kind ``name``
+                        self._assert(working, rule, name, make(bound))
             except Exception as exc:  # the engine would swallow it
                 working.errors.append(f"{rule.id}: {type(exc).__name__}: {exc}")
 
         return run
 
-    def _assert(
-        self, c: Any, working: _Working, rule: Rule, action: Assert, values: dict[str, Any]
-    ) -> None:
-        kind = action.assert_["fact"]
+    def _assert(self, working: _Working, rule: Rule, kind: str, values: dict[str, Any]) -> None:
         working.made += 1
         fact = {"t": kind, "id": f"{rule.id}#{working.made}", **values}
         working.memory[fact["id"]] = fact
         if kind in self._consumed:
             # a fact no rule can match is refused by the engine: it stays in the working memory
             with contextlib.suppress(MessageNotHandledException):
-                c.assert_fact({**fact, "sid": working.sid})
+                self._rules.assert_fact({**fact, "sid": working.sid})
 
     def _post(self, facts: list[dict[str, Any]]) -> None:
-        with contextlib.suppress(MessageNotHandledException):  # no rule matched: nothing follows
-            self.host.assert_facts(self.name, facts)
+        """Assert ``facts`` and run the actions they make pending, and those that these make
+        pending, until none is: what ``Host.assert_facts`` does for actions of one parameter
+        (see the module's notes), each action's state update and completion included."""
+        rules = self._rules
+        try:
+            state_handle = rules.assert_facts(facts)
+        except MessageNotHandledException:  # no rule matched: nothing follows
+            return
+        handle = rules._handle
+        started = durable_rules_engine.start_action_for_state(handle, state_handle)
+        if not started:
+            return
+        state_json, pending = started[0], started[1]
+        try:
+            while pending:
+                name, matched = next(iter(json.loads(pending).items()))
+                self._runs[name](matched)
+                durable_rules_engine.update_state(handle, state_json)
+                pending = durable_rules_engine.complete_and_start_action(handle, state_handle)
+        except BaseException:
+            durable_rules_engine.abandon_action(handle, state_handle)
+            raise
 
     def close(self) -> None:
         """Free the engine's ruleset (the durable_rules host never does: ~0.3 MB each)."""
@@ -182,43 +220,47 @@ class RuleEngine:
         durable_rules_engine.delete_ruleset(self.host.get_ruleset(self.name)._handle)
 
     def evaluate(self, facts: PolicyInput) -> PolicyOutcome:
-        # candidates first: a rule with a negation (no lead …) must not see a partial picture
+        sid = str(next(self._sids))
+        # candidates first: a rule with a negation (no lead …) must not see a partial picture;
+        # each fact as posted (with its state's sid) is the one the working memory holds
         initial = [
-            *({"t": "candidate", **candidate} for candidate in facts.candidates),
-            {"t": "context", "id": "context", **facts.context},
-            {"t": "event", **facts.event},
+            *({"t": "candidate", **candidate, "sid": sid} for candidate in facts.candidates),
+            {"t": "context", "id": "context", **facts.context, "sid": sid},
+            {"t": "event", **facts.event, "sid": sid},
         ]
-        memory, trace = self.run(initial)
+        memory, trace = self.run(initial, sid)
         return read_memory(memory, trace)
 
-    def run(self, initial: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    def run(
+        self, initial: list[dict[str, Any]], sid: str | None = None
+    ) -> tuple[list[dict[str, Any]], list[str]]:
         """The working memory after the rules ran on ``initial`` (facts with ``t`` and ``id``;
         one of them of kind ``event``, which the bookkeeping rule fires on), and the rules
         fired in order. The state is the evaluation's own (one state per evaluation, deleted
-        after it); ``stage`` is asserted in a second call when a rule waits for it."""
+        after it); ``stage`` is asserted in a second call when a rule waits for it. ``sid``:
+        the state the facts already name (each carries it as ``sid``); by default a new one,
+        given to copies of the facts."""
         if self._closed:
             raise EngineError("the rule engine was closed")
-        working = _Working(sid=str(next(self._sids)))
+        if sid is None:
+            sid = str(next(self._sids))
+            initial = [{**fact, "sid": sid} for fact in initial]
+        working = _Working(sid=sid)
         for fact in initial:
             working.memory[fact["id"]] = fact
         self._current = working
+        consumed = self._consumed
         try:
             # a kind no rule matches would make the engine refuse the whole post (and then no
             # action has run before delete_state: see the module's notes); events always match
-            self._post(
-                [
-                    {**fact, "sid": working.sid}
-                    for fact in initial
-                    if fact["t"] == "event" or fact["t"] in self._consumed
-                ]
-            )
+            self._post([f for f in initial if f["t"] == "event" or f["t"] in consumed])
             if self._staged:
-                self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": working.sid}])
+                self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": sid}])
         except Exception as exc:
             raise EngineError(f"rule engine failed: {type(exc).__name__}: {exc}") from exc
         finally:
             self._current = None
-            self.host.delete_state(self.name, working.sid)
+            self._rules.delete_state(sid)
         if working.stopped:
             raise FiringLimitError(
                 [

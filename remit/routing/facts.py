@@ -18,6 +18,7 @@ from remit.registry.entities import (
     OWNER_UNIT,
     CaseStandard,
     Level,
+    Matter,
     Role,
     UnitKind,
     territorial_function,
@@ -39,6 +40,9 @@ class Topology:
         self._platform: dict[str, str] = {}
         self._at_level: dict[tuple[str, Level], str | None] = {}
         self._contexts: dict[str, dict[str, str]] = {}
+        self._prepared: dict[int, _Prepared] = {}
+        self._emergency: dict[str, bool] = {}
+        self._emergency_listed: list[str] | None = None
         self.roles = TerritorialUnits(snapshot)
         for unit in sorted(snapshot.units.values(), key=lambda u: u.code):
             if unit.kind is UnitKind.platform:
@@ -70,6 +74,25 @@ class Topology:
                 self._at_level[key] = code
                 break
         return self._at_level[key]
+
+    def prepared(self, entry: DutyInForce) -> _Prepared:
+        """What a candidate needs of ``entry`` that no event changes, worked out once per row
+        (keyed by the entry's identity: the snapshot, which this holds, keeps every entry)."""
+        found = self._prepared.get(id(entry))
+        if found is None:
+            found = self._prepared[id(entry)] = _Prepared.of(entry, self.snapshot)
+        return found
+
+    def emergency_matter(self, matter: Matter, listed: list[str]) -> bool:
+        """Is ``matter`` one of ``listed`` (the rules' ``emergency_matters``: codes, names or
+        aliases)? Worked out once per matter while the list is the same."""
+        if listed != self._emergency_listed:
+            self._emergency, self._emergency_listed = {}, list(listed)
+        found = self._emergency.get(matter.code)
+        if found is None:
+            names = {matter.code, matter.name, *matter.aliases}
+            found = self._emergency[matter.code] = not names.isdisjoint(listed)
+        return found
 
     def context(self, area: str) -> dict[str, str]:
         found = self._contexts.get(area)
@@ -171,17 +194,40 @@ _Row = tuple[str, str, int, bool, str, str]
 resolved from ("" for a row naming a unit), the unit a not-responsible row refers to ("")."""
 
 
-def _rows(entry: DutyInForce, streets: list[str], topology: Topology) -> list[_Row]:
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A duty in force as candidates are made of it: its reference, its place in the order
+    (:func:`_order`), and its candidate row — None for a territorial reference, whose unit
+    depends on the event's streets (``function``: the function it asks for)."""
+
+    entry: DutyInForce
+    ref: str
+    order: tuple[Any, ...]
+    row: _Row | None
+    function: str | None
+
+    @classmethod
+    def of(cls, entry: DutyInForce, snapshot: Snapshot) -> _Prepared:
+        duty = entry.duty
+        function = territorial_function(duty.unit)
+        row: _Row | None = None
+        if function is None:
+            owner = duty.unit == OWNER_UNIT
+            reference = OWNER_UNIT if owner else ""
+            lead_owner = owner and duty.role is Role.lead
+            refer_to = duty.refer_to or ""
+            row = (duty.unit, duty.role.value, duty.priority, lead_owner, reference, refer_to)
+        return cls(entry, duty_ref(entry), _order(entry, snapshot, duty.area), row, function)
+
+
+def _rows(prepared: _Prepared, streets: list[str], topology: Topology) -> list[_Row]:
     """The candidate rows of a duty: one, or for a territorial reference one per street of the
     event (the unit "" where the street has no such unit)."""
-    duty = entry.duty
-    function = territorial_function(duty.unit)
+    if prepared.row is not None:
+        return [prepared.row]
+    duty = prepared.entry.duty
+    function = prepared.function or ""
     refer_to = duty.refer_to or ""
-    if function is None:
-        owner = duty.unit == OWNER_UNIT
-        reference = OWNER_UNIT if owner else ""
-        lead_owner = owner and duty.role is Role.lead
-        return [(duty.unit, duty.role.value, duty.priority, lead_owner, reference, refer_to)]
     units = [topology.territorial(street, function) for street in streets] or [""]
     return [(unit, duty.role.value, duty.priority, False, duty.unit, refer_to) for unit in units]
 
@@ -194,6 +240,10 @@ def _order(entry: DutyInForce, snapshot: Snapshot, area: str) -> tuple[Any, ...]
     """Candidates in order: higher priority, then the narrower scope, then list and row."""
     depth = len(snapshot.ancestors(entry.duty.area))
     return (-entry.duty.priority, -depth, entry.list_id, entry.seq)
+
+
+def _by_order(prepared: _Prepared) -> tuple[Any, ...]:
+    return prepared.order
 
 
 def policy_input(
@@ -210,47 +260,52 @@ def policy_input(
     across several (decided area by area: see ``Router.route``)."""
     matter = snapshot.matters[event.matter]
     attributes = event.attributes
+    prepared = topology.prepared
     matching = [
-        entry
+        prepared(entry)
         for entry in snapshot.duties_for(event.matter, event.area)
         if meets(entry.duty.conditions, attributes)
     ]
-    matching.sort(key=lambda entry: _order(entry, snapshot, event.area))
-    standard = choose_standard(matching, event.standard, deadline)
-    if standard is not None or event.standard is not None:  # the other standards' rows go
-        code = standard.standard.code if standard is not None else event.standard
-        matching = [e for e in matching if e.duty.standard is None or e.duty.standard.code == code]
+    matching.sort(key=_by_order)
+    standard: StandardChoice | None = None
+    # a matter no row in force names a standard of has none to choose (the rows all apply)
+    if event.standard is not None or snapshot.standards(event.matter):
+        standard = choose_standard([p.entry for p in matching], event.standard, deadline)
+        if standard is not None or event.standard is not None:  # the other standards' rows go
+            code = standard.standard.code if standard is not None else event.standard
+            matching = [
+                p
+                for p in matching
+                if p.entry.duty.standard is None or p.entry.duty.standard.code == code
+            ]
     streets = topology.streets(event.areas)
-    found = [
-        (duty_ref(entry), entry, row)
-        for entry in matching
-        for row in _rows(entry, streets, topology)
-    ]
     policy = matter.hit_policy.value
-    candidates = tuple(
-        {
-            "id": f"c{rank}",
-            "duty": ref,
-            "unit": unit,
-            "role": role,
-            "priority": priority,
-            "rank": rank,
-            "policy": policy,
-            "owner_row": owner_row,
-            "reference": reference,
-            "refer_to": refer_to,
-        }
-        for rank, (ref, _, (unit, role, priority, owner_row, reference, refer_to)) in enumerate(
-            found
-        )
-    )
+    candidates: list[dict[str, Any]] = []
+    duties: dict[str, DutyInForce] = {}
+    for p in matching:
+        duties[p.ref] = p.entry
+        for unit, role, priority, owner_row, reference, refer_to in _rows(p, streets, topology):
+            rank = len(candidates)
+            candidates.append(
+                {
+                    "id": f"c{rank}",
+                    "duty": p.ref,
+                    "unit": unit,
+                    "role": role,
+                    "priority": priority,
+                    "rank": rank,
+                    "policy": policy,
+                    "owner_row": owner_row,
+                    "reference": reference,
+                    "refer_to": refer_to,
+                }
+            )
     context = topology.context(event.area)
     territorial = context["territorial"]
     refusing = [c for c in candidates if c["role"] == "not_responsible" and c["unit"]]
     area = snapshot.areas[event.area]
     severity = event.attributes.get("severity", 0)
-    listed = set(config.emergency_matters)
-    emergency_matter = bool(listed & {matter.code, matter.name, *matter.aliases})
+    emergency_matter = topology.emergency_matter(matter, config.emergency_matters)
     return PolicyInput(
         event={
             "id": "event",
@@ -271,7 +326,7 @@ def policy_input(
             "relieved": bool(territorial) and any(c["unit"] == territorial for c in refusing),
         },
         context=context,
-        candidates=candidates,
-        duties={ref: entry for ref, entry, _ in found},
+        candidates=tuple(candidates),
+        duties=duties,
         standard=standard,
     )

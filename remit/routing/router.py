@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from remit.conditions.matching import meets
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError, location
 from remit.events.model import AttributeValue, Event, EventIn
@@ -47,6 +48,12 @@ class _Loaded:
         self.resolver = EventResolver(snapshot)
         self.refs = Refs(snapshot)
         self._named: dict[tuple[str, str], frozenset[str]] = {}
+        by_matter: dict[str, set[str]] = {}
+        for entry in snapshot.duties:
+            if entry.duty.conditions:
+                by_matter.setdefault(entry.duty.matter, set()).update(entry.duty.conditions)
+        self._named_anywhere = {matter: frozenset(names) for matter, names in by_matter.items()}
+        """matter → the attributes the conditions of any of its rows name, in any area."""
 
     def named(self, matter: str, area: str) -> frozenset[str]:
         """The attributes the conditions of ``matter``'s rows covering ``area`` name (each
@@ -56,6 +63,15 @@ class _Loaded:
         if found is None:
             found = self._named[key] = named_attributes(self.snapshot.duties_for(matter, area))
         return found
+
+    def missing(self, event: Event) -> list[str]:
+        """The attributes :meth:`named` for ``event``'s matter and area that it does not carry,
+        sorted. Most events carry every attribute any row of their matter names: for those
+        no row needs to be looked at."""
+        if self._named_anywhere.get(event.matter, frozenset()) <= event.attributes.keys():
+            return []
+        named = self.named(event.matter, event.area)
+        return sorted(named - set(event.attributes)) if named else []
 
 
 class Router:
@@ -178,10 +194,11 @@ class Router:
         )
         # each rule once, in the rules' order: how often and in which order the engine fired
         # them (a negation waits for the stage fact) is not part of the decision
-        fired = sorted(
-            set(result.rules_fired), key=lambda r: (self._order.get(r, len(self._order)), r)
+        fired = tuple(
+            sorted(set(result.rules_fired), key=lambda r: (self._order.get(r, len(self._order)), r))
         )
-        result = dataclasses.replace(result, rules_fired=tuple(fired))
+        if fired != result.rules_fired:  # often already so: no copy
+            result = dataclasses.replace(result, rules_fired=fired)
         if self._cache is not None:
             self._cache.put(facts, result)
         return result
@@ -239,8 +256,7 @@ class Router:
     ) -> RoutingDecision:
         """The decision for ``resolved`` in its first area (``spans``: the streets of the whole
         event, when it is one area of several)."""
-        named = loaded.named(resolved.matter, resolved.area)
-        missing = sorted(named - set(resolved.attributes)) if named else []
+        missing = loaded.missing(resolved)
         assumed: dict[str, AttributeValue] = {}
         defaults = self.ruleset.config.attribute_defaults
         if missing and defaults:
@@ -264,16 +280,23 @@ class Router:
         if combos is not None:
             gists = set()
             # the policies' outcome for each, no whole decision built; values that give the
-            # same facts (the same rows match) share one outcome, as the cache's do
+            # same facts share one outcome, as the cache's do. The facts depend on the
+            # attributes only through the rows they meet and the severity: values alike in
+            # both are not made into facts again
             outcomes: dict[tuple[Any, ...], PolicyOutcome] = {}
             for combo in combos:
                 attributes = dict(sorted({**resolved.attributes, **combo}.items()))
-                facts = self._facts(
-                    dataclasses.replace(resolved, attributes=attributes), loaded, spans
+                severity = attributes.get("severity", 0)
+                alike = (
+                    tuple(meets(entry.duty.conditions, attributes) for entry in rows),
+                    type(severity),
+                    severity,
                 )
-                other = outcomes.get(facts.key)
+                other = outcomes.get(alike)
                 if other is None:
-                    other = outcomes[facts.key] = self._outcome_of(facts, where)
+                    variant = dataclasses.replace(resolved, attributes=attributes)
+                    facts = self._facts(variant, loaded, spans)
+                    other = outcomes[alike] = self._outcome_of(facts, where)
                 found = alternative(dict(combo), other, loaded.refs)
                 alternatives.append(found)
                 gists.add(

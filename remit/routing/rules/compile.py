@@ -336,21 +336,40 @@ def definition(ruleset: RuleSet, make_action: Callable[[Rule], Action]) -> dict[
     return out
 
 
-def assert_values(
-    action: Assert, bound: dict[str, dict[str, Any]], config: RoutingConfig
-) -> dict[str, Any]:
-    """The fields of a fact an ``assert`` makes, references filled from the matched facts."""
-    fact: dict[str, Any] = {}
+def assert_maker(
+    action: Assert, config: RoutingConfig
+) -> Callable[[dict[str, dict[str, Any]]], dict[str, Any]]:
+    """:func:`assert_values` for one ``action``, its constants and ``$config`` values worked
+    out once: the engine calls it on every firing."""
+    plan: list[tuple[str, Any, str | None, str]] = []
     for name, value in action.assert_.items():
         if name == "fact":
             continue
         value = _resolve(value, config)
         ref = REF.match(value) if isinstance(value, str) else None
         if ref is None:
-            fact[name] = value
-        elif ref.group(2) in bound[ref.group(1)]:
-            fact[name] = bound[ref.group(1)][ref.group(2)]
-        else:  # a typo must not assert a fact with a silent null
-            kind = bound[ref.group(1)].get("t", "matched")
-            raise ValueError(f"${ref.group(1)}.{ref.group(2)}: the {kind} fact has no such field")
-    return fact
+            plan.append((name, value, None, ""))
+        else:
+            plan.append((name, None, ref.group(1), ref.group(2)))
+
+    def make(bound: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        fact: dict[str, Any] = {}
+        for name, constant, alias, key in plan:
+            if alias is None:
+                fact[name] = constant
+                continue
+            matched = bound[alias]
+            if key not in matched:  # a typo must not assert a fact with a silent null
+                kind = matched.get("t", "matched")
+                raise ValueError(f"${alias}.{key}: the {kind} fact has no such field")
+            fact[name] = matched[key]
+        return fact
+
+    return make
+
+
+def assert_values(
+    action: Assert, bound: dict[str, dict[str, Any]], config: RoutingConfig
+) -> dict[str, Any]:
+    """The fields of a fact an ``assert`` makes, references filled from the matched facts."""
+    return assert_maker(action, config)(bound)
