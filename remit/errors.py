@@ -83,7 +83,16 @@ class InputError(RemitError):
         for problem in problems:
             unique.setdefault(repr(problem), problem)
         self.problems: list[Problem] = list(unique.values())
-        super().__init__(self.render("en"))
+        super().__init__()
+
+    def __str__(self) -> str:
+        # rendered when shown, not when raised: a caller that catches the refusal and counts
+        # it (a benchmark, a batch's worker before it writes the reject) does not pay for the
+        # "did you mean" hints it never shows
+        return self.render("en")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled with its problems (a worker's refusal)
+        return (self.__class__, (self.problems,))
 
     @classmethod
     def one(cls, key: str, /, **kwargs: object) -> InputError:

@@ -8,10 +8,9 @@ import heapq
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 from remit.i18n import Lang, t
 
@@ -107,19 +106,53 @@ class NameIndex:
         return [self._spellings[c] for c in close]
 
     def hint(self, text: str) -> Hint:
-        """The "did you mean" hint for ``text`` (empty when nothing is close)."""
+        """The "did you mean" hint for ``text`` (empty when nothing is close), worked out when
+        first shown: a caller that drops the refusal unread (a batch counting rejects, the
+        Python API's ``except InputError``) does not pay for comparing it with every name."""
         wanted = normalize_name(text)
         if wanted not in self._hints:
-            self._hints[wanted] = Hint(tuple(self.suggestions(text)))
+            self._hints[wanted] = Hint(lambda: tuple(self.suggestions(text)), key=wanted)
         return self._hints[wanted]
 
 
-@dataclass(frozen=True)
 class Hint:
-    """A "did you mean" hint: the spellings close to what was given. A message shows it in its
-    language (``in_lang``, see :mod:`remit.i18n`) as a sentence of its own, or as nothing."""
+    """A "did you mean" hint: the spellings close to what was given (``names``, given or worked
+    out on first use). A message shows it in its language (``in_lang``, see
+    :mod:`remit.i18n`) as a sentence of its own, or as nothing. Equal hints name the same
+    spellings; a pickled hint carries its spellings."""
 
-    names: tuple[str, ...] = ()
+    __slots__ = ("_key", "_make", "_names")
+
+    def __init__(
+        self, names: tuple[str, ...] | Callable[[], tuple[str, ...]] = (), key: str | None = None
+    ):
+        """``names``, or how to work them out; ``key``: what they are close to (a hint worked
+        out later is shown by it in ``repr``, which is what refusals are told apart by)."""
+        self._key = key
+        if callable(names):
+            self._names: tuple[str, ...] | None = None
+            self._make: Callable[[], tuple[str, ...]] | None = names
+        else:
+            self._names, self._make = tuple(names), None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        if self._names is None:
+            assert self._make is not None
+            self._names, self._make = self._make(), None
+        return self._names
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hint) and self.names == other.names
+
+    def __hash__(self) -> int:
+        return hash(self.names)
+
+    def __repr__(self) -> str:
+        return f"Hint(close to {self._key!r})" if self._key is not None else f"Hint({self.names!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Hint, (self.names,))
 
     def in_lang(self, lang: Lang) -> str:
         if not self.names:
