@@ -105,6 +105,12 @@ class DutySpec(Model):
     """One row of a responsibility list."""
 
     matter: Line = Field(min_length=1, description="matter code or name")
+    whole_group: bool = Field(
+        False,
+        description="the matter is a group and the row covers all of it, explicitly: it "
+        "applies to each leaf matter of the group (stored as one row per leaf, so routing and "
+        "the check see it alike); a row on a group without it is refused",
+    )
     unit: Line = Field(min_length=1, description="unit code, name or alias")
     role: Role = Role.lead
     refer_to: Line | None = Field(

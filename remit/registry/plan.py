@@ -49,7 +49,7 @@ from remit.registry.formats import (
     UnitsFile,
     VersionMeta,
 )
-from remit.registry.groups import leaves_listing, matter_children
+from remit.registry.groups import group_leaves, leaves_listing, matter_children
 from remit.registry.parse import IMPORTABLE, ParsedFile
 from remit.registry.spaces import MatterIndex, assign_keys
 from remit.registry.state import ImportPlan, RegistryState, VersionAction, VersionChange
@@ -759,11 +759,12 @@ class DutyContext:
 
     def duty(
         self, spec: DutySpec, ref: _Reference, locate: Locate, collector: Collector
-    ) -> Duty | None:
-        """A validated :class:`Duty`, or ``None`` with the problems added to ``collector``."""
-        before = len(collector.problems)
+    ) -> list[Duty]:
+        """The validated :class:`Duty` of a row — one per leaf matter for a row that covers a
+        whole group explicitly (``whole_group``) — or none, with the problems added to
+        ``collector``."""
         try:
-            matter = ref.matters[
+            matter: Matter | None = ref.matters[
                 ref.matter_index.resolve(
                     spec.matter, "ref.unknown_matter", catalogue=ref.catalogue.label
                 )
@@ -771,8 +772,45 @@ class DutyContext:
         except Unresolved as exc:
             collector.add(exc.key, **exc.params, **locate("matter"))
             matter = None
-        if matter is not None and self._is_group(matter, ref, locate, collector):
-            matter = None
+        if matter is None:
+            self._one(spec, None, ref, locate, collector)  # the row's other problems too
+            return []
+        leaves = self._leaves(matter, ref)
+        if spec.whole_group:
+            if not leaves:
+                collector.add(
+                    "duty.whole_group_not_group",
+                    matter=matter.code,
+                    name=matter.name,
+                    **locate("whole_group"),
+                )
+                return []
+            found = [self._one(spec, ref.matters[leaf], ref, locate, collector) for leaf in leaves]
+            return [d for d in found if d is not None] if all(found) else []
+        if leaves:
+            collector.add(
+                "duty.group_matter",
+                matter=matter.code,
+                name=matter.name,
+                leaves=leaves_listing(matter.code, self._children_of(ref), ref.matters),
+                **locate("matter"),
+            )
+            self._one(spec, None, ref, locate, collector)
+            return []
+        one = self._one(spec, matter, ref, locate, collector)
+        return [one] if one is not None else []
+
+    def _one(
+        self,
+        spec: DutySpec,
+        matter: Matter | None,
+        ref: _Reference,
+        locate: Locate,
+        collector: Collector,
+    ) -> Duty | None:
+        """The row on ``matter`` (a leaf), or ``None`` with its problems added (``matter``
+        None: only the problems of the row's other fields)."""
+        before = len(collector.problems)
         unit_code: str | None = None
         area: str | None = None
         reference = role_reference(spec.unit)
@@ -819,27 +857,19 @@ class DutyContext:
             standard=spec.standard,
         )
 
-    def _is_group(
-        self, matter: Matter, ref: _Reference, locate: Locate, collector: Collector
-    ) -> bool:
-        """Whether ``matter`` is a group of the catalogue (refused, naming its leaves): the
-        check and the router see the leaf matters only, so a row on a group would route
-        nowhere they look."""
+    def _children_of(self, ref: _Reference) -> dict[str, list[str]]:
         key = (ref.catalogue.list_id, ref.catalogue.version)
         children = self._children.get(key)
         if children is None:
             children = self._children[key] = matter_children(ref.matters.values())
-        if matter.code not in children:
-            return False
-        leaves = leaves_listing(matter.code, children, ref.matters)
-        collector.add(
-            "duty.group_matter",
-            matter=matter.code,
-            name=matter.name,
-            leaves=leaves,
-            **locate("matter"),
-        )
-        return True
+        return children
+
+    def _leaves(self, matter: Matter, ref: _Reference) -> list[str]:
+        """The leaf matters of ``matter`` if it is a group of the catalogue, else none: the
+        check and the router see the leaf matters only, so a row on a group is refused unless
+        it says it covers the whole group (then it is a row on each leaf)."""
+        children = self._children_of(ref)
+        return group_leaves(matter.code, children) if matter.code in children else []
 
     def _refer_to(
         self,
@@ -894,35 +924,46 @@ class DutyContext:
         seen: dict[str, dict[str, object]] = {}
         standards: dict[tuple[str, str], tuple[CaseStandard, dict[str, object]]] = {}
         for spec, locate in specs:
-            duty = self.duty(spec, ref, locate, collector)
-            if duty is None:
-                continue
-            if duty.standard is not None:  # one standard, one filing and closing condition
-                first = standards.setdefault(
-                    (duty.matter, duty.standard.code), (duty.standard, locate("standard"))
-                )
-                if first[0] != duty.standard:
-                    collector.add(
-                        "duty.standard_differs",
-                        matter=duty.matter,
-                        standard=duty.standard.code,
-                        other=_at(first[1]),
-                        **locate("standard"),
-                    )
-                    continue
-            key = canonical_json(duty.content())
-            if key in seen:
-                collector.add(
-                    "ref.duplicate",
-                    what="duty",
-                    key=f"{duty.matter}/{duty.unit}/{duty.role.value}",
-                    other=_at(seen[key]),
-                    **locate(None),
-                )
-                continue
-            seen[key] = locate(None)
-            duties.append(duty)
+            for duty in self.duty(spec, ref, locate, collector):
+                self._add(duty, locate, collector, duties, seen, standards)
         return duties
+
+    def _add(
+        self,
+        duty: Duty,
+        locate: Locate,
+        collector: Collector,
+        duties: list[Duty],
+        seen: dict[str, dict[str, object]],
+        standards: dict[tuple[str, str], tuple[CaseStandard, dict[str, object]]],
+    ) -> None:
+        """``duty`` added to ``duties`` unless its standard is written another way or it
+        repeats a row (problems, then)."""
+        if duty.standard is not None:  # one standard, one filing and closing condition
+            first = standards.setdefault(
+                (duty.matter, duty.standard.code), (duty.standard, locate("standard"))
+            )
+            if first[0] != duty.standard:
+                collector.add(
+                    "duty.standard_differs",
+                    matter=duty.matter,
+                    standard=duty.standard.code,
+                    other=_at(first[1]),
+                    **locate("standard"),
+                )
+                return
+        key = canonical_json(duty.content())
+        if key in seen:
+            collector.add(
+                "ref.duplicate",
+                what="duty",
+                key=f"{duty.matter}/{duty.unit}/{duty.role.value}",
+                other=_at(seen[key]),
+                **locate(None),
+            )
+            return
+        seen[key] = locate(None)
+        duties.append(duty)
 
 
 def _plan_list(
