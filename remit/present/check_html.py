@@ -54,7 +54,7 @@ _CSP = (
 def render_html(report: CheckReport, lang: Lang) -> str:
     """The report as a complete HTML5 document in ``lang``."""
     view = _report_view(_Page(report, lang))
-    return _environment().get_template("check_report.html.j2").render(page=view)
+    return environment().get_template("check_report.html.j2").render(page=view)
 
 
 # --------------------------------------------------------------------------- templates and files
@@ -70,7 +70,9 @@ def _escaped(value: object) -> object:
 
 
 @cache
-def _environment() -> Environment:
+def environment() -> Environment:
+    """The Jinja2 environment of every page remit renders (the check report, the 推诿 report):
+    the package's templates, everything escaped, an undefined name an error."""
     return Environment(
         loader=PackageLoader("remit.present", "templates"),
         autoescape=True,

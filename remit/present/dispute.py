@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from functools import cache
-from html import escape
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from openpyxl import Workbook
 
 from remit.deadlines import local_time
 from remit.events.cases import Case, Round
 from remit.i18n import Lang, t
+from remit.present.check_html import environment
 from remit.present.check_markdown import escape_text, table
 from remit.present.check_xlsx import save_workbook, table_sheet
 from remit.present.console import console
@@ -309,29 +307,11 @@ def render_markdown(report: DisputeReport, lang: Lang) -> str:
 # --- HTML ----------------------------------------------------------------------------------------
 
 
-def _escaped(value: object) -> object:
-    if hasattr(value, "__html__"):
-        return value
-    return Markup(escape(str(value), quote=True))
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("remit.present", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        finalize=_escaped,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_html(report: DisputeReport, lang: Lang) -> str:
     """The report as one self-contained HTML5 page (no fetch: the style is inline)."""
     style = files("remit.present").joinpath("static/dispute_report.css").read_text("utf-8")
     return (
-        _environment()
+        environment()
         .get_template("dispute_report.html.j2")
         .render(
             lang="zh-CN" if lang == "zh" else "en",
