@@ -366,13 +366,15 @@ versions:
             "line 14, field versions[0].duties[1].matter: matter SJ05 (街面秩序) is a group of "
             "matters, not a matter: a row cannot name a group, since the check and the router "
             "look only at the leaf matters and would never see it; list its leaf matters "
-            "instead: SJ0501 无照经营游商, SJ0502 共享单车乱停放",
+            "instead, or say the row covers the whole group (whole_group: true, one row per "
+            "leaf): SJ0501 无照经营游商, SJ0502 共享单车乱停放",
         ),
         (
             "zh",
             "第 14 行, 字段 versions[0].duties[1].matter: 事项 SJ05（街面秩序）是事项分组，不是具体"
             "事项；条目不能写在分组上：检查和派遣都只看具体事项，分组上的条目两者都看不到。请逐一列出"
-            "其下的具体事项：SJ0501 无照经营游商、SJ0502 共享单车乱停放",
+            "其下的具体事项，或写明该条目覆盖整个分组（`whole_group: true`，按每个具体事项各成一条）："
+            "SJ0501 无照经营游商、SJ0502 共享单车乱停放",
         ),
     ],
 )
