@@ -65,7 +65,9 @@ def test_the_report_says_it_in_both_languages(cli: Cli, sample_url: str, ruled: 
         and "两份清单均列为主办" in zh
     )
     en = cli("check", "--disputes", ruled, db=sample_url).stdout
-    assert "returns not settled by the lists (退单争议)" in en and "could not settle" in en
+    assert "returns not settled by the lists (退单争议)" in en
+    md = cli("check", "--disputes", ruled, "--format", "md", db=sample_url).stdout  # unwrapped
+    assert "the lists could not settle" in md and "an owner row applies" in md
 
 
 def test_compared_with_a_date_the_same_disputes_are_nothing_new(

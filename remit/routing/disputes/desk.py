@@ -304,7 +304,7 @@ class DisputeDesk:
     ) -> list[DutyRef]:
         """The rows a ruling cites: the new lead's lead rows and the returning unit's refusals
         (upheld), the returning unit's own rows (overruled), the contenders' lead rows
-        (a conflict)."""
+        (a conflict), the owner rows no owner was named for (owner unclear)."""
 
         def rows(units: set[str], roles: set[str]) -> list[DutyRef]:
             return [
@@ -327,6 +327,10 @@ class DisputeDesk:
             ]
         elif cite == "contenders":
             found = rows({c.code for c in decision.contenders}, {"lead"})
+        elif cite == "owner_rows":  # the @owner rows nobody could apply: the rows to revise
+            found = [
+                refs.duty(facts.duties[c["duty"]]) for c in facts.candidates if c.get("owner_row")
+            ]
         else:
             found = []
         unique: list[DutyRef] = []
