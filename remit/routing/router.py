@@ -351,10 +351,7 @@ class Router:
     ) -> RoutingDecision:
         calendar = self._calendar(loaded)
         facts = self._facts(resolved, loaded, spans)
-        try:
-            outcome = self.outcome(facts)
-        except FiringLimitError as exc:  # the engine does not know which event it was
-            raise exc.at(where) from None
+        outcome = self._outcome_of(facts, where)
         decision = build_decision(
             resolved,
             loaded.snapshot,
