@@ -1,0 +1,1 @@
+"""Identities and roles: users, passwords (argon2), tokens and sessions."""

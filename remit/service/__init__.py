@@ -1,0 +1,1 @@
+"""The HTTP service (`remit serve`): a thin FastAPI app over the Python API."""
