@@ -18,6 +18,7 @@ from remit.cli.replay import replay
 from remit.cli.route import route, route_batch
 from remit.cli.rules import rules
 from remit.cli.schema import schema
+from remit.cli.users import users
 
 
 @click.group(cls=RemitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +30,19 @@ def main() -> None:
     """
 
 
-for _command in (init, registry, schema, route, route_batch, replay, dispute, check, admit, rules):
+for _command in (
+    init,
+    registry,
+    schema,
+    route,
+    route_batch,
+    replay,
+    dispute,
+    check,
+    admit,
+    rules,
+    users,
+):
     main.add_command(_command)
 
 __all__ = ["main"]

@@ -401,7 +401,9 @@ def _roles(roles: Iterable[Role | str]) -> frozenset[Role]:
             held.add(Role(role))
         except ValueError:
             known = ", ".join(r.value for r in Role)
-            raise InputError.one("user.unknown_role", field="role", role=role, known=known) from None
+            raise InputError.one(
+                "user.unknown_role", field="role", role=role, known=known
+            ) from None
     if not held:
         raise InputError.one("user.no_role", field="role")
     return frozenset(held)
