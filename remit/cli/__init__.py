@@ -19,6 +19,7 @@ from remit.cli.route import route, route_batch
 from remit.cli.rules import rules
 from remit.cli.schema import schema
 from remit.cli.serve import serve
+from remit.cli.users import users
 
 
 @click.group(cls=RemitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +31,20 @@ def main() -> None:
     """
 
 
-for _command in (init, registry, schema, route, route_batch, replay, dispute, check, admit, rules, serve):
+for _command in (
+    init,
+    registry,
+    schema,
+    route,
+    route_batch,
+    replay,
+    dispute,
+    check,
+    admit,
+    rules,
+    serve,
+    users,
+):
     main.add_command(_command)
 
 __all__ = ["main"]

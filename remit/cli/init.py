@@ -6,6 +6,7 @@ import click
 
 from remit.cli.common import common
 from remit.i18n import t
+from remit.identity.store import drop_tables, ensure_tables
 from remit.present.console import echo
 from remit.registry import Registry
 
@@ -14,7 +15,10 @@ from remit.registry import Registry
 @click.option("--force", is_flag=True, help="Drop an existing registry and start empty.")
 @common
 def init(db_url: str | None, force: bool) -> None:
-    """Create an empty registry."""
+    """Create an empty registry (with the tables of its users: `remit users`)."""
     click.get_current_context().meta["remit.url"] = Registry.resolve_url(db_url)  # for errors
     registry = Registry.create(db_url, force=force)
+    if force:
+        drop_tables(registry.engine)  # no users left over from the registry dropped
+    ensure_tables(registry.engine)
     echo(t("label.initialised", url=registry.url))
