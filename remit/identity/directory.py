@@ -261,7 +261,7 @@ class Directory:
         """A new token for ``login`` (``remit_…``): returned once, only its SHA-256 kept."""
         _actor(by)
         refuse(note, "note")
-        now = utcnow()
+        now = dt.datetime.now(dt.UTC)  # to the microsecond: a user's tokens listed in order
         if expires is not None:
             if expires.tzinfo is None:
                 raise InputError.one("token.naive_expiry", field="expires")
