@@ -188,7 +188,8 @@ def test_authenticate(directory: Directory) -> None:
     assert directory.authenticate("p1", PASSWORD) == user
     assert stored_hash(directory, "p1").startswith("$argon2id$")
     messages = set()
-    for login, password in [("p1", OTHER), ("nobody", PASSWORD), ("nopw", ""), ("p1", "")]:
+    tries = [("p1", OTHER), ("nobody", PASSWORD), ("nopw", ""), ("p1", ""), ("p1", "x" * 5000)]
+    for login, password in tries:
         with pytest.raises(AuthenticationFailed) as caught:
             directory.authenticate(login, password)
         messages.add(str(caught.value))
@@ -374,6 +375,8 @@ def test_cli_add_list_disable(url: str, cli: Cli) -> None:
             db=url,
         )
     )
+    again = exits(cli("users", "add", "plat", "--name", "P", "--role", "admin", db=url), 2)
+    assert "a user with login 'plat' already exists" in again.stderr  # refused before asking
     text = ok(cli("users", "list", db=url))
     assert "root" in text and "admin" in text and "LRJ" in text and "active" in text
     zh = ok(cli("users", "list", db=url, lang="zh"))

@@ -219,6 +219,8 @@ class Directory:
         """The user whose login and password these are; :class:`AuthenticationFailed` for an
         unknown login, a wrong password and a disabled user alike. A hash made with other
         parameters than the current ones is made again."""
+        if len(password) > MAX_PASSWORD:  # no password is that long: not hashed at all
+            raise AuthenticationFailed()
         self._ensure()
         with self.engine.connect() as connection:
             row = connection.execute(select(users).where(users.c.login == login)).first()
