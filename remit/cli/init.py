@@ -15,7 +15,7 @@ from remit.registry import Registry
 @click.option("--force", is_flag=True, help="Drop an existing registry and start empty.")
 @common
 def init(db_url: str | None, force: bool) -> None:
-    """Create an empty registry (with the tables of its users: `remit users`)."""
+    """Create an empty registry. (Its users' tables too: `remit users`.)"""
     click.get_current_context().meta["remit.url"] = Registry.resolve_url(db_url)  # for errors
     registry = Registry.create(db_url, force=force)
     if force:

@@ -76,6 +76,8 @@ def users_add(
     if password_stdin and no_password:
         raise click.UsageError("--password-stdin and --no-password exclude each other")
     directory = _directory(db_url)
+    if directory.get(login) is not None:  # said before the password is asked
+        raise InputError.one("user.exists", field="login", login=login)
     password = None if no_password else _password(password_stdin)
     user = directory.add(login, name, roles, unit=unit, password=password, by=default_actor(by))
     echo(t("users.added", login=user.login))

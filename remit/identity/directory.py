@@ -219,6 +219,8 @@ class Directory:
         """The user whose login and password these are; :class:`AuthenticationFailed` for an
         unknown login, a wrong password and a disabled user alike. A hash made with other
         parameters than the current ones is made again."""
+        if len(password) > MAX_PASSWORD:  # no password is that long: not hashed at all
+            raise AuthenticationFailed()
         self._ensure()
         with self.engine.connect() as connection:
             row = connection.execute(select(users).where(users.c.login == login)).first()
@@ -261,7 +263,7 @@ class Directory:
         """A new token for ``login`` (``remit_…``): returned once, only its SHA-256 kept."""
         _actor(by)
         refuse(note, "note")
-        now = utcnow()
+        now = dt.datetime.now(dt.UTC)  # to the microsecond: a user's tokens listed in order
         if expires is not None:
             if expires.tzinfo is None:
                 raise InputError.one("token.naive_expiry", field="expires")
