@@ -51,7 +51,7 @@ def test_route_one_event(svc: ServiceClient) -> None:
     assert decision["status"] == "routed"
     assert decision["lead"]["code"]
     # the same event, the same decision id: reproducible
-    assert svc.post("/route", "nj", json=EVENT).json()["id"] == decision["id"]
+    assert svc.post("/route", "nj", json=EVENT).json()["decision_id"] == decision["decision_id"]
 
 
 def test_a_bad_event_is_located_in_either_language(svc: ServiceClient) -> None:

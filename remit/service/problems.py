@@ -115,6 +115,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if isinstance(exc.__cause__, HTTPProblem):  # the body bound, met while FastAPI read it
+            return await _problem(request, exc.__cause__)
         title = _title(exc.status_code)
         given = str(exc.detail) if exc.detail else ""
         detail = given if given and given != _english(exc.status_code) else title

@@ -89,15 +89,30 @@ async def _lines(request: Request) -> AsyncIterator[tuple[int, bytes]]:
     """The body's lines as they arrive, numbered from 1; blank lines skipped."""
     pending = b""
     number = 0
-    async for chunk in request.stream():
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            number += 1
-            if line.strip():
-                yield number, line
+    try:
+        async for chunk in request.stream():
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                number += 1
+                if line.strip():
+                    yield number, line
+    except HTTPProblem as exc:  # the body bound, met after the first lines were answered
+        yield number + 1, _TooLarge(t(exc.key, **exc.params))
+        return
     if pending.strip():
         yield number + 1, pending
+
+
+class _TooLarge(bytes):
+    """The place of the lines a streamed batch was cut off at, and why."""
+
+    def __new__(cls, reason: str) -> _TooLarge:
+        made = super().__new__(cls)
+        made.reason = reason
+        return made
+
+    reason: str
 
 
 async def _decided_lines(
@@ -132,6 +147,9 @@ def _route_chunk(found: Services, chunk: list[tuple[int, bytes]], source: str) -
     out: list[bytes] = []
     with found.routing() as routing:
         for number, raw in chunk:
+            if isinstance(raw, _TooLarge):
+                out.append(_reject({"source": source, "line": number}, None, None, raw.reason))
+                continue
             try:
                 where, event = parse_json_line(raw, source, number)
             except InputError as exc:
