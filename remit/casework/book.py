@@ -51,6 +51,7 @@ from remit.files.names import NameIndex, Unresolved, index_of
 from remit.files.text import refuse
 from remit.files.typed import schema_problems
 from remit.registry import Registry
+from remit.registry.entities import CATALOGUE_KIND
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.disputes.desk import DisputeDesk
 from remit.routing.router import Router
@@ -152,6 +153,7 @@ class CaseBook:
         deadline = self._deadline(start, limit)
         year = decision.reported_at.astimezone(CITY_ZONE).year
         street = self._street(decision)
+        matter_name = self._matter_name(decision)
         for _ in range(NUMBER_TRIES):
             try:
                 with locked(self.registry.engine) as c:
@@ -176,8 +178,10 @@ class CaseBook:
                             status=CaseStatus.dispatched.value,
                             unit=holder[0],
                             unit_name=holder[1],
-                            street=street,
+                            street=street[0] if street else None,
+                            street_name=street[1] if street else None,
                             matter=decision.matter,
+                            matter_name=matter_name,
                             reported_at=utc_naive(decision.reported_at),
                             dispatched_at=utc_naive(start),
                             time_limit=limit,
@@ -507,16 +511,23 @@ class CaseBook:
         )
         return found.name if found is not None else code
 
-    def _street(self, decision: RoutingDecision) -> str | None:
+    def _street(self, decision: RoutingDecision) -> tuple[str, str] | None:
+        """The street (街道/镇) of the decision's area: its code and name."""
         areas = self.registry.state().areas_on(decision.snapshot_date)
         area = areas.get(decision.area)
         for _ in range(len(areas)):
             if area is None:
                 return None
             if area.level.value == "street":
-                return area.code
+                return area.code, area.name
             area = areas.get(area.parent) if area.parent else None
         return None
+
+    def _matter_name(self, decision: RoutingDecision) -> str:
+        catalogue = self.registry.state().reference(CATALOGUE_KIND, decision.snapshot_date)
+        matters = catalogue.matters if catalogue is not None else ()
+        found = next((m for m in matters if m.code == decision.matter), None)
+        return found.name if found is not None else ""
 
     def _deadline(self, start: dt.datetime, limit: str | None) -> dt.datetime | None:
         """The deadline of ``limit`` from ``start`` on the official calendar (the registry's
@@ -756,6 +767,8 @@ def _record_of(row: Row[Any], steps: list[CaseStep]) -> CaseRecord:
         unit_name=row.unit_name,
         status=CaseStatus(row.status),
         street=row.street,
+        street_name=row.street_name,
+        matter_name=row.matter_name or "",
         dispatched_at=utc_aware(row.dispatched_at),
         time_limit=row.time_limit,
         deadline=utc_aware(row.deadline) if row.deadline is not None else None,

@@ -201,6 +201,8 @@ class CaseRecord(Model):
     unit_name: str = ""
     status: CaseStatus
     street: str | None = Field(None, description="the code of the event's street (街道/镇)")
+    street_name: str | None = None
+    matter_name: str = Field("", description="the matter's name in the catalogue in force")
     dispatched_at: dt.datetime = Field(description="when it was first dispatched (UTC)")
     time_limit: str | None = Field(
         None, description="the case's time limit, as the decision set it (督办 brought forward)"
@@ -284,11 +286,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def record_json(record: CaseRecord) -> dict[str, Any]:
-    """A case as JSON data, with whether it is overdue now and the hours left."""
+def record_json(record: CaseRecord, now: dt.datetime | None = None) -> dict[str, Any]:
+    """A case as JSON data, with whether it is overdue at ``now`` (default: now) and the
+    hours left until its deadline (negative: overdue; null: no deadline, or done)."""
     data: dict[str, Any] = record.model_dump(mode="json")
-    left = record.time_left()
-    data["overdue"] = record.overdue()
+    left = record.time_left(now)
+    data["overdue"] = record.overdue(now)
     data["hours_left"] = round(left.total_seconds() / 3600, 2) if left is not None else None
     return data
 
