@@ -116,9 +116,7 @@ def test_a_routed_event_becomes_a_dispatched_case_with_its_steps(
     assert book.get("C-2026-999999") is None
 
 
-def test_recording_the_same_event_again_gives_the_same_case(
-    book: CaseBook, router: Router
-) -> None:
+def test_recording_the_same_event_again_gives_the_same_case(book: CaseBook, router: Router) -> None:
     first = recorded(book, router, LIFT)
     again, created = book.record(LIFT, router.route(LIFT), "someone else")
     assert not created and again == first
@@ -363,9 +361,7 @@ def _together(*calls: Any) -> list[Any]:
 
 
 @pytest.mark.pg
-def test_pg_the_same_event_recorded_at_once_is_one_case(
-    pg_registry: Registry, pg_url: str
-) -> None:
+def test_pg_the_same_event_recorded_at_once_is_one_case(pg_registry: Registry, pg_url: str) -> None:
     with Router(pg_registry, rules_dir=RULES) as router:
         decisions: list[tuple[dict[str, Any], RoutingDecision]] = []
         for n in range(20):
@@ -373,7 +369,7 @@ def test_pg_the_same_event_recorded_at_once_is_one_case(
             decisions.append((event, router.route(event)))
     books = [CaseBook(Registry(pg_url)) for _ in range(2)]
     for event, decision in decisions:
-        results = _together(*(lambda b=b: b.record(event, decision, "t") for b in books))
+        results = _together(*(lambda b=b, e=event, d=decision: b.record(e, d, "t") for b in books))
         assert all(isinstance(r, tuple) for r in results), results
         assert sorted(created for _, created in results) == [False, True]
         assert results[0][0].id == results[1][0].id
@@ -392,8 +388,8 @@ def test_pg_two_changes_at_once_one_wins(pg_registry: Registry, pg_url: str) -> 
             event = {**LIFT, "id": f"HP-2026-T{n:02d}"}
             case, _ = books[0].record(event, router.route(event), "t")
             results = _together(
-                lambda: books[0].accept(case.id, "甲", "HP-SCJ"),
-                lambda: books[1].supervise(case.id, "乙", "督办"),
+                lambda i=case.id: books[0].accept(i, "甲", "HP-SCJ"),
+                lambda i=case.id: books[1].supervise(i, "乙", "督办"),
             )
             won = [r for r in results if isinstance(r, CaseRecord)]
             lost = [r for r in results if isinstance(r, InputError)]

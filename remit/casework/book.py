@@ -32,11 +32,11 @@ from remit.casework.records import (
     DONE,
     MOVES,
     RECORDED,
+    ActList,
     CaseAction,
     CaseRecord,
     CaseStatus,
     CaseStep,
-    ActList,
     StatusList,
     Supervision,
     Term,
@@ -45,19 +45,21 @@ from remit.casework.store import case_steps, cases, changing, ensure_tables, utc
 from remit.casework.store import writing as locked
 from remit.deadlines import CITY_ZONE, WorkCalendar
 from remit.errors import InputError
-from remit.events.cases import Case, CaseDispatch, Reason, Round, Ruling, Verdict
+from remit.events.cases import Case, CaseDispatch, Reason, Round, Verdict
 from remit.events.model import EventIn
 from remit.files.names import NameIndex, Unresolved, index_of
 from remit.files.text import refuse
 from remit.files.typed import schema_problems
 from remit.registry import Registry
 from remit.registry.entities import CATALOGUE_KIND
+from remit.registry.refs import UnitRef
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.disputes.desk import DisputeDesk
 from remit.routing.router import Router
 from remit.timelimit import parse_time_limit
 
 Clock = Callable[[], dt.datetime]
+Records = list[CaseRecord]  # (the book's own list() shadows the builtin in its methods)
 NUMBER_TRIES = 20
 """How often recording tries the next case number when another process took it first (a
 PostgreSQL server without advisory locks; never needed where the lock is held)."""
@@ -157,9 +159,8 @@ class CaseBook:
         for _ in range(NUMBER_TRIES):
             try:
                 with locked(self.registry.engine) as c:
-                    existing = self._id_by_external(c, source, given.id)
-                    if existing is not None:
-                        break
+                    if self._id_by_external(c, source, given.id) is not None:
+                        break  # recorded by another process since it was looked up
                     number = 1 + int(
                         c.execute(
                             select(func.coalesce(func.max(cases.c.number), 0)).where(
@@ -217,8 +218,6 @@ class CaseBook:
                 if found is not None:
                     return found, False
                 continue
-            if existing is not None:
-                break
             made = self.get(case_id)
             assert made is not None
             return made, True
@@ -250,7 +249,7 @@ class CaseBook:
         supervised: bool | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> list[CaseRecord]:
+    ) -> Records:
         """Cases, oldest first: held by ``unit`` (code, name or alias), of ``status``, overdue
         now or not, on ``street`` (code, name or alias), under 督办 or not."""
         where = self._filters(unit, status, overdue, street, supervised)
@@ -506,9 +505,7 @@ class CaseBook:
 
     def _unit_name(self, code: str) -> str:
         state = self.registry.state()
-        found = state.units_on(dt.datetime.now(CITY_ZONE).date()).get(code) or state.units.get(
-            code
-        )
+        found = state.units_on(dt.datetime.now(CITY_ZONE).date()).get(code) or state.units.get(code)
         return found.name if found is not None else code
 
     def _street(self, decision: RoutingDecision) -> tuple[str, str] | None:
@@ -580,7 +577,7 @@ class CaseBook:
         status: CaseStatus | None = None,
         unit: str | None = None,
         unit_name: str | None = None,
-        deadline: dt.datetime | None | str = "keep",
+        deadline: dt.datetime | str | None = "keep",
         supervised: Supervision | None = None,
     ) -> CaseRecord:
         """The change, if the case is still as it was read (its version): else refused."""
@@ -649,7 +646,7 @@ class CaseBook:
         except Unresolved as exc:
             raise InputError.one(exc.key, **exc.params, field="street") from None
 
-    def _select(self, where: Any, *, limit: int | None = None, offset: int = 0) -> list[CaseRecord]:
+    def _select(self, where: Any, *, limit: int | None = None, offset: int = 0) -> Records:
         query = select(cases).order_by(cases.c.year, cases.c.number)
         if where is not None:
             query = query.where(where)
@@ -679,7 +676,6 @@ class CaseBook:
         return str(found) if found is not None else None
 
 
-
 def _event(event: EventIn | Mapping[str, Any]) -> EventIn:
     if isinstance(event, EventIn):
         return event
@@ -693,6 +689,7 @@ def _event(event: EventIn | Mapping[str, Any]) -> EventIn:
 def _holder(decision: RoutingDecision) -> tuple[str, str] | None:
     """Who a case is dispatched to: the lead; a conflict's arbitrating centre; the centre that
     coordinates an event nobody leads or one across areas; else the dispatching centre."""
+    unit: UnitRef | None
     if decision.status is Status.conflict and decision.arbitration is not None:
         unit = decision.arbitration.unit
     elif decision.status in (Status.coordinated, Status.split_areas, Status.conflict):

@@ -12,8 +12,8 @@ so :meth:`CaseRecord.as_case` gives the dispute model's :class:`~remit.events.ca
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, JsonValue
@@ -302,13 +302,13 @@ __all__ = [
     "MOVES",
     "OPEN",
     "RECORDED",
+    "ActList",
     "CaseAction",
     "CaseRecord",
     "CaseStatus",
     "CaseStep",
-    "ActList",
     "StatusList",
-    "Term",
     "Supervision",
+    "Term",
     "record_json",
 ]

@@ -130,7 +130,15 @@ def record(
             case, created = book.record(event, decision, actor)
             counts["created" if created else "existing"] += 1
             key = "cases.created_line" if created else "cases.existing_line"
-            echo(t(key, id=case.id, event=event.id, unit=case.unit_name, status=Term("case_status", case.status)))
+            echo(
+                t(
+                    key,
+                    id=case.id,
+                    event=event.id,
+                    unit=case.unit_name,
+                    status=Term("case_status", case.status),
+                )
+            )
     echo(t("cases.record_summary", **counts))
 
 
@@ -238,9 +246,7 @@ def return_case(
     lists (upheld: reassigned to the unit they name; overruled: back to the unit; arbitrate:
     to the centre), as `remit dispute` rules."""
     with _book(db_url, rules_dir, hours) as book:
-        changed = book.return_(
-            case_id, _actor(by), unit, reason, note, evidence, version=version
-        )
+        changed = book.return_(case_id, _actor(by), unit, reason, note, evidence, version=version)
     _show(changed, fmt)
 
 

@@ -101,7 +101,9 @@ def step_line(step: CaseStep, lang: Lang) -> str:
         parts.append(step.unit)
     deadline = step.details.get("deadline")
     if isinstance(deadline, str):
-        parts.append(t("cases.step_deadline", lang, deadline=_time(dt.datetime.fromisoformat(deadline))))
+        parts.append(
+            t("cases.step_deadline", lang, deadline=_time(dt.datetime.fromisoformat(deadline)))
+        )
     line = "  ".join(parts)
     return f"{line} — {step.note}" if step.note else line
 
@@ -141,9 +143,7 @@ def case_text(record: CaseRecord, now: dt.datetime, lang: Lang) -> str:
     ]
     if record.supervised is not None:
         s = record.supervised
-        lines.append(
-            t("cases.supervised", lang, by=s.by, at=_time(s.at), note=s.note or "—")
-        )
+        lines.append(t("cases.supervised", lang, by=s.by, at=_time(s.at), note=s.note or "—"))
     lines.append(t("cases.version", lang, version=record.version))
     lines.append(t("cases.steps", lang))
     lines += ["  " + step_line(step, lang) for step in record.steps]
