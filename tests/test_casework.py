@@ -516,3 +516,68 @@ def test_init_makes_the_case_tables_and_force_empties_them(
         registry.import_files([SAMPLE], by="setup")
         with CaseBook(registry) as book:
             assert book.count() == 0
+
+
+def test_cli_speaks_chinese(
+    cli: Cli, sample_url: str, events_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--lang zh` output of every `remit cases` command holds no English word (as
+    tests/test_zh_output.py checks the others)."""
+    from tests.test_zh_output import _vocabulary, english_words
+
+    monkeypatch.setenv("REMIT_USER", "值班员")
+    codes, text = _vocabulary(sample_url)
+    outputs = [
+        exits(cli("cases", "record", events_file, "--rules", RULES, db=sample_url, lang="zh"), 0),
+        exits(cli("cases", "list", db=sample_url, lang="zh"), 0),
+        exits(
+            cli("cases", "accept", "C-2026-000003", "--unit", "HP-NJDL", db=sample_url, lang="zh"),
+            0,
+        ),  # fmt: skip
+        exits(
+            cli(
+                "cases",
+                "return",
+                "C-2026-000003",
+                "--unit",
+                "HP-NJDL",
+                "--reason",
+                "权属不清",
+                "--rules",
+                RULES,
+                db=sample_url,
+                lang="zh",
+            ),
+            0,
+        ),  # fmt: skip
+        exits(
+            cli(
+                "cases",
+                "reassign",
+                "C-2026-000003",
+                "--unit",
+                "HP-NJDL-CYZX",
+                "--to",
+                "上海申浦物业服务有限公司",
+                "--note",
+                "查明权属",
+                db=sample_url,
+                lang="zh",
+            ),
+            0,
+        ),  # fmt: skip
+        exits(
+            cli("cases", "supervise", "C-2026-000003", "--note", "督办", db=sample_url, lang="zh"),
+            0,
+        ),  # fmt: skip
+        exits(cli("cases", "show", "C-2026-000003", db=sample_url, lang="zh"), 0),
+        exits(cli("cases", "list", "--overdue", db=sample_url, lang="zh"), 0),
+        exits(cli("cases", "close", "C-2026-000003", db=sample_url, lang="zh"), 2),
+        exits(
+            cli("cases", "accept", "C-2026-000001", "--unit", "HP-FGJ", db=sample_url, lang="zh"), 2
+        ),  # fmt: skip
+    ]
+    for result in outputs:
+        said = result.stdout + result.stderr
+        assert said.strip()
+        assert english_words(said, codes, text, [str(events_file)]) == set(), said

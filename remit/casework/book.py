@@ -43,6 +43,7 @@ from remit.casework.records import (
 )
 from remit.casework.store import case_steps, cases, changing, ensure_tables, utc_aware, utc_naive
 from remit.casework.store import writing as locked
+from remit.conditions import Listing, Named
 from remit.deadlines import CITY_ZONE, WorkCalendar
 from remit.errors import InputError
 from remit.events.cases import Case, CaseDispatch, Reason, Round, Verdict
@@ -141,10 +142,11 @@ class CaseBook:
             return found, False
         if decision.status not in RECORDED:
             if decision.status is Status.needs_info:
-                attributes = decision.needs.attributes if decision.needs is not None else []
-                raise InputError.one(
-                    "cases.needs_info", event=given.id, attributes=", ".join(attributes) or "?"
+                needs = decision.needs
+                attributes = Listing(
+                    Named(a, needs.labels.get(a)) for a in (needs.attributes if needs else ())
                 )
+                raise InputError.one("cases.needs_info", event=given.id, attributes=attributes)
             raise InputError.one("cases.not_recorded", event=given.id, status=decision.status)
         holder = _holder(decision)
         if holder is None:
