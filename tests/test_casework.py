@@ -27,17 +27,42 @@ CALENDAR = ROOT / "data" / "calendar"
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 # events of data/disputes/cases.yaml (TD-01 … TD-10), each a case whose return is documented
-WATER_COVER = {"id": "HP-2026-0001", "matter": "上水井盖", "area": "南京东路街道",
-               "reported_at": "2026-03-02T09:15:00", "source": "grid"}  # fmt: skip
-LIFT = {"id": "HP-2026-0003", "matter": "RX0204", "area": "310101020002",
-        "reported_at": "2026-04-03T16:20:00", "source": "12345"}  # fmt: skip
-LAMP = {"id": "HP-2026-0022", "matter": "景观灯", "area": "310101002000",
-        "reported_at": "2026-05-03T20:35:00", "source": "grid"}  # fmt: skip
-HAWKER_ROAD = {"id": "HP-2026-0006", "matter": "无照经营游商", "area": "南京东路街道",
-               "reported_at": "2026-03-02T10:00:00", "attributes": {"地点类型": "道路"},
-               "source": "12345"}  # fmt: skip
-HAWKER_NO_PLACE = {"id": "HP-2026-0038", "matter": "SJ0501", "area": "南京东路街道",
-                   "reported_at": "2026-03-02T10:20:00", "source": "12345"}  # fmt: skip
+WATER_COVER = {
+    "id": "HP-2026-0001",
+    "matter": "上水井盖",
+    "area": "南京东路街道",
+    "reported_at": "2026-03-02T09:15:00",
+    "source": "grid",
+}
+LIFT = {
+    "id": "HP-2026-0003",
+    "matter": "RX0204",
+    "area": "310101020002",
+    "reported_at": "2026-04-03T16:20:00",
+    "source": "12345",
+}
+LAMP = {
+    "id": "HP-2026-0022",
+    "matter": "景观灯",
+    "area": "310101002000",
+    "reported_at": "2026-05-03T20:35:00",
+    "source": "grid",
+}
+HAWKER_ROAD = {
+    "id": "HP-2026-0006",
+    "matter": "无照经营游商",
+    "area": "南京东路街道",
+    "reported_at": "2026-03-02T10:00:00",
+    "attributes": {"地点类型": "道路"},
+    "source": "12345",
+}
+HAWKER_NO_PLACE = {
+    "id": "HP-2026-0038",
+    "matter": "SJ0501",
+    "area": "南京东路街道",
+    "reported_at": "2026-03-02T10:20:00",
+    "source": "12345",
+}
 
 
 class Clock:
@@ -132,12 +157,18 @@ def test_recording_the_same_event_again_gives_the_same_case(book: CaseBook, rout
 def test_needs_info_and_mismatched_decisions_are_not_recorded(
     book: CaseBook, router: Router
 ) -> None:
-    problem = refused("cases.needs_info", book.record, HAWKER_NO_PLACE,
-                      router.route(HAWKER_NO_PLACE), "t")  # fmt: skip
+    problem = refused(
+        "cases.needs_info", book.record, HAWKER_NO_PLACE, router.route(HAWKER_NO_PLACE), "t"
+    )
     assert "location_type" in problem.render("en")
     refused("cases.decision_mismatch", book.record, LIFT, router.route(WATER_COVER), "t")
-    refused("schema.invalid", book.record, {**LIFT, "id": "X-1", "area": None, "matter": None},
-            router.route(LIFT).model_copy(update={"event_id": "X-1"}), "t")  # fmt: skip
+    refused(
+        "schema.invalid",
+        book.record,
+        {**LIFT, "id": "X-1", "area": None, "matter": None},
+        router.route(LIFT).model_copy(update={"event_id": "X-1"}),
+        "t",
+    )
     assert book.count() == 0
 
 
@@ -452,22 +483,66 @@ def test_cli_record_list_show_and_act(
 
     assert cell_len(header[: header.index("状态")]) == cell_len(row[: row.index("已派单")])
 
-    exits(cli("cases", "accept", "C-2026-000001", "--unit", "区市场监督管理局", "--by", "张三",
-              db=sample_url), 0)  # fmt: skip
-    returned = exits(cli("cases", "return", "C-2026-000001", "--unit", "HP-SCJ", "--reason",
-                         "职能不符", "--evidence", "物业维修", "--rules", RULES,
-                         db=sample_url, lang="zh"), 0).stdout  # fmt: skip
+    exits(
+        cli(
+            "cases",
+            "accept",
+            "C-2026-000001",
+            "--unit",
+            "区市场监督管理局",
+            "--by",
+            "张三",
+            db=sample_url,
+        ),
+        0,
+    )
+    returned = exits(
+        cli(
+            "cases",
+            "return",
+            "C-2026-000001",
+            "--unit",
+            "HP-SCJ",
+            "--reason",
+            "职能不符",
+            "--evidence",
+            "物业维修",
+            "--rules",
+            RULES,
+            db=sample_url,
+            lang="zh",
+        ),
+        0,
+    ).stdout
     assert "退单不成立" in returned or "驳回" in returned or "已派单" in returned
     exits(cli("cases", "accept", "C-2026-000001", "--unit", "HP-SCJ", db=sample_url), 0)
-    exits(cli("cases", "resolve", "C-2026-000001", "--unit", "HP-SCJ", "--note", "修好了",
-              db=sample_url), 0)  # fmt: skip
+    exits(
+        cli(
+            "cases",
+            "resolve",
+            "C-2026-000001",
+            "--unit",
+            "HP-SCJ",
+            "--note",
+            "修好了",
+            db=sample_url,
+        ),
+        0,
+    )
     exits(cli("cases", "supervise", "C-2026-000002", "--note", "督办", db=sample_url), 0)
     closed = exits(cli("cases", "close", "C-2026-000001", "--format", "json", db=sample_url), 0)
     data = json.loads(closed.stdout)
     assert data["status"] == "closed" and data["overdue"] is False
     assert [s["action"] for s in data["steps"]] == [
-        "receive", "dispatch", "accept", "return", "rule", "accept", "resolve", "close",
-    ]  # fmt: skip
+        "receive",
+        "dispatch",
+        "accept",
+        "return",
+        "rule",
+        "accept",
+        "resolve",
+        "close",
+    ]
     assert data["steps"][2]["actor"] == "张三" and data["steps"][-1]["actor"] == "tester"
 
     shown = exits(cli("cases", "show", "C-2026-000001", db=sample_url, lang="zh"), 0).stdout
@@ -484,11 +559,23 @@ def test_cli_bad_input_exits_2_naming_it(
     assert "no case 'C-2026-999999'" in result.stderr
     result = exits(cli("cases", "accept", "C-2026-000001", "--unit", "HP-FGJ", db=sample_url), 2)
     assert "is with 区市场监督管理局 (HP-SCJ), not with 'HP-FGJ'" in result.stderr
-    result = exits(cli("cases", "return", "C-2026-000001", "--unit", "HP-SCJ", "--reason",
-                       "不想办", db=sample_url), 2)  # fmt: skip
+    result = exits(
+        cli(
+            "cases",
+            "return",
+            "C-2026-000001",
+            "--unit",
+            "HP-SCJ",
+            "--reason",
+            "不想办",
+            db=sample_url,
+        ),
+        2,
+    )
     assert "unknown return reason '不想办'" in result.stderr
-    result = exits(cli("cases", "resolve", "C-2026-000001", "--unit", "HP-SCJ", db=sample_url,
-                       lang="zh"), 2)  # fmt: skip
+    result = exits(
+        cli("cases", "resolve", "C-2026-000001", "--unit", "HP-SCJ", db=sample_url, lang="zh"), 2
+    )
     assert "已派单" in result.stderr and "已签收" in result.stderr
     result = exits(cli("cases", "list", "--status", "lost", db=sample_url), 2)
     assert "unknown case status 'lost'" in result.stderr
@@ -497,8 +584,19 @@ def test_cli_bad_input_exits_2_naming_it(
     result = exits(cli("cases", "record", bad, db=sample_url), 2)
     assert "bad.jsonl, line 1, field matter" in result.stderr
     assert "X-1" not in exits(cli("cases", "list", db=sample_url), 0).stdout
-    result = exits(cli("cases", "accept", "C-2026-000001", "--unit", "HP-SCJ", "--if-version",
-                       "7", db=sample_url), 2)  # fmt: skip
+    result = exits(
+        cli(
+            "cases",
+            "accept",
+            "C-2026-000001",
+            "--unit",
+            "HP-SCJ",
+            "--if-version",
+            "7",
+            db=sample_url,
+        ),
+        2,
+    )
     assert "changed since you read it" in result.stderr
 
 
@@ -533,7 +631,7 @@ def test_cli_speaks_chinese(
         exits(
             cli("cases", "accept", "C-2026-000003", "--unit", "HP-NJDL", db=sample_url, lang="zh"),
             0,
-        ),  # fmt: skip
+        ),
         exits(
             cli(
                 "cases",
@@ -549,7 +647,7 @@ def test_cli_speaks_chinese(
                 lang="zh",
             ),
             0,
-        ),  # fmt: skip
+        ),
         exits(
             cli(
                 "cases",
@@ -565,17 +663,17 @@ def test_cli_speaks_chinese(
                 lang="zh",
             ),
             0,
-        ),  # fmt: skip
+        ),
         exits(
             cli("cases", "supervise", "C-2026-000003", "--note", "督办", db=sample_url, lang="zh"),
             0,
-        ),  # fmt: skip
+        ),
         exits(cli("cases", "show", "C-2026-000003", db=sample_url, lang="zh"), 0),
         exits(cli("cases", "list", "--overdue", db=sample_url, lang="zh"), 0),
         exits(cli("cases", "close", "C-2026-000003", db=sample_url, lang="zh"), 2),
         exits(
             cli("cases", "accept", "C-2026-000001", "--unit", "HP-FGJ", db=sample_url, lang="zh"), 2
-        ),  # fmt: skip
+        ),
     ]
     for result in outputs:
         said = result.stdout + result.stderr

@@ -142,16 +142,17 @@ class CaseBook:
             return found, False
         if decision.status not in RECORDED:
             if decision.status is Status.needs_info:
-                needs = decision.needs
-                attributes = Listing(
-                    Named(a, needs.labels.get(a)) for a in (needs.attributes if needs else ())
-                )
+                labels = decision.needs.labels if decision.needs is not None else {}
+                missing = decision.needs.attributes if decision.needs is not None else []
+                attributes = Listing(Named(a, labels.get(a)) for a in missing)
                 raise InputError.one("cases.needs_info", event=given.id, attributes=attributes)
             raise InputError.one("cases.not_recorded", event=given.id, status=decision.status)
         holder = _holder(decision)
         if holder is None:
             raise InputError.one("cases.no_holder", event=given.id, status=decision.status)
         now = self.clock()
+        if dispatched_at is not None and dispatched_at.tzinfo is None:  # as reported_at: Beijing
+            dispatched_at = dispatched_at.replace(tzinfo=CITY_ZONE)
         start = max(dispatched_at or now, decision.reported_at)
         limit = decision.shortened.limit if decision.shortened is not None else decision.time_limit
         deadline = self._deadline(start, limit)
