@@ -306,6 +306,31 @@ def test_a_return_the_lists_cannot_settle_goes_to_the_centre_which_reassigns(
     refused("cases.not_centre", book.reassign, case.id, "t", case.unit, "HP-NJDL")
 
 
+def test_the_reassignment_clock_runs_anew_from_each_ruling(
+    registry: Registry, router: Router, tmp_path: Path
+) -> None:
+    (tmp_path / "disputes").mkdir()
+    (tmp_path / "disputes" / "clock.yaml").write_text(
+        "file: rules\nid: d\nconfig:\n  extra: {dispute_clock: reassignment}\n", encoding="utf-8"
+    )
+    clock = Clock(dt.datetime(2026, 5, 6, 10, 0, tzinfo=BEIJING))  # a Wednesday
+    with CaseBook(registry, rules_dir=tmp_path, clock=clock) as book:
+        case = recorded(book, router, LIFT)
+        assert case.deadline == dt.datetime(2026, 5, 7, 17, 0, tzinfo=BEIJING)
+        clock.at = dt.datetime(2026, 5, 7, 16, 0, tzinfo=BEIJING)
+        case = book.return_(case.id, "t", "HP-SCJ", "职能不符")
+        assert case.status is CaseStatus.dispatched  # overruled: 1工作日 anew from the ruling
+        assert case.deadline == dt.datetime(2026, 5, 8, 17, 0, tzinfo=BEIJING)
+        lamp = recorded(book, router, LAMP)
+        lamp = book.return_(lamp.id, "t", lamp.unit, "权属不清")
+        assert lamp.status is CaseStatus.ruled
+        clock.at = dt.datetime(2026, 5, 8, 9, 30, tzinfo=BEIJING)  # a Friday
+        lamp = book.reassign(lamp.id, "中心", lamp.unit, "上海申浦物业服务有限公司")
+        # 2工作日 from the reassignment: Saturday 9 May is a make-up working day (调休 for
+        # Labour Day), Sunday is not: Monday's close
+        assert lamp.deadline == dt.datetime(2026, 5, 11, 17, 0, tzinfo=BEIJING)
+
+
 # --- the deadline on the official calendar -----------------------------------------------------
 
 
