@@ -190,7 +190,7 @@ class CaseBook:
                             dispatched_at=utc_naive(start),
                             time_limit=limit,
                             deadline=utc_naive(deadline) if deadline else None,
-                            event=given.model_dump(mode="json"),
+                            event=_event_data(given),
                             decision=decision.model_dump(mode="json"),
                             version=1,
                             created_at=utc_naive(now),
@@ -311,9 +311,9 @@ class CaseBook:
             )
         except ValidationError as exc:
             raise InputError(schema_problems(exc, f"case {record.id}", "case")) from None
-        case = Case(
+        case = Case(  # as the dispute model has it (CaseRecord.as_case), with this return
             id=record.id,
-            event=record.event,
+            event=record.decision.event,
             dispatch=CaseDispatch(unit=record.first_unit, at=record.dispatched_at),
             rounds=[*record.rounds, round_],
         )
@@ -687,6 +687,15 @@ def _event(event: EventIn | Mapping[str, Any]) -> EventIn:
     except ValidationError as exc:
         source = f"event {event.get('id', '?')}" if isinstance(event, Mapping) else "event"
         raise InputError(schema_problems(exc, source, "event")) from None
+
+
+def _event_data(event: EventIn) -> dict[str, Any]:
+    """The event as given, as JSON data: its code space too (which a decision, in codes,
+    does not keep)."""
+    data: dict[str, Any] = event.model_dump(mode="json")
+    if event.space is not None:
+        data["space"] = event.space
+    return data
 
 
 def _holder(decision: RoutingDecision) -> tuple[str, str] | None:

@@ -267,11 +267,13 @@ class CaseRecord(Model):
         return found
 
     def as_case(self) -> Case:
-        """The case as the dispute model has it: the event, its first dispatch and its
-        returns with their rulings (needs a return: a :class:`Case` has a round at least)."""
+        """The case as the dispute model has it: the event (in codes, as the decision keeps
+        it: it resolves again whatever names it was given by), its first dispatch and its
+        returns with their rulings (a :class:`Case` has a return at least: before the first,
+        the model refuses it)."""
         return Case(
             id=self.id,
-            event=self.event,
+            event=self.decision.event,
             dispatch=CaseDispatch(unit=self.first_unit, at=self.dispatched_at),
             rounds=self.rounds,
         )
