@@ -158,10 +158,10 @@ def test_needs_info_and_mismatched_decisions_are_not_recorded(
     book: CaseBook, router: Router
 ) -> None:
     problem = refused(
-        "cases.needs_info", book.record, HAWKER_NO_PLACE, router.route(HAWKER_NO_PLACE), "t"
+        "case.needs_info", book.record, HAWKER_NO_PLACE, router.route(HAWKER_NO_PLACE), "t"
     )
     assert "location_type" in problem.render("en")
-    refused("cases.decision_mismatch", book.record, LIFT, router.route(WATER_COVER), "t")
+    refused("case.decision_mismatch", book.record, LIFT, router.route(WATER_COVER), "t")
     refused(
         "schema.invalid",
         book.record,
@@ -201,7 +201,7 @@ def test_accept_resolve_close_with_every_step_stamped(
     ]
     assert [s.at for s in case.steps[2:]] == sorted(s.at for s in case.steps[2:])
     assert not case.overdue(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))  # closed: never overdue
-    problem = refused("cases.illegal", book.resolve, case.id, "张三", "HP-SCJ")
+    problem = refused("case.illegal", book.resolve, case.id, "张三", "HP-SCJ")
     text = problem.render("en")
     assert "closed" in text and "accepted" in text  # the status it is, the one resolve needs
     assert "已结案" in problem.render("zh") and "已签收" in problem.render("zh")
@@ -209,18 +209,18 @@ def test_accept_resolve_close_with_every_step_stamped(
 
 def test_only_the_unit_that_holds_a_case_acts_on_it(book: CaseBook, router: Router) -> None:
     case = recorded(book, router, LIFT)
-    problem = refused("cases.not_holder", book.accept, case.id, "t", "区房屋管理局")
+    problem = refused("case.not_holder", book.accept, case.id, "t", "区房屋管理局")
     assert "区市场监督管理局" in problem.render("en")
     refused("ref.unknown_unit", book.accept, case.id, "t", "没有这个单位")
-    refused("cases.unknown", book.accept, "C-2026-424242", "t", "HP-SCJ")
-    refused("cases.illegal", book.resolve, case.id, "t", "HP-SCJ")  # not accepted yet
-    refused("cases.not_centre", book.reassign, case.id, "t", "HP-SCJ", "HP-FGJ")
+    refused("case.unknown", book.accept, "C-2026-424242", "t", "HP-SCJ")
+    refused("case.illegal", book.resolve, case.id, "t", "HP-SCJ")  # not accepted yet
+    refused("case.not_centre", book.reassign, case.id, "t", "HP-SCJ", "HP-FGJ")
 
 
 def test_a_change_decided_on_an_old_version_is_refused(book: CaseBook, router: Router) -> None:
     case = recorded(book, router, LIFT)
     book.supervise(case.id, "区领导", "群众反映强烈", version=1)
-    problem = refused("cases.changed", book.accept, case.id, "t", "HP-SCJ", version=1)
+    problem = refused("case.changed", book.accept, case.id, "t", "HP-SCJ", version=1)
     assert "version 1" in problem.render("en") and "version 2" in problem.render("en")
     stale = book.get(case.id)
     assert stale is not None and stale.supervised is not None
@@ -229,7 +229,7 @@ def test_a_change_decided_on_an_old_version_is_refused(book: CaseBook, router: R
     # a change written from a case read before another one is refused at the write
     with pytest.raises(InputError) as caught:
         book._write(stale, [stale.steps[-1]], status=CaseStatus.resolved)
-    assert caught.value.problems[0].key == "cases.changed"
+    assert caught.value.problems[0].key == "case.changed"
     now = book.get(case.id)
     assert now is not None and now.status is CaseStatus.accepted and now.version == 3
 
@@ -277,7 +277,7 @@ def test_a_return_the_lists_uphold_is_reassigned_to_their_lead(
     assert case.unit_name == "上海城投水务（集团）有限公司"
     assert case.last_ruling is not None and case.last_ruling.rule == "another-leads-upheld"
     # the new holder takes it on; the one that returned it no longer may
-    refused("cases.not_holder", book.accept, case.id, "王五", "HP-JGW")
+    refused("case.not_holder", book.accept, case.id, "王五", "HP-JGW")
     case = book.accept(case.id, "赵六", case.unit)
     assert case.status is CaseStatus.accepted
 
@@ -296,14 +296,14 @@ def test_a_return_the_lists_cannot_settle_goes_to_the_centre_which_reassigns(
     assert ruling is not None and ruling.verdict is Verdict.arbitrate
     assert case.deadline == ruling.deadline  # the centre's own (arbitration_time_limit)
     assert case.steps[-2].note == "请中心协调"
-    refused("cases.illegal", book.accept, case.id, "t", case.unit)
-    refused("cases.same_unit", book.reassign, case.id, "t", case.unit, case.unit)
+    refused("case.illegal", book.accept, case.id, "t", case.unit)
+    refused("case.same_unit", book.reassign, case.id, "t", case.unit, case.unit)
     case = book.reassign(case.id, "中心", "HP-NJDL-CYZX", "上海申浦物业服务有限公司", "查明权属")
     assert case.status is CaseStatus.reassigned
     assert case.unit_name == "上海申浦物业服务有限公司"
     assert case.deadline == dispatched_deadline  # dispatch clock: the first dispatch's
     assert not case.centre_holds()
-    refused("cases.not_centre", book.reassign, case.id, "t", case.unit, "HP-NJDL")
+    refused("case.not_centre", book.reassign, case.id, "t", case.unit, "HP-NJDL")
 
 
 def test_the_reassignment_clock_runs_anew_from_each_ruling(
@@ -374,7 +374,7 @@ def test_the_list_filters(book: CaseBook, router: Router) -> None:
     assert [c.id for c in book.list(street="南京东路街道")] == [cover.id, lamp.id]
     assert [c.id for c in book.list(limit=1, offset=1)] == [cover.id]
     assert book.count(street="南京东路街道", status=CaseStatus.accepted) == 1
-    refused("cases.unknown_status", book.list, status="lost")
+    refused("case.unknown_status", book.list, status="lost")
     refused("ref.unknown_area", book.list, street="火星街道")
 
 
@@ -456,7 +456,7 @@ def test_pg_two_changes_at_once_one_wins(pg_registry: Registry, pg_url: str) -> 
                 assert now.status is CaseStatus.accepted
             else:
                 assert len(won) == 1 and len(lost) == 1, results
-                assert lost[0].problems[0].key == "cases.changed"
+                assert lost[0].problems[0].key == "case.changed"
                 assert now.version == 2 == won[0].version
     for book in books:
         book.dispose()

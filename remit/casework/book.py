@@ -134,7 +134,7 @@ class CaseBook:
         refuse(actor, "actor")
         if decision.event_id != given.id:
             raise InputError.one(
-                "cases.decision_mismatch", decision_event=decision.event_id, event=given.id
+                "case.decision_mismatch", decision_event=decision.event_id, event=given.id
             )
         source = given.source or ""
         found = self.by_external(source, given.id)
@@ -145,11 +145,11 @@ class CaseBook:
                 labels = decision.needs.labels if decision.needs is not None else {}
                 missing = decision.needs.attributes if decision.needs is not None else []
                 attributes = Listing(Named(a, labels.get(a)) for a in missing)
-                raise InputError.one("cases.needs_info", event=given.id, attributes=attributes)
-            raise InputError.one("cases.not_recorded", event=given.id, status=decision.status)
+                raise InputError.one("case.needs_info", event=given.id, attributes=attributes)
+            raise InputError.one("case.not_recorded", event=given.id, status=decision.status)
         holder = _holder(decision)
         if holder is None:
-            raise InputError.one("cases.no_holder", event=given.id, status=decision.status)
+            raise InputError.one("case.no_holder", event=given.id, status=decision.status)
         now = self.clock()
         if dispatched_at is not None and dispatched_at.tzinfo is None:  # as reported_at: Beijing
             dispatched_at = dispatched_at.replace(tzinfo=CITY_ZONE)
@@ -386,12 +386,12 @@ class CaseBook:
         record = self._checked(case_id, CaseAction.reassign, actor, unit, version)
         if not record.centre_holds():
             raise InputError.one(
-                "cases.not_centre", id=record.id, holder=record.unit_name, code=record.unit
+                "case.not_centre", id=record.id, holder=record.unit_name, code=record.unit
             )
         refuse(note, "note", lines=True)
         target = self._unit(to, "to")
         if target == record.unit:
-            raise InputError.one("cases.same_unit", id=record.id, unit=record.unit_name)
+            raise InputError.one("case.same_unit", id=record.id, unit=record.unit_name)
         now = self.clock()
         with self._lock:
             clock = self._dispute_desk().clock
@@ -463,13 +463,13 @@ class CaseBook:
         refuse(actor, "actor")
         record = self.get(case_id)
         if record is None:
-            raise InputError.one("cases.unknown", id=case_id)
+            raise InputError.one("case.unknown", id=case_id)
         if version is not None and version != record.version:
             raise _changed(record, version)
         allowed = MOVES[action]
         if record.status not in allowed:
             raise InputError.one(
-                "cases.illegal",
+                "case.illegal",
                 id=record.id,
                 status=Term("case_status", record.status),
                 act=Term("case_action", action),
@@ -480,7 +480,7 @@ class CaseBook:
             code = self._acting_unit(record, unit)
             if code != record.unit:
                 raise InputError.one(
-                    "cases.not_holder",
+                    "case.not_holder",
                     id=record.id,
                     holder=record.unit_name,
                     code=record.unit,
@@ -793,7 +793,7 @@ def _changed(record: CaseRecord, read: int) -> InputError:
     """The refusal of a change decided on version ``read`` of a case that has moved on."""
     last = record.steps[-1] if record.steps else None
     return InputError.one(
-        "cases.changed",
+        "case.changed",
         id=record.id,
         read=read,
         now=record.version,
@@ -811,5 +811,5 @@ def _status(value: CaseStatus | str) -> CaseStatus:
         return CaseStatus(str(value).strip())
     except ValueError:
         raise InputError.one(
-            "cases.unknown_status", given=str(value), known=StatusList(list(CaseStatus))
+            "case.unknown_status", given=str(value), known=StatusList(list(CaseStatus))
         ) from None

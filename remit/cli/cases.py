@@ -194,7 +194,7 @@ def show(db_url: str | None, case_id: str, fmt: str) -> None:
     """One case: who holds it, its deadline, every step, its returns and their rulings."""
     found = _book(db_url).get(case_id)
     if found is None:
-        raise InputError.one("cases.unknown", id=case_id)
+        raise InputError.one("case.unknown", id=case_id)
     _show(found, fmt)
 
 
