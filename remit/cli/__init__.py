@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from remit.cli.admit import admit
+from remit.cli.cases import cases
 from remit.cli.check import check
 from remit.cli.common import RemitGroup
 from remit.cli.dispute import dispute
@@ -44,6 +45,7 @@ for _command in (
     rules,
     serve,
     users,
+    cases,
 ):
     main.add_command(_command)
 
