@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from fastapi import Request
 
+from remit.casework import CaseBook
 from remit.checks import GraphCheck
 from remit.deadlines import WorkCalendar
 from remit.identity import Directory
@@ -33,10 +34,22 @@ class Services:
         self._router: Router | None = None
         self._revision = -1
         self._lock = threading.Lock()
+        self._book: CaseBook | None = None
+        self._book_lock = threading.Lock()
+
+    @property
+    def book(self) -> CaseBook:
+        """The case book, made on first use and shared by the worker's requests."""
+        with self._book_lock:
+            if self._book is None:
+                self._book = CaseBook(self.registry, rules_dir=self.settings.rules_dir)
+            return self._book
 
     def close(self) -> None:
         if self._router is not None:
             self._router.close()
+        if self._book is not None:
+            self._book.dispose()
         self.registry.close()
 
     def _current(self) -> Router:
