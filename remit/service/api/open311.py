@@ -548,7 +548,7 @@ def _status_notes(case: CaseRecord) -> str:
     status = f"case_status.{case.status.value}"
     said = t(status) if has(status) else case.status.value
     notes = [s.note for s in case.steps if s.note]
-    return f"{said}: {notes[-1]}" if notes else said
+    return t("open311.status_notes", status=said, note=notes[-1]) if notes else said
 
 
 def _text(value: object) -> str | None:
