@@ -154,13 +154,17 @@ def test_an_expired_session_is_refused(sample_url: str, service_factory: Any) ->
 
 def test_the_trusted_header_only_from_the_proxy(sample_url: str, service_factory: Any) -> None:
     behind = service_factory(
-        sample_url, client=("10.0.0.9", 5000), trusted_header="X-Remit-User",
+        sample_url,
+        client=("10.0.0.9", 5000),
+        trusted_header="X-Remit-User",
         trusted_proxies=("10.0.0.9",),
     )
     assert behind.get("/session", headers={"X-Remit-User": "disp"}).json()["login"] == "disp"
     problem(behind.get("/session", headers={"X-Remit-User": "ghost"}), 401)
     elsewhere = service_factory(
-        sample_url, client=("10.0.0.7", 5000), trusted_header="X-Remit-User",
+        sample_url,
+        client=("10.0.0.7", 5000),
+        trusted_header="X-Remit-User",
         trusted_proxies=("10.0.0.9",),
     )
     problem(elsewhere.get("/session", headers={"X-Remit-User": "disp"}), 401)
@@ -171,7 +175,10 @@ def test_the_trusted_header_only_from_the_proxy(sample_url: str, service_factory
 def test_cors_is_off_unless_configured(sample_url: str, service_factory: Any) -> None:
     origin = {"Origin": "https://desk.example", "Access-Control-Request-Method": "POST"}
     off = service_factory(sample_url)
-    assert "access-control-allow-origin" not in off.request("OPTIONS", "/route", headers=origin).headers
+    assert (
+        "access-control-allow-origin"
+        not in off.request("OPTIONS", "/route", headers=origin).headers
+    )
     on = service_factory(sample_url, cors_origins=("https://desk.example",))
     allowed = on.request("OPTIONS", "/route", headers=origin)
     assert allowed.headers["access-control-allow-origin"] == "https://desk.example"

@@ -192,6 +192,7 @@ class CaseBook:
                             deadline=utc_naive(deadline) if deadline else None,
                             event=_event_data(given),
                             decision=decision.model_dump(mode="json"),
+                            decision_id=decision.decision_id,
                             version=1,
                             created_at=utc_naive(now),
                             updated_at=utc_naive(now),
@@ -241,6 +242,12 @@ class CaseBook:
         found = self._select(
             and_(cases.c.source == (source or ""), cases.c.external_id == str(external_id))
         )
+        return found[0] if found else None
+
+    def by_decision(self, decision_id: str) -> CaseRecord | None:
+        """The case recorded with the decision ``decision_id`` (the decision it was routed
+        by), or None."""
+        found = self._select(cases.c.decision_id == str(decision_id).strip(), limit=1)
         return found[0] if found else None
 
     def list(

@@ -6,9 +6,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from remit.i18n import Lang, current_lang
+from remit.i18n import Lang, current_lang, t
 from remit.service.problems import HTTPProblem, problem_body, problem_response
-from remit.i18n import t
 
 
 def request_lang(scope: Scope, default: Lang) -> Lang:

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from fastapi import Request
 
+from remit.casework import CaseBook
 from remit.checks import GraphCheck
 from remit.deadlines import WorkCalendar
 from remit.identity import Directory
@@ -32,11 +33,14 @@ class Services:
         self.directory = Directory(self.registry)
         self._router: Router | None = None
         self._revision = -1
+        self.book = CaseBook(self.registry, rules_dir=settings.rules_dir)
+        """The case records (shared by the requests: the book is safe across threads)."""
         self._lock = threading.Lock()
 
     def close(self) -> None:
         if self._router is not None:
             self._router.close()
+        self.book.dispose()
         self.registry.close()
 
     def _current(self) -> Router:

@@ -54,7 +54,9 @@ def route(
         "requestBody": {
             "required": True,
             "content": {
-                JSON: {"schema": {"type": "array", "items": {"$ref": "#/components/schemas/EventIn"}}},
+                JSON: {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/EventIn"}}
+                },
                 NDJSON: {"schema": {"type": "string", "description": "one event (JSON) a line"}},
             },
         }
@@ -130,9 +132,7 @@ async def _decided_lines(
         yield await run_in_threadpool(_route_chunk, found, chunk, source)
 
 
-def _decided(
-    found: Services, items: Iterator[tuple[int, bytes]], source: str
-) -> Iterator[bytes]:
+def _decided(found: Services, items: Iterator[tuple[int, bytes]], source: str) -> Iterator[bytes]:
     chunk: list[tuple[int, bytes]] = []
     for item in items:
         chunk.append(item)
