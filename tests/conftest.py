@@ -184,6 +184,7 @@ STAFF = {
     "nj": ("南京东路街道派单员", ("unit",), "HP-NJDL"),
     "wt": ("外滩街道派单员", ("unit",), "HP-WT"),
     "cgj": ("区城管局派单员", ("unit",), "HP-CGJ"),
+    "scj": ("区市场监管局派单员", ("unit",), "HP-SCJ"),
     "officer": ("区政务办政策专员", ("policy_officer",), None),
     "appr1": ("区司法局审核人", ("approver",), None),
     "appr2": ("区编办审核人", ("approver",), None),
@@ -215,6 +216,10 @@ class ServiceClient:
 
     def delete(self, path: str, as_: str | None = None, **kwargs: Any) -> Any:
         return self.request("DELETE", path, as_, **kwargs)
+
+
+UNIT_USER = {unit: login for login, (_name, _roles, unit) in STAFF.items() if unit}
+"""unit code → the login of :data:`STAFF` acting for it."""
 
 
 def staff_tokens(url: str) -> dict[str, str]:

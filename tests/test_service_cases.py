@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import ServiceClient
+from tests.conftest import UNIT_USER, ServiceClient
 from tests.test_service import EVENT, problem
 
 
@@ -51,11 +51,11 @@ def test_a_unit_sees_and_acts_on_its_own_cases_only(svc: ServiceClient) -> None:
         "id": "HP-T-NJ",
         "matter": "无照经营游商",
         "area": "南京东路街道",
-        "attributes": {"地点类型": "小区"},
+        "attributes": {"地点类型": "住宅小区"},
     }
     case = recorded(svc, street_event)
     holder = case["unit"]
-    mine = {"HP-NJDL": "nj", "HP-WT": "wt", "HP-CGJ": "cgj"}[holder]
+    mine = UNIT_USER[holder]
     other = "wt" if mine != "wt" else "nj"
     assert svc.get(f"/cases/{case['id']}", mine).status_code == 200
     problem(svc.get(f"/cases/{case['id']}", other), 403)
@@ -91,8 +91,9 @@ def test_supervision_and_filters(svc: ServiceClient) -> None:
     assert marked.json()["supervised"]["by"] == "disp"
     assert svc.get("/cases?supervised=true", "disp").json()["total"] == 1
     assert svc.get("/cases?supervised=false", "disp").json()["total"] == 0
-    # reported 2026-03-02 with a 4-hour limit: long overdue today
-    assert svc.get("/cases?overdue=true", "disp").json()["total"] == 1
+    # the deadline runs from the dispatch (now), not from the report: not overdue yet
+    assert svc.get("/cases?overdue=true", "disp").json()["total"] == 0
+    assert svc.get("/cases?overdue=false", "disp").json()["cases"][0]["hours_left"] > 0
     assert svc.get("/cases?status=closed", "disp").json()["total"] == 0
     problem(svc.get("/cases?status=nonsense", "disp"), 400)
     problem(svc.get("/cases?limit=100000", "disp"), 400)
@@ -105,16 +106,16 @@ def test_a_return_is_ruled_at_once(svc: ServiceClient) -> None:
         "id": "HP-T-RT",
         "matter": "无照经营游商",
         "area": "南京东路街道",
-        "attributes": {"地点类型": "小区"},
+        "attributes": {"地点类型": "住宅小区"},
     }
     case = recorded(svc, street_event)
-    holder = {"HP-NJDL": "nj", "HP-WT": "wt", "HP-CGJ": "cgj"}[case["unit"]]
+    holder = UNIT_USER[case["unit"]]
     problem(svc.post(f"/cases/{case['id']}/return", holder, json={"note": "不归我们"}), 400)
     problem(svc.post(f"/cases/{case['id']}/return", holder, json={"reason": "nonsense"}), 400)
     returned = svc.post(
         f"/cases/{case['id']}/return",
         holder,
-        json={"reason": "not_ours", "note": "不属本单位职责", "evidence": "清单第3行"},
+        json={"reason": "not_our_duty", "note": "不属本单位职责", "evidence": "清单第3行"},
     )
     assert returned.status_code == 200, returned.text
     body = returned.json()

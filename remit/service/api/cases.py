@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import orjson
+
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import Field
 
 from remit.casework import CaseRecord, CaseStatus, record_json
@@ -47,10 +49,11 @@ def _version(if_match: str | None) -> int | None:
     return int(text)
 
 
-def _case_response(record: CaseRecord, status: int = 200) -> JSONResponse:
-    return JSONResponse(
-        record_json(record),
+def _case_response(record: CaseRecord, status: int = 200) -> Response:
+    return Response(
+        orjson.dumps(record_json(record)),
         status_code=status,
+        media_type="application/json",
         headers={"ETag": f'"{record.version}"', "Location": f"/cases/{record.id}"},
     )
 
@@ -167,7 +170,7 @@ def get_decision(
     if record is None:
         raise HTTPProblem(404, "http.not_found", what=t("http.what.decision"), id=decision_id)
     _readable(record, user, record.id)
-    return JSONResponse(record.decision)
+    return Response(record.decision.model_dump_json(), media_type="application/json")
 
 
 UnitUser = Depends(require(Role.unit))
