@@ -233,7 +233,8 @@ def staff_tokens(url: str) -> dict[str, str]:
         directory = Directory(registry)
         tokens = {}
         for login, (name, roles, unit) in STAFF.items():
-            directory.add(login, name, roles, unit=unit, password=STAFF_PASSWORD, by="setup")
+            if directory.get(login) is None:  # a second service on the same registry
+                directory.add(login, name, roles, unit=unit, password=STAFF_PASSWORD, by="setup")
             tokens[login] = directory.issue_token(login, by="setup", note="tests")
     return tokens
 
