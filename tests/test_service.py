@@ -192,3 +192,21 @@ def test_a_bug_is_a_500_problem_without_a_traceback(
     monkeypatch.setattr(Router, "route", broken)
     body = problem(svc.post("/route", "disp", json=EVENT), 500)
     assert "secret internals" not in json.dumps(body)
+
+
+def test_a_registry_write_is_seen_by_the_next_route(svc: ServiceClient) -> None:
+    from remit.registry import Registry
+
+    first = svc.post("/route", "disp", json=EVENT).json()
+    with Registry(svc.url) as registry:
+        registry.import_table(
+            "data/tables/hp-qz-scj-2027.csv",
+            "HP-QZ-SCJ",
+            "data/tables/scj-mapping.yaml",
+            by="test",
+            note="a draft",
+        )
+        latest = registry.revision()
+    assert latest > first["registry_revision"]
+    again = svc.post("/route", "disp", json=EVENT).json()
+    assert again["registry_revision"] == latest
