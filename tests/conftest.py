@@ -272,3 +272,11 @@ def service_factory(
 def svc(sample_url: str, service_factory: Callable[..., ServiceClient]) -> ServiceClient:
     """The service on a copy of the sample district (SQLite), with :data:`STAFF`."""
     return service_factory(sample_url)
+
+
+@pytest.fixture
+def any_svc(
+    any_sample_registry: Registry, service_factory: Callable[..., ServiceClient]
+) -> ServiceClient:
+    """The service on the sample district, once on SQLite and once on PostgreSQL."""
+    return service_factory(any_sample_registry.url)
