@@ -184,6 +184,7 @@ STAFF = {
     "nj": ("南京东路街道派单员", ("unit",), "HP-NJDL"),
     "wt": ("外滩街道派单员", ("unit",), "HP-WT"),
     "cgj": ("区城管局派单员", ("unit",), "HP-CGJ"),
+    "scj": ("区市场监管局派单员", ("unit",), "HP-SCJ"),
     "officer": ("区政务办政策专员", ("policy_officer",), None),
     "appr1": ("区司法局审核人", ("approver",), None),
     "appr2": ("区编办审核人", ("approver",), None),
@@ -217,6 +218,10 @@ class ServiceClient:
         return self.request("DELETE", path, as_, **kwargs)
 
 
+UNIT_USER = {unit: login for login, (_name, _roles, unit) in STAFF.items() if unit}
+"""unit code → the login of :data:`STAFF` acting for it."""
+
+
 def staff_tokens(url: str) -> dict[str, str]:
     """:data:`STAFF` added to the registry at ``url`` (its users' and cases' tables made), a
     token issued to each."""
@@ -228,7 +233,8 @@ def staff_tokens(url: str) -> dict[str, str]:
         directory = Directory(registry)
         tokens = {}
         for login, (name, roles, unit) in STAFF.items():
-            directory.add(login, name, roles, unit=unit, password=STAFF_PASSWORD, by="setup")
+            if directory.get(login) is None:  # a second service on the same registry
+                directory.add(login, name, roles, unit=unit, password=STAFF_PASSWORD, by="setup")
             tokens[login] = directory.issue_token(login, by="setup", note="tests")
     return tokens
 
@@ -249,6 +255,7 @@ def service_factory(
 
     def make(url: str, client: tuple[str, int] | None = None, **settings: Any) -> ServiceClient:
         tokens = staff_tokens(url)
+        settings.setdefault("revision_check", 0)  # a write is seen by the next request
         app = create_app(ServiceSettings(db_url=url, **settings))
         extra = {"client": client} if client else {}
         test_client = TestClient(app, raise_server_exceptions=False, **extra)
@@ -265,3 +272,11 @@ def service_factory(
 def svc(sample_url: str, service_factory: Callable[..., ServiceClient]) -> ServiceClient:
     """The service on a copy of the sample district (SQLite), with :data:`STAFF`."""
     return service_factory(sample_url)
+
+
+@pytest.fixture
+def any_svc(
+    any_sample_registry: Registry, service_factory: Callable[..., ServiceClient]
+) -> ServiceClient:
+    """The service on the sample district, once on SQLite and once on PostgreSQL."""
+    return service_factory(any_sample_registry.url)

@@ -43,7 +43,8 @@ def test_routing_needs_an_identity(svc: ServiceClient) -> None:
     problem(svc.post("/route", json=EVENT, headers={"Authorization": "Bearer remit_nope"}), 401)
 
 
-def test_route_one_event(svc: ServiceClient) -> None:
+def test_route_one_event(any_svc: ServiceClient) -> None:
+    svc = any_svc
     response = svc.post("/route", "disp", json=EVENT)
     assert response.status_code == 200, response.text
     decision = response.json()
@@ -54,7 +55,8 @@ def test_route_one_event(svc: ServiceClient) -> None:
     assert svc.post("/route", "nj", json=EVENT).json()["decision_id"] == decision["decision_id"]
 
 
-def test_a_bad_event_is_located_in_either_language(svc: ServiceClient) -> None:
+def test_a_bad_event_is_located_in_either_language(any_svc: ServiceClient) -> None:
+    svc = any_svc
     bad = {**EVENT, "reported_at": "yesterday", "repeat_count": -1}
     bad.pop("matter")
     zh = problem(svc.post("/route", "disp", json=bad), 400)
@@ -93,7 +95,8 @@ def test_the_body_is_bounded(sample_url: str, service_factory: Any) -> None:
     assert small.post("/route", "disp", json=EVENT).status_code == 200
 
 
-def test_a_batch_as_an_array_and_as_json_lines(svc: ServiceClient) -> None:
+def test_a_batch_as_an_array_and_as_json_lines(any_svc: ServiceClient) -> None:
+    svc = any_svc
     events = [
         EVENT,
         {**EVENT, "id": "HP-T-0002", "matter": "nonsense"},
@@ -136,31 +139,32 @@ def test_sign_in_out_and_expiry(sample_url: str, service_factory: Any) -> None:
     problem(client.get("/session"), 401)
 
 
-def test_an_expired_session_is_refused(sample_url: str, service_factory: Any) -> None:
+def test_an_expired_session_is_refused(svc: ServiceClient, monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    from remit.identity import Directory
-    from remit.registry import Registry
+    from remit.identity import directory
 
-    svc = service_factory(sample_url)
-    with Registry(sample_url) as registry:
-        directory = Directory(registry)
-        user = directory.get("disp")
-        assert user is not None
-        gone = directory.open_session(user, dt.timedelta(seconds=-1))
-    svc.client.cookies.set("remit_session", gone)
+    signed = svc.client.post("/session", data={"login": "disp", "password": STAFF_PASSWORD})
+    assert signed.status_code == 200
+    assert svc.client.get("/session").status_code == 200
+    later = directory.utcnow() + dt.timedelta(hours=8, minutes=1)  # the default: 8 hours
+    monkeypatch.setattr(directory, "utcnow", lambda: later)
     problem(svc.client.get("/session"), 401)
 
 
 def test_the_trusted_header_only_from_the_proxy(sample_url: str, service_factory: Any) -> None:
     behind = service_factory(
-        sample_url, client=("10.0.0.9", 5000), trusted_header="X-Remit-User",
+        sample_url,
+        client=("10.0.0.9", 5000),
+        trusted_header="X-Remit-User",
         trusted_proxies=("10.0.0.9",),
     )
     assert behind.get("/session", headers={"X-Remit-User": "disp"}).json()["login"] == "disp"
     problem(behind.get("/session", headers={"X-Remit-User": "ghost"}), 401)
     elsewhere = service_factory(
-        sample_url, client=("10.0.0.7", 5000), trusted_header="X-Remit-User",
+        sample_url,
+        client=("10.0.0.7", 5000),
+        trusted_header="X-Remit-User",
         trusted_proxies=("10.0.0.9",),
     )
     problem(elsewhere.get("/session", headers={"X-Remit-User": "disp"}), 401)
@@ -171,7 +175,10 @@ def test_the_trusted_header_only_from_the_proxy(sample_url: str, service_factory
 def test_cors_is_off_unless_configured(sample_url: str, service_factory: Any) -> None:
     origin = {"Origin": "https://desk.example", "Access-Control-Request-Method": "POST"}
     off = service_factory(sample_url)
-    assert "access-control-allow-origin" not in off.request("OPTIONS", "/route", headers=origin).headers
+    assert (
+        "access-control-allow-origin"
+        not in off.request("OPTIONS", "/route", headers=origin).headers
+    )
     on = service_factory(sample_url, cors_origins=("https://desk.example",))
     allowed = on.request("OPTIONS", "/route", headers=origin)
     assert allowed.headers["access-control-allow-origin"] == "https://desk.example"
@@ -188,3 +195,21 @@ def test_a_bug_is_a_500_problem_without_a_traceback(
     monkeypatch.setattr(Router, "route", broken)
     body = problem(svc.post("/route", "disp", json=EVENT), 500)
     assert "secret internals" not in json.dumps(body)
+
+
+def test_a_registry_write_is_seen_by_the_next_route(svc: ServiceClient) -> None:
+    from remit.registry import Registry
+
+    first = svc.post("/route", "disp", json=EVENT).json()
+    with Registry(svc.url) as registry:
+        registry.import_table(
+            "data/tables/hp-qz-scj-2027.csv",
+            "HP-QZ-SCJ",
+            "data/tables/scj-mapping.yaml",
+            by="test",
+            note="a draft",
+        )
+        latest = registry.revision()
+    assert latest > first["registry_revision"]
+    again = svc.post("/route", "disp", json=EVENT).json()
+    assert again["registry_revision"] == latest

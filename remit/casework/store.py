@@ -57,6 +57,7 @@ cases = Table(
     Column("supervised_note", Text),
     Column("event", JSON, nullable=False),
     Column("decision", JSON, nullable=False),
+    Column("decision_id", String(64), nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
@@ -65,6 +66,7 @@ cases = Table(
     Index("ix_cases_unit_status", "unit", "status"),
     Index("ix_cases_deadline", "deadline"),
     Index("ix_cases_street", "street"),
+    Index("ix_cases_decision", "decision_id"),
 )
 
 case_steps = Table(

@@ -9,8 +9,8 @@ the values the message names. Only a bug in remit is a 500, and its body carries
 from __future__ import annotations
 
 import logging
-from http import HTTPStatus
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 import orjson
@@ -87,12 +87,9 @@ def problem_response(
 
 
 def refusal(exc: InputError, status: int = 400) -> Response:
-    """An input error: 400 (422 when the request was well formed but the registry refuses
-    what it asks: the caller's choice), the problems listed."""
+    """An input error with its problems listed: 400, or the status :data:`STATUS_OF` gives."""
     detail = t("http.input_error", count=len(exc.problems))
-    return problem_response(
-        status, problem_body(status, t("http.title.400"), detail, exc.problems)
-    )
+    return problem_response(status, problem_body(status, _title(status), detail, exc.problems))
 
 
 def install(app: FastAPI) -> None:
@@ -100,7 +97,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> Response:
-        return refusal(exc, 409 if _conflict(exc) else 400)
+        return refusal(exc, input_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -155,12 +152,37 @@ def request_problems(errors: Iterable[Any]) -> list[Problem]:
 _PARTS = ("body", "query", "path", "header", "cookie")
 
 
-def _conflict(exc: InputError) -> bool:
-    """A refusal because someone else changed the thing first (a lost race): 409."""
-    return any(
-        p.key.startswith(("db.changed", "case.changed", "admission.decided", "db.locked"))
-        for p in exc.problems
-    )
+STATUS_OF = {
+    # a lost race (someone else changed it first), or an act the thing's state does not allow
+    "db.changed": 409,
+    "db.changed_unseen": 409,
+    "db.busy": 409,
+    "case.changed": 409,
+    "case.illegal": 409,
+    "admission.decided": 409,
+    # the caller may not act on it
+    "case.not_holder": 403,
+    "case.not_centre": 403,
+    # well formed, but not something a case can be made of (yet)
+    "case.needs_info": 422,
+    "case.not_recorded": 422,
+    "case.no_holder": 422,
+    "case.unknown": 404,
+}
+"""Refusals that are not plain bad input (400), by their problem's key (or its prefix up to
+a dot-separated part)."""
+
+
+def input_status(exc: InputError) -> int:
+    """The HTTP status of an input error: the first of its problems :data:`STATUS_OF` names,
+    else 400."""
+    for problem in exc.problems:
+        key = problem.key
+        while key:
+            if key in STATUS_OF:
+                return STATUS_OF[key]
+            key = key.rpartition(".")[0] if "." in key.partition(".")[2] else ""
+    return 400
 
 
 def _title(status: int) -> str:

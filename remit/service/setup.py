@@ -3,7 +3,7 @@ and case records beside it (made when missing; two starting at once is safe)."""
 
 from __future__ import annotations
 
-from remit import identity
+from remit import casework, identity
 from remit.registry import Registry
 
 
@@ -12,3 +12,4 @@ def prepare(registry: Registry) -> None:
     the cases' tables where they are missing."""
     registry.revision()  # refuses a missing or foreign database, naming it
     identity.ensure_tables(registry.engine)
+    casework.ensure_tables(registry.engine)

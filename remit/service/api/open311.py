@@ -9,7 +9,8 @@
   the accountable unit and deadline as ``service_notice``. ``api_key``: a remit token whose
   user holds the dispatcher role (a platform).
 - ``GET /open311/v2/requests.{json|xml}``, ``GET /open311/v2/requests/{id}.{json|xml}`` — cases
-  as service requests; ``api_key`` (or ``Authorization: Bearer``): a token of any role.
+  as service requests; ``api_key`` (or ``Authorization: Bearer``): a dispatcher's token (every
+  case) or a unit user's (its unit's cases), as ``GET /cases``.
 - ``GET /open311/v2/tokens/{token}.{json|xml}`` — remit issues no tokens (it records at once):
   every token is 404.
 
@@ -439,12 +440,12 @@ def request_list(
     between the dates (default: the last 90 days); at most 1000."""
 
     def work(chosen: Format) -> Response:
-        _client(found, request, api_key)
+        unit = _unit_seen(_reader(found, request, api_key))
         if jurisdiction_id:
             _check_jurisdiction(_today(found), jurisdiction_id)
         if service_request_id:
             ids = [i.strip() for i in service_request_id.split(",") if i.strip()]
-            found_cases = found.book.find(ids=ids, limit=MAX_REQUESTS)
+            found_cases = found.book.find(ids=ids, unit=unit, limit=MAX_REQUESTS)
         else:
             end = _date("end_date", end_date) or dt.datetime.now(CITY_ZONE)
             start = _date("start_date", start_date) or end - dt.timedelta(days=DEFAULT_DAYS)
@@ -452,6 +453,7 @@ def request_list(
                 raise Refusal(400, t("open311.dates_order"))
             found_cases = found.book.find(
                 matter=service_code.strip() if service_code else None,
+                unit=unit,
                 statuses=_statuses(status),
                 reported_from=start,
                 reported_to=end,
@@ -474,11 +476,11 @@ def request_one(
     """The case ``service_request_id`` as a service request (a list of one, as the spec has it)."""
 
     def work(chosen: Format) -> Response:
-        _client(found, request, api_key)
+        user = _reader(found, request, api_key)
         if jurisdiction_id:
             _check_jurisdiction(_today(found), jurisdiction_id)
         case = found.book.get(service_request_id)
-        if case is None:
+        if case is None or not _readable(case, user):
             raise Refusal(404, t("open311.no_request", id=service_request_id))
         return render(chosen, "service_requests", [_request(case)])
 
@@ -494,6 +496,31 @@ def token(token: str, fmt: str) -> Response:
         raise Refusal(404, t("open311.no_token", token=token))
 
     return _answer(fmt, work)
+
+
+def _reader(found: Services, request: Request, api_key: str | None) -> User:
+    """Who reads: as ``GET /cases``, a dispatcher (every case) or a unit's user (its own)."""
+    user = _client(found, request, api_key)
+    if not user.has(Role.dispatcher, Role.unit):
+        raise Refusal(403, t("open311.forbidden_read", login=user.login))
+    return user
+
+
+def _unit_seen(user: User) -> str | None:
+    """The unit whose cases ``user`` sees (None: every case)."""
+    if user.has(Role.dispatcher):
+        return None
+    if user.unit is None:
+        raise Refusal(403, t("open311.forbidden_read", login=user.login))
+    return user.unit
+
+
+def _readable(case: CaseRecord, user: User) -> bool:
+    """May ``user`` read ``case``: a unit's user, a case its unit holds or held (as /cases)."""
+    if user.has(Role.dispatcher):
+        return True
+    held = {case.unit, *(step.unit for step in case.steps if step.unit)}
+    return user.unit is not None and user.unit in held
 
 
 def _date(name: str, text: str | None) -> dt.datetime | None:
