@@ -386,7 +386,7 @@ def test_a_json_body_is_refused_as_not_a_form(svc: ServiceClient) -> None:
 
 def test_requests_json_with_every_field(svc: ServiceClient) -> None:
     made = json_of(post(svc, **POTHOLE))[0]["service_request_id"]
-    listed = json_of(svc.get(f"{V2}/requests.json", as_="nj"))
+    listed = json_of(svc.get(f"{V2}/requests.json", as_="disp"))
     (request,) = [r for r in listed if r["service_request_id"] == made]
     assert list(request) == REQUEST_FIELDS
     assert request["status"] == "open"
@@ -409,7 +409,7 @@ def test_requests_json_with_every_field(svc: ServiceClient) -> None:
 
 def test_requests_xml(svc: ServiceClient) -> None:
     made = json_of(post(svc, **{**POTHOLE, "description": "<b>坑 & 洞</b>\x01"}))[0]
-    root = xml_of(svc.get(f"{V2}/requests.xml", params={"api_key": svc.tokens["wt"]}))
+    root = xml_of(svc.get(f"{V2}/requests.xml", params={"api_key": svc.tokens["disp"]}))
     assert root.tag == "service_requests"
     (request,) = [r for r in root if r.findtext("service_request_id") == made["service_request_id"]]
     assert request.tag == "request"
@@ -421,13 +421,13 @@ def test_requests_xml(svc: ServiceClient) -> None:
 
 def test_one_request_by_its_id(svc: ServiceClient) -> None:
     made = json_of(post(svc, **POTHOLE))[0]["service_request_id"]
-    (request,) = json_of(svc.get(f"{V2}/requests/{made}.json", as_="officer"))
+    (request,) = json_of(svc.get(f"{V2}/requests/{made}.json", as_="disp"))
     assert request["service_request_id"] == made
-    (element,) = xml_of(svc.get(f"{V2}/requests/{made}.xml", as_="officer"))
+    (element,) = xml_of(svc.get(f"{V2}/requests/{made}.xml", as_="disp"))
     assert element.findtext("service_request_id") == made
     for fmt in ("json", "xml"):
         (description,) = spec_errors(
-            svc.get(f"{V2}/requests/C-2026-999999.{fmt}", as_="officer"), 404, fmt
+            svc.get(f"{V2}/requests/C-2026-999999.{fmt}", as_="disp"), 404, fmt
         )
         assert "C-2026-999999" in description
 
@@ -435,6 +435,24 @@ def test_one_request_by_its_id(svc: ServiceClient) -> None:
 def test_reading_requests_needs_a_key(svc: ServiceClient) -> None:
     spec_errors(svc.get(f"{V2}/requests.json"), 403)
     spec_errors(svc.get(f"{V2}/requests/C-2026-000001.xml"), 403, "xml")
+    (description,) = spec_errors(svc.get(f"{V2}/requests.json", as_="officer"), 403)
+    assert "officer" in description  # as GET /cases: a dispatcher or a unit's user
+
+
+def test_a_unit_reads_its_own_requests(svc: ServiceClient) -> None:
+    """As GET /cases: a unit's user sees the cases its unit holds, and no other."""
+    ours = json_of(post(svc, service_code="SJ0201", address_id="南京东路街道"))[0]
+    theirs = json_of(post(svc, **POTHOLE))[0]["service_request_id"]
+    assert "南京东路街道办事处" in ours["service_notice"]
+    mine = ours["service_request_id"]
+    listed = json_of(svc.get(f"{V2}/requests.json", as_="nj"))
+    assert [r["service_request_id"] for r in listed] == [mine]
+    assert json_of(svc.get(f"{V2}/requests.json", as_="wt")) == []
+    assert json_of(svc.get(f"{V2}/requests/{mine}.json", as_="nj"))[0]["service_request_id"] == mine
+    spec_errors(svc.get(f"{V2}/requests/{theirs}.json", as_="nj"), 404)
+    both = f"{mine},{theirs}"
+    listed = json_of(svc.get(f"{V2}/requests.json", params={"service_request_id": both}, as_="nj"))
+    assert [r["service_request_id"] for r in listed] == [mine]
 
 
 def test_requests_filtered(svc: ServiceClient) -> None:
