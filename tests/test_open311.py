@@ -110,6 +110,11 @@ POTHOLE = {
     "address_string": "南京东路 300 号",
     "email": "resident@example.cn",
     "media_url": "https://example.cn/p/1.jpg",
+    "device_id": "tt222111",
+    "account_id": "123456",
+    "first_name": "小明",
+    "last_name": "王",
+    "phone": "13800000000",
 }
 
 
@@ -255,7 +260,8 @@ def test_post_a_request_as_a_form(svc: ServiceClient) -> None:
     assert case.source == "open311"
     assert case.event.matter == "SJ0110"
     assert case.event.attributes == {"severity": "3"}
-    assert case.event.extra["open311"]["email"] == "resident@example.cn"
+    kept = {k: v for k, v in POTHOLE.items() if k not in ("service_code", "attribute[severity]")}
+    assert case.event.extra["open311"] == kept  # every spec field but what routing reads
     assert case.steps[0].actor == "disp"
     assert case.deadline is not None
     assert case.unit_name in created["service_notice"]
@@ -373,6 +379,20 @@ def test_a_location_is_required(svc: ServiceClient) -> None:
     }
     (description,) = spec_errors(post(svc, **data), 400)
     assert "address_id" in description and "lat" in description
+
+
+def test_coordinates_alone_wait_for_the_locator(svc: ServiceClient) -> None:
+    data = {k: v for k, v in POTHOLE.items() if k != "address_id"}
+    (description,) = spec_errors(post(svc, **data), 400)
+    assert description.startswith("lat/long") and "address_id" in description
+
+
+def test_the_xml_service_list_round_trips_too(svc: ServiceClient, tmp_path: Path) -> None:
+    listed = tmp_path / "services.xml"
+    listed.write_bytes(svc.get(f"{V2}/services.xml").content)
+    read = {e.data["code"]: e.data for e in read_open311(listed, MatterKind.hotline)}
+    for service in json_of(svc.get(f"{V2}/services.json")):
+        assert read[service["service_code"]]["name"] == service["service_name"]
 
 
 def test_a_json_body_is_refused_as_not_a_form(svc: ServiceClient) -> None:

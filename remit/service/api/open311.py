@@ -163,8 +163,13 @@ def _today(found: Services) -> Snapshot:
         return routing.loaded(dt.datetime.now(CITY_ZONE).date()).snapshot
 
 
+def _groups(snapshot: Snapshot) -> set[str]:
+    """The matters that are others' parents: groups, not services."""
+    return {m.parent for m in snapshot.matters.values() if m.parent}
+
+
 def _services(snapshot: Snapshot) -> list[Matter]:
-    groups = {m.parent for m in snapshot.matters.values() if m.parent}
+    groups = _groups(snapshot)
     return [m for m in snapshot.matters.values() if m.code not in groups]
 
 
@@ -215,7 +220,7 @@ def _attributes(snapshot: Snapshot, matter: Matter) -> list[Item]:
 
 def _matter(snapshot: Snapshot, code: str, status: int) -> Matter:
     matter = snapshot.matters.get(code.strip())
-    if matter is None or matter not in _services(snapshot):
+    if matter is None or matter.code in _groups(snapshot):
         raise Refusal(status, t("open311.no_service", code=code))
     return matter
 
