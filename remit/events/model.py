@@ -72,20 +72,25 @@ value is bounded by the limits on what is read: a cell's characters, a JSON line
 depth, :mod:`remit.files.limits`)."""
 
 
+def _none(value: object) -> bool:
+    return value is None
+
+
 class Location(Value):
     """Where an event happened, as an Open311 client says it: a point (``lat`` and ``long``,
     WGS 84 degrees), an address, or both. Resolved to an area through the areas' shapes and
     address aliases (:mod:`remit.events.locate`): the point first; the address when no point
     is given or no shape holds it."""
 
-    lat: Annotated[float, Field(ge=-90, le=90, description="latitude, WGS 84 degrees")] | None = (
-        None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(
+        None, exclude_if=_none, description="latitude, WGS 84 degrees"
     )
-    long: Annotated[
-        float, Field(ge=-180, le=180, description="longitude, WGS 84 degrees")
-    ] | None = None
+    long: Annotated[float, Field(ge=-180, le=180)] | None = Field(
+        None, exclude_if=_none, description="longitude, WGS 84 degrees"
+    )
     address: Text | None = Field(
         None,
+        exclude_if=_none,
         max_length=500,
         description="the address as written: a road, a compound (小区), a place, e.g. 瑞金二路 "
         "409 号",
@@ -123,7 +128,7 @@ class EventIn(Model):
     )
     location: Location | None = Field(
         None,
-        exclude_if=lambda value: value is None,  # absent from JSON when not given
+        exclude_if=_none,  # absent from JSON when not given
         description="where it happened, as a point (lat, long) or an address: found among the "
         "areas' shapes and address aliases when no area is given",
     )
