@@ -57,7 +57,9 @@ class Locator:
     module). Build it once per snapshot: :func:`locator_for`."""
 
     def __init__(self, snapshot: Snapshot):
-        from shapely import STRtree
+        from shapely import Point, STRtree
+
+        self._point: Any = Point
 
         self.snapshot_hash = snapshot.hash
         shaped = sorted(
@@ -70,9 +72,9 @@ class Locator:
         )
         self._tree: Any = STRtree(shapes) if shapes else None
         self._spellings = _spellings(snapshot.areas.values())
-        self._by_start: dict[str, list[_Spelled]] = {}
-        for spelled in sorted(self._spellings.values(), key=lambda s: -len(s.spelling)):
-            self._by_start.setdefault(spelled.spelling[:2], []).append(spelled)
+        self._lengths = sorted({len(s) for s in self._spellings}, reverse=True)
+        """The lengths spellings have, longest first: a text is looked up by its pieces of
+        these lengths (a handful), whatever the number of spellings."""
 
     @property
     def shaped(self) -> int:
@@ -84,12 +86,10 @@ class Locator:
         deepest, then the smallest, then the lowest code; None when no shape holds it."""
         if self._tree is None:
             return None
-        from shapely import Point
-
-        hits = self._tree.query(Point(long, lat), predicate="intersects")
-        if len(hits) == 0:
+        hits: list[int] = self._tree.query(self._point(long, lat), predicate="intersects").tolist()
+        if not hits:
             return None
-        best: int = min(hits.tolist(), key=self._rank.__getitem__)
+        best = hits[0] if len(hits) == 1 else min(hits, key=self._rank.__getitem__)
         return self._areas[best]
 
     def address(self, text: str) -> Area | None:
@@ -97,15 +97,17 @@ class Locator:
         an alias; the deepest area of those it names); None when ``text`` holds none.
         :class:`AmbiguousAddress` when that spelling names several areas of its deepest level."""
         folded = normalize_name(text)
+        spellings, lengths = self._spellings, self._lengths
         longest: dict[str, _Spelled] = {}
         length = 0
         for i in range(len(folded) - 1):
-            for spelled in self._by_start.get(folded[i : i + 2], ()):
-                if len(spelled.spelling) < length:
-                    break  # longest first: none further here is as long
-                if folded.startswith(spelled.spelling, i):
-                    if len(spelled.spelling) > length:
-                        longest, length = {}, len(spelled.spelling)
+            for size in lengths:
+                if size < length:
+                    break  # longest first: none further is as long as what was found
+                spelled = spellings.get(folded[i : i + size])
+                if spelled is not None:
+                    if size > length:
+                        longest, length = {}, size
                     longest[spelled.spelling] = spelled
                     break
         if not longest:
