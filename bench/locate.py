@@ -33,10 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from remit.events.locate import Locator, locator_for  # noqa: E402
-from remit.registry.entities import Area, Level  # noqa: E402
-from remit.registry.geometry import Polygon  # noqa: E402
-from remit.registry.snapshot import Snapshot  # noqa: E402
+from remit.events.locate import Locator, locator_for
+from remit.registry.entities import Area, Level
+from remit.registry.geometry import Polygon
+from remit.registry.snapshot import Snapshot
 
 WEST, SOUTH, SIZE = 121.4, 31.2, 0.002  # a grid about 200 m a side
 STREET = 10  # grids a street is wide and high

@@ -107,7 +107,10 @@ def test_a_snapshot_without_shapes_locates_no_point() -> None:
     ("text", "area"),
     [
         ("黄浦区瑞金二路409号", RUIJIN),  # an address alias, longer than the district's name
-        ("福佑路豫园旅游商城东侧", FUYOU),  # 福佑路 (a community's) is longer than 豫园 (a street's)
+        (
+            "福佑路豫园旅游商城东侧",
+            FUYOU,
+        ),  # 福佑路 (a community's) is longer than 豫园 (a street's)
         ("淮海中路街道办事处门口", HUAIHAI),  # the street's name is longer than the shared road
         ("瑞金 二路 1 号", RUIJIN),  # spaces and width folded, as names are
         ("上海市黄浦区某处", DISTRICT),  # only the district named: the district
@@ -164,7 +167,9 @@ def city_of_grids(west: float, south: float, columns: int, rows: int, size: floa
             code = f"G{i:03d}{j:03d}"
             shape = Polygon.model_validate(square(west + i * size, south + j * size, size))
             areas[code] = Area(code, code, Level.grid, "D", geometry=shape)
-    return Snapshot(DAY, f"grid-{west}-{south}-{columns}-{rows}-{size}", areas, {}, None, {}, (), ())
+    return Snapshot(
+        DAY, f"grid-{west}-{south}-{columns}-{rows}-{size}", areas, {}, None, {}, (), ()
+    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -203,7 +208,9 @@ def sample_copy(tmp_path: Path, change: Any = None) -> Path:
 
 
 def test_shapes_and_addresses_are_stored_and_read_back(db_url: str) -> None:
-    written = {a["code"]: a for a in yaml.safe_load(SAMPLE.joinpath("areas.yaml").read_text())["areas"]}
+    written = {
+        a["code"]: a for a in yaml.safe_load(SAMPLE.joinpath("areas.yaml").read_text())["areas"]
+    }
     with Registry.create(db_url) as registry:
         registry.import_files([SAMPLE], by="setup")
         areas = registry.snapshot(DAY).areas
@@ -252,7 +259,10 @@ def test_a_shape_or_an_address_alias_counts_in_the_hash_and_none_leaves_it_as_it
 BAD_SHAPES = [
     # crossing itself (a bow tie)
     (
-        {"type": "Polygon", "coordinates": [[[121, 31], [121.1, 31.1], [121.1, 31], [121, 31.1], [121, 31]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[121, 31], [121.1, 31.1], [121.1, 31], [121, 31.1], [121, 31]]],
+        },
         "geometry.invalid",
         "Self-intersection",
     ),
@@ -264,7 +274,10 @@ BAD_SHAPES = [
     ),
     # latitude out of range
     (
-        {"type": "Polygon", "coordinates": [[[121, 31], [121.1, 95], [121.1, 31], [121, 31.1], [121, 31]]]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[121, 31], [121.1, 95], [121.1, 31], [121, 31.1], [121, 31]]],
+        },
         "schema.le",
         "90",
     ),
@@ -277,6 +290,12 @@ BAD_SHAPES = [
     # neither a Polygon nor a MultiPolygon
     ({"type": "Point", "coordinates": [121, 31]}, "schema.invalid", "Polygon"),
 ]
+
+
+def keys(problem: Any) -> set[str]:
+    """The problem's message key, and that of what pydantic found (``schema.invalid``'s)."""
+    detail = getattr(problem.params.get("detail"), "key", None)
+    return {problem.key, detail} if detail else {problem.key}
 
 
 @pytest.mark.parametrize(("shape", "key", "says"), BAD_SHAPES)
@@ -298,24 +317,31 @@ def test_a_bad_shape_is_a_problem_at_its_file_line_and_field(
         registry.import_files([areas], by="setup")
     problems = caught.value.problems
     assert problems and all(p.source == str(areas) for p in problems)
-    assert any(p.key == key for p in problems), problems
-    problem = next(p for p in problems if p.key == key)
+    problem = next(p for p in problems if key in keys(p))
     assert problem.line == 8
-    assert problem.field is not None and problem.field.startswith("areas.1.geometry")
+    assert problem.field is not None and problem.field.startswith("areas[1].geometry")
     assert says in problem.render("en") + repr(problem.params)
     assert says in problem.render("zh") + repr(problem.params)
 
 
-def test_a_multipolygon_and_a_polygon_with_a_hole_are_shapes(sqlite_url: str, tmp_path: Path) -> None:
+def test_a_multipolygon_and_a_polygon_with_a_hole_are_shapes(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     hole = [[121.01, 31.01], [121.02, 31.01], [121.02, 31.02], [121.01, 31.02], [121.01, 31.01]]
     multi = {
         "type": "MultiPolygon",
-        "coordinates": [square(121, 31, 0.1)["coordinates"] + [hole], square(121.2, 31, 0.1)["coordinates"]],
+        "coordinates": [
+            square(121, 31, 0.1)["coordinates"] + [hole],
+            square(121.2, 31, 0.1)["coordinates"],
+        ],
     }
     areas = tmp_path / "areas.yaml"
     areas.write_text(
         yaml.safe_dump(
-            {"file": "areas", "areas": [{"code": "D", "name": "区", "level": "district", "geometry": multi}]},
+            {
+                "file": "areas",
+                "areas": [{"code": "D", "name": "区", "level": "district", "geometry": multi}],
+            },
             allow_unicode=True,
         ),
         encoding="utf-8",
@@ -355,9 +381,9 @@ def test_an_event_gives_an_area_or_a_well_formed_location(
 
     path = tmp_path / "events.jsonl"
     path.write_text(json.dumps(reported(**fields)) + "\n", encoding="utf-8")
-    [(where, parsed)] = list(read_events(path))
+    [(_where, parsed)] = list(read_events(path))
     assert isinstance(parsed, list), parsed
-    assert key in [p.key for p in parsed], parsed
+    assert any(key in keys(p) for p in parsed), parsed
 
 
 @pytest.fixture(scope="module")
@@ -465,8 +491,12 @@ def test_route_at_a_point_and_at_an_address(cli: Cli, sample_url: str) -> None:
     at = json.loads(ok(cli("route", *common, "--at", "31.23,121.479", db=sample_url)))
     assert at["area"] == GRID_1 and at["event"]["location"] == {"lat": 31.23, "long": 121.479}
     address = json.loads(ok(cli("route", *common, "--address", "瑞金二路409号", db=sample_url)))
-    assert address["area"] == RUIJIN and address["event"]["location"] == {"address": "瑞金二路409号"}
-    both = json.loads(ok(cli("route", *common, "--area", "外滩街道", "--at", "31.23,121.479", db=sample_url)))
+    assert address["area"] == RUIJIN and address["event"]["location"] == {
+        "address": "瑞金二路409号"
+    }
+    both = json.loads(
+        ok(cli("route", *common, "--area", "外滩街道", "--at", "31.23,121.479", db=sample_url))
+    )
     assert both["area"] == WAITAN
 
 
