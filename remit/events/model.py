@@ -72,6 +72,14 @@ value is bounded by the limits on what is read: a cell's characters, a JSON line
 depth, :mod:`remit.files.limits`)."""
 
 
+class _Missing(MessageError):
+    """A model's check about one field (the problem is located at it)."""
+
+    def __init__(self, key: str, field: str, /, **params: object):
+        super().__init__(key, **params)
+        self.field = field
+
+
 def _none(value: object) -> bool:
     return value is None
 
@@ -109,7 +117,11 @@ class EventIn(Model):
     """A city event as reported (`remit schema --kind event`). Names may be codes, names or
     aliases; attributes may be given by name or label."""
 
-    model_config = ConfigDict(coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        coerce_numbers_to_str=True,
+        # an area or a location: the schema says so as the model checks it
+        json_schema_extra={"anyOf": [{"required": ["area"]}, {"required": ["location"]}]},
+    )
 
     id: Text = Field(description="the event's id in its source, e.g. a 12345 work order number")
     matter: Text = Field(
@@ -176,7 +188,7 @@ class EventIn(Model):
     @model_validator(mode="after")
     def _area_or_location(self) -> EventIn:
         if self.area is None and self.location is None:
-            raise MessageError("event.area_or_location")
+            raise _Missing("event.area_or_location", "area")
         return self
 
     @model_validator(mode="before")
