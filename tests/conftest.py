@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -171,3 +173,100 @@ def any_sample_registry(db_url: str) -> Iterator[Registry]:
 def gate(sample_registry: Registry) -> AdmissionGate:
     """The admission gate on the sample district, with data/admission_requests/config.yaml."""
     return admission_gate(sample_registry, ADMISSION_CONFIG)
+
+
+# --- the HTTP service (remit serve) -------------------------------------------------------------
+
+STAFF = {
+    # login: (name, roles, unit)
+    "admin": ("系统管理员", ("admin",), None),
+    "disp": ("区城运中心调度员", ("dispatcher",), None),
+    "nj": ("南京东路街道派单员", ("unit",), "HP-NJDL"),
+    "wt": ("外滩街道派单员", ("unit",), "HP-WT"),
+    "cgj": ("区城管局派单员", ("unit",), "HP-CGJ"),
+    "scj": ("区市场监管局派单员", ("unit",), "HP-SCJ"),
+    "officer": ("区政务办政策专员", ("policy_officer",), None),
+    "appr1": ("区司法局审核人", ("approver",), None),
+    "appr2": ("区编办审核人", ("approver",), None),
+}
+STAFF_PASSWORD = "correct horse battery"
+
+
+@dataclass
+class ServiceClient:
+    """A test client of the service on a sample registry, with a token for each of
+    :data:`STAFF`: ``svc.get("/cases", as_="disp")``."""
+
+    client: Any
+    tokens: dict[str, str]
+    url: str
+
+    def auth(self, who: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+
+    def request(self, method: str, path: str, as_: str | None = None, **kwargs: Any) -> Any:
+        headers = {**self.auth(as_), **kwargs.pop("headers", {})}
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+    def get(self, path: str, as_: str | None = None, **kwargs: Any) -> Any:
+        return self.request("GET", path, as_, **kwargs)
+
+    def post(self, path: str, as_: str | None = None, **kwargs: Any) -> Any:
+        return self.request("POST", path, as_, **kwargs)
+
+    def delete(self, path: str, as_: str | None = None, **kwargs: Any) -> Any:
+        return self.request("DELETE", path, as_, **kwargs)
+
+
+UNIT_USER = {unit: login for login, (_name, _roles, unit) in STAFF.items() if unit}
+"""unit code → the login of :data:`STAFF` acting for it."""
+
+
+def staff_tokens(url: str) -> dict[str, str]:
+    """:data:`STAFF` added to the registry at ``url`` (its users' and cases' tables made), a
+    token issued to each."""
+    from remit.identity import Directory
+    from remit.service.setup import prepare
+
+    with Registry(url) as registry:
+        prepare(registry)
+        directory = Directory(registry)
+        tokens = {}
+        for login, (name, roles, unit) in STAFF.items():
+            directory.add(login, name, roles, unit=unit, password=STAFF_PASSWORD, by="setup")
+            tokens[login] = directory.issue_token(login, by="setup", note="tests")
+    return tokens
+
+
+@pytest.fixture
+def service_factory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Callable[..., ServiceClient]]:
+    """``service_factory(url, **settings)``: a :class:`ServiceClient` on the registry at
+    ``url`` with :data:`STAFF` (closed at the end of the test)."""
+    from fastapi.testclient import TestClient
+
+    from remit.service.app import create_app
+    from remit.service.settings import ServiceSettings
+
+    monkeypatch.setenv("REMIT_ARGON2_FAST", "1")
+    opened: list[Any] = []
+
+    def make(url: str, client: tuple[str, int] | None = None, **settings: Any) -> ServiceClient:
+        tokens = staff_tokens(url)
+        app = create_app(ServiceSettings(db_url=url, **settings))
+        extra = {"client": client} if client else {}
+        test_client = TestClient(app, raise_server_exceptions=False, **extra)
+        test_client.__enter__()
+        opened.append(test_client)
+        return ServiceClient(test_client, tokens, url)
+
+    yield make
+    for test_client in opened:
+        test_client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def svc(sample_url: str, service_factory: Callable[..., ServiceClient]) -> ServiceClient:
+    """The service on a copy of the sample district (SQLite), with :data:`STAFF`."""
+    return service_factory(sample_url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from remit.cli.admit import admit
+from remit.cli.cases import cases
 from remit.cli.check import check
 from remit.cli.common import RemitGroup
 from remit.cli.dispute import dispute
@@ -18,6 +19,8 @@ from remit.cli.replay import replay
 from remit.cli.route import route, route_batch
 from remit.cli.rules import rules
 from remit.cli.schema import schema
+from remit.cli.serve import serve
+from remit.cli.users import users
 
 
 @click.group(cls=RemitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +32,21 @@ def main() -> None:
     """
 
 
-for _command in (init, registry, schema, route, route_batch, replay, dispute, check, admit, rules):
+for _command in (
+    init,
+    registry,
+    schema,
+    route,
+    route_batch,
+    replay,
+    dispute,
+    check,
+    admit,
+    rules,
+    serve,
+    users,
+    cases,
+):
     main.add_command(_command)
 
 __all__ = ["main"]

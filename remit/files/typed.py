@@ -24,8 +24,21 @@ def schema_problems(
     field_names: Callable[[Sequence[str | int]], str] = dotted,
 ) -> list[Problem]:
     """Pydantic's errors as located problems."""
+    return error_problems(exc.errors(include_url=False), source, kind, line_of, row, field_names)
+
+
+def error_problems(
+    errors: Sequence[Any],
+    source: str,
+    kind: str,
+    line_of: Callable[[Sequence[str | int]], int | None] | None = None,
+    row: int | None = None,
+    field_names: Callable[[Sequence[str | int]], str] = dotted,
+) -> list[Problem]:
+    """Pydantic's error dicts (a ``ValidationError``'s, or a web framework's that validated a
+    request with pydantic) as located problems."""
     problems = []
-    for error in exc.errors(include_url=False):
+    for error in errors:
         loc = tuple(
             p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
         )

@@ -1,0 +1,114 @@
+"""``remit serve``: the HTTP service (FastAPI on uvicorn) over the registry database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+
+from remit.cli.common import RULES_OPTION, common, open_registry
+from remit.i18n import current_lang
+
+
+@click.command()
+@common
+@RULES_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (each keeps its own router; PostgreSQL for more than one).",
+)
+@click.option(
+    "--max-body",
+    default=16,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    metavar="MiB",
+    help="The largest request body accepted, in MiB (a larger one: 413).",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="An origin whose pages may call the API (repeatable). None: CORS off.",
+)
+@click.option(
+    "--trusted-header",
+    metavar="HEADER",
+    help="Behind a single sign-on proxy: the header naming the signed-in login "
+    "(believed only from --trusted-proxy).",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS",
+    help="The proxy's address the trusted header is believed from (repeatable; "
+    "default 127.0.0.1 and ::1).",
+)
+@click.option(
+    "--session-hours",
+    default=8.0,
+    show_default=True,
+    type=click.FloatRange(0.01, 24 * 30),
+    help="How long a login session lasts.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    db_url: str | None,
+    rules_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    max_body: int,
+    cors_origins: tuple[str, ...],
+    trusted_header: str | None,
+    trusted_proxies: tuple[str, ...],
+    session_hours: float,
+    log_level: str,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /openapi.json, Open311 at /open311/v2/) on the registry.
+
+    SQLite for one user; PostgreSQL (--db postgresql+psycopg://…) for a centre and for more
+    than one worker. Users sign in as `remit users add` made them (docs/api.md)."""
+    import uvicorn
+
+    from remit.service.settings import MiB, ServiceSettings
+    from remit.service.setup import prepare
+
+    registry = open_registry(db_url)
+    prepare(registry)  # refused here (exit 2), not in every worker
+    settings = ServiceSettings(
+        db_url=registry.url,
+        rules_dir=rules_dir,
+        max_body=max_body * MiB,
+        cors_origins=cors_origins,
+        trusted_header=trusted_header,
+        trusted_proxies=trusted_proxies or ("127.0.0.1", "::1"),
+        session_ttl=dt.timedelta(hours=session_hours),
+        lang=current_lang.get(),
+    )
+    registry.close()
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "remit.service.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        proxy_headers=bool(trusted_header),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) if trusted_header else None,
+    )

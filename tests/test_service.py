@@ -1,0 +1,197 @@
+"""The HTTP service's core, through the ASGI test client: who may call, problem details for
+every refusal, the request's language, the body bound, routing one event and a batch."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import STAFF_PASSWORD, ServiceClient
+
+EVENT = {
+    "id": "HP-T-0001",
+    "matter": "BJ0101",
+    "area": "310101002000",
+    "reported_at": "2026-03-02T09:15:00",
+    "source": "grid",
+}
+PROBLEM = "application/problem+json"
+
+
+def problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_the_api_describes_itself(svc: ServiceClient) -> None:
+    spec = svc.get("/openapi.json").json()
+    assert spec["info"]["title"] == "remit"
+    assert "/route" in spec["paths"] and "/route/batch" in spec["paths"]
+    assert "RoutingDecision" in spec["components"]["schemas"]
+
+
+def test_routing_needs_an_identity(svc: ServiceClient) -> None:
+    body = problem(svc.post("/route", json=EVENT), 401)
+    assert "Bearer" in svc.post("/route", json=EVENT).headers["www-authenticate"]
+    assert "登录" in body["detail"]
+    problem(svc.post("/route", json=EVENT, headers={"Authorization": "Bearer remit_nope"}), 401)
+
+
+def test_route_one_event(svc: ServiceClient) -> None:
+    response = svc.post("/route", "disp", json=EVENT)
+    assert response.status_code == 200, response.text
+    decision = response.json()
+    assert decision["event"]["id"] == "HP-T-0001"
+    assert decision["status"] == "routed"
+    assert decision["lead"]["code"]
+    # the same event, the same decision id: reproducible
+    assert svc.post("/route", "nj", json=EVENT).json()["decision_id"] == decision["decision_id"]
+
+
+def test_a_bad_event_is_located_in_either_language(svc: ServiceClient) -> None:
+    bad = {**EVENT, "reported_at": "yesterday", "repeat_count": -1}
+    bad.pop("matter")
+    zh = problem(svc.post("/route", "disp", json=bad), 400)
+    fields = {p.get("field") for p in zh["problems"]}
+    assert {"matter", "reported_at", "repeat_count"} <= fields
+    assert all(p["source"] == "请求正文" for p in zh["problems"])
+    en = problem(svc.post("/route?lang=en", "disp", json=bad), 400)
+    assert all(p["source"] == "request body" for p in en["problems"])
+    assert en["detail"] != zh["detail"]
+    accept = svc.post("/route", "disp", json=bad, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert problem(accept, 400)["detail"] == en["detail"]
+
+
+def test_an_unknown_matter_is_refused_by_the_registry_words(svc: ServiceClient) -> None:
+    body = problem(svc.post("/route?lang=en", "disp", json={**EVENT, "matter": "no such"}), 400)
+    assert any(p["field"] == "matter" for p in body["problems"])
+
+
+def test_not_json_is_a_problem_not_a_crash(svc: ServiceClient) -> None:
+    response = svc.post(
+        "/route", "disp", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    problem(response, 400)
+
+
+def test_the_body_is_bounded(sample_url: str, service_factory: Any) -> None:
+    small = service_factory(sample_url, max_body=200)
+    big = {**EVENT, "extra": {"note": "x" * 500}}
+    body = problem(small.post("/route", "disp", json=big), 413)
+    assert "200" in body["detail"]
+
+    def chunks() -> Any:  # no Content-Length: counted as it arrives
+        yield json.dumps(big).encode()
+
+    problem(small.post("/route", "disp", content=chunks()), 413)
+    assert small.post("/route", "disp", json=EVENT).status_code == 200
+
+
+def test_a_batch_as_an_array_and_as_json_lines(svc: ServiceClient) -> None:
+    events = [
+        EVENT,
+        {**EVENT, "id": "HP-T-0002", "matter": "nonsense"},
+        {**EVENT, "id": "HP-T-0003", "area": "310101013000"},
+    ]
+    array = svc.post("/route/batch", "disp", json=events)
+    assert array.status_code == 200 and array.headers["content-type"].startswith(
+        "application/x-ndjson"
+    )
+    lines = [json.loads(line) for line in array.text.splitlines()]
+    assert [line.get("event", {}).get("id") or line["event_id"] for line in lines] == [
+        "HP-T-0001",
+        "HP-T-0002",
+        "HP-T-0003",
+    ]
+    assert lines[1]["reasons"] and lines[1]["where"]["line"] == 2
+    jsonl = "\n".join(json.dumps(e) for e in events) + "\n{broken\n"
+    streamed = svc.post(
+        "/route/batch",
+        "disp",
+        content=jsonl.encode(),
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    out = [json.loads(line) for line in streamed.text.splitlines()]
+    assert out[:3] == lines and out[3]["where"]["line"] == 4 and out[3]["reasons"]
+    problem(svc.post("/route/batch", "disp", json={"not": "an array"}), 400)
+
+
+def test_sign_in_out_and_expiry(sample_url: str, service_factory: Any) -> None:
+    short = service_factory(sample_url, session_ttl=__import__("datetime").timedelta(seconds=1))
+    client = short.client
+    problem(client.post("/session", data={"login": "disp", "password": "wrong password"}), 401)
+    problem(client.post("/session", data={"login": "nobody", "password": STAFF_PASSWORD}), 401)
+    signed = client.post("/session", data={"login": "disp", "password": STAFF_PASSWORD})
+    assert signed.status_code == 200 and signed.json()["roles"] == ["dispatcher"]
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    assert client.get("/session").json()["login"] == "disp"
+    assert client.delete("/session").status_code == 204
+    problem(client.get("/session"), 401)
+
+
+def test_an_expired_session_is_refused(sample_url: str, service_factory: Any) -> None:
+    import datetime as dt
+
+    from remit.identity import Directory
+    from remit.registry import Registry
+
+    svc = service_factory(sample_url)
+    with Registry(sample_url) as registry:
+        directory = Directory(registry)
+        user = directory.get("disp")
+        assert user is not None
+        gone = directory.open_session(user, dt.timedelta(seconds=-1))
+    svc.client.cookies.set("remit_session", gone)
+    problem(svc.client.get("/session"), 401)
+
+
+def test_the_trusted_header_only_from_the_proxy(sample_url: str, service_factory: Any) -> None:
+    behind = service_factory(
+        sample_url,
+        client=("10.0.0.9", 5000),
+        trusted_header="X-Remit-User",
+        trusted_proxies=("10.0.0.9",),
+    )
+    assert behind.get("/session", headers={"X-Remit-User": "disp"}).json()["login"] == "disp"
+    problem(behind.get("/session", headers={"X-Remit-User": "ghost"}), 401)
+    elsewhere = service_factory(
+        sample_url,
+        client=("10.0.0.7", 5000),
+        trusted_header="X-Remit-User",
+        trusted_proxies=("10.0.0.9",),
+    )
+    problem(elsewhere.get("/session", headers={"X-Remit-User": "disp"}), 401)
+    plain = service_factory(sample_url, client=("10.0.0.9", 5000))
+    problem(plain.get("/session", headers={"X-Remit-User": "disp"}), 401)
+
+
+def test_cors_is_off_unless_configured(sample_url: str, service_factory: Any) -> None:
+    origin = {"Origin": "https://desk.example", "Access-Control-Request-Method": "POST"}
+    off = service_factory(sample_url)
+    assert (
+        "access-control-allow-origin"
+        not in off.request("OPTIONS", "/route", headers=origin).headers
+    )
+    on = service_factory(sample_url, cors_origins=("https://desk.example",))
+    allowed = on.request("OPTIONS", "/route", headers=origin)
+    assert allowed.headers["access-control-allow-origin"] == "https://desk.example"
+
+
+def test_a_bug_is_a_500_problem_without_a_traceback(
+    svc: ServiceClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from remit.routing.router import Router
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(Router, "route", broken)
+    body = problem(svc.post("/route", "disp", json=EVENT), 500)
+    assert "secret internals" not in json.dumps(body)
