@@ -233,7 +233,8 @@ def staff_tokens(url: str) -> dict[str, str]:
         directory = Directory(registry)
         tokens = {}
         for login, (name, roles, unit) in STAFF.items():
-            directory.add(login, name, roles, unit=unit, password=STAFF_PASSWORD, by="setup")
+            if directory.get(login) is None:  # a second service on the same registry
+                directory.add(login, name, roles, unit=unit, password=STAFF_PASSWORD, by="setup")
             tokens[login] = directory.issue_token(login, by="setup", note="tests")
     return tokens
 
@@ -254,6 +255,7 @@ def service_factory(
 
     def make(url: str, client: tuple[str, int] | None = None, **settings: Any) -> ServiceClient:
         tokens = staff_tokens(url)
+        settings.setdefault("revision_check", 0)  # a write is seen by the next request
         app = create_app(ServiceSettings(db_url=url, **settings))
         extra = {"client": client} if client else {}
         test_client = TestClient(app, raise_server_exceptions=False, **extra)
@@ -270,3 +272,11 @@ def service_factory(
 def svc(sample_url: str, service_factory: Callable[..., ServiceClient]) -> ServiceClient:
     """The service on a copy of the sample district (SQLite), with :data:`STAFF`."""
     return service_factory(sample_url)
+
+
+@pytest.fixture
+def any_svc(
+    any_sample_registry: Registry, service_factory: Callable[..., ServiceClient]
+) -> ServiceClient:
+    """The service on the sample district, once on SQLite and once on PostgreSQL."""
+    return service_factory(any_sample_registry.url)

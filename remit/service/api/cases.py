@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Annotated, Any
 
 import orjson
-
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 from pydantic import Field

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
 
 from remit.errors import InputError
 from remit.events.model import EventIn
@@ -75,7 +77,7 @@ async def route_batch(
     source = t("http.part.body")
     if kind in (NDJSON, "application/jsonl", "application/json-lines", "text/plain"):
         lines = _lines(request)
-        return StreamingResponse(_decided_lines(found, lines, source), media_type=NDJSON)
+        return _LinesOut(_decided_lines(found, lines, source), media_type=NDJSON)
     body = await request.body()
     try:
         items = orjson.loads(body)
@@ -85,6 +87,19 @@ async def route_batch(
         raise HTTPProblem(400, "http.batch_not_array")
     encoded = [(number, orjson.dumps(item)) for number, item in enumerate(items, 1)]
     return StreamingResponse(_decided(found, iter(encoded), source), media_type=NDJSON)
+
+
+class _LinesOut(StreamingResponse):
+    """JSON Lines out while the request's lines are still coming in. Starlette's streaming
+    response would listen for a disconnect by reading the request, taking the body's chunks
+    from the reader of the lines: here only the lines' reader reads it (a client that goes
+    away is seen when writing to it fails)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.stream_response(send)
+        except OSError:
+            raise ClientDisconnect() from None
 
 
 async def _lines(request: Request) -> AsyncIterator[tuple[int, bytes]]:
