@@ -260,8 +260,16 @@ def test_post_a_request_as_a_form(svc: ServiceClient) -> None:
     assert case.source == "open311"
     assert case.event.matter == "SJ0110"
     assert case.event.attributes == {"severity": "3"}
-    kept = {k: v for k, v in POTHOLE.items() if k not in ("service_code", "attribute[severity]")}
+    routed = ("service_code", "attribute[severity]", "lat", "long", "address_string")
+    kept = {k: v for k, v in POTHOLE.items() if k not in routed}
     assert case.event.extra["open311"] == kept  # every spec field but what routing reads
+    assert case.event.location is not None
+    assert case.event.location.model_dump() == {
+        "lat": 31.2353,
+        "long": 121.4806,
+        "address": "南京东路 300 号",
+    }
+    assert case.event.area == "310101002000"  # address_id names the area: it wins
     assert case.steps[0].actor == "disp"
     assert case.deadline is not None
     assert case.unit_name in created["service_notice"]
@@ -381,10 +389,45 @@ def test_a_location_is_required(svc: ServiceClient) -> None:
     assert "address_id" in description and "lat" in description
 
 
-def test_coordinates_alone_wait_for_the_locator(svc: ServiceClient) -> None:
-    data = {k: v for k, v in POTHOLE.items() if k != "address_id"}
-    (description,) = spec_errors(post(svc, **data), 400)
-    assert description.startswith("lat/long") and "address_id" in description
+@pytest.mark.parametrize(
+    ("place", "area"),
+    [
+        ({"lat": "31.23", "long": "121.479"}, "31010100200101"),  # 贵州居民区第一网格's shape
+        ({"address_string": "福佑路豫园旅游商城东侧"}, None),  # an address alias
+    ],
+)
+def test_a_point_or_an_address_is_placed_by_the_locator(
+    svc: ServiceClient, place: dict[str, str], area: str | None
+) -> None:
+    response = post(svc, service_code="BJ0101", **place)
+    assert response.status_code == 200, response.text
+    made = json_of(response)[0]["service_request_id"]
+    with Registry(svc.url) as registry, CaseBook(registry) as book:
+        case = book.get(made)
+    assert case is not None
+    if area is not None:
+        assert case.decision.area == area
+    (request,) = json_of(svc.get(f"{V2}/requests/{made}.json", as_="disp"))
+    assert request["lat"] == (float(place["lat"]) if "lat" in place else None)
+    assert request["address"] == place.get("address_string")
+    assert request["address_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("place", "field"),
+    [
+        ({"lat": "31.30", "long": "121.60"}, "lat/long, address_string"),  # outside every shape
+        ({"address_string": "淮海中路某商场门口"}, "address_string"),  # two streets' road
+        ({"address_string": "火星"}, "lat/long, address_string"),
+        ({"lat": "31.23"}, "lat/long, address_string"),  # half a point
+        ({"lat": "north", "long": "121.479"}, "lat"),
+    ],
+)
+def test_a_location_that_cannot_be_placed_is_400(
+    svc: ServiceClient, place: dict[str, str], field: str
+) -> None:
+    (description,) = spec_errors(post(svc, service_code="BJ0101", **place), 400)
+    assert description.startswith(field), description
 
 
 def test_the_xml_service_list_round_trips_too(svc: ServiceClient, tmp_path: Path) -> None:

@@ -78,10 +78,13 @@ SPEC_FIELDS = (
     "media_url",
 )
 """The form fields of the spec's POST requests (besides ``api_key`` and ``attribute[…]``)."""
-KEPT = tuple(f for f in SPEC_FIELDS if f not in ("jurisdiction_id", "service_code"))
-"""What the case keeps of the form (in its event's ``extra.open311``): all but what routing
-reads elsewhere."""
+PLACE = ("lat", "long", "address_string")
+"""The form fields that make the event's ``location``."""
+KEPT = tuple(f for f in SPEC_FIELDS if f not in ("jurisdiction_id", "service_code", *PLACE))
+"""What the case keeps of the form in its event's ``extra.open311``: all but what routing
+reads (the matter, the location)."""
 _OUR_FIELDS = {"id": EXTERNAL_ID, "matter": "service_code", "area": "address_id"}
+_LOCATION_FIELDS = {"lat": "lat", "long": "long", "address": "address_string"}
 
 
 class Refusal(Exception):
@@ -317,7 +320,7 @@ def _create(fmt: Format, found: Services, request: Request, form: FormData) -> R
         "reported_at": now.isoformat(),
         "source": SOURCE,
         "attributes": attributes,
-        "area": _place(given),
+        **_place(fields),
         "extra": {"open311": given} if given else {},
     }
     event = _event(data)
@@ -393,13 +396,19 @@ def _content_id(form: FormData, user: User, day: dt.date) -> str:
     return f"O311-{digest[:20].upper()}"
 
 
-def _place(given: Mapping[str, str]) -> str:
-    """The area of the request: ``address_id`` names an area (code, name or alias)."""
-    if given.get("address_id"):
-        return given["address_id"]
-    if given.get("lat") or given.get("long") or given.get("address_string"):
-        raise Refusal(400, t("open311.unlocated"))
-    raise Refusal(400, t("open311.no_location"))
+def _place(fields: Mapping[str, str]) -> dict[str, Any]:
+    """Where the request happened, as the event says it: ``address_id`` names an area (code,
+    name or alias: it wins); ``lat``/``long`` and ``address_string`` are its ``location``,
+    placed in an area by the areas' shapes and address aliases (:mod:`remit.events.locate`)."""
+    place: dict[str, Any] = {}
+    if fields.get("address_id"):
+        place["area"] = fields["address_id"]
+    location = {ours: fields[spec] for ours, spec in _LOCATION_FIELDS.items() if fields.get(spec)}
+    if location:
+        place["location"] = location
+    if not place:
+        raise Refusal(400, t("open311.no_location"))
+    return place
 
 
 def _event(data: dict[str, Any]) -> EventIn:
@@ -417,7 +426,9 @@ def _described(problem: Problem) -> str:
     head, _, rest = name.partition(".")
     if head == "attributes" and rest:
         spec = f"attribute[{rest}]"
-    elif head in ("extra",) and rest.startswith("open311."):
+    elif head == "location":
+        spec = _LOCATION_FIELDS.get(rest.split(".")[0], "lat/long, address_string")
+    elif head == "extra" and rest.startswith("open311."):
         spec = rest.removeprefix("open311.")
     else:
         spec = _OUR_FIELDS.get(head, head)
@@ -555,6 +566,7 @@ def _statuses(text: str | None) -> list[CaseStatus] | None:
 def _request(case: CaseRecord) -> Item:
     kept = case.event.extra.get("open311")
     given: Mapping[str, Any] = kept if isinstance(kept, dict) else {}
+    location = case.event.location
     return {
         "service_request_id": case.id,
         "status": "closed" if case.status in DONE else "open",
@@ -567,11 +579,11 @@ def _request(case: CaseRecord) -> Item:
         "requested_datetime": w3c(case.decision.reported_at),
         "updated_datetime": w3c(case.updated_at),
         "expected_datetime": w3c(case.deadline),
-        "address": _text(given.get("address_string")),
+        "address": location.address if location is not None else None,
         "address_id": _text(given.get("address_id")),
         "zipcode": None,
-        "lat": _number(given.get("lat")),
-        "long": _number(given.get("long")),
+        "lat": location.lat if location is not None else None,
+        "long": location.long if location is not None else None,
         "media_url": _text(given.get("media_url")),
     }
 
@@ -585,13 +597,6 @@ def _status_notes(case: CaseRecord) -> str:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
-
-
-def _number(value: object) -> float | None:
-    try:
-        return float(value) if isinstance(value, str | int | float) and value != "" else None
-    except ValueError:
-        return None
 
 
 __all__ = ["router"]
