@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from remit.service.api import cases, routing, session
+from remit.service.api import cases, open311, routing, session
 
-API_ROUTERS: tuple[APIRouter, ...] = (session.router, routing.router, cases.router)
+API_ROUTERS: tuple[APIRouter, ...] = (session.router, routing.router, cases.router, open311.router)
