@@ -597,3 +597,35 @@ def test_cases_from_other_sources_are_service_requests_too(svc: ServiceClient) -
 def test_tokens_are_never_issued(svc: ServiceClient, fmt: str) -> None:
     (description,) = spec_errors(svc.get(f"{V2}/tokens/12345.{fmt}?lang=en"), 404, fmt)
     assert "12345" in description and "service_request_id" in description
+
+
+def test_a_form_in_utf8_as_is_or_percent_encoded(svc: ServiceClient) -> None:
+    """curl -d sends UTF-8 text as is; browsers and most clients percent-encode it: both read
+    as the same text; bytes that are not UTF-8 are refused in the spec's format."""
+    token = svc.tokens["disp"]
+    form = "application/x-www-form-urlencoded"
+    raw = f"api_key={token}&service_code=BJ0101&lat=31.23&long=121.479&description=井盖破损"
+    sent = svc.client.post(
+        "/open311/v2/requests.json", content=raw.encode(), headers={"Content-Type": form}
+    )
+    assert sent.status_code == 200, sent.text
+    case = sent.json()[0]["service_request_id"]
+    read = svc.get(f"/open311/v2/requests/{case}.json", "disp").json()[0]
+    assert read["description"] == "井盖破损"
+    encoded = svc.client.post(
+        "/open311/v2/requests.json",
+        data={
+            "api_key": token,
+            "service_code": "BJ0101",
+            "lat": "31.23",
+            "long": "121.479",
+            "description": "井盖破损",
+        },
+    )
+    assert encoded.json()[0]["service_request_id"] == case  # the same request: the same case
+    bad = svc.client.post(
+        "/open311/v2/requests.json",
+        content=b"api_key=" + token.encode() + b"&description=\xff\xfe",
+        headers={"Content-Type": form},
+    )
+    assert bad.status_code == 400 and "UTF-8" in bad.json()[0]["description"]

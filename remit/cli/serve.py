@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from remit.cli.common import RULES_OPTION, common, open_registry
-from remit.i18n import current_lang
+from remit.i18n import Lang, current_lang
 
 
 @click.command()
@@ -108,7 +108,7 @@ def serve(
         trusted_proxies=trusted_proxies or ("127.0.0.1", "::1"),
         session_ttl=dt.timedelta(hours=session_hours),
         revision_check=revision_check,
-        lang=current_lang.get(),
+        lang=_service_lang(),
     )
     registry.close()
     os.environ.update(settings.to_env())
@@ -122,3 +122,12 @@ def serve(
         proxy_headers=bool(trusted_header),
         forwarded_allow_ips=",".join(settings.trusted_proxies) if trusted_header else None,
     )
+
+
+def _service_lang() -> Lang:
+    """The language of answers to requests that ask for none: ``--lang`` (or $REMIT_LANG) when
+    given, else Chinese — not the language of the terminal the service was started from."""
+    ctx = click.get_current_context()
+    source = ctx.get_parameter_source("lang")
+    given = source is not None and source.name != "DEFAULT"
+    return current_lang.get() if given or os.environ.get("REMIT_LANG") else "zh"

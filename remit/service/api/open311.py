@@ -24,6 +24,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
@@ -288,7 +289,16 @@ async def create_request(fmt: str, request: Request, found: Found) -> Response:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
         return errors(chosen, 400, [t("open311.form", type=kind or "-")])
-    form = await request.form()
+    if kind == "application/x-www-form-urlencoded":
+        # read as UTF-8 (the spec's charset) whether the client percent-encoded its text or sent
+        # it as is (curl -d '地址=…'): Starlette's parser takes bytes sent as is for Latin-1
+        try:
+            pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
+        except UnicodeDecodeError:
+            return errors(chosen, 400, [t("open311.not_utf8")])
+        form = FormData(pairs)
+    else:
+        form = await request.form()
     try:
         return await run_in_threadpool(_answer, fmt, _create, found, request, form)
     finally:
