@@ -175,12 +175,24 @@ def test_snapshot_log_and_schemas(svc: ServiceClient) -> None:
 def test_publish_the_draft_recorded_under_the_login(svc: ServiceClient) -> None:
     path = "/lists/HP-QZ-FGJ/versions/2/publish"
     problem(svc.post(path, "officer", json={"note": "no date"}), 400)
-    problem(svc.post("/lists/HP-QZ-FGJ/versions/1/publish", "officer", json={
-        "effective_from": "2027-01-01"}), 409)
-    problem(svc.post("/lists/HP-QZ-FGJ/versions/5/publish", "officer", json={
-        "effective_from": "2027-01-01"}), 404)
-    problem(svc.post("/lists/NOPE/versions/2/publish", "officer", json={
-        "effective_from": "2027-01-01"}), 404)
+    problem(
+        svc.post(
+            "/lists/HP-QZ-FGJ/versions/1/publish", "officer", json={"effective_from": "2027-01-01"}
+        ),
+        409,
+    )
+    problem(
+        svc.post(
+            "/lists/HP-QZ-FGJ/versions/5/publish", "officer", json={"effective_from": "2027-01-01"}
+        ),
+        404,
+    )
+    problem(
+        svc.post(
+            "/lists/NOPE/versions/2/publish", "officer", json={"effective_from": "2027-01-01"}
+        ),
+        404,
+    )
     # a date before today: only with retroactive and a note
     past = problem(svc.post(path, "officer", json={"effective_from": "2026-01-01"}), 400)
     assert past["problems"][0]["key"]
@@ -252,15 +264,17 @@ def test_a_bad_yaml_file_is_named_as_uploaded(svc: ServiceClient) -> None:
     ), body
     assert "remit-upload" not in json.dumps(body)
     broken = [("files", ("x.yaml", b"file: list\nid: [unclosed", "application/yaml"))]
-    assert problem(svc.post("/registry/import", "officer", files=broken), 400)["problems"][0][
-        "source"
-    ] == "x.yaml"
+    assert (
+        problem(svc.post("/registry/import", "officer", files=broken), 400)["problems"][0]["source"]
+        == "x.yaml"
+    )
     odd = [("files", ("notes.txt", b"hello", "text/plain"))]
     problem(svc.post("/registry/import", "officer", files=odd), 400)
     escape = [("files", ("../../etc/x.yaml", _tree(), "application/yaml"))]
-    assert problem(svc.post("/registry/import", "officer", files=escape), 400)["problems"][0][
-        "key"
-    ] == "http.bad_file_name"
+    assert (
+        problem(svc.post("/registry/import", "officer", files=escape), 400)["problems"][0]["key"]
+        == "http.bad_file_name"
+    )
     problem(svc.post("/registry/import", "officer"), 400)
 
 
@@ -270,7 +284,9 @@ def test_import_a_table_as_a_draft(svc: ServiceClient) -> None:
         ("mapping", ("scj-mapping.yaml", (TABLES / "scj-mapping.yaml").read_bytes(), "text/yaml")),
     ]
     result = ok(
-        svc.post("/registry/import", "officer", files=files, data={"list": "HP-QZ-SCJ", "note": "2027"})
+        svc.post(
+            "/registry/import", "officer", files=files, data={"list": "HP-QZ-SCJ", "note": "2027"}
+        )
     )
     assert result["table"]["imported"] == result["table"]["read"] > 0
     assert result["plan"]["changes"][0]["list_id"] == "HP-QZ-SCJ"
@@ -287,7 +303,9 @@ def test_a_bad_table_row_is_named_by_the_uploaded_file_and_row(svc: ServiceClien
         ("files", ("我的表.csv", table, "text/csv")),
         ("mapping", ("map.yaml", mapping, "text/yaml")),
     ]
-    body = problem(svc.post("/registry/import", "officer", files=files, data={"list": "HP-QZ-CGJ"}), 400)
+    body = problem(
+        svc.post("/registry/import", "officer", files=files, data={"list": "HP-QZ-CGJ"}), 400
+    )
     located = [p for p in body["problems"] if p.get("row") is not None]
     assert located and located[0]["source"] == "我的表.csv" and located[0]["row"] == 3
     assert body["table"]["read"] == 2 and body["table"]["refused"] == 1
@@ -423,14 +441,21 @@ def _cases_jsonl() -> bytes:
 def test_returns_ruled_from_the_lists(svc: ServiceClient) -> None:
     jsonl = _cases_jsonl()
     ruled = ok(
-        svc.post("/disputes", "disp", content=jsonl, headers={"Content-Type": "application/x-ndjson"})
+        svc.post(
+            "/disputes", "disp", content=jsonl, headers={"Content-Type": "application/x-ndjson"}
+        )
     )
     assert [c["id"] for c in ruled] == ["TD-01", "TD-02", "TD-03"]
     assert all(r["ruling"]["verdict"] for c in ruled for r in c["rounds"])
     as_array = ok(svc.post("/disputes", "disp", json=[json.loads(x) for x in jsonl.splitlines()]))
     assert as_array == ruled
     as_yaml = ok(
-        svc.post("/disputes", "disp", content=CASES.read_bytes(), headers={"Content-Type": "application/yaml"})
+        svc.post(
+            "/disputes",
+            "disp",
+            content=CASES.read_bytes(),
+            headers={"Content-Type": "application/yaml"},
+        )
     )
     assert len(as_yaml) > 3 and as_yaml[:3] == ruled
     one = ok(svc.post("/disputes", "disp", json=json.loads(jsonl.splitlines()[0])))
@@ -443,26 +468,46 @@ def test_a_bad_case_is_located_in_the_body(svc: ServiceClient) -> None:
     broken["rounds"][0]["reason"] = "不想干"
     jsonl = b"\n".join([lines[0], json.dumps(broken).encode(), b"{not json"])
     body = problem(
-        svc.post("/disputes?lang=en", "disp", content=jsonl, headers={"Content-Type": "application/x-ndjson"}),
+        svc.post(
+            "/disputes?lang=en",
+            "disp",
+            content=jsonl,
+            headers={"Content-Type": "application/x-ndjson"},
+        ),
         400,
     )
     assert {p.get("line") for p in body["problems"]} >= {2, 3}
     assert all(p["source"] == "request body" for p in body["problems"])
     problem(svc.post("/disputes", "disp", json=[]), 400)
-    problem(svc.post("/disputes", "disp", content=b"[", headers={"Content-Type": "application/json"}), 400)
+    problem(
+        svc.post("/disputes", "disp", content=b"[", headers={"Content-Type": "application/json"}),
+        400,
+    )
 
 
 def test_the_dispute_report(svc: ServiceClient) -> None:
-    ruled = svc.post("/disputes", "disp", content=CASES.read_bytes(), headers={"Content-Type": "application/yaml"})
+    ruled = svc.post(
+        "/disputes",
+        "disp",
+        content=CASES.read_bytes(),
+        headers={"Content-Type": "application/yaml"},
+    )
     report = ok(svc.post("/disputes/report", "disp", json=ruled.json()))
     assert report["cases"] == len(ruled.json()) and report["units"]
     unruled = ok(
-        svc.post("/disputes/report", "disp", content=CASES.read_bytes(), headers={"Content-Type": "application/yaml"})
+        svc.post(
+            "/disputes/report",
+            "disp",
+            content=CASES.read_bytes(),
+            headers={"Content-Type": "application/yaml"},
+        )
     )
     assert unruled["cases"] == report["cases"]
     html = svc.post("/disputes/report?format=html", "disp", json=ruled.json())
     assert html.status_code == 200 and "<html" in html.text.lower()
-    period = problem(svc.post("/disputes/report?from=2026-05-01&to=2026-04-01", "disp", json=ruled.json()), 400)
+    period = problem(
+        svc.post("/disputes/report?from=2026-05-01&to=2026-04-01", "disp", json=ruled.json()), 400
+    )
     assert period["problems"][0]["key"] == "dispute.bad_period"
 
 

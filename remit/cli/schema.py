@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from remit.cli.common import echo_json, lang_option
 from remit.present.schemas import SCHEMAS
 

@@ -103,9 +103,7 @@ def requests(
 
 
 @router.get("/admission/{request_id}", summary="One recorded admission request")
-def show(
-    request_id: str, found: Found, _user: Annotated[User, Depends(current_user)]
-) -> Response:
+def show(request_id: str, found: Found, _user: Annotated[User, Depends(current_user)]) -> Response:
     """The request, its status and decision, and the gates' last report (``remit admit
     show``); 404 for an id never submitted."""
     gate = _gate(found)
@@ -213,9 +211,7 @@ def _refused(request_id: str, report: AdmissionReport) -> Response:
 @router.post(
     "/admission/{request_id}/reject", summary="Reject a submitted request, with the reason"
 )
-def reject(
-    request_id: str, body: RejectRequest, found: Found, user: Approver
-) -> Response:
+def reject(request_id: str, body: RejectRequest, found: Found, user: Approver) -> Response:
     """``remit admit reject``, under the caller's login; the same refusals as approving (403
     four eyes or not a named approver, 404, 409 decided already)."""
     gate = _decider(found, user)

@@ -82,9 +82,10 @@ def _read(suffix: str, content: bytes, rule: bool, found: Services) -> list[Case
 
 
 def _rule(found: Services, located: Sequence[LocatedCase]) -> list[Case]:
-    with found.routing() as routing, DisputeDesk(
-        routing, rules_dir=found.settings.rules_dir
-    ) as desk:
+    with (
+        found.routing() as routing,
+        DisputeDesk(routing, rules_dir=found.settings.rules_dir) as desk,
+    ):
         return desk.rule_cases(located)
 
 
@@ -125,7 +126,9 @@ async def report(
     date_from: Annotated[
         dt.date | None, Query(alias="from", description="first day of the period")
     ] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to", description="last day of the period")] = None,
+    date_to: Annotated[
+        dt.date | None, Query(alias="to", description="last day of the period")
+    ] = None,
     format: Annotated[Literal["json", "html"], Query(description="the report's format")] = "json",
 ) -> Response:
     """``remit dispute report``: per unit, its returns and the shares upheld / overruled / to

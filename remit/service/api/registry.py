@@ -137,7 +137,10 @@ def _known_version(
     except InputError as exc:
         if any(p.key == "ref.unknown_version" for p in exc.problems):
             raise HTTPProblem(
-                404, "http.unknown_version", list_id=list_id, version=number,
+                404,
+                "http.unknown_version",
+                list_id=list_id,
+                version=number,
                 known=exc.problems[0].params.get("known", "-"),
             ) from None
         raise
