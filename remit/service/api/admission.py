@@ -6,7 +6,8 @@ gate's settings (``remit serve --admission-config``, file ``admission-config``) 
 when they name ``approvers``, an approver must be one of them, by login or by name (the names
 the command line's ``--by`` gives). Without settings, or with none named, the role alone
 decides. Four eyes compares logins: whoever submitted a request (its ``submitted_by``, the
-login that submitted it) cannot decide it, whatever roles they hold."""
+login that submitted it) cannot decide it, whatever roles they hold (403: the problem
+``admission.four_eyes``, :data:`remit.service.problems.STATUS_OF`)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,6 @@ from remit.service.state import Services, services
 router = APIRouter(tags=["admission"])
 
 Found = Annotated[Services, Depends(services)]
-
-FOUR_EYES = "admission.four_eyes"
 
 
 def gate_config(found: Services) -> AdmissionConfig:
@@ -144,14 +143,6 @@ def _decider(found: Services, user: User) -> AdmissionGate:
     return _gate(found, config.model_copy(update={"approvers": [user.login]}))
 
 
-def _four_eyes(exc: InputError) -> Response | None:
-    """The submitter deciding their own request: 403, the problem as the gate words it."""
-    if not any(p.key == FOUR_EYES for p in exc.problems):
-        return None
-    body = problem_body(403, t("http.title.403"), exc.problems[0].render(), exc.problems)
-    return problem_response(403, body)
-
-
 Approver = Annotated[User, Depends(require(Role.approver))]
 
 
@@ -177,11 +168,6 @@ def approve(
         report = gate.approve(request_id, user.login, note, lang=current_lang.get())
     except GateRefused as refused:
         return _refused(request_id, refused.report)
-    except InputError as exc:
-        refusal = _four_eyes(exc)
-        if refusal is None:
-            raise
-        return refusal
     return Response(report.model_dump_json(), media_type=JSON)
 
 
@@ -216,11 +202,5 @@ def reject(request_id: str, body: RejectRequest, found: Found, user: Approver) -
     four eyes or not a named approver, 404, 409 decided already)."""
     gate = _decider(found, user)
     _recorded(gate, request_id)
-    try:
-        entry = gate.reject(request_id, user.login, body.reason)
-    except InputError as exc:
-        refusal = _four_eyes(exc)
-        if refusal is None:
-            raise
-        return refusal
+    entry = gate.reject(request_id, user.login, body.reason)
     return json_response(_entry(gate, entry))
