@@ -272,7 +272,7 @@ async def import_(
     files as given, with their line or row and field; a refused table says its rows read,
     imported, refused and skipped (``table``)."""
     given = [(upload.filename or "upload", await upload.read()) for upload in files]
-    mapped = (mapping.filename or "mapping.yaml", await mapping.read()) if mapping else None
+    mapped = (mapping.filename or "column-mapping.yaml", await mapping.read()) if mapping else None
     registry = found.registry
     tables = [name for name, _ in given if _suffix(name) in TABLE_SUFFIXES]
     with uploads() as spool:
