@@ -357,8 +357,6 @@ def test_submit_then_approve_with_four_eyes(gated: ServiceClient) -> None:
     assert [e["id"] for e in listed] == [request["id"]]
     assert listed[0]["submitted_by"] == "officer"
     assert ok(gated.get("/admission?status=approved", "nj")) == []
-    # the submitter cannot decide: four eyes by login (the admin holds every role)
-    gated.client.app.state.services.settings  # noqa: B018 - the same settings for every request
     url = f"/admission/{request['id']}"
     # appr2 holds the role but the settings do not name them
     body = problem(gated.post(url + "/approve", "appr2", json={}), 403)
@@ -569,3 +567,27 @@ def test_the_service_reads_its_admission_settings_from_the_environment(
     assert ServiceSettings(admission_config=REQUESTS_CONFIG).to_env()["REMIT_ADMISSION_CONFIG"] == (
         str(REQUESTS_CONFIG)
     )
+
+
+def test_serve_takes_the_admission_settings(
+    cli: Any, sample_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``remit serve --admission-config``: a bad file refused before serving (exit 2); a good
+    one handed to the workers in the environment."""
+    import os
+
+    import uvicorn
+
+    from tests.factories import exits
+
+    started: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: started.append(kw))
+    # serve hands its settings to the workers in os.environ: a copy, not this process's
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    os.environ.pop("REMIT_ADMISSION_CONFIG", None)
+    bad = tmp_path / "gate.yaml"
+    bad.write_text("file: admission-config\napprovers: 7\n", encoding="utf-8")
+    result = exits(cli("serve", "--admission-config", str(bad), db=sample_url), 2)
+    assert "gate.yaml" in result.output and not started
+    exits(cli("serve", "--admission-config", str(REQUESTS_CONFIG), db=sample_url), 0)
+    assert started and os.environ["REMIT_ADMISSION_CONFIG"] == str(REQUESTS_CONFIG.resolve())

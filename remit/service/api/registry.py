@@ -5,6 +5,7 @@ recorded under the caller's login — the calls ``remit registry …`` and ``rem
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from remit.i18n import t
 from remit.identity import Role, User
 from remit.present.schemas import SCHEMAS
 from remit.registry import Registry
-from remit.registry.entities import ListVersion, VersionStatus
+from remit.registry.entities import ListInfo, ListVersion, VersionStatus
 from remit.registry.facade import ImportResult
 from remit.registry.state import ImportPlan
 from remit.registry.table_import import TableImportError, TableSummary
@@ -83,7 +84,7 @@ def list_versions(
     registry does not have."""
     registry = found.registry
     state = registry.state(known_at_value(known_at))
-    info = _known_list(registry, list_id, state.lists)
+    info = _known_list(list_id, state.lists)
     versions = state.versions.get(list_id, [])
     day = on or dt.date.today()
     summary = next(s for s in registry.lists(day, state.revision) if s.info.id == list_id)
@@ -100,7 +101,8 @@ def list_versions(
     )
 
 
-def _known_list(registry: Registry, list_id: str, known: Any) -> Any:
+def _known_list(list_id: str, known: Mapping[str, ListInfo]) -> ListInfo:
+    """The list ``list_id`` among ``known`` (a state's lists), else 404 naming them."""
     if list_id not in known:
         raise HTTPProblem(
             404, "http.unknown_list", list_id=list_id, known=", ".join(sorted(known)) or "-"
@@ -117,7 +119,7 @@ def show_version(
     registry = found.registry
     at = known_at_value(known_at)
     state = registry.state(at)
-    info = _known_list(registry, list_id, state.lists)
+    info = _known_list(list_id, state.lists)
     version = _known_version(registry, list_id, number, at)
     data = _version(version, effective_until(state.versions[list_id], version))
     data["list"] = {"id": info.id, "name": info.name, "kind": str(info.kind)}
@@ -156,7 +158,7 @@ def diff(
 ) -> Response:
     """``remit registry diff LIST-ID A B --format json``."""
     registry = found.registry
-    _known_list(registry, list_id, registry.state().lists)
+    _known_list(list_id, registry.state().lists)
     _known_version(registry, list_id, a)
     _known_version(registry, list_id, b)
     return json_response(registry.diff(list_id, a, b).to_dict())
@@ -182,7 +184,7 @@ def log(
     version, note and hashes — ``remit registry log --format json``."""
     registry = found.registry
     if list_id is not None:
-        _known_list(registry, list_id, registry.state().lists)
+        _known_list(list_id, registry.state().lists)
     return json_response([asdict(e) for e in registry.log(list_id)])
 
 
@@ -354,7 +356,7 @@ def publish(
     before today without ``retroactive`` and a ``note`` (400)."""
     registry = found.registry
     state = registry.state()
-    _known_list(registry, list_id, state.lists)
+    _known_list(list_id, state.lists)
     version = _known_version(registry, list_id, number)
     if version.status is not VersionStatus.draft:
         raise HTTPProblem(
@@ -387,7 +389,7 @@ def withdraw(
     """``remit registry withdraw``, recorded under the caller's login. A version that has been
     in force needs ``retroactive`` and a ``note``."""
     registry = found.registry
-    _known_list(registry, list_id, registry.state().lists)
+    _known_list(list_id, registry.state().lists)
     _known_version(registry, list_id, number)
     given = body or WithdrawRequest()
     withdrawn = registry.withdraw(
