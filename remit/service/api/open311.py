@@ -30,7 +30,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
 from remit.casework import CaseRecord, CaseStatus
@@ -293,7 +293,8 @@ async def create_request(fmt: str, request: Request, found: Found) -> Response:
         # read as UTF-8 (the spec's charset) whether the client percent-encoded its text or sent
         # it as is (curl -d '地址=…'): Starlette's parser takes bytes sent as is for Latin-1
         try:
-            pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
+            text = (await request.body()).decode("utf-8")
+            pairs: list[tuple[str, str | UploadFile]] = [*parse_qsl(text, keep_blank_values=True)]
         except UnicodeDecodeError:
             return errors(chosen, 400, [t("open311.not_utf8")])
         form = FormData(pairs)
