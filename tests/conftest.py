@@ -256,6 +256,7 @@ def service_factory(
     def make(url: str, client: tuple[str, int] | None = None, **settings: Any) -> ServiceClient:
         tokens = staff_tokens(url)
         settings.setdefault("revision_check", 0)  # a write is seen by the next request
+        settings.setdefault("token_cache", 0)  # a revoked token is refused at once
         app = create_app(ServiceSettings(db_url=url, **settings))
         extra = {"client": client} if client else {}
         test_client = TestClient(app, raise_server_exceptions=False, **extra)

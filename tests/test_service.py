@@ -213,3 +213,22 @@ def test_a_registry_write_is_seen_by_the_next_route(svc: ServiceClient) -> None:
     assert latest > first["registry_revision"]
     again = svc.post("/route", "disp", json=EVENT).json()
     assert again["registry_revision"] == latest
+
+
+def test_a_revoked_token_is_refused_within_the_token_cache(
+    sample_url: str, service_factory: Any
+) -> None:
+    from remit.identity import Directory
+    from remit.registry import Registry
+
+    cached = service_factory(sample_url, token_cache=3600)
+    assert cached.get("/session", "disp").status_code == 200
+    with Registry(sample_url) as registry:
+        directory = Directory(registry)
+        for token in directory.tokens("disp"):
+            directory.revoke_token(token.id, by="admin")
+    assert cached.get("/session", "disp").status_code == 200  # remembered for the hour
+    fresh = service_factory(sample_url)  # token_cache 0: asked at once
+    problem(
+        fresh.get("/session", headers={"Authorization": cached.auth("disp")["Authorization"]}), 401
+    )

@@ -55,6 +55,7 @@ from remit.files.typed import schema_problems
 from remit.registry import Registry
 from remit.registry.entities import CATALOGUE_KIND
 from remit.registry.refs import UnitRef
+from remit.registry.state import RegistryState
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.disputes.desk import DisputeDesk
 from remit.routing.router import Router
@@ -138,12 +139,10 @@ class CaseBook:
                 "case.decision_mismatch", decision_event=decision.event_id, event=given.id
             )
         source = given.source or ""
-        with self.registry.engine.connect() as c:
-            known = self._id_by_external(c, source, given.id)
-        found = self.get(known) if known is not None else None
-        if found is not None:
-            return found, False
         if decision.status not in RECORDED:
+            found = self.by_external(source, given.id)  # recorded before: that case
+            if found is not None:
+                return found, False
             if decision.status is Status.needs_info:
                 labels = decision.needs.labels if decision.needs is not None else {}
                 missing = decision.needs.attributes if decision.needs is not None else []
@@ -158,10 +157,13 @@ class CaseBook:
             dispatched_at = dispatched_at.replace(tzinfo=CITY_ZONE)
         start = max(dispatched_at or now, decision.reported_at)
         limit = decision.shortened.limit if decision.shortened is not None else decision.time_limit
-        deadline = self._deadline(start, limit)
+        # the registry as the decision knew it (read once: a state already read is not asked for
+        # again, where the registry as it is now would be)
+        state = self.registry.state(decision.registry_revision)
+        deadline = self._deadline(start, limit, state)
         year = decision.reported_at.astimezone(CITY_ZONE).year
-        street = self._street(decision)
-        matter_name = self._matter_name(decision)
+        street = self._street(decision, state)
+        matter_name = self._matter_name(decision, state)
         for _ in range(NUMBER_TRIES):
             try:
                 with locked(self.registry.engine) as c:
@@ -199,7 +201,7 @@ class CaseBook:
                         created_at=utc_naive(now),
                         updated_at=utc_naive(now),
                     )
-                    c.execute(cases.insert().values(**values))
+                    c.execute(cases.insert(), values)  # compiled once, values bound
                     steps = [
                         CaseStep(
                             at=now,
@@ -549,9 +551,11 @@ class CaseBook:
         found = state.units_on(dt.datetime.now(CITY_ZONE).date()).get(code) or state.units.get(code)
         return found.name if found is not None else code
 
-    def _street(self, decision: RoutingDecision) -> tuple[str, str] | None:
+    def _street(
+        self, decision: RoutingDecision, state: RegistryState | None = None
+    ) -> tuple[str, str] | None:
         """The street (街道/镇) of the decision's area: its code and name."""
-        areas = self.registry.state().areas_on(decision.snapshot_date)
+        areas = (state or self.registry.state()).areas_on(decision.snapshot_date)
         area = areas.get(decision.area)
         for _ in range(len(areas)):
             if area is None:
@@ -561,18 +565,22 @@ class CaseBook:
             area = areas.get(area.parent) if area.parent else None
         return None
 
-    def _matter_name(self, decision: RoutingDecision) -> str:
-        catalogue = self.registry.state().reference(CATALOGUE_KIND, decision.snapshot_date)
+    def _matter_name(self, decision: RoutingDecision, state: RegistryState | None = None) -> str:
+        catalogue = (state or self.registry.state()).reference(
+            CATALOGUE_KIND, decision.snapshot_date
+        )
         matters = catalogue.matters if catalogue is not None else ()
         found = next((m for m in matters if m.code == decision.matter), None)
         return found.name if found is not None else ""
 
-    def _deadline(self, start: dt.datetime, limit: str | None) -> dt.datetime | None:
+    def _deadline(
+        self, start: dt.datetime, limit: str | None, state: RegistryState | None = None
+    ) -> dt.datetime | None:
         """The deadline of ``limit`` from ``start`` on the official calendar (the registry's
         calendar file for the years the calendar package lacks)."""
         if not limit:
             return None
-        calendar = self.calendar.using(self.registry.state().calendar)
+        calendar = self.calendar.using((state or self.registry.state()).calendar)
         return calendar.deadline(start, parse_time_limit(limit)).at.astimezone(dt.UTC)
 
     def _dispute_desk(self) -> DisputeDesk:

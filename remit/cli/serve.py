@@ -77,6 +77,15 @@ from remit.i18n import Lang, current_lang
     "approver role decide requests.",
 )
 @click.option(
+    "--token-cache",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="How long a worker remembers whom a token names (a revoked token is refused "
+    "within this time; 0: ask on every request).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -94,6 +103,7 @@ def serve(
     trusted_proxies: tuple[str, ...],
     session_hours: float,
     revision_check: float,
+    token_cache: float,
     admission_config: Path | None,
     log_level: str,
 ) -> None:
@@ -122,6 +132,7 @@ def serve(
         trusted_proxies=trusted_proxies or ("127.0.0.1", "::1"),
         session_ttl=dt.timedelta(hours=session_hours),
         revision_check=revision_check,
+        token_cache=token_cache,
         lang=_service_lang(),
         admission_config=admission_config,
     )

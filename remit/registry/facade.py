@@ -209,6 +209,13 @@ class Registry:
         revision, so a write by another process too is seen at the next call); past states are
         kept as they are, since they never change. The state handed out is shared: plan on a
         :meth:`RegistryState.copy`."""
+        if isinstance(known_at, int) and not isinstance(known_at, bool):
+            # a revision read before is as it was (nothing recorded changes): no need to ask
+            # the database how far it has got
+            if self._state is not None and self._state.revision == known_at:
+                return self._state
+            if known_at in self._past:
+                return self._past[known_at]
         self._require()
         latest = store.latest_revision(self.engine)
         wanted = latest if known_at is None else self.revision(known_at)

@@ -32,7 +32,7 @@ def identify(request: Request, found: Services) -> User | None:
     header = request.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
-        return found.directory.user_for_token(credentials.strip())
+        return found.user_for_token(credentials.strip())
     session = request.cookies.get(SESSION_COOKIE)
     if session:
         return found.directory.session_user(session)

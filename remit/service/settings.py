@@ -39,6 +39,9 @@ class ServiceSettings:
     revision_check: float = 1.0
     """Seconds between looks for a new registry revision (a publish by anyone): routing uses
     it within this time. 0: look on every request."""
+    token_cache: float = 5.0
+    """Seconds a worker remembers the user a bearer token names: a revoked token or a disabled
+    user is refused within this time. 0: ask the database on every request."""
     lang: Lang = "zh"
     """The language of messages when the request asks for none (``?lang=`` or
     ``Accept-Language``)."""
@@ -57,6 +60,7 @@ class ServiceSettings:
             "REMIT_SESSION_HOURS": str(self.session_ttl.total_seconds() / 3600),
             "REMIT_SERVICE_LANG": self.lang,
             "REMIT_REVISION_CHECK": str(self.revision_check),
+            "REMIT_TOKEN_CACHE": str(self.token_cache),
         }
         if self.db_url:
             env["REMIT_DB"] = self.db_url
@@ -86,6 +90,7 @@ class ServiceSettings:
             trusted_proxies=listed("REMIT_TRUSTED_PROXIES", ("127.0.0.1", "::1")),
             session_ttl=dt.timedelta(hours=float(env.get("REMIT_SESSION_HOURS", 8))),
             revision_check=float(env.get("REMIT_REVISION_CHECK", 1.0)),
+            token_cache=float(env.get("REMIT_TOKEN_CACHE", 5.0)),
             lang="en" if lang == "en" else "zh",
             admission_config=(
                 Path(env["REMIT_ADMISSION_CONFIG"]) if env.get("REMIT_ADMISSION_CONFIG") else None

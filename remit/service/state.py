@@ -13,10 +13,13 @@ from fastapi import Request
 from remit.casework import CaseBook
 from remit.checks import GraphCheck
 from remit.deadlines import WorkCalendar
-from remit.identity import Directory
+from remit.identity import Directory, User
 from remit.registry import Registry
 from remit.routing.router import Router
 from remit.service.settings import ServiceSettings
+
+TOKENS_KEPT = 10_000
+"""The most tokens a worker remembers (then it forgets them all and asks again)."""
 
 
 class Services:
@@ -36,9 +39,30 @@ class Services:
         self._router: Router | None = None
         self._revision = -1
         self._asked = 0.0
+        self._tokens: dict[str, tuple[User, float]] = {}
         self.book = CaseBook(self.registry, rules_dir=settings.rules_dir)
         """The case records (shared by the requests: the book is safe across threads)."""
         self._lock = threading.Lock()
+
+    def user_for_token(self, token: str) -> User | None:
+        """The user a bearer token names, remembered for ``token_cache`` seconds (a platform
+        sends one token with every request; asking the database each time costs two
+        statements). A revoked token or a disabled user is refused within that time."""
+        ttl = self.settings.token_cache
+        if ttl <= 0:
+            return self.directory.user_for_token(token)
+        now = time.monotonic()
+        known = self._tokens.get(token)
+        if known is not None and known[1] > now:
+            return known[0]
+        user = self.directory.user_for_token(token)
+        if user is None:  # unknown tokens are not remembered: any string may be sent
+            self._tokens.pop(token, None)
+            return None
+        if len(self._tokens) >= TOKENS_KEPT:
+            self._tokens.clear()
+        self._tokens[token] = (user, now + ttl)
+        return user
 
     def close(self) -> None:
         if self._router is not None:

@@ -372,7 +372,7 @@ def _client(found: Services, request: Request, api_key: object) -> User:
     if not key:
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         key = credentials.strip() if scheme.lower() == "bearer" else ""
-    user = found.directory.user_for_token(key) if key else None
+    user = found.user_for_token(key) if key else None
     if user is None:
         raise Refusal(403, t("open311.api_key"))
     return user
