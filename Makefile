@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 REMIT := $(BIN)/remit
 DEMO_DB := sqlite:///remit.db
+SERVE_DB ?= sqlite:///serve.db
+PORT ?= 8000
 export REMIT_USER ?= demo
 
 # A .venv made with another Python (say `make demo PYTHON=python3.13` before this check) or
@@ -16,7 +18,7 @@ ifeq ($(VENV_BAD),yes)
 .PHONY: $(BIN)/activate
 endif
 
-.PHONY: demo test lint format clean check-python
+.PHONY: demo serve serve-db test lint format clean check-python
 
 check-python:
 	@test -n "$(PYTHON)" && $(PYTHON) $(GOOD_PYTHON) >/dev/null 2>&1 || { \
@@ -123,6 +125,24 @@ demo: $(VENV)/.installed
 	@echo "== … and 属地街道 is the street office of the event's street, with its 1紧急工作日"
 	$(REMIT) route --db $(DEMO_DB) --matter 防洪墙 --area 豫园街道 --reported-at 2027-03-02T10:00:00 --lang zh
 
+# The service on the sample registry: a fresh serve.db (unless SERVE_DB names another database:
+# `make serve SERVE_DB=postgresql+psycopg://…`), a dispatcher, a unit user and a policy officer
+# whose tokens are written to out/tokens/ (the README's curl examples read them), then
+# `remit serve` on 127.0.0.1:$(PORT) until Ctrl-C.
+serve-db: $(VENV)/.installed
+	$(REMIT) init --db $(SERVE_DB) --force
+	$(REMIT) registry import --db $(SERVE_DB) data/responsibility_lists/ data/calendar/
+	@mkdir -p out/tokens
+	$(REMIT) users add --db $(SERVE_DB) dispatcher --name 区城运中心调度员 --role dispatcher --no-password
+	$(REMIT) users add --db $(SERVE_DB) scj --name 区市场监管局派单员 --role unit --unit HP-SCJ --no-password
+	$(REMIT) users add --db $(SERVE_DB) officer --name 区政务办政策专员 --role policy_officer --no-password
+	@for who in dispatcher scj officer; do \
+		$(REMIT) users token --db $(SERVE_DB) $$who --note "make serve" > out/tokens/$$who 2>/dev/null; done
+	@echo "tokens written to out/tokens/ (dispatcher, scj, officer)"
+
+serve: serve-db
+	$(REMIT) serve --db $(SERVE_DB) --port $(PORT)
+
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
@@ -137,4 +157,4 @@ format: $(VENV)/.installed
 	$(BIN)/ruff check --fix remit tests bench
 
 clean:
-	rm -rf $(VENV) remit.db .pytest_cache .hypothesis *.egg-info
+	rm -rf $(VENV) remit.db serve.db .pytest_cache .hypothesis *.egg-info

@@ -250,6 +250,7 @@ def service_factory(
 
     def make(url: str, client: tuple[str, int] | None = None, **settings: Any) -> ServiceClient:
         tokens = staff_tokens(url)
+        settings.setdefault("revision_check", 0)  # a write is seen by the next request
         app = create_app(ServiceSettings(db_url=url, **settings))
         extra = {"client": client} if client else {}
         test_client = TestClient(app, raise_server_exceptions=False, **extra)
@@ -266,6 +267,14 @@ def service_factory(
 def svc(sample_url: str, service_factory: Callable[..., ServiceClient]) -> ServiceClient:
     """The service on a copy of the sample district (SQLite), with :data:`STAFF`."""
     return service_factory(sample_url)
+
+
+@pytest.fixture
+def any_svc(
+    any_sample_registry: Registry, service_factory: Callable[..., ServiceClient]
+) -> ServiceClient:
+    """The service on the sample district, once on SQLite and once on PostgreSQL."""
+    return service_factory(any_sample_registry.url)
 
 
 @pytest.fixture(scope="module")

@@ -43,7 +43,8 @@ def test_routing_needs_an_identity(svc: ServiceClient) -> None:
     problem(svc.post("/route", json=EVENT, headers={"Authorization": "Bearer remit_nope"}), 401)
 
 
-def test_route_one_event(svc: ServiceClient) -> None:
+def test_route_one_event(any_svc: ServiceClient) -> None:
+    svc = any_svc
     response = svc.post("/route", "disp", json=EVENT)
     assert response.status_code == 200, response.text
     decision = response.json()
@@ -54,7 +55,8 @@ def test_route_one_event(svc: ServiceClient) -> None:
     assert svc.post("/route", "nj", json=EVENT).json()["decision_id"] == decision["decision_id"]
 
 
-def test_a_bad_event_is_located_in_either_language(svc: ServiceClient) -> None:
+def test_a_bad_event_is_located_in_either_language(any_svc: ServiceClient) -> None:
+    svc = any_svc
     bad = {**EVENT, "reported_at": "yesterday", "repeat_count": -1}
     bad.pop("matter")
     zh = problem(svc.post("/route", "disp", json=bad), 400)
@@ -93,7 +95,8 @@ def test_the_body_is_bounded(sample_url: str, service_factory: Any) -> None:
     assert small.post("/route", "disp", json=EVENT).status_code == 200
 
 
-def test_a_batch_as_an_array_and_as_json_lines(svc: ServiceClient) -> None:
+def test_a_batch_as_an_array_and_as_json_lines(any_svc: ServiceClient) -> None:
+    svc = any_svc
     events = [
         EVENT,
         {**EVENT, "id": "HP-T-0002", "matter": "nonsense"},
@@ -192,3 +195,21 @@ def test_a_bug_is_a_500_problem_without_a_traceback(
     monkeypatch.setattr(Router, "route", broken)
     body = problem(svc.post("/route", "disp", json=EVENT), 500)
     assert "secret internals" not in json.dumps(body)
+
+
+def test_a_registry_write_is_seen_by_the_next_route(svc: ServiceClient) -> None:
+    from remit.registry import Registry
+
+    first = svc.post("/route", "disp", json=EVENT).json()
+    with Registry(svc.url) as registry:
+        registry.import_table(
+            "data/tables/hp-qz-scj-2027.csv",
+            "HP-QZ-SCJ",
+            "data/tables/scj-mapping.yaml",
+            by="test",
+            note="a draft",
+        )
+        latest = registry.revision()
+    assert latest > first["registry_revision"]
+    again = svc.post("/route", "disp", json=EVENT).json()
+    assert again["registry_revision"] == latest

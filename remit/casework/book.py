@@ -22,6 +22,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from pydantic import ValidationError
@@ -137,7 +138,9 @@ class CaseBook:
                 "case.decision_mismatch", decision_event=decision.event_id, event=given.id
             )
         source = given.source or ""
-        found = self.by_external(source, given.id)
+        with self.registry.engine.connect() as c:
+            known = self._id_by_external(c, source, given.id)
+        found = self.get(known) if known is not None else None
         if found is not None:
             return found, False
         if decision.status not in RECORDED:
@@ -172,32 +175,31 @@ class CaseBook:
                         ).scalar_one()
                     )
                     case_id = f"C-{year}-{number:06d}"
-                    c.execute(
-                        cases.insert().values(
-                            id=case_id,
-                            year=year,
-                            number=number,
-                            source=source,
-                            external_id=given.id,
-                            status=CaseStatus.dispatched.value,
-                            unit=holder[0],
-                            unit_name=holder[1],
-                            street=street[0] if street else None,
-                            street_name=street[1] if street else None,
-                            matter=decision.matter,
-                            matter_name=matter_name,
-                            reported_at=utc_naive(decision.reported_at),
-                            dispatched_at=utc_naive(start),
-                            time_limit=limit,
-                            deadline=utc_naive(deadline) if deadline else None,
-                            event=_event_data(given),
-                            decision=decision.model_dump(mode="json"),
-                            decision_id=decision.decision_id,
-                            version=1,
-                            created_at=utc_naive(now),
-                            updated_at=utc_naive(now),
-                        )
+                    values = dict(
+                        id=case_id,
+                        year=year,
+                        number=number,
+                        source=source,
+                        external_id=given.id,
+                        status=CaseStatus.dispatched.value,
+                        unit=holder[0],
+                        unit_name=holder[1],
+                        street=street[0] if street else None,
+                        street_name=street[1] if street else None,
+                        matter=decision.matter,
+                        matter_name=matter_name,
+                        reported_at=utc_naive(decision.reported_at),
+                        dispatched_at=utc_naive(start),
+                        time_limit=limit,
+                        deadline=utc_naive(deadline) if deadline else None,
+                        event=_event_data(given),
+                        decision=decision.model_dump(mode="json"),
+                        decision_id=decision.decision_id,
+                        version=1,
+                        created_at=utc_naive(now),
+                        updated_at=utc_naive(now),
                     )
+                    c.execute(cases.insert().values(**values))
                     steps = [
                         CaseStep(
                             at=now,
@@ -222,9 +224,7 @@ class CaseBook:
                 if found is not None:
                     return found, False
                 continue
-            made = self.get(case_id)
-            assert made is not None
-            return made, True
+            return _made(values, given, decision, steps), True
         found = self.by_external(source, given.id)
         if found is None:  # pragma: no cover - NUMBER_TRIES numbers taken by others in a row
             raise InputError.one("db.busy", detail="case numbers")
@@ -763,7 +763,12 @@ def _step_of(row: Row[Any]) -> CaseStep:
     )
 
 
-def _record_of(row: Row[Any], steps: list[CaseStep]) -> CaseRecord:
+def _record_of(
+    row: Row[Any],
+    steps: list[CaseStep],
+    event: EventIn | None = None,
+    decision: RoutingDecision | None = None,
+) -> CaseRecord:
     supervised = (
         Supervision(
             by=row.supervised_by or "",
@@ -777,8 +782,8 @@ def _record_of(row: Row[Any], steps: list[CaseStep]) -> CaseRecord:
         id=row.id,
         external_id=row.external_id,
         source=row.source,
-        event=EventIn.model_validate(row.event),
-        decision=RoutingDecision.model_validate(row.decision),
+        event=event if event is not None else EventIn.model_validate(row.event),
+        decision=decision if decision is not None else RoutingDecision.model_validate(row.decision),
         unit=row.unit,
         unit_name=row.unit_name,
         status=CaseStatus(row.status),
@@ -794,6 +799,23 @@ def _record_of(row: Row[Any], steps: list[CaseStep]) -> CaseRecord:
         created_at=utc_aware(row.created_at),
         updated_at=utc_aware(row.updated_at),
     )
+
+
+def _made(
+    values: dict[str, Any], event: EventIn, decision: RoutingDecision, steps: list[CaseStep]
+) -> CaseRecord:
+    """The case just written, from what was written (not read back: its event and decision
+    are the objects at hand)."""
+    made = _record_of(
+        SimpleNamespace(  # type: ignore[arg-type]
+            **{"supervised_by": None, "supervised_at": None, "supervised_note": None},
+            **{**values, "event": None, "decision": None},
+        ),
+        steps,
+        event,
+        decision,
+    )
+    return made
 
 
 def _changed(record: CaseRecord, read: int) -> InputError:

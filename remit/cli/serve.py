@@ -61,6 +61,14 @@ from remit.i18n import current_lang
     help="How long a login session lasts.",
 )
 @click.option(
+    "--revision-check",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="How often a worker looks for a new registry revision (0: on every request).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -77,6 +85,7 @@ def serve(
     trusted_header: str | None,
     trusted_proxies: tuple[str, ...],
     session_hours: float,
+    revision_check: float,
     log_level: str,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, Open311 at /open311/v2/) on the registry.
@@ -98,6 +107,7 @@ def serve(
         trusted_header=trusted_header,
         trusted_proxies=trusted_proxies or ("127.0.0.1", "::1"),
         session_ttl=dt.timedelta(hours=session_hours),
+        revision_check=revision_check,
         lang=current_lang.get(),
     )
     registry.close()

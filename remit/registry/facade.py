@@ -130,6 +130,9 @@ class Registry:
         self.engine = db.make_engine(self.url)
         self._state: RegistryState | None = None
         self._past: dict[int, RegistryState] = {}
+        self._ready = False
+        """The registry was found, of this layout: not asked again (a service asks per
+        request; the table layout changes only by :meth:`migrate`, which asks again)."""
 
     @classmethod
     def create(cls, url: str | None = None, force: bool = False) -> Registry:
@@ -151,9 +154,12 @@ class Registry:
         self.close()
 
     def _require(self) -> None:
+        if self._ready:
+            return
         if not db.exists(self.engine, self.url):
             raise InputError.one("db.missing", url=self.url)
         db.check_schema(self.engine, self.url)
+        self._ready = True
 
     # --- revisions ----------------------------------------------------------------------------
 
@@ -190,6 +196,7 @@ class Registry:
         if not db.exists(self.engine, self.url):
             raise InputError.one("db.missing", url=self.url)
         self.engine.dispose()  # no connection of ours stays open on the tables it renames
+        self._ready = False
         result = migration.migrate(self.url, default_actor(by))
         self._state, self._past = None, {}
         return result

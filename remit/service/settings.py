@@ -36,6 +36,9 @@ class ServiceSettings:
     """The addresses the trusted header is believed from (the proxy's)."""
     session_ttl: dt.timedelta = field(default=dt.timedelta(hours=8))
     """How long a login session lasts without signing in again."""
+    revision_check: float = 1.0
+    """Seconds between looks for a new registry revision (a publish by anyone): routing uses
+    it within this time. 0: look on every request."""
     lang: Lang = "zh"
     """The language of messages when the request asks for none (``?lang=`` or
     ``Accept-Language``)."""
@@ -49,6 +52,7 @@ class ServiceSettings:
             "REMIT_TRUSTED_PROXIES": ",".join(self.trusted_proxies),
             "REMIT_SESSION_HOURS": str(self.session_ttl.total_seconds() / 3600),
             "REMIT_SERVICE_LANG": self.lang,
+            "REMIT_REVISION_CHECK": str(self.revision_check),
         }
         if self.db_url:
             env["REMIT_DB"] = self.db_url
@@ -75,5 +79,6 @@ class ServiceSettings:
             trusted_header=env.get("REMIT_TRUSTED_HEADER") or None,
             trusted_proxies=listed("REMIT_TRUSTED_PROXIES", ("127.0.0.1", "::1")),
             session_ttl=dt.timedelta(hours=float(env.get("REMIT_SESSION_HOURS", 8))),
+            revision_check=float(env.get("REMIT_REVISION_CHECK", 1.0)),
             lang="en" if lang == "en" else "zh",
         )

@@ -4,6 +4,7 @@ and the case records — built once per worker process, shared by its requests."
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,8 +23,9 @@ class Services:
     """A worker's registry, router, directory of users and case book.
 
     The router is made on the registry's latest revision and made again when a write (from any
-    process) adds a revision; decisions name the revision they were made on, so each can be
-    replayed on exactly what was known. The durable_rules engine of a router serves one event
+    process) adds a revision — looked for at most every ``revision_check`` seconds (asking the
+    database costs a round trip or more per request); decisions name the revision they were
+    made on, so each can be replayed on exactly what was known. The durable_rules engine of a router serves one event
     at a time: :meth:`routing` hands it out under a lock (routing is work for the CPU; the
     requests' database writes run beside it)."""
 
@@ -33,6 +35,7 @@ class Services:
         self.directory = Directory(self.registry)
         self._router: Router | None = None
         self._revision = -1
+        self._asked = 0.0
         self.book = CaseBook(self.registry, rules_dir=settings.rules_dir)
         """The case records (shared by the requests: the book is safe across threads)."""
         self._lock = threading.Lock()
@@ -44,7 +47,11 @@ class Services:
         self.registry.close()
 
     def _current(self) -> Router:
+        now = time.monotonic()
+        if self._router is not None and now - self._asked < self.settings.revision_check:
+            return self._router
         latest = self.registry.revision()
+        self._asked = now
         if self._router is None or self._revision != latest:
             if self._router is not None:
                 self._router.close()
