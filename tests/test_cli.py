@@ -639,7 +639,8 @@ def test_schema_of_every_kind(cli: Cli) -> None:
         assert schema == json.loads(ok(cli("schema", "--kind", kind)))
         if kind in files or kind in {"rules", "admission"}:
             assert schema["properties"]["file"]["const"] == kind
-    assert {"id", "matter", "area", "reported_at"} <= set(every["event"]["required"])
+    assert {"id", "matter", "reported_at"} <= set(every["event"]["required"])
+    assert every["event"]["anyOf"] == [{"required": ["area"]}, {"required": ["location"]}]
     assert "status" in every["decision"]["required"]
     assert {"changes", "units", "by_status", "bad_lines"} <= set(
         every["replay-report"]["properties"]

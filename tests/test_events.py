@@ -110,7 +110,8 @@ def write_jsonl(path: Path, lines: list[object]) -> Path:
 
 def test_event_schema() -> None:
     schema = EventIn.model_json_schema()
-    assert sorted(schema["required"]) == ["area", "id", "matter", "reported_at"]
+    assert sorted(schema["required"]) == ["id", "matter", "reported_at"]
+    assert schema["anyOf"] == [{"required": ["area"]}, {"required": ["location"]}]
     assert schema["additionalProperties"] is False
     assert schema["properties"]["reported_at"]["format"] == "date-time"
 

@@ -403,35 +403,58 @@ def test_migrating_nothing(cli: Cli, tmp_path: Path, sqlite_url: str) -> None:
     assert not list(sqlite_path(sqlite_url).parent.glob("*backup*"))
 
 
-# --- layout 4 → 6, 5 → 6: columns added ---------------------------------------------------------
+# --- layout 4 → 7, 5 → 7, 6 → 7: columns added ---------------------------------------------------
 
 
 def as_layout(url: str, layout: int) -> None:
-    """The registry at ``url`` as layout 4 wrote it (without unit.function, duty.standard) or
-    layout 5 (without duty.standard)."""
+    """The registry at ``url`` as layout 4 wrote it (without unit.function, duty.standard,
+    area.geometry and area.addresses), layout 5 (without duty.standard, area.geometry and
+    area.addresses) or layout 6 (without area.geometry and area.addresses)."""
     engine = create_engine(url)
     with engine.begin() as c:
-        c.execute(text('ALTER TABLE duty DROP COLUMN "standard"'))
+        c.execute(text('ALTER TABLE area DROP COLUMN "geometry"'))
+        c.execute(text('ALTER TABLE area DROP COLUMN "addresses"'))
+        if layout <= 5:
+            c.execute(text('ALTER TABLE duty DROP COLUMN "standard"'))
         if layout == 4:
             c.execute(text('ALTER TABLE unit DROP COLUMN "function"'))
         c.execute(text(f"UPDATE remit_meta SET value = '{layout}' WHERE key = 'schema_version'"))
     engine.dispose()
 
 
-@pytest.mark.parametrize("layout", [4, 5])
-def test_older_layouts_gain_the_new_columns(cli: Cli, db_url: str, layout: int) -> None:
+def without_shapes(tmp: Path) -> Path:
+    """The sample registry without its areas' shapes and address aliases (which an older
+    layout could not hold), at ``tmp``."""
+    import yaml
+
+    copy = tmp / "sample"
+    shutil.copytree(SAMPLE, copy)
+    areas = yaml.safe_load((copy / "areas.yaml").read_text(encoding="utf-8"))
+    for area in areas["areas"]:
+        area.pop("geometry", None)
+        area.pop("addresses", None)
+    (copy / "areas.yaml").write_text(yaml.safe_dump(areas, allow_unicode=True), encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize("layout", [4, 5, 6])
+def test_older_layouts_gain_the_new_columns(
+    cli: Cli, db_url: str, layout: int, tmp_path: Path
+) -> None:
     with Registry.create(db_url) as registry:
-        registry.import_files([SAMPLE], by="setup")
+        registry.import_files([without_shapes(tmp_path)], by="setup")
         before = registry.snapshot(dt.date(2026, 3, 1)).hash
     as_layout(db_url, layout)
     with pytest.raises(InputError, match="remit registry migrate"):
         Registry(db_url).snapshot(dt.date(2026, 3, 1))
     out = exits(cli("registry", "migrate", "--by", "迁移人", db=db_url), 0).stdout
-    added = 6 - layout
-    assert f"from table layout {layout} to 6: {added} column(s) added" in out
+    added = {4: 4, 5: 3, 6: 2}[layout]
+    assert f"from table layout {layout} to 7: {added} column(s) added" in out
     with Registry(db_url) as registry:
         snapshot = registry.snapshot(dt.date(2026, 3, 1))
         assert snapshot.hash == before
         assert all(u.function is None for u in snapshot.units.values())
         assert all(d.duty.standard is None for d in snapshot.duties)
+        # the rows written before the columns: no shape, no address aliases (not None)
+        assert all(a.geometry is None and a.addresses == () for a in snapshot.areas.values())
         assert registry.migrate(by="again").migrated is False

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -280,6 +280,37 @@ class CaseBook:
             if where is not None:
                 query = query.where(where)
             return int(c.execute(query).scalar_one())
+
+    def find(
+        self,
+        *,
+        ids: Iterable[str] | None = None,
+        matter: str | None = None,
+        unit: str | None = None,
+        statuses: Iterable[CaseStatus] | None = None,
+        reported_from: dt.datetime | None = None,
+        reported_to: dt.datetime | None = None,
+        limit: int = 1000,
+    ) -> Records:
+        """Cases, newest report first: with one of ``ids``, of ``matter`` (its key), held by
+        ``unit`` (its code), in one of
+        ``statuses``, reported in [``reported_from``, ``reported_to``] (aware times): what an
+        Open311 ``GET requests`` asks for. At most ``limit``."""
+        clauses: list[Any] = []
+        if ids is not None:
+            clauses.append(cases.c.id.in_([str(i).strip() for i in ids]))
+        if matter is not None:
+            clauses.append(cases.c.matter == matter)
+        if unit is not None:
+            clauses.append(cases.c.unit == unit)
+        if statuses is not None:
+            clauses.append(cases.c.status.in_([_status(s).value for s in statuses]))
+        if reported_from is not None:
+            clauses.append(cases.c.reported_at >= utc_naive(reported_from))
+        if reported_to is not None:
+            clauses.append(cases.c.reported_at <= utc_naive(reported_to))
+        where = and_(*clauses) if clauses else None
+        return self._select(where, limit=max(0, limit), newest_first=True)
 
     # --- the lifecycle ------------------------------------------------------------------------
 
@@ -656,8 +687,20 @@ class CaseBook:
         except Unresolved as exc:
             raise InputError.one(exc.key, **exc.params, field="street") from None
 
-    def _select(self, where: Any, *, limit: int | None = None, offset: int = 0) -> Records:
-        query = select(cases).order_by(cases.c.year, cases.c.number)
+    def _select(
+        self,
+        where: Any,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> Records:
+        order = (
+            (cases.c.reported_at.desc(), cases.c.year.desc(), cases.c.number.desc())
+            if newest_first
+            else (cases.c.year, cases.c.number)
+        )
+        query = select(cases).order_by(*order)
         if where is not None:
             query = query.where(where)
         if limit is not None:

@@ -69,6 +69,20 @@ def _attr_value(text: str) -> Any:
     "its own: different leads make the decision split).",
 )
 @click.option(
+    "--at",
+    "point",
+    metavar="LAT,LONG",
+    help="Where it happened, as a point (WGS 84 degrees, e.g. 31.23,121.479): routed in the "
+    "area whose shape holds it, the deepest (instead of --area).",
+)
+@click.option(
+    "--address",
+    metavar="TEXT",
+    help="Where it happened, as an address (瑞金二路409号): routed in the area the longest "
+    "address alias, name or alias found in it names (instead of --area; with --at, used when "
+    "no shape holds the point).",
+)
+@click.option(
     "--attr", "attrs", multiple=True, metavar="NAME=VALUE", help="An attribute (repeatable)."
 )
 @click.option("--owner", help="The owner (权属单位) named on the event.")
@@ -107,6 +121,8 @@ def route(
     matter: str | None,
     space: str | None,
     area: tuple[str, ...],
+    point: str | None,
+    address: str | None,
     attrs: tuple[str, ...],
     owner: str | None,
     emergency: bool,
@@ -121,7 +137,8 @@ def route(
     check_config_file: Path | None,
     known_at: int | dt.datetime | None,
 ) -> None:
-    """Route one event: from a JSON file, or from --matter/--area/--attr.
+    """Route one event: from a JSON file, or from --matter/--area/--attr (--at or --address
+    instead of --area: the area found from a point or an address; --area wins over both).
 
     An event given by options gets the id cli-<reported time>-<digest of the options>
     (e.g. cli-20260302T100000-1a2b3c): the same options give the same event and decision ids."""
@@ -148,8 +165,10 @@ def route(
             raise InputError(event)
         warn_extra(str(event_file), list(event.extra))
     else:
-        if not matter or not area:
-            raise click.UsageError("give an event file, or --matter and --area")
+        if not matter or not (area or point or address):
+            raise click.UsageError(
+                "give an event file, or --matter and --area (or --at LAT,LONG or --address TEXT)"
+            )
         attributes = {}
         for item in attrs:
             name, sep, value = item.partition("=")
@@ -159,12 +178,15 @@ def route(
         when = reported_at or dt.datetime.now(LOCAL_ZONE).replace(microsecond=0)
         fields: dict[str, Any] = {
             "matter": matter,
-            "area": area[0],
             "reported_at": when,
             "attributes": attributes,
             "owner": owner,
             "repeat_count": repeat_count,
         }
+        if area:
+            fields["area"] = area[0]
+        if point is not None or address is not None:  # only then, as space
+            fields["location"] = _location(point, address)
         if len(area) > 1:  # only then, as space
             fields["areas"] = list(area[1:])
         if space is not None:  # only then: the id of an event without it stays as it was
@@ -201,11 +223,32 @@ def _same_file(a: Path, b: Path) -> bool:
 _OPTIONS = {"repeat_count": "--repeat", "attributes": "--attr", "reported_at": "--reported-at"}
 
 
+def _location(point: str | None, address: str | None) -> dict[str, Any]:
+    """``--at 31.23,121.479`` and ``--address TEXT`` as an event's location."""
+    location: dict[str, Any] = {}
+    if point is not None:
+        lat, sep, long = point.replace("，", ",").partition(",")
+        try:
+            if not sep:
+                raise ValueError
+            location["lat"], location["long"] = float(lat), float(long)
+        except ValueError:
+            raise InputError.one("arg.bad_point", value=point, field="--at") from None
+    if address is not None:
+        location["address"] = address
+    return location
+
+
+_LOCATION_OPTIONS = {"lat": "--at", "long": "--at", "address": "--address"}
+
+
 def _option_name(loc: Sequence[str | int]) -> str:
     """The option that gave the field at ``loc``: ``--repeat``, ``--attr 地点类型``."""
     if not loc:
         return ""
     head = str(loc[0])
+    if head == "location":
+        return _LOCATION_OPTIONS.get(str(loc[1]) if len(loc) > 1 else "", "--at, --address")
     option = _OPTIONS.get(head, f"--{head}")
     return " ".join([option, *map(str, loc[1:])])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from remit.cli.common import RULES_OPTION, common, open_registry
-from remit.i18n import current_lang
+from remit.i18n import Lang, current_lang
 
 
 @click.command()
@@ -69,6 +69,14 @@ from remit.i18n import current_lang
     help="How often a worker looks for a new registry revision (0: on every request).",
 )
 @click.option(
+    "--admission-config",
+    type=click.Path(path_type=Path),
+    envvar="REMIT_ADMISSION_CONFIG",
+    help="The admission gate's settings (file: admission-config; default "
+    "$REMIT_ADMISSION_CONFIG): when they name approvers, only those (by login or name) of the "
+    "approver role decide requests.",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -86,6 +94,7 @@ def serve(
     trusted_proxies: tuple[str, ...],
     session_hours: float,
     revision_check: float,
+    admission_config: Path | None,
     log_level: str,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, Open311 at /open311/v2/) on the registry.
@@ -99,6 +108,11 @@ def serve(
 
     registry = open_registry(db_url)
     prepare(registry)  # refused here (exit 2), not in every worker
+    if admission_config is not None:
+        from remit.admission import load_config
+
+        load_config(admission_config)  # a bad settings file: refused here, not per request
+        admission_config = admission_config.resolve()
     settings = ServiceSettings(
         db_url=registry.url,
         rules_dir=rules_dir,
@@ -108,7 +122,8 @@ def serve(
         trusted_proxies=trusted_proxies or ("127.0.0.1", "::1"),
         session_ttl=dt.timedelta(hours=session_hours),
         revision_check=revision_check,
-        lang=current_lang.get(),
+        lang=_service_lang(),
+        admission_config=admission_config,
     )
     registry.close()
     os.environ.update(settings.to_env())
@@ -122,3 +137,12 @@ def serve(
         proxy_headers=bool(trusted_header),
         forwarded_allow_ips=",".join(settings.trusted_proxies) if trusted_header else None,
     )
+
+
+def _service_lang() -> Lang:
+    """The language of answers to requests that ask for none: ``--lang`` (or $REMIT_LANG) when
+    given, else Chinese — not the language of the terminal the service was started from."""
+    ctx = click.get_current_context()
+    source = ctx.get_parameter_source("lang")
+    given = source is not None and source.name != "DEFAULT"
+    return current_lang.get() if given or os.environ.get("REMIT_LANG") else "zh"

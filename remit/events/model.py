@@ -20,7 +20,7 @@ from pydantic import (
 
 from remit.errors import MessageError
 from remit.files.text import ONE_LINE
-from remit.model import Int, Model
+from remit.model import Int, Model, Value
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 """The zone of reported times: a time written without an offset is in it, others are converted."""
@@ -72,11 +72,56 @@ value is bounded by the limits on what is read: a cell's characters, a JSON line
 depth, :mod:`remit.files.limits`)."""
 
 
+class _Missing(MessageError):
+    """A model's check about one field (the problem is located at it)."""
+
+    def __init__(self, key: str, field: str, /, **params: object):
+        super().__init__(key, **params)
+        self.field = field
+
+
+def _none(value: object) -> bool:
+    return value is None
+
+
+class Location(Value):
+    """Where an event happened, as an Open311 client says it: a point (``lat`` and ``long``,
+    WGS 84 degrees), an address, or both. Resolved to an area through the areas' shapes and
+    address aliases (:mod:`remit.events.locate`): the point first; the address when no point
+    is given or no shape holds it."""
+
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = Field(
+        None, exclude_if=_none, description="latitude, WGS 84 degrees"
+    )
+    long: Annotated[float, Field(ge=-180, le=180)] | None = Field(
+        None, exclude_if=_none, description="longitude, WGS 84 degrees"
+    )
+    address: Text | None = Field(
+        None,
+        exclude_if=_none,
+        max_length=500,
+        description="the address as written: a road, a compound (小区), a place, e.g. 瑞金二路 "
+        "409 号",
+    )
+
+    @model_validator(mode="after")
+    def _point_or_address(self) -> Location:
+        if (self.lat is None) != (self.long is None):
+            raise MessageError("event.location_half_point")
+        if self.lat is None and self.address is None:
+            raise MessageError("event.location_empty")
+        return self
+
+
 class EventIn(Model):
     """A city event as reported (`remit schema --kind event`). Names may be codes, names or
     aliases; attributes may be given by name or label."""
 
-    model_config = ConfigDict(coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        coerce_numbers_to_str=True,
+        # an area or a location: the schema says so as the model checks it
+        json_schema_extra={"anyOf": [{"required": ["area"]}, {"required": ["location"]}]},
+    )
 
     id: Text = Field(description="the event's id in its source, e.g. a 12345 work order number")
     matter: Text = Field(
@@ -88,8 +133,16 @@ class EventIn(Model):
         description="the code space the matter is named in (部件/component, 事件/event, "
         "热线/hotline/12345), where a code or name is in several",
     )
-    area: Text = Field(
-        description="area code, name or alias where it happened: a grid, community, street or district"
+    area: Text | None = Field(
+        None,
+        description="area code, name or alias where it happened: a grid, community, street or "
+        "district. Either it or location is given; when both are, the area is routed on",
+    )
+    location: Location | None = Field(
+        None,
+        exclude_if=_none,  # absent from JSON when not given
+        description="where it happened, as a point (lat, long) or an address: found among the "
+        "areas' shapes and address aliases when no area is given",
     )
     areas: list[Text] = Field(
         default_factory=list,
@@ -132,6 +185,12 @@ class EventIn(Model):
         "lands here.",
     )
 
+    @model_validator(mode="after")
+    def _area_or_location(self) -> EventIn:
+        if self.area is None and self.location is None:
+            raise _Missing("event.area_or_location", "area")
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _unknown_into_extra(cls, data: Any) -> Any:
@@ -158,6 +217,7 @@ _REPORTED = (
     "matter",
     "area",
     "areas",
+    "location",
     "reported_at",
     "source",
     "attributes",
@@ -191,6 +251,9 @@ class Event:
     """The code of the case standard (立案标准) the event names, if it names one."""
     emergency: bool = False
     """Flagged as an emergency on the event."""
+    location: Location | None = field(default=None, hash=False)
+    """Where the event said it happened (a point, an address), as given; ``area`` is what it
+    was found to be in, or the area the event named (which wins)."""
 
     def content(self) -> dict[str, Any]:
         """The event as :class:`EventIn` data (JSON-able); it resolves back to this event."""
@@ -214,6 +277,8 @@ class Event:
             data["standard"] = self.standard
         if self.emergency:
             data["emergency"] = True
+        if self.location is not None:
+            data["location"] = self.location.model_dump(exclude_none=True)
         if self.extra:
             data["extra"] = dict(self.extra)
         return data
@@ -238,4 +303,5 @@ class Event:
             repeat_count=self.repeat_count,
             standard=self.standard,
             emergency=self.emergency,
+            location=self.location,
         )

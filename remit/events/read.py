@@ -81,7 +81,20 @@ _CHINESE_COLUMNS = {
     "立案标准": "standard",
     "紧急": "emergency",
 }
-_FIELDS = [name for name in EventIn.model_fields if name != "extra"]
+_LOCATION_COLUMNS = {
+    "lat": "lat",
+    "latitude": "lat",
+    "纬度": "lat",
+    "long": "long",
+    "lon": "long",
+    "lng": "long",
+    "longitude": "long",
+    "经度": "long",
+    "address": "address",
+    "地址": "address",
+}
+"""A table's columns of an event's location (a point, an address): field of the location."""
+_FIELDS = [name for name in EventIn.model_fields if name not in {"extra", "location"}]
 _FIELD_COLUMNS = {**{name: name for name in _FIELDS}, **_CHINESE_COLUMNS}
 _KNOWN_COLUMNS = ", ".join(f"{name} ({chinese})" for chinese, name in _CHINESE_COLUMNS.items())
 _ATTRIBUTE_PREFIXES = {"attributes", "attr", "属性"}
@@ -294,6 +307,9 @@ def _column(index: int, header: str) -> _Column | None:
         return (
             _Column(index, header, "attributes", attribute.strip()) if attribute.strip() else None
         )
+    part = _LOCATION_COLUMNS.get(normalize_name(header))
+    if part is not None:
+        return _Column(index, header, "location", part)
     name = _FIELD_COLUMNS.get(normalize_name(header))
     return _Column(index, header, name) if name else _Column(index, header, "extra", header)
 
@@ -323,6 +339,8 @@ def _columns(source: str, number: int, cells: Iterable[str]) -> list[_Column]:
             continue
         columns[key] = column
     missing = [name for name in _REQUIRED if (name, None) not in columns]
+    if ("area", None) not in columns and not any(f == "location" for f, _ in columns):
+        missing.append("area | lat, long | address")  # an area, or where it happened
     if missing:
         collector.add(
             "event.missing_column",
@@ -353,6 +371,8 @@ def _table_event(
             continue
         if column.field == "extra":
             data.setdefault("extra", {})[column.attribute] = text
+        elif column.field == "location":
+            data.setdefault("location", {})[column.attribute] = text
         elif column.attribute is not None:
             data.setdefault("attributes", {})[column.attribute] = text
         elif column.field == "attributes":

@@ -20,7 +20,8 @@ from remit.conditions import (
     resolve_attribute,
 )
 from remit.errors import Collector, InputError
-from remit.events.model import AttributeValue, Event, EventIn
+from remit.events.locate import AmbiguousAddress, locator_for
+from remit.events.model import AttributeValue, Event, EventIn, Location
 from remit.files.names import NameIndex, Unresolved, index_of
 from remit.registry.entities import Matter, MatterKind, UnitKind
 from remit.registry.groups import leaves_listing, matter_children
@@ -100,7 +101,13 @@ class EventResolver:
         ``where`` (``{"source": …, "line": n}`` or ``{"source": …, "row": n}``) and the field."""
         collector = Collector()
         matter = self._matter(raw.matter, raw.space, where, collector)
-        area = self._areas.code(raw.area, "area", where, collector)
+        if raw.area is not None:
+            area = self._areas.code(raw.area, "area", where, collector)
+        elif raw.location is not None:
+            area = self._located(raw.location, where, collector)
+        else:  # EventIn refuses this; an event made without validation may still be so
+            area = None
+            collector.add("event.area_or_location", **where)
         areas = [area] if area is not None else []
         for i, text in enumerate(raw.areas):
             code = self._areas.code(text, f"areas[{i}]", where, collector)
@@ -138,7 +145,51 @@ class EventResolver:
             extra=dict(raw.extra),
             standard=standard,
             emergency=raw.emergency,
+            location=raw.location,
         )
+
+    def _located(
+        self, location: Location, where: Mapping[str, object], collector: Collector
+    ) -> str | None:
+        """The code of the area ``location`` is in: the point's, else the address's (see
+        :mod:`remit.events.locate`); None, with a problem at ``location``, when neither is
+        found or the address is ambiguous."""
+        locator = locator_for(self.snapshot)
+        if location.lat is not None and location.long is not None:
+            found = locator.at(location.lat, location.long)
+            if found is not None:
+                return found.code
+        if location.address is not None:
+            try:
+                found = locator.address(location.address)
+            except AmbiguousAddress as exc:
+                collector.add(
+                    "event.location_ambiguous",
+                    address=location.address,
+                    spelling=exc.spelling,
+                    areas=Listing(
+                        Named(f"{a.code} {a.name}", f"{a.name}（{a.code}）") for a in exc.candidates
+                    ),
+                    **where,
+                    field="location.address",
+                )
+                return None
+            if found is not None:
+                return found.code
+        if location.lat is not None:
+            collector.add(
+                "event.location_outside",
+                lat=location.lat,
+                long=location.long,
+                shaped=locator.shaped,
+                **where,
+                field="location",
+            )
+        if location.address is not None:
+            collector.add(
+                "event.location_no_address", address=location.address, **where, field="location"
+            )
+        return None
 
     def _standard(
         self, matter: Matter, text: str, where: Mapping[str, object], collector: Collector

@@ -42,7 +42,10 @@ def error_problems(
         loc = tuple(
             p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
         )
-        where: dict[str, Any] = {"source": source, "field": field_names(loc) or None, "row": row}
+        # a model's own check names the field it is about (``field`` of its error), if any
+        named = getattr((error.get("ctx") or {}).get("error"), "field", None)
+        field = field_names(loc) or (named if isinstance(named, str) else None)
+        where: dict[str, Any] = {"source": source, "field": field, "row": row}
         if line_of is not None:
             where["line"] = line_of(loc)
         if error["type"] == "missing":

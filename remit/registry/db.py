@@ -83,6 +83,7 @@ MIGRATES_FROM = "3"
 ADDED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "5": (("unit", "function"),),
     "6": (("duty", "standard"),),
+    "7": (("area", "geometry"), ("area", "addresses")),
 }
 """Per layout after 4, the (table, column) it added: `remit registry migrate` brings an older
 layout from 4 on to :data:`SCHEMA_VERSION` by adding them (nullable, nothing else changes)."""

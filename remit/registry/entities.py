@@ -25,6 +25,7 @@ from remit.hashing import canonical_json
 from remit.legal import LegalBasis
 from remit.model import CONFIG, Int, Model, NonNegative, Positive
 from remit.registry import fields as entity_fields
+from remit.registry.geometry import Geometry
 from remit.timelimit import TimeLimit
 
 Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z][0-9A-Za-z._-]*$")]
@@ -214,6 +215,21 @@ class Area:
             "(a merger: several codes; a split: the same code in each part)"
         ),
     ] = field(default=(), metadata={SINCE: 4})
+    geometry: Annotated[
+        Geometry | None,
+        Field(
+            description="the area's shape: a GeoJSON Polygon or MultiPolygon, positions "
+            "[longitude, latitude] in WGS 84 (what `remit route --at` and an event's location "
+            "are found in)"
+        ),
+    ] = field(default=None, metadata={SINCE: 7})
+    addresses: Annotated[
+        tuple[Line, ...],
+        Field(
+            description="address aliases: roads, compounds (小区) and places in the area, e.g. "
+            "瑞金二路, 某某小区 (what an event's address is found by)"
+        ),
+    ] = field(default=(), metadata={SINCE: 7})
 
 
 @dataclass(frozen=True, slots=True)

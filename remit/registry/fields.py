@@ -238,11 +238,15 @@ def _builder(cls: type) -> Callable[[tuple[Any, ...]], Any]:
     scope: dict[str, Any] = {"cls": cls}
     values = [f"v{i}" for i in range(len(plan))]
     positional, named = [], []
+    defaults = {f.name: f.default for f in dataclasses.fields(cls) if "since" in f.metadata}
     for i, s in enumerate(plan):
         expression = values[i]
         if s.decode is not None:
             scope[f"d{i}"] = s.decode
-            expression = f"None if v{i} is None else d{i}(v{i})"
+            # a column added since holds NULL in the rows written before it: its default
+            scope[f"m{i}"] = defaults.get(s.name)
+            missing = f"m{i}" if defaults.get(s.name) is not None else "None"
+            expression = f"{missing} if v{i} is None else d{i}(v{i})"
         if s.name in keyword:
             named.append(f"{s.name}={expression}")
         else:

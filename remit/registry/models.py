@@ -31,10 +31,11 @@ from sqlalchemy import (
 from remit.registry import entities
 from remit.registry.fields import storage
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 """2: duty.refer_to; 3: matter.estimate and requires_powers, admission; 4: revisions (nothing
 is updated or deleted), areas and units versioned, the audit log a hash chain; 5:
-unit.function (the kind of territorial unit `@territorial:<function>` rows name); 6: duty.standard (the case standard, 立案标准, a row applies to)."""
+unit.function (the kind of territorial unit `@territorial:<function>` rows name); 6: duty.standard (the case standard, 立案标准, a row applies to); 7: area.geometry and
+area.addresses (an area's shape and address aliases, what an event's location is found by)."""
 
 _TYPES: dict[str, Any] = {
     "text": String,

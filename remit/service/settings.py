@@ -42,6 +42,10 @@ class ServiceSettings:
     lang: Lang = "zh"
     """The language of messages when the request asks for none (``?lang=`` or
     ``Accept-Language``)."""
+    admission_config: Path | None = None
+    """The admission gate's settings (file ``admission-config``): its norms, modes and the
+    ``approvers`` who may decide (docs/api.md); None: the built-in defaults, any user of the
+    approver role deciding."""
 
     def to_env(self) -> dict[str, str]:
         """These settings as the environment :meth:`from_env` reads."""
@@ -58,6 +62,8 @@ class ServiceSettings:
             env["REMIT_DB"] = self.db_url
         if self.rules_dir is not None:
             env["REMIT_RULES"] = str(self.rules_dir)
+        if self.admission_config is not None:
+            env["REMIT_ADMISSION_CONFIG"] = str(self.admission_config)
         return env
 
     @classmethod
@@ -81,4 +87,7 @@ class ServiceSettings:
             session_ttl=dt.timedelta(hours=float(env.get("REMIT_SESSION_HOURS", 8))),
             revision_check=float(env.get("REMIT_REVISION_CHECK", 1.0)),
             lang="en" if lang == "en" else "zh",
+            admission_config=(
+                Path(env["REMIT_ADMISSION_CONFIG"]) if env.get("REMIT_ADMISSION_CONFIG") else None
+            ),
         )
