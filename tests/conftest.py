@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,7 @@ from tests.factories import (
     sqlite_path,
     sqlite_registry,
 )
-
-PG_BASE = os.environ.get("REMIT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+from tests.served import PG_BASE, pg_schema, served
 
 
 def _pg_available() -> str | None:
@@ -46,6 +44,16 @@ def _pg_available() -> str | None:
         return f"{type(exc).__name__}: {exc}"
 
 
+def need_pg(reason: str | None) -> None:
+    """Skip (or fail, with ``REMIT_REQUIRE_PG=1``) when PostgreSQL is absent for ``reason``."""
+    if reason is not None:
+        if os.environ.get("REMIT_REQUIRE_PG") == "1":
+            pytest.fail(
+                f"REMIT_REQUIRE_PG=1 but PostgreSQL is not reachable at {PG_BASE}: {reason}"
+            )
+        pytest.skip(f"PostgreSQL not reachable at {PG_BASE}: {reason}")
+
+
 @pytest.fixture(scope="session")
 def pg_reason() -> str | None:
     return _pg_available()
@@ -54,22 +62,9 @@ def pg_reason() -> str | None:
 @pytest.fixture
 def pg_url(pg_reason: str | None) -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    if pg_reason is not None:
-        if os.environ.get("REMIT_REQUIRE_PG") == "1":
-            pytest.fail(
-                f"REMIT_REQUIRE_PG=1 but PostgreSQL is not reachable at {PG_BASE}: {pg_reason}"
-            )
-        pytest.skip(f"PostgreSQL not reachable at {PG_BASE}: {pg_reason}")
-    import psycopg
-
-    schema = f"remit_test_{uuid.uuid4().hex[:12]}"
-    dsn = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in PG_BASE else "?"
-    yield f"{PG_BASE}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    need_pg(pg_reason)
+    with pg_schema(PG_BASE) as url:
+        yield url
 
 
 @pytest.fixture
@@ -281,3 +276,24 @@ def any_svc(
 ) -> ServiceClient:
     """The service on the sample district, once on SQLite and once on PostgreSQL."""
     return service_factory(any_sample_registry.url)
+
+
+@pytest.fixture(scope="module")
+def live(pg_reason: str | None) -> Iterator[ServiceClient]:
+    """``remit serve --workers 2`` as a subprocess on the sample district in a PostgreSQL schema
+    of its own (for the module), with :data:`STAFF`: a :class:`ServiceClient` over real
+    sockets (httpx); ``live.client.base_url`` is the server's."""
+    import httpx
+
+    need_pg(pg_reason)
+    with pg_schema(PG_BASE) as url:
+        with Registry.create(url) as registry:
+            registry.import_files([SAMPLE], by="setup")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("REMIT_ARGON2_FAST", "1")
+            tokens = staff_tokens(url)
+        with (
+            served(url, workers=2) as server,
+            httpx.Client(base_url=server.base, timeout=60.0) as client,
+        ):
+            yield ServiceClient(client, tokens, url)

@@ -575,6 +575,24 @@ def test_the_replay_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert len([line for line in table.splitlines() if line.strip()[:1] in {"1", "2"}]) == 2
 
 
+@pytest.mark.pg
+def test_the_serve_benchmark_runs_at_a_tiny_size(pg_reason: str | None) -> None:
+    """bench/serve.py: remit serve with two workers on PostgreSQL, driven by its own clients."""
+    from tests.conftest import need_pg
+
+    need_pg(pg_reason)
+    result = subprocess.run(
+        [sys.executable, ROOT / "bench" / "serve.py", "--tiny"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "errors: none" in result.stdout
+    for figure in ("cases/s recorded", "events/s", "requests/s", "ms/event", "p99"):
+        assert figure in result.stdout, result.stdout
+
+
 def test_a_bad_decisions_file_is_refused_before_a_publication(
     cli: Cli, sample_url: str, tmp_path: Path
 ) -> None:

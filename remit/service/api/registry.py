@@ -362,14 +362,23 @@ def publish(
         raise HTTPProblem(
             409, "http.not_draft", list_id=list_id, version=number, status=version.status.value
         )
-    published = registry.publish(
-        list_id,
-        body.effective_from,
-        note=body.note,
-        by=user.login,
-        effective_to=body.effective_to,
-        retroactive=body.retroactive,
-    )
+    try:
+        published = registry.publish(
+            list_id,
+            body.effective_from,
+            note=body.note,
+            by=user.login,
+            effective_to=body.effective_to,
+            retroactive=body.retroactive,
+        )
+    except InputError as exc:
+        if not any(p.key == "version.no_draft" for p in exc.problems):
+            raise
+        # published (or withdrawn) by another request since it was looked at: the same 409
+        now = _known_version(registry, list_id, number)
+        raise HTTPProblem(
+            409, "http.not_draft", list_id=list_id, version=number, status=now.status.value
+        ) from None
     data = _version(published)
     data["revision"] = registry.revision()
     return json_response(data)

@@ -1,0 +1,134 @@
+"""``remit serve`` end to end: the command started as a subprocess with two worker processes on
+the sample district in PostgreSQL, called over real sockets (httpx): routing, recording a case
+once, a unit's acts and reads, a problem for a bad event, a streamed batch of 2,000 events; and
+the command refusing a database that is not a registry."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import UNIT_USER, ServiceClient
+from tests.served import ROOT, free_port, serve_command, serve_env
+from tests.test_service import EVENT, problem
+
+pytestmark = pytest.mark.pg
+
+SAMPLE_EVENTS = ROOT / "data" / "events" / "huangpu-2026.jsonl"
+STREET_EVENT = {
+    **EVENT,
+    "id": "HP-E2E-NJ",
+    "matter": "无照经营游商",
+    "area": "南京东路街道",
+    "attributes": {"地点类型": "住宅小区"},
+}
+
+
+def sample_events(count: int, prefix: str) -> list[dict[str, Any]]:
+    """``count`` events cycled from data/events/huangpu-2026.jsonl, each with an id of its own."""
+    lines = [json.loads(x) for x in SAMPLE_EVENTS.read_text(encoding="utf-8").splitlines() if x]
+    return [
+        {**event, "id": f"{prefix}-{event['id']}-{n}"}
+        for n, event in zip(range(count), itertools.cycle(lines), strict=False)
+    ]
+
+
+def test_one_event_is_routed_over_a_socket(live: ServiceClient) -> None:
+    response = live.post("/route", "disp", json=EVENT)
+    assert response.status_code == 200, response.text
+    decision = response.json()
+    assert decision["event"]["id"] == EVENT["id"] and decision["status"] == "routed"
+    assert decision["lead"]["code"] == "HP-OWN-SW"
+    assert response.headers["content-type"].startswith("application/json")
+    # the other worker (or the same) decides it identically
+    again = live.post("/route", "nj", json=EVENT).json()
+    assert again["decision_id"] == decision["decision_id"]
+
+
+def test_a_case_is_recorded_once_and_its_unit_acts_on_it(live: ServiceClient) -> None:
+    first = live.post("/cases", "disp", json=STREET_EVENT)
+    assert first.status_code == 201, first.text
+    case = first.json()
+    again = live.post("/cases", "disp", json=STREET_EVENT)
+    assert again.status_code == 200 and again.json()["id"] == case["id"]
+    holder = UNIT_USER[case["unit"]]
+    other = "wt" if holder != "wt" else "nj"
+    problem(live.get(f"/cases/{case['id']}", other), 403)
+    accepted = live.post(f"/cases/{case['id']}/accept", holder, headers={"If-Match": '"1"'})
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "accepted"
+    assert [s["actor"] for s in accepted.json()["steps"]][-1] == holder
+    # either worker answers with what the other recorded
+    for _ in range(4):
+        read = live.get(f"/cases/{case['id']}", holder)
+        assert read.status_code == 200 and read.json()["status"] == "accepted"
+
+
+def test_a_bad_event_is_a_located_problem(live: ServiceClient) -> None:
+    bad = {**EVENT, "reported_at": "yesterday"}
+    bad.pop("matter")
+    body = problem(live.post("/route?lang=en", "disp", json=bad), 400)
+    assert {"matter", "reported_at"} <= {p.get("field") for p in body["problems"]}
+
+
+def test_a_batch_of_2000_events_streams_in_and_out(live: ServiceClient) -> None:
+    events = sample_events(2000, "E2E")
+
+    def body() -> Iterator[bytes]:  # chunked: no Content-Length, lines cut across chunks
+        data = b"".join(json.dumps(e, ensure_ascii=False).encode() + b"\n" for e in events)
+        for start in range(0, len(data), 8191):
+            yield data[start : start + 8191]
+
+    ids: list[str] = []
+    with live.client.stream(
+        "POST",
+        "/route/batch",
+        content=body(),
+        headers={**live.auth("disp"), "Content-Type": "application/x-ndjson"},
+    ) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/x-ndjson")
+        for line in response.iter_lines():
+            if line:
+                out = json.loads(line)
+                ids.append(out["event"]["id"] if "event" in out else out["event_id"])
+    assert ids == [e["id"] for e in events]
+
+
+def test_serve_refuses_a_database_that_is_not_a_registry(pg_url: str) -> None:
+    result = subprocess.run(
+        serve_command(pg_url, free_port(), 1, ("--lang", "en")),
+        capture_output=True,
+        text=True,
+        env=serve_env(),
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "registry" in result.stderr.lower() and "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_sqlite_file_that_is_not_a_registry(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    path.write_bytes(b"not a database at all, but a file")
+    result = subprocess.run(
+        serve_command(f"sqlite:///{path}", free_port(), 1),
+        capture_output=True,
+        text=True,
+        env=serve_env(),
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() and "Traceback" not in result.stderr
+
+
+def test_who_am_i_needs_a_token(live: ServiceClient) -> None:
+    assert live.get("/session", "disp").json()["login"] == "disp"
+    with pytest.raises(httpx.HTTPStatusError):
+        live.get("/session").raise_for_status()
