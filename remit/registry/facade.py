@@ -647,8 +647,11 @@ class Registry:
         effective_to: dt.date | None = None,
         *,
         retroactive: bool = False,
+        version: int | None = None,
     ) -> ListVersion:
-        """Publish the draft of ``list_id``: it takes effect on ``effective_from`` and is
+        """Publish the draft of ``list_id`` (``version``: only if the draft is that version —
+        a caller that looked at version N never publishes N+1 imported since): it takes effect
+        on ``effective_from`` and is
         immutable from now on. Its rows are checked again against the catalogue in force then.
         A date before today changes what was in force: ``retroactive`` and a ``note`` must
         say so."""
@@ -656,7 +659,7 @@ class Registry:
         info = self._info(state, list_id)
         versions = state.versions.get(list_id, [])
         draft = versions[-1] if versions and versions[-1].status is VersionStatus.draft else None
-        if draft is None:
+        if draft is None or (version is not None and draft.version != version):
             raise InputError.one("version.no_draft", list_id=list_id)
         published = replace(
             draft,

@@ -370,6 +370,7 @@ def publish(
             by=user.login,
             effective_to=body.effective_to,
             retroactive=body.retroactive,
+            version=number,
         )
     except InputError as exc:
         if not any(p.key == "version.no_draft" for p in exc.problems):
