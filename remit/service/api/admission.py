@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from remit.admission import (
     AdmissionConfig,
@@ -29,8 +29,10 @@ from remit.admission import (
 from remit.checks import GraphCheck
 from remit.errors import InputError, Problem
 from remit.files.names import same_name
+from remit.files.text import Text
 from remit.i18n import current_lang, t
 from remit.identity import Role, User
+from remit.model import Model
 from remit.service.api.common import JSON, json_response
 from remit.service.auth import current_user, require
 from remit.service.problems import HTTPProblem, problem_body, problem_item, problem_response
@@ -119,12 +121,12 @@ def _recorded(gate: AdmissionGate, request_id: str) -> Any:
         raise
 
 
-class ApproveRequest(BaseModel):
-    note: str | None = Field(None, description="a note for the record")
+class ApproveRequest(Model):
+    note: Text | None = Field(None, description="a note for the record")
 
 
-class RejectRequest(BaseModel):
-    reason: str = Field(min_length=1, description="why (kept in the record and the audit log)")
+class RejectRequest(Model):
+    reason: Text = Field(min_length=1, description="why (kept in the record and the audit log)")
 
 
 def _decider(found: Services, user: User) -> AdmissionGate:

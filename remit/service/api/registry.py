@@ -11,12 +11,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from remit.errors import InputError
 from remit.files.tables import TABLE_SUFFIXES
+from remit.files.text import Text
 from remit.i18n import t
 from remit.identity import Role, User
+from remit.model import Model
 from remit.present.schemas import SCHEMAS
 from remit.registry import Registry
 from remit.registry.entities import ListInfo, ListVersion, VersionStatus
@@ -325,19 +327,19 @@ def _refused_table(exc: TableImportError) -> Response:
     return problem_response(400, body)
 
 
-class PublishRequest(BaseModel):
+class PublishRequest(Model):
     """What ``remit registry publish`` takes besides the list (the actor is the caller)."""
 
     effective_from: dt.date = Field(description="the first day the version is in force")
     effective_to: dt.date | None = Field(None, description="the last day, if it ends")
-    note: str | None = Field(None, description="why this version (kept in the log)")
+    note: Text | None = Field(None, description="why this version (kept in the log)")
     retroactive: bool = Field(
         False, description="confirm a date before today: it changes what was in force (a note too)"
     )
 
 
-class WithdrawRequest(BaseModel):
-    note: str | None = Field(None, description="why (kept in the log)")
+class WithdrawRequest(Model):
+    note: Text | None = Field(None, description="why (kept in the log)")
     retroactive: bool = Field(
         False, description="confirm withdrawing a version that has been in force (a note too)"
     )
