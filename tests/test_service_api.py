@@ -13,8 +13,8 @@ import yaml
 
 from tests.conftest import ServiceClient
 from tests.factories import REQUESTS, REQUESTS_CONFIG, ROOT
+from tests.test_service import problem
 
-PROBLEM = "application/problem+json"
 TABLES = ROOT / "data" / "tables"
 CASES = ROOT / "data" / "disputes" / "cases.yaml"
 EVENT = {
@@ -24,15 +24,6 @@ EVENT = {
     "reported_at": "2026-03-02T09:15:00",
     "source": "grid",
 }
-
-
-def problem(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    assert "Traceback" not in response.text
-    return body
 
 
 def ok(response: Any, status: int = 200) -> Any:

@@ -12,7 +12,7 @@ from remit.admission import AdmissionGate, load_config
 from remit.checks import GraphCheck
 from remit.cli.common import RemitGroup, common, echo_json, open_registry
 from remit.i18n import current_lang, t
-from remit.present.admission import entry_lines, requests_table
+from remit.present.admission import entry_json, entry_lines, requests_table
 from remit.present.console import console, echo
 
 ADMIT_CONFIG_OPTION = click.option(
@@ -126,21 +126,7 @@ def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path 
     gate = _gate(db_url, config_file)
     entry = gate.show(request_id)
     if fmt == "json":
-        echo_json(
-            {
-                "id": entry.id,
-                "status": entry.status,
-                "overdue": gate.overdue(entry),
-                "submitted_by": entry.submitted_by,
-                "submitted_at": entry.submitted_at,
-                "decided_by": entry.decided_by,
-                "decided_at": entry.decided_at,
-                "decision_note": entry.decision_note,
-                "enacted": entry.enacted,
-                "request": entry.request.model_dump(mode="json"),
-                "report": entry.report.model_dump(mode="json"),
-            }
-        )
+        echo_json(entry_json(entry, gate.overdue(entry)))
         return
     for line in entry_lines(entry, gate.overdue(entry)):
         echo(line)

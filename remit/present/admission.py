@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from rich.console import RenderableType
 from rich.table import Table
@@ -182,6 +183,24 @@ def requests_table(
             f"{local_time(e.decided_at, seconds=False)} {e.decided_by}" if e.decided_at else "",
         )
     return table
+
+
+def entry_json(entry: AdmissionEntry, overdue: bool) -> dict[str, Any]:
+    """A recorded request as data: as ``remit admit show --format json`` prints it and the
+    service answers it."""
+    return {
+        "id": entry.id,
+        "status": entry.status,
+        "overdue": overdue,
+        "submitted_by": entry.submitted_by,
+        "submitted_at": entry.submitted_at,
+        "decided_by": entry.decided_by,
+        "decided_at": entry.decided_at,
+        "decision_note": entry.decision_note,
+        "enacted": entry.enacted,
+        "request": entry.request.model_dump(mode="json"),
+        "report": entry.report.model_dump(mode="json"),
+    }
 
 
 def entry_lines(entry: AdmissionEntry, overdue: bool) -> list[str]:

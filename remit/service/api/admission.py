@@ -33,6 +33,7 @@ from remit.files.text import Text
 from remit.i18n import current_lang, t
 from remit.identity import Role, User
 from remit.model import Model
+from remit.present.admission import entry_json
 from remit.service.api.common import JSON, json_response
 from remit.service.auth import current_user, require
 from remit.service.problems import HTTPProblem, problem_body, problem_item, problem_response
@@ -56,19 +57,7 @@ def _gate(found: Services, config: AdmissionConfig | None = None) -> AdmissionGa
 
 def _entry(gate: AdmissionGate, entry: Any) -> dict[str, Any]:
     """A recorded request as ``remit admit show --format json`` gives it."""
-    return {
-        "id": entry.id,
-        "status": entry.status,
-        "overdue": gate.overdue(entry),
-        "submitted_by": entry.submitted_by,
-        "submitted_at": entry.submitted_at,
-        "decided_by": entry.decided_by,
-        "decided_at": entry.decided_at,
-        "decision_note": entry.decision_note,
-        "enacted": entry.enacted,
-        "request": entry.request.model_dump(mode="json"),
-        "report": entry.report.model_dump(mode="json"),
-    }
+    return entry_json(entry, gate.overdue(entry))
 
 
 @router.post(
