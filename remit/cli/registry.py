@@ -6,7 +6,6 @@ import datetime as dt
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -238,21 +237,13 @@ def lists_(
                     "name": s.info.name,
                     "kind": str(s.info.kind),
                     "in_force": s.in_force.version if s.in_force else None,
-                    "versions": [_version_json(v, s.until(v)) for v in s.versions],
+                    "versions": [render.version_json(v, s.until(v)) for v in s.versions],
                 }
                 for s in summaries
             ]
         )
         return
     console().print(render.lists_table(summaries, on))
-
-
-def _version_json(v: Any, until: dt.date | None = None) -> dict[str, Any]:
-    rows = {"duties", "matters", "areas", "units"}
-    data = {k: val for k, val in asdict(v).items() if k not in rows}
-    data["status"] = v.status.value
-    data["in_force_until"] = until
-    return data
 
 
 @registry.command()
@@ -289,7 +280,7 @@ def show(
         return
     until = effective_until(state.versions[list_id], version)
     if fmt == "json":
-        data = _version_json(version, until)
+        data = render.version_json(version, until)
         data["list"] = {"id": info.id, "name": info.name, "kind": str(info.kind)}
         data["rows"] = [m.content() for m in version.matters] or [
             d.content() for d in version.duties

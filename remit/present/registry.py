@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict
 from typing import Any
 
 from rich.table import Table
@@ -442,3 +443,13 @@ def change_lines(changes: Iterable[SnapshotChange]) -> list[str]:
         until = c.last.isoformat() if c.last else t("label.open_ended")
         lines.append(f"  {c.first.isoformat()} → {until}: {c.before[:12]} → {c.after[:12]}")
     return lines
+
+
+def version_json(version: ListVersion, until: dt.date | None = None) -> dict[str, Any]:
+    """A version's metadata (its rows apart) as data: as ``remit registry lists --format json``
+    prints it and the service answers it."""
+    rows = {"duties", "matters", "areas", "units"}
+    data = {k: v for k, v in asdict(version).items() if k not in rows}
+    data["status"] = version.status.value
+    data["in_force_until"] = until
+    return data

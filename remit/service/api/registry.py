@@ -19,6 +19,7 @@ from remit.files.text import Text
 from remit.i18n import t
 from remit.identity import Role, User
 from remit.model import Model
+from remit.present.registry import version_json
 from remit.present.schemas import SCHEMAS
 from remit.registry import Registry
 from remit.registry.entities import ListInfo, ListVersion, VersionStatus
@@ -46,15 +47,6 @@ KnownAtQuery = Annotated[
 ]
 
 
-def _version(version: ListVersion, until: dt.date | None = None) -> dict[str, Any]:
-    """A version's metadata (its rows apart), as ``remit registry lists --format json``."""
-    rows = {"duties", "matters", "areas", "units"}
-    data = {k: v for k, v in asdict(version).items() if k not in rows}
-    data["status"] = version.status.value
-    data["in_force_until"] = until
-    return data
-
-
 @router.get("/lists", summary="Every list with its versions and the one in force")
 def lists(
     found: Found, _user: Reader, on: OnDate = None, known_at: KnownAtQuery = None
@@ -71,7 +63,7 @@ def lists(
                 "name": s.info.name,
                 "kind": str(s.info.kind),
                 "in_force": s.in_force.version if s.in_force else None,
-                "versions": [_version(v, s.until(v)) for v in s.versions],
+                "versions": [version_json(v, s.until(v)) for v in s.versions],
             }
             for s in summaries
         ]
@@ -98,7 +90,7 @@ def list_versions(
             "issuer": info.issuer,
             "scope": info.scope,
             "in_force": summary.in_force.version if summary.in_force else None,
-            "versions": [_version(v, effective_until(versions, v)) for v in versions],
+            "versions": [version_json(v, effective_until(versions, v)) for v in versions],
         }
     )
 
@@ -123,7 +115,7 @@ def show_version(
     state = registry.state(at)
     info = _known_list(list_id, state.lists)
     version = _known_version(registry, list_id, number, at)
-    data = _version(version, effective_until(state.versions[list_id], version))
+    data = version_json(version, effective_until(state.versions[list_id], version))
     data["list"] = {"id": info.id, "name": info.name, "kind": str(info.kind)}
     rows: list[Any] = [m.content() for m in version.matters] or [
         d.content() for d in version.duties
@@ -382,7 +374,7 @@ def publish(
         raise HTTPProblem(
             409, "http.not_draft", list_id=list_id, version=number, status=now.status.value
         ) from None
-    data = _version(published)
+    data = version_json(published)
     data["revision"] = registry.revision()
     return json_response(data)
 
@@ -407,6 +399,6 @@ def withdraw(
     withdrawn = registry.withdraw(
         list_id, number, note=given.note, by=user.login, retroactive=given.retroactive
     )
-    data = _version(withdrawn)
+    data = version_json(withdrawn)
     data["revision"] = registry.revision()
     return json_response(data)
