@@ -9,11 +9,16 @@ It makes a fresh PostgreSQL schema (on ``--db``, default ``$REMIT_TEST_PG`` or t
 ``test`` database; dropped at the end) holding the sample district (data/responsibility_lists)
 and a dispatcher with a token, starts ``remit serve --workers 2`` on a free loopback port as a
 subprocess (tests/served.py), waits until it answers, then drives it from this process with
-``--clients`` concurrent httpx.AsyncClient connections, a fixed number of requests each phase:
+``--clients`` concurrent aiohttp connections, a fixed number of requests each phase:
 
 1. ``POST /cases`` (route and record) of ``--cases`` distinct events: the sample's events
    (data/events/huangpu-2026.jsonl) that become cases, each with an id of its own and its
-   report time moved by a few minutes: cases/s, latency p50/p90/p99, statuses;
+   report time moved by a few minutes, each client sending its next when the last is
+   answered (closed loop: the most the service records): cases/s, latency p50/p90/p99;
+1b. ``POST /cases`` of ``--steady`` more, due on an open schedule of ``--rate`` a second
+   (default the target, 500) spread over the clients, latency counted from when each was due:
+   the latency a centre sees at that load (with 50 clients in a closed loop, Little's law
+   makes the mean latency 50 / throughput whatever the server does);
 2. ``POST /route/batch`` of ``--batch`` distinct events as JSON Lines, in two concurrent
    requests (one per worker): events/s (the output read whole, line count checked);
 3. the floor: ``GET /session`` with the token (one database read for the token) as many times
@@ -48,6 +53,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import httpx  # noqa: E402
 
 from tests.served import PG_BASE, Served, pg_schema, served  # noqa: E402
@@ -165,35 +171,63 @@ class Phase:
         return {s: n for s, n in self.statuses.items() if s != expected}
 
 
-Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+Request = Callable[[aiohttp.ClientSession, int], Awaitable[int]]
+"""One request of a phase: its HTTP status (the body read whole)."""
+
+
+def session(
+    server: Served, token: str, clients: int, timeout: float = 120
+) -> aiohttp.ClientSession:
+    """The load generator: aiohttp (its client costs a fraction of httpx's CPU per request, and
+    it shares the 2 cores with the server), ``clients`` keep-alive connections at most."""
+    return aiohttp.ClientSession(
+        base_url=server.base,
+        headers={"Authorization": f"Bearer {token}"},
+        connector=aiohttp.TCPConnector(limit=clients, force_close=False),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+    )
 
 
 async def drive(
-    server: Served, token: str, name: str, count: int, clients: int, send: Request
+    server: Served,
+    token: str,
+    name: str,
+    count: int,
+    clients: int,
+    send: Request,
+    rate: float | None = None,
 ) -> Phase:
-    """``count`` requests made by ``send(client, i)``, ``clients`` at a time, each timed."""
+    """``count`` requests made by ``send(client, i)`` from ``clients`` concurrent clients, each
+    timed. ``rate`` None: closed loop (each client sends its next request when the last is
+    answered: the most the service does). ``rate`` R: request i is due at i/R seconds (an open
+    schedule spread over the clients, as platforms send on their own clocks) and its latency
+    is counted from when it was due, so a server that falls behind shows it (no coordinated
+    omission)."""
     phase = Phase(name)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"Authorization": f"Bearer {token}"}
     numbers = iter(range(count))
 
-    async with httpx.AsyncClient(
-        base_url=server.base, headers=headers, limits=limits, timeout=120
-    ) as client:
+    async with session(server, token, clients) as client:
+        origin = 0.0
 
         async def one_client() -> None:
             for i in numbers:  # shared: each number taken once
-                start = time.perf_counter()
+                if rate is not None:
+                    due = origin + i / rate
+                    wait = due - time.perf_counter()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    start = due
+                else:
+                    start = time.perf_counter()
                 try:
-                    response = await send(client, i)
-                    status: int | str = response.status_code
-                except httpx.HTTPError as exc:
+                    status: int | str = await send(client, i)
+                except (TimeoutError, aiohttp.ClientError) as exc:
                     status = type(exc).__name__
                 phase.latencies.append(time.perf_counter() - start)
                 phase.statuses[status] += 1
 
         cpu, server_cpu = time.process_time(), group_cpu(server.process.pid)
-        start = time.perf_counter()
+        origin = start = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(clients)))
         phase.wall = time.perf_counter() - start
         phase.client_cpu = time.process_time() - cpu
@@ -205,23 +239,23 @@ async def batch(server: Served, token: str, lines: list[bytes], requests: int) -
     """``lines`` as JSON Lines in ``requests`` concurrent ``POST /route/batch``: the phase and
     the decisions (lines out that are not refusals)."""
     phase = Phase("batch")
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"}
+    headers = {"Content-Type": "application/x-ndjson"}
     share = -(-len(lines) // requests)
     bodies = [b"\n".join(lines[i : i + share]) + b"\n" for i in range(0, len(lines), share)]
     decided = 0
     out_lines = 0
 
-    async with httpx.AsyncClient(base_url=server.base, headers=headers, timeout=600) as client:
+    async with session(server, token, requests, timeout=600) as client:
 
         async def one(body: bytes) -> None:
             nonlocal decided, out_lines
             start = time.perf_counter()
-            async with client.stream("POST", "/route/batch", content=body) as response:
-                phase.statuses[response.status_code] += 1
-                async for line in response.aiter_lines():
-                    if line:
+            async with client.post("/route/batch", data=body, headers=headers) as response:
+                phase.statuses[response.status] += 1
+                async for line in response.content:
+                    if line.strip():
                         out_lines += 1
-                        decided += not line.startswith('{"where"')
+                        decided += not line.startswith(b'{"where"')
             phase.latencies.append(time.perf_counter() - start)
 
         cpu, server_cpu = time.process_time(), group_cpu(server.process.pid)
@@ -303,17 +337,40 @@ async def run(args: argparse.Namespace, url: str, token: str, server: Served) ->
     json_headers = {"Content-Type": "application/json"}
     bodies = events(pool, args.cases, "BENCH")
 
-    async def record(client: httpx.AsyncClient, i: int) -> httpx.Response:
-        return await client.post("/cases", content=bodies[i], headers=json_headers)
+    async def record(client: aiohttp.ClientSession, i: int) -> int:
+        async with client.post("/cases", data=bodies[i], headers=json_headers) as response:
+            await response.read()
+            return response.status
 
-    async def whoami(client: httpx.AsyncClient, i: int) -> httpx.Response:
-        return await client.get("/session")
+    async def whoami(client: aiohttp.ClientSession, i: int) -> int:
+        async with client.get("/session") as response:
+            await response.read()
+            return response.status
 
     print(f"\n1. POST /cases × {args.cases:,}, {args.clients} clients", flush=True)
     cases = await drive(server, token, "cases", args.cases, args.clients, record)
     rate = cases.statuses[201] / cases.wall
     print(f"   {cases.wall:.1f} s: {rate:,.0f} cases/s recorded; {cases.latency_text()}")
     print(f"   statuses {dict(cases.statuses)}; {cases.cpu_text()}", flush=True)
+
+    steady_bodies = events(pool, args.steady, "STEADY")
+
+    async def record_steady(client: aiohttp.ClientSession, i: int) -> int:
+        async with client.post("/cases", data=steady_bodies[i], headers=json_headers) as response:
+            await response.read()
+            return response.status
+
+    print(
+        f"\n1b. POST /cases × {args.steady:,} due at {args.rate:,.0f}/s, {args.clients} clients "
+        "(latency from when each was due)",
+        flush=True,
+    )
+    steady = await drive(
+        server, token, "steady", args.steady, args.clients, record_steady, rate=args.rate
+    )
+    steady_rate = steady.statuses[201] / steady.wall
+    print(f"   {steady.wall:.1f} s: {steady_rate:,.0f} cases/s recorded; {steady.latency_text()}")
+    print(f"   statuses {dict(steady.statuses)}; {steady.cpu_text()}", flush=True)
 
     everyone = templates()
     lines = events(everyone, args.batch, "BATCH")
@@ -347,6 +404,12 @@ async def run(args: argparse.Namespace, url: str, token: str, server: Served) ->
         f"{verdict(rate >= TARGET_CASES_PER_S)}; p99 < {TARGET_P99_MS:.0f} ms: {p99:.1f} ms "
         f"{verdict(p99 < TARGET_P99_MS)}"
     )
+    steady_p99 = steady.quantile(0.99)
+    print(
+        f"  at {args.rate:,.0f} cases/s due (an open schedule): p99 < {TARGET_P99_MS:.0f} ms: "
+        f"{steady_p99:.1f} ms {verdict(steady_p99 < TARGET_P99_MS and steady_rate >= 0.98 * args.rate)}"
+        f" ({steady_rate:,.0f}/s kept up)"
+    )
     print(
         f"  batch ≥ {TARGET_BATCH_EPS:,.0f} events/s: {eps:,.0f}/s {verdict(eps >= TARGET_BATCH_EPS)}"
     )
@@ -357,6 +420,7 @@ async def run(args: argparse.Namespace, url: str, token: str, server: Served) ->
     )
     failed = {
         "cases": cases.errors(201),
+        "steady": steady.errors(201),
         "batch": batched.errors(200),
         "floor": floor.errors(200),
     }
@@ -374,6 +438,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50000, help="events in the batch phase")
     parser.add_argument("--batch-requests", type=int, default=2, help="concurrent batches")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
+    parser.add_argument(
+        "--steady", type=int, default=5000, help="POST /cases requests on an open schedule"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=TARGET_CASES_PER_S, help="the open schedule's requests/s"
+    )
     parser.add_argument("--workers", type=int, default=2, help="remit serve --workers")
     parser.add_argument(
         "--pieces",
@@ -383,11 +453,13 @@ def main() -> None:
         help="events timed piece by piece (0: none)",
     )
     parser.add_argument(
-        "--tiny", action="store_true", help="200 cases, 2,000 batch events, 10 clients, 50 pieces"
+        "--tiny",
+        action="store_true",
+        help="200 cases, 200 on the schedule, 2,000 batch events, 10 clients, 50 pieces",
     )
     args = parser.parse_args()
     if args.tiny:
-        args.cases, args.batch, args.clients, args.pieces = 200, 2000, 10, 50
+        args.cases, args.steady, args.batch, args.clients, args.pieces = 200, 200, 2000, 10, 50
     print(f"{os.cpu_count()} CPUs; load average at the start: {load()}", flush=True)
     with pg_schema(args.db, prefix="remit_bench") as url:
         started = time.perf_counter()

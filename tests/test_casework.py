@@ -436,6 +436,39 @@ def test_pg_the_same_event_recorded_at_once_is_one_case(pg_registry: Registry, p
         book.registry.close()
 
 
+def _numbering_goes_on(registry: Registry) -> None:
+    """Case numbers run per year of the report, one after another; a database whose cases were
+    numbered before the year's counter was kept goes on from its highest number."""
+    from sqlalchemy import delete, update
+
+    from remit.casework.store import case_numbers, cases
+
+    with Router(registry, rules_dir=RULES) as router, CaseBook(registry, rules_dir=RULES) as book:
+        first = recorded(book, router, {**LIFT, "id": "N-1"})
+        second = recorded(book, router, {**LIFT, "id": "N-2"})
+        assert (first.id, second.id) == ("C-2026-000001", "C-2026-000002")
+        older = recorded(book, router, {**LIFT, "id": "N-3", "reported_at": "2025-12-31T23:00:00"})
+        assert older.id == "C-2025-000001"
+        with registry.engine.begin() as c:  # as written before the counter: forgotten, renumbered
+            c.execute(delete(case_numbers))
+            c.execute(update(cases).where(cases.c.id == second.id).values(number=999999))
+        assert recorded(book, router, {**LIFT, "id": "N-4"}).id == "C-2026-1000000"
+        again, created = book.record(
+            {**LIFT, "id": "N-4"}, router.route({**LIFT, "id": "N-4"}), "t"
+        )
+        assert not created and again.id == "C-2026-1000000"
+        assert recorded(book, router, {**LIFT, "id": "N-5"}).id == "C-2026-1000001"
+
+
+def test_case_numbers_run_per_year_and_go_on(registry: Registry) -> None:
+    _numbering_goes_on(registry)
+
+
+@pytest.mark.pg
+def test_pg_case_numbers_run_per_year_and_go_on(pg_registry: Registry) -> None:
+    _numbering_goes_on(pg_registry)
+
+
 @pytest.mark.pg
 def test_pg_two_changes_at_once_one_wins(pg_registry: Registry, pg_url: str) -> None:
     books = [CaseBook(Registry(pg_url)) for _ in range(2)]

@@ -27,7 +27,6 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, Row, and_, func, not_, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from remit.casework.records import (
     DONE,
@@ -42,8 +41,15 @@ from remit.casework.records import (
     Supervision,
     Term,
 )
-from remit.casework.store import case_steps, cases, changing, ensure_tables, utc_aware, utc_naive
-from remit.casework.store import writing as locked
+from remit.casework.store import (
+    add_case,
+    case_steps,
+    cases,
+    changing,
+    ensure_tables,
+    utc_aware,
+    utc_naive,
+)
 from remit.conditions import Listing, Named
 from remit.deadlines import CITY_ZONE, WorkCalendar
 from remit.errors import InputError
@@ -63,9 +69,6 @@ from remit.timelimit import parse_time_limit
 
 Clock = Callable[[], dt.datetime]
 Records = list[CaseRecord]  # (the book's own list() shadows the builtin in its methods)
-NUMBER_TRIES = 20
-"""How often recording tries the next case number when another process took it first (a
-PostgreSQL server without advisory locks; never needed where the lock is held)."""
 
 
 def _utcnow() -> dt.datetime:
@@ -164,73 +167,57 @@ class CaseBook:
         year = decision.reported_at.astimezone(CITY_ZONE).year
         street = self._street(decision, state)
         matter_name = self._matter_name(decision, state)
-        for _ in range(NUMBER_TRIES):
-            try:
-                with locked(self.registry.engine) as c:
-                    if self._id_by_external(c, source, given.id) is not None:
-                        break  # recorded by another process since it was looked up
-                    number = 1 + int(
-                        c.execute(
-                            select(func.coalesce(func.max(cases.c.number), 0)).where(
-                                cases.c.year == year
-                            )
-                        ).scalar_one()
-                    )
-                    case_id = f"C-{year}-{number:06d}"
-                    values = dict(
-                        id=case_id,
-                        year=year,
-                        number=number,
-                        source=source,
-                        external_id=given.id,
-                        status=CaseStatus.dispatched.value,
-                        unit=holder[0],
-                        unit_name=holder[1],
-                        street=street[0] if street else None,
-                        street_name=street[1] if street else None,
-                        matter=decision.matter,
-                        matter_name=matter_name,
-                        reported_at=utc_naive(decision.reported_at),
-                        dispatched_at=utc_naive(start),
-                        time_limit=limit,
-                        deadline=utc_naive(deadline) if deadline else None,
-                        event=_event_data(given),
-                        decision=decision.model_dump(mode="json"),
-                        decision_id=decision.decision_id,
-                        version=1,
-                        created_at=utc_naive(now),
-                        updated_at=utc_naive(now),
-                    )
-                    c.execute(cases.insert(), values)  # compiled once, values bound
-                    steps = [
-                        CaseStep(
-                            at=now,
-                            actor=actor,
-                            action=CaseAction.receive,
-                            to_status=CaseStatus.received,
-                            details={"decision": decision.decision_id, "status": decision.status},
-                        ),
-                        CaseStep(
-                            at=now,
-                            actor=actor,
-                            action=CaseAction.dispatch,
-                            from_status=CaseStatus.received,
-                            to_status=CaseStatus.dispatched,
-                            unit=holder[0],
-                            details=_due(deadline, limit, start),
-                        ),
-                    ]
-                    _add_steps(c, case_id, 0, steps)
-            except IntegrityError:  # another process recorded it (or took the number) first
-                found = self.by_external(source, given.id)
-                if found is not None:
-                    return found, False
-                continue
-            return _made(values, given, decision, steps), True
-        found = self.by_external(source, given.id)
-        if found is None:  # pragma: no cover - NUMBER_TRIES numbers taken by others in a row
-            raise InputError.one("db.busy", detail="case numbers")
-        return found, False
+        values: dict[str, Any] = dict(
+            year=year,
+            source=source,
+            external_id=given.id,
+            status=CaseStatus.dispatched.value,
+            unit=holder[0],
+            unit_name=holder[1],
+            street=street[0] if street else None,
+            street_name=street[1] if street else None,
+            matter=decision.matter,
+            matter_name=matter_name,
+            reported_at=utc_naive(decision.reported_at),
+            dispatched_at=utc_naive(start),
+            time_limit=limit,
+            deadline=utc_naive(deadline) if deadline else None,
+            supervised_by=None,
+            supervised_at=None,
+            supervised_note=None,
+            event=_event_data(given),
+            decision=decision.model_dump(mode="json"),
+            decision_id=decision.decision_id,
+            version=1,
+            created_at=utc_naive(now),
+            updated_at=utc_naive(now),
+        )
+        steps = [
+            CaseStep(
+                at=now,
+                actor=actor,
+                action=CaseAction.receive,
+                to_status=CaseStatus.received,
+                details={"decision": decision.decision_id, "status": decision.status},
+            ),
+            CaseStep(
+                at=now,
+                actor=actor,
+                action=CaseAction.dispatch,
+                from_status=CaseStatus.received,
+                to_status=CaseStatus.dispatched,
+                unit=holder[0],
+                details=_due(deadline, limit, start),
+            ),
+        ]
+        case_id = add_case(self.registry.engine, values, [_step_row(step) for step in steps])
+        if case_id is None:  # recorded before (or by another process just now): that case
+            found = self.by_external(source, given.id)
+            if found is None:  # pragma: no cover - a case is never deleted
+                raise InputError.one("db.busy", detail="case numbers")
+            return found, False
+        values.update(id=case_id, number=int(case_id.rsplit("-", 1)[1]))
+        return _made(values, given, decision, steps), True
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -784,21 +771,24 @@ def _add_steps(c: Connection, case_id: str, first: int, steps: Sequence[CaseStep
     c.execute(
         case_steps.insert(),
         [
-            {
-                "case_id": case_id,
-                "seq": first + i + 1,
-                "at": utc_naive(step.at),
-                "actor": step.actor,
-                "action": step.action.value,
-                "from_status": step.from_status.value if step.from_status else None,
-                "to_status": step.to_status.value,
-                "unit": step.unit,
-                "note": step.note,
-                "details": step.details,
-            }
+            {**_step_row(step), "case_id": case_id, "seq": first + i + 1}
             for i, step in enumerate(steps)
         ],
     )
+
+
+def _step_row(step: CaseStep) -> dict[str, Any]:
+    """A step as a ``case_steps`` row (but its case id and seq)."""
+    return {
+        "at": utc_naive(step.at),
+        "actor": step.actor,
+        "action": step.action.value,
+        "from_status": step.from_status.value if step.from_status else None,
+        "to_status": step.to_status.value,
+        "unit": step.unit,
+        "note": step.note,
+        "details": step.details,
+    }
 
 
 def _step_of(row: Row[Any]) -> CaseStep:
@@ -858,10 +848,7 @@ def _made(
     """The case just written, from what was written (not read back: its event and decision
     are the objects at hand)."""
     made = _record_of(
-        SimpleNamespace(  # type: ignore[arg-type]
-            **{"supervised_by": None, "supervised_at": None, "supervised_note": None},
-            **{**values, "event": None, "decision": None},
-        ),
+        SimpleNamespace(**{**values, "event": None, "decision": None}),  # type: ignore[arg-type]
         steps,
         event,
         decision,

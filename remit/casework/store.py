@@ -4,6 +4,12 @@ history). They are SQLAlchemy Core tables of their own :data:`metadata`, apart f
 registry's (whose rows are never changed): :func:`ensure_tables` creates them where missing.
 
 Times are stored as naive UTC (as the registry stores them) and read back aware.
+
+Case numbers run per year (``C-2026-000001`` …) from ``case_numbers``: one row a year, its
+last number. :func:`add_case` takes the next number and writes the case with its first steps
+as one step — on PostgreSQL one statement (no lock is held across round trips, so platforms
+recording at once wait on each other only inside the server), on SQLite one transaction under
+the database's write lock.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -25,9 +33,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     inspect,
+    select,
+    text,
 )
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.elements import TextClause
 
 from remit.errors import InputError
 
@@ -84,6 +96,13 @@ case_steps = Table(
     Column("details", JSON, nullable=False),
 )
 
+case_numbers = Table(
+    "case_numbers",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("last", Integer, nullable=False),
+)
+
 LOCK_KEY = 0x72656D6974_0C
 """The PostgreSQL advisory lock the case book's table creation and case numbering take (one
 holder at a time; released at the end of the transaction)."""
@@ -129,6 +148,94 @@ def changing(engine: Engine) -> Iterator[Connection]:
         yield c
 
 
+def add_case(engine: Engine, case: dict[str, Any], steps: list[dict[str, Any]]) -> str | None:
+    """Write ``case`` (the values of a ``cases`` row but its id and number) numbered next in
+    its year, and its first ``steps`` (``case_steps`` rows but the case id and seq): the new
+    case's id, or None when its source already has a case of its ``external_id`` (nothing is
+    written then). Two writers of the same event at the same moment: one writes the case, the
+    other gets None (on PostgreSQL that may leave a number unused)."""
+    if engine.dialect.name == "postgresql":
+        params = {**case, **_step_params(steps)}
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            found = c.execute(_pg_statement(len(steps)), params).scalar_one_or_none()
+        return str(found) if found is not None else None
+    with writing(engine) as c:
+        if _recorded(c, case["source"], case["external_id"]):
+            return None
+        number = c.execute(_next_number_sql(), {"year": case["year"]}).scalar_one()
+        case_id = case_name(case["year"], number)
+        c.execute(cases.insert(), {**case, "id": case_id, "number": number})
+        c.execute(
+            case_steps.insert(),
+            [{**s, "case_id": case_id, "seq": i + 1} for i, s in enumerate(steps)],
+        )
+    return case_id
+
+
+def case_name(year: int, number: int) -> str:
+    """A case's id: ``C-2026-000123``."""
+    return f"C-{year}-{number:06d}"
+
+
+def _recorded(c: Connection, source: str, external_id: str) -> bool:
+    found = c.execute(
+        select(cases.c.id).where(cases.c.source == source, cases.c.external_id == external_id)
+    ).first()
+    return found is not None
+
+
+_CASE_COLUMNS = [col.name for col in cases.columns if col.name not in ("id", "number")]
+_STEP_COLUMNS = [col.name for col in case_steps.columns if col.name not in ("case_id", "seq")]
+_NEW = "NOT EXISTS (SELECT 1 FROM cases WHERE source = :source AND external_id = :external_id)"
+_FIRST = "COALESCE((SELECT max(number) FROM cases WHERE year = :year), 0) + 1"
+
+
+@cache
+def _next_number_sql() -> TextClause:
+    """The year's next number, the counter moved on (SQLite, under the write lock)."""
+    return text(
+        f"INSERT INTO case_numbers (year, last) SELECT :year, {_FIRST} "
+        "ON CONFLICT (year) DO UPDATE SET last = case_numbers.last + 1 RETURNING last"
+    )
+
+
+def _step_params(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    return {f"s{i}_{name}": step[name] for i, step in enumerate(steps) for name in _STEP_COLUMNS}
+
+
+@cache
+def _pg_statement(step_count: int) -> TextClause:
+    """PostgreSQL: the number taken, the case and its ``step_count`` steps written, in one
+    statement; the case id returned (no row: recorded before). The counter is moved only for
+    an event not recorded, and its row is locked only while the statement runs."""
+    number = f"""n AS (
+        INSERT INTO case_numbers (year, last) SELECT :year, {_FIRST} WHERE {_NEW}
+        ON CONFLICT (year) DO UPDATE SET last = case_numbers.last + 1
+        RETURNING last)"""
+    named = "'C-' || CAST(:year AS TEXT) || '-' || lpad(CAST(n.last AS TEXT), greatest(6, length(CAST(n.last AS TEXT))), '0')"
+    columns = ", ".join(_CASE_COLUMNS)
+    values = ", ".join(f":{name}" for name in _CASE_COLUMNS)
+    case = f"""c AS (
+        INSERT INTO cases (id, number, {columns}) SELECT {named}, n.last, {values} FROM n
+        ON CONFLICT (source, external_id) DO NOTHING
+        RETURNING id)"""
+    step_columns = ", ".join(_STEP_COLUMNS)
+    parts = [number, case]
+    for i in range(step_count):
+        step_values = ", ".join(f":s{i}_{name}" for name in _STEP_COLUMNS)
+        parts.append(
+            f"""s{i} AS (INSERT INTO case_steps (case_id, seq, {step_columns})
+            SELECT c.id, {i + 1}, {step_values} FROM c)"""
+        )
+    binds = [bindparam(name, type_=cases.c[name].type) for name in _CASE_COLUMNS]
+    binds += [
+        bindparam(f"s{i}_{name}", type_=case_steps.c[name].type)
+        for i in range(step_count)
+        for name in _STEP_COLUMNS
+    ]
+    return text("WITH " + ",\n".join(parts) + "\nSELECT id FROM c").bindparams(*binds)
+
+
 def ensure_tables(engine: Engine) -> bool:
     """Create the case book's tables where they are missing (True: it created them). Safe when
     two processes start at once: the creation holds the lock of :func:`writing`."""
@@ -158,6 +265,9 @@ def _present_on(c: Connection) -> bool:
 
 
 __all__ = [
+    "add_case",
+    "case_name",
+    "case_numbers",
     "case_steps",
     "cases",
     "changing",

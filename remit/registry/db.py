@@ -35,11 +35,17 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+POOL_SIZE = 16
+"""Connections an engine keeps open to a database server (and as many again for a burst):
+more than a service worker's threads use at once (remit.service.state.THREADS), so that busy
+requests reuse connections instead of opening and closing one each."""
+
+
 def make_engine(url: str) -> Engine:
     try:
         if make_url(url).get_backend_name() == "sqlite":
             return create_engine(url, connect_args={"timeout": 30})
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
     except (ArgumentError, ImportError) as exc:
         raise InputError.one("db.bad_url", url=url, detail=str(exc)) from None
 

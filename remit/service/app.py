@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -19,7 +20,7 @@ from remit.service import problems
 from remit.service.api import API_ROUTERS
 from remit.service.middleware import BodyLimit, Language
 from remit.service.settings import ServiceSettings
-from remit.service.state import Services
+from remit.service.state import THREADS, Services
 
 DESCRIPTION = """
 remit routes city events to the accountable unit on the responsibility lists in force
@@ -40,6 +41,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = THREADS
         yield
         app.state.services.close()
 

@@ -15,9 +15,10 @@ An unknown, expired or disabled identity is 401; a known one without the role is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from remit.identity import Role, User
 from remit.service.problems import HTTPProblem
@@ -29,10 +30,9 @@ BEARER = {"WWW-Authenticate": 'Bearer realm="remit"'}
 
 def identify(request: Request, found: Services) -> User | None:
     """The identity a request carries (None: none, or none that is valid)."""
-    header = request.headers.get("authorization", "")
-    scheme, _, credentials = header.partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return found.user_for_token(credentials.strip())
+    token = _bearer(request)
+    if token:
+        return found.user_for_token(token)
     session = request.cookies.get(SESSION_COOKIE)
     if session:
         return found.directory.session_user(session)
@@ -46,20 +46,29 @@ def identify(request: Request, found: Services) -> User | None:
     return None
 
 
-def current_user(request: Request, found: Services = Depends(services)) -> User:
-    """The identity of the request, or 401."""
-    user = identify(request, found)
+def _bearer(request: Request) -> str:
+    """The token of ``Authorization: Bearer <token>`` ("" when there is none)."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+async def current_user(request: Request, found: Services = Depends(services)) -> User:
+    """The identity of the request, or 401 (a token's user known from the last few seconds is
+    not asked of the database again, nor handed to a thread)."""
+    user = found.known_user(_bearer(request))
+    if user is None:
+        user = await run_in_threadpool(identify, request, found)
     if user is None:
         raise HTTPProblem(401, "http.unauthenticated", headers=BEARER)
     request.state.user = user
     return user
 
 
-def require(*roles: Role) -> Callable[..., User]:
+def require(*roles: Role) -> Callable[..., Awaitable[User]]:
     """A dependency: the request's identity, which must hold one of ``roles`` (admin holds
     every role); none given: any identity."""
 
-    def allowed(user: User = Depends(current_user)) -> User:
+    async def allowed(user: User = Depends(current_user)) -> User:
         if roles and not user.has(*roles):
             raise HTTPProblem(
                 403,
