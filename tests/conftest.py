@@ -297,3 +297,138 @@ def live(pg_reason: str | None) -> Iterator[ServiceClient]:
             httpx.Client(base_url=server.base, timeout=60.0) as client,
         ):
             yield ServiceClient(client, tokens, url)
+
+
+# --------------------------------------------------------------------------- a browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here (None: they can)."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is not installed (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        return f"playwright is not importable: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by playwright (skipped where missing, unless
+    ``REMIT_REQUIRE_BROWSER`` is set: then the test fails)."""
+    missing = browser_missing()
+    if missing is not None:
+        if os.environ.get("REMIT_REQUIRE_BROWSER"):
+            pytest.fail(f"REMIT_REQUIRE_BROWSER is set but {missing}")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "out" / "screenshots"
+"""Where the page tests write their screenshots (1400 px wide), one file a page."""
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+@dataclass
+class Site:
+    """``remit serve`` on a copy of the sample district (SQLite, one worker) with
+    :data:`STAFF`, for the browser: its base URL and the registry's URL."""
+
+    base: str
+    url: str
+    tokens: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def site(browser: Any, sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The service as a real server for the page tests of one module."""
+    folder = tmp_path_factory.mktemp("site")
+    db = folder / "registry.db"
+    shutil.copyfile(sample_db, db)
+    url = f"sqlite:///{db}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REMIT_ARGON2_FAST", "1")
+        tokens = staff_tokens(url)
+    with served(url, workers=1) as server:
+        yield Site(server.base, url, tokens)
+
+
+class BrowserPage:
+    """A browser tab on the site that records what went wrong: console errors, page errors,
+    failed requests and answers of 400 or more (beyond those a test expects)."""
+
+    def __init__(self, browser: Any, site: Site, lang: str = "zh"):
+        self.site = site
+        self.problems: list[str] = []
+        self.context = browser.new_context(
+            viewport={"width": 1400, "height": 1000},
+            locale="zh-CN" if lang == "zh" else "en",
+            bypass_csp=True,  # for axe-core, injected by the test (the pages allow no inline script)
+        )
+        self.page = self.context.new_page()
+        self.page.on(
+            "console",
+            lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None,
+        )
+        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+
+    def goto(self, path: str) -> Any:
+        return self.page.goto(self.site.base + path, wait_until="load")
+
+    def sign_in(self, login: str, then: str = "/") -> None:
+        """Sign in through the form (the keyboard: type, Enter)."""
+        self.goto(f"/login?next={then}")
+        self.page.fill("#login", login)
+        self.page.fill("#password", STAFF_PASSWORD)
+        with self.page.expect_navigation():
+            self.page.press("#password", "Enter")
+
+    def axe(self) -> list[dict[str, Any]]:
+        """axe-core's violations on the page as it is now (WCAG 2 A and AA rules)."""
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "async () => (await axe.run(document, {runOnly: {type: 'tag', values: "
+            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations"
+            ".map(v => ({id: v.id, impact: v.impact, help: v.help, "
+            "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        )
+        return list(result)
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser: Any, site: Site) -> Iterator[BrowserPage]:
+    """A fresh browser tab (its own cookies) on the module's site, in Chinese."""
+    opened = BrowserPage(browser, site)
+    yield opened
+    opened.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -35,18 +34,6 @@ from remit.findings import Finding, FindingKind, LoadIndex, Severity
 from remit.present.check_html import render_html
 from remit.registry.refs import DutyRef
 from tests.factories import check_report, duty_ref, load_row
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 # --------------------------------------------------------------------------- a report by hand
 
@@ -585,33 +572,6 @@ def test_heat_colours() -> None:
 
 
 # --------------------------------------------------------------------------- in a browser
-
-
-def _browser_missing() -> str | None:
-    if not CHROMIUM.exists():
-        return f"{CHROMIUM} is not installed (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError as exc:
-        return f"playwright is not importable: {exc}"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    missing = _browser_missing()
-    if missing is not None:
-        if os.environ.get("REMIT_REQUIRE_BROWSER"):
-            pytest.fail(f"REMIT_REQUIRE_BROWSER is set but {missing}")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 class Opened:

@@ -15,10 +15,16 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from starlette.requests import Request
+from starlette.responses import Response
 
+from remit.present.pages import STATIC
 from remit.service import problems
 from remit.service.api import API_ROUTERS
 from remit.service.middleware import BodyLimit, Language
+from remit.service.pages import PAGE_ROUTERS
+from remit.service.pages.common import SignInFirst, to_sign_in
 from remit.service.settings import ServiceSettings
 from remit.service.state import THREADS, Services
 
@@ -55,6 +61,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     problems.install(app)
     for router in API_ROUTERS:
         app.include_router(router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.add_exception_handler(SignInFirst, _to_sign_in)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -65,6 +75,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body)
     app.add_middleware(Language, default=settings.lang)
     return app
+
+
+async def _to_sign_in(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInFirst)
+    return to_sign_in(exc)
 
 
 def app_from_env() -> FastAPI:

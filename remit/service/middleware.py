@@ -7,14 +7,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from remit.i18n import Lang, current_lang, t
 from remit.service.problems import HTTPProblem, problem_body, problem_response
 
+LANG_COOKIE = "remit_lang"
+"""The language a person chose on the pages (``/lang/en``): kept by the browser."""
+
 
 def request_lang(scope: Scope, default: Lang) -> Lang:
-    """``?lang=zh|en``, else the first of ``Accept-Language`` remit speaks, else ``default``."""
+    """``?lang=zh|en``, else the ``remit_lang`` cookie the pages' switch sets, else the first
+    of ``Accept-Language`` remit speaks, else ``default``."""
     query = scope.get("query_string", b"").decode("latin-1")
     for part in query.split("&"):
         name, _, value = part.partition("=")
         if name == "lang" and value in ("zh", "en"):
             return "zh" if value == "zh" else "en"
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            for item in value.decode("latin-1").split(";"):
+                key, _, chosen = item.strip().partition("=")
+                if key == LANG_COOKIE and chosen in ("zh", "en"):
+                    return "zh" if chosen == "zh" else "en"
     for name, value in scope.get("headers", ()):
         if name == b"accept-language":
             for item in value.decode("latin-1").split(","):
