@@ -120,6 +120,9 @@ def test_an_overdue_case_is_marked_in_words(svc: ServiceClient) -> None:
     row = row[: row.index("</tr>")]
     assert 'class="overdue"' in row and "已超期" in row
     assert 'class="row-overdue"' in html
+    late = svc.client.get("/ui/cases", params={"overdue": "yes"}).text
+    assert "共 1 件" in late and '<option value="yes" selected>' in late
+    assert case.id not in svc.client.get("/ui/cases", params={"overdue": "no"}).text
     one = svc.client.get(f"/ui/cases/{case.id}").text
     assert 'class="overdue"' in one and "已超期" in one
 
@@ -279,6 +282,8 @@ def test_the_centre_reassigns_a_conflict_and_supervises(svc: ServiceClient) -> N
     )
     listed = svc.client.get("/ui/cases").text
     assert 'class="badge supervised"' in listed
+    assert cid in svc.client.get("/ui/cases?supervised=yes").text
+    assert cid not in svc.client.get("/ui/cases?supervised=no").text
     done = act(svc, cid, "reassign", version=version_of(html), to="HP-CGJ", note="由城管处置")
     assert done.status_code == 303
     after = svc.client.get(done.headers["location"]).text

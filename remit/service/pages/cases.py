@@ -43,6 +43,8 @@ NAVIGATION.append(PageEntry("/ui/cases", "page.cases.title", (Role.dispatcher,))
 NAVIGATION.append(PageEntry("/ui/inbox", "page.inbox.title", (Role.unit,)))
 
 PAGE_SIZE = 25
+YES_NO = {"yes": True, "no": False}
+"""The overdue and 督办 filters' values (anything else: either)."""
 UNIT_ACTS = ("accept", "return", "resolve")
 CENTRE_ACTS = ("reassign", "close", "supervise")
 NOTE_MAX = 2000
@@ -88,6 +90,7 @@ def _listing(
     unit: str,
     status: str,
     street: str,
+    flags: dict[str, str],
     page_text: str,
     own_unit: str | None,
 ) -> Response:
@@ -102,6 +105,7 @@ def _listing(
         "unit": own_unit if own_unit is not None else (unit.strip() or None),
         "status": status or None,
         "street": street.strip() or None,
+        **{name: YES_NO.get(value) for name, value in flags.items()},
     }
     try:
         total = found.book.count(**filters)
@@ -148,6 +152,14 @@ def _listing(
         unit_choices=choices([(u.code, f"{u.name}（{u.code}）") for u in units], unit.strip()),
         status_choices=choices(statuses, status),
         street_choices=choices([(a.code, a.name) for a in streets], street.strip()),
+        overdue_choices=choices(
+            [("yes", t("page.cases.overdue_yes")), ("no", t("page.cases.overdue_no"))],
+            flags["overdue"],
+        ),
+        supervised_choices=choices(
+            [("yes", t("page.cases.supervised_yes")), ("no", t("page.cases.supervised_no"))],
+            flags["supervised"],
+        ),
         read_at=local_now(now),
     )
 
@@ -158,6 +170,8 @@ def case_list(
     unit: str = "",
     status: str = "",
     street: str = "",
+    overdue: str = "",
+    supervised: str = "",
     page_number: Annotated[str, Query(alias="page")] = "1",
     user: User = Depends(viewer),
     found: Services = Depends(services),
@@ -176,6 +190,7 @@ def case_list(
         unit=unit,
         status=status,
         street=street,
+        flags={"overdue": overdue, "supervised": supervised},
         page_text=page_number,
         own_unit=None,
     )
@@ -185,6 +200,8 @@ def case_list(
 def inbox(
     request: Request,
     status: str = "",
+    overdue: str = "",
+    supervised: str = "",
     page_number: Annotated[str, Query(alias="page")] = "1",
     user: User = Depends(viewer),
     found: Services = Depends(services),
@@ -203,6 +220,7 @@ def inbox(
         unit="",
         status=status,
         street="",
+        flags={"overdue": overdue, "supervised": supervised},
         page_text=page_number,
         own_unit=user.unit,
     )
