@@ -139,7 +139,7 @@ def _listing(
         unit_name = _unit_names(found).get(own_unit, own_unit)
     return page(
         request,
-        "cases.html.j2",
+        "cases_list.html.j2",
         title(key),
         user,
         status=code,
@@ -298,7 +298,7 @@ def _case_page(
     back = "/ui/cases" if user.has(Role.dispatcher) else "/ui/inbox"
     return page(
         request,
-        "case.html.j2",
+        "cases_one.html.j2",
         title("page.case.title", id=record.id),
         user,
         status=status,
