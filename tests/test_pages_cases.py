@@ -291,6 +291,18 @@ def test_the_centre_reassigns_a_conflict_and_supervises(svc: ServiceClient) -> N
     assert "由 南京东路街道城市运行管理中心 改派" in after
     sign_in(svc, "cgj")
     assert cid in svc.client.get("/ui/inbox").text
+    # two lists name a lead: the lists cannot settle a return, the street's centre arbitrates
+    html = svc.client.get(f"/ui/cases/{cid}").text
+    done = act(svc, cid, "return", version=version_of(html), reason="overlapping_duties")
+    assert done.status_code == 303
+    ruled = svc.client.get(done.headers["location"])
+    assert ruled.status_code == 200  # held before: still readable
+    assert "裁定结果：提请裁定" in ruled.text and "两份清单均列为主办" in ruled.text
+    assert "待仲裁" in ruled.text and "当前没有您可执行的操作" in ruled.text
+    assert cid not in svc.client.get("/ui/inbox").text
+    sign_in(svc, "disp")
+    html = svc.client.get(f"/ui/cases/{cid}").text
+    assert f"/ui/cases/{cid}/reassign" in html and "职能交叉" in html
 
 
 def test_another_units_case_is_403_and_an_unknown_one_404(svc: ServiceClient) -> None:
