@@ -12,10 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
-from remit.casework import CaseStatus
+from remit import Registry
+from remit.casework import CaseBook, CaseStatus
 from remit.casework.records import CaseRecord, CaseStep
 from remit.deadlines import CITY_ZONE, WorkCalendar
+from remit.events.model import EventIn
 from remit.present.pages_cases import countdown, working_time
+from remit.routing.router import Router
 from tests.conftest import STAFF_PASSWORD, BrowserPage, ServiceClient, Site
 from tests.test_service import EVENT
 
@@ -102,14 +105,8 @@ def test_the_list_pages_keep_the_filters(svc: ServiceClient) -> None:
 
 
 def test_an_overdue_case_is_marked_in_words(svc: ServiceClient) -> None:
-    from remit import Registry
-    from remit.casework import CaseBook
-    from remit.routing.router import Router
-
     with Registry(svc.url) as registry, Router(registry) as router:
         book = CaseBook(registry)
-        from remit.events.model import EventIn
-
         event = EventIn.model_validate({**SCJ_EVENT, "id": "HP-P-OLD"})
         old = dt.datetime(2026, 3, 2, 9, 20, tzinfo=CITY_ZONE)
         case, _ = book.record(event, router.route(event), "disp", dispatched_at=old)
@@ -335,9 +332,9 @@ def test_the_case_pages_in_english(svc: ServiceClient) -> None:
 
 
 def _record(deadline: dt.datetime, limit: str, status: CaseStatus) -> CaseRecord:
-    return CaseRecord.model_construct(
-        deadline=deadline, time_limit=limit, status=status, steps=list[CaseStep]()
-    )
+    """A case with only what the countdown reads (its deadline, time limit, status)."""
+    fields: dict[str, Any] = {"deadline": deadline, "time_limit": limit, "status": status}
+    return CaseRecord.model_construct(**fields, steps=list[CaseStep]())
 
 
 def test_the_countdown_counts_working_time_for_working_limits() -> None:
@@ -380,19 +377,41 @@ def _record_over_http(site: Site, event: dict[str, Any]) -> str:
     return case_id
 
 
+def _record_overdue(site: Site, event: dict[str, Any]) -> str:
+    """A case dispatched on the day it was reported (long overdue now), with the Python API."""
+    with Registry(site.url) as registry, Router(registry) as router, CaseBook(registry) as book:
+        given = EventIn.model_validate(event)
+        old = dt.datetime(2026, 3, 2, 9, 20, tzinfo=CITY_ZONE)
+        case, _ = book.record(given, router.route(given), "disp", dispatched_at=old)
+    return case.id
+
+
 @pytest.fixture
 def site_cases(site: Site) -> dict[str, str]:
-    return {
+    cases = {
         "scj": _record_over_http(site, {**SCJ_EVENT, "id": "HP-B-SCJ"}),
         "conflict": _record_over_http(site, {**CONFLICT_EVENT, "id": "HP-B-CF"}),
         "water": _record_over_http(site, {**EVENT, "id": "HP-B-W"}),
+        "old": _record_overdue(site, {**SCJ_EVENT, "id": "HP-B-OLD"}),
     }
+    watched = httpx.post(
+        f"{site.base}/cases/{cases['water']}/supervise",
+        json={"note": "群众反映强烈"},
+        headers={"Authorization": f"Bearer {site.tokens['disp']}"},
+        timeout=60,
+    )
+    assert watched.status_code in (200, 409), watched.text  # 409: under 督办 already
+    return cases
 
 
 def test_browser_a_dispatcher_sees_the_list(tab: BrowserPage, site_cases: dict[str, str]) -> None:
     tab.sign_in("disp", then="/ui/cases")
     assert tab.page.url.endswith("/ui/cases")
-    assert tab.page.locator("table.cases tbody tr").count() >= 3
+    assert tab.page.locator("table.cases tbody tr").count() >= 4
+    overdue = tab.page.locator("tr.row-overdue", has_text=site_cases["old"])
+    assert "已超期" in overdue.inner_text()
+    watched = tab.page.locator("tr", has_text=site_cases["water"])
+    assert "督办" in watched.inner_text()
     assert tab.axe() == []
     tab.screenshot("cases")
     tab.page.select_option("#f-unit", "HP-SCJ")
