@@ -326,6 +326,9 @@ def test_the_case_pages_in_english(svc: ServiceClient) -> None:
     html = svc.client.get(f"/ui/cases/{case['id']}").text
     assert "The decision" in html and "History" in html and "left" in html
     assert "Cases" in svc.client.get("/ui/cases").text
+    sign_in(svc, "scj")
+    html = svc.client.get(f"/ui/cases/{case['id']}").text
+    assert '<option value="not_our_duty">not our duty (职能不符)</option>' in html
 
 
 # --------------------------------------------------------------------------- the countdown

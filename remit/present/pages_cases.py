@@ -455,8 +455,11 @@ def _plain(value: object) -> str:
 
 
 def reason_choices(lang: Lang) -> list[Choice]:
-    """The reasons a unit may give for a return (退单理由): codes with their labels."""
-    return [Choice(r.value, term("dispute.reason", r.value, lang)) for r in Reason]
+    """The reasons a unit may give for a return (退单理由): codes with their Chinese labels
+    (in English, the English words first)."""
+    if lang == "zh":
+        return [Choice(r.value, r.label) for r in Reason]
+    return [Choice(r.value, f"{term('dispute.reason', r.value, lang)} ({r.label})") for r in Reason]
 
 
 def local_now(now: dt.datetime) -> str:
