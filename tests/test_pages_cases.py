@@ -188,7 +188,10 @@ def test_a_unit_accepts_and_resolves_and_the_centre_closes(svc: ServiceClient) -
     html = svc.client.get(f"/ui/cases/{cid}").text
     assert "/accept" in html and "/return" in html and "/resolve" not in html
     done = act(svc, cid, "accept", version=version_of(html))
-    assert done.status_code == 303 and done.headers["location"] == f"/ui/cases/{cid}?done=accept"
+    assert (
+        done.status_code == 303
+        and done.headers["location"] == f"/ui/cases/{cid}?done=accept#notice"
+    )
     after = svc.client.get(done.headers["location"]).text
     assert "已签收。" in after and 'role="status"' in after
     done = act(svc, cid, "resolve", version=version_of(after), note="已劝离")
@@ -249,7 +252,7 @@ def test_a_return_is_ruled_and_the_ruling_shown(svc: ServiceClient) -> None:
         evidence="应由城管执法",
         note="不属本单位职责",
     )
-    assert done.status_code == 303 and done.headers["location"].endswith("?done=return")
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=return#notice")
     page = svc.client.get(done.headers["location"]).text
     assert "已退单，已依清单裁定" in page
     assert "裁定结果：退单不成立" in page  # the lists name the market regulator lead

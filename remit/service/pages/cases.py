@@ -390,4 +390,4 @@ def act_on_case(
         return _case_page(
             request, found, user, now, status=input_status(exc), problems=problems, changed=changed
         )
-    return RedirectResponse(f"/ui/cases/{record.id}?done={act}", status_code=303)
+    return RedirectResponse(f"/ui/cases/{record.id}?done={act}#notice", status_code=303)
