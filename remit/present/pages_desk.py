@@ -54,7 +54,9 @@ def services(matters: Mapping[str, Matter]) -> list[Matter]:
     return [m for m in matters.values() if m.code not in groups]
 
 
-def suggest(matters: Mapping[str, Matter], query: str, limit: int = SUGGESTIONS) -> list[Suggestion]:
+def suggest(
+    matters: Mapping[str, Matter], query: str, limit: int = SUGGESTIONS
+) -> list[Suggestion]:
     """The matters ``query`` names, best first: an exact code, name or alias; then a code,
     name or alias that starts with it; then one that holds it; then a matter whose description
     holds it (a keyword). Spellings are compared as names are (width, case, spaces folded)."""
@@ -86,7 +88,12 @@ def suggest(matters: Mapping[str, Matter], query: str, limit: int = SUGGESTIONS)
         parent = matters.get(matter.parent) if matter.parent else None
         order = (rank, len(matter.name), matter.code)
         found.append(
-            (order, Suggestion(matter.code, matter.name, parent.name if parent else None, kind, spelling))
+            (
+                order,
+                Suggestion(
+                    matter.code, matter.name, parent.name if parent else None, kind, spelling
+                ),
+            )
         )
     found.sort(key=lambda item: item[0])
     return [s for _, s in found[:limit]]
@@ -207,14 +214,20 @@ def attribute_fields(
         value = given.get(name, "")
         if isinstance(domain, EnumDomain):
             choices = [(v, domain.labels.get(v, v)) for v in domain.values]
-            out.append(AttributeField(name, label, "enum", choices, None, None, value, name in missing))
+            out.append(
+                AttributeField(name, label, "enum", choices, None, None, value, name in missing)
+            )
         elif isinstance(domain, BoolDomain):
             choices = [("true", t("page.desk.yes")), ("false", t("page.desk.no"))]
-            out.append(AttributeField(name, label, "bool", choices, None, None, value, name in missing))
+            out.append(
+                AttributeField(name, label, "bool", choices, None, None, value, name in missing)
+            )
         else:
             assert isinstance(domain, IntDomain)
             out.append(
-                AttributeField(name, label, "int", [], domain.min, domain.max, value, name in missing)
+                AttributeField(
+                    name, label, "int", [], domain.min, domain.max, value, name in missing
+                )
             )
     out.sort(key=lambda f: not f.missing)
     return out

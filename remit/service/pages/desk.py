@@ -23,8 +23,8 @@ from remit.files.typed import schema_problems
 from remit.i18n import t
 from remit.identity import Role, User
 from remit.present.pages_desk import (
-    attribute_fields,
     area_groups,
+    attribute_fields,
     decision_view,
     matter_label,
     matter_text,
@@ -37,8 +37,8 @@ from remit.routing.decision import RoutingDecision
 from remit.routing.engine import EngineError
 from remit.service.pages.common import (
     NAVIGATION,
-    PAGE_ROUTERS,
     PAGE_HEADERS,
+    PAGE_ROUTERS,
     PageEntry,
     page,
     page_for,
@@ -168,6 +168,7 @@ def _form_page(
         reported_at=entered.reported_at if entered else now_local(),
         groups=area_groups(snapshot.areas),
         attributes=attribute_fields(matter, entered.attributes if entered else {}, missing),
+        focus_attribute=missing[0] if missing else "",
         view=view,
         problems=problems or [],
         shaped=shaped,
