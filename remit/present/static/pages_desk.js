@@ -148,11 +148,13 @@
         data.features.forEach(function (f) {
           if (f.properties.level !== "street") return;
           var centre = L.geoJSON(f).getBounds().getCenter();
+          var name = document.createElement("span");
+          name.textContent = f.properties.name;
           L.marker(centre, {
             interactive: false,
             keyboard: false,
-            icon: L.divIcon({ className: "area-label", html: "", iconSize: null })
-          }).addTo(shown).getElement().textContent = f.properties.name;
+            icon: L.divIcon({ className: "area-label", html: name, iconSize: [0, 0] })
+          }).addTo(shown);
         });
         if (lat.value && lng.value) place(parseFloat(lat.value), parseFloat(lng.value));
       });
@@ -161,6 +163,17 @@
       if (marker) marker.setLatLng([y, x]);
       else marker = L.circleMarker([y, x], { radius: 7, color: "#a1170f", fillOpacity: 0.8, interactive: false }).addTo(shown);
     }
+
+    area.addEventListener("change", function () {
+      // chosen in the list: the point picked before no longer says where
+      lat.value = "";
+      lng.value = "";
+      picked.textContent = "";
+      if (marker) {
+        marker.remove();
+        marker = null;
+      }
+    });
 
     shown.on("click", function (e) {
       var y = e.latlng.lat.toFixed(6);
@@ -181,10 +194,27 @@
     });
   }
 
+  function attributes(input) {
+    // the attributes shown are the matter's the page was routed with: another matter, other
+    // attributes (they are asked for again when it is routed)
+    var set = document.getElementById("desk-attributes");
+    if (!set) return;
+    function follow() {
+      var same = input.value.trim() === input.defaultValue.trim();
+      set.disabled = !same;
+      set.hidden = !same;
+    }
+    input.addEventListener("input", follow);
+    input.addEventListener("change", follow);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var input = document.getElementById("matter");
     var list = document.getElementById("matter-list");
-    if (input && list) combobox(input, list);
+    if (input && list) {
+      combobox(input, list);
+      attributes(input);
+    }
     var box = document.getElementById("desk-map");
     if (box) map(box);
   });
