@@ -105,6 +105,24 @@ def test_a_complete_event_is_routed_and_explained(svc: ServiceClient) -> None:
     assert english.status_code == 200 and "Record as case" in english.text
 
 
+def test_an_emergency_and_a_conflict_say_who_commands_and_who_rules(svc: ServiceClient) -> None:
+    sign_in(svc)
+    urgent = route(svc, matter="BJ0101", area=NJ_STREET, emergency="1").text
+    assert "<dt>统一指挥</dt><dd>区城市运行管理中心</dd>" in urgent
+    assert 'id="emergency" name="emergency" type="checkbox" value="1" checked' in urgent
+    assert '<input type="hidden" name="emergency" value="1">' in urgent  # kept for recording
+    both = route(svc, matter="SJ0501", area=NJ_STREET, **{"attr.location_type": "road"}).text
+    assert 'class="status status-conflict">职能重叠' in both
+    assert "<dt>职能重叠的单位</dt><dd>南京东路街道办事处、区市场监督管理局</dd>" in both
+    assert "<dt>裁定单位</dt><dd>南京东路街道城市运行管理中心</dd>" in both
+    assert 'action="/ui/desk/record"' in both  # the centre holds it: it may be recorded
+    # no reported time given: now
+    assert (
+        "status-routed"
+        in svc.client.post("/ui/desk", data={"matter": "BJ0101", "area": NJ_STREET}).text
+    )
+
+
 def test_an_event_that_needs_information_asks_for_it_then_is_decided(svc: ServiceClient) -> None:
     sign_in(svc)
     asked = route(svc, matter="无照经营游商", area=NJ_STREET)
@@ -186,6 +204,7 @@ def test_a_unit_user_may_not_use_the_desk(svc: ServiceClient) -> None:
         ({"matter": "", "area": NJ_STREET}, "请填写事项"),
         ({"matter": "BJ0101", "area": NJ_STREET, "reported_at": "yesterday"}, "reported_at"),
         ({"matter": "BJ0101", "area": NJ_STREET, "reported_at": "0001-01-01T00:00"}, "1900"),
+        ({"matter": "BJ0101", "area": NJ_STREET, "reported_at": "2020-01-01T09:00"}, "2020-01-01"),
         ({"matter": "BJ0101", "lat": "91", "long": "121.48"}, "lat"),
         ({"matter": "BJ0101", "lat": "north", "long": "121.48"}, "lat"),
         ({"matter": "BJ0101", "area": NJ_STREET, "attr.nope": "x"}, "nope"),

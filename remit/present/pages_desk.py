@@ -9,13 +9,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from remit.casework.records import RECORDED
 from remit.conditions import BoolDomain, EnumDomain, IntDomain
 from remit.deadlines import CITY_ZONE
 from remit.files.names import normalize_name
 from remit.i18n import t
 from remit.present.decision import decision_lines
 from remit.registry.entities import Area, Level, Matter
-from remit.routing.decision import RoutingDecision, Status
+from remit.routing.decision import RoutingDecision
 
 SUGGESTIONS = 12
 """The most matters one suggestion answers."""
@@ -272,14 +273,8 @@ class DecisionView:
     """needs_info: the attributes asked for, by label"""
 
 
-RECORDABLE = {
-    Status.routed,
-    Status.referred,
-    Status.fallback,
-    Status.coordinated,
-    Status.conflict,
-    Status.split_areas,
-}
+RECORDABLE = RECORDED
+"""The decisions the case book records (someone holds the event)."""
 
 
 def local(moment: dt.datetime | None) -> str | None:
