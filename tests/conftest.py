@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -432,3 +433,26 @@ def tab(browser: Any, site: Site) -> Iterator[BrowserPage]:
     opened = BrowserPage(browser, site)
     yield opened
     opened.close()
+
+
+# --------------------------------------------------------------------------- a message broker
+
+AMQP = os.environ.get("REMIT_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def _broker_missing() -> str | None:
+    try:
+        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
+            return None
+    except OSError as exc:
+        return f"no RabbitMQ at 127.0.0.1:5672: {exc}"
+
+
+@pytest.fixture
+def broker() -> str:
+    missing = _broker_missing()
+    if missing is not None:
+        if os.environ.get("REMIT_REQUIRE_BUS") == "1":
+            pytest.fail(f"REMIT_REQUIRE_BUS=1 but {missing}")
+        pytest.skip(missing)
+    return AMQP

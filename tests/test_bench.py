@@ -35,12 +35,14 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
         ["every decision replayed identically: yes"],
     ),
     "locate.py": (["--tiny"], ["lookups/s", "every point found in its own grid: yes"]),
+    "bus.py": (["--tiny"], ["worker(s), with cases", "events/s", "µs of worker CPU"]),
     "serve.py": (
         ["--tiny"],
         ["cases/s recorded", "events/s", "requests/s", "ms/event", "p99", "errors: none"],
     ),
 }
-NEEDS_PG = {"serve.py"}
+NEEDS_PG = {"serve.py", "bus.py"}
+NEEDS_BROKER = {"bus.py"}
 
 
 def test_every_benchmark_has_a_tiny_run() -> None:
@@ -70,6 +72,8 @@ def test_the_benchmark_runs_at_a_tiny_size(
         from tests.conftest import need_pg
 
         need_pg(pg_reason)
+    if script in NEEDS_BROKER:
+        request.getfixturevalue("broker")  # skips (or fails, with REMIT_REQUIRE_BUS) without one
     arguments, shown = TINY[script]
     city = str(request.getfixturevalue("tiny_city")) if "{city}" in arguments else ""
     filled = [a.format(tmp=tmp_path, city=city) for a in arguments]

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,30 +21,12 @@ import pytest
 
 from remit import Registry
 from remit.casework import CaseBook
+from tests.conftest import AMQP
 from tests.factories import ROOT, SAMPLE
 from tests.served import serve_env
 
-AMQP = os.environ.get("REMIT_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672/")
 SAMPLE_EVENTS = ROOT / "data" / "events" / "huangpu-2026.jsonl"
 ROUNDS_EVENTS = 50_000  # the soak: 2 workers, one killed midway
-
-
-def _broker_missing() -> str | None:
-    try:
-        with socket.create_connection(("127.0.0.1", 5672), timeout=2):
-            return None
-    except OSError as exc:
-        return f"no RabbitMQ at 127.0.0.1:5672: {exc}"
-
-
-@pytest.fixture
-def broker() -> str:
-    missing = _broker_missing()
-    if missing is not None:
-        if os.environ.get("REMIT_REQUIRE_BUS") == "1":
-            pytest.fail(f"REMIT_REQUIRE_BUS=1 but {missing}")
-        pytest.skip(missing)
-    return AMQP
 
 
 @pytest.fixture
