@@ -273,6 +273,12 @@ def test_every_dynamic_prefix_has_a_key() -> None:
     assert {p: w for p, w in prefixes.items() if not any(k.startswith(p) for k in TABLE)} == {}
 
 
+def _template_keys() -> set[str]:
+    """Keys the Jinja2 templates name: ``t("page.check.title")`` (the pages' texts)."""
+    call = re.compile(r"""\bt\(\s*["']([a-z_][a-z_0-9]*(?:\.[a-z_0-9]+)+)["']""")
+    return {key for path in REMIT.rglob("*.j2") for key in call.findall(path.read_text("utf-8"))}
+
+
 def test_no_key_is_unused() -> None:
     """Used: named as a literal anywhere in remit/, under a dynamic prefix (reported as used),
     or a term of a family that a template formats ({status:status})."""
@@ -283,6 +289,8 @@ def test_no_key_is_unused() -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
+    literals |= _template_keys()
+    literals |= {f"{key}_about" for key in literals}  # a page's title key → the home page's line
     prefixes = tuple(_dynamic_prefixes())
     specs = {spec for en, zh in TABLE.values() for _, _, spec in _fields(en) | _fields(zh)}
     families = tuple(f"{spec}." for spec in specs & set(TERM_SPECS))
