@@ -38,7 +38,8 @@ from remit.registry.refs import DutyRef
 from remit.registry.snapshot import Snapshot
 
 CHECK = "/ui/check"
-UNITS_SHOWN = 6
+UNITS_SHOWN = 4
+STREETS_SHOWN = 3
 STREET_LEVELS = ("street", "town", "township")
 
 
@@ -160,6 +161,7 @@ class FindingView:
     matter_name: str
     group_name: str
     streets: list[StreetPart]
+    streets_summary: str  # "全区全部 10 个街道", "4 个街道" when there are many; else ""
     region: str
     cells: str
     units: str
@@ -418,10 +420,12 @@ class CheckPages:
         ]
         return "\n".join(parts).casefold()
 
-    def finding(self, finding: Finding) -> FindingView:
+    def finding(self, finding: Finding, street: str | None = None) -> FindingView:
+        """A finding's row; on a street's page (``street``) its rows there cited first."""
         page = self.page
         short = self.ids[finding.id]
         matter = finding.matter or ""
+        streets = self.finding_streets(finding)
         return FindingView(
             short_id=short,
             anchor=short.lower(),
@@ -433,7 +437,8 @@ class CheckPages:
             matter=matter,
             matter_name=page.matter(matter) if matter else "",
             group_name=self.groups.name(self.groups.group(matter)) if matter else "",
-            streets=self.finding_streets(finding),
+            streets=streets,
+            streets_summary=self.streets_summary(streets),
             region=finding.region_text or "",
             cells=whole(finding.cells, self.lang) if finding.cells else "",
             units=page.units(finding.units, UNITS_SHOWN),
@@ -443,10 +448,21 @@ class CheckPages:
                     f"{d.list_id} v{d.version} #{d.row}",
                     f"{page.unit(d.unit)} · {page.term(d.role, 'role')} · {page.area(d.area)}",
                 )
-                for d in _distinct_rows(finding)
+                for d in sorted(
+                    _distinct_rows(finding),
+                    key=lambda d: street is not None and street_of(self.report, d.area) != street,
+                )
             ],
             message=finding.message,
         )
+
+    def streets_summary(self, streets: Sequence[StreetPart]) -> str:
+        if len(streets) <= STREETS_SHOWN:
+            return ""
+        everywhere = set(self.streets())
+        if everywhere and everywhere <= {s.code for s in streets}:
+            return self.page.t("page.check.streets.all", count=len(everywhere))
+        return self.page.t("page.check.streets.some", count=len(streets))
 
     def finding_streets(self, finding: Finding) -> list[StreetPart]:
         """The finding's areas rolled up to their streets; the areas below a street (grids,
@@ -585,9 +601,10 @@ class CheckPages:
         left_x, right_x = 250.0, width - 250.0
         at: dict[str, tuple[float, float]] = {}
         for column, x in ((left, left_x), (right, right_x)):
-            offset = top_margin + step * (rows - len(column)) / 2 + step / 2
+            # the shorter column spread over the height of the longer one
+            gap = step * rows / len(column) if column else step
             for i, unit in enumerate(column):
-                at[unit] = (x, offset + i * step)
+                at[unit] = (x, top_margin + gap * (i + 0.5))
         matters = sorted({m for p in cluster.pairs for m in p.matters[:1]})
         colours = {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(matters)}
         most = max((p.cells for p in cluster.pairs), default=1) or 1
@@ -709,7 +726,7 @@ class CheckPages:
                 for e in duties
             ],
             load=self.load(units),
-            findings=[self.finding(f) for f in findings],
+            findings=[self.finding(f, code) for f in findings],
         )
 
 
