@@ -124,6 +124,22 @@ def test_a_street_page(svc: ServiceClient) -> None:
         assert svc.client.get(f"/ui/check/streets/{code}").status_code == 404
 
 
+def test_the_map_data(svc: ServiceClient) -> None:
+    answer = signed_in(svc).client.get("/ui/check/streets.geojson")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/geo+json"
+    data = answer.json()
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 10
+    njdl = next(f for f in data["features"] if f["properties"]["code"] == NJDL)
+    assert njdl["geometry"]["type"] == "Polygon"
+    assert njdl["properties"]["name"] == "南京东路街道" and njdl["properties"]["findings"] == 13
+    assert njdl["properties"]["href"] == f"/ui/check/streets/{NJDL}"
+    rjel = next(f for f in data["features"] if f["properties"]["name"] == "瑞金二路街道")
+    assert "负荷指数 1.26" in rjel["properties"]["label"] and rjel["properties"]["load"] == "1.26"
+    assert rjel["properties"]["colour_load"] == "#8f1d10"  # overloaded: the darkest
+    assert njdl["properties"]["colour_load"] != rjel["properties"]["colour_load"]
+    assert njdl["properties"]["colour_findings"] == "#8f1d10"  # 13 findings
+
+
 @pytest.mark.parametrize(
     ("value", "lang", "text"),
     [
@@ -146,8 +162,18 @@ def test_numbers_as_people_read_them(value: float, lang: Any, text: str) -> None
 def test_browser_check_page_heat_map_click(tab: BrowserPage) -> None:
     tab.sign_in("officer", then="/ui/check")
     assert tab.page.get_attribute("html", "lang") == "zh-CN"
+    tab.page.wait_for_selector("#check-map[data-ready='10']")
+    assert tab.page.locator("#check-map .leaflet-tooltip").count() == 10
+    tab.page.check("input[name=map-by][value=findings]")
+    assert tab.page.get_attribute("#check-map", "data-by") == "findings"
+    assert tab.page.is_visible("#map-legend-findings") and not tab.page.is_visible(
+        "#map-legend-load"
+    )
+    tab.page.check("input[name=map-by][value=load]")
     assert tab.axe() == []
     tab.screenshot("check")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    tab.page.locator("#map").screenshot(path=str(SCREENSHOTS / "check-map.png"))
     cell = tab.page.locator("td.heat-cell a").nth(3)
     expected = int(cell.inner_text())
     with tab.page.expect_navigation():
@@ -155,9 +181,17 @@ def test_browser_check_page_heat_map_click(tab: BrowserPage) -> None:
     assert "street=" in tab.page.url and tab.page.url.endswith("#findings")
     assert tab.page.locator("table.check-findings tbody tr").count() == expected
     assert tab.page.locator("td.heat-cell.current").count() == 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     tab.page.locator("#clusters").screenshot(path=str(SCREENSHOTS / "check-clusters.png"))
     assert tab.axe() == []
+    assert tab.problems == []
+
+
+def test_browser_a_street_on_the_map_opens_its_page(tab: BrowserPage) -> None:
+    tab.sign_in("officer", then="/ui/check")
+    tab.page.wait_for_selector("#check-map[data-ready='10']")
+    with tab.page.expect_navigation():
+        tab.page.locator('#check-map path[aria-label^="南京东路街道："]').click()
+    assert tab.page.url.endswith(f"/ui/check/streets/{NJDL}")
     assert tab.problems == []
 
 

@@ -14,11 +14,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from remit.checks.report import CheckReport, ConflictCluster
 from remit.conditions import Condition
-from remit.findings import KIND_ORDER, Finding
+from remit.findings import KIND_ORDER, Finding, Severity
 from remit.i18n import Lang
 from remit.present.check_html import (
     SEVERITY_ORDER,
@@ -280,6 +281,8 @@ class CheckView:
     clusters: list[ClusterDrawing]
     load: list[LoadRowView]
     load_notes: list[str]
+    map_legend: list[Option]
+    load_legend: list[Option]
 
 
 @dataclass(frozen=True)
@@ -371,6 +374,8 @@ class CheckPages:
             clusters=self.clusters(),
             load=self.load(),
             load_notes=self.load_notes(),
+            map_legend=self.map_legend(),
+            load_legend=self.load_legend(),
         )
 
     def summary(self) -> Summary:
@@ -688,6 +693,94 @@ class CheckPages:
                 return code
         return None
 
+    # ---- the map
+
+    def street_tallies(self) -> dict[str, tuple[int, Severity | None]]:
+        """Street → how many findings lie there and the worst of them."""
+        tallies: dict[str, tuple[int, Severity | None]] = {}
+        for finding in self.report.findings:
+            for street in finding_streets(self.page, finding):
+                count, worst = tallies.get(street, (0, None))
+                if worst is None or finding.severity.rank > worst.rank:
+                    worst = finding.severity
+                tallies[street] = (count + 1, worst)
+        return tallies
+
+    def street_load(self, snapshot: Snapshot) -> dict[str, float]:
+        """Street → the highest load index of the units serving it."""
+        index = {r.unit: r.load_index for r in self.report.load}
+        loads: dict[str, float] = {}
+        for unit in snapshot.units.values():
+            if unit.code in index and self.is_street(unit.jurisdiction):
+                street = unit.jurisdiction
+                loads[street] = max(loads.get(street, 0.0), index[unit.code])
+        return loads
+
+    def map_geojson(self, snapshot: Snapshot) -> dict[str, Any]:
+        """The streets with a shape as GeoJSON features: name, findings, load index, a colour
+        by findings count and one by load (:data:`MAP_STEPS`, :data:`LOAD_STEPS`), the
+        label to read and the link to the street's page."""
+        tallies = self.street_tallies()
+        loads = self.street_load(snapshot)
+        threshold = self.report.config.overload_threshold
+        features = []
+        for code in self.streets():
+            area = snapshot.areas.get(code)
+            if area is None or area.geometry is None:
+                continue
+            count, worst = tallies.get(code, (0, None))
+            load = loads.get(code)
+            name = self.street_name(code)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": area.geometry.model_dump(mode="json"),
+                    "properties": {
+                        "code": code,
+                        "name": name,
+                        "short": name.removesuffix("街道") or name,
+                        "findings": count,
+                        "load": ratio(load) if load is not None else "",
+                        "colour_findings": step_colour(MAP_STEPS, count),
+                        "colour_load": step_colour(LOAD_STEPS, (load or 0.0) / threshold),
+                        "href": street_href(code),
+                        "label": self.page.t(
+                            "page.check.map.tip",
+                            name=name,
+                            count=count,
+                            worst=self.page.severity(worst.value) if worst else "—",
+                            load=ratio(load) if load is not None else "—",
+                        ),
+                    },
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
+
+    def map_legend(self) -> list[Option]:
+        """The map's colours by findings: value the colour, label the counts it stands for."""
+        legend = []
+        for (low, colour), following in zip(MAP_STEPS, [*MAP_STEPS[1:], None], strict=True):
+            if following is None:
+                label = f"≥ {low:g}"
+            elif following[0] - 1 == low:
+                label = f"{low:g}"
+            else:
+                label = f"{low:g}–{following[0] - 1:g}"
+            legend.append(Option(colour, self.page.t("page.check.map.count", count=label)))
+        return legend
+
+    def load_legend(self) -> list[Option]:
+        """The map's colours by load: value the colour, label the load indexes."""
+        threshold = self.report.config.overload_threshold
+        legend = []
+        for (low, colour), following in zip(LOAD_STEPS, [*LOAD_STEPS[1:], None], strict=True):
+            if following is None:
+                label = f"≥ {low * threshold:.2f}"
+            else:
+                label = f"{low * threshold:.2f}–{following[0] * threshold:.2f}"
+            legend.append(Option(colour, self.page.t("page.check.map.load", load=label)))
+        return legend
+
     # ---- a street's page
 
     def street_view(self, code: str, snapshot: Snapshot) -> StreetView:
@@ -728,6 +821,32 @@ class CheckPages:
             load=self.load(units),
             findings=[self.finding(f, code) for f in findings],
         )
+
+
+MAP_STEPS: tuple[tuple[float, str], ...] = (
+    (0, "#eef1f4"),
+    (1, "#fde0b0"),
+    (4, "#f5a55a"),
+    (8, "#d9531e"),
+    (12, "#8f1d10"),
+)
+"""Findings in a street (at least) → its colour on the map."""
+
+LOAD_STEPS: tuple[tuple[float, str], ...] = (
+    (0.0, "#e3eef8"),
+    (0.5, "#9cc3e6"),
+    (0.8, "#f5a55a"),
+    (1.0, "#8f1d10"),
+)
+"""A street's load index as a share of the overload threshold (at least) → its colour."""
+
+
+def step_colour(steps: Sequence[tuple[float, str]], value: float) -> str:
+    colour = steps[0][1]
+    for low, step in steps:
+        if value >= low:
+            colour = step
+    return colour
 
 
 PALETTE = ("#0b5cad", "#b3261e", "#1f6b36", "#7a3ea1", "#a35200", "#00687a", "#5b5b00")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import threading
 from collections import OrderedDict
 
@@ -98,6 +99,17 @@ def street_page(
     view = pages.street_view(area_code, snapshot)
     heading = title("page.check.street.title", street=view.name)
     return page(request, "check_street.html.j2", heading, user, view=view)
+
+
+@router.get("/ui/check/streets.geojson")
+def streets_geojson(_user: User = Depends(viewer), found: Services = Depends(services)) -> Response:
+    """The streets with a shape, their findings and load: what the map on /ui/check draws."""
+    pages, snapshot = _pages(found)
+    return Response(
+        json.dumps(pages.map_geojson(snapshot), ensure_ascii=False),
+        media_type="application/geo+json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.get("/ui/check/report.json")
