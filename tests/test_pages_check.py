@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from remit import Registry
 from remit.present.pages_check import whole
 from tests.conftest import SCREENSHOTS, STAFF_PASSWORD, BrowserPage, ServiceClient
 
@@ -122,6 +123,19 @@ def test_a_street_page(svc: ServiceClient) -> None:
     assert re.search(r">F-\d{3}<", html)
     for code in ("999999999999", "31010100200101", "<x>"):  # unknown, a grid, nonsense
         assert svc.client.get(f"/ui/check/streets/{code}").status_code == 404
+
+
+def test_a_write_makes_a_new_report(svc: ServiceClient) -> None:
+    """The worker keeps the report per registry revision: a write shows at the next page."""
+    signed_in(svc)
+    before = re.search(r"快照 ([0-9a-f]{12})", svc.client.get("/ui/check").text)
+    writer = Registry(svc.url)
+    try:
+        writer.withdraw("HP-QZ-FGJ", 1, note="撤回", by="test", retroactive=True)
+    finally:
+        writer.close()
+    after = re.search(r"快照 ([0-9a-f]{12})", svc.client.get("/ui/check").text)
+    assert before and after and before.group(1) != after.group(1)
 
 
 def test_the_map_data(svc: ServiceClient) -> None:

@@ -237,7 +237,6 @@ class Node:
     anchor: str
     label: str
     title: str
-    href: str | None
 
 
 @dataclass(frozen=True)
@@ -648,7 +647,6 @@ class CheckPages:
         for unit, (x, y) in at.items():
             r = 5.0 + 5.0 * cells[unit] / top_cells
             on_left = x == left_x
-            street = self.unit_street(unit)
             nodes.append(
                 Node(
                     x=x,
@@ -662,7 +660,6 @@ class CheckPages:
                     title=page.t(
                         "html.cluster.node", name=page.unit(unit), code=unit, cells=cells[unit]
                     ),
-                    href=street_href(street) if street else None,
                 )
             )
         return ClusterDrawing(
@@ -681,17 +678,6 @@ class CheckPages:
             nodes=nodes,
             legend=[Option(colours[m], f"{page.matter(m)} ({m})") for m in matters],
         )
-
-    def unit_street(self, unit: str) -> str | None:
-        """The street a street-level unit serves, when the report names it (for a link)."""
-        if not self.is_street_unit(unit):
-            return None
-        name = self.page.unit(unit)
-        for code in self.streets():
-            street = self.street_name(code)
-            if name.startswith(street):
-                return code
-        return None
 
     # ---- the map
 
