@@ -118,6 +118,7 @@ def test_the_exports_download_and_parse(svc: ServiceClient) -> None:
 def test_a_street_page(svc: ServiceClient) -> None:
     html = signed_in(svc).client.get(f"/ui/check/streets/{NJDL}").text
     assert "南京东路街道：清单检查" in html
+    assert "13 条问题（最严重：错误） · 街道单位负荷指数 0.67 · 37 条在行职责" in html
     assert "在行职责" in html and "#row-" in html
     assert "南京东路街道办事处" in html  # its units' load
     assert re.search(r">F-\d{3}<", html)

@@ -300,6 +300,7 @@ class StreetView:
     code: str
     name: str
     as_of: str
+    summary: str
     duties: list[DutyRowView]
     load: list[LoadRowView]
     findings: list[FindingView]
@@ -783,10 +784,19 @@ class CheckPages:
             if u.jurisdiction == code or code in snapshot.ancestors(u.jurisdiction)
         ]
         findings = self.filtered(CheckFilters(street=code))
+        worst = self.report.worst(findings)
+        load = self.street_load(snapshot).get(code)
         return StreetView(
             code=code,
             name=self.street_name(code),
             as_of=self.report.as_of.isoformat(),
+            summary=page.t(
+                "page.check.street.summary",
+                findings=len(findings),
+                worst=page.severity(worst.value) if worst else "—",
+                load=ratio(load) if load is not None else "—",
+                duties=whole(len(duties), self.lang),
+            ),
             duties=[
                 DutyRowView(
                     link=Link(
