@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from html import escape
@@ -53,7 +53,7 @@ _CSP = (
 
 def render_html(report: CheckReport, lang: Lang) -> str:
     """The report as a complete HTML5 document in ``lang``."""
-    view = _report_view(_Page(report, lang))
+    view = _report_view(ReportPage(report, lang))
     return environment().get_template("check_report.html.j2").render(page=view)
 
 
@@ -98,14 +98,14 @@ def _static(name: str, closing: str) -> Markup:
 
 
 @dataclass(frozen=True)
-class _Page(Labels):
+class ReportPage(Labels):
     """The report's labels (as the text report names things), with what the page adds: row
     anchors, translated terms and numbers."""
 
     row_ids: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        for n, finding in enumerate(_sorted_findings(self.report.findings), start=1):
+        for n, finding in enumerate(sorted_findings(self.report.findings), start=1):
             self.row_ids.setdefault(finding.id, f"finding-{n}")
 
     def t(self, key: str, **params: object) -> str:
@@ -125,8 +125,7 @@ class _Page(Labels):
         return self.matter_name(code) or (code or "")
 
     def street_of(self, code: str) -> str:
-        label = self.report.areas.get(code)
-        return label.street if label and label.street else code
+        return street_of(self.report, code)
 
     def join(self, items: Iterable[str]) -> str:
         return self.sep.join(items)
@@ -142,7 +141,7 @@ class _Page(Labels):
         return before, after
 
 
-def _sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+def sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
     kind_rank = {kind: n for n, kind in enumerate(KIND_ORDER)}
     return sorted(
         findings,
@@ -462,7 +461,7 @@ class ReportView:
     footer: str
 
 
-def _report_view(page: _Page) -> ReportView:
+def _report_view(page: ReportPage) -> ReportView:
     return ReportView(
         lang="zh-CN" if page.lang == "zh" else "en",
         title=f"{page.t('html.title')} · {page.report.as_of.isoformat()}",
@@ -471,7 +470,7 @@ def _report_view(page: _Page) -> ReportView:
         script=_static("check_report.js", "</script"),
         header=_header(page),
         nav=_nav(page),
-        summary=_summary(page),
+        summary=summary_cards(page),
         comparison=_comparison(page),
         heatmap=_heatmap(page),
         clusters=_clusters(page),
@@ -481,7 +480,7 @@ def _report_view(page: _Page) -> ReportView:
     )
 
 
-def _names(page: _Page, names: Sequence[str], limit: int) -> Names | None:
+def short_names(page: ReportPage, names: Sequence[str], limit: int) -> Names | None:
     """Up to ``limit`` names, then "+N more"; the full list (to a point) in the tooltip."""
     if not names:
         return None
@@ -498,7 +497,7 @@ def _names(page: _Page, names: Sequence[str], limit: int) -> Names | None:
 # --------------------------------------------------------------------------- header, nav
 
 
-def _header(page: _Page) -> Header:
+def _header(page: ReportPage) -> Header:
     report = page.report
     return Header(
         title=page.t("html.title"),
@@ -517,13 +516,13 @@ def _header(page: _Page) -> Header:
     )
 
 
-def _filter_value(page: _Page, name: str, value: str) -> str:
+def _filter_value(page: ReportPage, name: str, value: str) -> str:
     """A filter's value, named when it is an area or matter code of the report."""
     label = {"area": page.area, "matter": page.matter}.get(name, str)(value)
     return value if label == value else f"{label} ({value})"
 
 
-def _nav(page: _Page) -> list[Link]:
+def _nav(page: ReportPage) -> list[Link]:
     links = [("summary", "html.summary")]
     if page.report.comparison is not None:
         links.append(("comparison", "html.comparison.short"))
@@ -539,7 +538,7 @@ def _nav(page: _Page) -> list[Link]:
 # --------------------------------------------------------------------------- summary
 
 
-def _summary(page: _Page) -> Summary:
+def summary_cards(page: ReportPage) -> Summary:
     report = page.report
     by_kind = Counter(f.kind.value for f in report.findings)
     by_severity = Counter(f.severity.value for f in report.findings)
@@ -579,19 +578,19 @@ def _summary(page: _Page) -> Summary:
 # --------------------------------------------------------------------------- comparison
 
 
-def _comparison(page: _Page) -> ComparisonView | None:
+def _comparison(page: ReportPage) -> ComparisonView | None:
     comparison = page.report.comparison
     if comparison is None:
         return None
     by_id = {f.id: f for f in page.report.findings}
     introduced = [by_id[i] for i in comparison.introduced if i in by_id]
     smaller = [by_id[i] for i in comparison.narrowed if i in by_id]
-    resolved = _sorted_findings(comparison.resolved)
+    resolved = sorted_findings(comparison.resolved)
     lists = [
         FindingList(
             page.t("html.comparison.introduced", count=len(introduced)),
             "introduced",
-            [_finding_line(page, f, page.row_ids[f.id]) for f in _sorted_findings(introduced)],
+            [_finding_line(page, f, page.row_ids[f.id]) for f in sorted_findings(introduced)],
             page.t("html.comparison.none_introduced"),
         )
     ]
@@ -600,7 +599,7 @@ def _comparison(page: _Page) -> ComparisonView | None:
             FindingList(
                 page.t("html.comparison.narrowed", count=len(smaller)),
                 "narrowed",
-                [_finding_line(page, f, page.row_ids[f.id]) for f in _sorted_findings(smaller)],
+                [_finding_line(page, f, page.row_ids[f.id]) for f in sorted_findings(smaller)],
                 None,
             )
         )
@@ -623,7 +622,7 @@ def _comparison(page: _Page) -> ComparisonView | None:
     )
 
 
-def _finding_line(page: _Page, finding: Finding, target: str | None = None) -> FindingLine:
+def _finding_line(page: ReportPage, finding: Finding, target: str | None = None) -> FindingLine:
     details = []
     if finding.cells:
         details.append(page.t("html.cells_n", count=finding.cells))
@@ -635,7 +634,7 @@ def _finding_line(page: _Page, finding: Finding, target: str | None = None) -> F
         kind_label=page.kind(finding.kind.value),
         matter=page.matter(finding.matter) if finding.matter is not None else None,
         target=target,
-        areas=_names(page, [page.area(a) for a in finding.areas], AREAS_SHOWN),
+        areas=short_names(page, [page.area(a) for a in finding.areas], AREAS_SHOWN),
         details=details,
     )
 
@@ -644,28 +643,52 @@ def _finding_line(page: _Page, finding: Finding, target: str | None = None) -> F
 
 
 @dataclass
-class _HeatCell:
+class HeatTally:
+    """What falls in a cell of the heat map: findings, cells, kinds, the worst severity and the
+    findings' ids."""
+
     findings: int = 0
     cells: float = 0.0
     kinds: Counter[str] = field(default_factory=Counter)
+    worst: Severity | None = None
+    ids: list[str] = field(default_factory=list)
 
 
-def _heat_grid(page: _Page) -> tuple[dict[tuple[str, str], _HeatCell], int]:
-    """(matter, column) → what falls there; and how many findings have no place on the grid."""
-    grid: dict[tuple[str, str], _HeatCell] = defaultdict(_HeatCell)
+def finding_streets(page: Labels, finding: Finding) -> Counter[str]:
+    """The streets a finding lies in (its areas' streets, else its duties'), each with how many
+    of the finding's areas lie there."""
+    areas = finding.areas or sorted({d.area for d in finding.duties})
+    return Counter(street_of(page.report, a) for a in areas)
+
+
+def street_of(report: CheckReport, code: str) -> str:
+    """The street (街道) an area of the report lies in; the area itself when it is in none."""
+    label = report.areas.get(code)
+    return label.street if label and label.street else code
+
+
+def heat_grid(
+    page: Labels, row_of: Callable[[str], str] | None = None
+) -> tuple[dict[tuple[str, str], HeatTally], int]:
+    """(row, street) → what falls there, the row a matter (or what ``row_of`` makes of the
+    matter: its group); and how many findings have no place on the grid."""
+    grid: dict[tuple[str, str], HeatTally] = defaultdict(HeatTally)
     unplaced = 0
     for finding in page.report.findings:
-        areas = finding.areas or sorted({d.area for d in finding.duties})
-        if finding.matter is None or not areas:
+        per_column = finding_streets(page, finding)
+        if finding.matter is None or not per_column:
             unplaced += 1
             continue
-        per_column = Counter(page.street_of(a) for a in areas)
+        row = row_of(finding.matter) if row_of else finding.matter
         for column, n_areas in per_column.items():
-            cell = grid[(finding.matter, column)]
+            cell = grid[(row, column)]
             cell.findings += 1
             if finding.areas:
                 cell.cells += finding.cells * n_areas / len(finding.areas)
             cell.kinds[finding.kind.value] += 1
+            cell.ids.append(finding.id)
+            if cell.worst is None or finding.severity.rank > cell.worst.rank:
+                cell.worst = finding.severity
     return grid, unplaced
 
 
@@ -674,8 +697,8 @@ def _busiest(totals: Counter[str], limit: int) -> list[str]:
     return sorted(ranked[:limit])
 
 
-def _heatmap(page: _Page) -> Heatmap:
-    grid, unplaced = _heat_grid(page)
+def _heatmap(page: ReportPage) -> Heatmap:
+    grid, unplaced = heat_grid(page)
     notes = [page.t("html.heatmap.note")]
     if unplaced:
         notes.append(page.t("html.heatmap.unplaced", count=unplaced))
@@ -726,7 +749,9 @@ def _heatmap(page: _Page) -> Heatmap:
     )
 
 
-def _heat_cell(page: _Page, matter: str, column: str, cell: _HeatCell | None, top: int) -> HeatCell:
+def _heat_cell(
+    page: ReportPage, matter: str, column: str, cell: HeatTally | None, top: int
+) -> HeatCell:
     if cell is None:
         return HeatCell()
     background, colour = _heat_colour(cell.findings, top)
@@ -757,7 +782,7 @@ def _heat_colour(value: int, top: int) -> tuple[str, str]:
 # --------------------------------------------------------------------------- conflict clusters
 
 
-def _clusters(page: _Page) -> Clusters:
+def _clusters(page: ReportPage) -> Clusters:
     clusters = sorted(page.report.clusters, key=lambda c: (-c.cells, -len(c.units), c.units))
     title = page.t("html.clusters")
     if not clusters:
@@ -773,7 +798,7 @@ def _clusters(page: _Page) -> Clusters:
     )
 
 
-def _unit_cells(cluster: ConflictCluster) -> Counter[str]:
+def unit_cells(cluster: ConflictCluster) -> Counter[str]:
     cells: Counter[str] = Counter({u: 0 for u in cluster.units})
     for pair in cluster.pairs:
         for unit in pair.units:
@@ -785,7 +810,7 @@ def _cluster_units(cluster: ConflictCluster) -> list[str]:
     """The units to draw, in their order round the circle: the most involved first (so the
     units many others contend with sit together and their links fan out), at most
     ``CLUSTER_MAX_NODES``."""
-    cells = _unit_cells(cluster)
+    cells = unit_cells(cluster)
     degree: Counter[str] = Counter()
     for pair in cluster.pairs:
         degree.update(pair.units)
@@ -810,7 +835,7 @@ def _circle_layout(
 _UNIT_KIND_CLASS = {"line", "block", "platform", "owner", "community"}
 
 
-def _cluster(page: _Page, n: int, cluster: ConflictCluster) -> Cluster:
+def _cluster(page: ReportPage, n: int, cluster: ConflictCluster) -> Cluster:
     """A cluster drawn as its units on a circle, linked where they share cells."""
     matters = page.join(f"{page.matter(m)} ({m})" for m in cluster.matters)
     units = _cluster_units(cluster)
@@ -824,7 +849,7 @@ def _cluster(page: _Page, n: int, cluster: ConflictCluster) -> Cluster:
     at = _circle_layout(units, radius, cx, cy)
     pairs = [p for p in cluster.pairs if p.units[0] in at and p.units[1] in at]
     top = max((p.cells for p in pairs), default=1) or 1
-    cells = _unit_cells(cluster)
+    cells = unit_cells(cluster)
     unit_top = max((cells[u] for u in units), default=1) or 1
     return Cluster(
         title=page.t("html.cluster.title", n=n, units=len(cluster.units), cells=cluster.cells),
@@ -838,7 +863,7 @@ def _cluster(page: _Page, n: int, cluster: ConflictCluster) -> Cluster:
 
 
 def _cluster_edge(
-    page: _Page, pair: ClusterPair, at: dict[str, tuple[float, float]], top: int
+    page: ReportPage, pair: ClusterPair, at: dict[str, tuple[float, float]], top: int
 ) -> Edge:
     """A link of two units, as thick as their shared cells, the number nearer the less
     involved unit (``at`` lists the most involved first), away from the crowd at the hubs."""
@@ -866,7 +891,7 @@ def _cluster_edge(
 
 
 def _cluster_node(
-    page: _Page,
+    page: ReportPage,
     unit: str,
     xy: tuple[float, float],
     centre: tuple[float, float],
@@ -911,8 +936,8 @@ _FINDING_COLUMNS = (
 )
 
 
-def _findings(page: _Page) -> Findings:
-    findings = _sorted_findings(page.report.findings)
+def _findings(page: ReportPage) -> Findings:
+    findings = sorted_findings(page.report.findings)
     comparison = page.report.comparison
     introduced = set(comparison.introduced) if comparison else set()
     kinds = Counter(f.kind for f in findings)
@@ -945,7 +970,7 @@ def _findings(page: _Page) -> Findings:
     )
 
 
-def _finding_row(page: _Page, finding: Finding, introduced: bool) -> FindingRow:
+def _finding_row(page: ReportPage, finding: Finding, introduced: bool) -> FindingRow:
     severity, kind = finding.severity.value, finding.kind.value
     rest = len(finding.duties) - DUTIES_SHOWN
     return FindingRow(
@@ -959,10 +984,10 @@ def _finding_row(page: _Page, finding: Finding, introduced: bool) -> FindingRow:
         kind_label=page.kind(kind),
         matter=finding.matter,
         matter_name=page.matter(finding.matter),
-        areas=_names(page, [page.area(a) for a in finding.areas], AREAS_SHOWN),
+        areas=short_names(page, [page.area(a) for a in finding.areas], AREAS_SHOWN),
         region=finding.region_text or "",
         cells=page.number(finding.cells) if finding.cells else "",
-        units=_names(page, [page.unit(u) for u in finding.units], UNITS_SHOWN),
+        units=short_names(page, [page.unit(u) for u in finding.units], UNITS_SHOWN),
         duties=[
             Duty(
                 f"{duty.list_id} v{duty.version} #{duty.row}",
@@ -981,7 +1006,7 @@ def _finding_row(page: _Page, finding: Finding, introduced: bool) -> FindingRow:
 _LOAD_COLUMNS = ("unit", "level", "staff", "capacity", "workload", "events", "index")
 
 
-def _load(page: _Page) -> Load:
+def _load(page: ReportPage) -> Load:
     report = page.report
     source = page.term(report.volume_source, "html.volume")
     notes = [
@@ -1005,7 +1030,7 @@ def _load(page: _Page) -> Load:
     )
 
 
-def _load_row(page: _Page, row: LoadIndex, top: float) -> LoadRow:
+def _load_row(page: ReportPage, row: LoadIndex, top: float) -> LoadRow:
     return LoadRow(
         overloaded=row.overloaded,
         unit=row.unit,

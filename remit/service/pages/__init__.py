@@ -12,6 +12,7 @@ Python API, as the JSON endpoints do.
 from __future__ import annotations
 
 from remit.service.pages import cases as _cases  # noqa: F401  (the case pages)
+from remit.service.pages import check as _check  # noqa: F401  (the check report)
 from remit.service.pages import desk as _desk  # noqa: F401  (the dispatch desk)
 from remit.service.pages.common import PAGE_ROUTERS
 from remit.service.pages.session import router as session_router
