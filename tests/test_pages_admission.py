@@ -4,12 +4,40 @@ ASGI tests on the sample district, then Chromium (axe-clean, no console error, s
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
-from tests.conftest import STAFF_PASSWORD, BrowserPage, ServiceClient
-from tests.factories import REQUESTS, REQUESTS_CONFIG
+from remit import Registry
+from remit.errors import InputError
+from tests.conftest import STAFF_PASSWORD, BrowserPage, ServiceClient, Site, staff_tokens
+from tests.factories import (
+    ADMISSION_CONFIG,
+    APPROVER,
+    OTHER_APPROVER,
+    REQUEST_ID,
+    REQUESTS,
+    REQUESTS_CONFIG,
+    SUBMITTER,
+    admission_gate,
+    problem_key,
+    sample_request,
+)
+from tests.served import served
+
+TWO_APPROVALS = "file: admission-config\napprovals_required: 2\n"
+"""Settings that ask two approvers for every decision (the role alone says who may approve)."""
+
+
+@pytest.fixture
+def two_eyes(tmp_path: Path) -> Path:
+    path = tmp_path / "admission-config.yaml"
+    path.write_text(TWO_APPROVALS, encoding="utf-8")
+    return path
 
 
 def request_json(name: str, **changes: Any) -> dict[str, Any]:
@@ -145,3 +173,142 @@ def test_the_disputes_page(svc: ServiceClient) -> None:
     assert backwards.status_code == 400
     sign_in(svc, "nj")
     assert svc.client.get("/ui/disputes").status_code == 403
+
+
+# --- two approvals (approvals_required: 2) -----------------------------------------------------
+
+
+def test_the_gate_asks_two_approvers(sample_registry: Registry) -> None:
+    config = ADMISSION_CONFIG.model_copy(update={"approvals_required": 2})
+    gate = admission_gate(sample_registry, config)
+    gate.submit(sample_request(), by=SUBMITTER)
+    gate.approve(REQUEST_ID, by=APPROVER, note="同意")
+    assert gate.show(REQUEST_ID).status == "submitted"
+    (given,) = gate.approvals(REQUEST_ID)[REQUEST_ID]
+    assert (given.by, given.note) == (APPROVER, "同意")
+    assert sample_registry.log()[-1].action == "admission_approval"
+    with pytest.raises(InputError) as again:  # an approver counts once
+        gate.approve(REQUEST_ID, by=APPROVER.replace("区", "区 "))
+    assert problem_key(again) == "admission.approved_already"
+    with pytest.raises(InputError) as own:  # and the submitter never
+        gate.approve(REQUEST_ID, by=SUBMITTER)
+    assert problem_key(own) == "admission.four_eyes"
+    report = gate.approve(REQUEST_ID, by=OTHER_APPROVER)
+    assert report.enactment and gate.show(REQUEST_ID).status == "approved"
+    assert gate.show(REQUEST_ID).decided_by == OTHER_APPROVER
+
+
+def test_one_approval_decides_by_default(sample_registry: Registry) -> None:
+    gate = admission_gate(sample_registry, ADMISSION_CONFIG)
+    gate.submit(sample_request(), by=SUBMITTER)
+    gate.approve(REQUEST_ID, by=APPROVER)
+    assert gate.show(REQUEST_ID).status == "approved"
+    assert gate.approvals(REQUEST_ID) == {REQUEST_ID: []}
+
+
+def test_the_api_answers_202_for_an_approval_that_does_not_decide(
+    sample_url: str, service_factory: Any, two_eyes: Path
+) -> None:
+    svc = service_factory(sample_url, admission_config=two_eyes)
+    rid = submitted(svc)
+    first = svc.post(f"/admission/{rid}/approve", "appr1", json={"note": "同意"})
+    assert first.status_code == 202, first.text
+    body = first.json()
+    assert body["status"] == "submitted" and body["approvals_required"] == 2
+    assert [a["by"] for a in body["approvals"]] == ["appr1"]
+    again = svc.post(f"/admission/{rid}/approve", "appr1", json={})
+    assert again.status_code == 403
+    assert again.json()["problems"][0]["key"] == "admission.approved_already"
+    assert svc.post(f"/admission/{rid}/approve", "appr2", json={}).status_code == 200
+    assert svc.get(f"/admission/{rid}", "disp").json()["status"] == "approved"
+
+
+def test_two_approvers_on_the_pages(sample_url: str, service_factory: Any, two_eyes: Path) -> None:
+    """appr1 approves: a second approver is required; appr1 again: refused (four eyes, by
+    login); appr2 approves: approved and enacted."""
+    svc = service_factory(sample_url, admission_config=two_eyes)
+    rid = submitted(svc)
+    sign_in(svc, "appr1")
+    page = svc.client.get(f"/ui/admission/{rid}").text
+    assert "须由 2 位不同的审核人" in page
+    first = svc.client.post(f"/ui/admission/{rid}/approve", data={"note": "同意"})
+    assert first.status_code == 200  # after the redirect
+    assert "第二位审核人" in first.text and 'id="more"' in first.text
+    assert "appr1 批准" in first.text and "同意" in first.text
+    assert "已批准 1/2" in svc.client.get("/ui/admission").text
+    again = svc.client.post(f"/ui/admission/{rid}/approve", data={})
+    assert again.status_code == 403
+    assert 'id="refusal"' in again.text and "双人复核" in again.text
+    sign_in(svc, "appr2")
+    second = svc.client.post(f"/ui/admission/{rid}/approve", data={"note": "复核同意"})
+    assert second.status_code == 200 and 'id="done"' in second.text
+    assert "已批准" in second.text and "appr2" in second.text
+    shown = svc.get(f"/admission/{rid}", "disp").json()
+    assert (shown["status"], shown["decided_by"]) == ("approved", "appr2")
+    assert [a["by"] for a in shown["approvals"]] == ["appr1"]
+
+
+# --- in a browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(browser: Any, sample_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The module's site with settings that ask two approvers, and a request submitted."""
+    folder = tmp_path_factory.mktemp("site-admission")
+    db = folder / "registry.db"
+    shutil.copyfile(sample_db, db)
+    config = folder / "admission-config.yaml"
+    config.write_text(TWO_APPROVALS, encoding="utf-8")
+    url = f"sqlite:///{db}"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REMIT_ARGON2_FAST", "1")
+        tokens = staff_tokens(url)
+    with served(url, workers=1, extra=["--admission-config", str(config)]) as server:
+        import httpx
+
+        answer = httpx.post(
+            server.base + "/admission",
+            json=request_json("admitted"),
+            headers={"Authorization": f"Bearer {tokens['officer']}"},
+            timeout=60,
+        )
+        assert answer.status_code == 201, answer.text
+        yield Site(server.base, url, tokens)
+
+
+def test_browser_two_approvers_approve(tab: BrowserPage) -> None:
+    tab.sign_in("appr1", then="/ui/admission")
+    assert tab.page.locator(f"#request-{REQUEST_ID}").count() == 1
+    assert tab.axe() == []
+    tab.screenshot("admission")
+    tab.page.click(f"#request-{REQUEST_ID} a")
+    tab.page.wait_for_selector("#gate-legal_basis")
+    assert tab.axe() == []
+    tab.screenshot("admission-request")
+    tab.page.fill("#note", "同意下放")
+    with tab.page.expect_navigation():
+        tab.page.click("#approve")
+    assert "第二位审核人" in tab.page.inner_text("#more")
+    assert tab.axe() == []
+    tab.screenshot("admission-second-approver")
+    with tab.page.expect_navigation():
+        tab.page.click("button:has-text('退出登录')")
+    tab.sign_in("appr2", then=f"/ui/admission/{REQUEST_ID}")
+    with tab.page.expect_navigation():
+        tab.page.click("#approve")
+    assert "已批准" in tab.page.inner_text("#status")
+    assert tab.page.locator("#approve").count() == 0
+    assert tab.axe() == []
+    assert tab.problems == []
+
+
+def test_browser_disputes_page(tab: BrowserPage) -> None:
+    tab.sign_in("disp", then="/ui/disputes")
+    tab.page.fill("#date_from", "2026-01-01")
+    tab.page.fill("#date_to", "2026-12-31")
+    with tab.page.expect_navigation():
+        tab.page.click("button.primary")
+    assert "date_to=2026-12-31" in tab.page.url
+    assert tab.axe() == []
+    tab.screenshot("disputes")
+    assert tab.problems == []

@@ -152,10 +152,9 @@ def admit_approve(
     new versions of the lists, their rows carrying the request's id."""
     from remit.admission import GateRefused
 
+    gate = _gate(db_url, config_file)
     try:
-        report = _gate(db_url, config_file).approve(
-            request_id, by, note, history, current_lang.get()
-        )
+        report = gate.approve(request_id, by, note, history, current_lang.get())
     except GateRefused as refused:
         _print_admission(refused.report, "text")
         echo(
@@ -163,6 +162,11 @@ def admit_approve(
             err=True,
         )
         sys.exit(1)
+    if gate.show(request_id).status == "submitted":  # more approvals are required
+        given = len(gate.approvals(request_id)[request_id])
+        more = gate.config.approvals_required - given
+        echo(t("admit.approval_recorded", id=request_id, given=given, more=more))
+        return
     versions = ", ".join(f"{v['list']} v{v['version']}" for v in report.enactment)
     echo(t("admit.approved", id=request_id, versions=versions))
 

@@ -6,10 +6,11 @@ effect report; the dispute report's tables as ``remit dispute report`` prints th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from remit.admission.report import AdmissionEntry, AdmissionReport
+from remit.admission.report import AdmissionEntry, AdmissionReport, Approval
 from remit.deadlines import local_time
 from remit.i18n import Lang, t
 from remit.present.admission import effect_rows, entry_json, header
@@ -57,6 +58,12 @@ class RequestView:
     decided_by: str
     decision_note: str
     gates: list[GateView]
+    approvals: list[tuple[str, str, str]]
+    """The approvals given that did not decide it yet: by, when, the note."""
+    required: int
+    """How many approvals decide a request (the settings' ``approvals_required``)."""
+    more: int
+    """How many more approvals it needs (0 once decided)."""
     data: dict[str, Any] = field(repr=False)
     """The request as the JSON API answers it (``entry_json``)."""
 
@@ -82,9 +89,16 @@ def gate_views(report: AdmissionReport, lang: Lang) -> list[GateView]:
     ]
 
 
-def request_view(entry: AdmissionEntry, overdue: bool, lang: Lang) -> RequestView:
-    """``entry`` (with whether it is overdue) for the pages."""
-    data = entry_json(entry, overdue)
+def request_view(
+    entry: AdmissionEntry,
+    overdue: bool,
+    lang: Lang,
+    approvals: Sequence[Approval] = (),
+    required: int = 1,
+) -> RequestView:
+    """``entry`` (with whether it is overdue, the approvals given that did not decide it and
+    how many the settings require) for the pages."""
+    data = entry_json(entry, overdue, approvals, required)
     report = entry.report
     receiving = [e.name for e in report.effect] or list(report.receiving)
     return RequestView(
@@ -104,6 +118,9 @@ def request_view(entry: AdmissionEntry, overdue: bool, lang: Lang) -> RequestVie
         decided_by=entry.decided_by or "",
         decision_note=entry.decision_note or "",
         gates=gate_views(report, lang),
+        approvals=[(a.by, _when(a.at), a.note or "") for a in approvals],
+        required=required,
+        more=max(0, required - len(approvals)) if entry.status == "submitted" else 0,
         data=data,
     )
 

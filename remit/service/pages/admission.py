@@ -47,10 +47,14 @@ def requests(request: Request, user: Reader, found: Found, status: str = "") -> 
     gate = _gate(found)
     chosen = status if status in STATUSES else None
     lang = current_lang.get()
-    rows = [request_view(e, gate.overdue(e), lang) for e in gate.requests(chosen)]
+    given, required = gate.approvals(), gate.config.approvals_required
+    rows = [
+        request_view(e, gate.overdue(e), lang, given.get(e.id, []), required)
+        for e in gate.requests(chosen)
+    ]
     return page(
         request,
-        "admission.html.j2",
+        "admission_list.html.j2",
         title("page.admission.title"),
         user,
         rows=rows,
@@ -73,7 +77,8 @@ def _detail(
 ) -> Response:
     entry = _recorded(gate, request_id)
     lang = current_lang.get()
-    view = request_view(entry, gate.overdue(entry), lang)
+    given = gate.approvals(entry.id)[entry.id]
+    view = request_view(entry, gate.overdue(entry), lang, given, gate.config.approvals_required)
     return page(
         request,
         "admission_request.html.j2",
@@ -85,7 +90,7 @@ def _detail(
         effect_columns=EFFECT_COLUMNS,
         may_decide=user.has(Role.approver) and entry.status == "submitted",
         refusal=refusal or [],
-        done=done if done in ("approved", "rejected") else "",
+        done=done if done in ("approved", "rejected", "approval") else "",
         note=note,
         reason=reason,
     )
@@ -139,7 +144,9 @@ def _decide(
         return _detail(
             request, user, _gate(found), request_id, status=code, refusal=messages, **kept
         )
-    done = "approved" if act == "approve" else "rejected"
+    done = "rejected"
+    if act == "approve":  # decided, or an approval of several the settings require
+        done = "approved" if gate.show(request_id).status == "approved" else "approval"
     return RedirectResponse(f"/ui/admission/{request_id}?done={done}", status_code=303)
 
 
