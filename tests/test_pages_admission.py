@@ -28,6 +28,33 @@ from tests.factories import (
     sample_request,
 )
 from tests.served import served
+from tests.test_service import EVENT
+
+STREET_EVENT = {
+    **EVENT,
+    "id": "HP-T-RT",
+    "matter": "无照经营游商",
+    "area": "南京东路街道",
+    "attributes": {"地点类型": "住宅小区"},
+}
+"""An event in 南京东路街道 that 区市场监管局 leads: its return is overruled (推诿)."""
+
+
+def returned_case(post: Any) -> str:
+    """A case recorded by the dispatcher and returned by the unit that holds it (ruled at
+    once); ``post(path, login, json)`` answers as the service does."""
+    case = post("/cases", "disp", STREET_EVENT)
+    assert case.status_code == 201, case.text
+    body = case.json()
+    holder = {"HP-NJDL": "nj", "HP-WT": "wt", "HP-CGJ": "cgj", "HP-SCJ": "scj"}[body["unit"]]
+    answer = post(
+        f"/cases/{body['id']}/return",
+        holder,
+        {"reason": "not_our_duty", "note": "不属本单位职责"},
+    )
+    assert answer.status_code == 200, answer.text
+    return str(body["id"])
+
 
 TWO_APPROVALS = "file: admission-config\napprovals_required: 2\n"
 """Settings that ask two approvers for every decision (the role alone says who may approve)."""
@@ -160,6 +187,17 @@ def test_the_settings_name_the_approvers(sample_url: str, service_factory: Any) 
     assert answer.status_code == 403 and "区委编办审核人" in answer.text
 
 
+def test_the_disputes_page_counts_the_returns(svc: ServiceClient) -> None:
+    returned_case(lambda path, who, body: svc.post(path, who, json=body))
+    sign_in(svc, "disp")
+    html = svc.client.get("/ui/disputes").text
+    assert "区市场监督管理局" in html and "按单位" in html and "100%" in html
+    assert "退单 1 次" in html
+    assert "统计期间内没有退单" not in html
+    before = svc.client.get("/ui/disputes?date_to=2026-01-31").text
+    assert "统计期间内没有退单" in before
+
+
 def test_the_disputes_page(svc: ServiceClient) -> None:
     sign_in(svc, "disp")
     answer = svc.client.get("/ui/disputes")
@@ -273,6 +311,12 @@ def site(browser: Any, sample_db: Path, tmp_path_factory: pytest.TempPathFactory
             timeout=60,
         )
         assert answer.status_code == 201, answer.text
+
+        def post(path: str, who: str, body: Any) -> Any:
+            headers = {"Authorization": f"Bearer {tokens[who]}"}
+            return httpx.post(server.base + path, json=body, headers=headers, timeout=60)
+
+        returned_case(post)
         yield Site(server.base, url, tokens)
 
 
@@ -309,6 +353,7 @@ def test_browser_disputes_page(tab: BrowserPage) -> None:
     with tab.page.expect_navigation():
         tab.page.click("button.primary")
     assert "date_to=2026-12-31" in tab.page.url
+    assert tab.page.locator("table").count() >= 1
     assert tab.axe() == []
     tab.screenshot("disputes")
     assert tab.problems == []
