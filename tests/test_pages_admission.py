@@ -357,3 +357,39 @@ def test_browser_disputes_page(tab: BrowserPage) -> None:
     assert tab.axe() == []
     tab.screenshot("disputes")
     assert tab.problems == []
+
+
+def test_a_policy_officer_submits_a_request_file(svc: ServiceClient) -> None:
+    content = (REQUESTS / "admitted.yaml").read_bytes()
+    sign_in(svc, "officer")
+    assert 'enctype="multipart/form-data"' in svc.client.get("/ui/admission").text
+    files = {"file": ("admitted.yaml", content, "application/yaml")}
+    answer = svc.client.post("/ui/admission", files=files, follow_redirects=False)
+    assert answer.status_code == 303
+    assert answer.headers["location"] == f"/ui/admission/{REQUEST_ID}?done=submitted"
+    assert 'id="done"' in svc.client.get(answer.headers["location"]).text
+    assert svc.get(f"/admission/{REQUEST_ID}", "disp").json()["submitted_by"] == "officer"
+    again = svc.client.post("/ui/admission", files=files)
+    assert again.status_code == 400 and REQUEST_ID in again.text and 'id="refusal"' in again.text
+    bad = content.replace(b"effective_from: 2027-01-01", b"effective_from: soon")
+    refused = svc.client.post("/ui/admission", files={"file": ("mine.yaml", bad, "text/yaml")})
+    assert refused.status_code == 400 and "mine.yaml" in refused.text
+    assert "effective_from" in refused.text
+    broken = svc.client.post("/ui/admission", files={"file": ("x.yaml", b"{oops", "text/yaml")})
+    assert broken.status_code == 400
+    sign_in(svc, "appr1")  # an approver reads and decides, but does not submit
+    assert "multipart/form-data" not in svc.client.get("/ui/admission").text
+    assert svc.client.post("/ui/admission", files=files).status_code == 403
+
+
+def test_the_pages_in_english(svc: ServiceClient) -> None:
+    rid = submitted(svc)
+    sign_in(svc, "appr1")
+    svc.client.cookies.set("remit_lang", "en")
+    listed = svc.client.get("/ui/admission").text
+    assert "Admission" in listed and "resources follow" in listed and "submitted" in listed
+    one = svc.client.get(f"/ui/admission/{rid}").text
+    assert "What admitting it changes" in one and "Approve the request" in one
+    sign_in(svc, "disp")
+    svc.client.cookies.set("remit_lang", "en")
+    assert "Buck-passing" in svc.client.get("/ui/disputes").text

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from remit.admission import AdmissionGate, GateRefused
+from remit.admission import AdmissionGate, GateRefused, load_request
 from remit.errors import InputError
 from remit.i18n import current_lang, t
 from remit.identity import Role, User
@@ -26,6 +27,7 @@ from remit.service.api.admission import _decider, _gate, _recorded
 from remit.service.pages.common import NAVIGATION, PAGE_ROUTERS, PageEntry, page, page_for, title
 from remit.service.problems import HTTPProblem, input_status
 from remit.service.state import Services, services
+from remit.service.uploads import uploads
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROUTERS.append(router)
@@ -41,9 +43,24 @@ Found = Annotated[Services, Depends(services)]
 STATUSES = ("submitted", "approved", "rejected")
 
 
+Officer = Annotated[User, Depends(page_for(Role.policy_officer))]
+
+
 @router.get("/ui/admission")
 def requests(request: Request, user: Reader, found: Found, status: str = "") -> Response:
     """The recorded requests, oldest first (``?status=`` one of :data:`STATUSES`)."""
+    return _requests(request, user, found, status)
+
+
+def _requests(
+    request: Request,
+    user: User,
+    found: Services,
+    status: str = "",
+    *,
+    code: int = 200,
+    problems: list[str] | None = None,
+) -> Response:
     gate = _gate(found)
     chosen = status if status in STATUSES else None
     lang = current_lang.get()
@@ -60,7 +77,38 @@ def requests(request: Request, user: Reader, found: Found, status: str = "") -> 
         rows=rows,
         chosen=chosen or "",
         statuses=[(s, t(f"status.{s}")) for s in STATUSES],
+        may_submit=user.has(Role.policy_officer),
+        problems=problems or [],
+        status=code,
     )
+
+
+@router.post("/ui/admission")
+async def submit(
+    request: Request,
+    user: Officer,
+    found: Found,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """A request file (``file: admission``, as ``remit admit submit`` takes it) uploaded by a
+    policy officer: every gate runs and it is recorded, submitted by the caller's login; then
+    its page. A file that does not validate, or an id recorded before: said on the page (400),
+    nothing recorded."""
+    content = await file.read()
+    name = file.filename or "admission.yaml"
+    return await run_in_threadpool(_submit, request, user, found, name, content)
+
+
+def _submit(request: Request, user: User, found: Services, name: str, content: bytes) -> Response:
+    try:
+        with uploads() as spool:
+            path = spool.add("admission.yaml", content, shown_as=name)
+            admission = load_request(path)
+            _gate(found).submit(admission, user.login, lang=current_lang.get())
+    except InputError as exc:
+        lines = [p.render(current_lang.get()) for p in exc.problems]
+        return _requests(request, user, found, code=400, problems=lines)
+    return RedirectResponse(f"/ui/admission/{admission.id}?done=submitted", status_code=303)
 
 
 def _detail(
@@ -90,7 +138,7 @@ def _detail(
         effect_columns=EFFECT_COLUMNS,
         may_decide=user.has(Role.approver) and entry.status == "submitted",
         refusal=refusal or [],
-        done=done if done in ("approved", "rejected", "approval") else "",
+        done=done if done in ("approved", "rejected", "approval", "submitted") else "",
         note=note,
         reason=reason,
     )
