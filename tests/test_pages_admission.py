@@ -393,3 +393,32 @@ def test_the_pages_in_english(svc: ServiceClient) -> None:
     sign_in(svc, "disp")
     svc.client.cookies.set("remit_lang", "en")
     assert "Buck-passing" in svc.client.get("/ui/disputes").text
+
+
+def test_the_command_line_asks_the_second_approver(
+    cli: Any, sample_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("REMIT_ADMISSION_CONFIG", raising=False)
+    config = tmp_path / "two.yaml"  # the sample settings (they name the approvers), two asked
+    config.write_text(
+        REQUESTS_CONFIG.read_text(encoding="utf-8") + "approvals_required: 2\n", encoding="utf-8"
+    )
+    ok = {"db": sample_url, "lang": "en"}
+    admitted = REQUESTS / "admitted.yaml"
+    assert (
+        cli("admit", "submit", admitted, "--by", SUBMITTER, "--config", config, **ok).exit_code == 0
+    )
+    first = cli("admit", "approve", REQUEST_ID, "--by", APPROVER, "--config", config, **ok)
+    assert first.exit_code == 0 and "must still approve" in first.output
+    shown = cli("admit", "show", REQUEST_ID, "--format", "json", "--config", config, **ok)
+    data = json.loads(shown.output)
+    assert data["status"] == "submitted" and data["approvals_required"] == 2
+    assert [a["by"] for a in data["approvals"]] == [APPROVER]
+    text = cli("admit", "show", REQUEST_ID, "--config", config, **ok).output
+    assert f"approved by {APPROVER}" in text
+    again = cli("admit", "approve", REQUEST_ID, "--by", APPROVER, "--config", config, **ok)
+    assert again.exit_code == 2 and "already" in again.stderr
+    last = cli("admit", "approve", REQUEST_ID, "--by", OTHER_APPROVER, "--config", config, **ok)
+    assert last.exit_code == 0 and "approved" in last.output.lower()
+    shown = cli("admit", "show", REQUEST_ID, "--format", "json", "--config", config, **ok)
+    assert json.loads(shown.output)["status"] == "approved"

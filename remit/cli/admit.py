@@ -11,6 +11,7 @@ import click
 from remit.admission import AdmissionGate, load_config
 from remit.checks import GraphCheck
 from remit.cli.common import RemitGroup, common, echo_json, open_registry
+from remit.deadlines import local_time
 from remit.i18n import current_lang, t
 from remit.present.admission import entry_json, entry_lines, requests_table
 from remit.present.console import console, echo
@@ -125,11 +126,14 @@ def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path 
     """One recorded request: its status, decision and the gates' last report."""
     gate = _gate(db_url, config_file)
     entry = gate.show(request_id)
+    given = gate.approvals(request_id)[request_id]
     if fmt == "json":
-        echo_json(entry_json(entry, gate.overdue(entry)))
+        echo_json(entry_json(entry, gate.overdue(entry), given, gate.config.approvals_required))
         return
     for line in entry_lines(entry, gate.overdue(entry)):
         echo(line)
+    for approval in given:
+        echo(t("admit.approval_given", by=approval.by, at=local_time(approval.at, seconds=False)))
     _print_admission(entry.report, fmt)
 
 
