@@ -192,6 +192,7 @@ def test_the_disputes_page_counts_the_returns(svc: ServiceClient) -> None:
     sign_in(svc, "disp")
     html = svc.client.get("/ui/disputes").text
     assert "区市场监督管理局" in html and "按单位" in html and "100%" in html
+    assert 'href="/ui/lists/HP-QZ-SCJ/versions/1#row-1"' in html
     assert "退单 1 次" in html
     assert "统计期间内没有退单" not in html
     before = svc.client.get("/ui/disputes?date_to=2026-01-31").text

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from remit.admission.report import AdmissionEntry, AdmissionReport, Approval
 from remit.deadlines import local_time
@@ -164,15 +165,26 @@ class DisputeView:
     rows, which columns are numbers)."""
 
     lines: list[str]
-    sections: list[tuple[str, list[str], list[list[str]], list[bool]]]
+    sections: list[tuple[str, list[str], list[list[str]], list[bool], list[str]]]
+    """Each table: title, column titles, rows, which columns are numbers, and each row's
+    link (the list row it is about, on the lists' pages; "" for none)."""
     returns: int
     none: str
 
 
 def dispute_view(report: DisputeReport, lang: Lang) -> DisputeView:
+    row_links = [
+        f"/ui/lists/{quote(r.duty.list_id, safe='')}/versions/{r.duty.version}#row-{r.duty.row}"
+        for r in report.rows
+    ]
+    sections = []
+    for n, (title, headers, rows, numeric) in enumerate(dispute_sections(report, lang)):
+        if rows:
+            links = row_links if n == 1 else [""] * len(rows)  # the second table: the rows
+            sections.append((title, headers, rows, numeric, links))
     return DisputeView(
         lines=dispute_header(report, lang),
-        sections=[s for s in dispute_sections(report, lang) if s[2]],
+        sections=sections,
         returns=report.returns,
         none=t("dispute.report.none", lang),
     )
