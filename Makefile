@@ -9,6 +9,8 @@ REMIT := $(BIN)/remit
 DEMO_DB := sqlite:///remit.db
 SERVE_DB ?= sqlite:///serve.db
 PORT ?= 8000
+# the password of make serve's demo users (a local demo only: never a real deployment's)
+DEMO_PASSWORD ?= remit-demo
 export REMIT_USER ?= demo
 
 # A .venv made with another Python (say `make demo PYTHON=python3.13` before this check) or
@@ -133,12 +135,16 @@ serve-db: $(VENV)/.installed
 	$(REMIT) init --db $(SERVE_DB) --force
 	$(REMIT) registry import --db $(SERVE_DB) data/responsibility_lists/ data/calendar/
 	@mkdir -p out/tokens
-	$(REMIT) users add --db $(SERVE_DB) dispatcher --name 区城运中心调度员 --role dispatcher --no-password
-	$(REMIT) users add --db $(SERVE_DB) scj --name 区市场监管局派单员 --role unit --unit HP-SCJ --no-password
-	$(REMIT) users add --db $(SERVE_DB) officer --name 区政务办政策专员 --role policy_officer --no-password
+	@echo "$(DEMO_PASSWORD)" | $(REMIT) users add --db $(SERVE_DB) dispatcher --name 区城运中心调度员 --role dispatcher --password-stdin
+	@echo "$(DEMO_PASSWORD)" | $(REMIT) users add --db $(SERVE_DB) scj --name 区市场监管局派单员 --role unit --unit HP-SCJ --password-stdin
+	@echo "$(DEMO_PASSWORD)" | $(REMIT) users add --db $(SERVE_DB) nj --name 南京东路街道派单员 --role unit --unit HP-NJDL --password-stdin
+	@echo "$(DEMO_PASSWORD)" | $(REMIT) users add --db $(SERVE_DB) officer --name 区政务办政策专员 --role policy_officer --password-stdin
+	@echo "$(DEMO_PASSWORD)" | $(REMIT) users add --db $(SERVE_DB) sfj --name 区司法局审核人 --role approver --password-stdin
+	@echo "$(DEMO_PASSWORD)" | $(REMIT) users add --db $(SERVE_DB) bb --name 区委编办审核人 --role approver --password-stdin
 	@for who in dispatcher scj officer; do \
 		$(REMIT) users token --db $(SERVE_DB) $$who --note "make serve" > out/tokens/$$who 2>/dev/null; done
 	@echo "tokens written to out/tokens/ (dispatcher, scj, officer)"
+	@echo "pages: http://127.0.0.1:$(PORT)/ — sign in as dispatcher, scj, nj, officer, sfj or bb with the demo password '$(DEMO_PASSWORD)'"
 
 serve: serve-db
 	$(REMIT) serve --db $(SERVE_DB) --port $(PORT)

@@ -5,7 +5,7 @@
     .venv/bin/python bench/check.py --profile 25     # … and a cProfile of one full check
 
 The registry. gen_city's city (``build`` + ``add_dispatch`` with gen_city's defaults, no events)
-is imported into SQLite at ``--db`` (default ``bench/out/check/city-s{SEED}-{mega|quick}.db``) in
+is imported into SQLite at ``--db`` (default ``bench/out/check/city-s{SEED}-{SIZE}.db``) in
 a subprocess, so that the import's memory is not counted below; a sidecar ``DB.json`` records
 the seed, the size, the SHA-256 of gen_city.py and the registry's table layout (schema version),
 and the database is reused while they match
@@ -89,16 +89,6 @@ TARGET_GRIDS = 5_000
 TARGET_MATTERS = 300
 LINEAR_EXPONENT = 1.1  # b of time ≈ a·cells^b above which growth counts as worse than linear
 
-# gen_city's size constants for --quick (street lists sample 100 event and hotline matters, so
-# those stay above 100)
-QUICK_SIZE: dict[str, Any] = {
-    "DISTRICTS": 4,
-    "STREETS": 24,
-    "GRIDS": 480,
-    "DEPARTMENTS": 20,
-    "MATTERS": {"component": 40, "event": 80, "hotline": 40},
-}
-
 T = TypeVar("T")
 
 
@@ -159,11 +149,11 @@ def _schema_version() -> str:
     return SCHEMA_VERSION
 
 
-def expected_meta(seed: int, quick: bool) -> dict[str, Any]:
+def expected_meta(seed: int, size: str) -> dict[str, Any]:
     """What a database built for ``seed`` and the size must have been built from."""
     return {
         "seed": seed,
-        "size": "quick" if quick else "mega",
+        "size": size,
         "gen_city_sha256": hashlib.sha256(GEN_CITY.read_bytes()).hexdigest(),
         "schema_version": _schema_version(),
     }
@@ -173,14 +163,12 @@ def sidecar(db: Path) -> Path:
     return db.with_name(db.name + ".json")
 
 
-def build_into(db: Path, seed: int, quick: bool) -> None:
+def build_into(db: Path, seed: int, size: str) -> None:
     """(In a subprocess.) gen_city's city into ``db``, atomically, and its sidecar."""
     from remit import Registry
 
     gen_city = load_gen_city()
-    if quick:
-        for name, value in QUICK_SIZE.items():
-            setattr(gen_city, name, value)
+    gen_city.resize(size)
     started = time.perf_counter()
     city = gen_city.build(seed)
     gen_city.add_dispatch(city, seed)  # gen_city's defaults, as its main() does
@@ -198,7 +186,7 @@ def build_into(db: Path, seed: int, quick: bool) -> None:
     os.replace(partial, db)
     areas = city["areas"]["areas"]
     meta = {
-        **expected_meta(seed, quick),
+        **expected_meta(seed, size),
         "areas": len(areas),
         "grids": sum(1 for a in areas if a["level"] == "grid"),
         "leaf_matters": sum(
@@ -216,9 +204,9 @@ def build_into(db: Path, seed: int, quick: bool) -> None:
     )
 
 
-def ensure_db(db: Path, seed: int, quick: bool) -> None:
+def ensure_db(db: Path, seed: int, size: str) -> None:
     """Reuse ``db`` if its sidecar matches (or it has none); else build it in a subprocess."""
-    want = expected_meta(seed, quick)
+    want = expected_meta(seed, size)
     if db.is_file():
         if not sidecar(db).is_file():
             print(f"registry {db}: no sidecar, not built by bench/check.py: used as it is")
@@ -230,7 +218,7 @@ def ensure_db(db: Path, seed: int, quick: bool) -> None:
         stale = ", ".join(k for k, v in want.items() if have.get(k) != v)
         print(f"registry {db}: built for another {stale}; rebuilding")
     command = [sys.executable, str(Path(__file__).resolve()), "--build-into", str(db)]
-    command += ["--seed", str(seed)] + (["--quick"] if quick else [])
+    command += ["--seed", str(seed), "--size", size]
     print(f"$ {' '.join(command)}", flush=True)
     started = time.perf_counter()
     subprocess.run(command, check=True)
@@ -452,7 +440,20 @@ def main() -> None:
         "--db", type=Path, help="SQLite file (default bench/out/check/city-s{SEED}-{SIZE}.db)"
     )
     parser.add_argument("--seed", type=int, default=7, help="gen_city's seed (default 7)")
-    parser.add_argument("--quick", action="store_true", help="a small city, for a smoke run")
+    parser.add_argument(
+        "--size",
+        choices=("mega", "quick", "tiny"),
+        default="mega",
+        help="gen_city's city size (default mega)",
+    )
+    parser.add_argument(
+        "--quick", dest="size", action="store_const", const="quick", help="--size quick"
+    )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="--size tiny, one run, two scaling fractions: seconds (tests/test_bench.py)",
+    )
     parser.add_argument(
         "--as-of", type=dt.date.fromisoformat, default=AS_OF, help=f"default {AS_OF}"
     )
@@ -473,18 +474,20 @@ def main() -> None:
     )
     parser.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)  # the subprocess
     args = parser.parse_args()
+    if args.tiny:
+        args.size, args.repeat, args.fractions = "tiny", 1, [0.5, 1.0]
     if args.build_into is not None:
-        build_into(args.build_into, args.seed, args.quick)
+        build_into(args.build_into, args.seed, args.size)
         return
     if args.scale_repeat is None:
         args.scale_repeat = args.repeat
     if args.repeat < 1 or args.scale_repeat < 1:
         parser.error("--repeat and --scale-repeat must be at least 1")
 
-    size = "quick" if args.quick else "mega"
+    size = args.size
     db: Path = args.db or ROOT / "bench" / "out" / "check" / f"city-s{args.seed}-{size}.db"
     db = db.resolve()
-    ensure_db(db, args.seed, args.quick)
+    ensure_db(db, args.seed, args.size)
 
     print(f"{os.cpu_count()} CPUs; {load_average()} (other processes share them: see CPU times)")
     from remit import Registry
@@ -571,7 +574,7 @@ def main() -> None:
         )
     width = max(len(r[0]) for r in rows)
     value_width = max(len(r[1]) for r in rows)
-    note = " (--quick: a small city, not the megacity)" if args.quick else ""
+    note = f" (--size {args.size}: a small city, not the megacity)" if args.size != "mega" else ""
     print(f"\nsummary{note}:")
     print(f"{'figure':{width}s}  {'measured':{value_width}s}  {'target':20s}  result")
     for name, value, target, ok in rows:

@@ -45,6 +45,40 @@ COMMUNITIES_PER_STREET = 2
 GRIDS = 5000
 DEPARTMENTS = 60
 MATTERS = {"component": 120, "event": 120, "hotline": 60}
+
+SIZES: dict[str, dict[str, Any]] = {
+    "mega": {
+        "DISTRICTS": DISTRICTS,
+        "STREETS": STREETS,
+        "GRIDS": GRIDS,
+        "DEPARTMENTS": DEPARTMENTS,
+        "MATTERS": MATTERS,
+    },
+    # street lists sample 100 event and hotline matters, so those stay above 100
+    "quick": {
+        "DISTRICTS": 4,
+        "STREETS": 24,
+        "GRIDS": 480,
+        "DEPARTMENTS": 20,
+        "MATTERS": {"component": 40, "event": 80, "hotline": 40},
+    },
+    "tiny": {
+        "DISTRICTS": 2,
+        "STREETS": 6,
+        "GRIDS": 60,
+        "DEPARTMENTS": 8,
+        "MATTERS": {"component": 12, "event": 70, "hotline": 40},
+    },
+}
+"""The city's size by name: the megacity the targets are about, a quick one for smoke runs,
+a tiny one for the test that runs every benchmark (seconds)."""
+
+
+def resize(size: str) -> None:
+    """Build cities of ``size`` (a key of :data:`SIZES`) from now on."""
+    globals().update(SIZES[size])
+
+
 LOCATIONS = ["road", "pavement", "residential_compound", "park", "river", "market"]
 STREET_LED = "residential_compound"  # streets lead this part of many event matters
 OVERLAPS = 3  # component matters that both their department and their owner lead
@@ -581,6 +615,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/out/city"))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--size", choices=sorted(SIZES), default="mega", help="the city's size (default mega)"
+    )
+    parser.add_argument(
         "--import", dest="do_import", action="store_true", help="import into OUT/registry.db"
     )
     parser.add_argument(
@@ -608,6 +645,7 @@ def main() -> None:
         help="component matters led by @owner, the owner named on the event (default 12)",
     )
     args = parser.parse_args()
+    resize(args.size)
     started = time.perf_counter()
     city = build(args.seed)
     added = add_dispatch(

@@ -15,7 +15,6 @@ import contextlib
 import gc
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 from route import city_parser, ensure_city, read_sample
@@ -25,9 +24,13 @@ def main() -> None:
     parser = city_parser(__doc__)
     parser.add_argument("--sample", type=int, default=5000, help="events routed (default 5,000)")
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of each (default 5)")
+    parser.add_argument(
+        "--tiny", action="store_true", help="a tiny city, 300 events, 1 round (tests/test_bench.py)"
+    )
     args = parser.parse_args()
-    out: Path = args.out.resolve()
-    ensure_city(out, args.seed)
+    if args.tiny:
+        args.size, args.events, args.sample, args.rounds = "tiny", 2000, 300, 1
+    out = ensure_city(args)
 
     from remit import Registry
     from remit.checks import GraphCheck

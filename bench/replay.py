@@ -3,11 +3,11 @@ decisions it wrote, with the same workers; the rates of both and their ratio (ta
 no slower than routing, a ratio ≥ 1).
 
     .venv/bin/python bench/replay.py                           # bench/out/city, 1M events, 1 and 2 workers
-    .venv/bin/python bench/replay.py --events 100000 --workers 2
-    .venv/bin/python bench/replay.py --sample --events 300 --out /tmp/replay   # a smoke run
+    .venv/bin/python bench/replay.py --first 100000 --workers 2
+    .venv/bin/python bench/replay.py --sample --first 300 --out /tmp/replay   # a smoke run
 
 The city is OUT (OUT/registry.db and OUT/events.jsonl, built with ``gen_city.py --import`` when
-one is missing, as bench/route.py does). ``--events N`` takes the first N lines of
+one is missing, as bench/route.py does). ``--first N`` takes the first N lines of
 OUT/events.jsonl (into OUT/events-N.jsonl). ``--sample`` runs on the sample district instead
 (data/responsibility_lists imported into OUT/registry.db, N events cycled from
 data/events/huangpu-2026.jsonl with ids of their own, ``--rules data/rules/``): seconds, for
@@ -96,7 +96,7 @@ def run_replay(
 def main() -> None:
     parser = city_parser(__doc__)
     parser.add_argument(
-        "--events", type=int, metavar="N", help="only the first N events (default: all)"
+        "--first", type=int, metavar="N", help="only the first N events (default: all)"
     )
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)"
@@ -105,13 +105,13 @@ def main() -> None:
         "--sample", action="store_true", help="the sample district instead of gen_city's"
     )
     args = parser.parse_args()
-    out: Path = args.out.resolve()
     print(f"load average at the start: {load()} ({os.cpu_count()} CPUs)", flush=True)
     if args.sample:
-        events, rules = sample_district(out, args.events or 300), SAMPLE_RULES
+        out: Path = (args.out or ROOT / "bench" / "out" / "replay-sample").resolve()
+        events, rules = sample_district(out, args.first or 300), SAMPLE_RULES
     else:
-        ensure_city(out, args.seed)
-        events, rules = first_events(out, args.events), None
+        out = ensure_city(args)
+        events, rules = first_events(out, args.first), None
     url = f"sqlite:///{out / 'registry.db'}"
     print(f"registry {url}; events {events} ({events.stat().st_size / 2**20:,.1f} MB)")
 

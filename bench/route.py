@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import json
 import os
 import re
 import resource
@@ -62,13 +63,27 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def ensure_city(out: Path, seed: int) -> None:
-    if (out / "registry.db").is_file() and (out / "events.jsonl").is_file():
-        return
+def ensure_city(args: argparse.Namespace) -> Path:
+    """The city of ``args`` (city_parser's --out, --seed, --size, --events): OUT with
+    registry.db and events.jsonl, built by gen_city.py unless OUT holds that city already (its
+    city.json says which it holds). Returns OUT."""
+    out: Path = (
+        args.out
+        or ROOT / "bench" / "out" / ("city" if args.size == "mega" else f"city-{args.size}")
+    ).resolve()
+    wanted = {"seed": args.seed, "size": args.size, "events": args.events}
+    sidecar = out / "city.json"
+    built = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else None
+    present = (out / "registry.db").is_file() and (out / "events.jsonl").is_file()
+    if present and (built is None or built == wanted):  # no city.json: a city built before it
+        return out
     command = [sys.executable, str(ROOT / "bench" / "gen_city.py"), "--out", str(out)]
-    command += ["--seed", str(seed), "--import"]
+    command += ["--seed", str(args.seed), "--size", args.size, "--events", str(args.events)]
+    command += ["--import"]
     print(f"$ {' '.join(command)}", flush=True)
     subprocess.run(command, check=True)
+    sidecar.write_text(json.dumps(wanted) + "\n", encoding="utf-8")
+    return out
 
 
 def read_sample(path: Path, count: int) -> tuple[list[Any], int, float]:
@@ -88,6 +103,57 @@ def read_sample(path: Path, count: int) -> tuple[list[Any], int, float]:
     took = time.perf_counter() - started
     events = [e for e in parsed if not isinstance(e, list)]
     return events, len(parsed) - len(events), took
+
+
+def floors(path: Path, count: int, snapshot: Any) -> dict[str, float]:
+    """What an event costs at the least, in µs of CPU, on the first ``count`` lines of ``path``:
+    reading its line, parsing it (orjson), resolving its matter and area (a dict lookup in
+    ``snapshot``) and writing a result line (orjson) — the floor routing is measured against."""
+    import orjson
+
+    def cpu_us(step: Any) -> float:
+        gc.collect()
+        started = time.process_time()
+        step()
+        return (time.process_time() - started) / max(count, 1) * 1e6
+
+    lines: list[bytes] = []
+
+    def read() -> None:
+        with path.open("rb") as handle:
+            for line in handle:
+                lines.append(line)
+                if len(lines) == count:
+                    break
+
+    parsed: list[Any] = []
+
+    def parse() -> None:
+        loads = orjson.loads
+        for line in lines:
+            try:
+                parsed.append(loads(line))
+            except orjson.JSONDecodeError:
+                parsed.append({})
+
+    found: list[Any] = []
+
+    def resolve() -> None:
+        matters, areas = snapshot.matters, snapshot.areas
+        for data in parsed:
+            found.append((matters.get(data.get("matter")), areas.get(data.get("area"))))
+
+    def write() -> None:
+        dumps = orjson.dumps
+        for data in parsed:
+            dumps(data)
+
+    result = {
+        name: cpu_us(step)
+        for name, step in (("read", read), ("parse", parse), ("resolve", resolve), ("write", write))
+    }
+    result["total"] = sum(result.values())
+    return result
 
 
 class TimedLoads:
@@ -122,6 +188,7 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
     flagged = 0
     route = router.route
     gc.collect()
+    cpu = time.process_time()
     started = time.perf_counter()
     for event in events:
         try:
@@ -132,10 +199,12 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
             statuses[decision.status.value] += 1
             flagged += decision.overloaded is not None
     took = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     result = {
         "label": label,
         "events": len(events),
         "seconds": took,
+        "cpu_us": cpu / len(events) * 1e6,
         "eps": len(events) / took,
         "warm": warm,
         "snapshots": len(router._by_hash),
@@ -144,7 +213,8 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
     }
     cached = f", {result['cached']:,} outcomes cached" if result["cached"] is not None else ""
     print(
-        f"  {label:28s} {result['eps']:9,.0f} events/s  ({len(events):,} events in {took:.1f} s; "
+        f"  {label:28s} {result['eps']:9,.0f} events/s, {result['cpu_us']:6.1f} µs CPU an event  "
+        f"({len(events):,} events in {took:.1f} s; "
         f"{result['snapshots']} snapshots for the sample's days loaded first in {warm:.1f} s"
         f"{cached})",
         flush=True,
@@ -310,12 +380,28 @@ def run_batch(
 
 
 def city_parser(description: str | None) -> argparse.ArgumentParser:
-    """The options of a benchmark on gen_city's city: --out, --seed."""
+    """The options of a benchmark on gen_city's city: --out, --seed, --size, --events."""
     parser = argparse.ArgumentParser(
         description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "city")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="the city's folder (default bench/out/city, or bench/out/city-SIZE)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="gen_city's seed, when it builds OUT")
+    parser.add_argument(
+        "--size",
+        choices=("mega", "quick", "tiny"),
+        default="mega",
+        help="gen_city's city size, when it builds OUT (default mega)",
+    )
+    parser.add_argument(
+        "--events",
+        type=int,
+        default=1_000_000,
+        help="events gen_city writes, when it builds OUT (default 1,000,000)",
+    )
     return parser
 
 
@@ -336,10 +422,15 @@ def main() -> None:
         type=float,
         help="with --loads: the check's overload_threshold (default 1.0)",
     )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="a tiny city of 2,000 events, 500 routed in-process (seconds; tests/test_bench.py)",
+    )
     args = parser.parse_args()
-    out: Path = args.out.resolve()
-
-    ensure_city(out, args.seed)
+    if args.tiny:
+        args.size, args.events, args.sample = "tiny", 2000, 500
+    out = ensure_city(args)
     from remit import Registry
 
     url = f"sqlite:///{out / 'registry.db'}"
@@ -352,13 +443,13 @@ def main() -> None:
     state = registry.state()
     state_s = time.perf_counter() - started
     print(f"  Registry.state() (areas, units, lists, versions): {state_s:.2f} s")
-    loads: dict[dt.date, float] = {}
+    snapshot_s: dict[dt.date, float] = {}
     for day in (BEFORE, AFTER):
         started = time.perf_counter()
         snapshot = registry.snapshot(day)
-        loads[day] = time.perf_counter() - started
+        snapshot_s[day] = time.perf_counter() - started
         print(
-            f"  snapshot {day}: {loads[day]:.2f} s ({len(snapshot.duties):,} duties in force, "
+            f"  snapshot {day}: {snapshot_s[day]:.2f} s ({len(snapshot.duties):,} duties in force, "
             f"{len(snapshot.areas):,} areas, {len(snapshot.units):,} units; hash {snapshot.hash[:12]})"
         )
     del snapshot, state
@@ -382,6 +473,13 @@ def main() -> None:
         config = CheckConfig(overload_threshold=threshold) if threshold is not None else None
         return {"loads": TimedLoads(), "check_config": config}
 
+    floor = floors(events_path, len(events) + unparsed, registry.snapshot(AFTER))
+    print(
+        f"  the floor, in this run: read {floor['read']:.1f} + parse {floor['parse']:.1f} (orjson) + "
+        f"resolve {floor['resolve']:.1f} (dict lookups) + write {floor['write']:.1f} (orjson) = "
+        f"{floor['total']:.1f} µs CPU an event",
+        flush=True,
+    )
     runs = [
         bench_router(registry, events, "rules, no cache", cache=False, **loads()),
         bench_router(registry, events, "rules, cache", cache=True, **loads()),
@@ -392,6 +490,10 @@ def main() -> None:
     uncached, cached, reference = runs
     same = all(r["statuses"] == reference["statuses"] for r in runs)
     print(f"  statuses: {reference['statuses']} ({'the same' if same else 'DIFFERENT'} for all 3)")
+    print(
+        "  CPU an event over the floor: "
+        + ", ".join(f"{r['label']} {r['cpu_us'] / floor['total']:.1f}×" for r in runs)
+    )
     print(
         f"  ratios: cached/reference {cached['eps'] / reference['eps']:.2f}, "
         f"uncached/reference {uncached['eps'] / reference['eps']:.2f}, "
@@ -415,9 +517,15 @@ def main() -> None:
     rows: list[tuple[str, str, str, bool | None]] = [
         (
             "snapshot load (slowest of 2 dates)",
-            f"{max(loads.values()):.2f} s",
+            f"{max(snapshot_s.values()):.2f} s",
             f"< {TARGET_SNAPSHOT_S:.0f} s",
-            max(loads.values()) < TARGET_SNAPSHOT_S,
+            max(snapshot_s.values()) < TARGET_SNAPSHOT_S,
+        ),
+        (
+            "router, no cache: CPU an event / the floor",
+            f"{uncached['cpu_us']:.0f} / {floor['total']:.1f} µs = {uncached['cpu_us'] / floor['total']:.1f}×",
+            "-",
+            None,
         ),
         (
             "router, no cache",

@@ -3,7 +3,7 @@ events per second, and the floor (the cheapest authenticated request) in the sam
 
     .venv/bin/python bench/serve.py                                  # 5,000 cases, 50,000 batch events
     .venv/bin/python bench/serve.py --cases 20000 --batch 100000
-    .venv/bin/python bench/serve.py --tiny                           # seconds (tests/test_replay.py)
+    .venv/bin/python bench/serve.py --tiny                           # seconds (tests/test_bench.py)
 
 It makes a fresh PostgreSQL schema (on ``--db``, default ``$REMIT_TEST_PG`` or the local
 ``test`` database; dropped at the end) holding the sample district (data/responsibility_lists)

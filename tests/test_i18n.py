@@ -200,9 +200,24 @@ def _is_message_call(node: ast.Call) -> bool:
     return _called(node) in {"t", "has"} and bool(node.args)
 
 
-def _literal_keys() -> dict[str, str]:
-    """key → where, for every string literal given as the key of a t()/has() call."""
+TEMPLATE_CALL = re.compile(r"""\bt\(\s*(["'])([^"']+)\1""")
+
+
+def _template_keys() -> dict[str, str]:
+    """key → where, for every literal key of a ``t("…")`` call in the package's Jinja2
+    templates (the pages, the HTML reports)."""
     found = {}
+    for path in sorted(REMIT.rglob("*.j2")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for match in TEMPLATE_CALL.finditer(line):
+                found[match.group(2)] = f"{_rel(path)}:{number}"
+    return found
+
+
+def _literal_keys() -> dict[str, str]:
+    """key → where, for every string literal given as the key of a t()/has() call (in the
+    code, and in the templates)."""
+    found = dict(_template_keys())
     for path, tree in _sources():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _is_message_call(node):
@@ -282,7 +297,9 @@ def test_no_key_is_unused() -> None:
         if path.parent.name != "i18n"
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    }
+    } | set(_template_keys())
+    # the home page shows what each page in the navigation is for: its key + "_about"
+    literals |= {f"{key}_about" for key in literals}
     prefixes = tuple(_dynamic_prefixes())
     specs = {spec for en, zh in TABLE.values() for _, _, spec in _fields(en) | _fields(zh)}
     families = tuple(f"{spec}." for spec in specs & set(TERM_SPECS))

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -529,19 +526,3 @@ def test_route_needs_an_area_or_a_location(cli: Cli, sample_url: str) -> None:
 def test_event_in_echo_without_location_stays_as_it_was() -> None:
     plain = EventIn.model_validate(reported(area="310101002000"))
     assert "location" not in plain.model_dump_json()
-
-
-# --- the benchmark cannot rot -----------------------------------------------------------------
-
-
-def test_the_locate_benchmark_runs_at_a_tiny_size() -> None:
-    result = subprocess.run(
-        [sys.executable, ROOT / "bench" / "locate.py", "--tiny"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "lookups/s" in result.stdout
-    assert "every point found in its own grid: yes" in result.stdout

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -553,44 +550,6 @@ def test_the_outcome_and_the_fields_have_words(decided: Path) -> None:
     first = decided.read_text(encoding="utf-8").splitlines()[0]
     assert tuple(_outcome(RoutingDecision.model_validate_json(first))) == OUTCOME_FIELDS
     assert [f for f in RoutingDecision.model_fields if not has(f"replay.field.{f}")] == []
-
-
-# --- the benchmark cannot rot -----------------------------------------------------------------------
-
-
-def test_the_replay_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            *(sys.executable, ROOT / "bench" / "replay.py", "--sample", "--events", "200"),
-            *("--out", tmp_path, "--workers", "1", "2"),
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "every decision replayed identically: yes" in result.stdout
-    table = result.stdout.split("result")[-1]
-    assert len([line for line in table.splitlines() if line.strip()[:1] in {"1", "2"}]) == 2
-
-
-@pytest.mark.pg
-def test_the_serve_benchmark_runs_at_a_tiny_size(pg_reason: str | None) -> None:
-    """bench/serve.py: remit serve with two workers on PostgreSQL, driven by its own clients."""
-    from tests.conftest import need_pg
-
-    need_pg(pg_reason)
-    result = subprocess.run(
-        [sys.executable, ROOT / "bench" / "serve.py", "--tiny"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "errors: none" in result.stdout
-    for figure in ("cases/s recorded", "events/s", "requests/s", "ms/event", "p99"):
-        assert figure in result.stdout, result.stdout
 
 
 def test_a_bad_decisions_file_is_refused_before_a_publication(

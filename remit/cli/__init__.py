@@ -21,6 +21,7 @@ from remit.cli.rules import rules
 from remit.cli.schema import schema
 from remit.cli.serve import serve
 from remit.cli.users import users
+from remit.cli.worker import worker
 
 
 @click.group(cls=RemitGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,6 +47,7 @@ for _command in (
     serve,
     users,
     cases,
+    worker,
 ):
     main.add_command(_command)
 

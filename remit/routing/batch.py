@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from remit.deadlines import WorkCalendar, WorkingHours
 from remit.errors import InputError, Problem
@@ -27,8 +27,11 @@ from remit.files import limits
 from remit.findings import CheckConfig, LoadSource
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
-from remit.routing.decision import Status
+from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
+
+if TYPE_CHECKING:
+    from remit.routing.router import Router
 
 CHUNK = 2000
 STATUSES = tuple(status.value for status in Status)
@@ -93,38 +96,56 @@ def _start(setup: _Setup) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Routed:
+    """One item of a batch decided: its status (a :class:`Status` value, or "rejected"), its
+    output line (the decision's JSON, or the reject's: where, event id, reasons), the event and
+    decision (None for a reject), the keys of the event's ``extra``, and whether the
+    deadline is approximate."""
+
+    status: str
+    line: str
+    event: EventIn | None = None
+    decision: RoutingDecision | None = None
+    keys: tuple[str, ...] = ()
+    approximate: bool = False
+
+
+def route_item(
+    router: Router, where: dict[str, object], raw: bytes | EventIn | list[Problem]
+) -> Routed:
+    """One item routed by ``router``: a raw JSON line (parsed here), a parsed event, or the
+    problems its parsing found. A bad event, or an engine failure on one, is a reject."""
+    if isinstance(raw, bytes):
+        try:
+            line = where["line"]
+            assert isinstance(line, int)
+            where, item = parse_json_line(raw, str(where["source"]), line)
+        except InputError as exc:  # an undecodable line: refuse it, go on
+            return Routed("rejected", _reject(where, [p.render() for p in exc.problems]))
+    else:
+        item = raw
+    if isinstance(item, list):
+        return Routed("rejected", _reject(where, [p.render() for p in item], given_id(item)))
+    keys = tuple(item.extra)
+    try:
+        decision = router.route(item, where)
+    except InputError as exc:
+        reasons = [p.render() for p in exc.problems]
+        return Routed("rejected", _reject(where, reasons, item.id), item, keys=keys)
+    except EngineError as exc:
+        return Routed("rejected", _reject(where, [str(exc)], item.id), item, keys=keys)
+    line = decision.model_dump_json()
+    return Routed(decision.status.value, line, item, decision, keys, decision.deadline_approximate)
+
+
 def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...], bool]]:
     """(status or "rejected", JSON line, the keys of the event's ``extra``, whether the
     deadline is approximate) for each item of ``chunk``, in order."""
     out: list[tuple[str, str, tuple[str, ...], bool]] = []
     for where, raw in chunk:
-        if isinstance(raw, bytes):
-            try:
-                line = where["line"]
-                assert isinstance(line, int)
-                where, item = parse_json_line(raw, str(where["source"]), line)
-            except InputError as exc:  # an undecodable line: refuse it, go on
-                out.append(
-                    ("rejected", _reject(where, [p.render() for p in exc.problems]), (), False)
-                )
-                continue
-        else:
-            item = raw
-        if isinstance(item, list):
-            reasons = [p.render() for p in item]
-            out.append(("rejected", _reject(where, reasons, given_id(item)), (), False))
-            continue
-        keys = tuple(item.extra)
-        try:
-            decision = _router.route(item, where)
-        except InputError as exc:
-            reasons = [p.render() for p in exc.problems]
-            out.append(("rejected", _reject(where, reasons, item.id), keys, False))
-        except EngineError as exc:
-            out.append(("rejected", _reject(where, [str(exc)], item.id), keys, False))
-        else:
-            line = decision.model_dump_json()
-            out.append((decision.status.value, line, keys, decision.deadline_approximate))
+        done = route_item(_router, where, raw)
+        out.append((done.status, done.line, done.keys, done.approximate))
     return out
 
 

@@ -15,9 +15,10 @@ An unknown, expired or disabled identity is 401; a known one without the role is
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from remit.identity import Role, User
@@ -64,11 +65,13 @@ async def current_user(request: Request, found: Services = Depends(services)) ->
     return user
 
 
-def require(*roles: Role) -> Callable[..., Awaitable[User]]:
-    """A dependency: the request's identity, which must hold one of ``roles`` (admin holds
-    every role); none given: any identity."""
+def require(
+    *roles: Role, who: Callable[..., Awaitable[User]] = current_user
+) -> Callable[..., Awaitable[User]]:
+    """A dependency: the request's identity (as ``who`` finds it: the API's, or a page's
+    viewer), which must hold one of ``roles`` (admin holds every role); none given: any."""
 
-    async def allowed(user: User = Depends(current_user)) -> User:
+    async def allowed(user: User = Depends(who)) -> User:
         if roles and not user.has(*roles):
             raise HTTPProblem(
                 403,
@@ -79,3 +82,18 @@ def require(*roles: Role) -> Callable[..., Awaitable[User]]:
         return user
 
     return allowed
+
+
+def set_session_cookie(
+    response: Response, request: Request, session: str, ttl: dt.timedelta
+) -> None:
+    """The session cookie of a person signed in: HttpOnly, SameSite=Strict (a form posted from
+    another site carries none), Secure over HTTPS, kept for the session's ``ttl``."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        session,
+        max_age=int(ttl.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from remit.identity import AuthenticationFailed, User
-from remit.service.auth import SESSION_COOKIE, current_user
+from remit.service.auth import SESSION_COOKIE, current_user, set_session_cookie
 from remit.service.problems import HTTPProblem
 from remit.service.state import Services, services
 
@@ -39,14 +39,7 @@ def sign_in(
     except AuthenticationFailed:
         raise HTTPProblem(401, "http.sign_in_failed") from None
     session = found.directory.open_session(user, found.settings.session_ttl)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session,
-        max_age=int(found.settings.session_ttl.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    set_session_cookie(response, request, session, found.settings.session_ttl)
     return user_json(user)
 
 

@@ -11,7 +11,10 @@ Python API, as the JSON endpoints do.
 
 from __future__ import annotations
 
-from remit.service.pages import admission, disputes  # noqa: F401
+from remit.service.pages import admission as _admission  # noqa: F401  (事项准入)
+from remit.service.pages import cases as _cases  # noqa: F401  (the case pages)
+from remit.service.pages import desk as _desk  # noqa: F401  (the dispatch desk)
+from remit.service.pages import disputes as _disputes  # noqa: F401  (the 推诿 report)
 from remit.service.pages.common import PAGE_ROUTERS
 from remit.service.pages.session import router as session_router
 

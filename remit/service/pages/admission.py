@@ -95,14 +95,14 @@ async def submit(
     its page. A file that does not validate, or an id recorded before: said on the page (400),
     nothing recorded."""
     content = await file.read()
-    name = file.filename or "admission.yaml"
+    name = file.filename or "request.yaml"
     return await run_in_threadpool(_submit, request, user, found, name, content)
 
 
 def _submit(request: Request, user: User, found: Services, name: str, content: bytes) -> Response:
     try:
         with uploads() as spool:
-            path = spool.add("admission.yaml", content, shown_as=name)
+            path = spool.add("request.yaml", content, shown_as=name)
             admission = load_request(path)
             _gate(found).submit(admission, user.login, lang=current_lang.get())
     except InputError as exc:

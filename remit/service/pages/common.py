@@ -15,8 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from remit.i18n import current_lang, t
 from remit.identity import Role, User
 from remit.present.pages import CSP, NavLink, Viewer, render_page
-from remit.service.auth import identify
-from remit.service.problems import HTTPProblem
+from remit.service.auth import identify, require
 from remit.service.state import Services, services
 
 PAGE_ROUTERS: list[APIRouter] = []
@@ -55,18 +54,7 @@ async def viewer(request: Request, found: Services = Depends(services)) -> User:
 
 def page_for(*roles: Role) -> Callable[..., Any]:
     """A page's dependency: the signed-in user, who must hold one of ``roles`` (else 403)."""
-
-    async def allowed(user: User = Depends(viewer)) -> User:
-        if roles and not user.has(*roles):
-            raise HTTPProblem(
-                403,
-                "http.forbidden_role",
-                login=user.login,
-                roles=", ".join(r.value for r in roles),
-            )
-        return user
-
-    return allowed
+    return require(*roles, who=viewer)
 
 
 def navigation(user: User, path: str) -> list[NavLink]:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from remit.identity import AuthenticationFailed, User
-from remit.service.auth import SESSION_COOKIE, identify
+from remit.service.auth import SESSION_COOKIE, identify, set_session_cookie
 from remit.service.middleware import LANG_COOKIE
 from remit.service.pages.common import page, safe_next, title, viewer
 from remit.service.state import Services, services
@@ -59,14 +59,7 @@ def sign_in(
         )
     session = found.directory.open_session(user, found.settings.session_ttl)
     response = RedirectResponse(safe_next(next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session,
-        max_age=int(found.settings.session_ttl.total_seconds()),
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    set_session_cookie(response, request, session, found.settings.session_ttl)
     return response
 
 
