@@ -214,6 +214,17 @@ def _template_keys() -> dict[str, str]:
     return found
 
 
+def _template_literals() -> set[str]:
+    """Every quoted string shaped like a key in the templates (``t("a" if x else "b")``)."""
+    return {
+        match.group(2)
+        for path in REMIT.rglob("*.j2")
+        for match in re.finditer(
+            r"""(["'])([a-z_]+(?:\.[a-z0-9_]+)+)\1""", path.read_text(encoding="utf-8")
+        )
+    }
+
+
 def _literal_keys() -> dict[str, str]:
     """key → where, for every string literal given as the key of a t()/has() call (in the
     code, and in the templates)."""
@@ -297,7 +308,7 @@ def test_no_key_is_unused() -> None:
         if path.parent.name != "i18n"
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
-    } | set(_template_keys())
+    } | _template_literals()
     # the home page shows what each page in the navigation is for: its key + "_about"
     literals |= {f"{key}_about" for key in literals}
     prefixes = tuple(_dynamic_prefixes())
