@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -89,6 +90,15 @@ class AdmissionReport(Model):
     @property
     def exit_code(self) -> int:
         return 0 if self.outcome is Outcome.admit else 1
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An approval given that did not decide the request (the settings require more)."""
+
+    by: str
+    at: dt.datetime
+    note: str | None
 
 
 AdmissionEntry = AdmissionRecord[AdmissionRequest, AdmissionReport]

@@ -150,6 +150,15 @@ class AdmissionConfig(Model):
     decision_working_days: Annotated[
         Int, Field(ge=1, description="working days after which an undecided request is overdue")
     ] = 10
+    approvals_required: Annotated[
+        Int,
+        Field(
+            ge=1,
+            le=5,
+            description="approvals, each by a different approver (none the submitter), that "
+            "decide a request: the last runs the gates again and enacts it (four eyes: 2)",
+        ),
+    ] = 1
 
     def mode(self, gate: GateName) -> Mode:
         return self.modes.get(gate, Mode.deny)

@@ -19,7 +19,7 @@ from pathlib import Path
 from remit.admission import store
 from remit.admission.enact import Enactment
 from remit.admission.gates import evaluate
-from remit.admission.report import AdmissionEntry, AdmissionReport, Outcome
+from remit.admission.report import AdmissionEntry, AdmissionReport, Approval, Outcome
 from remit.admission.request import AdmissionConfig, AdmissionRequest
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
@@ -140,6 +140,17 @@ class AdmissionGate:
                 approvers=", ".join(self.config.approvers) or "-",
             )
 
+    def approvals(self, request_id: str | None = None) -> dict[str, list[Approval]]:
+        """request id → the approvals given that did not decide it yet (when the settings
+        require more than one), oldest first; of one request when ``request_id`` is given."""
+        found = store.approvals(self.registry)
+        if request_id is not None:
+            found = {request_id: found.get(request_id, [])}
+        return {
+            rid: [Approval(e.actor, e.at, e.note) for e in entries]
+            for rid, entries in found.items()
+        }
+
     def approve(
         self,
         request_id: str,
@@ -150,10 +161,26 @@ class AdmissionGate:
     ) -> AdmissionReport:
         """Four eyes, then every gate again on the lists as they are now; if they admit the
         request, its versions are written and the request approved, in one transaction.
-        Raises :class:`GateRefused` (the request stays submitted) when they do not."""
+        Raises :class:`GateRefused` (the request stays submitted) when they do not.
+
+        When the settings require more than one approval (``approvals_required``), each but
+        the last is logged (:meth:`approvals`) and the request stays submitted; an approver
+        who approved it already is refused (``admission.approved_already``) until others have
+        given the approvals still required. The last approval decides and enacts."""
         actor = default_actor(by)
         entry = self.show(request_id)
         self._decidable(entry, actor)
+        given = {a.by for a in self.approvals(request_id)[request_id]}
+        approved = any(same_name(actor, other) for other in given)
+        count = len(given) + (not approved)
+        if approved and count < self.config.approvals_required:
+            # four eyes: one approver's approval counts once, however often given
+            raise InputError.one(
+                "admission.approved_already",
+                id=request_id,
+                by=actor,
+                more=self.config.approvals_required - count,
+            )
         request = entry.request
         report, enactment = self._evaluate(request, history, lang)
         if report.outcome is not Outcome.admit:
@@ -162,6 +189,10 @@ class AdmissionGate:
             self._decidable(self.show(request_id), actor)
             store.record_refusal(self.registry, report, actor, note)
             raise GateRefused(report)
+        if count < self.config.approvals_required:
+            # not the last approval required: logged; the request stays submitted
+            store.record_approval(self.registry, report, actor, note)
+            return report
         record, audit = store.decision(
             self.registry, request.id, "approved", report, actor, note, enactment.summary()
         )

@@ -112,6 +112,27 @@ def record_refusal(
     registry.add_to_log(audit_entry(actor, "admission_approve_refused", report, note))
 
 
+APPROVAL = "admission_approval"
+"""The audit log's action for an approval that does not decide the request yet (more
+approvals are required): the request stays submitted."""
+
+
+def record_approval(
+    registry: Registry, report: AdmissionReport, actor: str, note: str | None
+) -> None:
+    """An approval that is not the last one required: logged, the request stays submitted."""
+    registry.add_to_log(audit_entry(actor, APPROVAL, report, note))
+
+
+def approvals(registry: Registry) -> dict[str, list[AuditEntry]]:
+    """request id → the approvals given to it that did not decide it, oldest first."""
+    found: dict[str, list[AuditEntry]] = {}
+    for entry in registry.log():
+        if entry.action == APPROVAL:
+            found.setdefault(str(entry.details.get("request")), []).append(entry)
+    return found
+
+
 def reject(
     registry: Registry, request_id: str, report: AdmissionReport, actor: str, reason: str
 ) -> None:

@@ -11,6 +11,7 @@ import click
 from remit.admission import AdmissionGate, load_config
 from remit.checks import GraphCheck
 from remit.cli.common import RemitGroup, common, echo_json, open_registry
+from remit.deadlines import local_time
 from remit.i18n import current_lang, t
 from remit.present.admission import entry_json, entry_lines, requests_table
 from remit.present.console import console, echo
@@ -125,11 +126,14 @@ def admit_show(db_url: str | None, request_id: str, fmt: str, config_file: Path 
     """One recorded request: its status, decision and the gates' last report."""
     gate = _gate(db_url, config_file)
     entry = gate.show(request_id)
+    given = gate.approvals(request_id)[request_id]
     if fmt == "json":
-        echo_json(entry_json(entry, gate.overdue(entry)))
+        echo_json(entry_json(entry, gate.overdue(entry), given, gate.config.approvals_required))
         return
     for line in entry_lines(entry, gate.overdue(entry)):
         echo(line)
+    for approval in given:
+        echo(t("admit.approval_given", by=approval.by, at=local_time(approval.at, seconds=False)))
     _print_admission(entry.report, fmt)
 
 
@@ -152,10 +156,9 @@ def admit_approve(
     new versions of the lists, their rows carrying the request's id."""
     from remit.admission import GateRefused
 
+    gate = _gate(db_url, config_file)
     try:
-        report = _gate(db_url, config_file).approve(
-            request_id, by, note, history, current_lang.get()
-        )
+        report = gate.approve(request_id, by, note, history, current_lang.get())
     except GateRefused as refused:
         _print_admission(refused.report, "text")
         echo(
@@ -163,6 +166,11 @@ def admit_approve(
             err=True,
         )
         sys.exit(1)
+    if gate.show(request_id).status == "submitted":  # more approvals are required
+        given = len(gate.approvals(request_id)[request_id])
+        more = gate.config.approvals_required - given
+        echo(t("admit.approval_recorded", id=request_id, given=given, more=more))
+        return
     versions = ", ".join(f"{v['list']} v{v['version']}" for v in report.enactment)
     echo(t("admit.approved", id=request_id, versions=versions))
 

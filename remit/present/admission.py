@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from remit.admission.report import AdmissionEntry, AdmissionReport, GateStatus, Outcome
+from remit.admission.report import (
+    AdmissionEntry,
+    AdmissionReport,
+    Approval,
+    GateStatus,
+    Outcome,
+)
 from remit.deadlines import local_time
 from remit.i18n import Lang, t
 
@@ -185,9 +191,15 @@ def requests_table(
     return table
 
 
-def entry_json(entry: AdmissionEntry, overdue: bool) -> dict[str, Any]:
+def entry_json(
+    entry: AdmissionEntry,
+    overdue: bool,
+    approvals: Sequence[Approval] = (),
+    required: int = 1,
+) -> dict[str, Any]:
     """A recorded request as data: as ``remit admit show --format json`` prints it and the
-    service answers it."""
+    service answers it; ``approvals``: those given that did not decide it yet, of the
+    ``required`` the settings ask for."""
     return {
         "id": entry.id,
         "status": entry.status,
@@ -197,6 +209,8 @@ def entry_json(entry: AdmissionEntry, overdue: bool) -> dict[str, Any]:
         "decided_by": entry.decided_by,
         "decided_at": entry.decided_at,
         "decision_note": entry.decision_note,
+        "approvals_required": required,
+        "approvals": [{"by": a.by, "at": a.at, "note": a.note} for a in approvals],
         "enacted": entry.enacted,
         "request": entry.request.model_dump(mode="json"),
         "report": entry.report.model_dump(mode="json"),

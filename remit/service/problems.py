@@ -162,6 +162,7 @@ STATUS_OF = {
     "admission.decided": 409,
     # the caller may not act on it
     "admission.four_eyes": 403,
+    "admission.approved_already": 403,
     "case.not_holder": 403,
     "case.not_centre": 403,
     # well formed, but not something a case can be made of (yet)

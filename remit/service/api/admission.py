@@ -55,9 +55,12 @@ def _gate(found: Services, config: AdmissionConfig | None = None) -> AdmissionGa
     return AdmissionGate(found.registry, config or gate_config(found), check=GraphCheck())
 
 
-def _entry(gate: AdmissionGate, entry: Any) -> dict[str, Any]:
-    """A recorded request as ``remit admit show --format json`` gives it."""
-    return entry_json(entry, gate.overdue(entry))
+def _entry(gate: AdmissionGate, entry: Any, approvals: Any = None) -> dict[str, Any]:
+    """A recorded request as ``remit admit show --format json`` gives it, with the approvals
+    given that did not decide it yet (``approvals``: :meth:`AdmissionGate.approvals`, read
+    once for many requests)."""
+    given = (approvals if approvals is not None else gate.approvals(entry.id)).get(entry.id, [])
+    return entry_json(entry, gate.overdue(entry), given, gate.config.approvals_required)
 
 
 @router.post(
@@ -89,7 +92,8 @@ def requests(
     """Every recorded request with its status, decision, and whether it is overdue (undecided
     past the settings' working days) — ``remit admit list``."""
     gate = _gate(found)
-    return json_response([_entry(gate, e) for e in gate.requests(status)])
+    given = gate.approvals()
+    return json_response([_entry(gate, e, given) for e in gate.requests(status)])
 
 
 @router.get("/admission/{request_id}", summary="One recorded admission request")
@@ -141,7 +145,13 @@ Approver = Annotated[User, Depends(require(Role.approver))]
     "/admission/{request_id}/approve",
     response_model=AdmissionReport,
     summary="Approve a request: the gates run again; admitted, it is enacted",
-    responses={422: {"description": "the gates, run again, do not admit it (the report)"}},
+    responses={
+        202: {
+            "description": "approved, but more approvals are required: the request (still "
+            "submitted) with the approvals given"
+        },
+        422: {"description": "the gates, run again, do not admit it (the report)"},
+    },
 )
 def approve(
     request_id: str, found: Found, user: Approver, body: ApproveRequest | None = None
@@ -151,7 +161,10 @@ def approve(
     login (``remit admit approve``). Refused: the submitter (403, four eyes), an approver the
     settings do not name (403), a request decided already (409), an unknown id (404); gates
     that no longer admit it: 422 with their report (``report``) and the failing gates
-    (``problems``); the request stays submitted."""
+    (``problems``); the request stays submitted. When the settings require more approvals
+    (``approvals_required``) and this is not the last: 202 with the request, still submitted,
+    and its ``approvals``; an approver who approved it already is refused (403,
+    ``admission.approved_already``) until others have."""
     gate = _decider(found, user)
     _recorded(gate, request_id)
     note = body.note if body else None
@@ -159,6 +172,9 @@ def approve(
         report = gate.approve(request_id, user.login, note, lang=current_lang.get())
     except GateRefused as refused:
         return _refused(request_id, refused.report)
+    entry = gate.show(request_id)
+    if entry.status == "submitted":  # not the last approval the settings require
+        return json_response(_entry(gate, entry), status=202)
     return Response(report.model_dump_json(), media_type=JSON)
 
 
