@@ -11,6 +11,7 @@ Python API, as the JSON endpoints do.
 
 from __future__ import annotations
 
+from remit.service.pages import lists  # noqa: F401  (the list pages)
 from remit.service.pages.common import PAGE_ROUTERS
 from remit.service.pages.session import router as session_router
 
