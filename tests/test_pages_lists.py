@@ -250,6 +250,10 @@ def test_upload_problems_are_shown_by_row_and_field(svc: ServiceClient, tmp_path
     # the office's table numbers its header row 1: the second data row is row 3
     assert 'id="problem-row-3"' in text and "区不存在局" in text
     assert 'href="#problem-row-3"' in text and "拒绝 1 行" in text
+    refused = text[text.index('id="table-row-3"') :]
+    refused = refused[: refused.index("</tr>")]
+    assert "<mark>区不存在局</mark>" in refused and "<td>油烟污染</td>" in refused  # as written
+    assert 'id="table-row-2"' not in text
     assert "scj-bad-row.csv" in text and "/tmp" not in text
     assert '<option value="HP-QZ-SCJ" selected>' in text  # the form kept
     assert "HP-QZ-SCJ" in text and "草稿" not in svc.client.get("/ui/lists/HP-QZ-SCJ").text

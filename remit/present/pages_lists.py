@@ -16,7 +16,7 @@ from remit.present.registry import _admission_details, _details, _value, basis_t
 from remit.present.text import condition_text, term
 from remit.registry.diff import VersionDiff
 from remit.registry.entities import AuditEntry, Duty, ListInfo, ListVersion, Matter
-from remit.registry.table_import import problem_rows
+from remit.registry.table_import import _FIELD_LABEL, TableRead, problem_rows
 from remit.registry.versions import ListSummary
 
 Names = Mapping[str, str]
@@ -326,11 +326,12 @@ class ProblemRow:
     row_number: int | None
 
 
-def problem_views(problems: Sequence[Problem]) -> list[ProblemRow]:
+def problem_views(problems: Sequence[Problem], read: TableRead | None = None) -> list[ProblemRow]:
     """The problems, ordered by row (the table's own problems first), in the current
-    language — the table ``remit registry import --problems`` writes."""
+    language, with the cell's value when ``read`` has it — the table
+    ``remit registry import --problems`` writes."""
     ordered = sorted(problems, key=lambda p: (p.row is not None, p.row or 0))
-    lines = problem_rows(ordered, None, current_lang.get())[1:]
+    lines = problem_rows(ordered, read, current_lang.get())[1:]
     return [
         ProblemRow(
             row=line[0],
@@ -349,3 +350,46 @@ def problem_views(problems: Sequence[Problem]) -> list[ProblemRow]:
 def problem_row_numbers(problems: Iterable[Problem]) -> list[int]:
     """The table rows refused (each once, in order)."""
     return sorted({p.row for p in problems if p.row is not None})
+
+
+@dataclass(frozen=True)
+class TableCell:
+    header: str
+    value: str
+    marked: bool
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    """A row of the uploaded table that a problem refuses, as the table has it, the cells
+    with a problem marked."""
+
+    source: str
+    row: int
+    cells: list[TableCell]
+
+
+def refused_table(
+    problems: Iterable[Problem], read: TableRead | None
+) -> tuple[list[str], list[RefusedRow]]:
+    """The headers and the refused rows of the uploaded table (nothing without ``read``)."""
+    if read is None:
+        return [], []
+    marked: dict[tuple[str, int], set[str]] = {}
+    for p in problems:
+        if p.row is not None:
+            match = _FIELD_LABEL.match(p.field or "")
+            header = match["header"] if match else (p.field or "")
+            marked.setdefault((p.source or "", p.row), set()).add(header)
+    headers: list[str] = []
+    for cells in read.cells.values():
+        headers += [h for h in cells if h not in headers]
+    rows = []
+    for (source, row), names in sorted(marked.items(), key=lambda item: item[0][1]):
+        found = read.cells.get((source, row))
+        if found is None:
+            continue
+        rows.append(
+            RefusedRow(source, row, [TableCell(h, found.get(h, ""), h in names) for h in headers])
+        )
+    return headers, rows

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -30,13 +31,14 @@ from remit.present.pages_lists import (
     problem_row_numbers,
     problem_views,
     reference_rows,
+    refused_table,
     version_view,
 )
 from remit.present.text import term
 from remit.registry import Registry
 from remit.registry.entities import ListInfo, ListVersion, Matter, VersionStatus
 from remit.registry.state import RegistryState
-from remit.registry.table_import import TableImportError, summary_text
+from remit.registry.table_import import TableImportError, TableRead, read_table, summary_text
 from remit.registry.versions import effective_until, in_force
 from remit.service.pages.common import (
     NAVIGATION,
@@ -48,7 +50,7 @@ from remit.service.pages.common import (
     viewer,
 )
 from remit.service.state import Services, services
-from remit.service.uploads import uploads
+from remit.service.uploads import Uploads, uploads
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROUTERS.append(router)
@@ -359,6 +361,7 @@ def _import_form(
     note: str = "",
     problems: list[Problem] | None = None,
     summary: str = "",
+    read: TableRead | None = None,
     status: int = 200,
 ) -> Response:
     choices = sorted((info.id, info.name) for info in state.lists.values() if not info.is_reference)
@@ -372,8 +375,9 @@ def _import_form(
         choices=choices,
         list_id=list_id,
         note=note,
-        problems=problem_views(found),
+        problems=problem_views(found, read),
         refused_rows=problem_row_numbers(found),
+        table=refused_table(found, read),
         summary=summary,
         accept=",".join(sorted(TABLE_SUFFIXES)),
     )
@@ -399,7 +403,9 @@ def import_table(
     if mapping is not None and mapping.filename:
         mapped = (mapping.filename, mapping.file.read())
 
-    def refused(problems: list[Problem], summary: str = "") -> Response:
+    def refused(
+        problems: list[Problem], summary: str = "", read: TableRead | None = None
+    ) -> Response:
         return _import_form(
             request,
             user,
@@ -408,6 +414,7 @@ def import_table(
             note=note,
             problems=problems,
             summary=summary,
+            read=read,
             status=400,
         )
 
@@ -428,13 +435,24 @@ def import_table(
                 )
             except TableImportError as exc:
                 exc.problems[:] = [spool.relocated(p) for p in exc.problems]
-                return refused(exc.problems, summary_text(exc.summary))
+                read = _read_again(path, mapping_path, spool)
+                return refused(exc.problems, summary_text(exc.summary), read)
     except InputError as exc:
         return refused(exc.problems)
     change = next((c for c in result.plan.changes if c.list_id == list_id), None)
     if change is None:  # the table says what the draft says already: nothing to write
         return _to(f"/ui/lists/{list_id}")
     return _to(f"/ui/lists/{list_id}/versions/{change.version.version}", done="imported")
+
+
+def _read_again(path: Path, mapping: Path | None, spool: Uploads) -> TableRead | None:
+    """The refused table's cells (to show its refused rows as the office wrote them), under
+    the names the file was uploaded as; None when the table cannot be read at all."""
+    try:
+        read = read_table(path, mapping)
+    except InputError:
+        return None
+    return TableRead(cells={(spool.shown(s), r): c for (s, r), c in read.cells.items()})
 
 
 def _suffix(name: str) -> str:
