@@ -11,7 +11,7 @@ from typing import Any
 
 from remit.deadlines import local_time
 from remit.errors import Problem
-from remit.i18n import current_lang, t
+from remit.i18n import current_lang, has, t
 from remit.present.registry import _admission_details, _details, _value, basis_text
 from remit.present.text import condition_text, term
 from remit.registry.diff import VersionDiff
@@ -292,12 +292,20 @@ class LogRow:
     revision: int
 
 
+def _action(action: str) -> str:
+    """An action of the log by its name: the registry's and admission's as the command line
+    says them, the directory's (users and tokens) as the page does."""
+    if has(f"log.action.{action}"):
+        return term("log.action", action)
+    return term("page.lists.action", action)
+
+
 def log_rows(entries: Iterable[AuditEntry]) -> list[LogRow]:
     return [
         LogRow(
             at=local_time(e.at),
             actor=e.actor,
-            action=term("log.action", e.action),
+            action=_action(e.action),
             list_id=e.list_id or "",
             version=e.version,
             note=e.note or "",
