@@ -410,3 +410,66 @@ def test_browser_officer_uploads_fixes_and_publishes(tab: BrowserPage, tmp_path:
     assert "已发布" in tab.page.inner_text("[role=status]")
     assert tab.axe() == []
     assert tab.problems == []
+
+
+def test_every_text_the_templates_name_is_in_both_languages() -> None:
+    from remit.i18n import LANGS, has, t
+    from remit.present.pages import STATIC
+
+    templates = sorted((STATIC.parent / "templates" / "pages").glob("lists*.html.j2"))
+    assert len(templates) == 7
+    keys = {k for p in templates for k in re.findall(r't\("([a-z_.0-9]+)"', p.read_text("utf-8"))}
+    assert len(keys) > 100
+    assert sorted(k for k in keys if not has(k)) == []
+    for key in keys:
+        for lang in LANGS:
+            assert t(
+                key,
+                lang,
+                **dict.fromkeys(
+                    (
+                        "today",
+                        "version",
+                        "name",
+                        "list_id",
+                        "a",
+                        "b",
+                        "added",
+                        "removed",
+                        "changed",
+                        "unchanged",
+                        "total",
+                        "number",
+                        "pages",
+                        "first",
+                        "last",
+                        "rows",
+                        "who",
+                        "at",
+                        "priority",
+                        "count",
+                    ),
+                    "x",
+                ),
+            )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ui/lists",
+        "/ui/lists/HP-JZ-JB",
+        "/ui/lists/HP-QZ-FGJ/versions/2",
+        "/ui/lists/AREAS",
+        "/ui/lists/UNITS/versions/1",
+        "/ui/lists/HP-JZ-JB/diff?a=1&b=2",
+        "/ui/lists/HP-JZ-SH/diff?a=2&b=2",
+        "/ui/lists/import",
+        "/ui/audit",
+    ],
+)
+def test_each_page_in_english(svc: ServiceClient, path: str) -> None:
+    sign_in(svc, "admin")  # an admin holds every role
+    answer = svc.client.get(path + ("&" if "?" in path else "?") + "lang=en")
+    assert answer.status_code == 200
+    assert '<html lang="en">' in answer.text and "page.lists" not in answer.text

@@ -397,7 +397,7 @@ def import_table(
     every problem shown by row and field, nothing written while there is one."""
     registry = found.registry
     state = registry.state()
-    name = table.filename or "table.csv"
+    name = table.filename or ""
     content = table.file.read()
     mapped = None
     if mapping is not None and mapping.filename:
