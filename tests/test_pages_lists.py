@@ -356,12 +356,16 @@ def test_browser_lists_version_diff_audit(tab: BrowserPage) -> None:
     assert tab.page.is_visible("#row-3")
     assert tab.axe() == []
     tab.screenshot("list-version")
-    tab.goto("/ui/lists/HP-JZ-JB/diff")
+    tab.goto("/ui/lists/HP-QZ-FGJ/diff")  # v1 in force, v2 a draft: v1 with itself at first
+    assert "新增 0 行，删除 0 行，修改 0 行" in tab.page.inner_text("main")
     tab.page.select_option("#diff-a", "1")
     tab.page.select_option("#diff-b", "2")
     with tab.page.expect_navigation():
         tab.page.click("form.pick button")
     assert "a=1" in tab.page.url and "b=2" in tab.page.url
+    changed = tab.page.inner_text("tr.diff-changed")
+    assert "主办" in changed and "监管" in changed
+    assert tab.page.locator("tr.diff-changed div.changed").count() >= 2
     assert tab.axe() == []
     tab.screenshot("list-diff")
     tab.goto("/ui/audit")

@@ -295,7 +295,10 @@ def diff_page(
         title("page.lists.diff_title", list_id=list_id, a=a, b=b),
         user,
         info=info,
-        versions=versions[::-1],
+        versions=[
+            (v.version, t(f"status.{v.status.value}"))
+            for v in state.versions.get(list_id, [])[::-1]
+        ],
         a=a,
         b=b,
         labels=labels,
