@@ -372,6 +372,13 @@ def test_browser_lists_version_diff_audit(tab: BrowserPage) -> None:
     assert tab.axe() == []
     tab.screenshot("audit")
     assert tab.problems == []
+    assert tab.goto("/ui/lists/NO-SUCH/versions/1").status == 404
+    assert "NO-SUCH" in tab.page.inner_text("main")
+    assert tab.axe() == []
+    assert tab.problems in (
+        [],
+        ["console: Failed to load resource: the server responded with a status of 404 (Not Found)"],
+    )
 
 
 def test_browser_officer_uploads_fixes_and_publishes(tab: BrowserPage, tmp_path: Path) -> None:
@@ -477,3 +484,26 @@ def test_each_page_in_english(svc: ServiceClient, path: str) -> None:
     answer = svc.client.get(path + ("&" if "?" in path else "?") + "lang=en")
     assert answer.status_code == 200
     assert '<html lang="en">' in answer.text and "page.lists" not in answer.text
+
+
+def test_browser_officer_withdraws_a_version_in_force_after_confirming(tab: BrowserPage) -> None:
+    tab.sign_in("officer", then="/ui/lists/HP-JZ-PH/versions/1")
+    tab.page.fill("#withdraw_note", "")
+    with tab.page.expect_navigation():
+        tab.page.click("#withdraw-form button[type=submit]")
+    assert "/ui/lists/HP-JZ-PH/versions/1/withdraw" in tab.page.url
+    assert "追溯性变更" in tab.page.inner_text("[role=alert]")
+    assert "2024-01-01" in tab.page.inner_text("[role=alert]")
+    assert tab.axe() == []
+    tab.screenshot("list-withdraw-confirm")
+    tab.page.fill("#confirm_note", "配合清单重新梳理，先行撤回")
+    tab.page.check("#retroactive")
+    with tab.page.expect_navigation():
+        tab.page.click("form.card button[type=submit]")
+    assert "done=withdrawn" in tab.page.url
+    assert "已撤回：HP-JZ-PH 第 1 版" in tab.page.inner_text("[role=status]")
+    assert tab.page.locator("#withdraw-form").count() == 0
+    assert tab.axe() == []
+    tab.goto("/ui/audit?list=HP-JZ-PH")
+    assert "配合清单重新梳理，先行撤回" in tab.page.inner_text("table.audit")
+    assert tab.problems == []
