@@ -507,3 +507,17 @@ def test_browser_officer_withdraws_a_version_in_force_after_confirming(tab: Brow
     tab.goto("/ui/audit?list=HP-JZ-PH")
     assert "配合清单重新梳理，先行撤回" in tab.page.inner_text("table.audit")
     assert tab.problems == []
+
+
+def test_a_publish_the_registry_refuses_is_shown_on_the_version(svc: ServiceClient) -> None:
+    sign_in(svc, "officer")
+    day = (dt.date.today() + dt.timedelta(days=60)).isoformat()
+    before = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    refused = svc.client.post(
+        "/ui/lists/HP-QZ-FGJ/versions/2/publish",
+        data={"effective_from": day, "effective_to": before},
+    )
+    assert refused.status_code == 400
+    assert 'role="alert"' in refused.text and "未写入任何内容" in refused.text
+    assert f'value="{before}"' in refused.text  # the form as it was filled
+    assert "草稿" in svc.client.get("/ui/lists/HP-QZ-FGJ/versions/2").text

@@ -15,7 +15,7 @@ from remit.i18n import current_lang, has, t
 from remit.present.registry import _admission_details, _details, _value, basis_text
 from remit.present.text import condition_text, term
 from remit.registry.diff import VersionDiff
-from remit.registry.entities import AuditEntry, Duty, ListInfo, ListVersion, Matter
+from remit.registry.entities import AuditEntry, Duty, ListVersion, Matter
 from remit.registry.table_import import _FIELD_LABEL, TableRead, problem_rows
 from remit.registry.versions import ListSummary
 
@@ -112,10 +112,6 @@ def list_view(summary: ListSummary, units: Names, areas: Names) -> ListView:
         drafts=sum(v.draft for v in versions),
         reference=info.is_reference,
     )
-
-
-def owner_of(info: ListInfo, units: Names) -> str:
-    return units.get(info.issuer, info.issuer) if info.issuer else ""
 
 
 # --- a version's rows ----------------------------------------------------------------------------

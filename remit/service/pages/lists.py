@@ -162,6 +162,8 @@ def list_page(request: Request, list_id: str, user: Reader, found: Found) -> Res
     state = registry.state()
     try:
         _info(state, list_id)
+        if not state.versions.get(list_id):
+            raise Missing(t("page.lists.no_versions", list_id=list_id))
     except Missing as exc:
         return _missing(request, user, exc.message)
     chosen = registry.version(list_id, known_at=state.revision)
@@ -237,7 +239,7 @@ def _version_page(
         user,
         status=status,
         info=info,
-        kind_text=list_view_kind(info),
+        kind_text=_kind_text(info),
         owner=units.get(info.issuer, info.issuer) if info.issuer else "",
         scope=areas.get(info.scope, info.scope) if info.scope else "",
         versions=shown[::-1],
@@ -254,7 +256,7 @@ def _version_page(
     )
 
 
-def list_view_kind(info: ListInfo) -> str:
+def _kind_text(info: ListInfo) -> str:
     return term("kind", str(info.kind))
 
 
@@ -272,6 +274,8 @@ def diff_page(
     state = registry.state()
     try:
         info = _info(state, list_id)
+        if not state.versions.get(list_id):
+            raise Missing(t("page.lists.no_versions", list_id=list_id))
         for number in (a, b):
             if number is not None:
                 _version(registry, state, list_id, number)
