@@ -273,9 +273,20 @@ def test_every_dynamic_prefix_has_a_key() -> None:
     assert {p: w for p, w in prefixes.items() if not any(k.startswith(p) for k in TABLE)} == {}
 
 
+def _template_keys() -> set[str]:
+    """Keys the page templates name (``t("page.…")`` in ``*.j2``), and ``<key>_about`` of a
+    page in the navigation (the home page says what each is for: ``t(link.key ~ "_about")``)."""
+    return {
+        key
+        for path in REMIT.rglob("*.j2")
+        for key in re.findall(r"\bt\(\s*[\"']([a-z_0-9.]+)[\"']", path.read_text(encoding="utf-8"))
+    }
+
+
 def test_no_key_is_unused() -> None:
-    """Used: named as a literal anywhere in remit/, under a dynamic prefix (reported as used),
-    or a term of a family that a template formats ({status:status})."""
+    """Used: named as a literal anywhere in remit/ (or by a page template), under a dynamic
+    prefix (reported as used), or a term of a family that a template formats
+    ({status:status})."""
     literals = {
         node.value
         for path, tree in _sources()
@@ -283,6 +294,8 @@ def test_no_key_is_unused() -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }
+    literals |= _template_keys()
+    literals |= {f"{key}_about" for key in literals}
     prefixes = tuple(_dynamic_prefixes())
     specs = {spec for en, zh in TABLE.values() for _, _, spec in _fields(en) | _fields(zh)}
     families = tuple(f"{spec}." for spec in specs & set(TERM_SPECS))
