@@ -341,6 +341,27 @@ def test_withdraw_a_draft_at_once(svc: ServiceClient) -> None:
     assert again.status_code == 400 and "已撤回" in again.text
 
 
+def test_an_xlsx_table_problems_by_sheet_and_row_then_imported(
+    svc: ServiceClient, tmp_path: Path
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.load_workbook(TABLES / "hp-chuzhi-2027.xlsx")
+    book["事件"]["H3"] = "区不存在局"  # 主责单位 of the sheet's first data row
+    broken = tmp_path / "chuzhi-broken.xlsx"
+    book.save(broken)
+    mapping = TABLES / "chuzhi-mapping.yaml"
+    sign_in(svc, "officer")
+    answer = upload(svc, broken, mapping, list_id="HP-QZ-CYZX")
+    assert answer.status_code == 400
+    assert 'href="#problem-row-事件-3"' in answer.text and "事件!3" in answer.text
+    assert answer.text.count('id="problem-row-事件-3"') == 1
+    row = answer.text[answer.text.index('id="table-row-事件-3"') :]
+    assert "<mark>区不存在局</mark>" in row[: row.index("</tr>")]
+    good = upload(svc, TABLES / "hp-chuzhi-2027.xlsx", mapping, list_id="HP-QZ-CYZX")
+    assert good.status_code == 303
+    assert good.headers["location"] == "/ui/lists/HP-QZ-CYZX/versions/2?done=imported"
+
+
 # --------------------------------------------------------------------------- in Chromium
 
 

@@ -317,8 +317,9 @@ def log_rows(entries: Iterable[AuditEntry]) -> list[LogRow]:
 
 @dataclass(frozen=True)
 class ProblemRow:
-    """One problem of an uploaded table: its row (as the office's table numbers it), column
-    header, field, the cell's value, the problem and how to fix it."""
+    """One problem of an uploaded table: its row (as the office's table numbers it, with its
+    sheet), column header, field, the cell's value, the problem and how to fix it; ``anchor``
+    names the row on the page (the first problem of a row carries it as its id)."""
 
     row: str
     column: str
@@ -327,33 +328,57 @@ class ProblemRow:
     message: str
     fix: str
     source: str
-    row_number: int | None
+    anchor: str
+    first: bool
+
+
+def row_label(source: str | None, row: int | None) -> str:
+    """A table row as the office finds it: ``3``, or ``部件!3`` on a sheet of an XLSX file."""
+    if row is None:
+        return ""
+    sheet = (source or "").rsplit("!", 1)[1] if "!" in (source or "") else ""
+    return f"{sheet}!{row}" if sheet else str(row)
+
+
+def row_anchor(source: str | None, row: int | None) -> str:
+    """The id of a table row on the page (after ``problem-row-``): ``3``, ``部件-3``."""
+    return row_label(source, row).replace("!", "-")
 
 
 def problem_views(problems: Sequence[Problem], read: TableRead | None = None) -> list[ProblemRow]:
     """The problems, ordered by row (the table's own problems first), in the current
     language, with the cell's value when ``read`` has it — the table
     ``remit registry import --problems`` writes."""
-    ordered = sorted(problems, key=lambda p: (p.row is not None, p.row or 0))
+    ordered = sorted(problems, key=lambda p: (p.row is not None, p.source or "", p.row or 0))
     lines = problem_rows(ordered, read, current_lang.get())[1:]
-    return [
-        ProblemRow(
-            row=line[0],
-            column=line[1],
-            field=line[2],
-            value=line[3],
-            message=line[4],
-            fix=line[5],
-            source=p.source or "",
-            row_number=p.row,
+    seen: set[str] = set()
+    out = []
+    for line, p in zip(lines, ordered, strict=True):
+        anchor = row_anchor(p.source, p.row)
+        out.append(
+            ProblemRow(
+                row=line[0],
+                column=line[1],
+                field=line[2],
+                value=line[3],
+                message=line[4],
+                fix=line[5],
+                source=p.source or "",
+                anchor=anchor,
+                first=bool(anchor) and anchor not in seen,
+            )
         )
-        for line, p in zip(lines, ordered, strict=True)
-    ]
+        seen.add(anchor)
+    return out
 
 
-def problem_row_numbers(problems: Iterable[Problem]) -> list[int]:
-    """The table rows refused (each once, in order)."""
-    return sorted({p.row for p in problems if p.row is not None})
+def refused_marks(problems: Iterable[Problem]) -> list[tuple[str, str]]:
+    """The table rows refused, each once in order: (as the table says it, its anchor)."""
+    rows = sorted(
+        {(p.source or "", p.row) for p in problems if p.row is not None},
+        key=lambda r: (r[0], r[1]),
+    )
+    return [(row_label(s, r), row_anchor(s, r)) for s, r in rows]
 
 
 @dataclass(frozen=True)
@@ -372,6 +397,14 @@ class RefusedRow:
     row: int
     cells: list[TableCell]
 
+    @property
+    def anchor(self) -> str:
+        return row_anchor(self.source, self.row)
+
+    @property
+    def label(self) -> str:
+        return row_label(self.source, self.row)
+
 
 def refused_table(
     problems: Iterable[Problem], read: TableRead | None
@@ -389,7 +422,7 @@ def refused_table(
     for cells in read.cells.values():
         headers += [h for h in cells if h not in headers]
     rows = []
-    for (source, row), names in sorted(marked.items(), key=lambda item: item[0][1]):
+    for (source, row), names in sorted(marked.items()):
         found = read.cells.get((source, row))
         if found is None:
             continue
