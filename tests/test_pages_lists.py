@@ -219,6 +219,7 @@ def test_upload_a_table_then_publish(svc: ServiceClient) -> None:
     sign_in(svc, "officer")
     form = svc.client.get("/ui/lists/import?list=HP-QZ-SCJ")
     assert form.status_code == 200 and '<option value="HP-QZ-SCJ" selected>' in form.text
+    assert svc.client.get("/schema/mapping").status_code == 200  # linked from the form
     answer = upload(svc, SCJ_TABLE, SCJ_MAPPING, note="2027 年分解表")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/ui/lists/HP-QZ-SCJ/versions/2?done=imported"
