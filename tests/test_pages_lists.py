@@ -112,6 +112,7 @@ def test_officer_sees_the_actions_on_a_draft(svc: ServiceClient) -> None:
     sign_in(svc, "officer")
     text = svc.client.get("/ui/lists/HP-QZ-FGJ/versions/2").text
     assert 'id="publish-form"' in text and 'id="withdraw-form"' in text
+    assert 'href="/ui/lists/import?list=HP-QZ-FGJ"' in text
 
 
 @pytest.mark.parametrize(
