@@ -185,7 +185,7 @@ def test_the_audit_page_pages(svc: ServiceClient, monkeypatch: pytest.MonkeyPatc
     for _ in range(3):  # each withdraw-and-import adds entries
         upload(svc, SCJ_TABLE, SCJ_MAPPING)
         draft = svc.client.get("/ui/lists/HP-QZ-SCJ").text
-        assert "草稿" in draft
+        assert "status-draft" in draft
         number = max(int(n) for n in re.findall(r"/ui/lists/HP-QZ-SCJ/versions/(\d+)", draft))
         svc.client.post(f"/ui/lists/HP-QZ-SCJ/versions/{number}/withdraw", data={"note": "x"})
     first = svc.client.get("/ui/audit").text
@@ -258,7 +258,7 @@ def test_upload_problems_are_shown_by_row_and_field(svc: ServiceClient, tmp_path
     assert 'id="table-row-2"' not in text
     assert "scj-bad-row.csv" in text and "/tmp" not in text
     assert '<option value="HP-QZ-SCJ" selected>' in text  # the form kept
-    assert "HP-QZ-SCJ" in text and "草稿" not in svc.client.get("/ui/lists/HP-QZ-SCJ").text
+    assert "status-draft" not in svc.client.get("/ui/lists/HP-QZ-SCJ").text  # nothing written
     mapping = upload(svc, SCJ_TABLE, broken_mapping(tmp_path))
     assert mapping.status_code == 400 and "处置期限" in mapping.text
 
@@ -543,4 +543,4 @@ def test_a_publish_the_registry_refuses_is_shown_on_the_version(svc: ServiceClie
     assert refused.status_code == 400
     assert 'role="alert"' in refused.text and "未写入任何内容" in refused.text
     assert f'value="{before}"' in refused.text  # the form as it was filled
-    assert "草稿" in svc.client.get("/ui/lists/HP-QZ-FGJ/versions/2").text
+    assert "badge status-draft" in svc.client.get("/ui/lists/HP-QZ-FGJ/versions/2").text
