@@ -16,12 +16,22 @@ from remit.service.pages import cases as _cases  # noqa: F401  (the case pages)
 from remit.service.pages import check as _check  # noqa: F401  (the check report)
 from remit.service.pages import desk as _desk  # noqa: F401  (the dispatch desk)
 from remit.service.pages import disputes as _disputes  # noqa: F401  (the 推诿 report)
+from remit.service.pages import lists as _lists  # noqa: F401  (the list pages)
 from remit.service.pages.common import NAVIGATION, PAGE_ROUTERS
 from remit.service.pages.session import router as session_router
 
 PAGE_ROUTERS.insert(0, session_router)
 
-ORDER = ["/ui/desk", "/ui/cases", "/ui/inbox", "/ui/lists", "/ui/check", "/ui/admission"]
+ORDER = [
+    "/ui/desk",
+    "/ui/cases",
+    "/ui/inbox",
+    "/ui/lists",
+    "/ui/check",
+    "/ui/admission",
+    "/ui/disputes",
+    "/ui/audit",
+]
 """The navigation's order: the work of the day first (a page not named goes last)."""
 NAVIGATION.sort(key=lambda e: ORDER.index(e.path) if e.path in ORDER else len(ORDER))
 
