@@ -239,13 +239,14 @@ def test_two_workers_one_killed_midway_lose_nothing_and_record_once(
     recorded = cases_of(district)
     assert max(recorded.values()) == 1, "a case recorded twice"
     out = collect(AMQP, names["out"])
-    decided = {
-        json.loads(body).get("event_id") for key, _, body in out if key.startswith("decision.")
-    }
-    rejected = sum(1 for key, _, _ in out if key == "reject")
-    ids = {f"BUS-{n:06d}" for n in range(len(bodies)) if n % 1000 not in (999, 500)}
-    assert decided == ids, f"{len(ids - decided)} events never decided"
-    assert rejected >= 2 * (len(bodies) // 1000)
+    answered = {json.loads(body).get("event_id") for _, _, body in out}
+    ids = {f"BUS-{n:06d}" for n in range(len(bodies)) if n % 1000 != 999}
+    missing = ids - answered
+    assert not missing, f"{len(missing)} events never decided nor rejected: {sorted(missing)[:5]}"
+    unparsed = sum(
+        1 for key, _, body in out if key == "reject" and json.loads(body)["event_id"] is None
+    )
+    assert unparsed >= len(bodies) // 1000  # the bodies that are not JSON: rejected, not lost
     # a redelivered event gives the same decision (its id) again, never another one
     by_event: dict[str, set[str]] = {}
     for key, _headers, body in out:
