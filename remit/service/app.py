@@ -9,6 +9,7 @@ API — the same calls the command line makes — and turns refusals into proble
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -26,7 +27,7 @@ from remit.service.middleware import BodyLimit, Language
 from remit.service.pages import PAGE_ROUTERS
 from remit.service.pages.common import SignInFirst, to_sign_in
 from remit.service.settings import ServiceSettings
-from remit.service.state import THREADS, Services
+from remit.service.state import GC_THRESHOLDS, THREADS, Services
 
 DESCRIPTION = """
 remit routes city events to the accountable unit on the responsibility lists in force
@@ -48,6 +49,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = THREADS
+        gc.set_threshold(*GC_THRESHOLDS)
         yield
         app.state.services.close()
 
