@@ -230,7 +230,7 @@ def _headers(columns: Sequence[tuple[str, bool]], lang: Lang) -> list[str]:
     return [t(f"dispute.col.{key}", lang) for key, _ in columns]
 
 
-def _sections(
+def sections(
     report: DisputeReport, lang: Lang
 ) -> list[tuple[str, list[str], list[list[str]], list[bool]]]:
     """(title, headers, rows, numeric columns) of each table the report shows."""
@@ -268,7 +268,7 @@ def text_of(report: DisputeReport, lang: Lang) -> str:
     if not report.returns:
         lines.append(t("dispute.report.none", lang))
         return "\n".join(lines) + "\n"
-    for title, headers, rows, numeric in _sections(report, lang):
+    for title, headers, rows, numeric in sections(report, lang):
         if not rows:
             continue
         lines += ["", title]
@@ -298,7 +298,7 @@ def print_text(report: DisputeReport, lang: Lang) -> None:
 def render_markdown(report: DisputeReport, lang: Lang) -> str:
     parts = [f"# {escape_text(t('dispute.report.title', lang))}", ""]
     parts += [f"- {escape_text(line)}" for line in header_lines(report, lang)]
-    for title, headers, rows, numeric in _sections(report, lang):
+    for title, headers, rows, numeric in sections(report, lang):
         if rows:
             parts += ["", f"## {escape_text(title)}", "", table(headers, rows, numeric)]
     return "\n".join(parts) + "\n"
@@ -317,7 +317,7 @@ def render_html(report: DisputeReport, lang: Lang) -> str:
             lang="zh-CN" if lang == "zh" else "en",
             title=t("dispute.report.title", lang),
             header=header_lines(report, lang),
-            sections=_sections(report, lang),
+            sections=sections(report, lang),
             none=t("dispute.report.none", lang) if not report.returns else "",
             style=Markup(style),
         )

@@ -14,9 +14,9 @@ from urllib.parse import quote
 from remit.admission.report import AdmissionEntry, AdmissionReport, Approval
 from remit.deadlines import local_time
 from remit.i18n import Lang, t
-from remit.present.admission import effect_rows, entry_json, header
-from remit.present.dispute import _sections as dispute_sections
+from remit.present.admission import EFFECT_HEADERS, effect_rows, entry_json, header
 from remit.present.dispute import header_lines as dispute_header
+from remit.present.dispute import sections as dispute_sections
 from remit.routing.disputes.report import DisputeReport
 
 STATUS_CLASS = {"pass": "ok", "fail": "bad", "needs_info": "warn"}
@@ -148,14 +148,8 @@ def effect_view(report: AdmissionReport, lang: Lang) -> EffectView:
     )
 
 
-EFFECT_COLUMNS = (
-    "admit.col.street",
-    "admit.col.events",
-    "admit.col.staff_before",
-    "admit.col.staff_after",
-    "admit.col.load_before",
-    "admit.col.load_after",
-)
+EFFECT_COLUMNS = EFFECT_HEADERS
+"""The effect table's columns: the text report's (present/admission.py)."""
 """The effect table's column titles (message keys); all but the first are numbers."""
 
 

@@ -536,21 +536,17 @@ def publish(
         if any(p.key in RETROACTIVE for p in exc.problems):
             versions = state.versions.get(list_id, [])
             replaced = in_force(versions, start)
-            return page(
+            return _confirm(
                 request,
-                "lists_confirm.html.j2",
-                title("page.lists.confirm_publish_title", list_id=list_id, version=number),
                 user,
-                action=f"/ui/lists/{list_id}/versions/{number}/publish",
-                back=f"/ui/lists/{list_id}/versions/{number}",
-                what="publish",
-                version=version_view(chosen, None),
-                first=day(start),
-                last=day(dt.date.today() - dt.timedelta(days=1)),
-                replaced=replaced.version if replaced else None,
-                form=form,
-                note_missing=retroactive,
-                list_id=list_id,
+                "publish",
+                list_id,
+                number,
+                version_view(chosen, None),
+                (day(start), day(dt.date.today() - dt.timedelta(days=1))),
+                replaced,
+                form,
+                retroactive,
             )
         if any(p.key == "version.no_draft" for p in exc.problems):
             return again(t("page.lists.not_draft", status=t("status.published")), 409)
@@ -616,22 +612,50 @@ def withdraw(
             until = effective_until(versions, chosen)
             yesterday = dt.date.today() - dt.timedelta(days=1)
             replaced = in_force(rest, start) if chosen.effective_from else None
-            return page(
+            return _confirm(
                 request,
-                "lists_confirm.html.j2",
-                title("page.lists.confirm_withdraw_title", list_id=list_id, version=number),
                 user,
-                action=f"/ui/lists/{list_id}/versions/{number}/withdraw",
-                back=f"/ui/lists/{list_id}/versions/{number}",
-                what="withdraw",
-                version=version_view(chosen, until),
-                first=day(chosen.effective_from),
-                last=day(min(until, yesterday) if until else yesterday),
-                replaced=replaced.version if replaced else None,
-                form=form,
-                note_missing=retroactive,
-                list_id=list_id,
+                "withdraw",
+                list_id,
+                number,
+                version_view(chosen, until),
+                (day(chosen.effective_from), day(min(until, yesterday) if until else yesterday)),
+                replaced,
+                form,
+                retroactive,
             )
         return again_problems(request, user, registry, state, list_id, chosen, exc, {})
     changes = len(registry.changes(state, registry.state())) if retroactive else None
     return _to(f"/ui/lists/{list_id}/versions/{number}", done="withdrawn", changes=changes)
+
+
+def _confirm(
+    request: Request,
+    user: User,
+    what: str,
+    list_id: str,
+    number: int,
+    version: Any,
+    days: tuple[Any, Any],
+    replaced: Any,
+    form: dict[str, str],
+    retroactive: bool,
+) -> Response:
+    """The page that asks to confirm a change of what was in force (``what``: publish or
+    withdraw): the days it changes (``days``: first, last), what was in force on them."""
+    return page(
+        request,
+        "lists_confirm.html.j2",
+        title(f"page.lists.confirm_{what}_title", list_id=list_id, version=number),
+        user,
+        action=f"/ui/lists/{list_id}/versions/{number}/{what}",
+        back=f"/ui/lists/{list_id}/versions/{number}",
+        what=what,
+        version=version,
+        first=days[0],
+        last=days[1],
+        replaced=replaced.version if replaced else None,
+        form=form,
+        note_missing=retroactive,
+        list_id=list_id,
+    )
