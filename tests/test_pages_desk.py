@@ -254,7 +254,9 @@ def focused(tab: BrowserPage) -> str:
     return str(tab.page.evaluate("document.activeElement.id"))
 
 
-def test_browser_the_desk_by_keyboard_needs_info_decision_record(tab: BrowserPage) -> None:
+def test_browser_desk_by_keyboard_then_the_unit_returns_the_case_and_sees_the_ruling(
+    tab: BrowserPage,
+) -> None:
     tab.sign_in("disp", then="/ui/desk")
     assert tab.page.url.endswith("/ui/desk")
     tab.page.wait_for_selector(".leaflet-overlay-pane path")
@@ -302,8 +304,23 @@ def test_browser_the_desk_by_keyboard_needs_info_decision_record(tab: BrowserPag
     with tab.page.expect_navigation():
         tab.page.keyboard.press("Enter")
     assert re.search(r"/ui/cases/C-\d{4}-\d+$", tab.page.url)
-    # the case page is another helper's: where it is not built yet, its 404 is the only problem
-    assert [p for p in tab.problems if "404" not in p] == []
+    case_id = tab.page.url.rsplit("/", 1)[1]
+    assert tab.problems == []
+    # the whole flow: the unit that holds the case returns it (退单) and sees the ruling
+    with tab.page.expect_navigation():
+        tab.page.click("header button[type=submit]")  # the dispatcher signs out
+    tab.sign_in("scj", then="/ui/inbox")
+    assert case_id in tab.page.inner_text("main")
+    with tab.page.expect_navigation():
+        tab.page.click(f"text={case_id}")
+    tab.page.select_option("#return-reason", "not_our_duty")
+    tab.page.fill("#return-evidence", "认为应由城管执法处置")
+    with tab.page.expect_navigation():
+        tab.page.click("form[action$='/return'] button[type=submit]")
+    notice = tab.page.inner_text("#notice")
+    assert "已退单" in notice and "裁定结果" in notice, notice
+    assert tab.axe() == []
+    assert tab.problems == []
 
 
 def test_browser_a_click_on_the_map_picks_the_area(tab: BrowserPage) -> None:
