@@ -126,3 +126,22 @@ def test_browser_a_wrong_password_is_announced(tab: BrowserPage) -> None:
             "console: Failed to load resource: the server responded with a status of 401 (Unauthorized)"
         ],
     )
+
+
+def test_a_page_refused_is_a_page(svc: ServiceClient) -> None:
+    """A page the user may not open, or that does not exist, says so as a page (with the
+    navigation), not as the API's problem details."""
+    sign_in(svc, "nj")
+    for path, status, said in (
+        ("/ui/desk", 403, "无权查看"),
+        ("/ui/no-such-page", 404, "未找到"),
+        ("/ui/check/streets/310101999000", 404, "未找到"),
+    ):
+        answer = svc.client.get(path)
+        assert answer.status_code == status, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert said in answer.text and 'role="alert"' in answer.text, path
+        assert "南京东路街道派单员" in answer.text  # who is signed in: the header as on every page
+    # the API's refusals stay problem details
+    api = svc.client.get("/cases/C-2026-999999", headers=svc.auth("nj"))
+    assert api.headers["content-type"].startswith("application/problem+json")

@@ -92,11 +92,38 @@ def refusal(exc: InputError, status: int = 400) -> Response:
     return problem_response(status, problem_body(status, _title(status), detail, exc.problems))
 
 
+def _is_page(request: Request) -> bool:
+    from remit.service.pages.common import is_page
+
+    return is_page(request)
+
+
+async def _page(
+    request: Request, status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A page's refusal as a page, with the header of whoever is signed in (the pages import
+    this module: they are imported when needed)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from remit.service.auth import identify
+    from remit.service.pages.common import refused_page
+
+    user = getattr(request.state, "user", None)
+    if user is None:  # refused before any dependency asked who it is (no such page)
+        user = await run_in_threadpool(identify, request, request.app.state.services)
+    response = refused_page(request, status, detail, user)
+    for name, value in (headers or {}).items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """The handlers that turn every refusal into problem details."""
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> Response:
+        if _is_page(request):
+            return await _page(request, input_status(exc), exc.render())
         return refusal(exc, input_status(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -107,6 +134,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPProblem)
     async def _problem(request: Request, exc: HTTPProblem) -> Response:
         detail = t(exc.key, **exc.params)
+        if _is_page(request):
+            return await _page(request, exc.status, detail, exc.headers)
         body = problem_body(exc.status, _title(exc.status), detail, key=exc.key)
         return problem_response(exc.status, body, exc.headers)
 
@@ -117,6 +146,8 @@ def install(app: FastAPI) -> None:
         title = _title(exc.status_code)
         given = str(exc.detail) if exc.detail else ""
         detail = given if given and given != _english(exc.status_code) else title
+        if _is_page(request):
+            return await _page(request, exc.status_code, detail, exc.headers)
         body = problem_body(exc.status_code, title, detail)
         return problem_response(exc.status_code, body, exc.headers)
 

@@ -33,7 +33,15 @@ from remit.present.pages_cases import (
     paging,
     reason_choices,
 )
-from remit.service.pages.common import NAVIGATION, PAGE_ROUTERS, PageEntry, page, title, viewer
+from remit.service.pages.common import (
+    NAVIGATION,
+    PAGE_ROUTERS,
+    PageEntry,
+    page,
+    refused_page,
+    title,
+    viewer,
+)
 from remit.service.problems import input_status
 from remit.service.state import Services, services
 
@@ -67,10 +75,7 @@ def _unit_names(found: Services) -> dict[str, str]:
 
 def refused(request: Request, user: User, status: int, message: str) -> Response:
     """A page that says why it cannot be shown (403, 404 …), with the navigation."""
-    key = {403: "page.cases.refused.forbidden", 404: "page.cases.refused.not_found"}.get(
-        status, "page.cases.refused.bad"
-    )
-    return page(request, "cases_refused.html.j2", title(key), user, status=status, message=message)
+    return refused_page(request, status, message, user)
 
 
 # --- the lists ---------------------------------------------------------------------------------

@@ -120,3 +120,20 @@ def _here(request: Request) -> str:
 def title(key: str, **params: object) -> str:
     """A page's title in the request's language."""
     return t(key, **params)
+
+
+def refused_page(
+    request: Request, status: int, message: str, user: User | None = None
+) -> HTMLResponse:
+    """A page that says why it cannot be shown (403, 404, a bad request …): for a page's
+    refusal, in place of the API's problem details. ``user``: who asked (default: whoever the
+    request was found to be; None on the sign-in page)."""
+    if user is None:
+        user = getattr(request.state, "user", None)
+    key = {403: "page.refused.403", 404: "page.refused.404"}.get(status, "page.refused.other")
+    return page(request, "refused.html.j2", title(key), user, status=status, message=message)
+
+
+def is_page(request: Request) -> bool:
+    """Whether ``request`` asked for a page (under ``/ui/``): its refusals are pages too."""
+    return request.url.path.startswith("/ui/")
