@@ -337,3 +337,34 @@ def test_browser_a_click_on_the_map_picks_the_area(tab: BrowserPage) -> None:
     assert tab.axe() == []
     tab.screenshot("desk-map")
     assert tab.problems == []
+
+
+def test_the_area_tree_runs_from_the_district_to_the_grids(svc: ServiceClient) -> None:
+    sign_in(svc)
+    html = svc.client.get("/ui/desk").text
+    tree = html.split('id="area-tree"', 1)[1].split("</details>\n    <p", 1)[0]
+    for code in ("310101000000", NJ_STREET, "310101002001"):  # district, street, community
+        assert f'data-area="{code}"' in tree, code
+    assert tree.index("南京东路街道") < tree.index("贵州居民区")  # the community under its street
+
+
+def test_browser_the_area_tree_by_keyboard(tab: BrowserPage) -> None:
+    tab.sign_in("disp", then="/ui/desk")
+    tab.page.wait_for_selector("#area-tree:not([hidden])")
+    tab.page.focus("#area-tree > summary")
+    tab.page.keyboard.press("Enter")  # the tree open: the district
+    district = tab.page.locator("#area-tree > ul > li > details > summary").first
+    district.focus()
+    tab.page.keyboard.press("Enter")
+    for name in ("南京东路街道", "贵州居民区"):  # the street, then its community
+        tab.page.locator("#area-tree summary", has_text=name).focus()
+        tab.page.keyboard.press("Enter")
+    community = tab.page.locator("#area-tree button[data-area='310101002001']")
+    assert community.is_visible()
+    community.focus()
+    tab.page.keyboard.press("Enter")
+    assert tab.page.input_value("#area") == "310101002001"
+    assert focused(tab) == "area"
+    assert tab.axe() == []
+    tab.screenshot("desk-area-tree")
+    assert tab.problems == []

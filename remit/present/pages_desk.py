@@ -134,6 +134,30 @@ class AreaGroup:
     options: list[AreaOption] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AreaNode:
+    """An area in the picker's tree: district → street → community → grid."""
+
+    code: str
+    name: str
+    level: str
+    children: list[AreaNode] = field(default_factory=list)
+
+
+def area_tree(areas: Mapping[str, Area]) -> list[AreaNode]:
+    """The areas as a tree from the district(s) down (children by code)."""
+    children: dict[str | None, list[Area]] = {}
+    for area in areas.values():
+        children.setdefault(area.parent, []).append(area)
+
+    def node(area: Area) -> AreaNode:
+        kids = sorted(children.get(area.code, []), key=lambda a: a.code)
+        return AreaNode(area.code, area.name, area.level.value, [node(k) for k in kids])
+
+    tops = sorted((a for a in areas.values() if a.level is Level.district), key=lambda a: a.code)
+    return [node(top) for top in tops]
+
+
 def area_groups(areas: Mapping[str, Area]) -> list[AreaGroup]:
     """The areas below the city as the picker shows them: the district(s) first, then one
     group per street (the street, its communities, their grids, indented by depth)."""

@@ -217,5 +217,20 @@
     }
     var box = document.getElementById("desk-map");
     if (box) map(box);
+    tree(document.getElementById("area-tree"), document.getElementById("area"));
   });
+
+  function tree(shown, area) {
+    // the area tree (district → street → community → grid): a button chooses its area in the
+    // list, which stays the form's field (and the way without script: the tree is hidden then)
+    if (!shown || !area) return;
+    shown.hidden = false;
+    shown.querySelectorAll("button[data-area]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        area.value = button.dataset.area;
+        area.dispatchEvent(new Event("change"));
+        area.focus();
+      });
+    });
+  }
 })();

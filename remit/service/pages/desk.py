@@ -24,6 +24,7 @@ from remit.i18n import t
 from remit.identity import Role, User
 from remit.present.pages_desk import (
     area_groups,
+    area_tree,
     attribute_fields,
     decision_view,
     matter_label,
@@ -167,6 +168,7 @@ def _form_page(
         area_chosen=_area_chosen(entered, decision),
         reported_at=entered.reported_at if entered else now_local(),
         groups=area_groups(snapshot.areas),
+        tree=area_tree(snapshot.areas),
         attributes=attribute_fields(matter, entered.attributes if entered else {}, missing),
         focus_attribute=missing[0] if missing else "",
         view=view,
