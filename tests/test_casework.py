@@ -18,6 +18,7 @@ from remit.casework import CaseBook, CaseRecord, CaseStatus, ensure_tables
 from remit.casework.records import CaseAction
 from remit.errors import InputError
 from remit.events.cases import Reason, Verdict
+from remit.events.model import EventIn
 from remit.registry.refs import UnitRef
 from remit.routing.decision import RoutingDecision
 from tests.factories import ROOT, SAMPLE, Cli, exits
@@ -737,3 +738,35 @@ def test_cli_speaks_chinese(
         said = result.stdout + result.stderr
         assert said.strip()
         assert english_words(said, codes, text, [str(events_file)]) == set(), said
+
+
+def _many_once(registry: Registry) -> None:
+    """record_many: a batch's new events become cases numbered in order, one case per event
+    (a second copy in the batch and an event recorded before are not new), a refusal in its
+    place; the same batch again creates nothing."""
+    with Router(registry, rules_dir=RULES) as router, CaseBook(registry, rules_dir=RULES) as book:
+        before = recorded(book, router, {**LIFT, "id": "M-0"})
+        events = [{**LIFT, "id": f"M-{n}"} for n in (1, 2, 0, 2, 3)]
+        routed = [(EventIn.model_validate(e), router.route(e)) for e in events]
+        needs = {**LIFT, "id": "M-9", "attributes": {}, "matter": "SJ0501"}
+        routed.append((EventIn.model_validate(needs), router.route(needs)))
+        results = book.record_many(routed, "bus")
+        assert results[:5] == [True, True, False, False, True]
+        assert isinstance(results[5], InputError) or results[5] is False
+        made = {c.external_id: c.id for c in book.list(limit=100)}
+        assert made["M-0"] == before.id
+        numbers = [int(made[f"M-{n}"].rsplit("-", 1)[1]) for n in (1, 2, 3)]
+        assert numbers == sorted(numbers) and len(set(numbers)) == 3
+        case = book.get(made["M-1"])
+        assert case is not None and [s.action.value for s in case.steps] == ["receive", "dispatch"]
+        assert book.record_many(routed[:5], "bus") == [False] * 5
+        assert book.count() == 4
+
+
+def test_many_events_recorded_at_once(registry: Registry) -> None:
+    _many_once(registry)
+
+
+@pytest.mark.pg
+def test_pg_many_events_recorded_at_once(pg_registry: Registry) -> None:
+    _many_once(pg_registry)

@@ -182,15 +182,18 @@ class BusWorker:
         router = self._current()
         outgoing: list[aio_pika.Message] = []
         keys: list[str] = []
+        held: list[Routed] = []
         for message in batch:
             self.stats.received += 1
             self.stats.redelivered += bool(message.redelivered)
             where: dict[str, object] = {"source": self._source, "line": self.stats.received}
             done = route_item(router, where, message.body)
             self.stats.statuses[done.status] += 1
-            self._record(done)
+            if done.decision is not None and done.decision.status in RECORDED:
+                held.append(done)
             keys.append("reject" if done.status == "rejected" else f"decision.{done.status}")
             outgoing.append(_message(done, message))
+        self._record(held)
         # every decision confirmed by the broker, then every message acknowledged at once
         await asyncio.gather(
             *(exchange.publish(m, routing_key=k) for m, k in zip(outgoing, keys, strict=True))
@@ -199,19 +202,20 @@ class BusWorker:
         self.stats.batches += 1
         self._progress()
 
-    def _record(self, done: Routed) -> None:
-        if self._book is None or done.decision is None or done.event is None:
+    def _record(self, held: list[Routed]) -> None:
+        """The batch's events someone holds kept as cases, in one write (each once: an event
+        recorded before, or redelivered, is counted as such). A decision the case book refuses
+        (no holder) is published all the same, with no case."""
+        if self._book is None or not held:
             return
-        if done.decision.status not in RECORDED:
-            return  # nobody holds it yet (needs information, unroutable): no case
-        try:
-            _, created = self._book.record(done.event, done.decision, self.settings.actor)
-        except InputError:  # a decision the case book refuses (no holder): published, no case
-            return
-        if created:
-            self.stats.recorded += 1
-        else:
-            self.stats.again += 1
+        pairs = [
+            (d.event, d.decision) for d in held if d.event is not None and d.decision is not None
+        ]
+        for result in self._book.record_many(pairs, self.settings.actor):
+            if result is True:
+                self.stats.recorded += 1
+            elif result is False:
+                self.stats.again += 1
 
     def _current(self) -> Router:
         latest = self.registry.revision()

@@ -43,6 +43,7 @@ from remit.casework.records import (
 )
 from remit.casework.store import (
     add_case,
+    add_cases,
     case_steps,
     cases,
     changing,
@@ -135,6 +136,57 @@ class CaseBook:
         created now: an event recorded before (same source, same id) gives the case it became.
         A decision that is ``needs_info`` or ``unroutable`` is refused (:class:`InputError`
         saying why): nobody holds such an event yet."""
+        prepared = self._prepare(event, decision, actor, dispatched_at)
+        if isinstance(prepared, CaseRecord):  # not recordable, recorded before: that case
+            return prepared, False
+        given, values, steps = prepared
+        source = values["source"]
+        case_id = add_case(self.registry.engine, values, [_step_row(step) for step in steps])
+        if case_id is None:  # recorded before (or by another process just now): that case
+            found = self.by_external(source, given.id)
+            if found is None:  # pragma: no cover - a case is never deleted
+                raise InputError.one("db.busy", detail="case numbers")
+            return found, False
+        values.update(id=case_id, number=int(case_id.rsplit("-", 1)[1]))
+        return _made(values, given, decision, steps), True
+
+    def record_many(
+        self, routed: Sequence[tuple[EventIn, RoutingDecision]], actor: str
+    ) -> list[bool | InputError]:
+        """Keep many routed events as cases at once (a batch from a bus): for each, True when
+        its case was created now, False when it was recorded before, or the refusal
+        :meth:`record` would raise. On PostgreSQL the batch's new cases are numbered and
+        written in one transaction (a few statements for the whole batch); elsewhere one by
+        one."""
+        out: list[bool | InputError] = []
+        batch: list[tuple[int, dict[str, Any], list[dict[str, Any]]]] = []
+        for event, decision in routed:
+            try:
+                prepared = self._prepare(event, decision, actor, None)
+            except InputError as exc:
+                out.append(exc)
+                continue
+            if isinstance(prepared, CaseRecord):
+                out.append(False)
+                continue
+            _, values, steps = prepared
+            out.append(False)
+            batch.append((len(out) - 1, values, [_step_row(step) for step in steps]))
+        created = add_cases(self.registry.engine, [(v, st) for _, v, st in batch])
+        for (index, _, _), made in zip(batch, created, strict=True):
+            out[index] = made
+        return out
+
+    def _prepare(
+        self,
+        event: EventIn | Mapping[str, Any],
+        decision: RoutingDecision,
+        actor: str,
+        dispatched_at: dt.datetime | None,
+    ) -> CaseRecord | tuple[EventIn, dict[str, Any], list[CaseStep]]:
+        """What recording ``event`` writes: the event, the case's values (but its id and
+        number) and its first steps; or the case it became, for a decision nobody holds that
+        was recorded before; or the refusal (:class:`InputError`)."""
         given = _event(event)
         refuse(actor, "actor")
         if decision.event_id != given.id:
@@ -145,7 +197,7 @@ class CaseBook:
         if decision.status not in RECORDED:
             found = self.by_external(source, given.id)  # recorded before: that case
             if found is not None:
-                return found, False
+                return found
             if decision.status is Status.needs_info:
                 labels = decision.needs.labels if decision.needs is not None else {}
                 missing = decision.needs.attributes if decision.needs is not None else []
@@ -210,14 +262,7 @@ class CaseBook:
                 details=_due(deadline, limit, start),
             ),
         ]
-        case_id = add_case(self.registry.engine, values, [_step_row(step) for step in steps])
-        if case_id is None:  # recorded before (or by another process just now): that case
-            found = self.by_external(source, given.id)
-            if found is None:  # pragma: no cover - a case is never deleted
-                raise InputError.one("db.busy", detail="case numbers")
-            return found, False
-        values.update(id=case_id, number=int(case_id.rsplit("-", 1)[1]))
-        return _made(values, given, decision, steps), True
+        return given, values, steps
 
     # --- reading ------------------------------------------------------------------------------
 

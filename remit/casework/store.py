@@ -172,6 +172,82 @@ def add_case(engine: Engine, case: dict[str, Any], steps: list[dict[str, Any]]) 
     return case_id
 
 
+def add_cases(
+    engine: Engine, items: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+) -> list[bool]:
+    """Write many cases at once, as :func:`add_case` writes one: for each item (a case's
+    values but its id and number, and its first steps), whether its case was created now
+    (False: its source had a case of that event already, or the batch holds it twice). On
+    PostgreSQL one transaction: the events recorded before looked up, the year's numbers
+    reserved for the rest (the counter's row locked until the commit), the cases and their
+    steps inserted in one statement each; elsewhere one by one."""
+    if engine.dialect.name != "postgresql":
+        return [add_case(engine, case, steps) is not None for case, steps in items]
+    if not items:
+        return []
+    from sqlalchemy import tuple_
+    from sqlalchemy.dialects.postgresql import insert
+
+    keys = [(case["source"], case["external_id"]) for case, _ in items]
+    with engine.begin() as c:
+        known = {
+            (row.source, row.external_id)
+            for row in c.execute(
+                select(cases.c.source, cases.c.external_id).where(
+                    tuple_(cases.c.source, cases.c.external_id).in_(keys)
+                )
+            )
+        }
+        fresh: list[int] = []
+        for index, key in enumerate(keys):
+            if key not in known:
+                known.add(key)  # the batch's second copy of an event is not new either
+                fresh.append(index)
+        if not fresh:
+            return [False] * len(items)
+        wanted: dict[int, int] = {}
+        for index in fresh:
+            year = items[index][0]["year"]
+            wanted[year] = wanted.get(year, 0) + 1
+        following: dict[int, int] = {}
+        for year in sorted(wanted):
+            last = c.execute(_reserve_sql(), {"year": year, "n": wanted[year]}).scalar_one()
+            following[year] = int(last) - wanted[year] + 1
+        rows, named = [], {}
+        for index in fresh:
+            case, _ = items[index]
+            number = following[case["year"]]
+            following[case["year"]] += 1
+            case_id = case_name(case["year"], number)
+            named[case_id] = index
+            rows.append({**case, "id": case_id, "number": number})
+        written = c.execute(
+            insert(cases)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(cases.c.id),
+            rows,
+        )
+        made = {str(row.id) for row in written}
+        steps = [
+            {**step, "case_id": case_id, "seq": seq}
+            for case_id in made
+            for seq, step in enumerate(items[named[case_id]][1], 1)
+        ]
+        if steps:
+            c.execute(case_steps.insert(), steps)
+    created = {named[case_id] for case_id in made}
+    return [index in created for index in range(len(items))]
+
+
+@cache
+def _reserve_sql() -> TextClause:
+    """PostgreSQL: ``n`` numbers of the year reserved; the last of them returned."""
+    return text(
+        f"INSERT INTO case_numbers (year, last) SELECT :year, {_FIRST} + :n - 1 "
+        "ON CONFLICT (year) DO UPDATE SET last = case_numbers.last + :n RETURNING last"
+    )
+
+
 def case_name(year: int, number: int) -> str:
     """A case's id: ``C-2026-000123``."""
     return f"C-{year}-{number:06d}"
@@ -266,6 +342,7 @@ def _present_on(c: Connection) -> bool:
 
 __all__ = [
     "add_case",
+    "add_cases",
     "case_name",
     "case_numbers",
     "case_steps",
