@@ -18,6 +18,7 @@ from remit.casework.records import DONE, CaseAction, CaseRecord, CaseStep
 from remit.deadlines import CITY_ZONE, WorkCalendar, local_time
 from remit.events.cases import Reason, Round
 from remit.i18n import Lang, t
+from remit.present.check_html import Term
 from remit.present.decision import decision_lines
 from remit.present.text import term
 from remit.registry.refs import DutyRef
@@ -345,14 +346,6 @@ def step_view(step: CaseStep, units: Mapping[str, str], lang: Lang) -> StepView:
 
 
 @dataclass(frozen=True)
-class Fact:
-    """A labelled value of the case's summary."""
-
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
 class CaseView:
     """One case, as its page shows it."""
 
@@ -366,10 +359,10 @@ class CaseView:
     time_limit: str
     countdown: Countdown | None
     supervised: str
-    event: list[Fact]
+    event: list[Term]
     decision_status: str
     decision_lines: list[str]
-    decision_facts: list[Fact]
+    decision_facts: list[Term]
     rows: list[RowLink]
     steps: list[StepView]
     rulings: list[RulingView]
@@ -386,18 +379,18 @@ def case_view(
     d = record.decision
     event = record.event
     facts = [
-        Fact(t("page.case.event.id", lang), event.id),
-        Fact(t("page.case.event.source", lang), record.source or "—"),
-        Fact(t("page.case.event.matter", lang), matter_text(record)),
-        Fact(t("page.case.event.street", lang), record.street_name or record.street or "—"),
-        Fact(t("page.case.event.area", lang), event.area or d.area),
-        Fact(t("page.case.event.reported", lang), shown_time(d.reported_at)),
+        Term(t("page.case.event.id", lang), event.id),
+        Term(t("page.case.event.source", lang), record.source or "—"),
+        Term(t("page.case.event.matter", lang), matter_text(record)),
+        Term(t("page.case.event.street", lang), record.street_name or record.street or "—"),
+        Term(t("page.case.event.area", lang), event.area or d.area),
+        Term(t("page.case.event.reported", lang), shown_time(d.reported_at)),
     ]
-    facts += [Fact(str(k), _plain(v)) for k, v in event.attributes.items()]
-    facts += [Fact(str(k), _plain(v)) for k, v in d.extra.items()]
+    facts += [Term(str(k), _plain(v)) for k, v in event.attributes.items()]
+    facts += [Term(str(k), _plain(v)) for k, v in d.extra.items()]
     decision_facts = [
-        Fact(t("page.case.decision.id", lang), d.decision_id),
-        Fact(
+        Term(t("page.case.decision.id", lang), d.decision_id),
+        Term(
             t("page.case.decision.lists", lang),
             t(
                 "page.case.decision.snapshot",
@@ -406,7 +399,7 @@ def case_view(
                 hash=d.snapshot_hash[:12],
             ),
         ),
-        Fact(t("page.case.decision.dispatched", lang), shown_time(record.dispatched_at)),
+        Term(t("page.case.decision.dispatched", lang), shown_time(record.dispatched_at)),
     ]
     supervised = ""
     if record.supervised is not None:
@@ -472,11 +465,11 @@ __all__ = [
     "CaseView",
     "Choice",
     "Countdown",
-    "Fact",
     "Paging",
     "RowLink",
     "RulingView",
     "StepView",
+    "Term",
     "case_row",
     "case_view",
     "choices",

@@ -25,6 +25,7 @@ from remit.present.check_html import (
     SEVERITY_ORDER,
     Card,
     HeatTally,
+    LoadRow,
     ReportPage,
     finding_streets,
     heat_grid,
@@ -206,19 +207,6 @@ class HeatView:
 
 
 @dataclass(frozen=True)
-class LoadRowView:
-    unit: str
-    unit_name: str
-    level: str
-    staff: str
-    capacity: str
-    workload: str
-    events: str
-    index: str
-    overloaded: bool
-
-
-@dataclass(frozen=True)
 class Edge:
     """A link between a department and a street (or two of one column: a curve ``path``)."""
 
@@ -278,7 +266,7 @@ class CheckView:
     streets: list[Option]
     groups: list[Option]
     clusters: list[ClusterDrawing]
-    load: list[LoadRowView]
+    load: list[LoadRow]
     load_notes: list[str]
     map_legend: list[Option]
     load_legend: list[Option]
@@ -302,7 +290,7 @@ class StreetView:
     as_of: str
     summary: str
     duties: list[DutyRowView]
-    load: list[LoadRowView]
+    load: list[LoadRow]
     findings: list[FindingView]
 
 
@@ -530,11 +518,13 @@ class CheckPages:
 
     # ---- load
 
-    def load(self, units: Iterable[str] | None = None) -> list[LoadRowView]:
+    def load(self, units: Iterable[str] | None = None) -> list[LoadRow]:
         wanted = set(units) if units is not None else None
         rows = sorted(self.report.load, key=lambda r: (-r.load_index, r.unit))
+        top = max((r.load_index for r in rows), default=0.0)
+        threshold = self.report.config.overload_threshold
         return [
-            LoadRowView(
+            LoadRow(
                 unit=r.unit,
                 unit_name=self.page.unit(r.unit),
                 level=self.page.term(r.level, "level", "check.level"),
@@ -544,6 +534,9 @@ class CheckPages:
                 events=whole(r.events_per_year, self.lang),
                 index=ratio(r.load_index),
                 overloaded=r.overloaded,
+                width=100.0 * r.load_index / top if top > 0 else 0.0,
+                threshold=100.0 * threshold / top if top > 0 else 0.0,
+                overloaded_label=self.page.t("html.overloaded"),
             )
             for r in rows
             if wanted is None or r.unit in wanted

@@ -46,6 +46,7 @@ from remit.service.pages.common import (
     PageEntry,
     page,
     page_for,
+    refused_page,
     title,
     viewer,
 )
@@ -98,14 +99,7 @@ def _can_write(user: User) -> bool:
 
 def _missing(request: Request, user: User, message: str) -> Response:
     """The page for a list or version the registry does not have (404)."""
-    return page(
-        request,
-        "lists_missing.html.j2",
-        title("page.lists.missing_title"),
-        user,
-        status=404,
-        message=message,
-    )
+    return refused_page(request, 404, message, user)
 
 
 class Missing(Exception):
@@ -124,6 +118,22 @@ def _version(registry: Registry, state: RegistryState, list_id: str, number: int
     if not any(v.version == number for v in state.versions.get(list_id, [])):
         raise Missing(t("page.lists.unknown_version", list_id=list_id, version=number))
     return registry.version(list_id, number, known_at=state.revision)
+
+
+def _chosen(
+    request: Request,
+    user: User,
+    registry: Registry,
+    state: RegistryState,
+    list_id: str,
+    number: int,
+) -> ListVersion | Response:
+    """Version ``number`` of the list ``list_id``, or the page saying it does not exist."""
+    try:
+        _info(state, list_id)
+        return _version(registry, state, list_id, number)
+    except Missing as exc:
+        return _missing(request, user, exc.message)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -183,11 +193,9 @@ def version_page(
     """One version's rows, its status, who published it when."""
     registry = found.registry
     state = registry.state()
-    try:
-        _info(state, list_id)
-        chosen = _version(registry, state, list_id, number)
-    except Missing as exc:
-        return _missing(request, user, exc.message)
+    chosen = _chosen(request, user, registry, state, list_id, number)
+    if isinstance(chosen, Response):
+        return chosen
     notice = ""
     if done in DONE:
         notice = t(DONE[done], list_id=list_id, version=number)
@@ -495,11 +503,9 @@ def publish(
     shows what it replaces and asks to confirm it, with a note saying why."""
     registry = found.registry
     state = registry.state()
-    try:
-        _info(state, list_id)
-        chosen = _version(registry, state, list_id, number)
-    except Missing as exc:
-        return _missing(request, user, exc.message)
+    chosen = _chosen(request, user, registry, state, list_id, number)
+    if isinstance(chosen, Response):
+        return chosen
     form = {"effective_from": effective_from, "effective_to": effective_to, "note": note}
 
     def again(message: str, status: int = 400) -> Response:
@@ -594,11 +600,9 @@ def withdraw(
     to confirm it with a note."""
     registry = found.registry
     state = registry.state()
-    try:
-        _info(state, list_id)
-        chosen = _version(registry, state, list_id, number)
-    except Missing as exc:
-        return _missing(request, user, exc.message)
+    chosen = _chosen(request, user, registry, state, list_id, number)
+    if isinstance(chosen, Response):
+        return chosen
     form = {"note": note}
     try:
         registry.withdraw(
