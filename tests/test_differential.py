@@ -786,21 +786,54 @@ def _route(router: Router, event: dict[str, Any]) -> RoutingDecision | Refusal:
         return tuple((p.key, p.field, p.render("en")) for p in exc.problems)
 
 
+@dataclass(frozen=True)
+class Batching:
+    """How the events are routed at once as well: in ``order``, ``size`` events per engine
+    state, by a router with or without the cache."""
+
+    order: tuple[int, ...]
+    size: int
+    cache: bool
+
+
+@st.composite
+def batchings(draw: Any, count: int) -> Batching:
+    return Batching(
+        tuple(draw(st.permutations(range(count)))),
+        draw(st.sampled_from([1, 2, 3, 7, 32, 64])),
+        draw(st.booleans()),
+    )
+
+
+def _many(router: Router, events_: list[dict[str, Any]]) -> list[RoutingDecision | Refusal]:
+    out: list[RoutingDecision | Refusal] = []
+    for result in router.route_many([(event, None) for event in events_]):  # type: ignore[misc]
+        if isinstance(result, InputError):
+            out.append(tuple((p.key, p.field, p.render("en")) for p in result.problems))
+        else:
+            assert isinstance(result, RoutingDecision), result
+            out.append(result)
+    return out
+
+
 def route_three_ways(
     make: Any,
     events_: list[dict[str, Any]],
     check: Any,
     checked: Counter[str],
     refused: Any,
+    batching: Batching,
 ) -> None:
-    """Route ``events_`` with the routers ``make(engine, cache)`` builds and compare them; each
-    decision goes through ``check(event, decision)``, each refusal (the same from all three)
-    through ``refused(event, problems)``; ``checked`` counts cases, statuses, refusals and the
-    rules fired."""
+    """Route ``events_`` with the routers ``make(engine, cache, batch)`` builds and compare
+    them; each decision goes through ``check(event, decision)``, each refusal (the same from
+    all three) through ``refused(event, problems)``; ``checked`` counts cases, statuses,
+    refusals and the rules fired. Then the same events in ``batching``'s order, many at a time
+    (``Router.route_many``), must get the same decisions: batch size and order never change
+    one."""
     uncached, cached, reference = (
-        make("rules", False),
-        make("rules", True),
-        make("reference", False),
+        make("rules", False, 1),
+        make("rules", True, 1),
+        make("reference", False, 1),
     )
     first = []
     for event in events_:
@@ -828,6 +861,14 @@ def route_three_ways(
         checked.update(f"rule {r}" for r in set(a.rules_fired))
     for event, before in zip(events_, first, strict=True):  # every one a cache hit now
         assert _route(cached, event) == before, f"cache hit ≠ first decision on {event}"
+    shuffled = [events_[i] for i in batching.order]
+    batched = _many(make("rules", batching.cache, batching.size), shuffled)
+    for index, result in zip(batching.order, batched, strict=True):
+        assert result == first[index], (
+            f"routed {batching.size} at a time ≠ one by one on {events_[index]}:\n"
+            f"{result}\n{first[index]}"
+        )
+    checked["batched"] += len(batched)
 
 
 @pytest.fixture(scope="module")
@@ -838,9 +879,10 @@ def rulesets(tmp_path_factory: pytest.TempPathFactory) -> tuple[RuleSet, RuleSet
 
 
 @st.composite
-def snapshot_cases(draw: Any) -> tuple[Spec, list[dict[str, Any]], bool]:
+def snapshot_cases(draw: Any) -> tuple[Spec, list[dict[str, Any]], bool, Batching]:
     spec = draw(specs())
-    return spec, draw(events(spec, START, DAYS, EVENTS_PER_SNAPSHOT)), draw(st.booleans())
+    events_ = draw(events(spec, START, DAYS, EVENTS_PER_SNAPSHOT))
+    return spec, events_, draw(st.booleans()), draw(batchings(len(events_)))
 
 
 def test_router_engines_agree_on_snapshots(rulesets: tuple[RuleSet, RuleSet]) -> None:
@@ -848,14 +890,19 @@ def test_router_engines_agree_on_snapshots(rulesets: tuple[RuleSet, RuleSet]) ->
 
     @settings(max_examples=SNAPSHOT_EXAMPLES, **DETERMINISTIC)
     @given(case=snapshot_cases())
-    def run(case: tuple[Spec, list[dict[str, Any]], bool]) -> None:
-        spec, events_, variant = case
+    def run(case: tuple[Spec, list[dict[str, Any]], bool, Batching]) -> None:
+        spec, events_, variant, batching = case
         snapshot = snapshot_of(spec)
         ruleset = rulesets[variant]
 
-        def make(engine: str, cache: bool) -> Router:
+        def make(engine: str, cache: bool, batch: int) -> Router:
             return Router(
-                snapshot=snapshot, rules=ruleset, engine=engine, cache=cache, calendar=CALENDAR
+                snapshot=snapshot,
+                rules=ruleset,
+                engine=engine,
+                cache=cache,
+                calendar=CALENDAR,
+                batch=batch,
             )
 
         def check(event: dict[str, Any], decision: RoutingDecision) -> None:
@@ -864,7 +911,7 @@ def test_router_engines_agree_on_snapshots(rulesets: tuple[RuleSet, RuleSet]) ->
         def refused(event: dict[str, Any], problems: list[Problem]) -> None:
             check_refused(spec, event, problems)
 
-        route_three_ways(make, events_, check, checked, refused)
+        route_three_ways(make, events_, check, checked, refused, batching)
 
     run()
     print(f"snapshot cases: {dict(sorted(checked.items()))}")
@@ -1038,10 +1085,10 @@ def write_registry(dated: DatedSpec, root: Path) -> None:
 
 
 @st.composite
-def registry_cases(draw: Any) -> tuple[DatedSpec, list[dict[str, Any]], bool]:
+def registry_cases(draw: Any) -> tuple[DatedSpec, list[dict[str, Any]], bool, Batching]:
     dated = draw(dated_specs())
     events_ = draw(events(dated.spec, dated.change, AROUND_CHANGE, EVENTS_PER_REGISTRY))
-    return dated, events_, draw(st.booleans())
+    return dated, events_, draw(st.booleans()), draw(batchings(len(events_)))
 
 
 def test_router_engines_agree_across_effective_dates(rulesets: tuple[RuleSet, RuleSet]) -> None:
@@ -1049,8 +1096,8 @@ def test_router_engines_agree_across_effective_dates(rulesets: tuple[RuleSet, Ru
 
     @settings(max_examples=REGISTRY_EXAMPLES, **DETERMINISTIC)
     @given(case=registry_cases())
-    def run(case: tuple[DatedSpec, list[dict[str, Any]], bool]) -> None:
-        dated, events_, variant = case
+    def run(case: tuple[DatedSpec, list[dict[str, Any]], bool, Batching]) -> None:
+        dated, events_, variant, batching = case
         ruleset = rulesets[variant]
         with tempfile.TemporaryDirectory(dir=SCRATCH) as tmp:
             root = Path(tmp)
@@ -1060,9 +1107,14 @@ def test_router_engines_agree_across_effective_dates(rulesets: tuple[RuleSet, Ru
             try:
                 registry.import_files([root / "files"], by="test")
 
-                def make(engine: str, cache: bool) -> Router:
+                def make(engine: str, cache: bool, batch: int) -> Router:
                     return Router(
-                        registry, rules=ruleset, engine=engine, cache=cache, calendar=CALENDAR
+                        registry,
+                        rules=ruleset,
+                        engine=engine,
+                        cache=cache,
+                        calendar=CALENDAR,
+                        batch=batch,
                     )
 
                 def check(event: dict[str, Any], decision: RoutingDecision) -> None:
@@ -1079,7 +1131,7 @@ def test_router_engines_agree_across_effective_dates(rulesets: tuple[RuleSet, Ru
                 def refused(event: dict[str, Any], problems: list[Problem]) -> None:
                     check_refused(dated.spec, event, problems)
 
-                route_three_ways(make, events_, check, checked, refused)
+                route_three_ways(make, events_, check, checked, refused, batching)
             finally:
                 registry.close()
 

@@ -35,7 +35,7 @@ from remit.deadlines import WorkCalendar
 from remit.errors import InputError
 from remit.i18n import t
 from remit.registry import Registry
-from remit.routing.batch import Routed, route_item
+from remit.routing.batch import Item, Routed, route_items
 from remit.routing.router import Router
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -183,11 +183,12 @@ class BusWorker:
         outgoing: list[aio_pika.Message] = []
         keys: list[str] = []
         held: list[Routed] = []
+        items: list[Item] = []
         for message in batch:
             self.stats.received += 1
             self.stats.redelivered += bool(message.redelivered)
-            where: dict[str, object] = {"source": self._source, "line": self.stats.received}
-            done = route_item(router, where, message.body)
+            items.append(({"source": self._source, "line": self.stats.received}, message.body))
+        for message, done in zip(batch, route_items(router, items), strict=True):
             self.stats.statuses[done.status] += 1
             if done.decision is not None and done.decision.status in RECORDED:
                 held.append(done)

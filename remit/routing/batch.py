@@ -14,7 +14,7 @@ import itertools
 import json
 import multiprocessing
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -116,37 +116,66 @@ def route_item(
 ) -> Routed:
     """One item routed by ``router``: a raw JSON line (parsed here), a parsed event, or the
     problems its parsing found. A bad event, or an engine failure on one, is a reject."""
-    if isinstance(raw, bytes):
-        try:
-            line = where["line"]
-            assert isinstance(line, int)
-            where, item = parse_json_line(raw, str(where["source"]), line)
-        except InputError as exc:  # an undecodable line: refuse it, go on
-            return Routed("rejected", _reject(where, [p.render() for p in exc.problems]))
-    else:
-        item = raw
-    if isinstance(item, list):
-        return Routed("rejected", _reject(where, [p.render() for p in item], given_id(item)))
-    keys = tuple(item.extra)
-    try:
-        decision = router.route(item, where)
-    except InputError as exc:
-        reasons = [p.render() for p in exc.problems]
-        return Routed("rejected", _reject(where, reasons, item.id), item, keys=keys)
-    except EngineError as exc:
-        return Routed("rejected", _reject(where, [str(exc)], item.id), item, keys=keys)
-    line = decision.model_dump_json()
-    return Routed(decision.status.value, line, item, decision, keys, decision.deadline_approximate)
+    (done,) = route_items(router, [(where, raw)])
+    return done
+
+
+def route_items(router: Router, items: Sequence[Item]) -> list[Routed]:
+    """Each item (where, raw JSON line | parsed event | its parsing's problems) routed by
+    ``router``, in order: the events together (:meth:`Router.route_many`, which asks the
+    policies about many events at once); a bad event, or an engine failure on one, is a
+    reject."""
+    out: list[Routed | None] = [None] * len(items)
+    events: list[tuple[EventIn, dict[str, object]]] = []
+    places: list[int] = []
+    for index, (where, raw) in enumerate(items):
+        if isinstance(raw, bytes):
+            try:
+                line = where["line"]
+                assert isinstance(line, int)
+                where, item = parse_json_line(raw, str(where["source"]), line)
+            except InputError as exc:  # an undecodable line: refuse it, go on
+                out[index] = Routed("rejected", _reject(where, [p.render() for p in exc.problems]))
+                continue
+        else:
+            item = raw
+        if isinstance(item, list):
+            out[index] = Routed(
+                "rejected", _reject(where, [p.render() for p in item], given_id(item))
+            )
+            continue
+        events.append((item, where))
+        places.append(index)
+    for (event, where), index, result in zip(
+        events, places, router.route_many(events), strict=True
+    ):
+        keys = tuple(event.extra)
+        if isinstance(result, InputError):
+            reasons = [p.render() for p in result.problems]
+            out[index] = Routed("rejected", _reject(where, reasons, event.id), event, keys=keys)
+        elif isinstance(result, EngineError):
+            out[index] = Routed(
+                "rejected", _reject(where, [str(result)], event.id), event, keys=keys
+            )
+        else:
+            out[index] = Routed(
+                result.status.value,
+                result.model_dump_json(),
+                event,
+                result,
+                keys,
+                result.deadline_approximate,
+            )
+    return out  # type: ignore[return-value]
 
 
 def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...], bool]]:
     """(status or "rejected", JSON line, the keys of the event's ``extra``, whether the
     deadline is approximate) for each item of ``chunk``, in order."""
-    out: list[tuple[str, str, tuple[str, ...], bool]] = []
-    for where, raw in chunk:
-        done = route_item(_router, where, raw)
-        out.append((done.status, done.line, done.keys, done.approximate))
-    return out
+    return [
+        (done.status, done.line, done.keys, done.approximate)
+        for done in route_items(_router, chunk)
+    ]
 
 
 def _reject(where: dict[str, object], reasons: list[str], event_id: str | None = None) -> str:

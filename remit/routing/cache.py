@@ -225,6 +225,10 @@ def _rename_outcome(outcome: PolicyOutcome, name: Any) -> PolicyOutcome:
     )
 
 
+SHAPES_KEPT = 4096
+"""Facts whose shapes :class:`OutcomeCache` keeps while they are asked about: a batch's."""
+
+
 class OutcomeCache:
     """Outcomes by the facts' key; with ``by_shape`` (the default policies only), by their key
     up to renaming codes, as the module explains."""
@@ -232,7 +236,10 @@ class OutcomeCache:
     def __init__(self, by_shape: bool):
         self.by_shape = by_shape
         self._outcomes: dict[tuple[Any, ...], PolicyOutcome] = {}
-        self._last: tuple[PolicyInput, tuple[tuple[Any, ...], list[str]] | None] | None = None
+        self._shapes: dict[int, tuple[PolicyInput, tuple[tuple[Any, ...], list[str]] | None]] = {}
+        """Shapes of the facts asked about last, by the facts' identity (each with the facts,
+        so that an identity reused by other facts is not mistaken): a get, a put and a
+        batch's (:meth:`remit.routing.router.Router.outcomes`) rename each facts once."""
 
     def __len__(self) -> int:
         return len(self._outcomes)
@@ -240,9 +247,17 @@ class OutcomeCache:
     def _shape_of(self, facts: PolicyInput) -> tuple[tuple[Any, ...], list[str]] | None:
         if not self.by_shape:
             return None
-        if self._last is None or self._last[0] is not facts:  # get, then put: rename once
-            self._last = (facts, _shape(facts))
-        return self._last[1]
+        found = self._shapes.get(id(facts))
+        if found is None or found[0] is not facts:
+            if len(self._shapes) >= SHAPES_KEPT:
+                self._shapes.clear()
+            found = self._shapes[id(facts)] = (facts, _shape(facts))
+        return found[1]
+
+    def key(self, facts: PolicyInput) -> tuple[Any, ...]:
+        """What ``facts`` are looked up by: equal keys, the same outcome (renamed)."""
+        shape = self._shape_of(facts)
+        return shape[0] if shape else facts.key
 
     def get(self, facts: PolicyInput) -> PolicyOutcome | None:
         shape = self._shape_of(facts)

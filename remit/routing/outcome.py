@@ -31,7 +31,7 @@ class PolicyOutcome:
     rules_fired: tuple[str, ...]
 
 
-_BOOKKEEPING = ("id", "t", "sid")
+_BOOKKEEPING = ("id", "t", "sid", "ev")
 
 _ROLES = ("lead", "assist", "supervise", "not_responsible")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from remit.registry.snapshot import in_force_versions, state_hash
 from remit.routing.cache import OutcomeCache, by_shape
 from remit.routing.decide import Refs, across_areas, alternative, build_decision, needs_info
 from remit.routing.decision import Alternative, NeedsInfo, RoutingDecision
-from remit.routing.engine import FiringLimitError, RuleEngine
+from remit.routing.engine import BATCH, EngineError, FiringLimitError, RuleEngine
 from remit.routing.facts import PolicyInput, Topology, policy_input
 from remit.routing.missing import combinations, named_attributes, rows_for
 from remit.routing.outcome import PolicyOutcome
@@ -37,6 +37,10 @@ from remit.routing.reference import resolve
 from remit.routing.rules.compile import RuleSet, load_rules
 
 ENGINES = ("rules", "reference")
+
+SLICE = 32
+"""Events :meth:`Router.route_many` plans and asks the policies about together (one engine
+state's worth: :data:`remit.routing.engine.BATCH`)."""
 
 
 class _Loaded:
@@ -74,6 +78,19 @@ class _Loaded:
         return sorted(named - set(event.attributes)) if named else []
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Planned:
+    """An event of :meth:`Router.route_many` whose facts are made and whose outcome is asked
+    for with the others' (``index``: its place among them)."""
+
+    event: Event
+    loaded: _Loaded
+    day: dt.date
+    where: dict[str, object]
+    facts: PolicyInput
+    index: int
+
+
 class Router:
     """Routes events on the registry's snapshots.
 
@@ -87,7 +104,8 @@ class Router:
     load indexes: ``remit.checks.GraphCheck()``) flags a fallback or a referral onto a unit
     over its load index under ``check_config`` (default: the check's defaults) in the decision's
     ``overloaded``, asked for once per snapshot and only for such decisions
-    (:mod:`remit.routing.overload`); without it no decision is flagged.
+    (:mod:`remit.routing.overload`); without it no decision is flagged. ``batch``: events that
+    share one engine state in :meth:`route_many` (1: each alone; the decisions are the same).
     """
 
     def __init__(
@@ -106,6 +124,7 @@ class Router:
         strict_calendar: bool = False,
         loads: LoadSource | None = None,
         check_config: CheckConfig | None = None,
+        batch: int = BATCH,
     ):
         if registry is None and snapshot is None:
             raise ValueError("a Router needs a registry or a snapshot")
@@ -126,7 +145,7 @@ class Router:
         self.strict_calendar = strict_calendar
         """Refuse an event whose deadline would be approximate (``--calendar strict``)."""
         self.as_of = as_of
-        self._engine = RuleEngine(self.ruleset) if engine == "rules" else None
+        self._engine = RuleEngine(self.ruleset, batch=batch) if engine == "rules" else None
         # by the facts' shape (codes renamed) for the default policies only: see engine/cache.py
         self._cache = OutcomeCache(by_shape=by_shape(self.ruleset)) if cache else None
         self._state = registry.state(known_at) if registry is not None else None
@@ -187,21 +206,63 @@ class Router:
             cached = self._cache.get(facts)
             if cached is not None:
                 return cached
-        result = (
+        result = self._settled(
             self._engine.evaluate(facts)
             if self._engine is not None
             else resolve(facts, self.ruleset.config)
         )
-        # each rule once, in the rules' order: how often and in which order the engine fired
-        # them (a negation waits for the stage fact) is not part of the decision
-        fired = tuple(
-            sorted(set(result.rules_fired), key=lambda r: (self._order.get(r, len(self._order)), r))
-        )
-        if fired != result.rules_fired:  # often already so: no copy
-            result = dataclasses.replace(result, rules_fired=fired)
         if self._cache is not None:
             self._cache.put(facts, result)
         return result
+
+    def _settled(self, result: PolicyOutcome) -> PolicyOutcome:
+        """``result`` with each rule fired once, in the rules' order: how often and in which
+        order the engine fired them (a negation waits for the stage fact) is not part of the
+        decision."""
+        order = self._order
+        fired = tuple(sorted(set(result.rules_fired), key=lambda r: (order.get(r, len(order)), r)))
+        if fired != result.rules_fired:  # often already so: no copy
+            result = dataclasses.replace(result, rules_fired=fired)
+        return result
+
+    def outcomes(self, inputs: Sequence[PolicyInput]) -> list[PolicyOutcome | EngineError]:
+        """The policies' outcome on each of ``inputs``, in order, or the engine's error on
+        that one: :meth:`outcome` for many events at once. Facts the cache knows, or equal to
+        facts earlier in ``inputs``, are not evaluated again; the others go to the engine
+        together (:meth:`remit.routing.engine.RuleEngine.evaluate_many`: several events share
+        an engine state), which decides each as it would alone."""
+        cache = self._cache
+        out: list[PolicyOutcome | EngineError | None] = [None] * len(inputs)
+        pending: list[PolicyInput] = []
+        places: list[list[int]] = []
+        first: dict[Any, int] = {}
+        for index, facts in enumerate(inputs):
+            if cache is not None:
+                out[index] = cache.get(facts)
+                if out[index] is not None:
+                    continue
+                # equal facts wait for the first one's outcome (the cache renames it)
+                key = cache.key(facts)
+                seen = first.get(key)
+                if seen is not None:
+                    places[seen].append(index)
+                    continue
+                first[key] = len(pending)
+            pending.append(facts)
+            places.append([index])
+        if self._engine is not None:
+            results = self._engine.evaluate_many(pending)
+        else:
+            results = [resolve(facts, self.ruleset.config) for facts in pending]
+        for facts, result, where in zip(pending, results, places, strict=True):
+            if not isinstance(result, EngineError):
+                result = self._settled(result)
+                if cache is not None:
+                    cache.put(facts, result)
+            out[where[0]] = result
+            for index in where[1:]:
+                out[index] = result if isinstance(result, EngineError) else cache.get(inputs[index])  # type: ignore[union-attr]
+        return out  # type: ignore[return-value]
 
     def resolve_event(
         self,
@@ -245,6 +306,70 @@ class Router:
         context = loaded.topology.context(min(resolved.areas))
         centre = context["district_platform"] or context["city_platform"] or None
         return across_areas(resolved, parts, loaded.snapshot, loaded.refs, self._order, centre)
+
+    def route_many(
+        self, items: Sequence[tuple[EventIn, dict[str, object] | None]]
+    ) -> list[RoutingDecision | InputError | EngineError]:
+        """:meth:`route` for each (event, where) of ``items``, in order: its decision, or the
+        error :meth:`route` would raise for it (:class:`remit.InputError` for a bad event,
+        :class:`EngineError` when the engine failed on it). The decisions are :meth:`route`'s
+        own; the policies' outcomes of the events are asked for together
+        (:meth:`outcomes`), which is what makes a batch faster than one event at a time. An
+        event across several areas, or one missing an attribute its rows name, is routed by
+        :meth:`route` as it comes. The events are taken :data:`SLICE` at a time: beyond a few
+        dozen, what one slice holds no longer fits the processor's caches, and each event
+        costs more (measured: 107 µs at 32, 159 µs at 2,000)."""
+        out: list[RoutingDecision | InputError | EngineError] = []
+        for start in range(0, len(items), SLICE):
+            out += self._route_slice(items[start : start + SLICE])
+        return out
+
+    def _route_slice(
+        self, items: Sequence[tuple[EventIn, dict[str, object] | None]]
+    ) -> list[RoutingDecision | InputError | EngineError]:
+        planned: list[_Planned | InputError | tuple[EventIn, dict[str, object] | None]] = []
+        inputs: list[PolicyInput] = []
+        for event, given in items:
+            try:
+                resolved, loaded = self.resolve_event(event, given)
+            except InputError as exc:
+                planned.append(exc)
+                continue
+            if len(resolved.areas) != 1 or loaded.missing(resolved):
+                planned.append((event, given))
+                continue
+            facts = self._facts(resolved, loaded)
+            where = given or {"source": f"event {resolved.id}"}
+            day = self.as_of or self._local_day(resolved.reported_at)
+            planned.append(_Planned(resolved, loaded, day, where, facts, len(inputs)))
+            inputs.append(facts)
+        outcomes = self.outcomes(inputs)
+        out: list[RoutingDecision | InputError | EngineError] = []
+        for plan in planned:
+            try:
+                if isinstance(plan, InputError):
+                    out.append(plan)
+                elif isinstance(plan, _Planned):
+                    outcome = outcomes[plan.index]
+                    if isinstance(outcome, FiringLimitError):  # where it was, as route says
+                        out.append(outcome.at(plan.where))
+                    elif isinstance(outcome, EngineError):
+                        out.append(outcome)
+                    else:
+                        decision = self._decide(
+                            plan.event,
+                            plan.loaded,
+                            plan.day,
+                            plan.where,
+                            facts=plan.facts,
+                            outcome=outcome,
+                        )
+                        out.append(decision)
+                else:
+                    out.append(self.route(*plan))
+            except (InputError, EngineError) as exc:
+                out.append(exc)
+        return out
 
     def _route_area(
         self,
@@ -348,10 +473,16 @@ class Router:
         day: dt.date,
         where: dict[str, object],
         spans: int | None = None,
+        facts: PolicyInput | None = None,
+        outcome: PolicyOutcome | None = None,
     ) -> RoutingDecision:
+        """The decision for ``resolved`` (``facts`` and their ``outcome`` when already known:
+        :meth:`route_many`)."""
         calendar = self._calendar(loaded)
-        facts = self._facts(resolved, loaded, spans)
-        outcome = self._outcome_of(facts, where)
+        if facts is None:
+            facts = self._facts(resolved, loaded, spans)
+        if outcome is None:
+            outcome = self._outcome_of(facts, where)
         decision = build_decision(
             resolved,
             loaded.snapshot,

@@ -321,15 +321,74 @@ def termination_problems(ruleset: RuleSet, where: dict[str, str]) -> list[Proble
 Action = Callable[[Any], None]
 
 
-def definition(ruleset: RuleSet, make_action: Callable[[Rule], Action]) -> dict[str, Any]:
+EVENT_INDEX = "ev"
+"""The field that says which event of a batch a fact belongs to (:func:`anchors`)."""
+
+
+def anchor(rule: Rule) -> str | None:
+    """The alias of the pattern the others of ``rule`` are joined on when several events share
+    one engine state: its first positive pattern on a fact of one event (every kind but
+    ``stage``, of which a batch has one). None when there is none, or a negation comes before
+    it (a join may only name an alias matched before it)."""
+    for item in rule.when:
+        if isinstance(item, Negation):
+            return None
+        if item.fact != "stage":
+            return item.name
+    return None
+
+
+def anchors(ruleset: RuleSet) -> dict[str, str] | None:
+    """Each rule's :func:`anchor` by rule id, or None when some rule has none: then events
+    cannot share a state (each is evaluated alone)."""
+    found = {rule.id: anchor(rule) for rule in ruleset.rules}
+    if any(alias is None for alias in found.values()):
+        return None
+    return {rule_id: alias for rule_id, alias in found.items() if alias is not None}
+
+
+def _joined(pattern: dict[str, Any], alias: str) -> dict[str, Any]:
+    """``pattern`` (one fact's condition) that also asks for the event of ``alias``'s fact."""
+    join = {EVENT_INDEX: {alias: EVENT_INDEX}}
+    if "$and" in pattern:
+        return {"$and": [*pattern["$and"], join]}
+    return {"$and": [pattern, join]}
+
+
+def join_expression(expression: list[dict[str, Any]], alias: str) -> list[dict[str, Any]]:
+    """A rule's expression with every pattern but ``alias``'s own and the ``stage`` patterns
+    joined on ``alias``'s event (:data:`EVENT_INDEX`), negations too: a rule then matches facts
+    of one event only, however many events the state holds."""
+    out = []
+    for part in expression:
+        ((name, pattern),) = part.items()
+        if name == alias or pattern == {"t": "stage"} or _kind(pattern) == "stage":
+            out.append(part)
+        else:
+            out.append({name: _joined(pattern, alias)})
+    return out
+
+
+def _kind(pattern: dict[str, Any]) -> Any:
+    first = pattern["$and"][0] if "$and" in pattern else pattern
+    return first.get("t")
+
+
+def definition(
+    ruleset: RuleSet, make_action: Callable[[Rule], Action], joined: bool = False
+) -> dict[str, Any]:
     """The durable_rules definition of ``ruleset``: one entry per rule, its action made by
-    ``make_action`` (a one-parameter function: two parameters would make it asynchronous)."""
+    ``make_action`` (a one-parameter function: two parameters would make it asynchronous).
+    ``joined``: every pattern joined on the rule's :func:`anchor` (all rules must have one)."""
     out: dict[str, Any] = {}
     for index, rule in enumerate(ruleset.rules):
         action = make_action(rule)
+        alias = anchor(rule) if joined else None
+        if joined and alias is None:
+            raise ValueError(f"rule {rule.id} has no pattern to join the others on")
         for variant, expression in enumerate(expand(rule, ruleset.config)):
             out[f"r{index:03d}v{variant}_{rule.id}"] = {
-                "all": expression,
+                "all": join_expression(expression, alias) if alias else expression,
                 "pri": rule.pri,
                 "run": action,
             }
