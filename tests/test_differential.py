@@ -855,6 +855,12 @@ def route_three_ways(
             f"{c.model_dump_json(indent=1)}"
         )
         check(event, a)
+        # decisions are built without validation (decide.build_decision): validating one must
+        # give it back unchanged, so the schema holds what the router builds
+        text = a.model_dump_json()
+        again = RoutingDecision.model_validate_json(text)
+        assert again == a and again.model_dump_json() == text, f"not the schema's: {text}"
+        assert RoutingDecision.model_validate(a.model_dump()) == a
         first.append(b)
         checked["cases"] += 1
         checked[a.status.value] += 1
