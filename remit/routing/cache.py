@@ -225,7 +225,7 @@ def _rename_outcome(outcome: PolicyOutcome, name: Any) -> PolicyOutcome:
     )
 
 
-SHAPES_KEPT = 4096
+SHAPES_KEPT = 128
 """Facts whose shapes :class:`OutcomeCache` keeps while they are asked about: a batch's."""
 
 

@@ -190,10 +190,7 @@ def build_decision(
     used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
     lost = [_lost(refs, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
     digest = hashlib.sha256(f"{event.id}|{snapshot.hash}|{rules_digest}".encode()).hexdigest()[:16]
-    # built of values already of the schema's types (references, enums, times): not validated
-    # again, which would cost a third of an uncached decision; tests/test_differential.py
-    # checks that validating any decision gives it back unchanged
-    return RoutingDecision.model_construct(
+    return RoutingDecision(
         decision_id=digest,
         event_id=event.id,
         status=status,

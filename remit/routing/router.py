@@ -80,15 +80,13 @@ class _Loaded:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Planned:
-    """An event of :meth:`Router.route_many` whose facts are made and whose outcome is asked
-    for with the others' (``index``: its place among them)."""
+    """An event of :meth:`Router.route_many` whose facts are made, waiting for its outcome."""
 
     event: Event
     loaded: _Loaded
     day: dt.date
     where: dict[str, object]
     facts: PolicyInput
-    index: int
 
 
 class Router:
@@ -327,49 +325,48 @@ class Router:
     def _route_slice(
         self, items: Sequence[tuple[EventIn, dict[str, object] | None]]
     ) -> list[RoutingDecision | InputError | EngineError]:
-        planned: list[_Planned | InputError | tuple[EventIn, dict[str, object] | None]] = []
-        inputs: list[PolicyInput] = []
+        # an event whose outcome the cache has is decided at once (its data still in the
+        # processor's caches); the others wait for the engine, together
+        out: list[RoutingDecision | InputError | EngineError | None] = []
+        waiting: list[tuple[int, _Planned]] = []
+        cache = self._cache
         for event, given in items:
             try:
                 resolved, loaded = self.resolve_event(event, given)
-            except InputError as exc:
-                planned.append(exc)
-                continue
-            if len(resolved.areas) != 1 or loaded.missing(resolved):
-                planned.append((event, given))
-                continue
-            facts = self._facts(resolved, loaded)
-            where = given or {"source": f"event {resolved.id}"}
-            day = self.as_of or self._local_day(resolved.reported_at)
-            planned.append(_Planned(resolved, loaded, day, where, facts, len(inputs)))
-            inputs.append(facts)
-        outcomes = self.outcomes(inputs)
-        out: list[RoutingDecision | InputError | EngineError] = []
-        for plan in planned:
-            try:
-                if isinstance(plan, InputError):
-                    out.append(plan)
-                elif isinstance(plan, _Planned):
-                    outcome = outcomes[plan.index]
-                    if isinstance(outcome, FiringLimitError):  # where it was, as route says
-                        out.append(outcome.at(plan.where))
-                    elif isinstance(outcome, EngineError):
-                        out.append(outcome)
-                    else:
-                        decision = self._decide(
-                            plan.event,
-                            plan.loaded,
-                            plan.day,
-                            plan.where,
-                            facts=plan.facts,
-                            outcome=outcome,
-                        )
-                        out.append(decision)
-                else:
-                    out.append(self.route(*plan))
+                if len(resolved.areas) != 1 or loaded.missing(resolved):
+                    out.append(self.route(event, given))
+                    continue
+                facts = self._facts(resolved, loaded)
+                where = given or {"source": f"event {resolved.id}"}
+                day = self.as_of or self._local_day(resolved.reported_at)
+                plan = _Planned(resolved, loaded, day, where, facts)
+                known = cache.get(facts) if cache is not None else None
+                if known is None:
+                    waiting.append((len(out), plan))
+                    out.append(None)
+                    continue
+                out.append(self._planned(plan, known))
             except (InputError, EngineError) as exc:
                 out.append(exc)
-        return out
+        if waiting:
+            outcomes = self.outcomes([plan.facts for _, plan in waiting])
+            for (index, plan), outcome in zip(waiting, outcomes, strict=True):
+                try:
+                    out[index] = self._planned(plan, outcome)
+                except (InputError, EngineError) as exc:
+                    out[index] = exc
+        return out  # type: ignore[return-value]
+
+    def _planned(self, plan: _Planned, outcome: PolicyOutcome | EngineError) -> RoutingDecision:
+        """The decision of ``plan`` on its policies' ``outcome`` (an engine error is raised,
+        located at the event as :meth:`route` locates it)."""
+        if isinstance(outcome, FiringLimitError):
+            raise outcome.at(plan.where)
+        if isinstance(outcome, EngineError):
+            raise outcome
+        return self._decide(
+            plan.event, plan.loaded, plan.day, plan.where, facts=plan.facts, outcome=outcome
+        )
 
     def _route_area(
         self,
