@@ -9,7 +9,9 @@ the batch goes on.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import itertools
 import json
 import multiprocessing
@@ -171,11 +173,50 @@ def route_items(router: Router, items: Sequence[Item]) -> list[Routed]:
 
 def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...], bool]]:
     """(status or "rejected", JSON line, the keys of the event's ``extra``, whether the
-    deadline is approximate) for each item of ``chunk``, in order."""
-    return [
-        (done.status, done.line, done.keys, done.approximate)
-        for done in route_items(_router, chunk)
-    ]
+    deadline is approximate) for each item of ``chunk``, in order. The items are routed a
+    slice at a time and only their lines are kept: a chunk's decisions held at once would
+    make the garbage collector go through them again and again (measured: 196 µs an event
+    against 115)."""
+    from remit.routing.router import SLICE
+
+    collected = _router.snapshots_loaded
+    out: list[tuple[str, str, tuple[str, ...], bool]] = []
+    for start in range(0, len(chunk), SLICE):
+        out += (
+            (done.status, done.line, done.keys, done.approximate)
+            for done in route_items(_router, chunk[start : start + SLICE])
+        )
+    if _router.snapshots_loaded != collected:
+        settle_memory()
+    return out
+
+
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The garbage collector's thresholds in a process that routes a batch: a routed event leaves
+little that is cyclic, and collecting every 700 allocations costs more than it frees."""
+
+
+@contextlib.contextmanager
+def collector_restored() -> Iterator[None]:
+    """The garbage collector as it was once the block ends (:func:`settle_memory` changes it
+    while a batch is routed in this process: the caller's process, unlike a worker's, goes
+    on)."""
+    before = gc.get_threshold()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+def settle_memory() -> None:
+    """What this process holds now (its snapshots, above all) is moved out of the garbage
+    collector's sight (``gc.freeze``: it is never freed before the process ends), and the
+    collector set to :data:`GC_THRESHOLDS`. For the processes that route batches, once a
+    snapshot is loaded: a full collection would otherwise go through its ~10⁶ objects."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _reject(where: dict[str, object], reasons: list[str], event_id: str | None = None) -> str:
@@ -286,23 +327,35 @@ def route_batch(
     counts: Counter[str] = Counter()
     extra: dict[str, None] = {}
     total = approximate = 0
-    for result in in_workers(_route_chunk, _items(events), _start, setup, workers):
-        for status, line, keys, guessed in result:
-            counts[status] += 1
-            approximate += guessed
-            if keys:
-                extra.update(dict.fromkeys(keys))
-            if status == "rejected":
-                if rejects is not None:
-                    rejects.write(line + "\n")
-            else:
-                output.write(line + "\n")
-        total += len(result)
-        if progress is not None:
-            progress(len(result))
+    with collector_restored():
+        for result in in_workers(_route_chunk, _items(events), _start, setup, workers):
+            _count(result, counts, extra, output, rejects)
+            total += len(result)
+            approximate += sum(guessed for _, _, _, guessed in result)
+            if progress is not None:
+                progress(len(result))
     return BatchSummary(
         total,
         {status: counts.get(status, 0) for status in (*STATUSES, "rejected")},
         tuple(extra),
         approximate,
     )
+
+
+def _count(
+    result: list[tuple[str, str, tuple[str, ...], bool]],
+    counts: Counter[str],
+    extra: dict[str, None],
+    output: IO[str],
+    rejects: IO[str] | None,
+) -> None:
+    """A chunk's lines written where they go, its statuses counted and extra keys noted."""
+    for status, line, keys, _guessed in result:
+        counts[status] += 1
+        if keys:
+            extra.update(dict.fromkeys(keys))
+        if status == "rejected":
+            if rejects is not None:
+                rejects.write(line + "\n")
+        else:
+            output.write(line + "\n")

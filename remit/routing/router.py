@@ -158,6 +158,11 @@ class Router:
         self.overload = LoadFlags(loads, check_config) if loads is not None else None
         """The check's load indexes, per snapshot, for the decisions' ``overloaded``."""
 
+    @property
+    def snapshots_loaded(self) -> int:
+        """How many snapshots this router has loaded so far (they are kept)."""
+        return len(self._by_hash) + (self._fixed is not None)
+
     def close(self) -> None:
         """Free the rule engine's memory; the router routes no more."""
         if self._engine is not None:

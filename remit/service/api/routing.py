@@ -159,29 +159,34 @@ def _decided(found: Services, items: Iterator[tuple[int, bytes]], source: str) -
 
 
 def _route_chunk(found: Services, chunk: list[tuple[int, bytes]], source: str) -> bytes:
-    out: list[bytes] = []
-    with found.routing() as routing:
-        for number, raw in chunk:
-            if isinstance(raw, _TooLarge):
-                out.append(_reject({"source": source, "line": number}, None, None, raw.reason))
-                continue
-            try:
-                where, event = parse_json_line(raw, source, number)
-            except InputError as exc:
-                out.append(_reject({"source": source, "line": number}, exc, None))
-                continue
-            if isinstance(event, list):
-                out.append(_reject(where, InputError(event), None))
-                continue
-            try:
-                decision = routing.route(event, where)
-            except InputError as exc:
-                out.append(_reject(where, exc, event.id))
-            except EngineError as exc:
-                out.append(_reject(where, None, event.id, str(exc)))
-            else:
-                out.append(decision.model_dump_json().encode())
-    return b"\n".join(out) + b"\n"
+    out: list[bytes | None] = []
+    events: list[tuple[EventIn, dict[str, object] | None]] = []
+    places: list[int] = []
+    for number, raw in chunk:
+        if isinstance(raw, _TooLarge):
+            out.append(_reject({"source": source, "line": number}, None, None, raw.reason))
+            continue
+        try:
+            where, event = parse_json_line(raw, source, number)
+        except InputError as exc:
+            out.append(_reject({"source": source, "line": number}, exc, None))
+            continue
+        if isinstance(event, list):
+            out.append(_reject(where, InputError(event), None))
+            continue
+        places.append(len(out))
+        out.append(None)
+        events.append((event, where))
+    with found.routing() as routing:  # the events together: the engine takes many at once
+        results = routing.route_many(events)
+    for index, (event, given), result in zip(places, events, results, strict=True):
+        if isinstance(result, InputError):
+            out[index] = _reject(given or {}, result, event.id)
+        elif isinstance(result, EngineError):
+            out[index] = _reject(given or {}, None, event.id, str(result))
+        else:
+            out[index] = result.model_dump_json().encode()
+    return b"\n".join(line for line in out if line is not None) + b"\n"
 
 
 def _reject(
