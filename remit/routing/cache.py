@@ -22,6 +22,7 @@ the facts as they are.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from remit.routing.facts import PolicyInput
@@ -225,8 +226,19 @@ def _rename_outcome(outcome: PolicyOutcome, name: Any) -> PolicyOutcome:
     )
 
 
-SHAPES_KEPT = 128
-"""Facts whose shapes :class:`OutcomeCache` keeps while they are asked about: a batch's."""
+Shape = tuple[tuple[Any, ...], list[str]]
+"""Facts' key up to renaming codes, and the codes in placeholder order (:func:`_shape`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What :meth:`OutcomeCache.lookup` found for some facts: the outcome (None: not cached),
+    and the key they are cached by (with the codes renamed when by shape), for
+    :meth:`OutcomeCache.store` to store their outcome under without working it out again."""
+
+    outcome: PolicyOutcome | None
+    key: tuple[Any, ...]
+    codes: list[str] | None
 
 
 class OutcomeCache:
@@ -236,47 +248,43 @@ class OutcomeCache:
     def __init__(self, by_shape: bool):
         self.by_shape = by_shape
         self._outcomes: dict[tuple[Any, ...], PolicyOutcome] = {}
-        self._shapes: dict[int, tuple[PolicyInput, tuple[tuple[Any, ...], list[str]] | None]] = {}
-        """Shapes of the facts asked about last, by the facts' identity (each with the facts,
-        so that an identity reused by other facts is not mistaken): a get, a put and a
-        batch's (:meth:`remit.routing.router.Router.outcomes`) rename each facts once."""
+        self._last: tuple[PolicyInput, Lookup] | None = None
+        """The last facts looked up (:meth:`get` then :meth:`put` rename them once)."""
 
     def __len__(self) -> int:
         return len(self._outcomes)
 
-    def _shape_of(self, facts: PolicyInput) -> tuple[tuple[Any, ...], list[str]] | None:
-        if not self.by_shape:
-            return None
-        found = self._shapes.get(id(facts))
-        if found is None or found[0] is not facts:
-            if len(self._shapes) >= SHAPES_KEPT:
-                self._shapes.clear()
-            found = self._shapes[id(facts)] = (facts, _shape(facts))
-        return found[1]
+    def lookup(self, facts: PolicyInput) -> Lookup:
+        """The outcome cached for ``facts`` (renamed to their codes), and their key."""
+        shape: Shape | None = _shape(facts) if self.by_shape else None
+        key = shape[0] if shape else facts.key
+        found = self._outcomes.get(key)
+        if shape is None:
+            return Lookup(found, key, None)
+        codes = shape[1]
+        if found is not None:
+            back = dict(zip(_PLACEHOLDERS, codes, strict=False)) if len(codes) <= 256 else None
+            if back is None:
+                back = {_placeholder(i): code for i, code in enumerate(codes)}
+            found = _rename_outcome(found, lambda c: back.get(c, c))
+        return Lookup(found, key, codes)
 
-    def key(self, facts: PolicyInput) -> tuple[Any, ...]:
-        """What ``facts`` are looked up by: equal keys, the same outcome (renamed)."""
-        shape = self._shape_of(facts)
-        return shape[0] if shape else facts.key
+    def store(self, looked: Lookup, outcome: PolicyOutcome) -> None:
+        """Cache ``outcome`` for the facts ``looked`` was the lookup of."""
+        if looked.codes is None:
+            self._outcomes[looked.key] = outcome
+            return
+        placeholders = {code: _placeholder(i) for i, code in enumerate(looked.codes)}
+        self._outcomes[looked.key] = _rename_outcome(outcome, lambda c: placeholders.get(c, c))
 
     def get(self, facts: PolicyInput) -> PolicyOutcome | None:
-        shape = self._shape_of(facts)
-        found = self._outcomes.get(shape[0] if shape else facts.key)
-        if found is None:
-            return None
-        if shape is None:
-            return found
-        codes = shape[1]
-        back = dict(zip(_PLACEHOLDERS, codes, strict=False)) if len(codes) <= 256 else None
-        if back is None:
-            back = {_placeholder(i): code for i, code in enumerate(codes)}
-        return _rename_outcome(found, lambda c: back.get(c, c))
+        looked = self.lookup(facts)
+        self._last = (facts, looked)
+        return looked.outcome
 
     def put(self, facts: PolicyInput, outcome: PolicyOutcome) -> None:
-        shape = self._shape_of(facts)
-        if shape is None:
-            self._outcomes[facts.key] = outcome
-            return
-        key, codes = shape
-        placeholders = {code: _placeholder(i) for i, code in enumerate(codes)}
-        self._outcomes[key] = _rename_outcome(outcome, lambda c: placeholders.get(c, c))
+        last = self._last
+        self.store(
+            last[1] if last is not None and last[0] is facts else self.lookup(facts), outcome
+        )
+        self._last = None

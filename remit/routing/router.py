@@ -25,7 +25,7 @@ from remit.registry import Registry, Snapshot
 from remit.registry.entities import AREAS_KIND, UNITS_KIND
 from remit.registry.facade import KnownAt
 from remit.registry.snapshot import in_force_versions, state_hash
-from remit.routing.cache import OutcomeCache, by_shape
+from remit.routing.cache import Lookup, OutcomeCache, by_shape
 from remit.routing.decide import Refs, across_areas, alternative, build_decision, needs_info
 from remit.routing.decision import Alternative, NeedsInfo, RoutingDecision
 from remit.routing.engine import BATCH, EngineError, FiringLimitError, RuleEngine
@@ -235,36 +235,45 @@ class Router:
         together (:meth:`remit.routing.engine.RuleEngine.evaluate_many`: several events share
         an engine state), which decides each as it would alone."""
         cache = self._cache
+        looked = [cache.lookup(facts) for facts in inputs] if cache is not None else None
+        return self._evaluated(inputs, looked)
+
+    def _evaluated(
+        self, inputs: Sequence[PolicyInput], looked: Sequence[Lookup] | None
+    ) -> list[PolicyOutcome | EngineError]:
+        """:meth:`outcomes`, the cache already asked about each of ``inputs`` (``looked``)."""
         out: list[PolicyOutcome | EngineError | None] = [None] * len(inputs)
-        pending: list[PolicyInput] = []
-        places: list[list[int]] = []
-        first: dict[Any, int] = {}
-        for index, facts in enumerate(inputs):
-            if cache is not None:
-                out[index] = cache.get(facts)
-                if out[index] is not None:
+        pending: list[int] = []  # the first of each equal facts the cache does not know
+        same: dict[Any, list[int]] = {}
+        for index in range(len(inputs)):
+            if looked is not None:
+                if looked[index].outcome is not None:
+                    out[index] = looked[index].outcome
                     continue
-                # equal facts wait for the first one's outcome (the cache renames it)
-                key = cache.key(facts)
-                seen = first.get(key)
-                if seen is not None:
-                    places[seen].append(index)
+                equal = same.setdefault(looked[index].key, [])
+                equal.append(index)
+                if len(equal) > 1:  # waits for the first one's outcome
                     continue
-                first[key] = len(pending)
-            pending.append(facts)
-            places.append([index])
+            pending.append(index)
+        evaluate = [inputs[index] for index in pending]
         if self._engine is not None:
-            results = self._engine.evaluate_many(pending)
+            results = self._engine.evaluate_many(evaluate)
         else:
-            results = [resolve(facts, self.ruleset.config) for facts in pending]
-        for facts, result, where in zip(pending, results, places, strict=True):
+            results = [resolve(facts, self.ruleset.config) for facts in evaluate]
+        for index, result in zip(pending, results, strict=True):
             if not isinstance(result, EngineError):
                 result = self._settled(result)
-                if cache is not None:
-                    cache.put(facts, result)
-            out[where[0]] = result
-            for index in where[1:]:
-                out[index] = result if isinstance(result, EngineError) else cache.get(inputs[index])  # type: ignore[union-attr]
+            out[index] = result
+            if looked is None or self._cache is None:
+                continue
+            if not isinstance(result, EngineError):
+                self._cache.store(looked[index], result)
+            for other in same[looked[index].key][1:]:  # the cache renames it to their codes
+                out[other] = (
+                    result
+                    if isinstance(result, EngineError)
+                    else self._cache.lookup(inputs[other]).outcome
+                )
         return out  # type: ignore[return-value]
 
     def resolve_event(
@@ -333,7 +342,7 @@ class Router:
         # an event whose outcome the cache has is decided at once (its data still in the
         # processor's caches); the others wait for the engine, together
         out: list[RoutingDecision | InputError | EngineError | None] = []
-        waiting: list[tuple[int, _Planned]] = []
+        waiting: list[tuple[int, _Planned, Lookup | None]] = []
         cache = self._cache
         for event, given in items:
             try:
@@ -345,17 +354,21 @@ class Router:
                 where = given or {"source": f"event {resolved.id}"}
                 day = self.as_of or self._local_day(resolved.reported_at)
                 plan = _Planned(resolved, loaded, day, where, facts)
-                known = cache.get(facts) if cache is not None else None
-                if known is None:
-                    waiting.append((len(out), plan))
+                looked = cache.lookup(facts) if cache is not None else None
+                if looked is None or looked.outcome is None:
+                    waiting.append((len(out), plan, looked))
                     out.append(None)
                     continue
-                out.append(self._planned(plan, known))
+                out.append(self._planned(plan, looked.outcome))
             except (InputError, EngineError) as exc:
                 out.append(exc)
         if waiting:
-            outcomes = self.outcomes([plan.facts for _, plan in waiting])
-            for (index, plan), outcome in zip(waiting, outcomes, strict=True):
+            looks = [looked for _, _, looked in waiting]
+            outcomes = self._evaluated(
+                [plan.facts for _, plan, _ in waiting],
+                None if cache is None else looks,  # type: ignore[arg-type]
+            )
+            for (index, plan, _), outcome in zip(waiting, outcomes, strict=True):
                 try:
                     out[index] = self._planned(plan, outcome)
                 except (InputError, EngineError) as exc:
