@@ -39,7 +39,6 @@ from remit.registry import Registry
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
 from remit.routing.ranges import (
-    LOCK,
     ByteRange,
     Kept,
     kept,
@@ -245,7 +244,7 @@ def _route_range(job: Kept[_Setup], part: _Part) -> _PartDone:
     files = part.file("decisions"), part.file("rejects")
     tail = f".{uuid.uuid4().hex[:8]}.tmp"
     good_tmp, bad_tmp = (file.with_name(file.name + tail) for file in files)
-    with LOCK:
+    with job.entered():
         current_lang.set(job.setup.lang)
         _router = kept(job, _new_router)
         try:

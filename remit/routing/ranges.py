@@ -13,9 +13,11 @@ kept by the process that runs it (:func:`kept`), so a worker loads snapshots onc
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import multiprocessing
+import os
 import pickle
 import threading
 import uuid
@@ -135,26 +137,50 @@ def range_lines(path: Path, part: ByteRange) -> Iterator[tuple[int, bytes]]:
 @dataclass(frozen=True)
 class Kept(Generic[S]):
     """A task's set-up and its key (a digest of it, made once by the caller): the objects a
-    process builds from one set-up are kept under that key (:func:`kept`)."""
+    process builds from one set-up are kept under that key (:func:`kept`). ``limits`` are the
+    caller's ``REMIT_MAX_…`` variables (:mod:`remit.files.limits`), in force in the task as
+    in the caller, wherever it runs."""
 
     key: str
     setup: S
+    limits: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, setup: S) -> Kept[S]:
-        return cls(hashlib.sha256(pickle.dumps(setup)).hexdigest(), setup)
+        found = tuple(sorted((k, v) for k, v in os.environ.items() if k in _LIMIT_NAMES))
+        return cls(hashlib.sha256(pickle.dumps((setup, found))).hexdigest(), setup, found)
 
+    @contextlib.contextmanager
+    def entered(self) -> Iterator[None]:
+        """This process's for the task: :data:`LOCK` held, the caller's limits in force."""
+        with LOCK:
+            before = {name: os.environ.get(name) for name in _LIMIT_NAMES}
+            for name in _LIMIT_NAMES:
+                os.environ.pop(name, None)
+            os.environ.update(self.limits)
+            try:
+                yield
+            finally:
+                for name, value in before.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+
+
+_LIMIT_NAMES = frozenset(limit.env for limit in limits.ALL)
 
 _kept: OrderedDict[tuple[str, str], Any] = OrderedDict()
 
 LOCK = threading.RLock()
-"""Held by a task while it works in a process: the objects kept (and the module globals the
-per-item code reads) serve one task at a time, whatever threads a Dask worker runs."""
+"""Held by a task while it works in a process (:meth:`Kept.entered`): the objects kept (and
+the module globals the per-item code reads) serve one task at a time, whatever threads a Dask
+worker runs."""
 
 
 def kept(job: Kept[S], build: Callable[[S], T]) -> T:
     """What ``build`` makes of ``job``'s set-up, made once in this process and kept (for the
-    last :data:`KEPT` set-ups). Call it holding :data:`LOCK`."""
+    last :data:`KEPT` set-ups). Call it in ``job.entered()``."""
     key = (f"{build.__module__}.{build.__qualname__}", job.key)
     found = _kept.get(key)
     if found is None:

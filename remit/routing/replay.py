@@ -56,7 +56,6 @@ from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
 from remit.routing.overload import KeptLoads
 from remit.routing.ranges import (
-    LOCK,
     ByteRange,
     Kept,
     kept,
@@ -442,7 +441,7 @@ def _replay_range(job: Kept[_Setup], part: tuple[str, ByteRange]) -> _Chunk:
     global _replayer
     path, found = part
     out = _Chunk()
-    with LOCK:
+    with job.entered():
         current_lang.set(job.setup.lang)
         _replayer = kept(job, _Replayer)
         for chunk in chunks(range_lines(Path(path), found)):
