@@ -194,6 +194,15 @@ def kept(job: Kept[S], build: Callable[[S], T]) -> T:
     return cast(T, found)
 
 
+def forget(job: Kept[S]) -> None:
+    """Drop what this process keeps for ``job`` (closed where it can be)."""
+    with LOCK:
+        for key in [key for key in _kept if key[1] == job.key]:
+            close = getattr(_kept.pop(key), "close", None)
+            if close is not None:
+                close()
+
+
 # --- running the tasks ---------------------------------------------------------------------------
 
 
@@ -214,8 +223,11 @@ def run_tasks(
         yield from _on_cluster(task, job, items, cluster)
         return
     if workers <= 1 or len(items) <= 1:
-        for item in items:
-            yield task(job, item)
+        try:
+            for item in items:
+                yield task(job, item)
+        finally:  # this process is no worker: it keeps nothing for the next call
+            forget(job)
         return
     work = functools.partial(task, job)
     pool = multiprocessing.get_context("fork").Pool(min(workers, len(items)))

@@ -223,6 +223,13 @@ class _Replayer:
         self.loads = KeptLoads(setup.loads) if setup.loads is not None else None
         self._stamps: dict[bytes, tuple[Router, dt.date] | None] = {}
 
+    def close(self) -> None:
+        """Free the routers' engines and the registry's connections."""
+        while self._routers:
+            self._routers.popitem()[1].close()
+        self._stamps.clear()
+        self.registry.close()
+
     def router(self, target: Target) -> Router:
         """The router of a revision with versions in force (made once)."""
         found = self._routers.get(target)
