@@ -271,3 +271,19 @@ def test_an_unreachable_scheduler_is_refused(
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output, no parts
     result = exits(cli("replay", EVENTS, "--cluster", address, db=url), 2)
     assert f"cannot reach the Dask scheduler at {address}" in result.output
+
+
+def test_a_table_with_cluster_is_routed_here_and_says_so(
+    cli: Cli, url: str, tmp_path: Path
+) -> None:
+    events = tmp_path / "events.csv"
+    events.write_text(
+        "id,matter,area,reported_at\nT-1,BJ0101,310101002000,2026-03-02 09:15\n", encoding="utf-8"
+    )
+    out = tmp_path / "decisions.jsonl"
+    result = exits(
+        cli("route-batch", events, "-o", out, "--cluster", "tcp://192.0.2.1:1", db=url), 0
+    )
+    assert f"--cluster routes JSON Lines only; {events} is read here" in result.stderr
+    assert result.stdout.startswith("1 events: 1 routed"), result.stdout
+    assert json.loads(out.read_text(encoding="utf-8"))["event_id"] == "T-1"

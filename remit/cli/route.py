@@ -340,6 +340,8 @@ def route_batch(
                 raise InputError.one("arg.same_file", source=str(path), events=str(events))
     if rejects is not None and _same_file(rejects, output):
         raise InputError.one("arg.same_file", source=str(rejects), events=str(output))
+    if cluster is not None and events.suffix.lower() not in {".jsonl", ".ndjson"}:
+        echo(t("batch.cluster_local", path=events), err=True)
     progress = progress_bar()
     with (  # each file is written whole or not at all
         output_file(output) as out,
