@@ -78,7 +78,10 @@ def test_ranges_give_the_files_lines_with_their_numbers(
 def test_ranges_are_cut_by_workers_and_size() -> None:
     mb = 1 << 20
     assert range_count(0, 2) == 1
-    assert range_count(mb, 2) == 1  # a small file: one range
+    assert range_count(100_000, 2) == 1  # a small file: one range
+    assert range_count(mb, 1) == 1
+    assert range_count(mb, 2) == 2  # shared by the workers, 256 KB each at the least
+    assert range_count(mb, 8) == 4
     assert range_count(40 * mb, 2) == 10  # 4 MB each at the least
     assert range_count(400 * mb, 2) == 25  # 16 MB each at the most
     assert range_count(400 * mb, 4) == 32  # 8 per worker, 12.5 MB each
@@ -287,3 +290,13 @@ def test_a_table_with_cluster_is_routed_here_and_says_so(
     assert f"--cluster routes JSON Lines only; {events} is read here" in result.stderr
     assert result.stdout.startswith("1 events: 1 routed"), result.stdout
     assert json.loads(out.read_text(encoding="utf-8"))["event_id"] == "T-1"
+
+
+def test_blank_lines_only_are_no_events(
+    cli: Cli, url: str, tmp_path: Path, small_ranges: None
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(b"\n  \n" * 2000)  # several ranges, every one blank
+    result = cli("route-batch", events, "-o", tmp_path / "d.jsonl", "--workers", "2", db=url)
+    assert "the file holds no events" in exits(result, 2).output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl"]

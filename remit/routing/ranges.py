@@ -38,6 +38,10 @@ MAX_RANGE_BYTES = 16 << 20
 RANGES_PER_WORKER = 8
 """About this many ranges per worker, each of 4–16 MB (a small file: fewer)."""
 
+SMALL_RANGE_BYTES = 256 << 10
+"""A file under ``MIN_RANGE_BYTES`` per worker is still shared by the workers, in ranges of
+no less than this."""
+
 CONNECT_TIMEOUT = 10.0
 """Seconds to reach a Dask scheduler before the command gives up (never hangs)."""
 
@@ -63,9 +67,11 @@ class ByteRange:
 def range_count(size: int, workers: int) -> int:
     """How many ranges a file of ``size`` bytes is cut into for ``workers`` workers: about
     :data:`RANGES_PER_WORKER` each, none smaller than :data:`MIN_RANGE_BYTES` nor larger than
-    :data:`MAX_RANGE_BYTES` (as far as the file allows)."""
+    :data:`MAX_RANGE_BYTES` — but a smaller file one range per worker, none smaller than
+    :data:`SMALL_RANGE_BYTES` (as far as the file allows)."""
     count = min(workers * RANGES_PER_WORKER, -(-size // MIN_RANGE_BYTES))
-    return max(1, count, -(-size // MAX_RANGE_BYTES))
+    shared = min(workers, -(-size // SMALL_RANGE_BYTES))
+    return max(1, count, shared, -(-size // MAX_RANGE_BYTES))
 
 
 def _line_start(handle: BinaryIO, offset: int) -> int:
