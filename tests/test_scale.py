@@ -300,3 +300,20 @@ def test_blank_lines_only_are_no_events(
     result = cli("route-batch", events, "-o", tmp_path / "d.jsonl", "--workers", "2", db=url)
     assert "the file holds no events" in exits(result, 2).output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["events.jsonl"]
+
+
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")  # the scheduler's HTTP routes
+def test_a_scheduler_without_workers_is_refused(
+    cli: Cli, url: str, events: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distributed import LocalCluster
+
+    monkeypatch.setattr(ranges, "CONNECT_TIMEOUT", 1.0)
+    out = tmp_path / "decisions.jsonl"
+    with LocalCluster(
+        host="127.0.0.1", n_workers=0, processes=True, dashboard_address=None
+    ) as empty:
+        address = empty.scheduler_address
+        result = exits(cli("route-batch", events, "-o", out, "--cluster", address, db=url), 2)
+    assert f"the Dask scheduler at {address} has no worker (none came in 1 s)" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

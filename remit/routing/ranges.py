@@ -250,14 +250,22 @@ def run_tasks(
 
 def connect(address: str) -> Any:
     """A ``distributed.Client`` of the scheduler at ``address``, reached within
-    :data:`CONNECT_TIMEOUT` seconds; else :class:`InputError` (``cluster.unreachable``)."""
+    :data:`CONNECT_TIMEOUT` seconds, with a worker at least (waited for as long); else
+    :class:`InputError` (``cluster.unreachable``, ``cluster.no_workers``)."""
     from distributed import Client
 
     try:
-        return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
+        client: Any = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = str(exc) or type(exc).__name__
         raise InputError.one("cluster.unreachable", address=address, reason=reason) from None
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError):
+        client.close()
+        seconds = f"{CONNECT_TIMEOUT:g}"
+        raise InputError.one("cluster.no_workers", address=address, seconds=seconds) from None
+    return client
 
 
 def _on_cluster(
