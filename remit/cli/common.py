@@ -393,7 +393,7 @@ CLUSTER_OPTION = click.option(
     "docs/scale.md). Every worker must reach the registry (a PostgreSQL URL, or SQLite on "
     "shared storage) and the input, -o's folder (the part files) and --rules at the same "
     "paths, and run the same remit version. Refused (exit 2) when the scheduler cannot be "
-    f"reached within {CONNECT_TIMEOUT:.0f} s.",
+    f"reached, or has no worker, within {CONNECT_TIMEOUT:.0f} s.",
 )
 
 
