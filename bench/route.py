@@ -19,8 +19,12 @@ It (re)uses OUT from gen_city (OUT/registry.db and OUT/events.jsonl; both are bu
   fallback or referral, and their time is also shown apart;
 - wall time of ``remit route-batch`` (the installed CLI, as a subprocess) on the whole file with
   ``--workers 1`` and ``--workers 2``, with the summary it printed;
+  then through a Dask ``LocalCluster`` of 2 workers (``--cluster``; started first, not timed),
+  its wall time over ``--workers 2``'s (target <= 1.3×), and whether the three runs wrote the
+  same decisions;
 - peak memory: max RSS of this process, and of each route-batch run: its largest process
   (``/usr/bin/time -v``) and the sum over its processes (from /proc, sampled every 0.2 s);
+  for the Dask run, the client's and each worker's max RSS;
 
 then the targets with PASS or MISS.
 """
@@ -30,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import hashlib
 import json
 import os
 import re
@@ -57,6 +62,7 @@ TARGET_BATCH_CPU_US = 80.0
 TARGET_BATCH_FLOOR = 8.0
 TARGET_PEAK_MB = 1024.0  # all of route-batch's processes
 TARGET_SELF_MB = 1536.0  # this process: snapshots, the sample, four routers
+TARGET_DASK_RATIO = 1.3  # route-batch --cluster (LocalCluster of 2) / --workers 2
 
 
 def mb(kib: float) -> float:
@@ -344,6 +350,55 @@ def memory_text(result: dict[str, Any]) -> str:
     )
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _max_rss_kib() -> int:
+    """This process's max RSS (run in each Dask worker)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_dask(out: Path, url: str, workers: int = 2) -> dict[str, Any]:
+    """route-batch through a Dask LocalCluster of ``workers`` worker processes (one thread
+    each) on loopback, started here first (its start is not timed: a city's cluster stands);
+    its workers build their routers in the run, as --workers' processes do. Adds the workers'
+    max RSS (each asked after the run) to the figures."""
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    started = time.perf_counter()
+    with LocalCluster(
+        host="127.0.0.1",
+        n_workers=workers,
+        processes=True,
+        threads_per_worker=1,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
+        print(
+            f"  a Dask LocalCluster of {workers} workers at {cluster.scheduler_address}, "
+            f"started in {time.perf_counter() - started:.1f} s (not timed below)",
+            flush=True,
+        )
+        result = run_batch(out, url, workers, cluster=cluster.scheduler_address)
+        with Client(cluster) as client:
+            found = client.run(_max_rss_kib)
+    result["workers_rss_kib"] = sum(found.values())
+    print(
+        f"  {'':24s} the Dask workers' max RSS: "
+        + ", ".join(f"{mb(kib):,.0f} MB" for kib in found.values()),
+        flush=True,
+    )
+    return result
+
+
 def run_batch(
     out: Path,
     url: str,
@@ -351,12 +406,15 @@ def run_batch(
     events: Path | None = None,
     rules: Path | None = None,
     keep: bool = False,
+    cluster: str | None = None,
 ) -> dict[str, Any]:
     """``remit route-batch`` on ``events`` (default OUT/events.jsonl) as a subprocess: wall
-    time, summary, memory. The decisions are OUT/decisions-w{workers}.jsonl, deleted unless
-    ``keep`` (~1.5 GB for 1M decisions)."""
+    time, summary, memory, the decisions' digest. The decisions are
+    OUT/decisions-w{workers}.jsonl (-dask with ``cluster``: route-batch --cluster on it),
+    deleted unless ``keep`` (~1.5 GB for 1M decisions)."""
     remit = BIN / "remit"
-    decisions, rejects = out / f"decisions-w{workers}.jsonl", out / f"rejects-w{workers}.jsonl"
+    name = "dask" if cluster else f"w{workers}"
+    decisions, rejects = out / f"decisions-{name}.jsonl", out / f"rejects-{name}.jsonl"
     command = [
         str(remit),
         "route-batch",
@@ -365,15 +423,14 @@ def run_batch(
         str(decisions),
         "--rejects",
         str(rejects),
-        "--workers",
-        str(workers),
+        *(["--cluster", cluster] if cluster else ["--workers", str(workers)]),
         *(["--rules", str(rules)] if rules else []),
         "--db",
         url,
         "--lang",
         "en",
     ]
-    result = timed(command, out / f"route-batch-w{workers}.log")
+    result = timed(command, out / f"route-batch-{name}.log")
     text = result.pop("text")
     summary = re.search(r"^\d+ events: .*$", text, re.M)
     numbers = [int(n) for n in re.findall(r"\d+", summary.group(0))] if summary else []
@@ -383,10 +440,12 @@ def run_batch(
         "total": numbers[0] if numbers else 0,
         "output_mb": decisions.stat().st_size / 2**20,
         "decisions": decisions,
+        "digest": file_digest(decisions),
     }
     wall = result["wall"]
+    label = "--cluster (LocalCluster)" if cluster else f"--workers {workers}"
     print(
-        f"  --workers {workers}: {wall:.1f} s wall ({result['total'] / wall:,.0f} events/s), "
+        f"  {label}: {wall:.1f} s wall ({result['total'] / wall:,.0f} events/s), "
         f"{result['cpu']:.0f} s CPU; {result['summary']}; decisions {result['output_mb']:,.0f} MB; "
         f"{memory_text(result)}",
         flush=True,
@@ -535,6 +594,14 @@ def main() -> None:
     if not args.skip_batch:
         print("\nremit route-batch on the whole file (subprocess):")
         batches = [run_batch(out, url, workers) for workers in (1, 2)]
+        dask = run_dask(out, url, 2)
+        ratio = dask["wall"] / batches[1]["wall"]
+        same = dask["digest"] == batches[1]["digest"] == batches[0]["digest"]
+        print(
+            f"  Dask / --workers 2: {ratio:.2f}× the wall time (target <= {TARGET_DASK_RATIO}×); "
+            f"the same decisions as --workers 1 and 2: {'yes' if same else 'NO'}",
+            flush=True,
+        )
     # not resource.getrusage(RUSAGE_CHILDREN): Linux keeps a child's RSS at fork in its max RSS
     # after exec, so every child of this (large) process would show this process's size
     print(
@@ -583,6 +650,15 @@ def main() -> None:
                 batch["wall"] < TARGET_BATCH_S if batch["workers"] == 2 else None,
             )
         )
+    if batches:
+        rows.append(
+            (
+                "route-batch on Dask (2 workers) / --workers 2",
+                f"{dask['wall']:.1f} / {batches[1]['wall']:.1f} s = {ratio:.2f}×",
+                f"<= {TARGET_DASK_RATIO}×",
+                ratio <= TARGET_DASK_RATIO,
+            )
+        )
     rows.append(
         (
             "peak memory, this process",
@@ -598,6 +674,16 @@ def main() -> None:
                 f"{mb(batch['tree_peak_kib']):,.0f} MB (largest {mb(batch['max_rss_kib']):,.0f})",
                 f"< {TARGET_PEAK_MB:,.0f} MB",
                 mb(batch["tree_peak_kib"]) < TARGET_PEAK_MB,
+            )
+        )
+    if batches:
+        client_kib, workers_kib = dask["max_rss_kib"], dask["workers_rss_kib"]
+        rows.append(
+            (
+                "peak memory, route-batch on Dask (client + workers' max RSS)",
+                f"{mb(client_kib + workers_kib):,.0f} MB (client {mb(client_kib):,.0f})",
+                f"< {TARGET_PEAK_MB:,.0f} MB",
+                mb(client_kib + workers_kib) < TARGET_PEAK_MB,
             )
         )
     width = max(len(r[0]) for r in rows)

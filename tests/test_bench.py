@@ -26,7 +26,14 @@ TINY: dict[str, tuple[list[str], list[str]]] = {
     ),
     "route.py": (
         ["--tiny", "--out", "{city}"],
-        ["the floor, in this run", "µs CPU an event", "--workers 2", "over the floor"],
+        [
+            "the floor, in this run",
+            "µs CPU an event",
+            "--workers 2",
+            "over the floor",
+            "--cluster (LocalCluster)",
+            "the same decisions as --workers 1 and 2: yes",
+        ],
     ),
     "overload.py": (["--tiny", "--out", "{city}"], ["with loads", "ratio"]),
     "check.py": (["--tiny", "--db", "{tmp}/check.db"], ["full check", "scaling exponent"]),

@@ -25,6 +25,7 @@ from remit.present.console import console, echo
 from remit.present.formats import formats, output_format
 from remit.registry import Registry
 from remit.registry.table_import import TableImportError
+from remit.routing.ranges import CONNECT_TIMEOUT
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -384,6 +385,26 @@ CHECK_CONFIG_OPTION = click.option(
     "fallback or a referral is flagged overloaded by (default: the check's defaults, threshold "
     "1.0). Replay with the file the decisions were made with.",
 )
+
+CLUSTER_OPTION = click.option(
+    "--cluster",
+    metavar="tcp://HOST:8786",
+    help="Route on this Dask distributed scheduler instead of local processes (JSON Lines; "
+    "docs/scale.md). Every worker must reach the registry (a PostgreSQL URL, or SQLite on "
+    "shared storage) and the input, -o's folder (the part files) and --rules at the same "
+    "paths, and run the same remit version. Refused (exit 2) when the scheduler cannot be "
+    f"reached, or has no worker, within {CONNECT_TIMEOUT:.0f} s.",
+)
+
+
+def parts_folder(output: Path) -> Path | None:
+    """Where the part files of a batch written to ``output`` go: in a folder beside it (on the
+    same storage), unless it is no regular file or its folder is not writable (then None: the
+    system's temporary folder)."""
+    folder = output.resolve().parent
+    if (output.exists() and not output.is_file()) or not os.access(folder, os.W_OK | os.X_OK):
+        return None
+    return folder
 
 
 def load_source(path: Path | None) -> tuple[LoadSource, CheckConfig | None]:

@@ -12,6 +12,7 @@ from click.core import ParameterSource
 
 from remit.cli.common import (
     CHECK_CONFIG_OPTION,
+    CLUSTER_OPTION,
     HOURS_OPTION,
     KNOWN_AT,
     RULES_OPTION,
@@ -74,7 +75,15 @@ class ListVersionType(click.ParamType[tuple[str, int]]):
     "Write the report here; its suffix gives the format unless --format does (a suffix of "
     "another format is refused)."
 )
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes on this machine; with more than one, each replays its own byte "
+    "ranges of the file.",
+)
+@CLUSTER_OPTION
 @HOURS_OPTION
 @CHECK_CONFIG_OPTION
 @common
@@ -87,6 +96,7 @@ def replay(
     fmt: str | None,
     output: Path | None,
     workers: int,
+    cluster: str | None,
     hours: Any,
     check_config_file: Path | None,
 ) -> None:
@@ -105,6 +115,10 @@ def replay(
       DIR with other rules than the decisions were made with: the same events decided on the
       corrected or proposed registry or rules; the report counts the statuses before → after,
       the cases each unit gains and loses, and lists the decisions that change.
+
+    With --cluster, the file is replayed on a Dask cluster (docs/scale.md): the registry's
+    database, the decisions file and --rules must be reachable by every worker at the same
+    paths.
 
     Exit 0 when every decision is decided the same way again, 1 when some are not (or could
     not be replayed or compared), 2 for bad input."""
@@ -131,6 +145,7 @@ def replay(
             loads=loads,
             check_config=check_config,
             progress=lambda n: progress.advance(task, n),
+            cluster=cluster,
         )
     write_report(
         report, lang, fmt, output, print_text, write_xlsx, text=text_of, md=render_markdown

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from remit.cli.common import (
     CALENDAR_OPTION,
     CHECK_CONFIG_OPTION,
+    CLUSTER_OPTION,
     DATE,
     FORMAT_TEXT_JSON,
     HOURS_OPTION,
@@ -25,6 +26,7 @@ from remit.cli.common import (
     load_source,
     open_registry,
     output_option,
+    parts_folder,
     progress_bar,
     warn_extra,
 )
@@ -273,7 +275,16 @@ def _event_id(fields: dict[str, Any]) -> str:
     type=click.Path(path_type=Path),
     help="Refused events, where and why, as JSON Lines (file names as for -o).",
 )
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes on this machine. With more than one, a JSON Lines file is cut "
+    "into byte ranges that each worker reads and routes into part files beside -o, merged "
+    "in order (the same bytes as with one).",
+)
+@CLUSTER_OPTION
 @click.option("--as-of", type=DATE, help="Route every event on this date's lists instead.")
 @click.option("--no-cache", is_flag=True, help="Send every event through the rule engine.")
 @RULES_OPTION
@@ -288,6 +299,7 @@ def route_batch(
     output: Path,
     rejects: Path | None,
     workers: int,
+    cluster: str | None,
     as_of: dt.date | None,
     known_at: int | dt.datetime | None,
     no_cache: bool,
@@ -297,7 +309,12 @@ def route_batch(
     check_config_file: Path | None,
 ) -> None:
     """Route a file of events (JSON, JSON Lines, CSV, XLSX) into a file of decisions (JSON
-    Lines)."""
+    Lines).
+
+    With --cluster, a JSON Lines file is routed on a Dask cluster (docs/scale.md): the
+    registry's database (a PostgreSQL URL, or SQLite on shared storage), the events file,
+    the folder of -o (where the parts are written) and the --rules folder must be reachable
+    by every worker at the same paths."""
     from remit.events.read import read_events
     from remit.routing.batch import route_batch as run_batch
     from remit.routing.rules.compile import load_rules
@@ -323,6 +340,8 @@ def route_batch(
                 raise InputError.one("arg.same_file", source=str(path), events=str(events))
     if rejects is not None and _same_file(rejects, output):
         raise InputError.one("arg.same_file", source=str(rejects), events=str(output))
+    if cluster is not None and events.suffix.lower() not in {".jsonl", ".ndjson"}:
+        echo(t("batch.cluster_local", path=events), err=True)
     progress = progress_bar()
     with (  # each file is written whole or not at all
         output_file(output) as out,
@@ -345,6 +364,8 @@ def route_batch(
             loads=loads,
             check_config=check_config,
             progress=lambda n: progress.advance(task, n),
+            cluster=cluster,
+            parts_dir=parts_folder(output),
         )
     warn_extra(str(events), summary.extra_keys)
     echo(t("batch.summary", total=summary.total, **summary.counts))

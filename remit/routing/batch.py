@@ -1,10 +1,14 @@
 """Routing a batch of events: a day's work orders, or a year's, with one or more processes.
 
 The rule engine holds the GIL, so parallel routing uses processes: each worker opens the
-registry and builds its own router. JSON Lines are handed to the workers as raw lines (they
-parse them); other formats are read by the main process. Decisions keep the input order. A bad
-event — or an engine failure on one event — goes to the rejects with its location and reason;
-the batch goes on.
+registry and builds its own router. A JSON Lines file routed by several workers, or on a Dask
+cluster, takes the lean path (:mod:`remit.routing.ranges`): the file is cut into byte ranges
+of whole lines, each worker reads its own ranges and writes each one's decisions and rejects to
+part files in a temporary folder beside the output, handing back only counts; the main process
+copies the parts into the output in input order and removes them. Other formats (and one
+worker) are read by the main process and routed in chunks. Decisions keep the input order,
+and the files are the same bytes whichever way they were made. A bad event — or an engine
+failure on one event — goes to the rejects with its location and reason; the batch goes on.
 """
 
 from __future__ import annotations
@@ -15,8 +19,12 @@ import gc
 import itertools
 import json
 import multiprocessing
+import os
+import shutil
+import tempfile
+import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -31,6 +39,15 @@ from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
+from remit.routing.ranges import (
+    ByteRange,
+    Kept,
+    kept,
+    range_count,
+    range_lines,
+    run_tasks,
+    split,
+)
 
 if TYPE_CHECKING:
     from remit.routing.router import Router
@@ -82,10 +99,15 @@ _router: Any = None
 def _start(setup: _Setup) -> None:
     """Build this process's router (called once per worker)."""
     global _router
+    _router = _new_router(setup)
+
+
+def _new_router(setup: _Setup) -> Router:
+    """A router as ``setup`` asks for."""
     from remit.routing.router import Router
 
     current_lang.set(setup.lang)
-    _router = Router(
+    return Router(
         Registry(setup.url),
         rules_dir=setup.rules_dir,
         as_of=setup.as_of,
@@ -219,6 +241,128 @@ def settle_memory() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One range of a JSON Lines file to route (the lean path), and where its parts go."""
+
+    path: str
+    """The file, as the workers open it (absolute; on shared storage for a cluster)."""
+    source: str
+    """The file as the decisions' and rejects' ``where`` name it (as given)."""
+    range: ByteRange
+    parts: str
+    """The folder of the part files (beside the output)."""
+
+    def file(self, kind: str) -> Path:
+        """The part file of ``kind`` ("decisions" or "rejects") of this range."""
+        return Path(self.parts) / f"{self.range.index:06d}.{kind}.jsonl"
+
+
+@dataclass(frozen=True)
+class _PartDone:
+    """What routing one range found: all a worker hands back (its lines are in its parts)."""
+
+    total: int
+    counts: dict[str, int]
+    extra_keys: tuple[str, ...]
+    approximate: int
+
+
+def _route_range(job: Kept[_Setup], part: _Part) -> _PartDone:
+    """Route the events of one range with this process's router for ``job`` (built once, then
+    kept), each chunk by :func:`_route_chunk`, into its two part files. A pure function of its
+    arguments: run again (a worker lost, a task retried) it writes the same bytes; each part
+    is written under a name of its own, then renamed into place."""
+    global _router
+    counts: Counter[str] = Counter()
+    extra: dict[str, None] = {}
+    total = approximate = 0
+    items: Iterator[Item] = (
+        ({"source": part.source, "line": number}, line)
+        for number, line in range_lines(Path(part.path), part.range)
+    )
+    files = part.file("decisions"), part.file("rejects")
+    tail = f".{uuid.uuid4().hex[:8]}.tmp"
+    good_tmp, bad_tmp = (file.with_name(file.name + tail) for file in files)
+    with job.entered():
+        current_lang.set(job.setup.lang)
+        _router = kept(job, _new_router)
+        try:
+            with (
+                good_tmp.open("w", encoding="utf-8", newline="") as good,
+                bad_tmp.open("w", encoding="utf-8", newline="") as bad,
+            ):
+                for chunk in chunks(items):
+                    for status, line, keys, guessed in _route_chunk(chunk):
+                        counts[status] += 1
+                        approximate += guessed
+                        if keys:
+                            extra.update(dict.fromkeys(keys))
+                        (bad if status == "rejected" else good).write(line + "\n")
+                    total += len(chunk)
+            os.replace(good_tmp, files[0])
+            os.replace(bad_tmp, files[1])
+        finally:
+            good_tmp.unlink(missing_ok=True)
+            bad_tmp.unlink(missing_ok=True)
+    return _PartDone(total, dict(counts), tuple(extra), approximate)
+
+
+CLUSTER_WORKERS = 16
+"""With a cluster, the file is cut as for at least this many workers (:func:`range_count`)."""
+
+
+def _route_lean(
+    setup: _Setup,
+    events: Path,
+    output: IO[str],
+    rejects: IO[str] | None,
+    *,
+    workers: int,
+    cluster: str | None,
+    parts_dir: Path | None,
+    progress: Callable[[int], None] | None,
+) -> BatchSummary:
+    """The lean path of :func:`route_batch` (a JSON Lines file): byte ranges routed by the
+    workers into part files, merged here in input order, the folder of parts removed however
+    it ends."""
+    read_events(events)  # checks the file at once: missing, empty, unsupported
+    path = events.resolve()
+    wanted = max(workers, CLUSTER_WORKERS) if cluster is not None else workers
+    ranges = split(path, range_count(path.stat().st_size, wanted))
+    counts: Counter[str] = Counter()
+    extra: dict[str, None] = {}
+    total = approximate = 0
+    parts = Path(tempfile.mkdtemp(prefix=".remit-parts-", dir=parts_dir))
+    try:
+        work = [_Part(str(path), str(events), found, str(parts)) for found in ranges]
+        results = run_tasks(_route_range, Kept.of(setup), work, workers=workers, cluster=cluster)
+        with contextlib.closing(results):  # an error here stops the tasks before parts go
+            for part, done in zip(work, results, strict=True):
+                for kind, stream in (("decisions", output), ("rejects", rejects)):
+                    file = part.file(kind)
+                    if stream is not None:
+                        with file.open(encoding="utf-8", newline="") as handle:
+                            shutil.copyfileobj(handle, stream)
+                    file.unlink()
+                counts.update(done.counts)
+                extra.update(dict.fromkeys(done.extra_keys))
+                total += done.total
+                approximate += done.approximate
+                if progress is not None:
+                    progress(done.total)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+    if not total:  # blank lines only
+        raise InputError.one("event.empty", source=str(events))
+    return BatchSummary(
+        total,
+        {status: counts.get(status, 0) for status in (*STATUSES, "rejected")},
+        tuple(extra),
+        approximate,
+    )
+
+
 def _reject(where: dict[str, object], reasons: list[str], event_id: str | None = None) -> str:
     data = {"where": where, "event_id": event_id, "reasons": reasons}
     line = json.dumps(data, ensure_ascii=False)
@@ -264,7 +408,7 @@ def in_workers(
     start: Callable[[S], None],
     setup: S,
     workers: int,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``work`` on each chunk of ``items``, the results in order: in this process when
     ``workers`` is 1, else in that many worker processes (the rule engine holds the GIL). Each
     process is first set up by ``start(setup)``; ``work`` reads what it made (a global of the
@@ -301,6 +445,8 @@ def route_batch(
     loads: LoadSource | None = None,
     check_config: CheckConfig | None = None,
     progress: Callable[[int], None] | None = None,
+    cluster: str | None = None,
+    parts_dir: Path | None = None,
 ) -> BatchSummary:
     """Route every event of ``events`` into ``output`` (JSON Lines of decisions) and
     ``rejects`` (JSON Lines of the events refused, with where and why), on the registry as it
@@ -309,7 +455,13 @@ def route_batch(
     event whose deadline would be approximate (its year's official holidays unknown) is
     refused instead of decided. ``loads`` and ``check_config`` flag fallbacks and referrals
     onto overloaded units (:class:`remit.routing.router.Router`); each worker asks for the
-    loads of a snapshot once, when its first such event comes."""
+    loads of a snapshot once, when its first such event comes.
+
+    A JSON Lines file routed by several ``workers``, or on the Dask distributed scheduler at
+    ``cluster`` (``tcp://HOST:8786``: its workers must reach the registry's database, the events
+    file and ``parts_dir``), takes the lean path: byte ranges routed into part files in a
+    temporary folder made in ``parts_dir`` (default: the system's temporary folder), merged
+    here in order. ``progress`` is called with the events done, per chunk or per range."""
     with Registry(registry_url) as registry:
         revision = registry.revision(known_at)
     setup = _Setup(
@@ -324,6 +476,17 @@ def route_batch(
         loads,
         check_config,
     )
+    if events.suffix.lower() in {".jsonl", ".ndjson"} and (workers > 1 or cluster is not None):
+        return _route_lean(
+            setup,
+            events,
+            output,
+            rejects,
+            workers=workers,
+            cluster=cluster,
+            parts_dir=parts_dir,
+            progress=progress,
+        )
     counts: Counter[str] = Counter()
     extra: dict[str, None] = {}
     total = approximate = 0

@@ -32,10 +32,11 @@ takes the slow path: the line parsed as a decision, checked, and compared field 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -50,10 +51,19 @@ from remit.i18n import Lang, current_lang
 from remit.registry import Registry
 from remit.registry.facade import KnownAt
 from remit.registry.refs import UnitRef
-from remit.routing.batch import in_workers, json_lines
+from remit.routing.batch import CLUSTER_WORKERS, chunks, in_workers, json_lines
 from remit.routing.decision import RoutingDecision, Status
 from remit.routing.engine import EngineError
 from remit.routing.overload import KeptLoads
+from remit.routing.ranges import (
+    ByteRange,
+    Kept,
+    kept,
+    range_count,
+    range_lines,
+    run_tasks,
+    split,
+)
 from remit.routing.replay_report import (
     OUTCOME_FIELDS,
     BadLine,
@@ -118,6 +128,16 @@ class _Chunk:
     other_rules: dict[str, list[int]] = field(default_factory=dict)  # digest → [count, first]
     changes: list[ChangedDecision] = field(default_factory=list)
     bad_lines: list[BadLine] = field(default_factory=list)
+
+    def add(self, other: _Chunk) -> None:
+        """What ``other`` found (the lines after this one's) added to this."""
+        for name in ("lines", "decisions", "identical", "rebased", "not_compared"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.statuses.update(other.statuses)
+        self.changes += other.changes
+        self.bad_lines += other.bad_lines
+        for digest, (count, first) in other.other_rules.items():
+            self.other_rules.setdefault(digest, [0, first])[0] += count
 
     def note_rules(self, digest: str, line: int) -> None:
         """A decision made with other rules (``digest``), at ``line``."""
@@ -202,6 +222,13 @@ class _Replayer:
         # one snapshot's loads for all the routers of this process, whichever revision
         self.loads = KeptLoads(setup.loads) if setup.loads is not None else None
         self._stamps: dict[bytes, tuple[Router, dt.date] | None] = {}
+
+    def close(self) -> None:
+        """Free the routers' engines and the registry's connections."""
+        while self._routers:
+            self._routers.popitem()[1].close()
+        self._stamps.clear()
+        self.registry.close()
 
     def router(self, target: Target) -> Router:
         """The router of a revision with versions in force (made once)."""
@@ -414,6 +441,21 @@ def _replay_chunk(chunk: list[tuple[int, bytes]]) -> _Chunk:
     return out
 
 
+def _replay_range(job: Kept[_Setup], part: tuple[str, ByteRange]) -> _Chunk:
+    """The lines of one byte range of the decisions file (``part``: the file as the worker
+    opens it, the range) replayed, each chunk by :func:`_replay_chunk`, with this process's
+    replayer for ``job`` (made once, then kept)."""
+    global _replayer
+    path, found = part
+    out = _Chunk()
+    with job.entered():
+        current_lang.set(job.setup.lang)
+        _replayer = kept(job, _Replayer)
+        for chunk in chunks(range_lines(Path(path), found)):
+            out.add(_replay_chunk(chunk))
+    return out
+
+
 def check_decisions_file(path: Path) -> None:
     """Refuse at once a decisions file that is missing, of another kind, or holds no line."""
     source = str(path)
@@ -443,6 +485,7 @@ def replay(
     loads: LoadSource | None = None,
     check_config: CheckConfig | None = None,
     progress: Callable[[int], None] | None = None,
+    cluster: str | None = None,
 ) -> ReplayReport:
     """Decide the decisions of ``decisions`` (JSON Lines, as route-batch writes them) again and
     report what differs.
@@ -480,17 +523,21 @@ def replay(
         check_config,
     )
     total = _Chunk()
-    other: dict[str, list[int]] = {}
-    for chunk in in_workers(_replay_chunk, json_lines(decisions), _start, setup, workers):
-        for name in ("lines", "decisions", "identical", "rebased", "not_compared"):
-            setattr(total, name, getattr(total, name) + getattr(chunk, name))
-        total.statuses.update(chunk.statuses)
-        total.changes += chunk.changes
-        total.bad_lines += chunk.bad_lines
-        for digest, (count, first) in chunk.other_rules.items():
-            other.setdefault(digest, [0, first])[0] += count
-        if progress is not None:
-            progress(chunk.lines)
+    found: Generator[_Chunk, None, None]
+    if workers > 1 or cluster is not None:
+        path = decisions.resolve()
+        wanted = max(workers, CLUSTER_WORKERS) if cluster is not None else workers
+        ranges = split(path, range_count(path.stat().st_size, wanted))
+        parts = [(str(path), part) for part in ranges]
+        found = run_tasks(_replay_range, Kept.of(setup), parts, workers=workers, cluster=cluster)
+    else:
+        found = in_workers(_replay_chunk, json_lines(decisions), _start, setup, workers)
+    with contextlib.closing(found):
+        for chunk in found:
+            total.add(chunk)
+            if progress is not None:
+                progress(chunk.lines)
+    other = total.other_rules
     recorded = revision is None
     return ReplayReport(
         source=str(decisions),
