@@ -337,7 +337,12 @@ def _route_lean(
     try:
         work = [_Part(str(path), str(events), found, str(parts)) for found in ranges]
         results = run_tasks(_route_range, Kept.of(setup), work, workers=workers, cluster=cluster)
-        with contextlib.closing(results):  # an error here stops the tasks before parts go
+        # an error stops the tasks before the parts go; one range alone is routed in this
+        # process, whose collector is restored after
+        with (
+            collector_restored(),
+            contextlib.closing(results),
+        ):  # an error here stops the tasks before parts go
             for part, done in zip(work, results, strict=True):
                 for kind, stream in (("decisions", output), ("rejects", rejects)):
                     file = part.file(kind)
