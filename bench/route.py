@@ -187,8 +187,8 @@ class TimedLoads:
 def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -> dict[str, Any]:
     """Route each event once; the snapshots of the sample's days are loaded first, apart."""
     from remit.errors import InputError
-    from remit.routing.batch import CHUNK
-    from remit.routing.router import Router
+    from remit.routing.batch import collector_restored, settle_memory
+    from remit.routing.router import SLICE, Router
 
     loads: TimedLoads | None = options.get("loads")
     one_by_one = options.pop("one_by_one", False)
@@ -197,6 +197,9 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
     for day in sorted({router._local_day(e.reported_at) for e in events}):
         router.loaded(day)
     warm = time.perf_counter() - started
+    collector = collector_restored()  # for the next router, once this one is measured
+    collector.__enter__()
+    settle_memory()  # what route-batch's workers do once their snapshots are loaded
     statuses: Counter[str] = Counter()
     flagged = 0
     route = router.route
@@ -212,9 +215,9 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
             else:
                 statuses[decision.status.value] += 1
                 flagged += decision.overloaded is not None
-    else:  # Router.route_many, as route-batch hands it a chunk
-        for start in range(0, len(events), CHUNK):
-            chunk = [(event, None) for event in events[start : start + CHUNK]]
+    else:  # Router.route_many, a slice at a time, as route-batch's workers route a chunk
+        for start in range(0, len(events), SLICE):
+            chunk = [(event, None) for event in events[start : start + SLICE]]
             for result in router.route_many(chunk):
                 if isinstance(result, Exception):
                     statuses["rejected"] += 1
@@ -223,6 +226,7 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
                     flagged += result.overloaded is not None
     took = time.perf_counter() - started
     cpu = time.process_time() - cpu
+    collector.__exit__(None, None, None)
     result = {
         "label": label,
         "events": len(events),
@@ -510,8 +514,7 @@ def main() -> None:
     import orjson
 
     from remit import Registry
-    from remit.routing.batch import CHUNK
-    from remit.routing.router import Router
+    from remit.routing.router import SLICE, Router
 
     url = f"sqlite:///{out / 'registry.db'}"
     events_path = out / "events.jsonl"
@@ -562,7 +565,10 @@ def main() -> None:
         f"{floor['total']:.1f} µs CPU an event",
         flush=True,
     )
-    print(f"  Router.route_many on chunks of {CHUNK:,} (as route-batch), unless it says route:")
+    print(
+        f"  Router.route_many on slices of {SLICE} (as route-batch's workers, the collector set "
+        "as theirs), unless it says route:"
+    )
     runs = [
         bench_router(registry, events, "rules, no cache", cache=False, **loads()),
         bench_router(registry, events, "rules, cache", cache=True, **loads()),
