@@ -8,7 +8,6 @@ registries; here the engine itself, on the sample's events."""
 from __future__ import annotations
 
 import dataclasses
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from remit.routing.outcome import PolicyOutcome
 from remit.routing.router import Router
 from remit.routing.rules.compile import RuleSet, anchors, load_rules
 from tests.factories import DETERMINISTIC, ROOT, SAMPLE
+from tests.test_rule_termination import PING_PONG, _unchecked, rules_dir
 
 EVENTS = ROOT / "data" / "events" / "huangpu-2026.jsonl"
 
@@ -102,28 +102,9 @@ def test_batch_size_and_order_never_change_an_outcome(
     assert len({str(a) for a in alone}) > 20  # many different outcomes were compared
 
 
-PING_PONG = """\
-file: rules
-id: ping-pong
-rules:
-  - id: r1
-    pri: 200
-    when:
-      - {as: e, fact: event, where: {repeat: {gte: 3}}}
-    then:
-      - assert: {fact: ping, n: 1}
-  - id: r2
-    pri: 201
-    when:
-      - {as: p, fact: ping}
-    then:
-      - assert: {fact: pong, n: $p.n}
-  - id: r3
-    pri: 202
-    when:
-      - {as: p, fact: pong}
-    then:
-      - assert: {fact: ping, n: $p.n}
+BROKEN = (
+    PING_PONG
+    + """\
   - id: broken
     pri: 5
     when:
@@ -131,27 +112,19 @@ rules:
     then:
       - assert: {fact: note, n: $e.nowhere}
 """
+)
+"""test_rule_termination's cycle, and a rule whose action fails (a field the event lacks)."""
 
 
 def _rules(tmp_path: Path, text: str) -> RuleSet:
     """The defaults and ``text``, past the termination check (a cycle it would refuse)."""
-    import remit.routing.rules.compile as compile_module
-
-    folder = tmp_path / "rules"
-    folder.mkdir()
-    (folder / "r.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-    real = compile_module.termination_problems
-    compile_module.termination_problems = lambda ruleset, where: []
-    try:
-        return load_rules(folder)
-    finally:
-        compile_module.termination_problems = real
+    return _unchecked(rules_dir(tmp_path, text))
 
 
 def test_a_refusal_stays_with_its_event(tmp_path: Path, sample_facts: list[PolicyInput]) -> None:
     """An event whose rules would not stop, and one whose action fails, are refused as they
     would be alone; the events beside them in the same state are decided as alone."""
-    ruleset = _rules(tmp_path, PING_PONG)
+    ruleset = _rules(tmp_path, BROKEN)
     quiet = sample_facts[:20:4]  # severity 0, repeat 0
     loud = dataclasses.replace(sample_facts[0], event={**sample_facts[0].event, "repeat": 3})
     broken = dataclasses.replace(sample_facts[4], event={**sample_facts[4].event, "severity": 9})

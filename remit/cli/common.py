@@ -386,6 +386,14 @@ CHECK_CONFIG_OPTION = click.option(
     "1.0). Replay with the file the decisions were made with.",
 )
 
+
+def workers_option(help: str) -> Callable[[F], F]:
+    """``--workers N``: processes on this machine (1 to 64); ``help`` says what each does."""
+    return click.option(
+        "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help=help
+    )
+
+
 CLUSTER_OPTION = click.option(
     "--cluster",
     metavar="tcp://HOST:8786",

@@ -22,6 +22,7 @@ from remit.cli.common import (
     output_option,
     progress_bar,
     report_format,
+    workers_option,
     write_report,
 )
 from remit.files.names import list_version
@@ -75,13 +76,9 @@ class ListVersionType(click.ParamType[tuple[str, int]]):
     "Write the report here; its suffix gives the format unless --format does (a suffix of "
     "another format is refused)."
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Worker processes on this machine; with more than one, each replays its own byte "
-    "ranges of the file.",
+@workers_option(
+    "Worker processes on this machine; with more than one, each replays its own byte "
+    "ranges of the file."
 )
 @CLUSTER_OPTION
 @HOURS_OPTION

@@ -29,6 +29,7 @@ from remit.cli.common import (
     parts_folder,
     progress_bar,
     warn_extra,
+    workers_option,
 )
 from remit.errors import InputError, Problem
 from remit.files.typed import schema_problems
@@ -275,14 +276,10 @@ def _event_id(fields: dict[str, Any]) -> str:
     type=click.Path(path_type=Path),
     help="Refused events, where and why, as JSON Lines (file names as for -o).",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Worker processes on this machine. With more than one, a JSON Lines file is cut "
+@workers_option(
+    "Worker processes on this machine. With more than one, a JSON Lines file is cut "
     "into byte ranges that each worker reads and routes into part files beside -o, merged "
-    "in order (the same bytes as with one).",
+    "in order (the same bytes as with one)."
 )
 @CLUSTER_OPTION
 @click.option("--as-of", type=DATE, help="Route every event on this date's lists instead.")
