@@ -437,8 +437,8 @@ def test_on_generated_registries_the_flag_is_all_that_differs() -> None:
 
     @settings(max_examples=OVERLOAD_EXAMPLES, **DETERMINISTIC)
     @given(case=snapshot_cases())
-    def run(case: tuple[Any, list[dict[str, Any]], bool]) -> None:
-        spec, events_, _variant = case
+    def run(case: tuple[Any, list[dict[str, Any]], bool, Any]) -> None:
+        spec, events_, _variant, _batching = case
         snapshot = snapshot_of(spec)
         sources = [HashedLoads() for _ in range(3)]
         routers = [
