@@ -9,7 +9,9 @@ It makes a fresh PostgreSQL schema (on ``--db``, default ``$REMIT_TEST_PG`` or t
 ``test`` database; dropped at the end) holding the sample district (data/responsibility_lists)
 and a dispatcher with a token, starts ``remit serve --workers 2`` on a free loopback port as a
 subprocess (tests/served.py), waits until it answers, then drives it from this process with
-``--clients`` concurrent aiohttp connections, a fixed number of requests each phase:
+``--clients`` concurrent aiohttp connections, a fixed number of requests each phase (after a
+warm-up of ``--warm`` cases, shown apart: a worker's first requests open its pool and build
+its router):
 
 1. ``POST /cases`` (route and record) of ``--cases`` distinct events: the sample's events
    (data/events/huangpu-2026.jsonl) that become cases, each with an id of its own and its
@@ -347,6 +349,18 @@ async def run(args: argparse.Namespace, url: str, token: str, server: Served) ->
             await response.read()
             return response.status
 
+    if args.warm:
+        warm_bodies = events(pool, args.warm, "WARM")
+
+        async def record_warm(client: aiohttp.ClientSession, i: int) -> int:
+            async with client.post("/cases", data=warm_bodies[i], headers=json_headers) as reply:
+                await reply.read()
+                return reply.status
+
+        print(f"\n0. warm-up, not counted below: POST /cases × {args.warm:,}", flush=True)
+        warm = await drive(server, token, "warm", args.warm, args.clients, record_warm)
+        print(f"   {warm.wall:.1f} s; {warm.latency_text()}; statuses {dict(warm.statuses)}")
+
     print(f"\n1. POST /cases × {args.cases:,}, {args.clients} clients", flush=True)
     cases = await drive(server, token, "cases", args.cases, args.clients, record)
     rate = cases.statuses[201] / cases.wall
@@ -444,6 +458,14 @@ def main() -> None:
     parser.add_argument(
         "--rate", type=float, default=TARGET_CASES_PER_S, help="the open schedule's requests/s"
     )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=500,
+        help="POST /cases requests before phase 1, shown apart and not counted in it: each "
+        "worker's first requests open its database pool and build its router, which a centre's "
+        "running service has done (0: none)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="remit serve --workers")
     parser.add_argument(
         "--pieces",
@@ -460,6 +482,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.tiny:
         args.cases, args.steady, args.batch, args.clients, args.pieces = 200, 200, 2000, 10, 50
+        args.warm = 20
     print(f"{os.cpu_count()} CPUs; load average at the start: {load()}", flush=True)
     with pg_schema(args.db, prefix="remit_bench") as url:
         started = time.perf_counter()
