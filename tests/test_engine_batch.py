@@ -8,6 +8,7 @@ registries; here the engine itself, on the sample's events."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,22 @@ def test_rules_that_cannot_be_joined_run_one_event_at_a_time(
     assert [_plain(r) for r in results] == expected
     noted = sum("nobody-at-all" in r.rules_fired for r in results if isinstance(r, PolicyOutcome))
     assert 0 < noted < len(results)  # it fired on the events with no lead, once each
+
+
+def test_an_anchor_stands_for_its_areas(sample_registry: Registry) -> None:
+    """``Snapshot.anchor``: the duties covering an area are those covering its anchor (what
+    routing keeps per anchor, not per area), and an area no row of the matter covers has none."""
+    snapshot = sample_registry.snapshot(dt.date(2026, 3, 2))
+    anchored = uncovered = 0
+    for matter in snapshot.matters:
+        for area in snapshot.areas:
+            anchor = snapshot.anchor(matter, area)
+            rows = snapshot.duties_for(matter, area)
+            if anchor is None:
+                assert rows == []
+                uncovered += 1
+            else:
+                assert anchor in snapshot.ancestors(area)
+                assert rows == snapshot.duties_for(matter, anchor) != []
+                anchored += anchor != area
+    assert anchored and uncovered  # both kinds were met

@@ -191,6 +191,16 @@ class Snapshot:
             found.extend(self._by_matter_area.get((matter, code), ()))
         return found
 
+    def anchor(self, matter: str, area: str) -> str | None:
+        """The nearest of ``area`` and the areas above it on which a duty of ``matter`` hangs
+        (None: none covers it): ``duties_for(matter, area)`` is ``duties_for(matter,
+        anchor)``, so what depends only on those duties can be kept per anchor, a bounded
+        number, rather than per area."""
+        for code in self.ancestors(area):
+            if (matter, code) in self._by_matter_area:
+                return code
+        return None
+
     def standards(self, matter: str) -> tuple[StandardInForce, ...]:
         """The case standards (立案标准) of ``matter`` that rows in force name, in their
         natural order (none: the matter's rows apply to every event of it)."""

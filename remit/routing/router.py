@@ -60,12 +60,16 @@ class _Loaded:
         """matter → the attributes the conditions of any of its rows name, in any area."""
 
     def named(self, matter: str, area: str) -> frozenset[str]:
-        """The attributes the conditions of ``matter``'s rows covering ``area`` name (each
-        (matter, area) worked out once: a batch repeats them)."""
-        key = (matter, area)
+        """The attributes the conditions of ``matter``'s rows covering ``area`` name, worked
+        out once per the area the rows hang on (:meth:`Snapshot.anchor`): a batch repeats
+        them, and a year's events name far more areas than rows do (memory stays bounded)."""
+        anchor = self.snapshot.anchor(matter, area)
+        if anchor is None:
+            return frozenset()
+        key = (matter, anchor)
         found = self._named.get(key)
         if found is None:
-            found = self._named[key] = named_attributes(self.snapshot.duties_for(matter, area))
+            found = self._named[key] = named_attributes(self.snapshot.duties_for(matter, anchor))
         return found
 
     def missing(self, event: Event) -> list[str]:
