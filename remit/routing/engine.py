@@ -298,22 +298,31 @@ class RuleEngine:
                 if fact["t"] in consumed:
                     posted.append(fact)
             workings.append(working)
-        failure: Exception | None = None
+        failure = self._in_state(sid, posted, workings)
+        if failure is not None:
+            if len(inputs) > 1:  # which event? each alone says
+                return [result for one in inputs for result in self._evaluate_batch([one])]
+            return [EngineError(f"rule engine failed: {type(failure).__name__}: {failure}")]
+        return [self._result(working) for working in workings]
+
+    def _in_state(
+        self, sid: str, posted: list[dict[str, Any]], workings: list[_Working]
+    ) -> Exception | None:
+        """Run the rules in state ``sid`` on ``posted`` (the bookkeeping fact and the events'
+        facts), then on the ``stage`` fact when a rule waits for it, the actions working on
+        ``workings`` (by the facts' event index); the state is deleted after. What the engine
+        raised, if it did."""
         self._current = workings
         try:
             self._post(posted)
             if self._staged:
                 self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": sid}])
         except Exception as exc:
-            failure = exc
+            return exc
         finally:
             self._current = []
             self._rules.delete_state(sid)
-        if failure is not None:
-            if len(inputs) > 1:  # which event? each alone says
-                return [result for one in inputs for result in self._evaluate_batch([one])]
-            return [EngineError(f"rule engine failed: {type(failure).__name__}: {failure}")]
-        return [self._result(working) for working in workings]
+        return None
 
     def _result(self, working: _Working) -> PolicyOutcome | EngineError:
         if working.stopped:
@@ -355,24 +364,17 @@ class RuleEngine:
         working = _Working(sid=sid)
         for fact in initial:
             working.memory[fact["id"]] = fact
-        self._current = [working]
-        consumed = self._consumed
-        try:
-            # a kind no rule matches would make the engine refuse the whole post; the
-            # bookkeeping fact always matches (see the module's notes)
-            self._post(
-                [
-                    {"t": SETTLE, "id": SETTLE, "sid": sid},
-                    *(f for f in initial if f["t"] in consumed),
-                ]
-            )
-            if self._staged:
-                self._post([{"t": "stage", "id": "stage", "name": "decide", "sid": sid}])
-        except Exception as exc:
-            raise EngineError(f"rule engine failed: {type(exc).__name__}: {exc}") from exc
-        finally:
-            self._current = []
-            self._rules.delete_state(sid)
+        # a kind no rule matches would make the engine refuse the whole post; the bookkeeping
+        # fact always matches (see the module's notes)
+        posted = [
+            {"t": SETTLE, "id": SETTLE, "sid": sid},
+            *(f for f in initial if f["t"] in self._consumed),
+        ]
+        failure = self._in_state(sid, posted, [working])
+        if failure is not None:
+            raise EngineError(
+                f"rule engine failed: {type(failure).__name__}: {failure}"
+            ) from failure
         if working.stopped:
             raise self._firing_limit(working)
         if working.errors:

@@ -232,20 +232,14 @@ class Router:
             result = dataclasses.replace(result, rules_fired=fired)
         return result
 
-    def outcomes(self, inputs: Sequence[PolicyInput]) -> list[PolicyOutcome | EngineError]:
-        """The policies' outcome on each of ``inputs``, in order, or the engine's error on
-        that one: :meth:`outcome` for many events at once. Facts the cache knows, or equal to
-        facts earlier in ``inputs``, are not evaluated again; the others go to the engine
-        together (:meth:`remit.routing.engine.RuleEngine.evaluate_many`: several events share
-        an engine state), which decides each as it would alone."""
-        cache = self._cache
-        looked = [cache.lookup(facts) for facts in inputs] if cache is not None else None
-        return self._evaluated(inputs, looked)
-
     def _evaluated(
         self, inputs: Sequence[PolicyInput], looked: Sequence[Lookup] | None
     ) -> list[PolicyOutcome | EngineError]:
-        """:meth:`outcomes`, the cache already asked about each of ``inputs`` (``looked``)."""
+        """The policies' outcome on each of ``inputs``, in order, or the engine's error on
+        that one; ``looked``: what the cache said of each (None without a cache). Facts the
+        cache knows, or equal to facts earlier in ``inputs``, are not evaluated again; the
+        others go to the engine together (:meth:`RuleEngine.evaluate_many`: several events
+        share an engine state), which decides each as it would alone."""
         out: list[PolicyOutcome | EngineError | None] = [None] * len(inputs)
         pending: list[int] = []  # the first of each equal facts the cache does not know
         same: dict[Any, list[int]] = {}
@@ -329,8 +323,8 @@ class Router:
         """:meth:`route` for each (event, where) of ``items``, in order: its decision, or the
         error :meth:`route` would raise for it (:class:`remit.InputError` for a bad event,
         :class:`EngineError` when the engine failed on it). The decisions are :meth:`route`'s
-        own; the policies' outcomes of the events are asked for together
-        (:meth:`outcomes`), which is what makes a batch faster than one event at a time. An
+        own; the policies' outcomes of the events the cache does not know are asked for
+        together (:meth:`_evaluated`), which is what makes a batch faster than one event at a time. An
         event across several areas, or one missing an attribute its rows name, is routed by
         :meth:`route` as it comes. The events are taken :data:`SLICE` at a time: beyond a few
         dozen, what one slice holds no longer fits the processor's caches, and each event
