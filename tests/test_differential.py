@@ -59,7 +59,7 @@ from remit.registry.entities import (
     territorial_function,
 )
 from remit.registry.snapshot import DutyInForce, Snapshot
-from remit.routing.decision import RoutingDecision, Status
+from remit.routing.decision import DecisionLine, RoutingDecision, Status
 from remit.routing.router import Router
 from remit.routing.rules.compile import RuleSet, load_rules
 from remit.timelimit import parse_time_limit
@@ -789,11 +789,13 @@ def _route(router: Router, event: dict[str, Any]) -> RoutingDecision | Refusal:
 @dataclass(frozen=True)
 class Batching:
     """How the events are routed at once as well: in ``order``, ``size`` events per engine
-    state, by a router with or without the cache."""
+    state, by a router with or without the cache, the decisions as models or ``plain`` (their
+    JSON lines, the models never built)."""
 
     order: tuple[int, ...]
     size: int
     cache: bool
+    plain: bool = False
 
 
 @st.composite
@@ -802,14 +804,26 @@ def batchings(draw: Any, count: int) -> Batching:
         tuple(draw(st.permutations(range(count)))),
         draw(st.sampled_from([1, 2, 3, 7, 32, 64])),
         draw(st.booleans()),
+        draw(st.booleans()),
     )
 
 
-def _many(router: Router, events_: list[dict[str, Any]]) -> list[RoutingDecision | Refusal]:
+def _many(
+    router: Router, events_: list[dict[str, Any]], plain: bool = False
+) -> list[RoutingDecision | Refusal]:
+    """:meth:`Router.route_many` on ``events_``; ``plain``: each line written without the model
+    is validated against it, and must be the text the model writes."""
     out: list[RoutingDecision | Refusal] = []
-    for result in router.route_many([(event, None) for event in events_]):  # type: ignore[misc]
+    items = [(event, None) for event in events_]
+    for result in router.route_many(items, plain):  # type: ignore[arg-type]
         if isinstance(result, InputError):
             out.append(tuple((p.key, p.field, p.render("en")) for p in result.problems))
+        elif isinstance(result, DecisionLine):
+            decision = RoutingDecision.model_validate_json(result.line)
+            assert decision.model_dump_json() == result.line, f"not the model's: {result.line}"
+            assert result.status is decision.status
+            assert result.deadline_approximate == decision.deadline_approximate
+            out.append(decision)
         else:
             assert isinstance(result, RoutingDecision), result
             out.append(result)
@@ -855,7 +869,7 @@ def route_three_ways(
             f"{c.model_dump_json(indent=1)}"
         )
         check(event, a)
-        # decisions are built without validation (decide.build_decision): validating one must
+        # decisions are built without validation (decide.decision_fields): validating one must
         # give it back unchanged, so the schema holds what the router builds
         text = a.model_dump_json()
         again = RoutingDecision.model_validate_json(text)
@@ -868,13 +882,14 @@ def route_three_ways(
     for event, before in zip(events_, first, strict=True):  # every one a cache hit now
         assert _route(cached, event) == before, f"cache hit ≠ first decision on {event}"
     shuffled = [events_[i] for i in batching.order]
-    batched = _many(make("rules", batching.cache, batching.size), shuffled)
+    batched = _many(make("rules", batching.cache, batching.size), shuffled, batching.plain)
     for index, result in zip(batching.order, batched, strict=True):
         assert result == first[index], (
             f"routed {batching.size} at a time ≠ one by one on {events_[index]}:\n"
             f"{result}\n{first[index]}"
         )
     checked["batched"] += len(batched)
+    checked["written plain"] += len(batched) if batching.plain else 0
 
 
 @pytest.fixture(scope="module")
@@ -925,6 +940,7 @@ def test_router_engines_agree_on_snapshots(rulesets: tuple[RuleSet, RuleSet]) ->
     assert checked["refused event.owner_not_owner"], checked
     assert checked["refused event.owner_elsewhere"], checked
     assert all(checked[s.value] for s in Status), checked
+    assert checked["written plain"], checked  # lines written without the model, held equal
     fired = {key.removeprefix("rule ") for key in checked if key.startswith("rule ")}
     assert {rule.id for rule in rulesets[0].rules} <= fired, checked
 

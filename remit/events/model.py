@@ -283,25 +283,28 @@ class Event:
             data["extra"] = dict(self.extra)
         return data
 
+    def reported(self) -> dict[str, Any]:
+        """:meth:`as_reported`'s fields, by name (for :func:`remit.model.plain`)."""
+        return {
+            # given, not defaulted: pydantic inspects a default factory's signature on every
+            # construct (a fifth of the time a cached decision takes); it is not "set"
+            "extra": {},
+            "id": self.id,
+            "matter": self.matter,
+            "area": self.area,
+            "areas": list(self.areas[1:]),
+            "reported_at": self.reported_at,
+            "source": self.source,
+            "attributes": dict(self.attributes),
+            "owner": self.owner,
+            "repeat_count": self.repeat_count,
+            "standard": self.standard,
+            "emergency": self.emergency,
+            "location": self.location,
+        }
+
     def as_reported(self) -> EventIn:
         """The event as an :class:`EventIn` in codes (it resolves back to this event): what a
         decision keeps of its input, so that it can be decided again. Its ``extra`` is left
         out: the decision keeps it once, in its own ``extra``."""
-        return EventIn.model_construct(
-            set(_REPORTED),
-            # given, not defaulted: pydantic inspects a default factory's signature on every
-            # construct (a fifth of the time a cached decision takes); it is not "set"
-            extra={},
-            id=self.id,
-            matter=self.matter,
-            area=self.area,
-            areas=list(self.areas[1:]),
-            reported_at=self.reported_at,
-            source=self.source,
-            attributes=dict(self.attributes),
-            owner=self.owner,
-            repeat_count=self.repeat_count,
-            standard=self.standard,
-            emergency=self.emergency,
-            location=self.location,
-        )
+        return EventIn.model_construct(set(_REPORTED), **self.reported())

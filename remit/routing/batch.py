@@ -37,7 +37,7 @@ from remit.files import limits
 from remit.findings import CheckConfig, LoadSource
 from remit.i18n import Lang, current_lang
 from remit.registry import Registry
-from remit.routing.decision import RoutingDecision, Status
+from remit.routing.decision import DecisionLine, RoutingDecision, Status
 from remit.routing.engine import EngineError
 from remit.routing.ranges import (
     ByteRange,
@@ -124,7 +124,7 @@ def _new_router(setup: _Setup) -> Router:
 class Routed:
     """One item of a batch decided: its status (a :class:`Status` value, or "rejected"), its
     output line (the decision's JSON, or the reject's: where, event id, reasons), the event and
-    decision (None for a reject), the keys of the event's ``extra``, and whether the
+    decision (None for a reject, and for a decision written plain), the keys of the event's ``extra``, and whether the
     deadline is approximate."""
 
     status: str
@@ -144,11 +144,12 @@ def route_item(
     return done
 
 
-def route_items(router: Router, items: Sequence[Item]) -> list[Routed]:
+def route_items(router: Router, items: Sequence[Item], plain: bool = False) -> list[Routed]:
     """Each item (where, raw JSON line | parsed event | its parsing's problems) routed by
     ``router``, in order: the events together (:meth:`Router.route_many`, which asks the
     policies about many events at once); a bad event, or an engine failure on one, is a
-    reject."""
+    reject. ``plain``: most decisions are written as lines without their models being built
+    (their ``decision`` is None), for a caller that keeps only the lines."""
     out: list[Routed | None] = [None] * len(items)
     events: list[tuple[EventIn, dict[str, object]]] = []
     places: list[int] = []
@@ -171,7 +172,7 @@ def route_items(router: Router, items: Sequence[Item]) -> list[Routed]:
         events.append((item, where))
         places.append(index)
     for (event, where), index, result in zip(
-        events, places, router.route_many(events), strict=True
+        events, places, router.route_many(events, plain), strict=True
     ):
         keys = tuple(event.extra)
         if isinstance(result, InputError):
@@ -180,6 +181,10 @@ def route_items(router: Router, items: Sequence[Item]) -> list[Routed]:
         elif isinstance(result, EngineError):
             out[index] = Routed(
                 "rejected", _reject(where, [str(result)], event.id), event, keys=keys
+            )
+        elif isinstance(result, DecisionLine):
+            out[index] = Routed(
+                result.status.value, result.line, event, None, keys, result.deadline_approximate
             )
         else:
             out[index] = Routed(
@@ -206,7 +211,7 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...], boo
     for start in range(0, len(chunk), SLICE):
         out += (
             (done.status, done.line, done.keys, done.approximate)
-            for done in route_items(_router, chunk[start : start + SLICE])
+            for done in route_items(_router, chunk[start : start + SLICE], plain=True)
         )
     if _router.snapshots_loaded != collected:
         settle_memory()

@@ -11,8 +11,13 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+import orjson
+from pydantic import BaseModel
+
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
+from remit.events.model import EventIn
+from remit.model import plain as plain_data
 from remit.registry.entities import Level, is_reference, reference_label, territorial_function
 from remit.registry.refs import DutyRef, UnitRef
 from remit.registry.snapshot import DutyInForce, Snapshot
@@ -37,6 +42,7 @@ from remit.routing.rules.model import RoutingConfig
 from remit.timelimit import LONGEST, TimeLimit
 
 T = TypeVar("T")
+V = TypeVar("V", bound=BaseModel)
 
 
 def _unit(snapshot: Snapshot, code: str) -> UnitRef:
@@ -45,6 +51,11 @@ def _unit(snapshot: Snapshot, code: str) -> UnitRef:
         code=code,
         name=unit.name if unit else (reference_label(code) if is_reference(code) else code),
     )
+
+
+def _row(entry: DutyInForce) -> tuple[str, int, int]:
+    """One row of the snapshot."""
+    return (entry.list_id, entry.version, entry.seq)
 
 
 class Refs:
@@ -56,25 +67,85 @@ class Refs:
         self._units: dict[str, UnitRef] = {}
         self._duties: dict[tuple[str, int, int], DutyRef] = {}
         self._dispatch: dict[tuple[str, str, bool], Dispatch] = {}
+        self._lost: dict[tuple[Any, ...], LostCandidate] = {}
+        self._resolutions: dict[tuple[Any, ...], Resolution] = {}
+        self._standards: dict[tuple[Any, ...], StandardRef] = {}
+        self._json: dict[int, list[Any]] = {}
+        """id → [a value made here, its JSON once asked for (:meth:`fragment`)]: the values
+        are kept here, so no other live object has their id."""
+
+    def _kept(self, value: V) -> V:
+        self._json[id(value)] = [value, None]
+        return value
+
+    def fragment(self, value: object) -> orjson.Fragment:
+        """``value`` (a model) as JSON, for orjson's ``default``: written once for the values
+        made here, which a batch names again and again."""
+        if not isinstance(value, BaseModel):
+            raise TypeError(f"{type(value).__name__} is not JSON")
+        held = self._json.get(id(value))
+        if held is None or held[0] is not value:
+            return orjson.Fragment(value.model_dump_json())
+        if held[1] is None:
+            held[1] = orjson.Fragment(value.model_dump_json())
+        return held[1]  # type: ignore[no-any-return]
 
     def unit(self, code: str) -> UnitRef:
         found = self._units.get(code)
         if found is None:
-            found = self._units[code] = _unit(self.snapshot, code)
+            found = self._units[code] = self._kept(_unit(self.snapshot, code))
         return found
 
     def duty(self, entry: DutyInForce) -> DutyRef:
-        key = (entry.list_id, entry.version, entry.seq)  # one row of the snapshot
+        key = _row(entry)
         found = self._duties.get(key)
         if found is None:
-            found = self._duties[key] = DutyRef.of(entry)
+            found = self._duties[key] = self._kept(DutyRef.of(entry))
         return found
 
     def dispatch(self, unit: str, level: str, escalated: bool) -> Dispatch:
         found = self._dispatch.get((unit, level, escalated))
         if found is None:
             found = Dispatch(platform=self.unit(unit), level=Level(level), escalated=escalated)
-            self._dispatch[(unit, level, escalated)] = found
+            self._dispatch[(unit, level, escalated)] = self._kept(found)
+        return found
+
+    def lost(
+        self, unit: str, reason: str, duty: DutyInForce, by: DutyInForce | None
+    ) -> LostCandidate:
+        key = (unit, reason, _row(duty), by and _row(by))
+        found = self._lost.get(key)
+        if found is None:
+            found = LostCandidate(
+                unit=self.unit(unit),
+                reason=LostReason(reason),
+                duty=self.duty(duty),
+                by=self.duty(by) if by else None,
+            )
+            self._lost[key] = self._kept(found)
+        return found
+
+    def resolution(self, reference: str, unit: str, duty: DutyInForce) -> Resolution:
+        key = (reference, unit, _row(duty))
+        found = self._resolutions.get(key)
+        if found is None:
+            found = Resolution(
+                reference=reference,
+                label=reference_label(reference),
+                unit=self.unit(unit),
+                duty=self.duty(duty),
+            )
+            self._resolutions[key] = self._kept(found)
+        return found
+
+    def standard(
+        self, code: str, filing: str | None, closing: str | None, given: bool
+    ) -> StandardRef:
+        key = (code, filing, closing, given)
+        found = self._standards.get(key)
+        if found is None:
+            found = StandardRef(code=code, filing=filing, closing=closing, given=given)
+            self._standards[key] = self._kept(found)
         return found
 
     def units(self, facts: tuple[dict[str, Any], ...], exclude: set[str]) -> list[UnitRef]:
@@ -121,7 +192,7 @@ _PUSHED = (Status.fallback, Status.referred)
 a referral (转交). Only these are checked for overload (``overloaded``)."""
 
 
-def build_decision(
+def decision_fields(
     event: Any,
     snapshot: Snapshot,
     facts: PolicyInput,
@@ -132,12 +203,14 @@ def build_decision(
     refs: Refs | None = None,
     config: RoutingConfig | None = None,
     overload: LoadFlags | None = None,
-) -> RoutingDecision:
-    """The decision for ``event`` from the policies' ``outcome``. Everything here is derived
-    the same way whichever evaluated the policies (engine or reference). ``refs`` (of
-    ``snapshot``) reuses the unit and row references of earlier decisions. ``overload`` (the
-    check's load indexes) flags a fallback or a referral onto an overloaded unit; the loads
-    are asked for only then."""
+    plain: bool = False,
+) -> dict[str, Any]:
+    """The fields of the decision for ``event`` from the policies' ``outcome``, by name.
+    Everything here is derived the same way whichever evaluated the policies (engine or
+    reference). ``refs`` (of ``snapshot``) reuses the unit and row references of earlier
+    decisions. ``overload`` (the check's load indexes) flags a fallback or a referral onto an
+    overloaded unit; the loads are asked for only then. ``plain``: the event as plain data,
+    for :func:`decision_json` (else as the :class:`EventIn` the model holds)."""
     if refs is None or refs.snapshot is not snapshot:
         refs = Refs(snapshot)
     duties = facts.duties
@@ -190,7 +263,7 @@ def build_decision(
     used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
     lost = [_lost(refs, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
     digest = hashlib.sha256(f"{event.id}|{snapshot.hash}|{rules_digest}".encode()).hexdigest()[:16]
-    return RoutingDecision(
+    return dict(
         decision_id=digest,
         event_id=event.id,
         status=status,
@@ -221,22 +294,14 @@ def build_decision(
         duties=[refs.duty(duties[f["duty"]]) for f in used],
         lost=lost,
         resolved=[
-            Resolution(
-                reference=f["reference"],
-                label=reference_label(f["reference"]),
-                unit=refs.unit(f["unit"]),
-                duty=refs.duty(duties[f["duty"]]),
-            )
+            refs.resolution(f["reference"], f["unit"], duties[f["duty"]])
             for f in used
             # territorial references; the owner is named on the event itself
             if territorial_function(f.get("reference", "")) is not None and f["unit"]
         ],
         rules_fired=list(outcome.rules_fired),
-        standard=StandardRef(
-            code=chosen.standard.code,
-            filing=chosen.standard.filing,
-            closing=chosen.standard.closing,
-            given=chosen.given,
+        standard=refs.standard(
+            chosen.standard.code, chosen.standard.filing, chosen.standard.closing, chosen.given
         )
         if chosen
         else None,
@@ -245,8 +310,22 @@ def build_decision(
         snapshot_date=snapshot_date,
         registry_revision=snapshot.revision,
         rules_digest=rules_digest,
-        event=event.as_reported(),
+        event=plain_data(EventIn, event.reported()) if plain else event.as_reported(),
     )
+
+
+def decision_json(fields: dict[str, Any], refs: Refs) -> str:
+    """The decision of ``fields`` (:func:`decision_fields`, ``plain``) as a JSON line: the
+    same text as the model's ``model_dump_json``, written by orjson without the model being
+    built (a batch's hot path; the tests hold the two equal). What orjson cannot write (a
+    lone surrogate in an event's ``extra``, given through the Python API) is left to the
+    model, which writes it or refuses it as ``route``'s decision would."""
+    try:
+        return orjson.dumps(
+            plain_data(RoutingDecision, fields), default=refs.fragment, option=orjson.OPT_UTC_Z
+        ).decode()
+    except orjson.JSONEncodeError:
+        return RoutingDecision(**fields).model_dump_json()
 
 
 def _lost(
@@ -265,12 +344,7 @@ def _lost(
         by = (same_unit or list(outcome.leads))[0]["duty"]
     elif reason == "not_responsible":
         by = next((f["duty"] for f in outcome.refusals if f["unit"] == unit), None)
-    return LostCandidate(
-        unit=refs.unit(unit),
-        reason=LostReason(reason),
-        duty=refs.duty(facts.duties[duty]),
-        by=refs.duty(facts.duties[by]) if by else None,
-    )
+    return refs.lost(unit, reason, facts.duties[duty], facts.duties[by] if by else None)
 
 
 def _conflict_tasks(

@@ -6,6 +6,7 @@ hash and the rules' digest, and keeps its event, so it can be decided again (``r
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import Field, JsonValue
@@ -244,3 +245,14 @@ class RoutingDecision(Value):
     )
     rules_digest: str
     event: EventIn = Field(description="the event as decided, in codes: what replay decides again")
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionLine:
+    """A decision as a batch writes it, the model never built (``Router.route_many(...,
+    plain=True)``): its status, its JSON line (the model's ``model_dump_json``, the same
+    text), and whether its deadline is approximate."""
+
+    status: Status
+    line: str
+    deadline_approximate: bool

@@ -15,7 +15,7 @@ from remit.events.model import EventIn
 from remit.events.read import parse_json_line
 from remit.i18n import t
 from remit.identity import User
-from remit.routing.decision import RoutingDecision
+from remit.routing.decision import DecisionLine, RoutingDecision
 from remit.routing.engine import EngineError
 from remit.service.auth import current_user
 from remit.service.problems import HTTPProblem
@@ -178,12 +178,14 @@ def _route_chunk(found: Services, chunk: list[tuple[int, bytes]], source: str) -
         out.append(None)
         events.append((event, where))
     with found.routing() as routing:  # the events together: the engine takes many at once
-        results = routing.route_many(events)
+        results = routing.route_many(events, plain=True)
     for index, (event, given), result in zip(places, events, results, strict=True):
         if isinstance(result, InputError):
             out[index] = _reject(given or {}, result, event.id)
         elif isinstance(result, EngineError):
             out[index] = _reject(given or {}, None, event.id, str(result))
+        elif isinstance(result, DecisionLine):  # written without the model
+            out[index] = result.line.encode()
         else:
             out[index] = result.model_dump_json().encode()
     return b"\n".join(line for line in out if line is not None) + b"\n"
