@@ -11,7 +11,8 @@ It (re)uses OUT from gen_city (OUT/registry.db and OUT/events.jsonl; both are bu
 - events/s in this process on the first ``--sample`` events of events.jsonl, parsed once (not
   timed with routing), each routed once by each router: the rule engine without cache, with the
   cache, and the reference resolver without cache; the ratios cached/reference and
-  uncached/target; the snapshots each router loads for the sample's days are loaded before the
+  uncached/target (each decision's JSON line made, as route-batch makes it); the snapshots each
+  router loads for the sample's days are loaded before the
   clock starts and timed apart;
   with ``--loads``, each router is handed the graph check's loads, as the command line hands
   them (fallbacks and referrals onto an overloaded unit flagged; ``--overload-threshold`` for
@@ -187,7 +188,7 @@ class TimedLoads:
 def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -> dict[str, Any]:
     """Route each event once; the snapshots of the sample's days are loaded first, apart."""
     from remit.errors import InputError
-    from remit.routing.batch import collector_restored, settle_memory
+    from remit.routing.batch import collector_restored, route_items, settle_memory
     from remit.routing.router import SLICE, Router
 
     loads: TimedLoads | None = options.get("loads")
@@ -206,7 +207,8 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
     gc.collect()
     cpu = time.process_time()
     started = time.perf_counter()
-    if one_by_one:  # Router.route, an event at a time
+    written = 0  # each decision's line made, as route-batch writes it (its size, not kept)
+    if one_by_one:  # Router.route, an event at a time, each decision's model dumped
         for event in events:
             try:
                 decision = route(event)
@@ -215,15 +217,19 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
             else:
                 statuses[decision.status.value] += 1
                 flagged += decision.overloaded is not None
-    else:  # Router.route_many, a slice at a time, as route-batch's workers route a chunk
+                written += len(decision.model_dump_json())
+    else:  # as route-batch's workers route a chunk: a slice at a time, plain lines
         for start in range(0, len(events), SLICE):
-            chunk = [(event, None) for event in events[start : start + SLICE]]
-            for result in router.route_many(chunk):
-                if isinstance(result, Exception):
-                    statuses["rejected"] += 1
-                else:
-                    statuses[result.status.value] += 1
-                    flagged += result.overloaded is not None
+            chunk = [
+                ({"source": "bench", "line": 0}, event) for event in events[start : start + SLICE]
+            ]
+            for done in route_items(router, chunk, plain=True):
+                statuses[done.status] += 1
+                if done.decision is not None:  # routed as route() does: its model
+                    flagged += done.decision.overloaded is not None
+                else:  # a plain line (one area: no parts), flagged by --loads
+                    flagged += '"overloaded":{' in done.line
+                written += len(done.line)
     took = time.perf_counter() - started
     cpu = time.process_time() - cpu
     collector.__exit__(None, None, None)
@@ -237,13 +243,14 @@ def bench_router(registry: Any, events: list[Any], label: str, **options: Any) -
         "snapshots": len(router._by_hash),
         "statuses": dict(sorted(statuses.items())),
         "cached": len(router._cache) if router._cache is not None else None,
+        "line_bytes": written / max(len(events) - statuses["rejected"], 1),
     }
     cached = f", {result['cached']:,} outcomes cached" if result["cached"] is not None else ""
     print(
         f"  {label:28s} {result['eps']:9,.0f} events/s, {result['cpu_us']:6.1f} µs CPU an event  "
         f"({len(events):,} events in {took:.1f} s; "
         f"{result['snapshots']} snapshots for the sample's days loaded first in {warm:.1f} s"
-        f"{cached})",
+        f"{cached}; lines of {result['line_bytes']:,.0f} bytes made)",
         flush=True,
     )
     if loads is not None:
@@ -572,8 +579,9 @@ def main() -> None:
         flush=True,
     )
     print(
-        f"  Router.route_many on slices of {SLICE} (as route-batch's workers, the collector set "
-        "as theirs), unless it says route:"
+        f"  Router.route_many on slices of {SLICE}, decisions written plain (as route-batch's "
+        "workers: batch.route_items, the collector set as theirs), unless it says route "
+        "(Router.route, each model dumped); every decision's line made:"
     )
     runs = [
         bench_router(registry, events, "rules, no cache", cache=False, **loads()),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError
@@ -42,7 +43,6 @@ from remit.routing.rules.model import RoutingConfig
 from remit.timelimit import LONGEST, TimeLimit
 
 T = TypeVar("T")
-V = TypeVar("V", bound=BaseModel)
 
 
 def _unit(snapshot: Snapshot, code: str) -> UnitRef:
@@ -60,100 +60,121 @@ def _row(entry: DutyInForce) -> tuple[str, int, int]:
 
 class Refs:
     """The :class:`UnitRef` and :class:`DutyRef` of one snapshot, each made once: they are
-    immutable, and a batch names the same units and rows over and over."""
+    immutable, and a batch names the same units and rows over and over. :attr:`plain` makes
+    the same references as JSON (for decisions written plain)."""
 
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
         self._units: dict[str, UnitRef] = {}
         self._duties: dict[tuple[str, int, int], DutyRef] = {}
         self._dispatch: dict[tuple[str, str, bool], Dispatch] = {}
-        self._lost: dict[tuple[Any, ...], LostCandidate] = {}
-        self._resolutions: dict[tuple[Any, ...], Resolution] = {}
-        self._standards: dict[tuple[Any, ...], StandardRef] = {}
-        self._json: dict[int, list[Any]] = {}
-        """id → [a value made here, its JSON once asked for (:meth:`fragment`)]: the values
-        are kept here, so no other live object has their id."""
+        self._plain: PlainRefs | None = None
 
-    def _kept(self, value: V) -> V:
-        self._json[id(value)] = [value, None]
-        return value
-
-    def fragment(self, value: object) -> orjson.Fragment:
-        """``value`` (a model) as JSON, for orjson's ``default``: written once for the values
-        made here, which a batch names again and again."""
-        if not isinstance(value, BaseModel):
-            raise TypeError(f"{type(value).__name__} is not JSON")
-        held = self._json.get(id(value))
-        if held is None or held[0] is not value:
-            return orjson.Fragment(value.model_dump_json())
-        if held[1] is None:
-            held[1] = orjson.Fragment(value.model_dump_json())
-        return held[1]  # type: ignore[no-any-return]
+    @property
+    def plain(self) -> PlainRefs:
+        if self._plain is None:
+            self._plain = PlainRefs(self)
+        return self._plain
 
     def unit(self, code: str) -> UnitRef:
         found = self._units.get(code)
         if found is None:
-            found = self._units[code] = self._kept(_unit(self.snapshot, code))
+            found = self._units[code] = _unit(self.snapshot, code)
         return found
 
     def duty(self, entry: DutyInForce) -> DutyRef:
         key = _row(entry)
         found = self._duties.get(key)
         if found is None:
-            found = self._duties[key] = self._kept(DutyRef.of(entry))
+            found = self._duties[key] = DutyRef.of(entry)
         return found
 
     def dispatch(self, unit: str, level: str, escalated: bool) -> Dispatch:
         found = self._dispatch.get((unit, level, escalated))
         if found is None:
             found = Dispatch(platform=self.unit(unit), level=Level(level), escalated=escalated)
-            self._dispatch[(unit, level, escalated)] = self._kept(found)
+            self._dispatch[(unit, level, escalated)] = found
         return found
 
     def lost(
         self, unit: str, reason: str, duty: DutyInForce, by: DutyInForce | None
     ) -> LostCandidate:
-        key = (unit, reason, _row(duty), by and _row(by))
-        found = self._lost.get(key)
-        if found is None:
-            found = LostCandidate(
-                unit=self.unit(unit),
-                reason=LostReason(reason),
-                duty=self.duty(duty),
-                by=self.duty(by) if by else None,
-            )
-            self._lost[key] = self._kept(found)
-        return found
+        return LostCandidate(
+            unit=self.unit(unit),
+            reason=LostReason(reason),
+            duty=self.duty(duty),
+            by=self.duty(by) if by else None,
+        )
 
     def resolution(self, reference: str, unit: str, duty: DutyInForce) -> Resolution:
-        key = (reference, unit, _row(duty))
-        found = self._resolutions.get(key)
-        if found is None:
-            found = Resolution(
-                reference=reference,
-                label=reference_label(reference),
-                unit=self.unit(unit),
-                duty=self.duty(duty),
-            )
-            self._resolutions[key] = self._kept(found)
-        return found
+        return Resolution(
+            reference=reference,
+            label=reference_label(reference),
+            unit=self.unit(unit),
+            duty=self.duty(duty),
+        )
 
     def standard(
         self, code: str, filing: str | None, closing: str | None, given: bool
     ) -> StandardRef:
-        key = (code, filing, closing, given)
-        found = self._standards.get(key)
-        if found is None:
-            found = StandardRef(code=code, filing=filing, closing=closing, given=given)
-            self._standards[key] = self._kept(found)
-        return found
+        return StandardRef(code=code, filing=filing, closing=closing, given=given)
 
     def units(self, facts: tuple[dict[str, Any], ...], exclude: set[str]) -> list[UnitRef]:
-        seen: list[str] = []
-        for fact in facts:
-            if fact["unit"] not in exclude and fact["unit"] not in seen:
-                seen.append(fact["unit"])
-        return [self.unit(code) for code in seen]
+        return [self.unit(code) for code in _distinct_units(facts, exclude)]
+
+
+def _distinct_units(facts: tuple[dict[str, Any], ...], exclude: set[str]) -> list[str]:
+    """The units of ``facts``, each once, in order, but those of ``exclude``."""
+    seen: list[str] = []
+    for fact in facts:
+        if fact["unit"] not in exclude and fact["unit"] not in seen:
+            seen.append(fact["unit"])
+    return seen
+
+
+Json = orjson.Fragment
+"""A value already written as JSON (orjson puts it in as it is)."""
+
+
+class PlainRefs:
+    """What :class:`Refs` makes, as JSON, each written once (by the model: the same text), for
+    decisions written plain. Kept as text only: a row's reference is not kept as a model
+    too (a batch names ~10⁵ rows)."""
+
+    def __init__(self, refs: Refs):
+        self.refs = refs
+        self._made: dict[Any, Json] = {}
+
+    def _once(self, key: Any, make: Callable[[], BaseModel]) -> Json:
+        found = self._made.get(key)
+        if found is None:
+            found = self._made[key] = orjson.Fragment(make().model_dump_json())
+        return found
+
+    def unit(self, code: str) -> Json:
+        return self._once(("unit", code), lambda: self.refs.unit(code))
+
+    def duty(self, entry: DutyInForce) -> Json:
+        return self._once(_row(entry), lambda: DutyRef.of(entry))
+
+    def dispatch(self, unit: str, level: str, escalated: bool) -> Json:
+        key = ("dispatch", unit, level, escalated)
+        return self._once(key, lambda: self.refs.dispatch(unit, level, escalated))
+
+    def lost(self, unit: str, reason: str, duty: DutyInForce, by: DutyInForce | None) -> Json:
+        key = ("lost", unit, reason, _row(duty), by and _row(by))
+        return self._once(key, lambda: self.refs.lost(unit, reason, duty, by))
+
+    def resolution(self, reference: str, unit: str, duty: DutyInForce) -> Json:
+        key = ("resolution", reference, unit, _row(duty))
+        return self._once(key, lambda: self.refs.resolution(reference, unit, duty))
+
+    def standard(self, code: str, filing: str | None, closing: str | None, given: bool) -> Json:
+        key = ("standard", code, filing, closing, given)
+        return self._once(key, lambda: self.refs.standard(code, filing, closing, given))
+
+    def units(self, facts: tuple[dict[str, Any], ...], exclude: set[str]) -> list[Json]:
+        return [self.unit(code) for code in _distinct_units(facts, exclude)]
 
 
 def accountable(outcome: PolicyOutcome) -> tuple[Status, str | None]:
@@ -261,7 +282,8 @@ def decision_fields(
     if lead and overload is not None and status in _PUSHED:  # never for routed events
         overloaded = overload.flag(snapshot, refs.unit(lead))
     used = [*leads, *outcome.assists, *outcome.supervisors, *outcome.refusals]
-    lost = [_lost(refs, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
+    made: Refs | PlainRefs = refs.plain if plain else refs  # the references as models or JSON
+    lost = [_lost(made, facts, outcome, unit, duty, reason) for unit, duty, reason in outcome.lost]
     digest = hashlib.sha256(f"{event.id}|{snapshot.hash}|{rules_digest}".encode()).hexdigest()[:16]
     return dict(
         decision_id=digest,
@@ -269,16 +291,16 @@ def decision_fields(
         status=status,
         matter=event.matter,
         area=event.area,
-        lead=refs.unit(lead) if lead else None,
-        contenders=refs.units(leads, set()) if status is Status.conflict else [],
-        assists=refs.units(outcome.assists, exclude),
-        supervisors=refs.units(outcome.supervisors, exclude),
-        dispatch=refs.dispatch(*outcome.dispatch) if outcome.dispatch else None,
-        commander=refs.unit(outcome.commanders[0][0]) if outcome.commanders else None,
+        lead=made.unit(lead) if lead else None,
+        contenders=made.units(leads, set()) if status is Status.conflict else [],
+        assists=made.units(outcome.assists, exclude),
+        supervisors=made.units(outcome.supervisors, exclude),
+        dispatch=made.dispatch(*outcome.dispatch) if outcome.dispatch else None,
+        commander=made.unit(outcome.commanders[0][0]) if outcome.commanders else None,
         # an owner row whose owner the event does not name is no gap in the lists
         provisional=provisional,
         arbitration=arbitration,
-        coordinator=refs.unit(outcome.coordination[0])
+        coordinator=made.unit(outcome.coordination[0])
         if status is Status.coordinated and outcome.coordination
         else None,
         # nobody leads and no row says where it goes: a gap (what the check reports too),
@@ -291,16 +313,16 @@ def decision_fields(
         deadline=at,
         shortened=shortened,
         deadline_approximate=bool(deadline and deadline.approximate_years),
-        duties=[refs.duty(duties[f["duty"]]) for f in used],
+        duties=[made.duty(duties[f["duty"]]) for f in used],
         lost=lost,
         resolved=[
-            refs.resolution(f["reference"], f["unit"], duties[f["duty"]])
+            made.resolution(f["reference"], f["unit"], duties[f["duty"]])
             for f in used
             # territorial references; the owner is named on the event itself
             if territorial_function(f.get("reference", "")) is not None and f["unit"]
         ],
         rules_fired=list(outcome.rules_fired),
-        standard=refs.standard(
+        standard=made.standard(
             chosen.standard.code, chosen.standard.filing, chosen.standard.closing, chosen.given
         )
         if chosen
@@ -314,28 +336,33 @@ def decision_fields(
     )
 
 
-def decision_json(fields: dict[str, Any], refs: Refs) -> str:
+def decision_json(fields: dict[str, Any]) -> str | None:
     """The decision of ``fields`` (:func:`decision_fields`, ``plain``) as a JSON line: the
     same text as the model's ``model_dump_json``, written by orjson without the model being
-    built (a batch's hot path; the tests hold the two equal). What orjson cannot write (a
-    lone surrogate in an event's ``extra``, given through the Python API) is left to the
-    model, which writes it or refuses it as ``route``'s decision would."""
+    built (a batch's hot path; the tests hold the two equal). The models orjson does not know
+    (a conflict's tasks, an escalation, an overload: rare) pydantic writes. None when orjson
+    cannot write a value (a lone surrogate in ``extra``, given through the Python API): the
+    model is to be built then, and writes it or refuses it as ``route``'s would."""
     try:
         return orjson.dumps(
-            plain_data(RoutingDecision, fields), default=refs.fragment, option=orjson.OPT_UTC_Z
+            plain_data(RoutingDecision, fields), default=_any_json, option=orjson.OPT_UTC_Z
         ).decode()
     except orjson.JSONEncodeError:
-        return RoutingDecision(**fields).model_dump_json()
+        return None
+
+
+def _any_json(value: Any) -> Json:
+    return orjson.Fragment(to_json(value))
 
 
 def _lost(
-    refs: Refs,
+    refs: Refs | PlainRefs,
     facts: PolicyInput,
     outcome: PolicyOutcome,
     unit: str,
     duty: str,
     reason: str,
-) -> LostCandidate:
+) -> LostCandidate | Json:
     """Why a candidate lost, with the row that beat it chosen the same way every time: the
     lead that remains (masked, duplicate), or the unit's first not-responsible row."""
     by: str | None = None

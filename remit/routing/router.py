@@ -409,8 +409,13 @@ class Router:
             plan.event, plan.loaded, plan.day, plan.where, None, plan.facts, outcome, plain
         )
         if plain:
-            line = decision_json(fields, plan.loaded.refs)
-            return DecisionLine(fields["status"], line, fields["deadline_approximate"])
+            line = decision_json(fields)
+            if line is not None:
+                return DecisionLine(fields["status"], line, fields["deadline_approximate"])
+            # a value orjson cannot write: the model writes it, or refuses it, as route's would
+            fields = self._fields(
+                plan.event, plan.loaded, plan.day, plan.where, None, plan.facts, outcome
+            )
         return RoutingDecision(**fields)
 
     def _route_area(
