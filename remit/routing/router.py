@@ -440,7 +440,7 @@ class Router:
                 attributes = dict(sorted({**resolved.attributes, **assumed}.items()))
                 resolved = dataclasses.replace(resolved, attributes=attributes)
                 missing = [name for name in missing if name not in assumed]
-        decision = self._decide(resolved, loaded, day, where, spans)
+        decision = RoutingDecision(**self._fields(resolved, loaded, day, where, spans))
         if assumed:
             decision = decision.model_copy(update={"assumed": dict(assumed)})
         if not missing:
@@ -512,19 +512,6 @@ class Router:
             return self.outcome(facts)
         except FiringLimitError as exc:  # the engine does not know which event it was
             raise exc.at(where) from None
-
-    def _decide(
-        self,
-        resolved: Event,
-        loaded: _Loaded,
-        day: dt.date,
-        where: dict[str, object],
-        spans: int | None = None,
-        facts: PolicyInput | None = None,
-        outcome: PolicyOutcome | None = None,
-    ) -> RoutingDecision:
-        """The decision for ``resolved``."""
-        return RoutingDecision(**self._fields(resolved, loaded, day, where, spans))
 
     def _fields(
         self,
