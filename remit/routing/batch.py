@@ -124,8 +124,8 @@ def _new_router(setup: _Setup) -> Router:
 class Routed:
     """One item of a batch decided: its status (a :class:`Status` value, or "rejected"), its
     output line (the decision's JSON, or the reject's: where, event id, reasons), the event and
-    decision (None for a reject, and for a decision written plain), the keys of the event's ``extra``, and whether the
-    deadline is approximate."""
+    decision (None for a reject, and for a decision written plain), the keys of the event's
+    ``extra``, and whether the deadline is approximate."""
 
     status: str
     line: str
