@@ -468,6 +468,14 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=2, help="remit serve --workers")
     parser.add_argument(
+        "--batch-processes",
+        type=int,
+        default=2,
+        metavar="N",
+        help="remit serve --batch-processes: processes per worker routing batches (0: in "
+        "the worker's thread)",
+    )
+    parser.add_argument(
         "--pieces",
         type=int,
         default=1000,
@@ -491,11 +499,12 @@ def main() -> None:
             f"sample district imported into a fresh schema in {time.perf_counter() - started:.1f} s"
         )
         print(
-            f"$ remit serve --db <that schema> --workers {args.workers} --port <free> "
-            "--log-level warning",
+            f"$ remit serve --db <that schema> --workers {args.workers} "
+            f"--batch-processes {args.batch_processes} --port <free> --log-level warning",
             flush=True,
         )
-        with served(url, workers=args.workers) as server:
+        extra = ("--batch-processes", str(args.batch_processes))
+        with served(url, workers=args.workers, extra=extra) as server:
             ok = asyncio.run(run(args, url, token, server))
     sys.exit(0 if ok else 1)
 

@@ -196,6 +196,8 @@ class ServiceClient:
     client: Any
     tokens: dict[str, str]
     url: str
+    served: Any = None
+    """The running ``remit serve`` (tests.served.Served), for a client over real sockets."""
 
     def auth(self, who: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
@@ -281,9 +283,10 @@ def any_svc(
 
 @pytest.fixture(scope="module")
 def live(pg_reason: str | None) -> Iterator[ServiceClient]:
-    """``remit serve --workers 2`` as a subprocess on the sample district in a PostgreSQL schema
-    of its own (for the module), with :data:`STAFF`: a :class:`ServiceClient` over real
-    sockets (httpx); ``live.client.base_url`` is the server's."""
+    """``remit serve --workers 2 --batch-processes 1`` as a subprocess on the sample district in
+    a PostgreSQL schema of its own (for the module), with :data:`STAFF`: a
+    :class:`ServiceClient` over real sockets (httpx); ``live.client.base_url`` is the
+    server's, ``live.served`` the running server."""
     import httpx
 
     need_pg(pg_reason)
@@ -294,10 +297,10 @@ def live(pg_reason: str | None) -> Iterator[ServiceClient]:
             patch.setenv("REMIT_ARGON2_FAST", "1")
             tokens = staff_tokens(url)
         with (
-            served(url, workers=2) as server,
+            served(url, workers=2, extra=("--batch-processes", "1")) as server,
             httpx.Client(base_url=server.base, timeout=60.0) as client,
         ):
-            yield ServiceClient(client, tokens, url)
+            yield ServiceClient(client, tokens, url, server)
 
 
 # --------------------------------------------------------------------------- a browser

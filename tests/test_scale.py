@@ -166,7 +166,7 @@ def test_workers_write_the_bytes_one_process_writes(
 
 
 def test_a_range_routed_again_gives_the_same_bytes(url: str, events: Path, tmp_path: Path) -> None:
-    setup = batch._Setup(url, RULES, None, 1, True, current_lang.get(), WorkingHours())
+    setup = batch.RouterSetup(url, RULES, None, 1, True, current_lang.get(), WorkingHours())
     part = batch._Part(str(events), "events", split(events, 5)[2], str(tmp_path))
     job = Kept.of(setup)
     first = batch._route_range(job, part)

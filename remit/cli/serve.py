@@ -25,6 +25,15 @@ from remit.i18n import Lang, current_lang
     help="Worker processes (each keeps its own router; PostgreSQL for more than one).",
 )
 @click.option(
+    "--batch-processes",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 64),
+    metavar="N",
+    help="Processes per worker that route POST /route/batch (each keeps a router: memory); "
+    "0: batches are routed in the worker, on one core.",
+)
+@click.option(
     "--max-body",
     default=16,
     show_default=True,
@@ -97,6 +106,7 @@ def serve(
     host: str,
     port: int,
     workers: int,
+    batch_processes: int,
     max_body: int,
     cors_origins: tuple[str, ...],
     trusted_header: str | None,
@@ -111,8 +121,7 @@ def serve(
 
     SQLite for one user; PostgreSQL (--db postgresql+psycopg://…) for a centre and for more
     than one worker. Users sign in as `remit users add` made them (docs/api.md)."""
-    import uvicorn
-
+    from remit.service.listen import run
     from remit.service.settings import MiB, ServiceSettings
     from remit.service.setup import prepare
 
@@ -133,12 +142,13 @@ def serve(
         session_ttl=dt.timedelta(hours=session_hours),
         revision_check=revision_check,
         token_cache=token_cache,
+        batch_processes=batch_processes,
         lang=_service_lang(),
         admission_config=admission_config,
     )
     registry.close()
     os.environ.update(settings.to_env())
-    uvicorn.run(
+    run(
         "remit.service.app:app_from_env",
         factory=True,
         host=host,

@@ -13,6 +13,7 @@ failure on one event — goes to the rejects with its location and reason; the b
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import gc
@@ -80,7 +81,7 @@ class BatchSummary:
 
 
 @dataclass(frozen=True)
-class _Setup:
+class RouterSetup:
     url: str
     rules_dir: Path | None
     as_of: dt.date | None
@@ -96,13 +97,13 @@ class _Setup:
 _router: Any = None
 
 
-def _start(setup: _Setup) -> None:
+def _start(setup: RouterSetup) -> None:
     """Build this process's router (called once per worker)."""
     global _router
     _router = _new_router(setup)
 
 
-def _new_router(setup: _Setup) -> Router:
+def _new_router(setup: RouterSetup) -> Router:
     """A router as ``setup`` asks for."""
     from remit.routing.router import Router
 
@@ -218,6 +219,59 @@ def _route_chunk(chunk: list[Item]) -> list[tuple[str, str, tuple[str, ...], boo
     return out
 
 
+def route_lines(job: Kept[RouterSetup], items: list[Item], lang: Lang) -> bytes:
+    """The output of ``items`` routed with this process's router for ``job`` (built once,
+    then kept): each item's line — its decision, or its reject (where, event id, reasons in
+    ``lang``) — in order, each ending in a newline, as UTF-8. The work of
+    :class:`RoutingProcesses`."""
+    global _router
+    with job.entered():
+        current_lang.set(lang)
+        _router = kept(job, _new_router)
+        done = _route_chunk(items)
+    return "".join(line + "\n" for _, line, _, _ in done).encode()
+
+
+def _built(job: Kept[RouterSetup]) -> int:
+    """``job``'s router built in this process with today's snapshot loaded (a warm-up); the
+    process id."""
+    global _router
+    with job.entered():
+        _router = kept(job, _new_router)
+        _router.loaded(dt.datetime.now(_router.calendar.zone).date())
+        settle_memory()
+    return os.getpid()
+
+
+class RoutingProcesses:
+    """Worker processes that route chunks of batches, each keeping a router per set-up (the
+    registry revision it was asked for): what lets a service process route its batches on
+    every core, while its own thread (holding the GIL) answers other requests. Processes are
+    spawned, not forked (the service's process runs threads); each builds its router when its
+    first chunk of a set-up comes, or at :meth:`warm`."""
+
+    def __init__(self, processes: int):
+
+        self.processes = processes
+        self._executor = concurrent.futures.ProcessPoolExecutor(
+            processes, mp_context=multiprocessing.get_context("spawn")
+        )
+
+    def submit(
+        self, job: Kept[RouterSetup], items: list[Item], lang: Lang
+    ) -> concurrent.futures.Future[bytes]:
+        """:func:`route_lines` of ``items`` in one of the processes."""
+        return self._executor.submit(route_lines, job, items, lang)
+
+    def warm(self, job: Kept[RouterSetup]) -> list[concurrent.futures.Future[int]]:
+        """Start every process and have it build ``job``'s router (not waited for)."""
+        return [self._executor.submit(_built, job) for _ in range(self.processes)]
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the processes; chunks not started are dropped."""
+        self._executor.shutdown(wait=wait, cancel_futures=True)
+
+
 GC_THRESHOLDS = (50_000, 20, 100)
 """The garbage collector's thresholds in a process that routes a batch: a routed event leaves
 little that is cyclic, and collecting every 700 allocations costs more than it frees."""
@@ -273,7 +327,7 @@ class _PartDone:
     approximate: int
 
 
-def _route_range(job: Kept[_Setup], part: _Part) -> _PartDone:
+def _route_range(job: Kept[RouterSetup], part: _Part) -> _PartDone:
     """Route the events of one range with this process's router for ``job`` (built once, then
     kept), each chunk by :func:`_route_chunk`, into its two part files. A pure function of its
     arguments: run again (a worker lost, a task retried) it writes the same bytes; each part
@@ -318,7 +372,7 @@ CLUSTER_WORKERS = 16
 
 
 def _route_lean(
-    setup: _Setup,
+    setup: RouterSetup,
     events: Path,
     output: IO[str],
     rejects: IO[str] | None,
@@ -474,7 +528,7 @@ def route_batch(
     here in order. ``progress`` is called with the events done, per chunk or per range."""
     with Registry(registry_url) as registry:
         revision = registry.revision(known_at)
-    setup = _Setup(
+    setup = RouterSetup(
         registry_url,
         rules_dir,
         as_of,

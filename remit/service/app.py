@@ -50,6 +50,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         gc.set_threshold(*GC_THRESHOLDS)
+        app.state.services.start()
         yield
         app.state.services.close()
 

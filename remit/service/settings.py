@@ -45,6 +45,10 @@ class ServiceSettings:
     lang: Lang = "zh"
     """The language of messages when the request asks for none (``?lang=`` or
     ``Accept-Language``)."""
+    batch_processes: int = 0
+    """Processes (per worker) that route ``POST /route/batch``'s events, each keeping a router
+    (memory: a router's snapshots each); 0: a batch is routed in the worker's own thread, on
+    one core, between its other requests."""
     admission_config: Path | None = None
     """The admission gate's settings (file ``admission-config``): its norms, modes and the
     ``approvers`` who may decide (docs/api.md); None: the built-in defaults, any user of the
@@ -61,6 +65,7 @@ class ServiceSettings:
             "REMIT_SERVICE_LANG": self.lang,
             "REMIT_REVISION_CHECK": str(self.revision_check),
             "REMIT_TOKEN_CACHE": str(self.token_cache),
+            "REMIT_BATCH_PROCESSES": str(self.batch_processes),
         }
         if self.db_url:
             env["REMIT_DB"] = self.db_url
@@ -91,6 +96,7 @@ class ServiceSettings:
             session_ttl=dt.timedelta(hours=float(env.get("REMIT_SESSION_HOURS", 8))),
             revision_check=float(env.get("REMIT_REVISION_CHECK", 1.0)),
             token_cache=float(env.get("REMIT_TOKEN_CACHE", 5.0)),
+            batch_processes=int(env.get("REMIT_BATCH_PROCESSES", 0)),
             lang="en" if lang == "en" else "zh",
             admission_config=(
                 Path(env["REMIT_ADMISSION_CONFIG"]) if env.get("REMIT_ADMISSION_CONFIG") else None

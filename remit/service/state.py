@@ -13,9 +13,11 @@ from fastapi import Request
 
 from remit.casework import CaseBook
 from remit.checks import GraphCheck
-from remit.deadlines import WorkCalendar
+from remit.deadlines import WorkCalendar, WorkingHours
 from remit.identity import Directory, User
 from remit.registry import Registry
+from remit.routing.batch import RouterSetup, RoutingProcesses
+from remit.routing.ranges import Kept
 from remit.routing.router import Router
 from remit.service.settings import ServiceSettings
 
@@ -57,6 +59,27 @@ class Services:
         self.book = CaseBook(self.registry, rules_dir=settings.rules_dir)
         """The case records (shared by the requests: the book is safe across threads)."""
         self._lock = threading.Lock()
+        self.batch_processes: RoutingProcesses | None = None
+        """Where batches are routed when ``batch_processes`` asks for processes (started by
+        :meth:`start`)."""
+        self._job: Kept[RouterSetup] | None = None
+
+    def start(self) -> None:
+        """At the worker's start: the batch processes, if asked for, started and each set to
+        build its router on the latest revision (not waited for)."""
+        if self.settings.batch_processes > 0 and self.batch_processes is None:
+            self.batch_processes = RoutingProcesses(self.settings.batch_processes)
+            self.batch_processes.warm(self.batch_job())
+
+    def batch_processes_lost(self, broken: RoutingProcesses | None) -> None:
+        """``broken`` lost a process (the pool is then unusable): new processes in its place
+        (once, however many requests saw it)."""
+        with self._lock:
+            if broken is None or self.batch_processes is not broken:
+                return
+            broken.close(wait=False)
+            self.batch_processes = RoutingProcesses(self.settings.batch_processes)
+        self.batch_processes.warm(self.batch_job())
 
     def known_user(self, token: str) -> User | None:
         """The user of ``token`` if remembered and not yet due to be asked again (else None:
@@ -87,6 +110,8 @@ class Services:
         return user
 
     def close(self) -> None:
+        if self.batch_processes is not None:
+            self.batch_processes.close()
         if self._router is not None:
             self._router.close()
         self.book.dispose()
@@ -101,12 +126,13 @@ class Services:
         if self._router is None or self._revision != latest:
             if self._router is not None:
                 self._router.close()
+            setup = self._setup(latest)
             self._router = Router(
                 self.registry,
-                rules_dir=self.settings.rules_dir,
-                calendar=WorkCalendar(),
-                known_at=latest,
-                loads=GraphCheck(),
+                rules_dir=setup.rules_dir,
+                calendar=WorkCalendar(setup.hours),
+                known_at=setup.known_at,
+                loads=setup.loads,
             )
             self._revision = latest
             # what the router keeps lives as long as it: out of the collector's way, so that a
@@ -120,6 +146,28 @@ class Services:
         """The router on the latest revision, for one request's routing."""
         with self._lock:
             yield self._current()
+
+    def batch_job(self) -> Kept[RouterSetup]:
+        """What a batch process needs to build the router :meth:`routing` hands out (the same
+        registry, rules, calendar and loads, on the same revision)."""
+        with self._lock:
+            self._current()
+            if self._job is None or self._job.setup.known_at != self._revision:
+                self._job = Kept.of(self._setup(self._revision))
+            return self._job
+
+    def _setup(self, revision: int) -> RouterSetup:
+        """The router of this service on ``revision``, as a batch process builds it."""
+        return RouterSetup(
+            self.registry.url,
+            self.settings.rules_dir,
+            None,
+            revision,
+            True,
+            self.settings.lang,
+            WorkingHours(),
+            loads=GraphCheck(),
+        )
 
 
 async def services(request: Request) -> Services:

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable
+from concurrent.futures.process import BrokenProcessPool
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from remit.errors import InputError
 from remit.events.model import EventIn
-from remit.events.read import parse_json_line
-from remit.i18n import t
+from remit.i18n import current_lang, t
 from remit.identity import User
-from remit.routing.decision import DecisionLine, RoutingDecision
-from remit.routing.engine import EngineError
+from remit.routing.batch import Item, RoutingProcesses, route_items
+from remit.routing.decision import RoutingDecision
 from remit.service.auth import current_user
 from remit.service.problems import HTTPProblem
 from remit.service.state import Services, services
@@ -76,8 +79,7 @@ async def route_batch(
     kind = request.headers.get("content-type", JSON).split(";")[0].strip().lower()
     source = t("http.part.body")
     if kind in (NDJSON, "application/jsonl", "application/json-lines", "text/plain"):
-        lines = _lines(request)
-        return _LinesOut(_decided_lines(found, lines, source), media_type=NDJSON)
+        return _LinesOut(_decided(found, _lines(request), source), media_type=NDJSON)
     body = await request.body()
     try:
         items = orjson.loads(body)
@@ -85,8 +87,13 @@ async def route_batch(
         raise InputError.one("http.json", source=source, detail=str(exc)) from None
     if not isinstance(items, list):
         raise HTTPProblem(400, "http.batch_not_array")
-    encoded = [(number, orjson.dumps(item)) for number, item in enumerate(items, 1)]
-    return StreamingResponse(_decided(found, iter(encoded), source), media_type=NDJSON)
+    return StreamingResponse(_decided(found, _encoded(items), source), media_type=NDJSON)
+
+
+async def _encoded(items: list[object]) -> AsyncIterator[tuple[int, bytes]]:
+    """A JSON array's items as numbered lines, as a JSON Lines body's come."""
+    for number, item in enumerate(items, 1):
+        yield number, orjson.dumps(item)
 
 
 class _LinesOut(StreamingResponse):
@@ -132,67 +139,64 @@ class _TooLarge(bytes):
     reason: str
 
 
-async def _decided_lines(
+async def _decided(
     found: Services, lines: AsyncIterator[tuple[int, bytes]], source: str
 ) -> AsyncIterator[bytes]:
-    from starlette.concurrency import run_in_threadpool
+    """The lines out, a chunk of :data:`BATCH_CHUNK` events at a time in input order: routed
+    in the worker's batch processes when it has them (a few chunks at once, so a batch uses
+    every process), else in its thread between other requests."""
+    processes = found.batch_processes
+    job = found.batch_job() if processes is not None else None
+    lang = current_lang.get()
+    pending: deque[Awaitable[bytes]] = deque()
+    chunk: list[Item] = []
+    cut: _TooLarge | None = None
 
-    chunk: list[tuple[int, bytes]] = []
-    async for item in lines:
-        chunk.append(item)
-        if len(chunk) >= BATCH_CHUNK:
-            yield await run_in_threadpool(_route_chunk, found, chunk, source)
-            chunk = []
-    if chunk:
-        yield await run_in_threadpool(_route_chunk, found, chunk, source)
+    def here(chunk: list[Item]) -> Awaitable[bytes]:
+        return asyncio.ensure_future(run_in_threadpool(_route_chunk, found, chunk))
 
-
-def _decided(found: Services, items: Iterator[tuple[int, bytes]], source: str) -> Iterator[bytes]:
-    chunk: list[tuple[int, bytes]] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= BATCH_CHUNK:
-            yield _route_chunk(found, chunk, source)
-            chunk = []
-    if chunk:
-        yield _route_chunk(found, chunk, source)
-
-
-def _route_chunk(found: Services, chunk: list[tuple[int, bytes]], source: str) -> bytes:
-    out: list[bytes | None] = []
-    events: list[tuple[EventIn, dict[str, object] | None]] = []
-    places: list[int] = []
-    for number, raw in chunk:
-        if isinstance(raw, _TooLarge):
-            out.append(_reject({"source": source, "line": number}, None, None, raw.reason))
-            continue
+    async def routed(
+        chunk: list[Item], there: RoutingProcesses, done: asyncio.Future[bytes]
+    ) -> bytes:
         try:
-            where, event = parse_json_line(raw, source, number)
-        except InputError as exc:
-            out.append(_reject({"source": source, "line": number}, exc, None))
-            continue
-        if isinstance(event, list):
-            out.append(_reject(where, InputError(event), None))
-            continue
-        places.append(len(out))
-        out.append(None)
-        events.append((event, where))
-    with found.routing() as routing:  # the events together: the engine takes many at once
-        results = routing.route_many(events, plain=True)
-    for index, (event, given), result in zip(places, events, results, strict=True):
-        if isinstance(result, InputError):
-            out[index] = _reject(given or {}, result, event.id)
-        elif isinstance(result, EngineError):
-            out[index] = _reject(given or {}, None, event.id, str(result))
-        elif isinstance(result, DecisionLine):  # written without the model
-            out[index] = result.line.encode()
-        else:
-            out[index] = result.model_dump_json().encode()
-    return b"\n".join(line for line in out if line is not None) + b"\n"
+            return await done
+        except BrokenProcessPool:  # a process died (killed, out of memory): the chunk here
+            found.batch_processes_lost(there)
+            return await here(chunk)
+
+    def send() -> Awaitable[bytes]:
+        there = found.batch_processes  # new ones, if a process was lost meanwhile
+        if there is None or job is None:
+            return run_in_threadpool(_route_chunk, found, chunk)
+        try:
+            done = there.submit(job, chunk, lang)
+        except BrokenProcessPool:
+            found.batch_processes_lost(there)
+            return here(chunk)
+        return routed(chunk, there, asyncio.wrap_future(done))
+
+    async for number, raw in lines:
+        if isinstance(raw, _TooLarge):  # the last: the body was cut off here
+            cut = raw
+            break
+        chunk.append(({"source": source, "line": number}, raw))
+        if len(chunk) >= BATCH_CHUNK:
+            pending.append(send())
+            chunk = []
+            while len(pending) > (2 * processes.processes if processes else 0):
+                yield await pending.popleft()
+    if chunk:
+        pending.append(send())
+    while pending:
+        yield await pending.popleft()
+    if cut is not None:
+        where = {"source": source, "line": number}
+        yield orjson.dumps({"where": where, "event_id": None, "reasons": [cut.reason]}) + b"\n"
 
 
-def _reject(
-    where: dict[str, object], exc: InputError | None, event_id: str | None, reason: str = ""
-) -> bytes:
-    reasons = [p.render() for p in exc.problems] if exc is not None else [reason]
-    return orjson.dumps({"where": where, "event_id": event_id, "reasons": reasons})
+def _route_chunk(found: Services, chunk: list[Item]) -> bytes:
+    """``chunk``'s lines routed with the worker's router (the events together: the engine
+    takes many at once)."""
+    with found.routing() as routing:
+        done = route_items(routing, chunk, plain=True)
+    return "".join(item.line + "\n" for item in done).encode()
