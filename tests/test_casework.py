@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 
 from remit import Registry, Router
-from remit.casework import CaseBook, CaseRecord, CaseStatus, ensure_tables
+from remit.casework import (
+    CaseBook,
+    CaseRecord,
+    CaseStatus,
+    ensure_tables,
+    record_json,
+    record_json_text,
+)
 from remit.casework.records import CaseAction
 from remit.errors import InputError
 from remit.events.cases import Reason, Verdict
@@ -770,3 +777,25 @@ def test_many_events_recorded_at_once(registry: Registry) -> None:
 @pytest.mark.pg
 def test_pg_many_events_recorded_at_once(pg_registry: Registry) -> None:
     _many_once(pg_registry)
+
+
+def test_a_case_written_at_once_is_its_json_data(
+    book: CaseBook, router: Router, clock: Clock
+) -> None:
+    """``record_json_text`` (what the service answers with) is ``record_json`` written: for a
+    case open, overdue and closed, and as read back from the database."""
+    case = recorded(book, router, LIFT)
+    moments = [None, case.dispatched_at, dt.datetime(2030, 1, 1, tzinfo=dt.UTC)]
+    states = [case, book.get(case.id)]
+    assert states[1] is not None and states[1].decision == case.decision  # stored as written
+    clock.at += dt.timedelta(minutes=5)
+    states.append(book.accept(case.id, "张三", "HP-SCJ"))
+    states.append(book.resolve(case.id, "张三", "HP-SCJ", "已修复"))
+    states.append(book.close(case.id, "中心值班员", "回访满意"))
+    for state in states:
+        assert state is not None
+        for now in moments:
+            text = record_json_text(state, now)
+            assert json.loads(text) == record_json(state, now)
+            assert list(json.loads(text)) == list(record_json(state, now))
+    assert json.loads(record_json_text(states[0], moments[2]))["overdue"] is True

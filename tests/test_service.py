@@ -232,3 +232,35 @@ def test_a_revoked_token_is_refused_within_the_token_cache(
     problem(
         fresh.get("/session", headers={"Authorization": cached.auth("disp")["Authorization"]}), 401
     )
+
+
+@pytest.mark.pg
+def test_a_database_restart_costs_one_request(pg_url: str, service_factory: Any) -> None:
+    """Pooled connections are used without a ping first (a round trip a request): one the
+    server dropped fails its request with 503 and Retry-After (never a 500), and the pool
+    replaces the connections it held, so the next request is answered."""
+    import psycopg
+
+    from remit import Registry
+    from tests.factories import SAMPLE
+    from tests.served import PG_BASE
+
+    name = "remit-restart-test"
+    url = f"{pg_url}&application_name={name}"
+    with Registry.create(url) as registry:
+        registry.import_files([SAMPLE], by="setup")
+    svc = service_factory(url)
+    assert svc.get("/cases", "disp").status_code == 200
+    dsn = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:  # as a restart drops them
+        dropped = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            (name,),
+        ).fetchone()
+    assert dropped is not None and dropped[0] >= 1
+    failed = svc.get("/cases", "disp")
+    problem(failed, 503)
+    assert failed.headers["retry-after"] == "1"
+    assert svc.get("/cases", "disp").status_code == 200
+    assert svc.post("/cases", "disp", json=EVENT).status_code == 201

@@ -12,6 +12,7 @@ from remit.casework.records import (
     CaseStep,
     Supervision,
     record_json,
+    record_json_text,
 )
 from remit.casework.store import ensure_tables
 
@@ -24,4 +25,5 @@ __all__ = [
     "Supervision",
     "ensure_tables",
     "record_json",
+    "record_json_text",
 ]

@@ -59,7 +59,7 @@ from remit.events.model import EventIn
 from remit.files.names import NameIndex, Unresolved, index_of
 from remit.files.text import refuse
 from remit.files.typed import schema_problems
-from remit.registry import Registry
+from remit.registry import Registry, WrittenJSON
 from remit.registry.entities import CATALOGUE_KIND
 from remit.registry.refs import UnitRef
 from remit.registry.state import RegistryState
@@ -238,7 +238,7 @@ class CaseBook:
             supervised_at=None,
             supervised_note=None,
             event=_event_data(given),
-            decision=decision.model_dump(mode="json"),
+            decision=WrittenJSON(decision.model_dump_json()),
             decision_id=decision.decision_id,
             version=1,
             created_at=utc_naive(now),

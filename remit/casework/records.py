@@ -12,6 +12,7 @@ so :meth:`CaseRecord.as_case` gives the dispute model's :class:`~remit.events.ca
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -292,10 +293,25 @@ def record_json(record: CaseRecord, now: dt.datetime | None = None) -> dict[str,
     """A case as JSON data, with whether it is overdue at ``now`` (default: now) and the
     hours left until its deadline (negative: overdue; null: no deadline, or done)."""
     data: dict[str, Any] = record.model_dump(mode="json")
-    left = record.time_left(now)
-    data["overdue"] = record.overdue(now)
-    data["hours_left"] = round(left.total_seconds() / 3600, 2) if left is not None else None
+    data.update(_timing(record, now))
     return data
+
+
+def record_json_text(record: CaseRecord, now: dt.datetime | None = None) -> bytes:
+    """:func:`record_json` written as JSON (UTF-8), without the data in between: what the
+    service answers with for a case (pydantic writes the record at once, about a third faster
+    than building the data and writing it)."""
+    written = record.model_dump_json().encode()
+    timing = json.dumps(_timing(record, now), separators=(",", ":")).encode()
+    return written[:-1] + b"," + timing[1:]
+
+
+def _timing(record: CaseRecord, now: dt.datetime | None) -> dict[str, Any]:
+    left = record.time_left(now)
+    return {
+        "overdue": record.overdue(now),
+        "hours_left": round(left.total_seconds() / 3600, 2) if left is not None else None,
+    }
 
 
 __all__ = [
@@ -313,4 +329,5 @@ __all__ = [
     "Supervision",
     "Term",
     "record_json",
+    "record_json_text",
 ]

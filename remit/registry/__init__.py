@@ -1,5 +1,6 @@
 """The versioned registry of areas, units, the matter catalogue and responsibility lists."""
 
+from remit.registry.db import WrittenJSON
 from remit.registry.diff import VersionDiff
 from remit.registry.entities import Area, AuditEntry, Duty, ListInfo, ListVersion, Matter, Unit
 from remit.registry.facade import ImportResult, Registry
@@ -21,4 +22,5 @@ __all__ = [
     "Snapshot",
     "Unit",
     "VersionDiff",
+    "WrittenJSON",
 ]

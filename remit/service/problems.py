@@ -155,7 +155,8 @@ def install(app: FastAPI) -> None:
     async def _database(request: Request, exc: OperationalError) -> Response:
         log.error("database unreachable: %s", exc.orig)
         body = problem_body(503, _title(503), t("http.database", detail=str(exc.orig)))
-        return problem_response(503, body)
+        # a dropped connection (the database restarted) fails one request, then is replaced
+        return problem_response(503, body, {"Retry-After": "1"})
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> Response:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from remit.casework import CaseRecord, CaseStatus, record_json
+from remit.casework import CaseRecord, CaseStatus, record_json, record_json_text
 from remit.events.cases import Reason
 from remit.events.model import EventIn
 from remit.files.text import Text
@@ -50,7 +49,7 @@ def _version(if_match: str | None) -> int | None:
 
 def _case_response(record: CaseRecord, status: int = 200) -> Response:
     return Response(
-        orjson.dumps(record_json(record)),
+        record_json_text(record),
         status_code=status,
         media_type="application/json",
         headers={"ETag": f'"{record.version}"', "Location": f"/cases/{record.id}"},
