@@ -695,3 +695,15 @@ def test_a_closed_router_frees_its_engine_and_routes_no_more(registry: Registry)
         router.route(dict(CASES["gap"], id="again"))
     router.close()  # closing twice is harmless
     assert first.status == "fallback"
+
+
+def test_a_bad_mapping_is_refused_as_a_files_event_is(router: Router) -> None:
+    """The Python API takes an event as a mapping too: a bad one is an InputError naming the
+    fields (what a file's event gets), not pydantic's ValidationError."""
+    with pytest.raises(InputError) as refused:
+        router.route({"id": "X-1", "area": "南京东路街道"}, {"source": "caller"})
+    fields = {problem.field for problem in refused.value.problems}
+    assert {"matter", "reported_at"} <= fields
+    assert all(problem.source == "caller" for problem in refused.value.problems)
+    with pytest.raises(InputError, match="reported_at"):
+        router.route({"id": "X-2", "matter": "x", "area": "y", "reprted_at": "2026-01-01"})

@@ -154,6 +154,16 @@ def _parsed(
         return _refused(problems + _misspelt(data, model, source, line=line, row=row), data)
 
 
+def parse_event(data: object, source: str) -> EventIn:
+    """``data`` (a mapping a caller of the Python API hands in) as an event; if it is none,
+    :class:`InputError` with each problem located in ``source`` and named by field, as a file's
+    event would be refused."""
+    found = _parsed(data, source, EventIn, "event")
+    if isinstance(found, list):
+        raise InputError(found)
+    return found
+
+
 def _misspelt(
     data: object,
     model: type[BaseModel],

@@ -19,6 +19,7 @@ from remit.conditions.matching import meets
 from remit.deadlines import WorkCalendar
 from remit.errors import InputError, location
 from remit.events.model import AttributeValue, Event, EventIn
+from remit.events.read import parse_event
 from remit.events.resolve import EventResolver
 from remit.findings import CheckConfig, LoadSource
 from remit.registry import Registry, Snapshot
@@ -287,7 +288,10 @@ class Router:
         where: dict[str, object] | None = None,
         as_of: dt.date | None = None,
     ) -> tuple[Event, _Loaded]:
-        raw = event if isinstance(event, EventIn) else EventIn.model_validate(event)
+        if isinstance(event, EventIn):
+            raw = event
+        else:  # a mapping: refused as a file's event is, not with pydantic's error
+            raw = parse_event(event, str((where or {}).get("source", "event")))
         day = as_of or self.as_of or self._local_day(raw.reported_at)
         loaded = self.loaded(day)
         return loaded.resolver.resolve(raw, where or {"source": f"event {raw.id}"}), loaded
