@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
 import json
@@ -149,6 +150,8 @@ class Phase:
     statuses: Counter[int | str] = field(default_factory=Counter)
     server_cpu: float = 0.0
     client_cpu: float = 0.0
+    connections: list[int] = field(default_factory=list)
+    """The client's connections each worker held at the end (Linux): how they were spread."""
 
     def quantile(self, q: float) -> float:
         ordered = sorted(self.latencies)
@@ -164,9 +167,11 @@ class Phase:
         )
 
     def cpu_text(self) -> str:
+        spread = " / ".join(map(str, self.connections))
         return (
             f"CPU: server {self.server_cpu:.1f} s ({self.server_cpu / self.wall:.2f} cores), "
             f"client {self.client_cpu:.1f} s ({self.client_cpu / self.wall:.2f} cores)"
+            + (f"; connections per worker {spread}" if spread else "")
         )
 
     def errors(self, expected: int) -> dict[int | str, int]:
@@ -232,6 +237,8 @@ async def drive(
         origin = start = time.perf_counter()
         await asyncio.gather(*(one_client() for _ in range(clients)))
         phase.wall = time.perf_counter() - start
+        with contextlib.suppress(OSError):  # not Linux
+            phase.connections = sorted(map(len, server.sockets_by_worker().values()))
         phase.client_cpu = time.process_time() - cpu
         phase.server_cpu = group_cpu(server.process.pid) - server_cpu
     return phase

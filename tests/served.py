@@ -79,6 +79,50 @@ class Served:
     def stderr(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+    def sockets_by_worker(self, state: str = "01") -> dict[int, set[str]]:
+        """Linux: the worker processes holding TCP sockets on the port in ``state`` (as
+        /proc/net/tcp writes it: 01 established, 0A listening), and those sockets' inodes."""
+        on_port = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == state:
+                    on_port.add(fields[9])
+        held = {pid: _sockets(pid) & on_port for pid in _children(self.process.pid)}
+        return {pid: inodes for pid, inodes in held.items() if inodes}
+
+
+def _sockets(pid: int) -> set[str]:
+    """The inodes of the sockets process ``pid`` holds."""
+    found = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # gone
+        return found
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            found.add(target[8:-1])
+    return found
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
 
 @contextmanager
 def served(

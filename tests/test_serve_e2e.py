@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -138,56 +137,18 @@ def test_who_am_i_needs_a_token(live: ServiceClient) -> None:
         live.get("/session").raise_for_status()
 
 
-def _sockets(pid: int) -> set[str]:
-    """The inodes of the sockets process ``pid`` holds."""
-    found = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            found.add(target[8:-1])
-    return found
-
-
-def _listening(port: int) -> set[str]:
-    """The inodes of the sockets listening on ``port`` (Linux)."""
-    found = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for row in Path(table).read_text().splitlines()[1:]:
-            fields = row.split()
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
-                found.add(fields[9])
-    return found
-
-
-def _children(pid: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                found.add(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_REUSEPORT spreads on Linux")
 def test_each_worker_listens_on_a_socket_of_its_own(live: ServiceClient) -> None:
     """With one socket shared by the workers, whichever wakes first accepts every connection
     waiting (bench/serve.py's 50 went 40/10, and a two-request batch landed on one worker);
     with a socket each (SO_REUSEPORT) the kernel spreads new connections over them."""
-    port = int(live.served.base.rsplit(":", 1)[1])
     deadline = time.monotonic() + 30
     while True:  # the server answers once one worker is up; the other may still be starting
-        listening = _listening(port)
-        held = {pid: _sockets(pid) & listening for pid in _children(live.served.process.pid)}
-        held = {pid: inodes for pid, inodes in held.items() if inodes}
+        held = live.served.sockets_by_worker("0A")  # LISTEN
         if len(held) == 2 or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    assert len(held) == 2 and len(listening) == 2, (held, listening)
+    assert len(held) == 2, held
     first, second = held.values()
     assert len(first) == len(second) == 1 and not first & second
 
