@@ -53,3 +53,14 @@ def test_hints_for_unknown_codes_are_cheap() -> None:
     for n in range(200):
         areas.suggestions(f"3101{n % 17:02d}{n:03d}999")
     assert time.process_time() - started < 2.0  # 10 ms each at most, on any machine
+
+
+def test_a_few_codes_are_also_compared_as_text() -> None:
+    """A catalogue's few hundred matter codes are compared with a code-like text as difflib
+    compares (cheap at that size): a wrong category letter keeps its number."""
+    matters = NameIndex(
+        [(f"{kind}{n:04d}", f"事项{kind}{n}", ()) for kind in ("SJ", "BJ") for n in range(150)],
+        "matter",
+    )
+    assert matters.suggestions("ZZ0142") == ["SJ0142", "BJ0142"]
+    assert matters.suggestions("SJ014")[:3] == ["SJ0140", "SJ0141", "SJ0142"]
