@@ -92,7 +92,7 @@ class Served:
                 fields = row.split()
                 if int(fields[1].rsplit(":", 1)[1], 16) == self.port and fields[3] == state:
                     on_port.add(fields[9])
-        held = {pid: _sockets(pid) & on_port for pid in _children(self.process.pid)}
+        held = {pid: _sockets(pid) & on_port for pid in children(self.process.pid)}
         return {pid: inodes for pid, inodes in held.items() if inodes}
 
 
@@ -113,7 +113,8 @@ def _sockets(pid: int) -> set[str]:
     return found
 
 
-def _children(pid: int) -> set[int]:
+def children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux)."""
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:

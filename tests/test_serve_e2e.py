@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -19,7 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import UNIT_USER, ServiceClient
-from tests.served import ROOT, free_port, serve_command, serve_env
+from tests.served import ROOT, children, free_port, serve_command, serve_env, served
 from tests.test_service import EVENT, problem
 
 pytestmark = pytest.mark.pg
@@ -168,3 +170,44 @@ def test_serve_says_when_its_port_is_taken(live: ServiceClient) -> None:
     assert result.returncode == 3, result.stdout + result.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_worker_is_replaced_and_its_batch_processes_end(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """uvicorn's supervisor starts a new worker, which binds a socket of its own; the batch
+    processes of the killed one end within seconds (they would otherwise wait for it forever,
+    each holding a router)."""
+    from remit import Registry
+    from tests.conftest import staff_tokens
+    from tests.factories import SAMPLE
+
+    monkeypatch.setenv("REMIT_ARGON2_FAST", "1")
+    with Registry.create(pg_url) as registry:
+        registry.import_files([SAMPLE], by="setup")
+    token = staff_tokens(pg_url)["disp"]
+    with served(pg_url, workers=2, extra=("--batch-processes", "1")) as server:
+        deadline = time.monotonic() + 30
+        while len(server.sockets_by_worker("0A")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        victim = next(iter(server.sockets_by_worker("0A")))
+        batch_processes = children(victim)
+        assert batch_processes  # started with the worker
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            workers = server.sockets_by_worker("0A")
+            alive = {pid for pid in batch_processes if Path(f"/proc/{pid}").exists()}
+            if len(workers) == 2 and victim not in workers and not alive:
+                break
+            time.sleep(0.2)
+        assert len(workers) == 2 and victim not in workers and not alive, (workers, alive)
+        body = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in sample_events(450, "K"))
+        response = httpx.post(
+            f"{server.base}/route/batch",
+            content=body.encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"},
+            timeout=60,
+        )
+        assert response.status_code == 200 and len(response.text.splitlines()) == 450

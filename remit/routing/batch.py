@@ -23,6 +23,8 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
@@ -243,6 +245,23 @@ def _built(job: Kept[RouterSetup]) -> int:
     return os.getpid()
 
 
+def _end_with(parent: int) -> None:
+    """In a routing process: end when ``parent`` does. A pool's process otherwise outlives a
+    parent that was killed (it holds its own end of the queue it waits on), keeping its
+    router's memory for good."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="remit-parent-watch", daemon=True).start()
+
+
+PARENT_CHECK = 1.0
+"""Seconds between a routing process's looks at whether its parent is alive."""
+
+
 class RoutingProcesses:
     """Worker processes that route chunks of batches, each keeping a router per set-up (the
     registry revision it was asked for): what lets a service process route its batches on
@@ -254,7 +273,10 @@ class RoutingProcesses:
 
         self.processes = processes
         self._executor = concurrent.futures.ProcessPoolExecutor(
-            processes, mp_context=multiprocessing.get_context("spawn")
+            processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_end_with,
+            initargs=(os.getpid(),),
         )
 
     def submit(
