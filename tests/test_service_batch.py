@@ -94,3 +94,24 @@ def test_a_lost_batch_process_is_replaced(
     assert posted(svc, body) == first  # the chunks routed in the worker instead
     assert services.batch_processes is not lost  # and new processes in place of the lost
     assert posted(svc, body) == first
+
+
+def test_a_chunk_is_refused_in_the_language_asked_for_when_its_router_is_built(
+    sample_url: str,
+) -> None:
+    """A batch process builds its router when its first chunk comes (if the warm-up has not):
+    building it sets the set-up's language, and the chunk's rejects must still be in the
+    request's (this failed when a chunk beat the warm-up)."""
+    from remit.deadlines import WorkingHours
+    from remit.routing.batch import RouterSetup, route_lines
+    from remit.routing.ranges import Kept, forget
+
+    setup = RouterSetup(sample_url, None, None, 1, True, "zh", WorkingHours())
+    job = Kept.of(setup)
+    items: list[Any] = [({"source": "body", "line": 1}, b'{"id": "X-1", "matter": "x"}')]
+    try:
+        for lang, word in (("en", "required field is missing"), ("zh", "缺少必填字段")):
+            forget(job)  # the router built by this chunk
+            assert word in route_lines(job, items, lang).decode()
+    finally:
+        forget(job)

@@ -228,8 +228,8 @@ def route_lines(job: Kept[RouterSetup], items: list[Item], lang: Lang) -> bytes:
     :class:`RoutingProcesses`."""
     global _router
     with job.entered():
-        current_lang.set(lang)
         _router = kept(job, _new_router)
+        current_lang.set(lang)  # after: building a router sets the set-up's language
         done = _route_chunk(items)
     return "".join(line + "\n" for _, line, _, _ in done).encode()
 

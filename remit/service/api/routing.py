@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from concurrent.futures.process import BrokenProcessPool
 
 import orjson
@@ -146,13 +146,14 @@ async def _decided(
     in the worker's batch processes when it has them (a few chunks at once, so a batch uses
     every process), else in its thread between other requests."""
     processes = found.batch_processes
-    job = found.batch_job() if processes is not None else None
+    # the revision's router set-up (a look at the database, now and then): not on the loop
+    job = await run_in_threadpool(found.batch_job) if processes is not None else None
     lang = current_lang.get()
-    pending: deque[Awaitable[bytes]] = deque()
+    pending: deque[asyncio.Future[bytes]] = deque()
     chunk: list[Item] = []
     cut: _TooLarge | None = None
 
-    def here(chunk: list[Item]) -> Awaitable[bytes]:
+    def here(chunk: list[Item]) -> asyncio.Future[bytes]:
         return asyncio.ensure_future(run_in_threadpool(_route_chunk, found, chunk))
 
     async def routed(
@@ -164,31 +165,35 @@ async def _decided(
             found.batch_processes_lost(there)
             return await here(chunk)
 
-    def send() -> Awaitable[bytes]:
+    def send() -> asyncio.Future[bytes]:
         there = found.batch_processes  # new ones, if a process was lost meanwhile
         if there is None or job is None:
-            return run_in_threadpool(_route_chunk, found, chunk)
+            return here(chunk)
         try:
             done = there.submit(job, chunk, lang)
         except BrokenProcessPool:
             found.batch_processes_lost(there)
             return here(chunk)
-        return routed(chunk, there, asyncio.wrap_future(done))
+        return asyncio.ensure_future(routed(chunk, there, asyncio.wrap_future(done)))
 
-    async for number, raw in lines:
-        if isinstance(raw, _TooLarge):  # the last: the body was cut off here
-            cut = raw
-            break
-        chunk.append(({"source": source, "line": number}, raw))
-        if len(chunk) >= BATCH_CHUNK:
+    try:
+        async for number, raw in lines:
+            if isinstance(raw, _TooLarge):  # the last: the body was cut off here
+                cut = raw
+                break
+            chunk.append(({"source": source, "line": number}, raw))
+            if len(chunk) >= BATCH_CHUNK:
+                pending.append(send())
+                chunk = []
+                while len(pending) > (2 * processes.processes if processes else 0):
+                    yield await pending.popleft()
+        if chunk:
             pending.append(send())
-            chunk = []
-            while len(pending) > (2 * processes.processes if processes else 0):
-                yield await pending.popleft()
-    if chunk:
-        pending.append(send())
-    while pending:
-        yield await pending.popleft()
+        while pending:
+            yield await pending.popleft()
+    finally:  # the client went away: the chunks not yet routed are dropped
+        for left in pending:
+            left.cancel()
     if cut is not None:
         where = {"source": source, "line": number}
         yield orjson.dumps({"where": where, "event_id": None, "reasons": [cut.reason]}) + b"\n"
