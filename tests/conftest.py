@@ -20,6 +20,7 @@ import pytest
 
 from remit import Registry
 from remit.admission import AdmissionGate
+from remit.i18n import current_lang
 from tests.factories import (
     ADMISSION_CONFIG,
     MINI,
@@ -53,6 +54,23 @@ def need_pg(reason: str | None) -> None:
                 f"REMIT_REQUIRE_PG=1 but PostgreSQL is not reachable at {PG_BASE}: {reason}"
             )
         pytest.skip(f"PostgreSQL not reachable at {PG_BASE}: {reason}")
+
+
+_START_LANG = current_lang.get()
+"""The language of messages when the tests started."""
+
+
+def _language_at_start() -> Iterator[None]:
+    """Each module, and each test, starts in the language the tests started in: a command run
+    in this process with ``--lang zh`` (or a batch routed here) sets it, and a module's
+    fixtures or a test run after it would read Chinese where they expect the default."""
+    token = current_lang.set(_START_LANG)
+    yield
+    current_lang.reset(token)
+
+
+_language_per_module = pytest.fixture(scope="module", autouse=True)(_language_at_start)
+_language_per_test = pytest.fixture(autouse=True)(_language_at_start)
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,7 @@ def test_batch_processes_write_what_the_worker_writes(
     lines = [json.loads(line) for line in mine.splitlines()]
     assert len(lines) == body.count(b"\n") - 1  # the blank line gives none
     assert lines[7]["where"]["line"] == 8 and "reported_at" in lines[7]["reasons"][0]
+    assert lines[7]["event_id"] == "BAD-1"  # the id the refused event gave
     assert lines[8]["where"]["line"] == 10 and lines[8]["reasons"]
     decided = [line for line in lines if "decision_id" in line]
     assert len(decided) > 400

@@ -259,7 +259,8 @@ def parse_json_model(
                 data = json.loads(line)
             except ValueError:  # not UTF-8: said when parsed apart below
                 data = None
-            return problems + _misspelt(data, model, source, line=number)
+            # the id it gave, if any, for the reject to name (as the slower path below does)
+            return _refused(problems + _misspelt(data, model, source, line=number), data)
     try:
         text = (decode(line, source) if isinstance(line, bytes) else line).rstrip()
     except InputError as exc:
