@@ -15,6 +15,7 @@ import pytest
 
 from remit import Registry
 from tests.conftest import ServiceClient
+from tests.served import children
 
 SAMPLE_EVENTS = Path(__file__).resolve().parents[1] / "data" / "events" / "huangpu-2026.jsonl"
 
@@ -44,16 +45,16 @@ def posted(svc: ServiceClient, body: bytes, lang: str = "en") -> bytes:
 
 
 def spawned_children() -> set[int]:
-    """This process's children that multiprocessing spawned (the batch processes)."""
+    """This process's children that multiprocessing spawned (the batch processes), alive."""
     found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in children(os.getpid()):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except OSError:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:  # gone
             continue
-        if int(fields[1]) == os.getpid() and b"spawn_main" in cmdline and fields[0] != "Z":
-            found.add(int(stat.parent.name))
+        if state != "Z" and b"spawn_main" in cmdline:
+            found.add(pid)
     return found
 
 

@@ -270,7 +270,6 @@ class RoutingProcesses:
     first chunk of a set-up comes, or at :meth:`warm`."""
 
     def __init__(self, processes: int):
-
         self.processes = processes
         self._executor = concurrent.futures.ProcessPoolExecutor(
             processes,
